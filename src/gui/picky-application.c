@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The application: app-wide actions, the About window and window creation. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-application.h"
+#include "picky-preferences-window.h"
+#include "picky-window.h"
+
+struct _PickyApplication
+{
+  AdwApplication parent_instance;
+};
+
+G_DEFINE_FINAL_TYPE (PickyApplication, picky_application, ADW_TYPE_APPLICATION)
+
+static void
+picky_application_about (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  PickyApplication *self = user_data;
+  static const char *developers[] = {
+    "The Picky Console developers",
+    NULL
+  };
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  AdwAboutWindow *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "application-name", _("Picky Console"),
+                        "application-icon", APPLICATION_ID,
+                        "developer-name", _("The Picky Console developers"),
+                        "version", PACKAGE_VERSION,
+                        "website", PACKAGE_WEBSITE,
+                        "issue-url", PACKAGE_WEBSITE "/issues",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "copyright", _("© 2026 The Picky Console developers"),
+                        "developers", developers,
+                        /* Translators: put your names here, one per line. */
+                        "translator-credits", _("translator-credits"),
+                        "transient-for", window,
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+picky_application_preferences (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  PickyApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  PickyPreferencesWindow *preferences;
+
+  preferences = picky_preferences_window_new (window);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+picky_application_quit (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  PickyApplication *self = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (self));
+
+  /* Closing rather than destroying lets each window save its state. */
+  for (GList *l = windows; l != NULL;)
+    {
+      GtkWindow *window = l->data;
+
+      l = l->next;
+      gtk_window_close (window);
+    }
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", picky_application_about },
+  { "preferences", picky_application_preferences },
+  { "quit", picky_application_quit },
+};
+
+static void
+picky_application_activate (GApplication *app)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    window = GTK_WINDOW (picky_window_new (PICKY_APPLICATION (app)));
+
+  gtk_window_present (window);
+}
+
+static void
+picky_application_startup (GApplication *app)
+{
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (picky_application_parent_class)->startup (app);
+
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (app),
+                                   app_actions, G_N_ELEMENTS (app_actions),
+                                   app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
+                                         preferences_accels);
+}
+
+static void
+picky_application_class_init (PickyApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  app_class->activate = picky_application_activate;
+  app_class->startup = picky_application_startup;
+}
+
+static void
+picky_application_init (PickyApplication *self)
+{
+}
+
+/**
+ * picky_application_new:
+ *
+ * Returns: (transfer full): the console's application object
+ */
+PickyApplication *
+picky_application_new (void)
+{
+  return g_object_new (PICKY_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "resource-base-path", "/io/github/pickyconsole/PickyConsole",
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       NULL);
+}

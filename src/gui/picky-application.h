@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The application: app-wide actions, the About window and window creation. */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define PICKY_TYPE_APPLICATION (picky_application_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyApplication, picky_application, PICKY, APPLICATION, AdwApplication)
+
+PickyApplication *picky_application_new (void);
+
+G_END_DECLS

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Channels page: connected messaging apps and their access switches. */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define PICKY_TYPE_CHANNELS_PAGE (picky_channels_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, PICKY, CHANNELS_PAGE, AdwBin)
+
+G_END_DECLS

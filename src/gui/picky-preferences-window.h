@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Preferences: the choices the console remembers for the admin, such as the language. */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define PICKY_TYPE_PREFERENCES_WINDOW (picky_preferences_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyPreferencesWindow, picky_preferences_window, PICKY, PREFERENCES_WINDOW, AdwPreferencesWindow)
+
+PickyPreferencesWindow *picky_preferences_window_new (GtkWindow *parent);
+
+G_END_DECLS

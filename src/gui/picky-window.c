@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The main window: a view switcher over the Inbox, Contacts and Channels pages. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-channels-page.h"
+#include "picky-contacts-page.h"
+#include "picky-inbox-page.h"
+#include "picky-window.h"
+
+struct _PickyWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* template widgets */
+  AdwToastOverlay *toast_overlay;
+  AdwViewStack    *stack;
+
+  /* owned */
+  GSettings       *settings;
+};
+
+G_DEFINE_FINAL_TYPE (PickyWindow, picky_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+picky_window_show_page (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  PickyWindow *self = PICKY_WINDOW (widget);
+  const char *name = g_variant_get_string (parameter, NULL);
+
+  if (adw_view_stack_get_child_by_name (self->stack, name) == NULL)
+    {
+      g_warning ("No page named “%s”", name);
+      return;
+    }
+
+  adw_view_stack_set_visible_child_name (self->stack, name);
+}
+
+static void
+picky_window_save_state (PickyWindow *self)
+{
+  int width = 0;
+  int height = 0;
+
+  /* The default size follows the window's size while it is not maximized,
+   * so restoring it gives back the size the admin last chose. */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+
+  g_settings_delay (self->settings);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_apply (self->settings);
+}
+
+static gboolean
+picky_window_close_request (GtkWindow *window)
+{
+  picky_window_save_state (PICKY_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (picky_window_parent_class)->close_request (window);
+}
+
+static void
+picky_window_finalize (GObject *object)
+{
+  PickyWindow *self = PICKY_WINDOW (object);
+
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (picky_window_parent_class)->finalize (object);
+}
+
+static void
+picky_window_class_init (PickyWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->finalize = picky_window_finalize;
+  window_class->close_request = picky_window_close_request;
+
+  g_type_ensure (PICKY_TYPE_CHANNELS_PAGE);
+  g_type_ensure (PICKY_TYPE_CONTACTS_PAGE);
+  g_type_ensure (PICKY_TYPE_INBOX_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/pickyconsole/PickyConsole/picky-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, stack);
+
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
+                                       "win.show-page", "s", "inbox");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_ALT_MASK,
+                                       "win.show-page", "s", "contacts");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK,
+                                       "win.show-page", "s", "channels");
+}
+
+static void
+picky_window_init (PickyWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APPLICATION_ID);
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+/**
+ * picky_window_new:
+ * @application: the application the window belongs to
+ *
+ * Returns: (transfer full): a new main window
+ */
+PickyWindow *
+picky_window_new (PickyApplication *application)
+{
+  g_return_val_if_fail (PICKY_IS_APPLICATION (application), NULL);
+
+  return g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
+}
+
+/**
+ * picky_window_get_visible_page:
+ * @self: a #PickyWindow
+ *
+ * Returns: the name of the page shown: "inbox", "contacts" or "channels"
+ */
+const char *
+picky_window_get_visible_page (PickyWindow *self)
+{
+  g_return_val_if_fail (PICKY_IS_WINDOW (self), NULL);
+
+  return adw_view_stack_get_visible_child_name (self->stack);
+}
+
+/**
+ * picky_window_add_toast:
+ * @self: a #PickyWindow
+ * @toast: (transfer full): the news to show
+ *
+ * Shows transient news at the bottom of the window.
+ */
+void
+picky_window_add_toast (PickyWindow *self,
+                        AdwToast    *toast)
+{
+  g_return_if_fail (PICKY_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}

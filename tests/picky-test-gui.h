@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Helpers for widget tests in a real window. */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "picky-application.h"
+
+G_BEGIN_DECLS
+
+void              picky_test_gui_init          (int          *argc,
+                                                char       ***argv);
+PickyApplication *picky_test_gui_application   (void);
+gboolean          picky_test_gui_wait          (gboolean    (*condition) (gpointer data),
+                                                gpointer      data,
+                                                guint         timeout_ms);
+void              picky_test_gui_wait_mapped   (GtkWidget    *widget);
+void              picky_test_gui_spin          (guint         ms);
+GtkWidget        *picky_test_gui_find          (GtkWidget    *root,
+                                                GType         type,
+                                                guint         nth);
+GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
+                                                GType         type);
+
+G_END_DECLS

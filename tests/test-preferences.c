@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Preferences in a real window: the language choice is stored and announced. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-preferences-window.h"
+#include "picky-test-gui.h"
+
+static PickyPreferencesWindow *
+open_preferences (void)
+{
+  PickyPreferencesWindow *window = picky_preferences_window_new (NULL);
+
+  gtk_window_present (GTK_WINDOW (window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (window));
+  return window;
+}
+
+static AdwComboRow *
+language_row (PickyPreferencesWindow *window)
+{
+  return ADW_COMBO_ROW (picky_test_gui_find (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, 0));
+}
+
+static guint
+find_item (AdwComboRow *row,
+           const char  *name)
+{
+  GListModel *model = adw_combo_row_get_model (row);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (model, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), name) == 0)
+        return i;
+    }
+
+  return GTK_INVALID_LIST_POSITION;
+}
+
+static gboolean
+shows_label (GtkWidget  *root,
+             const char *text)
+{
+  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_label (g_ptr_array_index (labels, i)), text) == 0 &&
+        gtk_widget_get_mapped (g_ptr_array_index (labels, i)))
+      return TRUE;
+
+  return FALSE;
+}
+
+typedef struct {
+  GtkWidget  *root;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+
+  return shows_label (wait->root, wait->text);
+}
+
+static void
+test_preferences_language (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  PickyPreferencesWindow *window;
+  AdwComboRow *row;
+  guint german;
+  LabelWait toast = { NULL, _("The language will change the next time Picky Console starts") };
+
+  g_settings_set_string (settings, "language", "");
+
+  window = open_preferences ();
+  row = language_row (window);
+  g_assert_nonnull (row);
+
+  /* The system default comes first, then every language by its own name. */
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, 0);
+  g_assert_cmpuint (find_item (row, _("System default")), ==, 0);
+  german = find_item (row, "Deutsch");
+  g_assert_cmpuint (german, !=, GTK_INVALID_LIST_POSITION);
+  g_assert_false (shows_label (GTK_WIDGET (window), toast.text));
+
+  adw_combo_row_set_selected (row, german);
+  {
+    g_autofree char *stored = g_settings_get_string (settings, "language");
+    g_assert_cmpstr (stored, ==, "de");
+  }
+  toast.root = GTK_WIDGET (window);
+  g_assert_true (picky_test_gui_wait (label_shown, &toast, 2000));
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Opened again, the stored choice is shown; going back to the default clears it. */
+  window = open_preferences ();
+  row = language_row (window);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, german);
+  adw_combo_row_set_selected (row, 0);
+  {
+    g_autofree char *stored = g_settings_get_string (settings, "language");
+    g_assert_cmpstr (stored, ==, "");
+  }
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add_func ("/picky/preferences/language", test_preferences_language);
+
+  return g_test_run ();
+}

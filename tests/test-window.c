@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The main window in a real X window: pages, switcher, narrow layout, menus, saved size. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "picky-preferences-window.h"
+#include "picky-test-gui.h"
+#include "picky-window.h"
+
+static const char *page_names[] = { "inbox", "contacts", "channels" };
+
+typedef struct {
+  PickyApplication *app;
+  PickyWindow      *window;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->app = picky_test_gui_application ();
+  fixture->window = picky_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->window));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  g_clear_object (&fixture->app);
+}
+
+static GtkWidget *
+visible_page_widget (PickyWindow *window)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (picky_test_gui_find (GTK_WIDGET (window),
+                                                             ADW_TYPE_VIEW_STACK, 0));
+
+  return adw_view_stack_get_visible_child (stack);
+}
+
+static void
+test_window_pages_by_action (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "inbox");
+
+  for (guint i = G_N_ELEMENTS (page_names); i > 0; i--)
+    {
+      const char *name = page_names[i - 1];
+
+      gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", name);
+      picky_test_gui_spin (50);
+      g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, name);
+      g_assert_true (gtk_widget_get_mapped (visible_page_widget (fixture->window)));
+      /* Every page starts with an empty state that says what to do. */
+      g_assert_nonnull (picky_test_gui_find (visible_page_widget (fixture->window),
+                                             ADW_TYPE_STATUS_PAGE, 0));
+    }
+}
+
+/* The header's switcher title holds a wide and a narrow switcher and shows
+ * one of them; the bottom bar holds one. The first is the one in use. */
+static GPtrArray *
+switcher_buttons (GtkWidget *switcher)
+{
+  GtkWidget *first = picky_test_gui_find (switcher, ADW_TYPE_VIEW_SWITCHER, 0);
+
+  g_assert_nonnull (first);
+  return picky_test_gui_find_all (first, GTK_TYPE_TOGGLE_BUTTON);
+}
+
+typedef struct {
+  PickyWindow *window;
+  const char  *name;
+} PageWait;
+
+static gboolean
+page_shown (gpointer data)
+{
+  PageWait *wait = data;
+
+  return g_strcmp0 (picky_window_get_visible_page (wait->window), wait->name) == 0;
+}
+
+static void
+click_through_switcher (PickyWindow *window,
+                        GtkWidget   *switcher)
+{
+  g_autoptr(GPtrArray) buttons = switcher_buttons (switcher);
+
+  g_assert_cmpuint (buttons->len, ==, G_N_ELEMENTS (page_names));
+  for (guint i = G_N_ELEMENTS (page_names); i > 0; i--)
+    {
+      PageWait wait = { window, page_names[i - 1] };
+
+      /* Activation presses the button for a moment before it clicks, and
+       * only once the button is on screen. */
+      picky_test_gui_wait_mapped (g_ptr_array_index (buttons, i - 1));
+      gtk_widget_activate (g_ptr_array_index (buttons, i - 1));
+      g_assert_true (picky_test_gui_wait (page_shown, &wait, 2000));
+      g_assert_true (gtk_toggle_button_get_active (g_ptr_array_index (buttons, i - 1)));
+    }
+}
+
+static void
+test_window_pages_by_switcher (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  GtkWidget *title = picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                          ADW_TYPE_VIEW_SWITCHER_TITLE, 0);
+
+  g_assert_nonnull (title);
+  click_through_switcher (fixture->window, title);
+}
+
+static gboolean
+bar_revealed (gpointer data)
+{
+  return adw_view_switcher_bar_get_reveal (data);
+}
+
+static gboolean
+bar_hidden (gpointer data)
+{
+  return !adw_view_switcher_bar_get_reveal (data);
+}
+
+static void
+test_window_narrow (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  AdwViewSwitcherBar *bar = ADW_VIEW_SWITCHER_BAR (picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                                                        ADW_TYPE_VIEW_SWITCHER_BAR, 0));
+
+  g_assert_true (picky_test_gui_wait (bar_hidden, bar, 2000));
+
+  /* At phone width the switcher leaves the header bar for a bottom bar. */
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
+  g_assert_true (picky_test_gui_wait (bar_revealed, bar, 5000));
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 400);
+  click_through_switcher (fixture->window, GTK_WIDGET (bar));
+
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
+  g_assert_true (picky_test_gui_wait (bar_hidden, bar, 5000));
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static void
+test_window_menu_windows (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GtkWindow *about;
+  GtkWindow *preferences;
+  GtkWindow *shortcuts;
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);
+  picky_test_gui_spin (100);
+  about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
+  g_assert_nonnull (about);
+  g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
+  g_assert_cmpint (adw_about_window_get_license_type (ADW_ABOUT_WINDOW (about)), ==, GTK_LICENSE_GPL_3_0);
+  g_assert_cmpstr (adw_about_window_get_website (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_WEBSITE);
+  gtk_window_destroy (about);
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
+  picky_test_gui_spin (100);
+  preferences = find_toplevel (PICKY_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (fixture->window));
+  gtk_window_destroy (preferences);
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-help-overlay", NULL);
+  picky_test_gui_spin (100);
+  shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
+  g_assert_nonnull (shortcuts);
+  gtk_widget_set_visible (GTK_WIDGET (shortcuts), FALSE);
+}
+
+static void
+test_window_german (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const char *german[] = { "Posteingang", "Kontakte", "Kanäle" };
+  GtkWidget *title = picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                          ADW_TYPE_VIEW_SWITCHER_TITLE, 0);
+  g_autoptr(GPtrArray) buttons = switcher_buttons (title);
+
+  if (g_strcmp0 (g_getenv ("LANGUAGE"), "de") != 0)
+    {
+      g_test_skip ("run with LANGUAGE=de");
+      return;
+    }
+
+  g_assert_cmpuint (buttons->len, ==, G_N_ELEMENTS (german));
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      g_autoptr(GPtrArray) labels = picky_test_gui_find_all (g_ptr_array_index (buttons, i),
+                                                             GTK_TYPE_LABEL);
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < labels->len; j++)
+        found |= g_strcmp0 (gtk_label_get_label (g_ptr_array_index (labels, j)), german[i]) == 0;
+      g_assert_true (found);
+    }
+}
+
+static int wanted_width;
+
+static gboolean
+has_wanted_width (gpointer data)
+{
+  /* The default size includes the client-side decorations' margins. */
+  return ABS (gtk_widget_get_width (data) - wanted_width) <= 32;
+}
+
+/* Runs in a child process, as a separate start of the console would. */
+static void
+run_instance (int save_width,
+              int save_height,
+              int expect_width,
+              int expect_height)
+{
+  g_autoptr(PickyApplication) app = picky_test_gui_application ();
+  PickyWindow *window = picky_window_new (app);
+  int width = 0;
+  int height = 0;
+
+  gtk_window_get_default_size (GTK_WINDOW (window), &width, &height);
+  g_assert_cmpint (width, ==, expect_width);
+  g_assert_cmpint (height, ==, expect_height);
+
+  gtk_window_present (GTK_WINDOW (window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (window));
+  wanted_width = expect_width;
+  g_assert_true (picky_test_gui_wait (has_wanted_width, window, 5000));
+
+  gtk_window_set_default_size (GTK_WINDOW (window), save_width, save_height);
+  wanted_width = save_width;
+  g_assert_true (picky_test_gui_wait (has_wanted_width, window, 5000));
+  gtk_window_close (GTK_WINDOW (window));
+  g_settings_sync ();
+}
+
+static void
+test_window_state_persists (void)
+{
+  g_autofree char *config = NULL;
+  g_autofree char *keyfile = NULL;
+  g_autofree char *contents = NULL;
+
+  if (g_test_subprocess ())
+    {
+      const char *step = g_getenv ("PICKY_TEST_STEP");
+
+      if (g_strcmp0 (step, "first") == 0)
+        run_instance (812, 555, 1000, 700);
+      else
+        run_instance (1000, 700, 812, 555);
+      return;
+    }
+
+  /* A keyfile backend in a fresh config dir stands in for dconf: it is what
+   * outlives the process. */
+  config = g_dir_make_tmp ("picky-window-XXXXXX", NULL);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+  g_setenv ("GSETTINGS_BACKEND", "keyfile", TRUE);
+
+  g_setenv ("PICKY_TEST_STEP", "first", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  keyfile = g_build_filename (config, "glib-2.0", "settings", "keyfile", NULL);
+  g_assert_true (g_file_get_contents (keyfile, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, "window-width=812"));
+
+  g_setenv ("PICKY_TEST_STEP", "second", TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+
+  g_unlink (keyfile);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add ("/picky/window/pages-by-action", Fixture, NULL,
+              fixture_set_up, test_window_pages_by_action, fixture_tear_down);
+  g_test_add ("/picky/window/pages-by-switcher", Fixture, NULL,
+              fixture_set_up, test_window_pages_by_switcher, fixture_tear_down);
+  g_test_add ("/picky/window/narrow", Fixture, NULL,
+              fixture_set_up, test_window_narrow, fixture_tear_down);
+  g_test_add ("/picky/window/menu-windows", Fixture, NULL,
+              fixture_set_up, test_window_menu_windows, fixture_tear_down);
+  g_test_add ("/picky/window/german", Fixture, NULL,
+              fixture_set_up, test_window_german, fixture_tear_down);
+  g_test_add_func ("/picky/window/state-persists", test_window_state_persists);
+
+  return g_test_run ();
+}
