@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The message store: SQLite on its own worker thread behind an async API. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "picky-cipher.h"
+#include "picky-message.h"
+
+G_BEGIN_DECLS
+
+#define PICKY_STORE_ERROR (picky_store_error_quark ())
+
+typedef enum {
+  PICKY_STORE_ERROR_FAILED,      /* an unexpected SQLite error */
+  PICKY_STORE_ERROR_FULL,        /* the disk is full */
+  PICKY_STORE_ERROR_IO,          /* the disk could not be read or written */
+  PICKY_STORE_ERROR_CORRUPT,     /* the file is not a database or is damaged */
+  PICKY_STORE_ERROR_BUSY,        /* another process holds the database too long */
+  PICKY_STORE_ERROR_NEWER,       /* written by a newer version of the console */
+  PICKY_STORE_ERROR_NOT_FOUND,   /* no such channel, contact or message */
+  PICKY_STORE_ERROR_CLOSED,      /* the store was closed */
+} PickyStoreError;
+
+/* A page of messages is asked for "older than this point": keyset paging
+ * over (timestamp, id), newest first. */
+typedef struct {
+  gint64      before_timestamp;  /* 0: from the newest */
+  gint64      before_id;
+  const char *app;               /* NULL: every app */
+  gint64      channel_id;        /* 0: every channel */
+  gint64      contact_id;        /* 0: every contact */
+  int         direction;         /* -1: both, else a PickyDirection */
+  guint       limit;
+} PickyPageQuery;
+
+#define PICKY_TYPE_STORE (picky_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyStore, picky_store, PICKY, STORE, GObject)
+
+GQuark      picky_store_error_quark          (void);
+
+char       *picky_store_default_path         (void);
+
+void        picky_store_open_async           (const char          *path,
+                                              PickyCipher         *cipher,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyStore *picky_store_open_finish          (GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_close                (PickyStore          *self);
+
+void        picky_store_ingest_async         (PickyStore          *self,
+                                              GPtrArray           *batch,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+guint       picky_store_ingest_finish        (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+void        picky_store_list_messages_async  (PickyStore          *self,
+                                              const PickyPageQuery *query,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_messages_finish (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+void        picky_store_search_async         (PickyStore          *self,
+                                              const char          *query,
+                                              const PickyPageQuery *page,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_search_finish        (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Channels: rows of (id, app, kind, display name, settings as a JSON object
+ * string holding no secret) and a small per-channel key/value state, such as
+ * the Telegram update offset. */
+void        picky_store_add_channel_async    (PickyStore          *self,
+                                              const char          *app,
+                                              const char          *kind,
+                                              const char          *name,
+                                              const char          *settings_json,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_add_channel_finish   (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_update_channel_async (PickyStore          *self,
+                                              gint64               channel_id,
+                                              const char          *name,
+                                              const char          *settings_json,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_update_channel_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_remove_channel_async (PickyStore          *self,
+                                              gint64               channel_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_remove_channel_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Each element is a GVariant of type (xsss s): id, app, kind, name, settings. */
+void        picky_store_list_channels_async  (PickyStore          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_channels_finish (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_set_channel_state_async (PickyStore       *self,
+                                              gint64               channel_id,
+                                              const char          *key,
+                                              const char          *value,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_set_channel_state_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_get_channel_state_async (PickyStore       *self,
+                                              gint64               channel_id,
+                                              const char          *key,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+char       *picky_store_get_channel_state_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+G_END_DECLS

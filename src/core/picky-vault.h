@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The system keyring: the data-encryption key and every channel secret. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define PICKY_VAULT_ERROR (picky_vault_error_quark ())
+
+typedef enum {
+  PICKY_VAULT_ERROR_UNAVAILABLE,   /* no Secret Service on the session bus */
+  PICKY_VAULT_ERROR_LOCKED,        /* the keyring is locked or unlocking was dismissed */
+  PICKY_VAULT_ERROR_KEY_MISSING,   /* encrypted data exists but its key is gone */
+  PICKY_VAULT_ERROR_FAILED,
+} PickyVaultError;
+
+#define PICKY_TYPE_VAULT (picky_vault_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyVault, picky_vault, PICKY, VAULT, GObject)
+
+GQuark      picky_vault_error_quark        (void);
+PickyVault *picky_vault_new                (void);
+
+/* The data-encryption key: created only when @may_create (no encrypted
+ * rows exist yet), else its absence is PICKY_VAULT_ERROR_KEY_MISSING. */
+void        picky_vault_get_data_key_async  (PickyVault          *self,
+                                             gboolean             may_create,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+GBytes     *picky_vault_get_data_key_finish (PickyVault          *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+/* Channel secrets, by channel id and kind ("token", "app-secret", …). The
+ * keyring item carries only those two attributes, never the secret. */
+void        picky_vault_store_secret_async  (PickyVault          *self,
+                                             gint64               channel_id,
+                                             const char          *kind,
+                                             const char          *secret,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean    picky_vault_store_secret_finish (PickyVault          *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+void        picky_vault_lookup_secret_async (PickyVault          *self,
+                                             gint64               channel_id,
+                                             const char          *kind,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+/* Returns NULL with no error when no such secret is stored. */
+char       *picky_vault_lookup_secret_finish (PickyVault         *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+void        picky_vault_clear_channel_async (PickyVault          *self,
+                                             gint64               channel_id,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean    picky_vault_clear_channel_finish (PickyVault         *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
+
+G_END_DECLS
