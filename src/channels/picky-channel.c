@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The base of every channel: its identity, its state for the UI, and sending replies. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+
+#include "picky-channel.h"
+
+typedef struct
+{
+  /* owned */
+  gint64             id;
+  char              *app;
+  char              *name;
+  char              *settings;
+  PickyChannelState  state;
+  char              *last_error;
+  gint64             last_message_time;
+  PickyStore        *store;
+  PickyVault        *vault;
+  PickyAccess       *access;
+} PickyChannelPrivate;
+
+G_DEFINE_QUARK (picky-channel-error-quark, picky_channel_error)
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PickyChannel, picky_channel, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_ID,
+  PROP_APP,
+  PROP_NAME,
+  PROP_SETTINGS,
+  PROP_STATE,
+  PROP_LAST_ERROR,
+  PROP_LAST_MESSAGE_TIME,
+  PROP_STORE,
+  PROP_VAULT,
+  PROP_ACCESS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* Written by hand rather than by glib-mkenums: one enum does not justify a
+ * generated file, and the nicks double as stable names for logs. */
+static const GEnumValue state_values[] = {
+  { PICKY_CHANNEL_STATE_STOPPED, "PICKY_CHANNEL_STATE_STOPPED", "stopped" },
+  { PICKY_CHANNEL_STATE_CONNECTING, "PICKY_CHANNEL_STATE_CONNECTING", "connecting" },
+  { PICKY_CHANNEL_STATE_ONLINE, "PICKY_CHANNEL_STATE_ONLINE", "online" },
+  { PICKY_CHANNEL_STATE_BACKING_OFF, "PICKY_CHANNEL_STATE_BACKING_OFF", "backing-off" },
+  { PICKY_CHANNEL_STATE_AUTH_FAILED, "PICKY_CHANNEL_STATE_AUTH_FAILED", "auth-failed" },
+  { PICKY_CHANNEL_STATE_DISABLED, "PICKY_CHANNEL_STATE_DISABLED", "disabled" },
+  { 0, NULL, NULL },
+};
+
+GType
+picky_channel_state_get_type (void)
+{
+  static gsize type_id = 0;
+
+  if (g_once_init_enter (&type_id))
+    {
+      GType type = g_enum_register_static (g_intern_static_string ("PickyChannelState"),
+                                           state_values);
+
+      g_once_init_leave (&type_id, type);
+    }
+
+  return type_id;
+}
+
+/**
+ * picky_channel_state_to_string:
+ * @state: a #PickyChannelState
+ *
+ * Returns: the state's stable nick, such as "backing-off", for logs
+ */
+const char *
+picky_channel_state_to_string (PickyChannelState state)
+{
+  g_return_val_if_fail (state <= PICKY_CHANNEL_STATE_DISABLED, NULL);
+
+  return state_values[state].value_nick;
+}
+
+/* g_set_str() is newer than the GLib we build against. */
+static gboolean
+replace_string (char       **field,
+                const char  *value)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return FALSE;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  return TRUE;
+}
+
+static void
+picky_channel_real_send_async (PickyChannel        *self,
+                               PickyMessage        *message,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_task_report_new_error (self, callback, user_data, picky_channel_real_send_async,
+                           PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
+                           _("This channel cannot send messages"));
+}
+
+static char *
+picky_channel_real_send_finish (PickyChannel  *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+picky_channel_dispose (GObject *object)
+{
+  PickyChannel *self = PICKY_CHANNEL (object);
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_clear_object (&priv->store);
+  g_clear_object (&priv->vault);
+  g_clear_object (&priv->access);
+
+  G_OBJECT_CLASS (picky_channel_parent_class)->dispose (object);
+}
+
+static void
+picky_channel_finalize (GObject *object)
+{
+  PickyChannel *self = PICKY_CHANNEL (object);
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_free (priv->app);
+  g_free (priv->name);
+  g_free (priv->settings);
+  g_free (priv->last_error);
+
+  G_OBJECT_CLASS (picky_channel_parent_class)->finalize (object);
+}
+
+static void
+picky_channel_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  PickyChannel *self = PICKY_CHANNEL (object);
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      g_value_set_int64 (value, priv->id);
+      break;
+    case PROP_APP:
+      g_value_set_string (value, priv->app);
+      break;
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_SETTINGS:
+      g_value_set_string (value, priv->settings);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, priv->state);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, priv->last_error);
+      break;
+    case PROP_LAST_MESSAGE_TIME:
+      g_value_set_int64 (value, priv->last_message_time);
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, priv->store);
+      break;
+    case PROP_VAULT:
+      g_value_set_object (value, priv->vault);
+      break;
+    case PROP_ACCESS:
+      g_value_set_object (value, priv->access);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_channel_set_property (GObject      *object,
+                            guint         prop_id,
+                            const GValue *value,
+                            GParamSpec   *pspec)
+{
+  PickyChannel *self = PICKY_CHANNEL (object);
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  switch (prop_id)
+    {
+    case PROP_ID:
+      priv->id = g_value_get_int64 (value);
+      break;
+    case PROP_APP:
+      priv->app = g_value_dup_string (value);
+      break;
+    case PROP_NAME:
+      picky_channel_set_name (self, g_value_get_string (value));
+      break;
+    case PROP_SETTINGS:
+      priv->settings = g_value_dup_string (value);
+      break;
+    case PROP_STORE:
+      priv->store = g_value_dup_object (value);
+      break;
+    case PROP_VAULT:
+      priv->vault = g_value_dup_object (value);
+      break;
+    case PROP_ACCESS:
+      priv->access = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_channel_class_init (PickyChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = picky_channel_dispose;
+  object_class->finalize = picky_channel_finalize;
+  object_class->get_property = picky_channel_get_property;
+  object_class->set_property = picky_channel_set_property;
+
+  klass->send_async = picky_channel_real_send_async;
+  klass->send_finish = picky_channel_real_send_finish;
+
+  properties[PROP_ID] =
+    g_param_spec_int64 ("id", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_APP] =
+    g_param_spec_string ("app", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME] =
+    g_param_spec_string ("name", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* A JSON object holding no secret, e.g. {"api_base": "…"}. */
+  properties[PROP_SETTINGS] =
+    g_param_spec_string ("settings", NULL, NULL,
+                         NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL,
+                       PICKY_TYPE_CHANNEL_STATE, PICKY_CHANNEL_STATE_STOPPED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Translated and free of secrets, so the UI may show it verbatim. */
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LAST_MESSAGE_TIME] =
+    g_param_spec_int64 ("last-message-time", NULL, NULL,
+                        0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         PICKY_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VAULT] =
+    g_param_spec_object ("vault", NULL, NULL,
+                         PICKY_TYPE_VAULT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_ACCESS] =
+    g_param_spec_object ("access", NULL, NULL,
+                         PICKY_TYPE_ACCESS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+picky_channel_init (PickyChannel *self)
+{
+}
+
+gint64
+picky_channel_get_id (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), 0);
+
+  return priv->id;
+}
+
+const char *
+picky_channel_get_app (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->app;
+}
+
+const char *
+picky_channel_get_name (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->name;
+}
+
+void
+picky_channel_set_name (PickyChannel *self,
+                        const char   *name)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  if (replace_string (&priv->name, name))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NAME]);
+}
+
+PickyChannelState
+picky_channel_get_state (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), PICKY_CHANNEL_STATE_STOPPED);
+
+  return priv->state;
+}
+
+const char *
+picky_channel_get_last_error (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->last_error;
+}
+
+gint64
+picky_channel_get_last_message_time (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), 0);
+
+  return priv->last_message_time;
+}
+
+const char *
+picky_channel_get_settings (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->settings;
+}
+
+PickyStore *
+picky_channel_get_store (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->store;
+}
+
+PickyVault *
+picky_channel_get_vault (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->vault;
+}
+
+PickyAccess *
+picky_channel_get_access (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->access;
+}
+
+/**
+ * picky_channel_start:
+ * @self: a #PickyChannel
+ *
+ * Begins receiving. Progress and trouble show in #PickyChannel:state and
+ * #PickyChannel:last-error rather than in a callback, because a channel
+ * runs until it is stopped.
+ */
+void
+picky_channel_start (PickyChannel *self)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  if (PICKY_CHANNEL_GET_CLASS (self)->start != NULL)
+    PICKY_CHANNEL_GET_CLASS (self)->start (self);
+}
+
+/**
+ * picky_channel_stop:
+ * @self: a #PickyChannel
+ *
+ * Cancels whatever the channel has in flight and leaves it stopped.
+ */
+void
+picky_channel_stop (PickyChannel *self)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  if (PICKY_CHANNEL_GET_CLASS (self)->stop != NULL)
+    PICKY_CHANNEL_GET_CLASS (self)->stop (self);
+}
+
+/**
+ * picky_channel_send_async:
+ * @self: a #PickyChannel
+ * @message: the outgoing reply: recipient in contact-provider-id, and text
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the provider has accepted or refused the message
+ * @user_data: data for @callback
+ *
+ * Sends a reply. When push access for the channel's app is off this fails
+ * at once with the access error and nothing reaches the provider.
+ */
+void
+picky_channel_send_async (PickyChannel        *self,
+                          PickyMessage        *message,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+  g_return_if_fail (PICKY_IS_MESSAGE (message));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  if (priv->access != NULL &&
+      !picky_access_check_push (priv->access, priv->app, &error))
+    {
+      g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+      g_task_set_source_tag (task, picky_channel_send_async);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  PICKY_CHANNEL_GET_CLASS (self)->send_async (self, message, cancellable, callback, user_data);
+}
+
+/**
+ * picky_channel_send_finish:
+ * @self: a #PickyChannel
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the provider key of the sent message, or %NULL
+ */
+char *
+picky_channel_send_finish (PickyChannel  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  /* The access refusal was reported by the base class, not the subclass. */
+  if (g_task_is_valid (result, self) &&
+      g_task_get_source_tag (G_TASK (result)) == picky_channel_send_async)
+    return g_task_propagate_pointer (G_TASK (result), error);
+
+  return PICKY_CHANNEL_GET_CLASS (self)->send_finish (self, result, error);
+}
+
+/**
+ * picky_channel_set_state:
+ * @self: a #PickyChannel
+ * @state: the new state
+ *
+ * For subclasses. Notifies only when the state really changes.
+ */
+void
+picky_channel_set_state (PickyChannel      *self,
+                         PickyChannelState  state)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+  g_return_if_fail (state <= PICKY_CHANNEL_STATE_DISABLED);
+
+  if (priv->state == state)
+    return;
+
+  g_debug ("Channel %" G_GINT64_FORMAT ": %s → %s", priv->id,
+           picky_channel_state_to_string (priv->state),
+           picky_channel_state_to_string (state));
+  priv->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+/**
+ * picky_channel_set_last_error:
+ * @self: a #PickyChannel
+ * @last_error: (nullable): a translated sentence holding no secret, or %NULL
+ *
+ * For subclasses. Notifies only when the text really changes.
+ */
+void
+picky_channel_set_last_error (PickyChannel *self,
+                              const char   *last_error)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  if (replace_string (&priv->last_error, last_error))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
+}
+
+void
+picky_channel_set_last_message_time (PickyChannel *self,
+                                     gint64        unix_seconds)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  if (priv->last_message_time == unix_seconds)
+    return;
+
+  priv->last_message_time = unix_seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_MESSAGE_TIME]);
+}
+
+/**
+ * picky_channel_dup_setting:
+ * @self: a #PickyChannel
+ * @key: a member of the settings object
+ * @default_value: (nullable): returned when the member is absent or not a string
+ *
+ * Returns: (transfer full) (nullable): the string value of @key
+ */
+char *
+picky_channel_dup_setting (PickyChannel *self,
+                           const char   *key,
+                           const char   *default_value)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+  JsonNode *member;
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (key != NULL, NULL);
+
+  if (priv->settings == NULL || *priv->settings == '\0')
+    return g_strdup (default_value);
+
+  /* Settings are written by the console itself; a damaged value falls back
+   * to the default so the channel still starts and can show its error. */
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, priv->settings, -1, NULL))
+    return g_strdup (default_value);
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return g_strdup (default_value);
+
+  member = json_object_get_member (json_node_get_object (root), key);
+  if (member == NULL || json_node_get_value_type (member) != G_TYPE_STRING)
+    return g_strdup (default_value);
+
+  return json_node_dup_string (member);
+}
