@@ -43,6 +43,16 @@ void        picky_vault_store_secret_async  (PickyVault          *self,
                                              GCancellable        *cancellable,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
+/* The same with a label of the caller's, e.g. naming the provider; finish
+ * with picky_vault_store_secret_finish(). The label must not hold the secret. */
+void        picky_vault_store_secret_with_label_async (PickyVault          *self,
+                                                       gint64               channel_id,
+                                                       const char          *kind,
+                                                       const char          *label,
+                                                       const char          *secret,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
 gboolean    picky_vault_store_secret_finish (PickyVault          *self,
                                              GAsyncResult        *result,
                                              GError             **error);

@@ -1,0 +1,829 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The system keyring: the data-encryption key and every channel secret. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <libsecret/secret.h>
+#include <sodium.h>
+
+#include "picky-vault.h"
+
+/* 32 bytes: the size of the key PickyCipher takes. */
+#define DATA_KEY_SIZE 32
+
+struct _PickyVault
+{
+  GObject parent_instance;
+
+  /* owned */
+  /* get_data_key tasks, run one at a time: two lookups that both found
+   * nothing would otherwise each create a key, and the second would
+   * replace the first after data was encrypted with it. */
+  GQueue key_tasks;
+};
+
+G_DEFINE_FINAL_TYPE (PickyVault, picky_vault, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (picky-vault-error-quark, picky_vault_error)
+
+/* Attributes are stored unencrypted and are what other programs search by:
+ * they name an item, and never hold a secret. */
+static const SecretSchema secret_schema = {
+  "io.github.pickyconsole.PickyConsole.Secret", SECRET_SCHEMA_NONE,
+  {
+    { "channel-id", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+/* A schema of its own, so that clearing a channel can never reach the key. */
+static const SecretSchema data_key_schema = {
+  "io.github.pickyconsole.PickyConsole.DataKey", SECRET_SCHEMA_NONE,
+  {
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+typedef struct {
+  gboolean  may_create;
+  GBytes   *key;
+} KeyData;
+
+static void
+key_data_free (KeyData *data)
+{
+  g_clear_pointer (&data->key, g_bytes_unref);
+  g_free (data);
+}
+
+static GHashTable *
+new_attributes (void)
+{
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+}
+
+static GHashTable *
+channel_attributes (gint64      channel_id,
+                    const char *kind)
+{
+  GHashTable *attributes = new_attributes ();
+
+  g_hash_table_insert (attributes, (gpointer) "channel-id",
+                       g_strdup_printf ("%" G_GINT64_FORMAT, channel_id));
+  if (kind != NULL)
+    g_hash_table_insert (attributes, (gpointer) "kind", g_strdup (kind));
+
+  return attributes;
+}
+
+static GHashTable *
+data_key_attributes (void)
+{
+  GHashTable *attributes = new_attributes ();
+
+  g_hash_table_insert (attributes, (gpointer) "kind", g_strdup ("data-key"));
+
+  return attributes;
+}
+
+static GError *
+new_unavailable_error (void)
+{
+  return g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_UNAVAILABLE,
+                              _("The system keyring is not available. Picky Console keeps tokens "
+                                "only there; start or unlock your keyring and try again."));
+}
+
+static GError *
+new_locked_error (void)
+{
+  return g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_LOCKED,
+                              _("The system keyring is locked. Picky Console keeps tokens only "
+                                "there; unlock your keyring and try again."));
+}
+
+/* Says what happened in words the admin can act on. libsecret and D-Bus
+ * errors name services and object paths, never a secret, so the last case
+ * may pass the original text on. */
+static GError *
+translate_error (GError       *error,
+                 GCancellable *cancellable)
+{
+  g_autoptr(GError) owned = error;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      /* Cancelled by the caller stays cancelled; cancelled by anyone else
+       * is an unlock prompt that was dismissed. */
+      if (g_cancellable_is_cancelled (cancellable))
+        return g_steal_pointer (&owned);
+      return new_locked_error ();
+    }
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+    return new_locked_error ();
+
+  /* Not knowing the service, nobody owning its name, no bus to ask on at
+   * all: the keyring is simply not there. */
+  if ((error->domain == G_IO_ERROR && error->code != G_IO_ERROR_DBUS_ERROR) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SERVICE_UNKNOWN) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NAME_HAS_NO_OWNER) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_SERVER) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_DISCONNECTED) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_NO_REPLY) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMEOUT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_TIMED_OUT) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_EXEC_FAILED) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_CHILD_EXITED) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_FAILED) ||
+      g_error_matches (error, G_DBUS_ERROR, G_DBUS_ERROR_SPAWN_SERVICE_NOT_FOUND))
+    return new_unavailable_error ();
+
+  g_dbus_error_strip_remote_error (error);
+  return g_error_new (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_FAILED,
+                      _("The system keyring reported an error: %s"), error->message);
+}
+
+static gboolean
+ensure_sodium (GError **error)
+{
+  if (sodium_init () < 0)
+    {
+      g_set_error_literal (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_FAILED,
+                           _("The cryptography library could not be initialized."));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The key lives in guarded memory that is wiped when the last reference goes. */
+static GBytes *
+decode_data_key (const char  *encoded,
+                 GError     **error)
+{
+  gsize len = strlen (encoded);
+  guchar *buffer;
+  gsize decoded;
+  int state = 0;
+  guint save = 0;
+
+  if (!ensure_sodium (error))
+    return NULL;
+
+  if (len == 0 || len > 64)
+    goto damaged;
+
+  buffer = sodium_malloc ((len / 4) * 3 + 3);
+  decoded = g_base64_decode_step (encoded, len, buffer, &state, &save);
+  if (decoded != DATA_KEY_SIZE)
+    {
+      sodium_free (buffer);
+      goto damaged;
+    }
+
+  return g_bytes_new_with_free_func (buffer, DATA_KEY_SIZE, sodium_free, buffer);
+
+damaged:
+  /* Never replaced by a fresh key: rows encrypted with the old one would be
+   * lost for good, and the keyring may yet be restored from a backup. */
+  g_set_error_literal (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_FAILED,
+                       _("The key that protects stored personal details is damaged in the "
+                         "system keyring. Restore the keyring from a backup and try again."));
+  return NULL;
+}
+
+static char *
+label_for_secret (gint64      channel_id,
+                  const char *kind)
+{
+  int id = (int) channel_id;
+
+  if (g_strcmp0 (kind, "token") == 0)
+    return g_strdup_printf (_("Picky Console: access token for channel %d"), id);
+  if (g_strcmp0 (kind, "app-secret") == 0)
+    return g_strdup_printf (_("Picky Console: app secret for channel %d"), id);
+  if (g_strcmp0 (kind, "verify-token") == 0)
+    return g_strdup_printf (_("Picky Console: webhook verification token for channel %d"), id);
+
+  /* Translators: %s is the kind of secret, such as “device-key”; %d the number of a channel. */
+  return g_strdup_printf (_("Picky Console: secret “%s” for channel %d"), kind, id);
+}
+
+/* Looking up: a value, nothing, or a reason. libsecret answers "nothing"
+ * both when no item exists and when the item stayed locked because an
+ * unlock prompt was dismissed; a search that includes locked items tells
+ * the two apart, so a locked keyring is never mistaken for an empty one. */
+
+typedef struct {
+  const SecretSchema *schema;
+  GHashTable         *attributes;
+} SearchData;
+
+static void
+search_data_free (SearchData *data)
+{
+  g_clear_pointer (&data->attributes, g_hash_table_unref);
+  g_free (data);
+}
+
+static void
+on_locked_search_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  gboolean locked = FALSE;
+
+  items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, translate_error (g_steal_pointer (&error),
+                                                  g_task_get_cancellable (task)));
+      return;
+    }
+
+  for (GList *l = items; l != NULL; l = l->next)
+    locked |= secret_item_get_locked (l->data);
+  g_list_free_full (items, g_object_unref);
+
+  if (locked)
+    g_task_return_error (task, new_locked_error ());
+  else
+    g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+on_lookup_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SearchData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+  char *value;
+
+  value = secret_password_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, translate_error (g_steal_pointer (&error),
+                                                  g_task_get_cancellable (task)));
+      return;
+    }
+
+  if (value != NULL)
+    {
+      g_task_return_pointer (task, value, (GDestroyNotify) secret_password_free);
+      return;
+    }
+
+  cancellable = g_task_get_cancellable (task);
+  secret_service_search (NULL, data->schema, data->attributes, SECRET_SEARCH_ALL,
+                         cancellable, on_locked_search_cb, g_steal_pointer (&task));
+}
+
+static void
+lookup_value_async (PickyVault          *self,
+                    const SecretSchema  *schema,
+                    GHashTable          *attributes,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  SearchData *data = g_new0 (SearchData, 1);
+
+  data->schema = schema;
+  data->attributes = g_hash_table_ref (attributes);
+  g_task_set_source_tag (task, lookup_value_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
+
+  secret_password_lookupv (schema, attributes, cancellable, on_lookup_cb, g_steal_pointer (&task));
+}
+
+/* Returns: (transfer full) (nullable): the value, to be freed with
+ * secret_password_free(), or %NULL when nothing is stored */
+static char *
+lookup_value_finish (PickyVault    *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The data key */
+
+static void start_next_key_task (PickyVault *self);
+
+static void
+finish_key_task (PickyVault *self,
+                 GBytes     *key,
+                 GError     *error)
+{
+  g_autoptr(GTask) task = g_queue_pop_head (&self->key_tasks);
+
+  /* The next caller looks up again and finds what this one created. */
+  if (!g_queue_is_empty (&self->key_tasks))
+    start_next_key_task (self);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, key, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+on_key_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PickyVault *self = user_data;
+  GTask *task = g_queue_peek_head (&self->key_tasks);
+  KeyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    {
+      finish_key_task (self, NULL, translate_error (g_steal_pointer (&error),
+                                                    g_task_get_cancellable (task)));
+      g_object_unref (self);
+      return;
+    }
+
+  finish_key_task (self, g_steal_pointer (&data->key), NULL);
+  g_object_unref (self);
+}
+
+static void
+create_data_key (PickyVault *self,
+                 GTask      *task)
+{
+  KeyData *data = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GError) error = NULL;
+  guchar *buffer;
+  char *encoded;
+
+  if (!ensure_sodium (&error))
+    {
+      finish_key_task (self, NULL, g_steal_pointer (&error));
+      return;
+    }
+
+  /* From the kernel's generator: the key must be unpredictable, which
+   * GLib's random numbers are not. */
+  buffer = sodium_malloc (DATA_KEY_SIZE);
+  randombytes_buf (buffer, DATA_KEY_SIZE);
+  data->key = g_bytes_new_with_free_func (buffer, DATA_KEY_SIZE, sodium_free, buffer);
+
+  /* libsecret copies the value at once, so its text form lives only here. */
+  encoded = g_base64_encode (buffer, DATA_KEY_SIZE);
+  secret_password_storev (&data_key_schema, attributes, SECRET_COLLECTION_DEFAULT,
+                          _("Picky Console: key that protects stored personal details"),
+                          encoded, g_task_get_cancellable (task),
+                          on_key_stored_cb, g_object_ref (self));
+  sodium_memzero (encoded, strlen (encoded));
+  g_free (encoded);
+}
+
+static void
+on_key_lookup_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  PickyVault *self = PICKY_VAULT (object);
+  GTask *task = g_queue_peek_head (&self->key_tasks);
+  KeyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GBytes *key;
+  char *value;
+
+  value = lookup_value_finish (self, result, &error);
+  if (error != NULL)
+    {
+      finish_key_task (self, NULL, g_steal_pointer (&error));
+      return;
+    }
+
+  if (value != NULL)
+    {
+      key = decode_data_key (value, &error);
+      secret_password_free (value);
+      finish_key_task (self, key, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!data->may_create)
+    {
+      finish_key_task (self, NULL,
+                       g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING,
+                                            _("The key that protects stored personal details is "
+                                              "missing from the system keyring, so they cannot be "
+                                              "read. Restore the keyring from a backup, or unlock "
+                                              "the right keyring, and try again.")));
+      return;
+    }
+
+  create_data_key (self, task);
+}
+
+static void
+start_next_key_task (PickyVault *self)
+{
+  GTask *task = g_queue_peek_head (&self->key_tasks);
+  g_autoptr(GHashTable) attributes = data_key_attributes ();
+
+  lookup_value_async (self, &data_key_schema, attributes, g_task_get_cancellable (task),
+                      on_key_lookup_cb, NULL);
+}
+
+/* Channel secrets */
+
+static void
+on_secret_stored_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_task_return_error (task, translate_error (g_steal_pointer (&error),
+                                                g_task_get_cancellable (task)));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_secret_lookup_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  value = lookup_value_finish (PICKY_VAULT (object), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Callers free with g_free(); the copy leaves libsecret's wiped memory. */
+  g_task_return_pointer (task, g_strdup (value), g_free);
+  if (value != NULL)
+    secret_password_free (value);
+}
+
+static void
+on_remaining_search_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  gboolean remaining;
+
+  items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, translate_error (g_steal_pointer (&error),
+                                                  g_task_get_cancellable (task)));
+      return;
+    }
+
+  /* libsecret deletes only unlocked items; one left behind is locked. */
+  remaining = items != NULL;
+  g_list_free_full (items, g_object_unref);
+
+  if (remaining)
+    g_task_return_error (task, new_locked_error ());
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_channel_cleared_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+  GHashTable *attributes;
+
+  /* FALSE without an error only means there was nothing to delete. */
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, translate_error (g_steal_pointer (&error),
+                                                  g_task_get_cancellable (task)));
+      return;
+    }
+
+  attributes = g_task_get_task_data (task);
+  cancellable = g_task_get_cancellable (task);
+  secret_service_search (NULL, &secret_schema, attributes, SECRET_SEARCH_ALL,
+                         cancellable, on_remaining_search_cb, g_steal_pointer (&task));
+}
+
+static void
+picky_vault_dispose (GObject *object)
+{
+  PickyVault *self = PICKY_VAULT (object);
+
+  /* Every queued task holds a reference, so the queue is empty here. */
+  g_warn_if_fail (g_queue_is_empty (&self->key_tasks));
+
+  G_OBJECT_CLASS (picky_vault_parent_class)->dispose (object);
+}
+
+static void
+picky_vault_class_init (PickyVaultClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = picky_vault_dispose;
+}
+
+static void
+picky_vault_init (PickyVault *self)
+{
+  g_queue_init (&self->key_tasks);
+}
+
+/**
+ * picky_vault_new:
+ *
+ * Nothing is asked of the keyring until the first call.
+ *
+ * Returns: (transfer full): a new vault
+ */
+PickyVault *
+picky_vault_new (void)
+{
+  return g_object_new (PICKY_TYPE_VAULT, NULL);
+}
+
+/**
+ * picky_vault_get_data_key_async:
+ * @self: a vault
+ * @may_create: whether a key may be created when none is stored; only
+ *   %TRUE while no encrypted data exists
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the key is known
+ * @user_data: data for @callback
+ *
+ * Looks up the key that encrypts personal details at rest. Calls are
+ * served one after another, so concurrent first calls agree on one key.
+ */
+void
+picky_vault_get_data_key_async (PickyVault          *self,
+                                gboolean             may_create,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+  KeyData *data;
+
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_vault_get_data_key_async);
+  data = g_new0 (KeyData, 1);
+  data->may_create = !!may_create;
+  g_task_set_task_data (task, data, (GDestroyNotify) key_data_free);
+
+  g_queue_push_tail (&self->key_tasks, task);
+  if (g_queue_get_length (&self->key_tasks) == 1)
+    start_next_key_task (self);
+}
+
+/**
+ * picky_vault_get_data_key_finish:
+ * @self: a vault
+ * @result: the result passed to the callback
+ * @error: return location for a #PICKY_VAULT_ERROR
+ *
+ * Returns: (transfer full): the 32-byte key, in memory that is wiped when
+ * freed, or %NULL with @error set
+ */
+GBytes *
+picky_vault_get_data_key_finish (PickyVault    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_vault_get_data_key_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_vault_store_secret_with_label_async:
+ * @self: a vault
+ * @channel_id: the channel the secret belongs to, a positive 32-bit number
+ * @kind: what the secret is, such as "token" or "app-secret"
+ * @label: the item's name as keyring managers show it; must not contain
+ *   the secret
+ * @secret: the secret
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the secret is stored
+ * @user_data: data for @callback
+ *
+ * Like picky_vault_store_secret_async(), for a channel that can name its
+ * secret better, such as "Picky Console: Telegram bot token for channel 3".
+ * Finish with picky_vault_store_secret_finish().
+ */
+void
+picky_vault_store_secret_with_label_async (PickyVault          *self,
+                                           gint64               channel_id,
+                                           const char          *kind,
+                                           const char          *label,
+                                           const char          *secret,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
+  g_return_if_fail (kind != NULL && kind[0] != '\0');
+  g_return_if_fail (label != NULL);
+  g_return_if_fail (secret != NULL && secret[0] != '\0');
+  g_return_if_fail (strstr (label, secret) == NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_vault_store_secret_async);
+
+  /* An item with the same attributes is replaced, not duplicated. */
+  attributes = channel_attributes (channel_id, kind);
+  secret_password_storev (&secret_schema, attributes, SECRET_COLLECTION_DEFAULT,
+                          label, secret, cancellable,
+                          on_secret_stored_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_vault_store_secret_async:
+ * @self: a vault
+ * @channel_id: the channel the secret belongs to, a positive 32-bit number
+ * @kind: what the secret is, such as "token" or "app-secret"
+ * @secret: the secret
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the secret is stored
+ * @user_data: data for @callback
+ *
+ * Stores @secret in the default keyring, replacing the channel's earlier
+ * secret of the same kind.
+ */
+void
+picky_vault_store_secret_async (PickyVault          *self,
+                                gint64               channel_id,
+                                const char          *kind,
+                                const char          *secret,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
+  g_return_if_fail (kind != NULL && kind[0] != '\0');
+
+  label = label_for_secret (channel_id, kind);
+  picky_vault_store_secret_with_label_async (self, channel_id, kind, label, secret,
+                                             cancellable, callback, user_data);
+}
+
+gboolean
+picky_vault_store_secret_finish (PickyVault    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_vault_store_secret_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * picky_vault_lookup_secret_async:
+ * @self: a vault
+ * @channel_id: the channel the secret belongs to
+ * @kind: what the secret is, such as "token"
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the lookup is done
+ * @user_data: data for @callback
+ *
+ * Looks up a channel's secret; a locked keyring is an error, not an
+ * absent secret.
+ */
+void
+picky_vault_lookup_secret_async (PickyVault          *self,
+                                 gint64               channel_id,
+                                 const char          *kind,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
+  g_return_if_fail (kind != NULL && kind[0] != '\0');
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_vault_lookup_secret_async);
+
+  attributes = channel_attributes (channel_id, kind);
+  lookup_value_async (self, &secret_schema, attributes, cancellable,
+                      on_secret_lookup_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_vault_lookup_secret_finish:
+ * @self: a vault
+ * @result: the result passed to the callback
+ * @error: return location for a #PICKY_VAULT_ERROR
+ *
+ * Returns: (transfer full) (nullable): the secret, or %NULL with no error
+ * when none is stored
+ */
+char *
+picky_vault_lookup_secret_finish (PickyVault    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_vault_lookup_secret_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_vault_clear_channel_async:
+ * @self: a vault
+ * @channel_id: the channel whose secrets go
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called when the secrets are gone
+ * @user_data: data for @callback
+ *
+ * Deletes every secret of the channel, of every kind; for a channel that
+ * is removed. Having nothing to delete is no error.
+ */
+void
+picky_vault_clear_channel_async (PickyVault          *self,
+                                 gint64               channel_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_vault_clear_channel_async);
+
+  attributes = channel_attributes (channel_id, NULL);
+  g_task_set_task_data (task, g_hash_table_ref (attributes), (GDestroyNotify) g_hash_table_unref);
+  secret_password_clearv (&secret_schema, attributes, cancellable,
+                          on_channel_cleared_cb, g_steal_pointer (&task));
+}
+
+gboolean
+picky_vault_clear_channel_finish (PickyVault    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_vault_clear_channel_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the vault against a real keyring, and without any keyring at all. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
+
+#include "picky-vault.h"
+
+#define DATA_KEY_SCHEMA "io.github.pickyconsole.PickyConsole.DataKey"
+#define SECRET_SCHEMA "io.github.pickyconsole.PickyConsole.Secret"
+#define UNAVAILABLE_MESSAGE "The system keyring is not available. Picky Console keeps tokens " \
+                            "only there; start or unlock your keyring and try again."
+
+typedef struct {
+  PickyVault *vault;
+  /* The session's keyring is shared with the other tests: a data key found
+   * there is put back afterwards. */
+  char       *saved_data_key;
+} Fixture;
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+on_timeout_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A keyring that never answers must fail the test, not hang it. */
+static GAsyncResult *
+await_result (GAsyncResult **slot)
+{
+  gboolean timed_out = FALSE;
+  guint id = g_timeout_add_seconds (20, on_timeout_cb, &timed_out);
+
+  while (*slot == NULL && !timed_out)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_false (timed_out);
+  g_source_remove (id);
+
+  return g_steal_pointer (slot);
+}
+
+static gboolean
+vault_store (PickyVault  *vault,
+             gint64       channel_id,
+             const char  *kind,
+             const char  *secret,
+             GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_vault_store_secret_async (vault, channel_id, kind, secret, NULL, on_result_cb, &slot);
+  result = await_result (&slot);
+
+  return picky_vault_store_secret_finish (vault, result, error);
+}
+
+static char *
+vault_lookup (PickyVault  *vault,
+              gint64       channel_id,
+              const char  *kind,
+              GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_vault_lookup_secret_async (vault, channel_id, kind, NULL, on_result_cb, &slot);
+  result = await_result (&slot);
+
+  return picky_vault_lookup_secret_finish (vault, result, error);
+}
+
+static gboolean
+vault_clear (PickyVault  *vault,
+             gint64       channel_id,
+             GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_vault_clear_channel_async (vault, channel_id, NULL, on_result_cb, &slot);
+  result = await_result (&slot);
+
+  return picky_vault_clear_channel_finish (vault, result, error);
+}
+
+static GBytes *
+vault_get_key (PickyVault  *vault,
+               gboolean     may_create,
+               GError     **error)
+{
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_vault_get_data_key_async (vault, may_create, NULL, on_result_cb, &slot);
+  result = await_result (&slot);
+
+  return picky_vault_get_data_key_finish (vault, result, error);
+}
+
+/* What another program sees: `secret-tool lookup ATTR VALUE…`. Returns its
+ * output, or %NULL when it found nothing. */
+static char *
+secret_tool_lookup (const char *channel_id,
+                    const char *kind)
+{
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup",
+                         "channel-id", channel_id, "kind", kind, NULL };
+  g_autofree char *out = NULL;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+
+  if (!g_spawn_check_wait_status (status, NULL))
+    {
+      g_assert_cmpstr (out, ==, "");
+      return NULL;
+    }
+
+  return g_steal_pointer (&out);
+}
+
+static GHashTable *
+data_key_attributes (void)
+{
+  GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (attributes, (gpointer) "xdg:schema", (gpointer) DATA_KEY_SCHEMA);
+  g_hash_table_insert (attributes, (gpointer) "kind", (gpointer) "data-key");
+
+  return attributes;
+}
+
+static GList *
+search_items (GHashTable *attributes)
+{
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  items = secret_service_search_sync (NULL, NULL, attributes,
+                                      SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                                      NULL, &error);
+  g_assert_no_error (error);
+
+  return items;
+}
+
+static void
+delete_data_key (void)
+{
+  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GError) error = NULL;
+
+  secret_service_clear_sync (NULL, NULL, attributes, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+store_raw_data_key (const char *text)
+{
+  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(SecretValue) value = secret_value_new (text, -1, "text/plain");
+  g_autoptr(GError) error = NULL;
+
+  secret_service_store_sync (NULL, NULL, attributes, SECRET_COLLECTION_DEFAULT,
+                             "Picky Console: key that protects stored personal details",
+                             value, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static char *
+read_raw_data_key (guint *n_items)
+{
+  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  GList *items = search_items (attributes);
+  char *text = NULL;
+
+  *n_items = g_list_length (items);
+  if (items != NULL)
+    {
+      SecretValue *value = secret_item_get_secret (items->data);
+
+      text = g_strdup (secret_value_get_text (value));
+      secret_value_unref (value);
+    }
+  g_list_free_full (items, g_object_unref);
+
+  return text;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_items;
+
+  fixture->vault = picky_vault_new ();
+  fixture->saved_data_key = read_raw_data_key (&n_items);
+  delete_data_key ();
+
+  vault_clear (fixture->vault, 3, &error);
+  g_assert_no_error (error);
+  vault_clear (fixture->vault, 4, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  vault_clear (fixture->vault, 3, &error);
+  g_assert_no_error (error);
+  vault_clear (fixture->vault, 4, &error);
+  g_assert_no_error (error);
+
+  delete_data_key ();
+  if (fixture->saved_data_key != NULL)
+    store_raw_data_key (fixture->saved_data_key);
+  g_clear_pointer (&fixture->saved_data_key, g_free);
+
+  g_assert_finalize_object (fixture->vault);
+}
+
+static void
+test_secret_roundtrip (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  g_autofree char *replaced = NULL;
+  g_autofree char *absent = NULL;
+
+  g_assert_true (vault_store (fixture->vault, 3, "token", "123456:AAE-first-token", &error));
+  g_assert_no_error (error);
+
+  value = vault_lookup (fixture->vault, 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "123456:AAE-first-token");
+
+  /* Storing again replaces the secret of that kind. */
+  g_assert_true (vault_store (fixture->vault, 3, "token", "123456:AAE-second-token", &error));
+  replaced = vault_lookup (fixture->vault, 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (replaced, ==, "123456:AAE-second-token");
+
+  /* Nothing stored is no error. */
+  absent = vault_lookup (fixture->vault, 3, "app-secret", &error);
+  g_assert_no_error (error);
+  g_assert_null (absent);
+}
+
+static void
+test_secret_outside (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen = NULL;
+  g_autofree char *other = NULL;
+
+  g_assert_true (vault_store (fixture->vault, 3, "token", "123456:AAE-outside-token", &error));
+  g_assert_no_error (error);
+
+  seen = secret_tool_lookup ("3", "token");
+  g_assert_cmpstr (seen, ==, "123456:AAE-outside-token");
+
+  other = secret_tool_lookup ("4", "token");
+  g_assert_null (other);
+}
+
+static void
+test_secret_attributes (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const char *secret = "123456:AAE-attribute-token";
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(GList) keys = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  g_autofree char *label = NULL;
+  GHashTableIter iter;
+  gpointer attr_value;
+  GList *items;
+
+  g_assert_true (vault_store (fixture->vault, 3, "token", secret, &error));
+  g_assert_no_error (error);
+
+  g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "3");
+  items = search_items (query);
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+
+  /* Only the two agreed attributes, and the schema name libsecret adds so
+   * that our items never match another program's. */
+  attributes = secret_item_get_attributes (items->data);
+  keys = g_list_sort (g_hash_table_get_keys (attributes), (GCompareFunc) strcmp);
+  g_assert_cmpuint (g_list_length (keys), ==, 3);
+  g_assert_cmpstr (g_list_nth_data (keys, 0), ==, "channel-id");
+  g_assert_cmpstr (g_list_nth_data (keys, 1), ==, "kind");
+  g_assert_cmpstr (g_list_nth_data (keys, 2), ==, "xdg:schema");
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "channel-id"), ==, "3");
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "kind"), ==, "token");
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "xdg:schema"), ==, SECRET_SCHEMA);
+
+  g_hash_table_iter_init (&iter, attributes);
+  while (g_hash_table_iter_next (&iter, NULL, &attr_value))
+    g_assert_null (strstr (attr_value, "AAE"));
+
+  label = secret_item_get_label (items->data);
+  g_assert_cmpstr (label, ==, "Picky Console: access token for channel 3");
+
+  value = secret_item_get_secret (items->data);
+  g_assert_cmpstr (secret_value_get_text (value), ==, secret);
+
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
+test_secret_label (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *slot = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *label = NULL;
+  GList *items;
+
+  picky_vault_store_secret_with_label_async (fixture->vault, 4, "token",
+                                             "Picky Console: Telegram bot token for channel 4",
+                                             "777:labelled-token", NULL, on_result_cb, &slot);
+  result = await_result (&slot);
+  g_assert_true (picky_vault_store_secret_finish (fixture->vault, result, &error));
+  g_assert_no_error (error);
+
+  g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "4");
+  items = search_items (query);
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  label = secret_item_get_label (items->data);
+  g_assert_cmpstr (label, ==, "Picky Console: Telegram bot token for channel 4");
+  g_list_free_full (items, g_object_unref);
+}
+
+static void
+test_secret_clear (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *app_secret = NULL;
+  g_autofree char *outside = NULL;
+  g_autofree char *kept = NULL;
+
+  g_assert_true (vault_store (fixture->vault, 3, "token", "token-of-three", &error));
+  g_assert_true (vault_store (fixture->vault, 3, "app-secret", "app-secret-of-three", &error));
+  g_assert_true (vault_store (fixture->vault, 4, "token", "token-of-four", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (vault_clear (fixture->vault, 3, &error));
+  g_assert_no_error (error);
+
+  token = vault_lookup (fixture->vault, 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_null (token);
+  app_secret = vault_lookup (fixture->vault, 3, "app-secret", &error);
+  g_assert_no_error (error);
+  g_assert_null (app_secret);
+  outside = secret_tool_lookup ("3", "token");
+  g_assert_null (outside);
+
+  /* Another channel's secrets stay. */
+  kept = secret_tool_lookup ("4", "token");
+  g_assert_cmpstr (kept, ==, "token-of-four");
+
+  /* Clearing what is already gone is no error. */
+  g_assert_true (vault_clear (fixture->vault, 3, &error));
+  g_assert_no_error (error);
+}
+
+static gboolean
+file_contains (const char *path,
+               const char *needle)
+{
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (!g_file_get_contents (path, &contents, &length, NULL))
+    return FALSE;
+
+  return memmem (contents, length, needle, strlen (needle)) != NULL;
+}
+
+/* Counts the files under @dir and fails on any that holds @needle. */
+static guint
+assert_no_file_contains (const char *dir,
+                         const char *needle)
+{
+  g_autoptr(GDir) handle = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n_files = 0;
+
+  if (handle == NULL)
+    return 0;
+
+  while ((name = g_dir_read_name (handle)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        {
+          n_files += assert_no_file_contains (path, needle);
+          continue;
+        }
+
+      n_files++;
+      if (file_contains (path, needle))
+        g_error ("%s holds a secret in plain text", path);
+    }
+
+  return n_files;
+}
+
+static void
+test_secret_canary (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *canary = g_strdup_printf ("picky-canary-%08x%08x", g_random_int (), g_random_int ());
+  g_autofree char *keyring = g_build_filename (g_get_user_data_dir (), "keyrings", "login.keyring", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree char *key_text = NULL;
+  guint n_files = 0;
+  guint n_items;
+
+  g_assert_true (vault_store (fixture->vault, 4, "token", canary, &error));
+  g_assert_no_error (error);
+  key = vault_get_key (fixture->vault, TRUE, &error);
+  g_assert_no_error (error);
+  key_text = read_raw_data_key (&n_items);
+  g_assert_nonnull (key_text);
+
+  /* The keyring file exists where the search looks, so finding nothing
+   * means something. */
+  g_assert_true (g_file_test (keyring, G_FILE_TEST_IS_REGULAR));
+
+  n_files += assert_no_file_contains (g_get_user_data_dir (), canary);
+  n_files += assert_no_file_contains (g_get_user_config_dir (), canary);
+  n_files += assert_no_file_contains (g_get_user_cache_dir (), canary);
+  n_files += assert_no_file_contains (g_get_user_data_dir (), key_text);
+  g_assert_cmpuint (n_files, >, 0);
+}
+
+static void
+test_data_key_create (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) missing = NULL;
+  g_autoptr(GBytes) created = NULL;
+  g_autoptr(GBytes) again = NULL;
+  g_autoptr(GBytes) again_may_create = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *expected = NULL;
+  guint n_items;
+
+  /* Absent and not to be created: encrypted rows would be unreadable. */
+  missing = vault_get_key (fixture->vault, FALSE, &error);
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING);
+  g_assert_null (missing);
+  g_assert_null (read_raw_data_key (&n_items));
+  g_assert_cmpuint (n_items, ==, 0);
+  g_clear_error (&error);
+
+  created = vault_get_key (fixture->vault, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_bytes_get_size (created), ==, 32);
+
+  again = vault_get_key (fixture->vault, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (created, again));
+
+  again_may_create = vault_get_key (fixture->vault, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (created, again_may_create));
+
+  /* Kept as base64 text, one item only. */
+  stored = read_raw_data_key (&n_items);
+  expected = g_base64_encode (g_bytes_get_data (created, NULL), 32);
+  g_assert_cmpuint (n_items, ==, 1);
+  g_assert_cmpstr (stored, ==, expected);
+}
+
+static void
+test_data_key_concurrent (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  GAsyncResult *slots[3] = { NULL, };
+  GBytes *keys[3] = { NULL, };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  guint n_items;
+
+  /* Three first calls at once: one key is created and all three get it. */
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    picky_vault_get_data_key_async (fixture->vault, TRUE, NULL, on_result_cb, &slots[i]);
+
+  for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
+    {
+      g_autoptr(GAsyncResult) result = await_result (&slots[i]);
+
+      keys[i] = picky_vault_get_data_key_finish (fixture->vault, result, &error);
+      g_assert_no_error (error);
+    }
+
+  g_assert_true (g_bytes_equal (keys[0], keys[1]));
+  g_assert_true (g_bytes_equal (keys[0], keys[2]));
+  stored = read_raw_data_key (&n_items);
+  g_assert_cmpuint (n_items, ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    g_bytes_unref (keys[i]);
+}
+
+static void
+test_data_key_damaged (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree char *stored = NULL;
+  guint n_items;
+
+  store_raw_data_key ("c2hvcnQ=");
+
+  key = vault_get_key (fixture->vault, TRUE, &error);
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_FAILED);
+  g_assert_null (key);
+
+  /* The damaged key is left for the admin to restore, never replaced. */
+  stored = read_raw_data_key (&n_items);
+  g_assert_cmpuint (n_items, ==, 1);
+  g_assert_cmpstr (stored, ==, "c2hvcnQ=");
+}
+
+/* Without a keyring */
+
+static void
+assert_nothing_written (void)
+{
+  const char *dirs[] = { g_get_user_data_dir (), g_get_user_config_dir (), g_get_user_cache_dir () };
+
+  for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
+    g_assert_cmpuint (assert_no_file_contains (dirs[i], "picky"), ==, 0);
+}
+
+static void
+assert_every_call_unavailable (void)
+{
+  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree char *value = NULL;
+
+  g_assert_false (vault_store (vault, 3, "token", "123456:AAE-nowhere", &error));
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_UNAVAILABLE);
+  g_assert_cmpstr (error->message, ==, UNAVAILABLE_MESSAGE);
+  g_clear_error (&error);
+
+  value = vault_lookup (vault, 3, "token", &error);
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_UNAVAILABLE);
+  g_assert_null (value);
+  g_clear_error (&error);
+
+  key = vault_get_key (vault, TRUE, &error);
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_UNAVAILABLE);
+  g_assert_null (key);
+  g_clear_error (&error);
+
+  g_assert_false (vault_clear (vault, 3, &error));
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_UNAVAILABLE);
+  g_clear_error (&error);
+
+  /* Not even a fallback file: tokens live in the keyring or nowhere. */
+  assert_nothing_written ();
+}
+
+static void
+test_unavailable_no_bus (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("picky-vault-XXXXXX", NULL);
+  g_autofree char *address = g_strdup_printf ("unix:path=%s/no-such-bus", dir);
+
+  g_assert_nonnull (dir);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  assert_every_call_unavailable ();
+
+  g_rmdir (dir);
+}
+
+static void
+on_dbus_child_setup (gpointer user_data)
+{
+  /* Should the test abort before it ends the daemon itself. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static void
+test_unavailable_no_service (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("picky-vault-XXXXXX", NULL);
+  g_autofree char *config_path = g_build_filename (dir, "bus.conf", NULL);
+  g_autofree char *config = NULL;
+  g_autofree char *config_arg = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) daemon = NULL;
+  g_autoptr(GDataInputStream) output = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean has_owner = TRUE;
+
+  /* A bus with no service directories: nothing can be activated on it,
+   * so no keyring can appear while the test runs. */
+  config = g_strdup_printf ("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+                            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+                            "<busconfig>\n"
+                            "  <type>session</type>\n"
+                            "  <listen>unix:dir=%s</listen>\n"
+                            "  <auth>EXTERNAL</auth>\n"
+                            "  <policy context=\"default\">\n"
+                            "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+                            "    <allow eavesdrop=\"true\"/>\n"
+                            "    <allow own=\"*\"/>\n"
+                            "  </policy>\n"
+                            "</busconfig>\n", dir);
+  g_file_set_contents (config_path, config, -1, &error);
+  g_assert_no_error (error);
+
+  config_arg = g_strconcat ("--config-file=", config_path, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, on_dbus_child_setup, NULL, NULL);
+  daemon = g_subprocess_launcher_spawn (launcher, &error,
+                                        "dbus-daemon", config_arg, "--nofork", "--print-address=1", NULL);
+  g_assert_no_error (error);
+
+  output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
+  address = g_data_input_stream_read_line (output, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (address);
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", address, TRUE);
+
+  /* The test means something only if this bus is really the one used and
+   * no Secret Service is on it. */
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (owned, "(b)", &has_owner);
+  g_assert_false (has_owner);
+
+  assert_every_call_unavailable ();
+
+  g_subprocess_send_signal (daemon, SIGTERM);
+  g_subprocess_wait (daemon, NULL, &error);
+  g_assert_no_error (error);
+
+  g_remove (config_path);
+  g_rmdir (dir);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* Without a keyring the test runs in its own process: the bus connection
+   * it opens would otherwise be the one every later test reuses. */
+  gboolean no_keyring = g_strcmp0 (g_getenv ("PICKY_TEST_NO_KEYRING"), "1") == 0;
+
+  setlocale (LC_ALL, "C");
+  if (no_keyring)
+    g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  else
+    g_test_init (&argc, &argv, NULL);
+
+  if (no_keyring)
+    {
+      /* No bus first: once a bus was reached, its connection is cached. */
+      g_test_add_func ("/picky/vault/unavailable/no-bus", test_unavailable_no_bus);
+      g_test_add_func ("/picky/vault/unavailable/no-service", test_unavailable_no_service);
+      return g_test_run ();
+    }
+
+  g_test_add ("/picky/vault/secret/roundtrip", Fixture, NULL,
+              fixture_set_up, test_secret_roundtrip, fixture_tear_down);
+  g_test_add ("/picky/vault/secret/outside", Fixture, NULL,
+              fixture_set_up, test_secret_outside, fixture_tear_down);
+  g_test_add ("/picky/vault/secret/attributes", Fixture, NULL,
+              fixture_set_up, test_secret_attributes, fixture_tear_down);
+  g_test_add ("/picky/vault/secret/label", Fixture, NULL,
+              fixture_set_up, test_secret_label, fixture_tear_down);
+  g_test_add ("/picky/vault/secret/clear", Fixture, NULL,
+              fixture_set_up, test_secret_clear, fixture_tear_down);
+  g_test_add ("/picky/vault/secret/canary", Fixture, NULL,
+              fixture_set_up, test_secret_canary, fixture_tear_down);
+  g_test_add ("/picky/vault/data-key/create", Fixture, NULL,
+              fixture_set_up, test_data_key_create, fixture_tear_down);
+  g_test_add ("/picky/vault/data-key/concurrent", Fixture, NULL,
+              fixture_set_up, test_data_key_concurrent, fixture_tear_down);
+  g_test_add ("/picky/vault/data-key/damaged", Fixture, NULL,
+              fixture_set_up, test_data_key_damaged, fixture_tear_down);
+
+  return g_test_run ();
+}
