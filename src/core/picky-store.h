@@ -35,6 +35,23 @@ typedef struct {
   guint       limit;
 } PickyPageQuery;
 
+/* First-response times are counted in these buckets: under 1 minute, 5 and
+ * 15 minutes, 1 and 4 hours, 1 day, and longer. */
+#define PICKY_STORE_RESPONSE_BUCKETS 7
+
+/* One day of a report, read from the rollups kept at insert time. Days are
+ * UTC days since the epoch. */
+typedef struct {
+  gint64 day;
+  guint  n_in;
+  guint  n_out;
+  gint64 first_timestamp;
+  gint64 last_timestamp;
+  gint64 response_sum;             /* seconds, over response_count responses */
+  guint  response_count;
+  guint  response_histogram[PICKY_STORE_RESPONSE_BUCKETS];
+} PickyReportDay;
+
 #define PICKY_TYPE_STORE (picky_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyStore, picky_store, PICKY, STORE, GObject)
@@ -60,6 +77,17 @@ void        picky_store_ingest_async         (PickyStore          *self,
 guint       picky_store_ingest_finish        (PickyStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+/* The same, and @key of @channel_id's state set to @value in the same
+ * transaction, e.g. the Telegram offset after the updates it confirms.
+ * Finish with picky_store_ingest_finish(). */
+void        picky_store_ingest_with_state_async (PickyStore       *self,
+                                              GPtrArray           *batch,
+                                              gint64               channel_id,
+                                              const char          *key,
+                                              const char          *value,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 
 void        picky_store_list_messages_async  (PickyStore          *self,
                                               const PickyPageQuery *query,
@@ -137,6 +165,78 @@ void        picky_store_get_channel_state_async (PickyStore       *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 char       *picky_store_get_channel_state_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Reports over the rollups: one PickyReportDay per day with messages in
+ * [@from, @to) (unix seconds, rounded to whole UTC days), oldest first. */
+void        picky_store_report_contact_async (PickyStore          *self,
+                                              gint64               contact_id,
+                                              gint64               from,
+                                              gint64               to,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GArray     *picky_store_report_contact_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* @app: NULL for every app. */
+void        picky_store_report_overall_async (PickyStore          *self,
+                                              const char          *app,
+                                              gint64               from,
+                                              gint64               to,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GArray     *picky_store_report_overall_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_report_sum           (GArray              *days,
+                                              PickyReportDay      *total);
+gint64      picky_store_report_response_percentile (const PickyReportDay *day,
+                                              double               fraction);
+
+/* Contacts, by ascending id after @after_id; @app and @phone (any spelling
+ * of the number) narrow the list when not NULL. Each element is a GVariant
+ * of type (xssss): id, app, provider id, name, phone; absent values are "". */
+void        picky_store_list_contacts_async  (PickyStore          *self,
+                                              const char          *app,
+                                              const char          *phone,
+                                              gint64               after_id,
+                                              guint                limit,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_contacts_finish (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+void        picky_store_count_messages_async (PickyStore          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_count_messages_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Retention: removes the messages of the days before the last @days whole
+ * days, with their rollups and search entries; returns how many messages. */
+void        picky_store_purge_async          (PickyStore          *self,
+                                              guint                days,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_purge_finish         (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Removes a contact with every message, rollup and search entry, and
+ * overwrites what they occupied in the file and its log. */
+void        picky_store_erase_contact_async  (PickyStore          *self,
+                                              gint64               contact_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_erase_contact_finish (PickyStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The store's schema, its migrations and its hot statements, shared with the benchmark. */
+
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+/* The version a freshly created or migrated database has (PRAGMA user_version). */
+#define PICKY_STORE_SCHEMA_VERSION 2
+
+/* Seconds per rollup day: days are UTC days since the epoch. */
+#define PICKY_STORE_DAY 86400
+
+/* Connection settings every connection to the file uses: WAL, full fsync
+ * at commit, a wait for other processes before giving up. */
+gboolean picky_store_schema_configure (sqlite3  *db,
+                                       GError  **error);
+/* Brings the schema from any earlier version to the current one, in one
+ * transaction per step. */
+gboolean picky_store_schema_migrate   (sqlite3  *db,
+                                       GError  **error);
+/* Turns the SQLite result @rc into a PickyStoreError on @error. */
+void     picky_store_set_sqlite_error (GError  **error,
+                                       sqlite3  *db,
+                                       int       rc);
+guint    picky_store_response_bucket  (gint64    seconds);
+
+/* The statements of the ingest path. The benchmark's plain-loop ceiling
+ * runs exactly these, so the two rates compare the same work. */
+extern const char picky_store_sql_insert_message[];
+extern const char picky_store_sql_insert_contact[];
+extern const char picky_store_sql_set_contact_pending[];
+extern const char picky_store_sql_add_contact_day[];
+extern const char picky_store_sql_add_daily[];
+
+G_END_DECLS

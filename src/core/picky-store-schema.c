@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The store's SQL schema, its forward migrations and the statements of the ingest path. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+/* Version 1: channels, contacts (personal details only as ciphertext and a
+ * keyed phone hash), messages and the two rollups. Kept verbatim: it is
+ * what databases written by 0.1 development builds hold, and the fixture
+ * tests/data/store-v1.sql is made from it. */
+static const char schema_v1[] =
+  "CREATE TABLE channels ("
+  "  id INTEGER PRIMARY KEY,"
+  "  app TEXT NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  settings TEXT NOT NULL DEFAULT '{}',"
+  "  removed INTEGER NOT NULL DEFAULT 0);"
+  "CREATE TABLE channel_state ("
+  "  channel_id INTEGER NOT NULL REFERENCES channels (id),"
+  "  key TEXT NOT NULL,"
+  "  value TEXT,"
+  "  PRIMARY KEY (channel_id, key)) WITHOUT ROWID;"
+  /* pending_since: the time of the first incoming message not yet answered,
+   * so the next outgoing one yields a first-response time. */
+  "CREATE TABLE contacts ("
+  "  id INTEGER PRIMARY KEY,"
+  "  app TEXT NOT NULL,"
+  "  provider_id TEXT NOT NULL,"
+  "  name_enc BLOB,"
+  "  phone_enc BLOB,"
+  "  phone_hash TEXT,"
+  "  pending_since INTEGER,"
+  "  UNIQUE (app, provider_id));"
+  "CREATE INDEX contacts_phone_hash ON contacts (phone_hash) WHERE phone_hash IS NOT NULL;"
+  /* kind and status as the names in picky-message.c, which never change;
+   * direction 0 = in, 1 = out. */
+  "CREATE TABLE messages ("
+  "  id INTEGER PRIMARY KEY,"
+  "  channel_id INTEGER NOT NULL REFERENCES channels (id),"
+  "  provider_key TEXT NOT NULL,"
+  "  contact_id INTEGER REFERENCES contacts (id),"
+  "  direction INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  text TEXT,"
+  "  media TEXT,"
+  "  related_key TEXT,"
+  "  timestamp INTEGER NOT NULL,"
+  "  received INTEGER NOT NULL,"
+  "  status TEXT,"
+  "  error TEXT,"
+  "  edited INTEGER NOT NULL DEFAULT 0,"
+  "  UNIQUE (channel_id, provider_key));"
+  "CREATE INDEX messages_time ON messages (timestamp, id);"
+  "CREATE INDEX messages_contact_time ON messages (contact_id, timestamp, id);"
+  "CREATE INDEX messages_channel_time ON messages (channel_id, timestamp, id);"
+  /* Histogram buckets of first-response times, see picky_store_response_bucket(). */
+  "CREATE TABLE contact_days ("
+  "  contact_id INTEGER NOT NULL,"
+  "  day INTEGER NOT NULL,"
+  "  n_in INTEGER NOT NULL, n_out INTEGER NOT NULL,"
+  "  first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
+  "  resp_sum INTEGER NOT NULL, resp_count INTEGER NOT NULL,"
+  "  h0 INTEGER NOT NULL, h1 INTEGER NOT NULL, h2 INTEGER NOT NULL, h3 INTEGER NOT NULL,"
+  "  h4 INTEGER NOT NULL, h5 INTEGER NOT NULL, h6 INTEGER NOT NULL,"
+  "  PRIMARY KEY (contact_id, day)) WITHOUT ROWID;"
+  "CREATE TABLE daily ("
+  "  day INTEGER NOT NULL,"
+  "  app TEXT NOT NULL,"
+  "  n_in INTEGER NOT NULL, n_out INTEGER NOT NULL,"
+  "  first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
+  "  resp_sum INTEGER NOT NULL, resp_count INTEGER NOT NULL,"
+  "  h0 INTEGER NOT NULL, h1 INTEGER NOT NULL, h2 INTEGER NOT NULL, h3 INTEGER NOT NULL,"
+  "  h4 INTEGER NOT NULL, h5 INTEGER NOT NULL, h6 INTEGER NOT NULL,"
+  "  PRIMARY KEY (day, app)) WITHOUT ROWID;";
+
+/* Version 2: full-text search, relay devices and the audit log. The
+ * tokenizer keeps combining marks (Devanagari and Arabic vowel signs) and
+ * emoji inside tokens instead of splitting words at them. */
+static const char schema_v2[] =
+  "CREATE VIRTUAL TABLE messages_fts USING fts5 ("
+  "  text, content = 'messages', content_rowid = 'id',"
+  "  tokenize = \"unicode61 remove_diacritics 2 categories 'L* M* N* Co So'\");"
+  "CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages"
+  "  WHEN new.text IS NOT NULL BEGIN"
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages"
+  "  WHEN old.text IS NOT NULL BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TRIGGER messages_fts_update_old AFTER UPDATE OF text ON messages"
+  "  WHEN old.text IS NOT NULL BEGIN"
+  "  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);"
+  "END;"
+  "CREATE TRIGGER messages_fts_update_new AFTER UPDATE OF text ON messages"
+  "  WHEN new.text IS NOT NULL BEGIN"
+  "  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);"
+  "END;"
+  "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');"
+  "CREATE TABLE devices ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name_enc BLOB,"
+  "  details_enc BLOB,"
+  "  trusted INTEGER NOT NULL DEFAULT 0,"
+  "  paired INTEGER NOT NULL,"
+  "  last_seen INTEGER);"
+  /* Never personal details here: actions name rows by id only. */
+  "CREATE TABLE audit_log ("
+  "  id INTEGER PRIMARY KEY,"
+  "  time INTEGER NOT NULL,"
+  "  action TEXT NOT NULL,"
+  "  detail TEXT NOT NULL);";
+
+static const char *migrations[] = {
+  schema_v1,
+  schema_v2,
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
+
+const char picky_store_sql_insert_message[] =
+  "INSERT INTO messages (channel_id, provider_key, contact_id, direction, kind, text,"
+  "  media, related_key, timestamp, received, status, error)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+  " ON CONFLICT (channel_id, provider_key) DO NOTHING";
+
+const char picky_store_sql_insert_contact[] =
+  "INSERT INTO contacts (app, provider_id) VALUES (?1, ?2)";
+
+const char picky_store_sql_set_contact_pending[] =
+  "UPDATE contacts SET pending_since = ?2 WHERE id = ?1";
+
+/* ?1 contact, ?2 day, ?3 n_in, ?4 n_out, ?5 timestamp, ?6 response seconds,
+ * ?7 1 when a response time is counted, ?8 its bucket or -1. */
+#define ROLLUP_VALUES \
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7," \
+  "  ?8 = 0, ?8 = 1, ?8 = 2, ?8 = 3, ?8 = 4, ?8 = 5, ?8 = 6)"
+#define ROLLUP_UPDATE \
+  " DO UPDATE SET n_in = n_in + excluded.n_in, n_out = n_out + excluded.n_out," \
+  "  first_ts = min (first_ts, excluded.first_ts), last_ts = max (last_ts, excluded.last_ts)," \
+  "  resp_sum = resp_sum + excluded.resp_sum, resp_count = resp_count + excluded.resp_count," \
+  "  h0 = h0 + excluded.h0, h1 = h1 + excluded.h1, h2 = h2 + excluded.h2," \
+  "  h3 = h3 + excluded.h3, h4 = h4 + excluded.h4, h5 = h5 + excluded.h5," \
+  "  h6 = h6 + excluded.h6"
+#define ROLLUP_COLUMNS \
+  " n_in, n_out, first_ts, last_ts, resp_sum, resp_count, h0, h1, h2, h3, h4, h5, h6)"
+
+const char picky_store_sql_add_contact_day[] =
+  "INSERT INTO contact_days (contact_id, day," ROLLUP_COLUMNS
+  ROLLUP_VALUES
+  " ON CONFLICT (contact_id, day)" ROLLUP_UPDATE;
+
+/* The same parameters, with the app name as ?1. */
+const char picky_store_sql_add_daily[] =
+  "INSERT INTO daily (app, day," ROLLUP_COLUMNS
+  ROLLUP_VALUES
+  " ON CONFLICT (day, app)" ROLLUP_UPDATE;
+
+void
+picky_store_set_sqlite_error (GError  **error,
+                              sqlite3  *db,
+                              int       rc)
+{
+  const char *detail = db != NULL ? sqlite3_errmsg (db) : sqlite3_errstr (rc);
+
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FULL,
+                   _("The disk is full: the message database cannot grow (%s)"), detail);
+      break;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+                   _("The message database could not be read or written (%s)"), detail);
+      break;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT,
+                   _("The message database is damaged (%s)"), detail);
+      break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_BUSY,
+                   _("Another program keeps the message database busy (%s)"), detail);
+      break;
+    default:
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED,
+                   _("The message database failed (%s)"), detail);
+      break;
+    }
+}
+
+static gboolean
+exec_sql (sqlite3     *db,
+          const char  *sql,
+          GError     **error)
+{
+  int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+picky_store_schema_configure (sqlite3  *db,
+                              GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean wal;
+
+  /* Several seconds: a backup tool or a second console reading the file
+   * must not make an ingest fail at once. */
+  sqlite3_busy_timeout (db, 5000);
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
+      sqlite3_finalize (stmt);
+      return FALSE;
+    }
+  wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
+  sqlite3_finalize (stmt);
+  if (!wal)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+                   _("The message database cannot use write-ahead logging on this file system"));
+      return FALSE;
+    }
+
+  /* FULL: a commit that returned has been fsynced, which is what a webhook's
+   * 200 and Telegram's next offset rely on. */
+  return exec_sql (db,
+                   "PRAGMA synchronous = FULL;"
+                   "PRAGMA foreign_keys = ON;"
+                   "PRAGMA temp_store = MEMORY;"
+                   "PRAGMA cache_size = -32768;",
+                   error);
+}
+
+static int
+get_user_version (sqlite3 *db)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return version;
+}
+
+gboolean
+picky_store_schema_migrate (sqlite3  *db,
+                            GError  **error)
+{
+  int version = get_user_version (db);
+
+  if (version < 0)
+    {
+      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
+      return FALSE;
+    }
+
+  if (version > PICKY_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER,
+                   _("The message database was written by a newer version of Picky Console"));
+      return FALSE;
+    }
+
+  for (int step = version; step < PICKY_STORE_SCHEMA_VERSION; step++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d;", step + 1);
+
+      /* One transaction per step, the version bump inside it: an interrupted
+       * migration leaves the previous version, never half of the next. */
+      if (!exec_sql (db, "BEGIN IMMEDIATE", error))
+        return FALSE;
+      if (!exec_sql (db, migrations[step], error) || !exec_sql (db, bump, error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (!exec_sql (db, "COMMIT", error))
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/**
+ * picky_store_response_bucket:
+ *
+ * Buckets of first-response times: under 1 minute, 5 minutes, 15 minutes,
+ * 1 hour, 4 hours, 1 day, and longer. Coarse on purpose: seven counters per
+ * contact and day are enough for a median and p90 an admin can act on.
+ */
+guint
+picky_store_response_bucket (gint64 seconds)
+{
+  static const gint64 limits[] = { 60, 300, 900, 3600, 4 * 3600, 86400 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (limits); i++)
+    if (seconds < limits[i])
+      return i;
+
+  return G_N_ELEMENTS (limits);
+}

@@ -1,0 +1,2649 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The message store: SQLite on its own worker thread behind an async API. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+/* Write jobs found waiting together are committed in one transaction; this
+ * bounds how long the first of them waits for the last. */
+#define MAX_GROUP 256
+
+typedef enum {
+  STMT_INSERT_MESSAGE,
+  STMT_FIND_MESSAGE,
+  STMT_EDIT_MESSAGE,
+  STMT_SET_STATUS,
+  STMT_FIND_CONTACT,
+  STMT_GET_CONTACT,
+  STMT_INSERT_CONTACT,
+  STMT_SET_CONTACT_NAME,
+  STMT_SET_CONTACT_PHONE,
+  STMT_SET_CONTACT_PENDING,
+  STMT_ADD_CONTACT_DAY,
+  STMT_ADD_DAILY,
+  STMT_SET_STATE,
+  N_STMTS
+} StmtId;
+
+#define CONTACT_COLUMNS "id, app, provider_id, name_enc, phone_enc, pending_since"
+#define MESSAGE_COLUMNS \
+  "m.id, m.channel_id, m.provider_key, m.contact_id, m.direction, m.kind, m.text," \
+  " m.media, m.related_key, m.timestamp, m.received, m.status, m.error"
+
+static const char *stmt_sql[N_STMTS] = {
+  [STMT_INSERT_MESSAGE] = picky_store_sql_insert_message,
+  [STMT_FIND_MESSAGE] = "SELECT id, status FROM messages WHERE channel_id = ?1 AND provider_key = ?2",
+  [STMT_EDIT_MESSAGE] = "UPDATE messages SET text = ?3, edited = 1"
+                        " WHERE channel_id = ?1 AND provider_key = ?2 RETURNING id",
+  [STMT_SET_STATUS] = "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1",
+  [STMT_FIND_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE app = ?1 AND provider_id = ?2",
+  [STMT_GET_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id = ?1",
+  [STMT_INSERT_CONTACT] = picky_store_sql_insert_contact,
+  [STMT_SET_CONTACT_NAME] = "UPDATE contacts SET name_enc = ?2 WHERE id = ?1",
+  [STMT_SET_CONTACT_PHONE] = "UPDATE contacts SET phone_enc = ?2, phone_hash = ?3 WHERE id = ?1",
+  [STMT_SET_CONTACT_PENDING] = picky_store_sql_set_contact_pending,
+  [STMT_ADD_CONTACT_DAY] = picky_store_sql_add_contact_day,
+  [STMT_ADD_DAILY] = picky_store_sql_add_daily,
+  [STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
+                     " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
+};
+
+typedef struct {
+  gint64 id;
+  char *app;
+  char *provider_id;
+  char *name;
+  char *phone;
+  gboolean has_pending;
+  gint64 pending_since;
+} Contact;
+
+typedef struct {
+  char *app;
+  gboolean removed;
+} Channel;
+
+/* Everything the worker thread owns. Only that thread touches it, so none of
+ * it needs a lock; it outlives the PickyStore when the last reference to the
+ * store is dropped on the worker thread itself. */
+typedef struct {
+  GAsyncQueue *queue;
+  char *path;
+  sqlite3 *db;
+  PickyCipher *cipher;
+  GMainContext *context;
+  sqlite3_stmt *stmts[N_STMTS];
+  GHashTable *channels;          /* gint64* → Channel* */
+  GHashTable *contacts_by_key;   /* "app\x1fprovider id" → Contact* */
+  GHashTable *contacts_by_id;    /* gint64* → Contact*, borrowed from the above */
+} Worker;
+
+typedef struct _Job Job;
+/* A job either runs alone (run) or is one write of a group commit (write,
+ * then done once the group is durable). */
+typedef void     (*JobRun)   (Worker *w, GTask *task);
+typedef gboolean (*JobWrite) (Worker *w, GTask *task, GError **error);
+typedef void     (*JobDone)  (Worker *w, GTask *task);
+
+struct _Job {
+  JobRun run;
+  JobWrite write;
+  JobDone done;
+  GTask *task;
+  GError *error;
+  gboolean stop;
+};
+
+struct _PickyStore
+{
+  GObject parent_instance;
+
+  GAsyncQueue *queue;
+  GThread *thread;
+  gboolean closed;
+};
+
+G_DEFINE_FINAL_TYPE (PickyStore, picky_store, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (picky-store-error-quark, picky_store_error)
+
+enum {
+  MESSAGES_ADDED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+typedef struct {
+  GPtrArray *batch;
+  gint64 state_channel;
+  char *state_key;
+  char *state_value;
+  GPtrArray *added;
+} IngestData;
+
+typedef struct {
+  PickyPageQuery query;
+  char *app;
+  char *text;
+} PageData;
+
+typedef struct {
+  gint64 id;
+  char *app;
+  char *kind;
+  char *name;
+  char *settings;
+  char *key;
+  char *value;
+  gint64 from;
+  gint64 to;
+  gint64 after;
+  guint limit;
+  char *phone;
+} ArgsData;
+
+static void
+contact_free (gpointer data)
+{
+  Contact *contact = data;
+
+  g_free (contact->app);
+  g_free (contact->provider_id);
+  g_free (contact->name);
+  g_free (contact->phone);
+  g_free (contact);
+}
+
+static void
+channel_free (gpointer data)
+{
+  Channel *channel = data;
+
+  g_free (channel->app);
+  g_free (channel);
+}
+
+static void
+ingest_data_free (gpointer data)
+{
+  IngestData *ingest = data;
+
+  g_clear_pointer (&ingest->batch, g_ptr_array_unref);
+  g_clear_pointer (&ingest->added, g_ptr_array_unref);
+  g_free (ingest->state_key);
+  g_free (ingest->state_value);
+  g_free (ingest);
+}
+
+static void
+page_data_free (gpointer data)
+{
+  PageData *page = data;
+
+  g_free (page->app);
+  g_free (page->text);
+  g_free (page);
+}
+
+static void
+args_data_free (gpointer data)
+{
+  ArgsData *args = data;
+
+  g_free (args->app);
+  g_free (args->kind);
+  g_free (args->name);
+  g_free (args->settings);
+  g_free (args->key);
+  g_free (args->value);
+  g_free (args->phone);
+  g_free (args);
+}
+
+static gint64
+floor_day (gint64 timestamp)
+{
+  gint64 day = timestamp / PICKY_STORE_DAY;
+
+  return (timestamp % PICKY_STORE_DAY < 0) ? day - 1 : day;
+}
+
+/* Digits only, with a leading "+" kept: "+49 (30) 1234-5" and "+49301234 5"
+ * are one number and must hash alike. */
+static char *
+normalize_phone (const char *phone)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        g_string_append_c (out, *p);
+      else if (*p == '+' && out->len == 0)
+        g_string_append_c (out, '+');
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+set_closed_error (GError **error)
+{
+  g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
+               _("The message database is closed"));
+  return FALSE;
+}
+
+/* ---- Worker thread: statements ---- */
+
+static gboolean
+worker_exec (Worker      *w,
+             const char  *sql,
+             GError     **error)
+{
+  int rc = sqlite3_exec (w->db, sql, NULL, NULL, NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static sqlite3_stmt *
+worker_stmt (Worker *w,
+             StmtId  id)
+{
+  sqlite3_stmt *stmt = w->stmts[id];
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return stmt;
+}
+
+/* Returns SQLITE_ROW or SQLITE_DONE, or 0 with @error set. */
+static int
+worker_step (Worker        *w,
+             sqlite3_stmt  *stmt,
+             GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+    return rc;
+
+  /* Report the step's own result: reset returns it again, and the
+   * connection's error code may already be overwritten. */
+  rc = sqlite3_reset (stmt);
+  picky_store_set_sqlite_error (error, w->db, rc != SQLITE_OK ? rc : SQLITE_ERROR);
+  return 0;
+}
+
+/* Steps through result rows after a prepare that left @rc; the final
+ * result, SQLITE_DONE when all went well, stays in @rc. */
+static gboolean
+next_row (sqlite3_stmt *stmt,
+          int          *rc)
+{
+  if (*rc != SQLITE_OK && *rc != SQLITE_ROW)
+    return FALSE;
+
+  *rc = sqlite3_step (stmt);
+  return *rc == SQLITE_ROW;
+}
+
+static gboolean
+worker_run_done (Worker        *w,
+                 sqlite3_stmt  *stmt,
+                 GError       **error)
+{
+  gboolean ok = worker_step (w, stmt, error) != 0;
+
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+static void
+bind_blob (sqlite3_stmt *stmt,
+           int           index,
+           GBytes       *bytes)
+{
+  gsize size;
+  const void *data;
+
+  if (bytes == NULL)
+    {
+      sqlite3_bind_null (stmt, index);
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  sqlite3_bind_blob (stmt, index, data, size, SQLITE_TRANSIENT);
+}
+
+static char *
+decrypt_column (Worker       *w,
+                sqlite3_stmt *stmt,
+                int           column,
+                const char   *table,
+                const char   *name,
+                gint64        row_id,
+                GError      **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  char *plain;
+
+  if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
+    return NULL;
+
+  bytes = g_bytes_new (sqlite3_column_blob (stmt, column), sqlite3_column_bytes (stmt, column));
+  plain = picky_cipher_decrypt (w->cipher, bytes, table, name, row_id, error);
+  if (plain == NULL && error != NULL && *error != NULL)
+    {
+      g_autoptr(GError) local = g_steal_pointer (error);
+
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT,
+                   _("Personal details in the message database cannot be decrypted: %s"),
+                   local->message);
+    }
+
+  return plain;
+}
+
+static void
+worker_forget_contacts (Worker *w)
+{
+  g_hash_table_remove_all (w->contacts_by_id);
+  g_hash_table_remove_all (w->contacts_by_key);
+}
+
+/* Reads a row of CONTACT_COLUMNS into the cache. A detail that does not
+ * decrypt fails the load when @strict (a write must not go on with a wrong
+ * key), and is left out otherwise. */
+static Contact *
+worker_cache_contact (Worker        *w,
+                      sqlite3_stmt  *stmt,
+                      gboolean       strict,
+                      GError       **error)
+{
+  g_autoptr(GError) local = NULL;
+  Contact *contact = g_new0 (Contact, 1);
+
+  contact->id = sqlite3_column_int64 (stmt, 0);
+  contact->app = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  contact->provider_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  contact->name = decrypt_column (w, stmt, 3, "contacts", "name", contact->id, &local);
+  if (local == NULL)
+    contact->phone = decrypt_column (w, stmt, 4, "contacts", "phone", contact->id, &local);
+  contact->has_pending = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
+  contact->pending_since = sqlite3_column_int64 (stmt, 5);
+
+  if (local != NULL)
+    {
+      if (strict)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          contact_free (contact);
+          return NULL;
+        }
+      g_debug ("Contact %" G_GINT64_FORMAT ": %s", contact->id, local->message);
+    }
+
+  g_hash_table_insert (w->contacts_by_key,
+                       g_strconcat (contact->app, "\x1f", contact->provider_id, NULL),
+                       contact);
+  g_hash_table_insert (w->contacts_by_id, &contact->id, contact);
+  return contact;
+}
+
+static Contact *
+worker_get_contact (Worker *w,
+                    gint64  id)
+{
+  sqlite3_stmt *stmt;
+  Contact *contact = g_hash_table_lookup (w->contacts_by_id, &id);
+
+  if (contact != NULL || id == 0)
+    return contact;
+
+  stmt = worker_stmt (w, STMT_GET_CONTACT);
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    contact = worker_cache_contact (w, stmt, FALSE, NULL);
+  sqlite3_reset (stmt);
+
+  return contact;
+}
+
+static gboolean
+worker_set_contact_detail (Worker      *w,
+                           Contact     *contact,
+                           const char  *column,
+                           const char  *value,
+                           GError     **error)
+{
+  g_autoptr(GBytes) sealed = picky_cipher_encrypt (w->cipher, value, "contacts", column, contact->id);
+  gboolean is_phone = g_str_equal (column, "phone");
+  sqlite3_stmt *stmt = worker_stmt (w, is_phone ? STMT_SET_CONTACT_PHONE : STMT_SET_CONTACT_NAME);
+  g_autofree char *normal = NULL;
+  g_autofree char *hash = NULL;
+
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  bind_blob (stmt, 2, sealed);
+  if (is_phone)
+    {
+      normal = normalize_phone (value);
+      hash = picky_cipher_lookup_hash (w->cipher, "phone", normal);
+      sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
+    }
+
+  return worker_run_done (w, stmt, error);
+}
+
+/* Finds or creates the contact a message is from or to, and keeps its name
+ * and phone current. Plaintext details only ever exist in memory. */
+static Contact *
+worker_ensure_contact (Worker        *w,
+                       const char    *app,
+                       PickyMessage  *message,
+                       GError       **error)
+{
+  const char *provider_id = picky_message_get_contact_provider_id (message);
+  const char *name = picky_message_get_contact_name (message);
+  const char *phone = picky_message_get_contact_phone (message);
+  g_autofree char *key = g_strconcat (app, "\x1f", provider_id, NULL);
+  Contact *contact = g_hash_table_lookup (w->contacts_by_key, key);
+  sqlite3_stmt *stmt;
+
+  if (contact == NULL)
+    {
+      int rc;
+
+      stmt = worker_stmt (w, STMT_FIND_CONTACT);
+      sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, provider_id, -1, SQLITE_STATIC);
+      rc = worker_step (w, stmt, error);
+      if (rc == 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        contact = worker_cache_contact (w, stmt, TRUE, error);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_ROW && contact == NULL)
+        return NULL;
+    }
+
+  if (contact == NULL)
+    {
+      stmt = worker_stmt (w, STMT_INSERT_CONTACT);
+      sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, provider_id, -1, SQLITE_STATIC);
+      if (!worker_run_done (w, stmt, error))
+        return NULL;
+
+      contact = g_new0 (Contact, 1);
+      contact->id = sqlite3_last_insert_rowid (w->db);
+      contact->app = g_strdup (app);
+      contact->provider_id = g_strdup (provider_id);
+      g_hash_table_insert (w->contacts_by_key, g_steal_pointer (&key), contact);
+      g_hash_table_insert (w->contacts_by_id, &contact->id, contact);
+    }
+
+  if (name != NULL && *name != '\0' && g_strcmp0 (name, contact->name) != 0)
+    {
+      if (!worker_set_contact_detail (w, contact, "name", name, error))
+        return NULL;
+      g_free (contact->name);
+      contact->name = g_strdup (name);
+    }
+
+  if (phone != NULL && *phone != '\0' && g_strcmp0 (phone, contact->phone) != 0)
+    {
+      if (!worker_set_contact_detail (w, contact, "phone", phone, error))
+        return NULL;
+      g_free (contact->phone);
+      contact->phone = g_strdup (phone);
+    }
+
+  return contact;
+}
+
+static gboolean
+worker_add_rollups (Worker        *w,
+                    const char    *app,
+                    Contact       *contact,
+                    PickyMessage  *message,
+                    GError       **error)
+{
+  gint64 timestamp = picky_message_get_timestamp (message);
+  gboolean incoming = picky_message_get_direction (message) == PICKY_DIRECTION_IN;
+  gint64 response = -1;
+  sqlite3_stmt *stmt;
+
+  /* A reaction is not a message anyone answers or counts. */
+  if (picky_message_get_kind (message) == PICKY_MESSAGE_KIND_REACTION)
+    return TRUE;
+
+  if (contact != NULL && incoming != contact->has_pending)
+    {
+      /* The first unanswered incoming message starts the clock; the next
+       * outgoing one stops it. */
+      if (!incoming)
+        response = MAX (0, timestamp - contact->pending_since);
+
+      stmt = worker_stmt (w, STMT_SET_CONTACT_PENDING);
+      sqlite3_bind_int64 (stmt, 1, contact->id);
+      if (incoming)
+        sqlite3_bind_int64 (stmt, 2, timestamp);
+      if (!worker_run_done (w, stmt, error))
+        return FALSE;
+
+      contact->has_pending = incoming;
+      contact->pending_since = timestamp;
+    }
+
+  for (StmtId id = STMT_ADD_CONTACT_DAY; id <= STMT_ADD_DAILY; id++)
+    {
+      if (id == STMT_ADD_CONTACT_DAY && contact == NULL)
+        continue;
+
+      stmt = worker_stmt (w, id);
+      if (id == STMT_ADD_CONTACT_DAY)
+        sqlite3_bind_int64 (stmt, 1, contact->id);
+      else
+        sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, floor_day (timestamp));
+      sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+      sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+      sqlite3_bind_int64 (stmt, 5, timestamp);
+      sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+      sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
+      sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
+      if (!worker_run_done (w, stmt, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Returns the id of the message with this key in this channel, or 0. */
+static gint64
+worker_find_message (Worker              *w,
+                     PickyMessage        *message,
+                     PickyMessageStatus  *status,
+                     GError             **error)
+{
+  sqlite3_stmt *stmt = worker_stmt (w, STMT_FIND_MESSAGE);
+  gint64 id = 0;
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  rc = worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      id = sqlite3_column_int64 (stmt, 0);
+      if (status != NULL &&
+          !picky_message_status_from_string ((const char *) sqlite3_column_text (stmt, 1), status))
+        *status = PICKY_MESSAGE_STATUS_NONE;
+    }
+  sqlite3_reset (stmt);
+
+  return rc == 0 ? -1 : id;
+}
+
+static gboolean
+worker_insert_message (Worker        *w,
+                       const char    *app,
+                       Contact       *contact,
+                       PickyMessage  *message,
+                       GError       **error)
+{
+  sqlite3_stmt *stmt = worker_stmt (w, STMT_INSERT_MESSAGE);
+  PickyMessageStatus status = picky_message_get_status (message);
+  gint64 id;
+
+  sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  if (contact != NULL)
+    sqlite3_bind_int64 (stmt, 3, contact->id);
+  sqlite3_bind_int (stmt, 4, picky_message_get_direction (message));
+  sqlite3_bind_text (stmt, 5, picky_message_kind_to_string (picky_message_get_kind (message)),
+                     -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, picky_message_get_text (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, picky_message_get_media (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, picky_message_get_related_key (message), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 9, picky_message_get_timestamp (message));
+  sqlite3_bind_int64 (stmt, 10, picky_message_get_received (message));
+  if (status != PICKY_MESSAGE_STATUS_NONE)
+    sqlite3_bind_text (stmt, 11, picky_message_status_to_string (status), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 12, picky_message_get_error (message), -1, SQLITE_STATIC);
+  if (!worker_run_done (w, stmt, error))
+    return FALSE;
+
+  if (sqlite3_changes (w->db) == 0)
+    {
+      /* A redelivery: the stored row wins, nothing changes. */
+      id = worker_find_message (w, message, NULL, error);
+      if (id < 0)
+        return FALSE;
+      picky_message_set_id (message, id);
+      picky_message_set_is_new (message, FALSE);
+      return TRUE;
+    }
+
+  picky_message_set_id (message, sqlite3_last_insert_rowid (w->db));
+  picky_message_set_is_new (message, TRUE);
+
+  return worker_add_rollups (w, app, contact, message, error);
+}
+
+static gboolean
+worker_edit_message (Worker        *w,
+                     const char    *app,
+                     Contact       *contact,
+                     PickyMessage  *message,
+                     GError       **error)
+{
+  sqlite3_stmt *stmt = worker_stmt (w, STMT_EDIT_MESSAGE);
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, picky_message_get_text (message), -1, SQLITE_STATIC);
+  rc = worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      picky_message_set_id (message, sqlite3_column_int64 (stmt, 0));
+      picky_message_set_is_new (message, FALSE);
+    }
+  sqlite3_reset (stmt);
+
+  if (rc == 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    return TRUE;
+
+  /* The edit of a message we never saw (it predates the channel, or its
+   * delivery was lost): the edited text is the best copy there is. */
+  return worker_insert_message (w, app, contact, message, error);
+}
+
+static gboolean
+worker_move_status (Worker        *w,
+                    PickyMessage  *message,
+                    GError       **error)
+{
+  PickyMessageStatus from = PICKY_MESSAGE_STATUS_NONE;
+  PickyMessageStatus to = picky_message_get_status (message);
+  gint64 id = worker_find_message (w, message, &from, error);
+  sqlite3_stmt *stmt;
+
+  if (id < 0)
+    return FALSE;
+
+  picky_message_set_id (message, id);
+  picky_message_set_is_new (message, FALSE);
+  if (id == 0 || !picky_message_status_can_move (from, to))
+    return TRUE;
+
+  stmt = worker_stmt (w, STMT_SET_STATUS);
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, picky_message_status_to_string (to), -1, SQLITE_STATIC);
+  if (to == PICKY_MESSAGE_STATUS_FAILED)
+    sqlite3_bind_text (stmt, 3, picky_message_get_error (message), -1, SQLITE_STATIC);
+
+  return worker_run_done (w, stmt, error);
+}
+
+static gboolean
+worker_ingest_one (Worker        *w,
+                   PickyMessage  *message,
+                   GError       **error)
+{
+  gint64 channel_id = picky_message_get_channel_id (message);
+  Channel *channel = g_hash_table_lookup (w->channels, &channel_id);
+  Contact *contact = NULL;
+
+  if (channel == NULL || channel->removed)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No channel with the number %lld exists to store messages for"),
+                   (long long) channel_id);
+      return FALSE;
+    }
+
+  if (picky_message_get_provider_key (message) == NULL)
+    {
+      g_set_error_literal (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED,
+                           _("A message without its provider’s key cannot be stored"));
+      return FALSE;
+    }
+
+  picky_message_set_app (message, channel->app);
+
+  if (picky_message_get_contact_provider_id (message) != NULL)
+    {
+      contact = worker_ensure_contact (w, channel->app, message, error);
+      if (contact == NULL)
+        return FALSE;
+      picky_message_set_contact_id (message, contact->id);
+    }
+
+  switch (picky_message_get_op (message))
+    {
+    case PICKY_MESSAGE_OP_INSERT:
+      return worker_insert_message (w, channel->app, contact, message, error);
+    case PICKY_MESSAGE_OP_EDIT:
+      return worker_edit_message (w, channel->app, contact, message, error);
+    case PICKY_MESSAGE_OP_STATUS:
+      return worker_move_status (w, message, error);
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static gboolean
+worker_set_state (Worker      *w,
+                  gint64       channel_id,
+                  const char  *key,
+                  const char  *value,
+                  GError     **error)
+{
+  sqlite3_stmt *stmt = worker_stmt (w, STMT_SET_STATE);
+
+  if (!g_hash_table_contains (w->channels, &channel_id))
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No channel with the number %lld exists"), (long long) channel_id);
+      return FALSE;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, channel_id);
+  sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, value, -1, SQLITE_STATIC);
+
+  return worker_run_done (w, stmt, error);
+}
+
+/* ---- Worker thread: group commit ---- */
+
+static gboolean
+ingest_write (Worker  *w,
+              GTask   *task,
+              GError **error)
+{
+  IngestData *data = g_task_get_task_data (task);
+
+  for (guint i = 0; i < data->batch->len; i++)
+    {
+      PickyMessage *message = g_ptr_array_index (data->batch, i);
+
+      if (!worker_ingest_one (w, message, error))
+        return FALSE;
+    }
+
+  if (data->state_key != NULL)
+    return worker_set_state (w, data->state_channel, data->state_key, data->state_value, error);
+
+  return TRUE;
+}
+
+typedef struct {
+  PickyStore *store;
+  GPtrArray *added;
+} Emission;
+
+static void
+emission_free (gpointer data)
+{
+  Emission *emission = data;
+
+  g_object_unref (emission->store);
+  g_ptr_array_unref (emission->added);
+  g_free (emission);
+}
+
+static gboolean
+emit_messages_added_cb (gpointer data)
+{
+  Emission *emission = data;
+
+  g_signal_emit (emission->store, signals[MESSAGES_ADDED], 0, emission->added);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ingest_done (Worker *w,
+             GTask  *task)
+{
+  IngestData *data = g_task_get_task_data (task);
+  guint n_new = 0;
+
+  data->added = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < data->batch->len; i++)
+    {
+      PickyMessage *message = g_ptr_array_index (data->batch, i);
+
+      if (picky_message_get_is_new (message))
+        {
+          g_ptr_array_add (data->added, g_object_ref (message));
+          n_new++;
+        }
+    }
+
+  if (n_new > 0)
+    {
+      Emission *emission = g_new0 (Emission, 1);
+
+      emission->store = g_object_ref (g_task_get_source_object (task));
+      emission->added = g_ptr_array_ref (data->added);
+      g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT,
+                                  emit_messages_added_cb, emission, emission_free);
+    }
+
+  g_task_return_int (task, n_new);
+}
+
+static void
+state_done (Worker *w,
+            GTask  *task)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static gboolean
+state_write (Worker  *w,
+             GTask   *task,
+             GError **error)
+{
+  ArgsData *args = g_task_get_task_data (task);
+
+  return worker_set_state (w, args->id, args->key, args->value, error);
+}
+
+static void
+worker_run_group (Worker    *w,
+                  GPtrArray *jobs)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (w->db == NULL)
+    set_closed_error (&error);
+  else if (worker_exec (w, "BEGIN IMMEDIATE", &error))
+    {
+      for (guint i = 0; i < jobs->len; i++)
+        {
+          Job *job = g_ptr_array_index (jobs, i);
+
+          if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (job->task), &job->error))
+            continue;
+
+          /* A savepoint per job: a bad batch fails alone, the others in the
+           * group still commit. */
+          if (!worker_exec (w, "SAVEPOINT job", &error))
+            break;
+          if (!job->write (w, job->task, &job->error))
+            {
+              sqlite3_exec (w->db, "ROLLBACK TO job", NULL, NULL, NULL);
+              worker_forget_contacts (w);
+            }
+          sqlite3_exec (w->db, "RELEASE job", NULL, NULL, NULL);
+        }
+
+      if (error != NULL || !worker_exec (w, "COMMIT", &error))
+        {
+          sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+          worker_forget_contacts (w);
+        }
+    }
+
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      Job *job = g_ptr_array_index (jobs, i);
+
+      if (job->error != NULL)
+        g_task_return_error (job->task, g_steal_pointer (&job->error));
+      else if (error != NULL)
+        g_task_return_error (job->task, g_error_copy (error));
+      else
+        job->done (w, job->task);
+    }
+}
+
+/* ---- Worker thread: the loop ---- */
+
+static void
+job_free (Job *job)
+{
+  g_clear_error (&job->error);
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static void
+worker_free (Worker *w)
+{
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  if (w->db != NULL)
+    sqlite3_close (w->db);
+  g_clear_pointer (&w->contacts_by_id, g_hash_table_unref);
+  g_clear_pointer (&w->contacts_by_key, g_hash_table_unref);
+  g_clear_pointer (&w->channels, g_hash_table_unref);
+  g_clear_pointer (&w->context, g_main_context_unref);
+  g_clear_pointer (&w->queue, g_async_queue_unref);
+  g_clear_object (&w->cipher);
+  g_free (w->path);
+  g_free (w);
+}
+
+static void open_run (Worker *w,
+                      GTask  *task);
+
+static gpointer
+worker_main (gpointer data)
+{
+  Worker *w = data;
+  Job *next = NULL;
+
+  for (;;)
+    {
+      Job *job = next != NULL ? next : g_async_queue_pop (w->queue);
+
+      next = NULL;
+      if (job->stop)
+        {
+          job_free (job);
+          break;
+        }
+
+      if (job->write != NULL)
+        {
+          g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+
+          /* Whatever else is already waiting joins this transaction: one
+           * fsync for all of it. */
+          g_ptr_array_add (group, job);
+          while (group->len < MAX_GROUP && (next = g_async_queue_try_pop (w->queue)) != NULL)
+            {
+              if (next->write == NULL)
+                break;
+              g_ptr_array_add (group, g_steal_pointer (&next));
+            }
+          worker_run_group (w, group);
+        }
+      else
+        {
+          if (w->db == NULL && job->run != open_run)
+            g_task_return_new_error (job->task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
+                                     _("The message database is closed"));
+          else if (!g_task_return_error_if_cancelled (job->task))
+            job->run (w, job->task);
+          job_free (job);
+        }
+    }
+
+  worker_free (w);
+  return NULL;
+}
+
+/* ---- Worker thread: open ---- */
+
+static gboolean
+worker_load_channels (Worker  *w,
+                      GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT id, app, removed FROM channels", -1, &stmt, NULL);
+  while (next_row (stmt, &rc))
+    {
+      Channel *channel = g_new0 (Channel, 1);
+      gint64 *id = g_new (gint64, 1);
+
+      *id = sqlite3_column_int64 (stmt, 0);
+      channel->app = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      channel->removed = sqlite3_column_int (stmt, 2) != 0;
+      g_hash_table_insert (w->channels, id, channel);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The file is created here, not by SQLite, so that it is 0600 from its
+ * first byte; SQLite gives the -wal and -shm files the same mode. */
+static gboolean
+prepare_file (const char  *path,
+              GError     **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  int fd;
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, PICKY_STORE_ERROR,
+                   saved == ENOSPC ? PICKY_STORE_ERROR_FULL : PICKY_STORE_ERROR_IO,
+                   _("The folder for the message database could not be created: %s"),
+                   g_strerror (saved));
+      return FALSE;
+    }
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+                   _("The message database could not be opened: %s"), g_strerror (saved));
+      return FALSE;
+    }
+  close (fd);
+
+  return TRUE;
+}
+
+static void
+open_run (Worker *w,
+          GTask  *task)
+{
+  g_autoptr(GError) error = NULL;
+  int rc;
+
+  if (!prepare_file (w->path, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  rc = sqlite3_open_v2 (w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (&error, w->db, rc);
+      goto failed;
+    }
+  sqlite3_extended_result_codes (w->db, TRUE);
+
+  if (!picky_store_schema_configure (w->db, &error) ||
+      !picky_store_schema_migrate (w->db, &error))
+    goto failed;
+
+  for (guint i = 0; i < N_STMTS; i++)
+    {
+      rc = sqlite3_prepare_v3 (w->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &w->stmts[i], NULL);
+      if (rc != SQLITE_OK)
+        {
+          picky_store_set_sqlite_error (&error, w->db, rc);
+          goto failed;
+        }
+    }
+
+  if (!worker_load_channels (w, &error))
+    goto failed;
+
+  g_task_return_pointer (task, g_object_ref (g_task_get_source_object (task)), g_object_unref);
+  return;
+
+failed:
+  for (guint i = 0; i < N_STMTS; i++)
+    g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->db, sqlite3_close);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* ---- Worker thread: reads and standalone writes ---- */
+
+static void
+return_sqlite_error (Worker *w,
+                     GTask  *task,
+                     int     rc)
+{
+  g_autoptr(GError) error = NULL;
+
+  picky_store_set_sqlite_error (&error, w->db, rc);
+  g_task_return_error (task, g_steal_pointer (&error));
+}
+
+static PickyMessage *
+message_from_row (Worker       *w,
+                  sqlite3_stmt *stmt)
+{
+  PickyMessage *message = picky_message_new ();
+  gint64 channel_id = sqlite3_column_int64 (stmt, 1);
+  gint64 contact_id = sqlite3_column_int64 (stmt, 3);
+  Channel *channel = g_hash_table_lookup (w->channels, &channel_id);
+  Contact *contact = worker_get_contact (w, contact_id);
+  PickyMessageKind kind = PICKY_MESSAGE_KIND_UNSUPPORTED;
+  PickyMessageStatus status = PICKY_MESSAGE_STATUS_NONE;
+
+  picky_message_set_id (message, sqlite3_column_int64 (stmt, 0));
+  picky_message_set_channel_id (message, channel_id);
+  picky_message_set_app (message, channel != NULL ? channel->app : NULL);
+  picky_message_set_provider_key (message, (const char *) sqlite3_column_text (stmt, 2));
+  picky_message_set_contact_id (message, contact_id);
+  if (contact != NULL)
+    {
+      picky_message_set_contact_provider_id (message, contact->provider_id);
+      picky_message_set_contact_name (message, contact->name);
+      picky_message_set_contact_phone (message, contact->phone);
+    }
+  picky_message_set_direction (message, sqlite3_column_int (stmt, 4));
+  picky_message_kind_from_string ((const char *) sqlite3_column_text (stmt, 5), &kind);
+  picky_message_set_kind (message, kind);
+  picky_message_set_text (message, (const char *) sqlite3_column_text (stmt, 6));
+  picky_message_set_media (message, (const char *) sqlite3_column_text (stmt, 7));
+  picky_message_set_related_key (message, (const char *) sqlite3_column_text (stmt, 8));
+  picky_message_set_timestamp (message, sqlite3_column_int64 (stmt, 9));
+  picky_message_set_received (message, sqlite3_column_int64 (stmt, 10));
+  if (sqlite3_column_type (stmt, 11) != SQLITE_NULL)
+    picky_message_status_from_string ((const char *) sqlite3_column_text (stmt, 11), &status);
+  picky_message_set_status (message, status);
+  picky_message_set_error (message, (const char *) sqlite3_column_text (stmt, 12));
+
+  return message;
+}
+
+/* Filters shared by paging and search, as SQL and in binding order. */
+static void
+append_filters (GString              *sql,
+                const PickyPageQuery *query)
+{
+  if (query->contact_id != 0)
+    g_string_append (sql, " AND m.contact_id = :contact");
+  if (query->channel_id != 0)
+    g_string_append (sql, " AND m.channel_id = :channel");
+  if (query->app != NULL)
+    g_string_append (sql, " AND m.channel_id IN (SELECT id FROM channels WHERE app = :app)");
+  if (query->direction >= 0)
+    g_string_append (sql, " AND m.direction = :direction");
+}
+
+static void
+bind_named_int64 (sqlite3_stmt *stmt,
+                  const char   *name,
+                  gint64        value)
+{
+  int index = sqlite3_bind_parameter_index (stmt, name);
+
+  if (index > 0)
+    sqlite3_bind_int64 (stmt, index, value);
+}
+
+static void
+bind_filters (sqlite3_stmt         *stmt,
+              const PickyPageQuery *query)
+{
+  int index;
+
+  bind_named_int64 (stmt, ":contact", query->contact_id);
+  bind_named_int64 (stmt, ":channel", query->channel_id);
+  bind_named_int64 (stmt, ":direction", query->direction);
+  bind_named_int64 (stmt, ":before_ts", query->before_timestamp);
+  bind_named_int64 (stmt, ":before_id", query->before_id);
+  bind_named_int64 (stmt, ":limit", query->limit);
+  index = sqlite3_bind_parameter_index (stmt, ":app");
+  if (index > 0)
+    sqlite3_bind_text (stmt, index, query->app, -1, SQLITE_STATIC);
+}
+
+static void
+run_message_query (Worker               *w,
+                   GTask                *task,
+                   const char           *sql,
+                   const PickyPageQuery *query,
+                   const char           *match)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_filters (stmt, query);
+      if (match != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":match"), match, -1, SQLITE_STATIC);
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        g_ptr_array_add (messages, message_from_row (w, stmt));
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&messages), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* Newest first by (timestamp, id): the index on (…, timestamp, id) yields the
+ * page directly, whatever its depth, because no row before it is counted. */
+static void
+list_messages_run (Worker *w,
+                   GTask  *task)
+{
+  PageData *data = g_task_get_task_data (task);
+  g_autoptr(GString) sql = g_string_new ("SELECT " MESSAGE_COLUMNS " FROM messages m WHERE 1");
+
+  append_filters (sql, &data->query);
+  if (data->query.before_timestamp != 0 || data->query.before_id != 0)
+    g_string_append (sql, " AND m.timestamp <= :before_ts"
+                          " AND (m.timestamp < :before_ts OR m.id < :before_id)");
+  g_string_append (sql, " ORDER BY m.timestamp DESC, m.id DESC LIMIT :limit");
+
+  run_message_query (w, task, sql->str, &data->query, NULL);
+}
+
+/* Each word of the admin's query becomes a quoted FTS5 string, so that no
+ * input is read as query syntax; the words must all occur. */
+static char *
+build_match (const char *text)
+{
+  g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
+  GString *match = g_string_new (NULL);
+
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      g_autofree char *escaped = NULL;
+      g_auto(GStrv) quotes = NULL;
+
+      if (*words[i] == '\0')
+        continue;
+
+      quotes = g_strsplit (words[i], "\"", -1);
+      escaped = g_strjoinv ("\"\"", quotes);
+      if (match->len > 0)
+        g_string_append_c (match, ' ');
+      g_string_append_printf (match, "\"%s\"", escaped);
+    }
+
+  return g_string_free (match, match->len == 0);
+}
+
+/* Newest first by arrival (row id): FTS5 walks its doclists in rowid order
+ * and stops at the page, where ordering by timestamp would have to rank
+ * every match first. A page continues below before_id. */
+static void
+search_run (Worker *w,
+            GTask  *task)
+{
+  PageData *data = g_task_get_task_data (task);
+  g_autofree char *match = build_match (data->text);
+  g_autoptr(GString) sql = NULL;
+
+  if (match == NULL)
+    {
+      g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
+                             (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  sql = g_string_new ("SELECT " MESSAGE_COLUMNS " FROM messages_fts f"
+                      " JOIN messages m ON m.id = f.rowid"
+                      " WHERE messages_fts MATCH :match");
+  append_filters (sql, &data->query);
+  if (data->query.before_id != 0)
+    g_string_append (sql, " AND f.rowid < :before_id");
+  g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+
+  run_message_query (w, task, sql->str, &data->query, match);
+}
+
+static void
+add_channel_run (Worker *w,
+                 GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  sqlite3_stmt *stmt = NULL;
+  Channel *channel;
+  gint64 *id;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "INSERT INTO channels (app, kind, name, settings) VALUES (?1, ?2, ?3, ?4)",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, args->app, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, args->kind, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, args->name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, args->settings != NULL ? args->settings : "{}", -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      return_sqlite_error (w, task, rc);
+      return;
+    }
+
+  id = g_new (gint64, 1);
+  *id = sqlite3_last_insert_rowid (w->db);
+  channel = g_new0 (Channel, 1);
+  channel->app = g_strdup (args->app);
+  g_hash_table_insert (w->channels, id, channel);
+
+  g_task_return_int (task, *id);
+}
+
+/* Runs @sql with ?1 = args->id, ?2 = name, ?3 = settings; fails with
+ * NOT_FOUND when no live channel has that id. */
+static void
+change_channel_run (Worker     *w,
+                    GTask      *task,
+                    const char *sql)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  Channel *channel = g_hash_table_lookup (w->channels, &args->id);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (channel == NULL || channel->removed)
+    {
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                               _("No channel with the number %lld exists"), (long long) args->id);
+      return;
+    }
+
+  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, args->id);
+      if (sqlite3_bind_parameter_count (stmt) >= 3)
+        {
+          sqlite3_bind_text (stmt, 2, args->name, -1, SQLITE_STATIC);
+          sqlite3_bind_text (stmt, 3, args->settings, -1, SQLITE_STATIC);
+        }
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+update_channel_run (Worker *w,
+                    GTask  *task)
+{
+  change_channel_run (w, task,
+                      "UPDATE channels SET name = coalesce (?2, name),"
+                      " settings = coalesce (?3, settings) WHERE id = ?1");
+}
+
+/* The row stays, marked removed: its messages remain part of the history
+ * and the reports; only ingest and the channel list forget it. */
+static void
+remove_channel_run (Worker *w,
+                    GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  Channel *channel = g_hash_table_lookup (w->channels, &args->id);
+
+  change_channel_run (w, task,
+                      "UPDATE channels SET removed = 1 WHERE id = ?1");
+  if (channel != NULL && sqlite3_changes (w->db) > 0)
+    {
+      channel->removed = TRUE;
+      sqlite3_exec (w->db, "DELETE FROM channel_state WHERE channel_id NOT IN"
+                           " (SELECT id FROM channels WHERE removed = 0)", NULL, NULL, NULL);
+    }
+}
+
+static void
+list_channels_run (Worker *w,
+                   GTask  *task)
+{
+  g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT id, app, kind, name, settings FROM channels"
+                           " WHERE removed = 0 ORDER BY id",
+                           -1, &stmt, NULL);
+  while (next_row (stmt, &rc))
+    g_ptr_array_add (channels,
+                     g_variant_ref_sink (g_variant_new ("(xssss)",
+                                                        sqlite3_column_int64 (stmt, 0),
+                                                        sqlite3_column_text (stmt, 1),
+                                                        sqlite3_column_text (stmt, 2),
+                                                        sqlite3_column_text (stmt, 3),
+                                                        sqlite3_column_text (stmt, 4))));
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&channels), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+get_state_run (Worker *w,
+               GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT value FROM channel_state WHERE channel_id = ?1 AND key = ?2",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, args->id);
+      sqlite3_bind_text (stmt, 2, args->key, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, value, g_free);
+}
+
+static void
+report_run (Worker     *w,
+            GTask      *task,
+            const char *sql)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  g_autoptr(GArray) days = g_array_new (FALSE, TRUE, sizeof (PickyReportDay));
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":contact", args->id);
+      bind_named_int64 (stmt, ":from", floor_day (args->from));
+      bind_named_int64 (stmt, ":to", floor_day (args->to - 1));
+      if (sqlite3_bind_parameter_index (stmt, ":app") > 0)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), args->app, -1, SQLITE_STATIC);
+    }
+  while (next_row (stmt, &rc))
+    {
+      PickyReportDay day = { 0 };
+
+      day.day = sqlite3_column_int64 (stmt, 0);
+      day.n_in = sqlite3_column_int64 (stmt, 1);
+      day.n_out = sqlite3_column_int64 (stmt, 2);
+      day.first_timestamp = sqlite3_column_int64 (stmt, 3);
+      day.last_timestamp = sqlite3_column_int64 (stmt, 4);
+      day.response_sum = sqlite3_column_int64 (stmt, 5);
+      day.response_count = sqlite3_column_int64 (stmt, 6);
+      for (guint i = 0; i < PICKY_STORE_RESPONSE_BUCKETS; i++)
+        day.response_histogram[i] = sqlite3_column_int64 (stmt, 7 + i);
+      g_array_append_val (days, day);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&days), (GDestroyNotify) g_array_unref);
+}
+
+static void
+report_contact_run (Worker *w,
+                    GTask  *task)
+{
+  report_run (w, task,
+              "SELECT day, n_in, n_out, first_ts, last_ts, resp_sum, resp_count,"
+              " h0, h1, h2, h3, h4, h5, h6 FROM contact_days"
+              " WHERE contact_id = :contact AND day BETWEEN :from AND :to ORDER BY day");
+}
+
+static void
+report_overall_run (Worker *w,
+                    GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+
+  report_run (w, task,
+              args->app != NULL
+              ? "SELECT day, n_in, n_out, first_ts, last_ts, resp_sum, resp_count,"
+                " h0, h1, h2, h3, h4, h5, h6 FROM daily"
+                " WHERE day BETWEEN :from AND :to AND app = :app ORDER BY day"
+              : "SELECT day, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
+                " sum (resp_sum), sum (resp_count), sum (h0), sum (h1), sum (h2), sum (h3),"
+                " sum (h4), sum (h5), sum (h6) FROM daily"
+                " WHERE day BETWEEN :from AND :to GROUP BY day ORDER BY day");
+}
+
+static void
+list_contacts_run (Worker *w,
+                   GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GString) sql = g_string_new ("SELECT id FROM contacts WHERE id > :after");
+  g_autofree char *hash = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (args->app != NULL)
+    g_string_append (sql, " AND app = :app");
+  if (args->phone != NULL)
+    {
+      g_autofree char *normal = normalize_phone (args->phone);
+
+      hash = picky_cipher_lookup_hash (w->cipher, "phone", normal);
+      g_string_append (sql, " AND phone_hash = :hash");
+    }
+  g_string_append (sql, " ORDER BY id LIMIT :limit");
+
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":after", args->after);
+      bind_named_int64 (stmt, ":limit", args->limit);
+      if (args->app != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), args->app, -1, SQLITE_STATIC);
+      if (hash != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":hash"), hash, -1, SQLITE_STATIC);
+    }
+  while (next_row (stmt, &rc))
+    {
+      Contact *contact = worker_get_contact (w, sqlite3_column_int64 (stmt, 0));
+
+      if (contact == NULL)
+        continue;
+      g_ptr_array_add (contacts,
+                       g_variant_ref_sink (g_variant_new ("(xssss)", contact->id, contact->app,
+                                                          contact->provider_id,
+                                                          contact->name != NULL ? contact->name : "",
+                                                          contact->phone != NULL ? contact->phone : "")));
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&contacts), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+count_messages_run (Worker *w,
+                    GTask  *task)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 count = 0;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT count(*) FROM messages", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_int (task, count);
+}
+
+/* Runs @sql with ?1 bound to @value; returns the number of rows changed, or -1. */
+static gint64
+worker_exec_int (Worker      *w,
+                 const char  *sql,
+                 gint64       value,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, value);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return -1;
+    }
+
+  return sqlite3_changes64 (w->db);
+}
+
+static gboolean
+worker_audit (Worker      *w,
+              const char  *action,
+              const char  *detail,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "INSERT INTO audit_log (time, action, detail) VALUES (?1, ?2, ?3)",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+      sqlite3_bind_text (stmt, 2, action, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, detail, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* After a deletion of personal data: merge the search index into one new
+ * segment, so that no old segment still lists the words, and copy the log
+ * into the file and truncate it, so that no older page image survives.
+ * secure_delete has zeroed every freed page and cell on the way. */
+static gboolean
+worker_scrub (Worker  *w,
+              GError **error)
+{
+  return worker_exec (w, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", error) &&
+         worker_exec (w, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+}
+
+static void
+finish_erasure (Worker  *w,
+                GTask   *task,
+                gboolean ok,
+                GError  *error,
+                gint64   count)
+{
+  if (!ok)
+    {
+      sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+      worker_forget_contacts (w);
+    }
+  else if (!worker_scrub (w, &error))
+    ok = FALSE;
+
+  sqlite3_exec (w->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
+
+  if (!ok)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, count);
+}
+
+static void
+purge_run (Worker *w,
+           GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 cutoff_day = floor_day (g_get_real_time () / G_USEC_PER_SEC) - args->from;
+  gint64 count = -1;
+  gboolean ok;
+
+  ok = worker_exec (w, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error) &&
+       (count = worker_exec_int (w, "DELETE FROM messages WHERE timestamp < ?1",
+                                 cutoff_day * PICKY_STORE_DAY, &error)) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_days WHERE day < ?1", cutoff_day, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM daily WHERE day < ?1", cutoff_day, &error) >= 0;
+  if (ok)
+    {
+      g_autofree char *detail = g_strdup_printf ("older than %" G_GINT64_FORMAT " days: %" G_GINT64_FORMAT " messages",
+                                                 args->from, count);
+
+      ok = worker_audit (w, "purge", detail, &error) && worker_exec (w, "COMMIT", &error);
+    }
+
+  finish_erasure (w, task, ok, error, count);
+}
+
+static void
+erase_contact_run (Worker *w,
+                   GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 count = -1;
+  gboolean ok;
+
+  ok = worker_exec (w, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error);
+  if (ok && worker_get_contact (w, args->id) == NULL)
+    {
+      g_set_error (&error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No contact with the number %lld exists"), (long long) args->id);
+      ok = FALSE;
+    }
+
+  /* The overall rollups lose this contact's share; their first and last
+   * times stay as bounds. */
+  ok = ok &&
+       worker_exec_int (w,
+                        "UPDATE daily SET n_in = daily.n_in - cd.n_in, n_out = daily.n_out - cd.n_out,"
+                        " resp_sum = daily.resp_sum - cd.resp_sum,"
+                        " resp_count = daily.resp_count - cd.resp_count,"
+                        " h0 = daily.h0 - cd.h0, h1 = daily.h1 - cd.h1, h2 = daily.h2 - cd.h2,"
+                        " h3 = daily.h3 - cd.h3, h4 = daily.h4 - cd.h4, h5 = daily.h5 - cd.h5,"
+                        " h6 = daily.h6 - cd.h6"
+                        " FROM contact_days cd JOIN contacts c ON c.id = cd.contact_id"
+                        " WHERE cd.contact_id = ?1 AND daily.day = cd.day AND daily.app = c.app",
+                        args->id, &error) >= 0 &&
+       (count = worker_exec_int (w, "DELETE FROM messages WHERE contact_id = ?1", args->id, &error)) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_days WHERE contact_id = ?1", args->id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contacts WHERE id = ?1", args->id, &error) >= 0;
+  if (ok)
+    {
+      g_autofree char *detail = g_strdup_printf ("contact %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " messages",
+                                                 args->id, count);
+
+      ok = worker_audit (w, "erase-contact", detail, &error) && worker_exec (w, "COMMIT", &error);
+    }
+  if (ok)
+    worker_forget_contacts (w);
+
+  finish_erasure (w, task, ok, error, count);
+}
+
+/* ---- Main thread ---- */
+
+static void
+queue_job (PickyStore *self,
+           GTask      *task,
+           JobRun      run,
+           JobWrite    write,
+           JobDone     done)
+{
+  Job *job;
+
+  if (self->closed)
+    {
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
+                               _("The message database is closed"));
+      g_object_unref (task);
+      return;
+    }
+
+  job = g_new0 (Job, 1);
+  job->run = run;
+  job->write = write;
+  job->done = done;
+  job->task = task;
+  g_async_queue_push (self->queue, job);
+}
+
+static void
+picky_store_dispose (GObject *object)
+{
+  picky_store_close (PICKY_STORE (object));
+
+  G_OBJECT_CLASS (picky_store_parent_class)->dispose (object);
+}
+
+static void
+picky_store_finalize (GObject *object)
+{
+  PickyStore *self = PICKY_STORE (object);
+
+  g_clear_pointer (&self->queue, g_async_queue_unref);
+
+  G_OBJECT_CLASS (picky_store_parent_class)->finalize (object);
+}
+
+static void
+picky_store_class_init (PickyStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = picky_store_dispose;
+  object_class->finalize = picky_store_finalize;
+
+  /**
+   * PickyStore::messages-added:
+   * @messages: (element-type PickyMessage): the new messages of one batch
+   *
+   * Emitted once per committed batch that had new messages, on the main
+   * context of the thread that opened the store.
+   */
+  signals[MESSAGES_ADDED] =
+    g_signal_new ("messages-added",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+}
+
+static void
+picky_store_init (PickyStore *self)
+{
+  self->queue = g_async_queue_new ();
+}
+
+/**
+ * picky_store_default_path:
+ *
+ * Returns: (transfer full): the database file in the user's data folder
+ */
+char *
+picky_store_default_path (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "picky-console", "picky-console.db", NULL);
+}
+
+/**
+ * picky_store_open_async:
+ * @path: the database file; it and its folder are created when missing
+ * @cipher: encrypts and decrypts the personal details
+ *
+ * Opens the database on a new worker thread and brings its schema up to
+ * date. Signals of the store are emitted on the calling thread's main context.
+ */
+void
+picky_store_open_async (const char          *path,
+                        PickyCipher         *cipher,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_autoptr(PickyStore) self = NULL;
+  g_autoptr(GError) error = NULL;
+  GTask *task;
+  Worker *w;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (PICKY_IS_CIPHER (cipher));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  self = g_object_new (PICKY_TYPE_STORE, NULL);
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_store_open_async);
+
+  w = g_new0 (Worker, 1);
+  w->queue = g_async_queue_ref (self->queue);
+  w->path = g_strdup (path);
+  w->cipher = g_object_ref (cipher);
+  w->context = g_main_context_ref_thread_default ();
+  w->channels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, channel_free);
+  w->contacts_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, contact_free);
+  w->contacts_by_id = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  self->thread = g_thread_try_new ("picky-store", worker_main, w, &error);
+  if (self->thread == NULL)
+    {
+      self->closed = TRUE;
+      worker_free (w);
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED,
+                               _("The message database could not start: %s"), error->message);
+      g_object_unref (task);
+      return;
+    }
+
+  queue_job (self, task, open_run, NULL, NULL);
+}
+
+/**
+ * picky_store_open_finish:
+ *
+ * Returns: (transfer full): the open store, or %NULL
+ */
+PickyStore *
+picky_store_open_finish (GAsyncResult  *result,
+                         GError       **error)
+{
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_store_open_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_close:
+ *
+ * Lets the work already asked for finish, then closes the database and
+ * waits for that; later calls fail with %PICKY_STORE_ERROR_CLOSED.
+ */
+void
+picky_store_close (PickyStore *self)
+{
+  Job *stop;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  if (self->closed)
+    return;
+  self->closed = TRUE;
+
+  stop = g_new0 (Job, 1);
+  stop->stop = TRUE;
+  g_async_queue_push (self->queue, stop);
+
+  /* The last reference can drop on the worker itself, when a finished task
+   * lets go of its source object there; it cannot wait for itself, and
+   * closes the database on its own once it reaches the stop. */
+  if (g_thread_self () == self->thread)
+    g_thread_unref (self->thread);
+  else
+    g_thread_join (self->thread);
+  self->thread = NULL;
+}
+
+static void
+ingest_common (PickyStore          *self,
+               GPtrArray           *batch,
+               gint64               channel_id,
+               const char          *key,
+               const char          *value,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  IngestData *data = g_new0 (IngestData, 1);
+
+  g_task_set_source_tag (task, picky_store_ingest_async);
+  /* Once committed, the result must reach the caller even if it cancelled
+   * meanwhile: it tells which messages are stored. */
+  g_task_set_check_cancellable (task, FALSE);
+  data->batch = g_ptr_array_ref (batch);
+  data->state_channel = channel_id;
+  data->state_key = g_strdup (key);
+  data->state_value = g_strdup (value);
+  g_task_set_task_data (task, data, ingest_data_free);
+
+  queue_job (self, task, NULL, ingest_write, ingest_done);
+}
+
+/**
+ * picky_store_ingest_async:
+ * @batch: (element-type PickyMessage): messages to store; the store sets
+ *   their id, contact id, app and whether each is new, so leave them alone
+ *   until the call finishes
+ *
+ * Stores a batch idempotently. It completes only once the batch is durably
+ * committed, together with whatever other batches were waiting.
+ */
+void
+picky_store_ingest_async (PickyStore          *self,
+                          GPtrArray           *batch,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (batch != NULL);
+
+  ingest_common (self, batch, 0, NULL, NULL, cancellable, callback, user_data);
+}
+
+void
+picky_store_ingest_with_state_async (PickyStore          *self,
+                                     GPtrArray           *batch,
+                                     gint64               channel_id,
+                                     const char          *key,
+                                     const char          *value,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (key != NULL);
+
+  ingest_common (self, batch, channel_id, key, value, cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_ingest_finish:
+ *
+ * Returns: how many messages of the batch were new
+ */
+guint
+picky_store_ingest_finish (PickyStore    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  gssize n_new;
+
+  g_return_val_if_fail (PICKY_IS_STORE (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  n_new = g_task_propagate_int (G_TASK (result), error);
+  return MAX (n_new, 0);
+}
+
+static void
+page_common (PickyStore           *self,
+             gpointer              tag,
+             JobRun                run,
+             const char           *text,
+             const PickyPageQuery *query,
+             GCancellable         *cancellable,
+             GAsyncReadyCallback   callback,
+             gpointer              user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  PageData *data = g_new0 (PageData, 1);
+
+  g_task_set_source_tag (task, tag);
+  data->query = *query;
+  data->app = g_strdup (query->app);
+  data->query.app = data->app;
+  data->text = g_strdup (text);
+  if (data->query.limit == 0)
+    data->query.limit = 50;
+  g_task_set_task_data (task, data, page_data_free);
+
+  queue_job (self, task, run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_messages_async:
+ *
+ * A page of messages, newest first, older than (before_timestamp,
+ * before_id) when those are set: pass the last message's timestamp and id
+ * to get the next page.
+ */
+void
+picky_store_list_messages_async (PickyStore           *self,
+                                 const PickyPageQuery *query,
+                                 GCancellable         *cancellable,
+                                 GAsyncReadyCallback   callback,
+                                 gpointer              user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  page_common (self, picky_store_list_messages_async, list_messages_run, NULL, query,
+               cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_list_messages_finish:
+ *
+ * Returns: (transfer container) (element-type PickyMessage): the page
+ */
+GPtrArray *
+picky_store_list_messages_finish (PickyStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_search_async:
+ * @query: words that must all occur in a message's text or caption
+ * @page: filters and the page; only before_id counts for paging, since
+ *   results come newest first by arrival
+ */
+void
+picky_store_search_async (PickyStore           *self,
+                          const char           *query,
+                          const PickyPageQuery *page,
+                          GCancellable         *cancellable,
+                          GAsyncReadyCallback   callback,
+                          gpointer              user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (query != NULL);
+  g_return_if_fail (page != NULL);
+
+  page_common (self, picky_store_search_async, search_run, query, page,
+               cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_search_finish:
+ *
+ * Returns: (transfer container) (element-type PickyMessage): the page
+ */
+GPtrArray *
+picky_store_search_finish (PickyStore    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static ArgsData *
+args_task (PickyStore          *self,
+           gpointer             tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data,
+           GTask              **task)
+{
+  ArgsData *args = g_new0 (ArgsData, 1);
+
+  *task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (*task, tag);
+  g_task_set_task_data (*task, args, args_data_free);
+
+  return args;
+}
+
+void
+picky_store_add_channel_async (PickyStore          *self,
+                               const char          *app,
+                               const char          *kind,
+                               const char          *name,
+                               const char          *settings_json,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (app != NULL);
+  g_return_if_fail (kind != NULL);
+  g_return_if_fail (name != NULL);
+
+  args = args_task (self, picky_store_add_channel_async, cancellable, callback, user_data, &task);
+  args->app = g_strdup (app);
+  args->kind = g_strdup (kind);
+  args->name = g_strdup (name);
+  args->settings = g_strdup (settings_json);
+  queue_job (self, task, add_channel_run, NULL, NULL);
+}
+
+/**
+ * picky_store_add_channel_finish:
+ *
+ * Returns: the new channel's id, or 0
+ */
+gint64
+picky_store_add_channel_finish (PickyStore    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  gssize id;
+
+  g_return_val_if_fail (PICKY_IS_STORE (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  id = g_task_propagate_int (G_TASK (result), error);
+  return MAX (id, 0);
+}
+
+/**
+ * picky_store_update_channel_async:
+ * @name: (nullable): the new name, or %NULL to keep it
+ * @settings_json: (nullable): the new settings, or %NULL to keep them
+ */
+void
+picky_store_update_channel_async (PickyStore          *self,
+                                  gint64               channel_id,
+                                  const char          *name,
+                                  const char          *settings_json,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_update_channel_async, cancellable, callback, user_data, &task);
+  args->id = channel_id;
+  args->name = g_strdup (name);
+  args->settings = g_strdup (settings_json);
+  queue_job (self, task, update_channel_run, NULL, NULL);
+}
+
+gboolean
+picky_store_update_channel_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * picky_store_remove_channel_async:
+ *
+ * The channel leaves the list and takes no more messages; its messages stay.
+ */
+void
+picky_store_remove_channel_async (PickyStore          *self,
+                                  gint64               channel_id,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_remove_channel_async, cancellable, callback, user_data, &task);
+  args->id = channel_id;
+  queue_job (self, task, remove_channel_run, NULL, NULL);
+}
+
+gboolean
+picky_store_remove_channel_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+picky_store_list_channels_async (PickyStore          *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args_task (self, picky_store_list_channels_async, cancellable, callback, user_data, &task);
+  queue_job (self, task, list_channels_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_channels_finish:
+ *
+ * Returns: (transfer container) (element-type GVariant): one (xssss) per channel
+ */
+GPtrArray *
+picky_store_list_channels_finish (PickyStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_set_channel_state_async:
+ *
+ * Completes once the value is durably committed; it shares the group
+ * commit of the batches waiting at the same time.
+ */
+void
+picky_store_set_channel_state_async (PickyStore          *self,
+                                     gint64               channel_id,
+                                     const char          *key,
+                                     const char          *value,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (key != NULL);
+
+  args = args_task (self, picky_store_set_channel_state_async, cancellable, callback, user_data, &task);
+  args->id = channel_id;
+  args->key = g_strdup (key);
+  args->value = g_strdup (value);
+  queue_job (self, task, NULL, state_write, state_done);
+}
+
+gboolean
+picky_store_set_channel_state_finish (PickyStore    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+picky_store_get_channel_state_async (PickyStore          *self,
+                                     gint64               channel_id,
+                                     const char          *key,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (key != NULL);
+
+  args = args_task (self, picky_store_get_channel_state_async, cancellable, callback, user_data, &task);
+  args->id = channel_id;
+  args->key = g_strdup (key);
+  queue_job (self, task, get_state_run, NULL, NULL);
+}
+
+/**
+ * picky_store_get_channel_state_finish:
+ *
+ * Returns: (transfer full) (nullable): the value, or %NULL when none is set
+ */
+char *
+picky_store_get_channel_state_finish (PickyStore    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_report_contact_async (PickyStore          *self,
+                                  gint64               contact_id,
+                                  gint64               from,
+                                  gint64               to,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args = args_task (self, picky_store_report_contact_async, cancellable, callback, user_data, &task);
+  args->id = contact_id;
+  args->from = from;
+  args->to = to;
+  queue_job (self, task, report_contact_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_contact_finish:
+ *
+ * Returns: (transfer full) (element-type PickyReportDay): the days
+ */
+GArray *
+picky_store_report_contact_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_report_overall_async (PickyStore          *self,
+                                  const char          *app,
+                                  gint64               from,
+                                  gint64               to,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args = args_task (self, picky_store_report_overall_async, cancellable, callback, user_data, &task);
+  args->app = g_strdup (app);
+  args->from = from;
+  args->to = to;
+  queue_job (self, task, report_overall_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_overall_finish:
+ *
+ * Returns: (transfer full) (element-type PickyReportDay): the days
+ */
+GArray *
+picky_store_report_overall_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_report_sum:
+ * @days: (element-type PickyReportDay): days of a report
+ * @total: (out caller-allocates): their sum; its day is the first day's
+ */
+void
+picky_store_report_sum (GArray         *days,
+                        PickyReportDay *total)
+{
+  g_return_if_fail (days != NULL);
+  g_return_if_fail (total != NULL);
+
+  memset (total, 0, sizeof *total);
+  for (guint i = 0; i < days->len; i++)
+    {
+      const PickyReportDay *day = &g_array_index (days, PickyReportDay, i);
+
+      if (i == 0)
+        {
+          total->day = day->day;
+          total->first_timestamp = day->first_timestamp;
+        }
+      total->n_in += day->n_in;
+      total->n_out += day->n_out;
+      total->first_timestamp = MIN (total->first_timestamp, day->first_timestamp);
+      total->last_timestamp = MAX (total->last_timestamp, day->last_timestamp);
+      total->response_sum += day->response_sum;
+      total->response_count += day->response_count;
+      for (guint b = 0; b < PICKY_STORE_RESPONSE_BUCKETS; b++)
+        total->response_histogram[b] += day->response_histogram[b];
+    }
+}
+
+/**
+ * picky_store_report_response_percentile:
+ * @fraction: 0.5 for the median, 0.9 for p90
+ *
+ * Returns: the upper bound in seconds of the histogram bucket that holds
+ *   that share of the first-response times, %G_MAXINT64 for the open last
+ *   bucket, or -1 when no response was counted
+ */
+gint64
+picky_store_report_response_percentile (const PickyReportDay *day,
+                                        double                fraction)
+{
+  static const gint64 bounds[PICKY_STORE_RESPONSE_BUCKETS] = {
+    60, 300, 900, 3600, 4 * 3600, 86400, G_MAXINT64,
+  };
+  double wanted;
+  guint seen = 0;
+
+  g_return_val_if_fail (day != NULL, -1);
+
+  if (day->response_count == 0)
+    return -1;
+
+  wanted = fraction * day->response_count;
+  for (guint b = 0; b < PICKY_STORE_RESPONSE_BUCKETS; b++)
+    {
+      seen += day->response_histogram[b];
+      if (seen >= wanted && seen > 0)
+        return bounds[b];
+    }
+
+  return G_MAXINT64;
+}
+
+void
+picky_store_list_contacts_async (PickyStore          *self,
+                                 const char          *app,
+                                 const char          *phone,
+                                 gint64               after_id,
+                                 guint                limit,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_list_contacts_async, cancellable, callback, user_data, &task);
+  args->app = g_strdup (app);
+  args->phone = g_strdup (phone);
+  args->after = after_id;
+  args->limit = limit > 0 ? limit : 100;
+  queue_job (self, task, list_contacts_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_contacts_finish:
+ *
+ * Returns: (transfer container) (element-type GVariant): one (xssss) per contact
+ */
+GPtrArray *
+picky_store_list_contacts_finish (PickyStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_count_messages_async (PickyStore          *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args_task (self, picky_store_count_messages_async, cancellable, callback, user_data, &task);
+  queue_job (self, task, count_messages_run, NULL, NULL);
+}
+
+/**
+ * picky_store_count_messages_finish:
+ *
+ * Returns: the number of stored messages, or -1
+ */
+gint64
+picky_store_count_messages_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+void
+picky_store_purge_async (PickyStore          *self,
+                         guint                days,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_purge_async, cancellable, callback, user_data, &task);
+  args->from = days;
+  queue_job (self, task, purge_run, NULL, NULL);
+}
+
+/**
+ * picky_store_purge_finish:
+ *
+ * Returns: how many messages were removed, or -1
+ */
+gint64
+picky_store_purge_finish (PickyStore    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+void
+picky_store_erase_contact_async (PickyStore          *self,
+                                 gint64               contact_id,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_erase_contact_async, cancellable, callback, user_data, &task);
+  args->id = contact_id;
+  queue_job (self, task, erase_contact_run, NULL, NULL);
+}
+
+gboolean
+picky_store_erase_contact_finish (PickyStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_int (G_TASK (result), error) >= 0;
+}

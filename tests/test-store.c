@@ -1,0 +1,1357 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the message store: ingest, channels, rollups, search, paging, erasure, migrations. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+#define DAY PICKY_STORE_DAY
+/* A fixed, recent Monday noon: reports count whole UTC days from here. */
+#define T0 ((gint64) 1700000000 / DAY * DAY + 12 * 3600)
+
+typedef struct {
+  char *dir;
+  char *path;
+  PickyCipher *cipher;
+  PickyStore *store;
+  gint64 channel;
+  GPtrArray *emissions;
+} Fixture;
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static void
+messages_added_cb (PickyStore *store,
+                   GPtrArray  *added,
+                   Fixture    *fixture)
+{
+  g_ptr_array_add (fixture->emissions, g_ptr_array_ref (added));
+}
+
+static PickyCipher *
+test_cipher (void)
+{
+  guint8 raw[PICKY_CIPHER_KEY_SIZE];
+  g_autoptr(GBytes) key = NULL;
+
+  for (guint i = 0; i < sizeof raw; i++)
+    raw[i] = i * 7 + 1;
+  key = g_bytes_new (raw, sizeof raw);
+
+  return picky_cipher_new (key, NULL);
+}
+
+static PickyStore *
+open_store (const char  *path,
+            PickyCipher *cipher,
+            GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
+  return picky_store_open_finish (wait_for (&result), error);
+}
+
+static gint64
+add_channel (PickyStore *store,
+             const char *app,
+             const char *name)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  picky_store_add_channel_async (store, app, "bot", name, "{\"poll\":true}", NULL, got_result_cb, &result);
+  id = picky_store_add_channel_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (id, >, 0);
+
+  return id;
+}
+
+static void
+fixture_reopen (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (fixture->store != NULL)
+    {
+      picky_store_close (fixture->store);
+      /* Pending signal emissions hold the store. */
+      while (g_main_context_iteration (NULL, FALSE));
+      g_assert_finalize_object (fixture->store);
+    }
+  fixture->store = open_store (fixture->path, fixture->cipher, &error);
+  g_assert_no_error (error);
+  g_signal_connect (fixture->store, "messages-added", G_CALLBACK (messages_added_cb), fixture);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("picky-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->path = g_build_filename (fixture->dir, "picky-console", "picky-console.db", NULL);
+  fixture->cipher = test_cipher ();
+  fixture->emissions = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
+  fixture_reopen (fixture);
+  fixture->channel = add_channel (fixture->store, "telegram", "Support bot");
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir != NULL)
+    while ((name = g_dir_read_name (dir)) != NULL)
+      {
+        g_autofree char *child = g_build_filename (path, name, NULL);
+
+        remove_tree (child);
+      }
+  g_remove (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->store != NULL)
+    {
+      picky_store_close (fixture->store);
+      /* Pending signal emissions hold the store. */
+      while (g_main_context_iteration (NULL, FALSE));
+      g_assert_finalize_object (fixture->store);
+    }
+  g_assert_finalize_object (fixture->cipher);
+  g_ptr_array_unref (fixture->emissions);
+  remove_tree (fixture->dir);
+  g_free (fixture->path);
+  g_free (fixture->dir);
+}
+
+static PickyMessage *
+make_message (gint64          channel,
+              const char     *key,
+              const char     *contact,
+              PickyDirection  direction,
+              const char     *text,
+              gint64          timestamp)
+{
+  PickyMessage *message = picky_message_new ();
+
+  picky_message_set_channel_id (message, channel);
+  picky_message_set_provider_key (message, key);
+  picky_message_set_contact_provider_id (message, contact);
+  picky_message_set_direction (message, direction);
+  picky_message_set_text (message, text);
+  picky_message_set_timestamp (message, timestamp);
+  picky_message_set_received (message, timestamp + 1);
+  if (direction == PICKY_DIRECTION_OUT)
+    picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+
+  return message;
+}
+
+static guint
+ingest (Fixture    *fixture,
+        GPtrArray  *batch,
+        GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
+  return picky_store_ingest_finish (fixture->store, wait_for (&result), error);
+}
+
+static guint
+ingest_one (Fixture      *fixture,
+            PickyMessage *message)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  guint n_new;
+
+  g_ptr_array_add (batch, message);
+  n_new = ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+
+  return n_new;
+}
+
+static GPtrArray *
+list_page (Fixture              *fixture,
+           const PickyPageQuery *query)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *page;
+
+  picky_store_list_messages_async (fixture->store, query, NULL, got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  return page;
+}
+
+static GPtrArray *
+search (Fixture              *fixture,
+        const char           *words,
+        const PickyPageQuery *query)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyPageQuery all = { .direction = -1, .limit = 50 };
+  GPtrArray *page;
+
+  picky_store_search_async (fixture->store, words, query != NULL ? query : &all, NULL,
+                            got_result_cb, &result);
+  page = picky_store_search_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  return page;
+}
+
+static PickyMessage *
+find_by_key (Fixture    *fixture,
+             const char *key)
+{
+  PickyPageQuery query = { .direction = -1, .limit = 1000 };
+  g_autoptr(GPtrArray) page = list_page (fixture, &query);
+
+  for (guint i = 0; i < page->len; i++)
+    if (g_strcmp0 (picky_message_get_provider_key (page->pdata[i]), key) == 0)
+      return g_object_ref (page->pdata[i]);
+
+  return NULL;
+}
+
+static gint64
+count_messages (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 count;
+
+  picky_store_count_messages_async (fixture->store, NULL, got_result_cb, &result);
+  count = picky_store_count_messages_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  return count;
+}
+
+static char *
+read_file (const char *path,
+           gsize      *length)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, length, NULL))
+    {
+      *length = 0;
+      return g_strdup ("");
+    }
+
+  return contents;
+}
+
+/* Whether @needle occurs in the database file or its log. */
+static gboolean
+file_contains (const char *path,
+               const char *needle)
+{
+  const char *suffixes[] = { "", "-wal", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+      gsize length;
+      g_autofree char *contents = read_file (name, &length);
+
+      if (memmem (contents, length, needle, strlen (needle)) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+test_store_open_files (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *default_path = picky_store_default_path ();
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GStatBuf st;
+
+  ingest_one (fixture, make_message (fixture->channel, "k1", "u1", PICKY_DIRECTION_IN, "hi", T0));
+
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_true (g_str_has_suffix (default_path, "/picky-console/picky-console.db"));
+  g_assert_true (g_str_has_prefix (default_path, g_get_user_data_dir ()));
+
+  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, PICKY_STORE_SCHEMA_VERSION);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA journal_mode", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "wal");
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static void
+test_store_ingest_duplicate (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) again = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  GPtrArray *added;
+  gint64 ids[3];
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("msg-%u", i);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN, "hello", T0 + i));
+      g_ptr_array_add (again, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN, "changed", T0 + i));
+    }
+  /* The same key twice in one batch is one message. */
+  g_ptr_array_add (batch, make_message (fixture->channel, "msg-0", "u1", PICKY_DIRECTION_IN, "dupe", T0));
+
+  g_assert_cmpuint (ingest (fixture, batch, &error), ==, 3);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      ids[i] = picky_message_get_id (batch->pdata[i]);
+      g_assert_cmpint (ids[i], >, 0);
+      g_assert_true (picky_message_get_is_new (batch->pdata[i]));
+      g_assert_cmpint (picky_message_get_contact_id (batch->pdata[i]), >, 0);
+      g_assert_cmpstr (picky_message_get_app (batch->pdata[i]), ==, "telegram");
+    }
+  g_assert_false (picky_message_get_is_new (batch->pdata[3]));
+  g_assert_cmpint (picky_message_get_id (batch->pdata[3]), ==, ids[0]);
+
+  /* Redelivered: nothing new, nothing changed, the same ids. */
+  g_assert_cmpuint (ingest (fixture, again, &error), ==, 0);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_assert_false (picky_message_get_is_new (again->pdata[i]));
+      g_assert_cmpint (picky_message_get_id (again->pdata[i]), ==, ids[i]);
+    }
+  g_assert_cmpint (count_messages (fixture), ==, 3);
+
+  /* The signal came once, with the three new messages only. */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (fixture->emissions->len, ==, 1);
+  added = fixture->emissions->pdata[0];
+  g_assert_cmpuint (added->len, ==, 3);
+  g_assert_true (added->pdata[0] == batch->pdata[0]);
+
+  {
+    g_autoptr(PickyMessage) stored = find_by_key (fixture, "msg-1");
+
+    g_assert_cmpstr (picky_message_get_text (stored), ==, "hello");
+  }
+
+  /* The same key in another channel is another message. */
+  {
+    gint64 other = add_channel (fixture->store, "whatsapp", "Sales");
+
+    g_assert_cmpuint (ingest_one (fixture, make_message (other, "msg-1", "u1", PICKY_DIRECTION_IN, "x", T0)), ==, 1);
+    g_assert_cmpint (count_messages (fixture), ==, 4);
+  }
+}
+
+static void
+ingest_status (Fixture            *fixture,
+               const char         *key,
+               PickyMessageStatus  status,
+               const char         *error_text)
+{
+  PickyMessage *message = picky_message_new ();
+
+  picky_message_set_op (message, PICKY_MESSAGE_OP_STATUS);
+  picky_message_set_channel_id (message, fixture->channel);
+  picky_message_set_provider_key (message, key);
+  picky_message_set_status (message, status);
+  picky_message_set_error (message, error_text);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 0);
+}
+
+static PickyMessageStatus
+stored_status (Fixture    *fixture,
+               const char *key)
+{
+  g_autoptr(PickyMessage) stored = find_by_key (fixture, key);
+
+  g_assert_nonnull (stored);
+  return picky_message_get_status (stored);
+}
+
+static void
+test_store_ingest_status (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  ingest_one (fixture, make_message (fixture->channel, "out-1", "u1", PICKY_DIRECTION_OUT, "Thanks!", T0));
+  ingest_one (fixture, make_message (fixture->channel, "out-2", "u1", PICKY_DIRECTION_OUT, "Bye", T0 + 1));
+  g_assert_cmpint (stored_status (fixture, "out-1"), ==, PICKY_MESSAGE_STATUS_QUEUED);
+
+  ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_SENT, NULL);
+  g_assert_cmpint (stored_status (fixture, "out-1"), ==, PICKY_MESSAGE_STATUS_SENT);
+  ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_READ, NULL);
+  g_assert_cmpint (stored_status (fixture, "out-1"), ==, PICKY_MESSAGE_STATUS_READ);
+
+  /* Late and repeated statuses never downgrade read. */
+  ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_DELIVERED, NULL);
+  ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_SENT, NULL);
+  ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_FAILED, "too late");
+  g_assert_cmpint (stored_status (fixture, "out-1"), ==, PICKY_MESSAGE_STATUS_READ);
+
+  /* A failure keeps its error text, and ends the message. */
+  ingest_status (fixture, "out-2", PICKY_MESSAGE_STATUS_FAILED, "Recipient blocked the bot");
+  ingest_status (fixture, "out-2", PICKY_MESSAGE_STATUS_DELIVERED, NULL);
+  {
+    g_autoptr(PickyMessage) stored = find_by_key (fixture, "out-2");
+
+    g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_FAILED);
+    g_assert_cmpstr (picky_message_get_error (stored), ==, "Recipient blocked the bot");
+  }
+
+  /* A status for a message never stored changes nothing. */
+  ingest_status (fixture, "unknown", PICKY_MESSAGE_STATUS_READ, NULL);
+  g_assert_cmpint (count_messages (fixture), ==, 2);
+}
+
+static void
+test_store_ingest_edit (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  PickyMessage *edit;
+  gint64 id;
+
+  ingest_one (fixture, make_message (fixture->channel, "e1", "u1", PICKY_DIRECTION_IN, "original wording", T0));
+  {
+    g_autoptr(PickyMessage) stored = find_by_key (fixture, "e1");
+    id = picky_message_get_id (stored);
+  }
+
+  edit = make_message (fixture->channel, "e1", "u1", PICKY_DIRECTION_IN, "corrected wording", T0 + 60);
+  picky_message_set_op (edit, PICKY_MESSAGE_OP_EDIT);
+  g_object_ref (edit);
+  g_assert_cmpuint (ingest_one (fixture, edit), ==, 0);
+  g_assert_cmpint (picky_message_get_id (edit), ==, id);
+  g_object_unref (edit);
+
+  {
+    g_autoptr(PickyMessage) stored = find_by_key (fixture, "e1");
+    g_autoptr(GPtrArray) old_hits = search (fixture, "original", NULL);
+    g_autoptr(GPtrArray) new_hits = search (fixture, "corrected", NULL);
+
+    g_assert_cmpstr (picky_message_get_text (stored), ==, "corrected wording");
+    /* The original time stays: an edit is not a new message. */
+    g_assert_cmpint (picky_message_get_timestamp (stored), ==, T0);
+    g_assert_cmpuint (old_hits->len, ==, 0);
+    g_assert_cmpuint (new_hits->len, ==, 1);
+  }
+
+  /* The edit of a message never seen is stored as that message. */
+  edit = make_message (fixture->channel, "e2", "u1", PICKY_DIRECTION_IN, "first seen edited", T0 + 5);
+  picky_message_set_op (edit, PICKY_MESSAGE_OP_EDIT);
+  g_assert_cmpuint (ingest_one (fixture, edit), ==, 1);
+  g_assert_cmpint (count_messages (fixture), ==, 2);
+}
+
+typedef struct {
+  GAsyncResult *result;
+} Pending;
+
+static void
+test_store_ingest_group (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  Pending pending[40] = { { 0 } };
+  guint total_new = 0;
+  guint emitted = 0;
+
+  /* Many callers at once, one of them with a bad channel: it fails alone. */
+  for (guint b = 0; b < G_N_ELEMENTS (pending); b++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+      gint64 channel = b == 7 ? 999 : fixture->channel;
+
+      for (guint i = 0; i < 1 + b % 5; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("g-%u-%u", b, i);
+          g_autofree char *contact = g_strdup_printf ("c%u", b % 3);
+
+          g_ptr_array_add (batch, make_message (channel, key, contact, PICKY_DIRECTION_IN, "x", T0 + b));
+        }
+      picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &pending[b].result);
+    }
+
+  for (guint b = 0; b < G_N_ELEMENTS (pending); b++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint n_new = picky_store_ingest_finish (fixture->store, wait_for (&pending[b].result), &error);
+
+      if (b == 7)
+        g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (n_new, ==, 1 + b % 5);
+        }
+      total_new += n_new;
+      g_object_unref (pending[b].result);
+    }
+
+  while (g_main_context_iteration (NULL, FALSE));
+  for (guint i = 0; i < fixture->emissions->len; i++)
+    emitted += ((GPtrArray *) fixture->emissions->pdata[i])->len;
+  g_assert_cmpuint (fixture->emissions->len, ==, G_N_ELEMENTS (pending) - 1);
+  g_assert_cmpuint (emitted, ==, total_new);
+  g_assert_cmpint (count_messages (fixture), ==, total_new);
+
+  /* Committed means durable: a fresh connection sees every row. */
+  fixture_reopen (fixture);
+  g_assert_cmpint (count_messages (fixture), ==, total_new);
+}
+
+static void
+test_store_channels (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) channels = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *value = NULL;
+  gint64 second = add_channel (fixture->store, "whatsapp", "Sales line");
+  gint64 id;
+  const char *app, *kind, *name, *settings;
+
+  picky_store_update_channel_async (fixture->store, second, "Sales", NULL, NULL, got_result_cb, &result);
+  g_assert_true (picky_store_update_channel_finish (fixture->store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  picky_store_list_channels_async (fixture->store, NULL, got_result_cb, &result);
+  channels = picky_store_list_channels_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (channels->len, ==, 2);
+  g_assert_true (g_variant_is_of_type (channels->pdata[1], G_VARIANT_TYPE ("(xssss)")));
+  g_variant_get (channels->pdata[1], "(x&s&s&s&s)", &id, &app, &kind, &name, &settings);
+  g_assert_cmpint (id, ==, second);
+  g_assert_cmpstr (app, ==, "whatsapp");
+  g_assert_cmpstr (kind, ==, "bot");
+  g_assert_cmpstr (name, ==, "Sales");
+  g_assert_cmpstr (settings, ==, "{\"poll\":true}");
+  g_clear_pointer (&channels, g_ptr_array_unref);
+
+  /* State alone, and together with a batch in one transaction. */
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, "offset", "100", NULL, got_result_cb, &result);
+  g_assert_true (picky_store_set_channel_state_finish (fixture->store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_ptr_array_add (batch, make_message (fixture->channel, "s1", "u1", PICKY_DIRECTION_IN, "x", T0));
+  picky_store_ingest_with_state_async (fixture->store, batch, fixture->channel, "offset", "101",
+                                       NULL, got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, wait_for (&result), &error), ==, 1);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  /* A batch that fails leaves the offset where it was. */
+  g_ptr_array_add (batch, make_message (999, "s2", "u1", PICKY_DIRECTION_IN, "x", T0));
+  picky_store_ingest_with_state_async (fixture->store, batch, fixture->channel, "offset", "102",
+                                       NULL, got_result_cb, &result);
+  picky_store_ingest_finish (fixture->store, wait_for (&result), &error);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  fixture_reopen (fixture);
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, "offset", NULL, got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "101");
+  g_clear_object (&result);
+  g_clear_pointer (&value, g_free);
+
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, "missing", NULL, got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (value);
+  g_clear_object (&result);
+
+  /* Removed: gone from the list, refuses messages, keeps its history. */
+  picky_store_remove_channel_async (fixture->store, fixture->channel, NULL, got_result_cb, &result);
+  g_assert_true (picky_store_remove_channel_finish (fixture->store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  picky_store_list_channels_async (fixture->store, NULL, got_result_cb, &result);
+  channels = picky_store_list_channels_finish (fixture->store, wait_for (&result), &error);
+  g_clear_object (&result);
+  g_assert_cmpuint (channels->len, ==, 1);
+  g_assert_cmpint (count_messages (fixture), ==, 1);
+
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, make_message (fixture->channel, "s3", "u1", PICKY_DIRECTION_IN, "x", T0));
+  ingest (fixture, batch, &error);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  picky_store_update_channel_async (fixture->store, 12345, "x", NULL, NULL, got_result_cb, &result);
+  g_assert_false (picky_store_update_channel_finish (fixture->store, wait_for (&result), &error));
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+}
+
+static void
+test_store_encryption (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  PickyMessage *message = make_message (fixture->channel, "p1", "user-77", PICKY_DIRECTION_IN,
+                                        "plain text stays", T0);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 10 };
+  const char *name, *phone;
+
+  picky_message_set_contact_name (message, "Zebediah Quuxworth");
+  picky_message_set_contact_phone (message, "+49 30 5550123");
+  ingest_one (fixture, message);
+
+  /* Read back decrypted. */
+  {
+    g_autoptr(GPtrArray) page = list_page (fixture, &query);
+
+    g_assert_cmpuint (page->len, ==, 1);
+    g_assert_cmpstr (picky_message_get_contact_name (page->pdata[0]), ==, "Zebediah Quuxworth");
+  }
+
+  /* Found by phone in another spelling, through the keyed hash. */
+  picky_store_list_contacts_async (fixture->store, NULL, "+4930 555-0123", 0, 10, NULL, got_result_cb, &result);
+  contacts = picky_store_list_contacts_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (contacts->len, ==, 1);
+  g_variant_get (contacts->pdata[0], "(x&s&s&s&s)", NULL, NULL, NULL, &name, &phone);
+  g_assert_cmpstr (name, ==, "Zebediah Quuxworth");
+  g_assert_cmpstr (phone, ==, "+49 30 5550123");
+
+  /* A new name replaces the old one. */
+  message = make_message (fixture->channel, "p2", "user-77", PICKY_DIRECTION_IN, "again", T0 + 1);
+  picky_message_set_contact_name (message, "Zeb Q.");
+  ingest_one (fixture, message);
+
+  fixture_reopen (fixture);
+  {
+    g_autoptr(GPtrArray) page = list_page (fixture, &query);
+
+    g_assert_cmpuint (page->len, ==, 2);
+    g_assert_cmpstr (picky_message_get_contact_name (page->pdata[0]), ==, "Zeb Q.");
+    g_assert_cmpstr (picky_message_get_contact_phone (page->pdata[0]), ==, "+49 30 5550123");
+  }
+
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "Zebediah"));
+  g_assert_false (file_contains (fixture->path, "Zeb Q."));
+  g_assert_false (file_contains (fixture->path, "5550123"));
+  /* The scan itself works: message text is plain by design. */
+  g_assert_true (file_contains (fixture->path, "plain text stays"));
+}
+
+static void
+test_store_encryption_wrong_key (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  guint8 raw[PICKY_CIPHER_KEY_SIZE] = { 9 };
+  g_autoptr(GBytes) key = g_bytes_new (raw, sizeof raw);
+  g_autoptr(PickyCipher) other = picky_cipher_new (key, NULL);
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyMessage *message = make_message (fixture->channel, "w1", "user-1", PICKY_DIRECTION_IN, "x", T0);
+
+  picky_message_set_contact_name (message, "Ada");
+  ingest_one (fixture, message);
+  picky_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+
+  /* With another key the contact cannot be read, and nothing is written
+   * that would mix two keys. */
+  store = open_store (fixture->path, other, &error);
+  g_assert_no_error (error);
+  g_ptr_array_add (batch, make_message (fixture->channel, "w2", "user-1", PICKY_DIRECTION_IN, "y", T0 + 1));
+  picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
+  picky_store_ingest_finish (store, wait_for (&result), &error);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT);
+  picky_store_close (store);
+}
+
+static void
+test_store_rollups (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  enum { N_CONTACTS = 12, N_DAYS = 20, N_MESSAGES = 1500 };
+  guint n_in[N_CONTACTS][N_DAYS] = { { 0 } };
+  guint n_out[N_CONTACTS][N_DAYS] = { { 0 } };
+  gint64 resp_sum[N_CONTACTS] = { 0 };
+  guint resp_count[N_CONTACTS] = { 0 };
+  gint64 pending[N_CONTACTS];
+  guint total_in = 0, total_out = 0;
+  gint64 contact_ids[N_CONTACTS] = { 0 };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gint64 t = T0;
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    pending[c] = -1;
+
+  /* Brute force alongside: the expected counts are computed here from the
+   * very messages ingested, in time order. */
+  for (guint i = 0; i < N_MESSAGES; i++)
+    {
+      guint c = g_rand_int_range (rand, 0, N_CONTACTS);
+      gboolean in = g_rand_boolean (rand);
+      g_autofree char *key = g_strdup_printf ("r%u", i);
+      g_autofree char *contact = g_strdup_printf ("contact-%u", c);
+      guint day;
+
+      t += g_rand_int_range (rand, 1, (N_DAYS - 1) * DAY / N_MESSAGES);
+      day = (t - T0 / DAY * DAY) / DAY;
+      g_assert_cmpuint (day, <, N_DAYS);
+      if (in)
+        {
+          n_in[c][day]++;
+          total_in++;
+          if (pending[c] < 0)
+            pending[c] = t;
+        }
+      else
+        {
+          n_out[c][day]++;
+          total_out++;
+          if (pending[c] >= 0)
+            {
+              resp_sum[c] += t - pending[c];
+              resp_count[c]++;
+              pending[c] = -1;
+            }
+        }
+      g_ptr_array_add (batch, make_message (fixture->channel, key, contact,
+                                            in ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT, "m", t));
+      /* A reaction is stored but not counted. */
+      if (i % 50 == 0)
+        {
+          g_autofree char *rkey = g_strdup_printf ("react%u", i);
+          PickyMessage *reaction = make_message (fixture->channel, rkey, contact, PICKY_DIRECTION_IN, "👍", t);
+
+          picky_message_set_kind (reaction, PICKY_MESSAGE_KIND_REACTION);
+          picky_message_set_related_key (reaction, key);
+          g_ptr_array_add (batch, reaction);
+        }
+
+      if (batch->len >= 37 || i == N_MESSAGES - 1)
+        {
+          ingest (fixture, batch, &error);
+          g_assert_no_error (error);
+          for (guint j = 0; j < batch->len; j++)
+            {
+              const char *pid = picky_message_get_contact_provider_id (batch->pdata[j]);
+              contact_ids[atoi (pid + strlen ("contact-"))] = picky_message_get_contact_id (batch->pdata[j]);
+            }
+          g_ptr_array_set_size (batch, 0);
+        }
+    }
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GArray) days = NULL;
+      PickyReportDay total;
+      guint want_in = 0, want_out = 0;
+
+      picky_store_report_contact_async (fixture->store, contact_ids[c], T0 - DAY, T0 + N_DAYS * DAY,
+                                        NULL, got_result_cb, &result);
+      days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+      g_assert_no_error (error);
+
+      for (guint i = 0; i < days->len; i++)
+        {
+          PickyReportDay *day = &g_array_index (days, PickyReportDay, i);
+          guint d = day->day - T0 / DAY;
+
+          g_assert_cmpuint (day->n_in, ==, n_in[c][d]);
+          g_assert_cmpuint (day->n_out, ==, n_out[c][d]);
+          g_assert_cmpint (floor (day->first_timestamp / (double) DAY), ==, day->day);
+        }
+      for (guint d = 0; d < N_DAYS; d++)
+        {
+          want_in += n_in[c][d];
+          want_out += n_out[c][d];
+        }
+
+      picky_store_report_sum (days, &total);
+      g_assert_cmpuint (total.n_in, ==, want_in);
+      g_assert_cmpuint (total.n_out, ==, want_out);
+      g_assert_cmpint (total.response_sum, ==, resp_sum[c]);
+      g_assert_cmpuint (total.response_count, ==, resp_count[c]);
+      {
+        guint hist_total = 0;
+
+        for (guint b = 0; b < PICKY_STORE_RESPONSE_BUCKETS; b++)
+          hist_total += total.response_histogram[b];
+        g_assert_cmpuint (hist_total, ==, resp_count[c]);
+      }
+      if (resp_count[c] > 0)
+        g_assert_cmpint (picky_store_report_response_percentile (&total, 0.5), >, 0);
+    }
+
+  /* Overall, all apps and this app; a window of one day. */
+  {
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(GArray) days = NULL;
+    PickyReportDay total;
+    guint day3_in = 0;
+
+    picky_store_report_overall_async (fixture->store, NULL, T0 - DAY, T0 + N_DAYS * DAY,
+                                      NULL, got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+    g_assert_no_error (error);
+    picky_store_report_sum (days, &total);
+    g_assert_cmpuint (total.n_in, ==, total_in);
+    g_assert_cmpuint (total.n_out, ==, total_out);
+    g_clear_object (&result);
+    g_clear_pointer (&days, g_array_unref);
+
+    for (guint c = 0; c < N_CONTACTS; c++)
+      day3_in += n_in[c][3];
+    picky_store_report_overall_async (fixture->store, "telegram", T0 / DAY * DAY + 3 * DAY,
+                                      T0 / DAY * DAY + 4 * DAY, NULL, got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (days->len, ==, 1);
+    g_assert_cmpuint (g_array_index (days, PickyReportDay, 0).n_in, ==, day3_in);
+    g_clear_object (&result);
+    g_clear_pointer (&days, g_array_unref);
+
+    picky_store_report_overall_async (fixture->store, "whatsapp", T0 - DAY, T0 + N_DAYS * DAY,
+                                      NULL, got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+    g_assert_cmpuint (days->len, ==, 0);
+  }
+}
+
+static void
+test_store_search_scripts (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const struct {
+    const char *text;
+    const char *query;
+  } cases[] = {
+    { "Le café est très bon aujourd’hui", "cafe" },
+    { "Grüße aus München", "grüße münchen" },
+    { "नमस्ते, मेरा ऑर्डर कहाँ है?", "ऑर्डर" },
+    { "مرحبا، أين طلبي؟", "طلبي" },
+    { "Order arrived 🎉 thanks", "🎉" },
+    { "Сколько стоит доставка?", "доставка" },
+  };
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *key = g_strdup_printf ("f%u", i);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN,
+                                            cases[i].text, T0 + i));
+    }
+  ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GPtrArray) hits = search (fixture, cases[i].query, NULL);
+
+      g_assert_cmpuint (hits->len, ==, 1);
+      g_assert_cmpstr (picky_message_get_text (hits->pdata[0]), ==, cases[i].text);
+    }
+
+  /* No match, and FTS syntax in the input is taken literally. */
+  {
+    g_autoptr(GPtrArray) none = search (fixture, "nonexistentword", NULL);
+    g_autoptr(GPtrArray) syntax = search (fixture, "\"café* OR NEAR(", NULL);
+    g_autoptr(GPtrArray) empty = search (fixture, "   ", NULL);
+
+    g_assert_cmpuint (none->len, ==, 0);
+    g_assert_cmpuint (syntax->len, ==, 0);
+    g_assert_cmpuint (empty->len, ==, 0);
+  }
+
+  /* Newest first, paged with before_id, and captions count as text. */
+  g_ptr_array_set_size (batch, 0);
+  for (guint i = 0; i < 7; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("cap%u", i);
+      PickyMessage *photo = make_message (fixture->channel, key, "u2", PICKY_DIRECTION_IN,
+                                          "invoice photo", T0 + 100 + i);
+
+      picky_message_set_kind (photo, PICKY_MESSAGE_KIND_IMAGE);
+      picky_message_set_media (photo, "{\"mime\":\"image/jpeg\"}");
+      g_ptr_array_add (batch, photo);
+    }
+  ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+  {
+    PickyPageQuery page = { .direction = -1, .limit = 4 };
+    g_autoptr(GPtrArray) first = search (fixture, "invoice", &page);
+    g_autoptr(GPtrArray) second = NULL;
+
+    g_assert_cmpuint (first->len, ==, 4);
+    g_assert_cmpstr (picky_message_get_provider_key (first->pdata[0]), ==, "cap6");
+    page.before_id = picky_message_get_id (first->pdata[3]);
+    second = search (fixture, "invoice", &page);
+    g_assert_cmpuint (second->len, ==, 3);
+    g_assert_cmpstr (picky_message_get_provider_key (second->pdata[2]), ==, "cap0");
+    g_assert_cmpint (picky_message_get_kind (second->pdata[2]), ==, PICKY_MESSAGE_KIND_IMAGE);
+  }
+}
+
+static void
+collect_pages (Fixture        *fixture,
+               PickyPageQuery *query,
+               GPtrArray      *all)
+{
+  for (;;)
+    {
+      g_autoptr(GPtrArray) page = list_page (fixture, query);
+      PickyMessage *last;
+
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (all, g_object_ref (page->pdata[i]));
+      if (page->len < query->limit)
+        break;
+      last = page->pdata[page->len - 1];
+      query->before_timestamp = picky_message_get_timestamp (last);
+      query->before_id = picky_message_get_id (last);
+    }
+}
+
+static void
+test_store_page_ties (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GError) error = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 4 };
+  guint n_in_u1 = 0;
+
+  /* 31 messages on 5 timestamps, inserted out of order. */
+  for (guint i = 0; i < 31; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("t%u", i);
+      gboolean in = i % 3 != 0;
+      const char *contact = i % 2 ? "u1" : "u2";
+
+      if (in && i % 2)
+        n_in_u1++;
+      g_ptr_array_add (batch, make_message (fixture->channel, key, contact,
+                                            in ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT,
+                                            "tie", T0 + (i * 7) % 5));
+    }
+  ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+
+  collect_pages (fixture, &query, all);
+  g_assert_cmpuint (all->len, ==, 31);
+  for (guint i = 0; i < all->len; i++)
+    {
+      PickyMessage *m = all->pdata[i];
+
+      gint64 *id = g_new (gint64, 1);
+
+      *id = picky_message_get_id (m);
+      g_assert_false (g_hash_table_contains (seen, id));
+      g_hash_table_add (seen, id);
+      if (i > 0)
+        {
+          PickyMessage *prev = all->pdata[i - 1];
+          gboolean older = picky_message_get_timestamp (m) < picky_message_get_timestamp (prev) ||
+                           (picky_message_get_timestamp (m) == picky_message_get_timestamp (prev) &&
+                            picky_message_get_id (m) < picky_message_get_id (prev));
+
+          g_assert_true (older);
+        }
+    }
+
+  /* Filtered: one contact's incoming messages only. */
+  g_ptr_array_set_size (all, 0);
+  {
+    PickyPageQuery filtered = { .direction = PICKY_DIRECTION_IN, .limit = 2,
+                                .contact_id = picky_message_get_contact_id (batch->pdata[1]),
+                                .channel_id = fixture->channel, .app = "telegram" };
+
+    collect_pages (fixture, &filtered, all);
+  }
+  g_assert_cmpuint (all->len, ==, n_in_u1);
+  for (guint i = 0; i < all->len; i++)
+    {
+      g_assert_cmpint (picky_message_get_direction (all->pdata[i]), ==, PICKY_DIRECTION_IN);
+      g_assert_cmpstr (picky_message_get_contact_provider_id (all->pdata[i]), ==, "u1");
+    }
+
+  {
+    PickyPageQuery other_app = { .direction = -1, .limit = 10, .app = "whatsapp" };
+    g_autoptr(GPtrArray) none = list_page (fixture, &other_app);
+
+    g_assert_cmpuint (none->len, ==, 0);
+  }
+}
+
+static void
+test_store_erase (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 victim;
+
+  /* Enough rows that the index spans several pages. */
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("x%u", i);
+      gboolean secret = i % 4 == 0;
+      g_autofree char *text = g_strdup_printf (secret ? "xylophonic grapefruit %u" : "ordinary question %u", i);
+      PickyMessage *message = make_message (fixture->channel, key, secret ? "victim" : "other",
+                                            PICKY_DIRECTION_IN, text, T0 + i);
+
+      picky_message_set_contact_name (message, secret ? "Quentin Erasable" : "Olga Other");
+      g_ptr_array_add (batch, message);
+    }
+  ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+  victim = picky_message_get_contact_id (batch->pdata[0]);
+  g_assert_true (file_contains (fixture->path, "xylophonic"));
+
+  picky_store_erase_contact_async (fixture->store, victim, NULL, got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  g_assert_cmpint (count_messages (fixture), ==, 300);
+  {
+    g_autoptr(GPtrArray) hits = search (fixture, "xylophonic", NULL);
+    g_autoptr(GPtrArray) kept = search (fixture, "ordinary", NULL);
+
+    g_assert_cmpuint (hits->len, ==, 0);
+    g_assert_cmpuint (kept->len, ==, 50);
+  }
+  picky_store_report_contact_async (fixture->store, victim, T0 - DAY, T0 + DAY, NULL, got_result_cb, &result);
+  {
+    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+
+    g_assert_cmpuint (days->len, ==, 0);
+  }
+  g_clear_object (&result);
+  picky_store_report_overall_async (fixture->store, NULL, T0 - DAY, T0 + DAY, NULL, got_result_cb, &result);
+  {
+    g_autoptr(GArray) days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+    PickyReportDay total;
+
+    picky_store_report_sum (days, &total);
+    g_assert_cmpuint (total.n_in, ==, 300);
+  }
+  g_clear_object (&result);
+
+  picky_store_erase_contact_async (fixture->store, victim, NULL, got_result_cb, &result);
+  g_assert_false (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "xylophonic"));
+  g_assert_false (file_contains (fixture->path, "grapefruit"));
+  g_assert_false (file_contains (fixture->path, "victim"));
+  g_assert_true (file_contains (fixture->path, "ordinary"));
+
+  /* The audit entry names the row, never the person. */
+  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT action, detail FROM audit_log", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "erase-contact");
+  g_assert_null (strstr ((const char *) sqlite3_column_text (stmt, 1), "Quentin"));
+  g_assert_nonnull (strstr ((const char *) sqlite3_column_text (stmt, 1), "100 messages"));
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
+static void
+test_store_purge (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("old%u", i);
+
+      /* One a day, back to 59 days ago. */
+      g_ptr_array_add (batch, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN,
+                                            i >= 45 ? "ancient history" : "recent", now - i * DAY));
+    }
+  ingest (fixture, batch, &error);
+  g_assert_no_error (error);
+
+  /* Keep today and the last 30 whole days. */
+  picky_store_purge_async (fixture->store, 30, NULL, got_result_cb, &result);
+  g_assert_cmpint (picky_store_purge_finish (fixture->store, wait_for (&result), &error), ==, 29);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpint (count_messages (fixture), ==, 31);
+
+  {
+    g_autoptr(GPtrArray) hits = search (fixture, "ancient", NULL);
+
+    g_assert_cmpuint (hits->len, ==, 0);
+  }
+  picky_store_report_contact_async (fixture->store, picky_message_get_contact_id (batch->pdata[0]),
+                                    now - 100 * DAY, now + DAY, NULL, got_result_cb, &result);
+  {
+    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+    PickyReportDay total;
+
+    picky_store_report_sum (days, &total);
+    g_assert_cmpuint (total.n_in, ==, 31);
+  }
+
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "ancient"));
+}
+
+static void
+test_store_closed (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+  picky_store_close (fixture->store);
+  g_ptr_array_add (batch, make_message (fixture->channel, "c1", "u1", PICKY_DIRECTION_IN, "x", T0));
+  g_assert_cmpuint (ingest (fixture, batch, &error), ==, 0);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED);
+}
+
+static void
+exec_file (const char *db_path,
+           const char *sql_path)
+{
+  g_autofree char *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_file_get_contents (sql_path, &sql, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
+  sqlite3_exec (db, sql, NULL, NULL, &message);
+  g_assert_cmpstr (message, ==, NULL);
+  sqlite3_close (db);
+}
+
+/* Every earlier schema version, from its fixture, opens as the current one
+ * with its data intact and searchable. */
+static void
+test_store_migrate (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  for (int version = 1; version < PICKY_STORE_SCHEMA_VERSION; version++)
+    {
+      g_autofree char *name = g_strdup_printf ("store-v%d.sql", version);
+      g_autofree char *fixture_sql = g_test_build_filename (G_TEST_DIST, "data", name, NULL);
+      g_autofree char *path = g_strdup_printf ("%s/v%d.db", fixture->dir, version);
+      g_autoptr(PickyStore) store = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) page = NULL;
+      g_autoptr(GPtrArray) hits = NULL;
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GArray) days = NULL;
+      PickyPageQuery query = { .direction = -1, .limit = 100 };
+      PickyReportDay total;
+      sqlite3 *db = NULL;
+      sqlite3_stmt *stmt = NULL;
+
+      g_test_message ("migrating from version %d", version);
+      exec_file (path, fixture_sql);
+
+      store = open_store (path, fixture->cipher, &error);
+      g_assert_no_error (error);
+
+      picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
+      page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (page->len, ==, 4);
+      g_assert_cmpstr (picky_message_get_text (page->pdata[0]), ==, "Danke, angekommen");
+      g_assert_cmpstr (picky_message_get_app (page->pdata[0]), ==, "telegram");
+      g_assert_cmpint (picky_message_get_status (page->pdata[1]), ==, PICKY_MESSAGE_STATUS_READ);
+
+      picky_store_search_async (store, "lieferung", &query, NULL, got_result_cb, &result);
+      hits = picky_store_search_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (hits->len, ==, 1);
+
+      picky_store_report_contact_async (store, 1, 0, G_MAXINT32, NULL, got_result_cb, &result);
+      days = picky_store_report_contact_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      picky_store_report_sum (days, &total);
+      g_assert_cmpuint (total.n_in, ==, 2);
+      g_assert_cmpuint (total.n_out, ==, 2);
+
+      /* Ingest goes on where the old version left off. */
+      g_ptr_array_add (batch, make_message (1, "tg:1:4", "1001", PICKY_DIRECTION_IN, "Noch eine Frage", 1700003000));
+      g_ptr_array_add (batch, make_message (1, "tg:1:5", "1001", PICKY_DIRECTION_IN, "new", 1700003001));
+      picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
+      g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 1);
+      g_assert_no_error (error);
+      picky_store_close (store);
+
+      g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, PICKY_STORE_SCHEMA_VERSION);
+      sqlite3_finalize (stmt);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA integrity_check", -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
+      sqlite3_finalize (stmt);
+      sqlite3_close (db);
+    }
+}
+
+static void
+test_store_migrate_newer (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "newer.db", NULL);
+  g_autoptr(GError) error = NULL;
+  PickyStore *store;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER);
+  g_assert_null (store);
+}
+
+static void
+test_store_not_a_database (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "garbage.db", NULL);
+  g_autoptr(GError) error = NULL;
+  PickyStore *store;
+  char garbage[8192];
+
+  memset (garbage, 'Z', sizeof garbage);
+  g_file_set_contents (path, garbage, sizeof garbage, NULL);
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT);
+  g_assert_null (store);
+}
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  ADD ("/picky/store/open/files", test_store_open_files);
+  ADD ("/picky/store/open/closed", test_store_closed);
+  ADD ("/picky/store/open/not-a-database", test_store_not_a_database);
+  ADD ("/picky/store/ingest/duplicate", test_store_ingest_duplicate);
+  ADD ("/picky/store/ingest/status", test_store_ingest_status);
+  ADD ("/picky/store/ingest/edit", test_store_ingest_edit);
+  ADD ("/picky/store/ingest/group-commit", test_store_ingest_group);
+  ADD ("/picky/store/channels", test_store_channels);
+  ADD ("/picky/store/encryption/no-plaintext", test_store_encryption);
+  ADD ("/picky/store/encryption/wrong-key", test_store_encryption_wrong_key);
+  ADD ("/picky/store/rollups/brute-force", test_store_rollups);
+  ADD ("/picky/store/search/scripts", test_store_search_scripts);
+  ADD ("/picky/store/page/ties", test_store_page_ties);
+  ADD ("/picky/store/erase/no-trace", test_store_erase);
+  ADD ("/picky/store/purge", test_store_purge);
+  ADD ("/picky/store/migrate/fixtures", test_store_migrate);
+  ADD ("/picky/store/migrate/newer", test_store_migrate_newer);
+
+  return g_test_run ();
+}
