@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Crash tests of the message store: writers killed mid-ingest, and a file that cannot grow. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "picky-store.h"
+
+#define BATCH 20
+#define IN_FLIGHT 4
+#define ROUNDS 6
+
+typedef struct {
+  PickyStore *store;
+  const char *round;
+  guint next;
+  guint running;
+  GError *error;
+} Writer;
+
+static PickyCipher *
+test_cipher (void)
+{
+  guint8 raw[PICKY_CIPHER_KEY_SIZE];
+  g_autoptr(GBytes) key = NULL;
+
+  memset (raw, 3, sizeof raw);
+  key = g_bytes_new (raw, sizeof raw);
+  return picky_cipher_new (key, NULL);
+}
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static GPtrArray *
+make_batch (const char *round,
+            guint       number)
+{
+  GPtrArray *batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < BATCH; i++)
+    {
+      PickyMessage *message = picky_message_new ();
+      g_autofree char *key = g_strdup_printf ("%s-%u-%u", round, number, i);
+      g_autofree char *contact = g_strdup_printf ("c%u", (number * BATCH + i) % 97);
+      g_autofree char *text = g_strdup_printf ("message %u of batch %u, round %s", i, number, round);
+
+      picky_message_set_channel_id (message, 1);
+      picky_message_set_provider_key (message, key);
+      picky_message_set_contact_provider_id (message, contact);
+      picky_message_set_contact_name (message, "Writer Contact");
+      picky_message_set_text (message, text);
+      picky_message_set_timestamp (message, 1700000000 + number);
+      picky_message_set_received (message, 1700000000 + number);
+      g_ptr_array_add (batch, message);
+    }
+
+  return batch;
+}
+
+typedef struct {
+  Writer *writer;
+  guint number;
+} BatchCall;
+
+static void writer_start_batch (Writer *writer);
+
+static void
+writer_ingested_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autofree BatchCall *call = user_data;
+  Writer *writer = call->writer;
+  guint number = call->number;
+
+  writer->running--;
+  picky_store_ingest_finish (writer->store, result, &writer->error);
+  if (writer->error != NULL)
+    return;
+
+  /* Only now is the batch promised to be durable. */
+  printf ("%u\n", number);
+  fflush (stdout);
+  writer_start_batch (writer);
+}
+
+static void
+writer_start_batch (Writer *writer)
+{
+  g_autoptr(GPtrArray) batch = make_batch (writer->round, writer->next);
+  BatchCall *call = g_new0 (BatchCall, 1);
+
+  call->writer = writer;
+  call->number = writer->next++;
+  writer->running++;
+  picky_store_ingest_async (writer->store, batch, NULL, writer_ingested_cb, call);
+}
+
+/* The child: ingests batches as fast as it can until it is killed, and
+ * reports each batch on stdout once its ingest has finished. */
+static int
+run_writer (const char *path,
+            const char *round)
+{
+  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(GAsyncResult) result = NULL;
+  Writer writer = { 0 };
+
+  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
+  writer.store = picky_store_open_finish (wait_for (&result), &writer.error);
+  if (writer.store == NULL)
+    {
+      g_printerr ("%s\n", writer.error->message);
+      return 1;
+    }
+  writer.round = round;
+
+  for (guint i = 0; i < IN_FLIGHT; i++)
+    writer_start_batch (&writer);
+  while (writer.error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_printerr ("%s\n", writer.error->message);
+  return 1;
+}
+
+static char *
+make_database (const char *dir)
+{
+  g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
+  store = picky_store_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  picky_store_add_channel_async (store, "telegram", "bot", "Bot", NULL, NULL, got_result_cb, &result);
+  g_assert_cmpint (picky_store_add_channel_finish (store, wait_for (&result), &error), ==, 1);
+  g_assert_no_error (error);
+  picky_store_close (store);
+
+  return g_steal_pointer (&path);
+}
+
+static char *
+query_text (sqlite3    *db,
+            const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *text = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    text = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return text;
+}
+
+static void remove_database (const char *dir,
+                             const char *path);
+
+static void
+test_store_kill_mid_ingest (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("picky-kill-XXXXXX", &error);
+  g_autofree char *path = make_database (dir);
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", &error);
+  g_autoptr(GPtrArray) promised = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GRand) rand = g_rand_new ();
+  g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PICKY_TEST_WRITER", path, TRUE);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  g_autofree char *integrity = NULL;
+  guint killed_with_work = 0;
+
+  g_assert_no_error (error);
+
+  for (guint round = 0; round < ROUNDS; round++)
+    {
+      g_autofree char *round_name = g_strdup_printf ("r%u", round);
+      const char *argv[] = { self_exe, round_name, NULL };
+      g_autoptr(GIOChannel) channel = NULL;
+      g_autofree char *output = NULL;
+      g_auto(GStrv) lines = NULL;
+      GPid pid;
+      int out_fd;
+      int status;
+
+      g_spawn_async_with_pipes (NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &pid, NULL, &out_fd, NULL, &error);
+      g_assert_no_error (error);
+
+      /* Somewhere between opening and the middle of the stream. */
+      g_usleep (g_rand_int_range (rand, 50, 300) * 1000);
+      g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
+      g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+      g_assert_true (WIFSIGNALED (status));
+      g_spawn_close_pid (pid);
+
+      /* Everything printed before the kill reached the pipe. */
+      channel = g_io_channel_unix_new (out_fd);
+      g_io_channel_set_close_on_unref (channel, TRUE);
+      g_io_channel_read_to_end (channel, &output, NULL, &error);
+      g_assert_no_error (error);
+      lines = g_strsplit (output, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (*lines[i] != '\0')
+          g_ptr_array_add (promised, g_strdup_printf ("%s-%s", round_name, lines[i]));
+      if (lines[0] != NULL && *lines[0] != '\0')
+        killed_with_work++;
+    }
+
+  g_test_message ("%u batches promised over %u rounds", promised->len, ROUNDS);
+  /* The test means nothing unless writers were killed while writing. */
+  g_assert_cmpuint (killed_with_work, >=, ROUNDS / 2);
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  integrity = query_text (db, "PRAGMA integrity_check");
+  g_assert_cmpstr (integrity, ==, "ok");
+  g_clear_pointer (&integrity, g_free);
+  /* The search index agrees with the messages it indexes. */
+  g_assert_cmpint (sqlite3_exec (db, "INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages WHERE provider_key"
+                                           " BETWEEN ?1 || '-' AND ?1 || '-~'",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < promised->len; i++)
+    {
+      sqlite3_reset (stmt);
+      sqlite3_bind_text (stmt, 1, promised->pdata[i], -1, SQLITE_STATIC);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      if (sqlite3_column_int (stmt, 0) != BATCH)
+        g_error ("Batch %s has %d of %d messages", (char *) promised->pdata[i],
+                 sqlite3_column_int (stmt, 0), BATCH);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  remove_database (dir, path);
+}
+
+static void
+remove_database (const char *dir,
+                 const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (name);
+    }
+  g_rmdir (dir);
+}
+
+static void
+fill_until_full (const char *path)
+{
+  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  struct rlimit limit = { 512 * 1024, 512 * 1024 };
+
+  signal (SIGXFSZ, SIG_IGN);
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
+
+  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
+  store = picky_store_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < 10000 && error == NULL; i++)
+    {
+      g_autoptr(GPtrArray) batch = make_batch ("full", i);
+
+      g_clear_object (&result);
+      picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
+      picky_store_ingest_finish (store, wait_for (&result), &error);
+    }
+
+  g_assert_nonnull (error);
+  g_assert_true (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FULL) ||
+                 g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO));
+  printf ("store failed with a storage error: %s\n", error->message);
+  g_clear_object (&result);
+  picky_store_close (store);
+}
+
+/* In a subprocess whose files may not grow past a limit, as on a full disk:
+ * ingest fails with an error, the process lives on, and the file is sound. */
+static void
+test_store_disk_full (void)
+{
+  if (g_test_subprocess ())
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *dir = g_dir_make_tmp ("picky-full-XXXXXX", &error);
+      g_autofree char *path = make_database (dir);
+      g_autofree char *integrity = NULL;
+      sqlite3 *db = NULL;
+
+      fill_until_full (path);
+
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      integrity = query_text (db, "PRAGMA integrity_check");
+      sqlite3_close (db);
+      g_assert_cmpstr (integrity, ==, "ok");
+      remove_database (dir, path);
+      return;
+    }
+
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*store failed with a storage error*");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *writer_path = g_getenv ("PICKY_TEST_WRITER");
+
+  setlocale (LC_ALL, "C.UTF-8");
+  if (writer_path != NULL && argc == 2)
+    return run_writer (writer_path, argv[1]);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/picky/store/crash/kill-mid-ingest", test_store_kill_mid_ingest);
+  g_test_add_func ("/picky/store/crash/disk-full", test_store_disk_full);
+
+  return g_test_run ();
+}
