@@ -102,6 +102,7 @@ typedef struct
 static void poll_once (PickyTelegramChannel *self);
 static void begin_run (PickyTelegramChannel *self);
 static void send_call (GTask *task);
+static GBytes *build_send_body (SendData *data);
 
 static void
 api_reply_free (ApiReply *reply)
@@ -277,6 +278,19 @@ wait_then (GTask  *task,
   g_source_attach (wait->cancelled, g_task_get_context (task));
 }
 
+/* json-glib 1.6 warns on a missing member; absent is normal here. */
+static JsonObject *
+get_object_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
 static GBytes *
 generate_body (JsonBuilder *builder)
 {
@@ -325,10 +339,8 @@ parse_reply (guint    status,
 
   reply->description = g_strdup (json_object_get_string_member_with_default (object, "description", NULL));
 
-  parameters = json_object_get_object_member (object, "parameters");
-  if (json_object_has_member (object, "parameters") &&
-      JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "parameters")) &&
-      parameters != NULL)
+  parameters = get_object_member (object, "parameters");
+  if (parameters != NULL)
     {
       reply->retry_after = json_object_get_int_member_with_default (parameters, "retry_after", 0);
       reply->migrate_to_chat_id = json_object_get_int_member_with_default (parameters, "migrate_to_chat_id", 0);
@@ -1034,6 +1046,7 @@ on_send_reply_cb (GObject      *object,
   SendData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(ApiReply) reply = NULL;
+  g_autoptr(GBytes) body = NULL;
   g_autofree char *safe = NULL;
 
   reply = call_api_finish (self, result, &error);
@@ -1046,7 +1059,7 @@ on_send_reply_cb (GObject      *object,
   if (reply->result != NULL && JSON_NODE_HOLDS_OBJECT (reply->result))
     {
       JsonObject *sent = json_node_get_object (reply->result);
-      JsonObject *chat = json_object_get_object_member (sent, "chat");
+      JsonObject *chat = get_object_member (sent, "chat");
       gint64 message_id = json_object_get_int_member_with_default (sent, "message_id", 0);
       gint64 chat_id = chat != NULL ? json_object_get_int_member_with_default (chat, "id", 0) : 0;
 
@@ -1073,7 +1086,9 @@ on_send_reply_cb (GObject      *object,
       g_free (data->chat);
       data->chat = g_strdup_printf ("%" G_GINT64_FORMAT, reply->migrate_to_chat_id);
       data->migrated = TRUE;
-      send_call (task);
+      body = build_send_body (data);
+      call_api_async (self, "sendMessage", body, g_task_get_cancellable (task),
+                      on_send_reply_cb, g_object_ref (task));
       return;
     }
 
@@ -1492,18 +1507,6 @@ dup_person_name (JsonObject *object)
     return g_strdup_printf ("@%s", username);
 
   return NULL;
-}
-
-static JsonObject *
-get_object_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-
-  return json_node_get_object (node);
 }
 
 static void

@@ -183,13 +183,16 @@ handle_request_cb (SoupServer        *server,
     {
       /* Nothing queued: behave like a long poll that times out empty. */
       Held *held = g_new0 (Held, 1);
+      g_autoptr(GSource) source = g_timeout_source_new (idle_delay);
 
       held->self = self;
       held->message = g_object_ref (message);
       g_hash_table_add (self->live, message);
       soup_server_message_pause (message);
-      g_source_set_name_by_id (g_timeout_add (idle_delay, on_idle_delay_cb, held),
-                               "[picky-fake-telegram] long poll");
+      /* On the server's own context, not the test's. */
+      g_source_set_callback (source, on_idle_delay_cb, held, NULL);
+      g_source_set_name (source, "[picky-fake-telegram] long poll");
+      g_source_attach (source, self->context);
       return;
     }
 
