@@ -753,8 +753,8 @@ test_token_canary (Fixture       *fixture,
   g_assert_true (wait_for_state (fixture, PICKY_CHANNEL_STATE_AUTH_FAILED, 10000));
   g_assert_null (strstr (picky_channel_get_last_error (fixture->channel), CANARY_TOKEN));
 
-  /* The address ends up inside GLib's own error text. */
-  bad = create_channel (fixture, "{\"api_base\":\"http://127.0.0.1:99999999\"}");
+  /* A broken address fails in GLib's URI parser, whose errors may quote the URL. */
+  bad = create_channel (fixture, "{\"api_base\":\"http://[127.0.0.1\"}");
   picky_telegram_channel_test_connection_async (PICKY_TELEGRAM_CHANNEL (bad), NULL, on_result_cb, &result);
   name = picky_telegram_channel_test_connection_finish (PICKY_TELEGRAM_CHANNEL (bad), wait_result (&result),
                                                         NULL, &error);
