@@ -32,6 +32,8 @@ guint    picky_store_response_bucket  (gint64    seconds);
  * runs exactly these, so the two rates compare the same work. */
 extern const char picky_store_sql_insert_message[];
 extern const char picky_store_sql_insert_contact[];
+extern const char picky_store_sql_set_contact_name[];
+extern const char picky_store_sql_set_contact_phone[];
 extern const char picky_store_sql_set_contact_pending[];
 extern const char picky_store_sql_add_contact_day[];
 extern const char picky_store_sql_add_daily[];

@@ -132,6 +132,12 @@ const char picky_store_sql_insert_message[] =
 const char picky_store_sql_insert_contact[] =
   "INSERT INTO contacts (app, provider_id) VALUES (?1, ?2)";
 
+const char picky_store_sql_set_contact_name[] =
+  "UPDATE contacts SET name_enc = ?2 WHERE id = ?1";
+
+const char picky_store_sql_set_contact_phone[] =
+  "UPDATE contacts SET phone_enc = ?2, phone_hash = ?3 WHERE id = ?1";
+
 const char picky_store_sql_set_contact_pending[] =
   "UPDATE contacts SET pending_since = ?2 WHERE id = ?1";
 

@@ -1,0 +1,591 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Benchmark of the message store: ingest against a plain-loop ceiling, reports, search, paging. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+#define N_CONTACTS 50000
+#define N_DAYS 365
+#define START ((gint64) 1672531200)  /* 2023-01-01 UTC */
+#define IN_FLIGHT 64
+
+/* Words of several scripts, so that texts and the search index look like
+ * an international inbox rather than one repeated ASCII word. */
+static const char *latin_words[] = {
+  "hello", "order", "delivery", "tomorrow", "price", "thanks", "please", "invoice",
+  "where", "is", "my", "package", "the", "a", "can", "you", "send", "photo", "refund",
+  "hola", "pedido", "gracias", "envío", "mañana", "precio", "danke", "bestellung",
+  "lieferung", "rechnung", "bonjour", "commande", "livraison", "merci", "problem",
+  "payment", "address", "change", "cancel", "status", "tracking", "number", "size",
+};
+static const char *devanagari_words[] = {
+  "नमस्ते", "ऑर्डर", "कहाँ", "है", "धन्यवाद", "कीमत", "डिलीवरी", "कल", "भुगतान",
+  "पता", "बदलना", "रद्द", "कृपया", "मेरा", "पार्सल", "बिल",
+};
+static const char *arabic_words[] = {
+  "مرحبا", "طلبي", "أين", "شكرا", "السعر", "التوصيل", "غدا", "الدفع", "العنوان",
+  "إلغاء", "من", "فضلك", "الفاتورة", "الطرد", "متى",
+};
+static const char *emoji[] = { "😀", "👍", "🙏", "🎉", "❤️", "😂", "📦", "✅" };
+
+typedef struct {
+  guint64 state;
+} Rng;
+
+/* splitmix64: the same message index always yields the same message,
+ * so the ceiling and the store get identical rows. */
+static guint64
+rng_next (Rng *rng)
+{
+  guint64 z = (rng->state += 0x9e3779b97f4a7c15ULL);
+
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static guint
+rng_below (Rng   *rng,
+           guint  n)
+{
+  return rng_next (rng) % n;
+}
+
+typedef struct {
+  gint64 timestamp;
+  guint contact;
+  PickyDirection direction;
+  char key[32];
+  char contact_id[16];
+  char name[32];
+  char phone[24];
+  GString *text;
+} BenchRow;
+
+static guint64 n_messages = 5000000;
+
+static void
+make_row (guint64   index,
+          BenchRow *row)
+{
+  Rng rng = { index * 2654435761ULL + 17 };
+  guint script = rng_below (&rng, 100);
+  guint n_words;
+  const char **words;
+  guint n_list;
+
+  /* Evenly over the year, newest last, as they arrive. */
+  row->timestamp = START + (gint64) ((double) index / n_messages * N_DAYS * 86400);
+  /* Some contacts write far more than others. */
+  row->contact = (guint) ((double) rng_below (&rng, N_CONTACTS) * rng_below (&rng, 1000) / 1000.0);
+  row->direction = rng_below (&rng, 100) < 55 ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT;
+  g_snprintf (row->key, sizeof row->key, "bench:%" G_GUINT64_FORMAT, index);
+  g_snprintf (row->contact_id, sizeof row->contact_id, "%u", row->contact);
+  g_snprintf (row->name, sizeof row->name, "Contact number %u", row->contact);
+  g_snprintf (row->phone, sizeof row->phone, "+9198%08u", row->contact);
+
+  if (script < 60)
+    words = latin_words, n_list = G_N_ELEMENTS (latin_words);
+  else if (script < 80)
+    words = devanagari_words, n_list = G_N_ELEMENTS (devanagari_words);
+  else
+    words = arabic_words, n_list = G_N_ELEMENTS (arabic_words);
+
+  n_words = rng_below (&rng, 100) < 5 ? 20 + rng_below (&rng, 40) : 1 + rng_below (&rng, 12);
+  g_string_truncate (row->text, 0);
+  for (guint i = 0; i < n_words; i++)
+    {
+      if (i > 0)
+        g_string_append_c (row->text, ' ');
+      g_string_append (row->text, words[rng_below (&rng, n_list)]);
+    }
+  if (rng_below (&rng, 10) == 0)
+    {
+      g_string_append_c (row->text, ' ');
+      g_string_append (row->text, emoji[rng_below (&rng, G_N_ELEMENTS (emoji))]);
+    }
+}
+
+static const char *
+contact_app (guint contact)
+{
+  return contact % 2 ? "whatsapp" : "telegram";
+}
+
+static gint64
+contact_channel (guint contact)
+{
+  return contact % 2 ? 2 : 1;
+}
+
+static double
+now_s (void)
+{
+  return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+}
+
+static gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+static void
+remove_database (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (name);
+    }
+}
+
+static PickyCipher *
+bench_cipher (void)
+{
+  g_autoptr(GBytes) key = picky_cipher_generate_key ();
+
+  return picky_cipher_new (key, NULL);
+}
+
+/* ---- The ceiling: the store's statements in a plain loop ---- */
+
+typedef struct {
+  gint64 id;
+  gboolean has_pending;
+  gint64 pending_since;
+} CeilingContact;
+
+static void
+check (sqlite3 *db,
+       int      rc)
+{
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    g_error ("SQLite: %s", sqlite3_errmsg (db));
+}
+
+static void
+run (sqlite3      *db,
+     sqlite3_stmt *stmt)
+{
+  check (db, sqlite3_step (stmt));
+  sqlite3_reset (stmt);
+}
+
+static double
+run_ceiling (const char  *path,
+             PickyCipher *cipher)
+{
+  g_autoptr(GError) error = NULL;
+  CeilingContact *contacts = g_new0 (CeilingContact, N_CONTACTS);
+  BenchRow row = { .text = g_string_new (NULL) };
+  sqlite3 *db = NULL;
+  sqlite3_stmt *insert, *add_contact, *set_name, *set_phone, *pending, *contact_day, *daily;
+  double start;
+
+  check (db, sqlite3_open (path, &db));
+  if (!picky_store_schema_configure (db, &error) || !picky_store_schema_migrate (db, &error))
+    g_error ("%s", error->message);
+  check (db, sqlite3_exec (db, "INSERT INTO channels (app, kind, name) VALUES"
+                               " ('telegram', 'bot', 'T'), ('whatsapp', 'cloud', 'W')",
+                           NULL, NULL, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_message, -1, &insert, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_contact, -1, &add_contact, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_name, -1, &set_name, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_phone, -1, &set_phone, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_pending, -1, &pending, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_day, -1, &contact_day, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
+
+  start = now_s ();
+  for (guint64 i = 0; i < n_messages; i++)
+    {
+      CeilingContact *contact;
+      gboolean incoming;
+      gint64 response = -1;
+
+      if (i % 1000 == 0)
+        check (db, sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+
+      make_row (i, &row);
+      contact = &contacts[row.contact];
+      incoming = row.direction == PICKY_DIRECTION_IN;
+      if (contact->id == 0)
+        {
+          g_autoptr(GBytes) name = NULL;
+          g_autoptr(GBytes) phone = NULL;
+          g_autofree char *hash = NULL;
+
+          sqlite3_bind_text (add_contact, 1, contact_app (row.contact), -1, SQLITE_STATIC);
+          sqlite3_bind_text (add_contact, 2, row.contact_id, -1, SQLITE_STATIC);
+          run (db, add_contact);
+          contact->id = sqlite3_last_insert_rowid (db);
+
+          name = picky_cipher_encrypt (cipher, row.name, "contacts", "name", contact->id);
+          sqlite3_bind_int64 (set_name, 1, contact->id);
+          sqlite3_bind_blob (set_name, 2, g_bytes_get_data (name, NULL), g_bytes_get_size (name), SQLITE_TRANSIENT);
+          run (db, set_name);
+
+          phone = picky_cipher_encrypt (cipher, row.phone, "contacts", "phone", contact->id);
+          hash = picky_cipher_lookup_hash (cipher, "phone", row.phone);
+          sqlite3_bind_int64 (set_phone, 1, contact->id);
+          sqlite3_bind_blob (set_phone, 2, g_bytes_get_data (phone, NULL), g_bytes_get_size (phone), SQLITE_TRANSIENT);
+          sqlite3_bind_text (set_phone, 3, hash, -1, SQLITE_STATIC);
+          run (db, set_phone);
+        }
+
+      sqlite3_bind_int64 (insert, 1, contact_channel (row.contact));
+      sqlite3_bind_text (insert, 2, row.key, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 3, contact->id);
+      sqlite3_bind_int (insert, 4, row.direction);
+      sqlite3_bind_text (insert, 5, "text", -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 6, row.text->str, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 9, row.timestamp);
+      sqlite3_bind_int64 (insert, 10, row.timestamp);
+      if (!incoming)
+        sqlite3_bind_text (insert, 11, "queued", -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (insert, 11);
+      run (db, insert);
+
+      if (incoming != contact->has_pending)
+        {
+          if (!incoming)
+            response = MAX (0, row.timestamp - contact->pending_since);
+          sqlite3_bind_int64 (pending, 1, contact->id);
+          if (incoming)
+            sqlite3_bind_int64 (pending, 2, row.timestamp);
+          else
+            sqlite3_bind_null (pending, 2);
+          run (db, pending);
+          contact->has_pending = incoming;
+          contact->pending_since = row.timestamp;
+        }
+
+      for (guint t = 0; t < 2; t++)
+        {
+          sqlite3_stmt *stmt = t == 0 ? contact_day : daily;
+
+          if (t == 0)
+            sqlite3_bind_int64 (stmt, 1, contact->id);
+          else
+            sqlite3_bind_text (stmt, 1, contact_app (row.contact), -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, 2, row.timestamp / 86400);
+          sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+          sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+          sqlite3_bind_int64 (stmt, 5, row.timestamp);
+          sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+          sqlite3_bind_int (stmt, 7, response >= 0);
+          sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
+          run (db, stmt);
+        }
+
+      if (i % 1000 == 999 || i == n_messages - 1)
+        check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
+    }
+
+  {
+    double elapsed = now_s () - start;
+
+    sqlite3_finalize (insert);
+    sqlite3_finalize (add_contact);
+    sqlite3_finalize (set_name);
+    sqlite3_finalize (set_phone);
+    sqlite3_finalize (pending);
+    sqlite3_finalize (contact_day);
+    sqlite3_finalize (daily);
+    sqlite3_close (db);
+    g_string_free (row.text, TRUE);
+    g_free (contacts);
+
+    return n_messages / elapsed;
+  }
+}
+
+/* ---- The store ---- */
+
+typedef struct {
+  PickyStore *store;
+  guint64 next;
+  guint running;
+  Rng sizes;
+} Feeder;
+
+static void feed (Feeder *feeder);
+
+static void
+ingested_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Feeder *feeder = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (feeder->store, result, &error);
+  if (error != NULL)
+    g_error ("Ingest failed: %s", error->message);
+  feeder->running--;
+  feed (feeder);
+}
+
+/* Keeps IN_FLIGHT batches of 1..100 messages queued, as many webhook
+ * requests and pollers would. */
+static void
+feed (Feeder *feeder)
+{
+  BenchRow row = { .text = g_string_new (NULL) };
+
+  while (feeder->running < IN_FLIGHT && feeder->next < n_messages)
+    {
+      guint size = 1 + rng_below (&feeder->sizes, 100);
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < size && feeder->next < n_messages; i++)
+        {
+          PickyMessage *message = picky_message_new ();
+
+          make_row (feeder->next++, &row);
+          picky_message_set_channel_id (message, contact_channel (row.contact));
+          picky_message_set_provider_key (message, row.key);
+          picky_message_set_contact_provider_id (message, row.contact_id);
+          picky_message_set_contact_name (message, row.name);
+          picky_message_set_contact_phone (message, row.phone);
+          picky_message_set_direction (message, row.direction);
+          picky_message_set_text (message, row.text->str);
+          picky_message_set_timestamp (message, row.timestamp);
+          picky_message_set_received (message, row.timestamp);
+          if (row.direction == PICKY_DIRECTION_OUT)
+            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+          g_ptr_array_add (batch, message);
+        }
+
+      feeder->running++;
+      picky_store_ingest_async (feeder->store, batch, NULL, ingested_cb, feeder);
+    }
+
+  g_string_free (row.text, TRUE);
+}
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *samples,
+            double  fraction)
+{
+  g_array_sort (samples, compare_doubles);
+  return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) options = g_option_context_new ("- benchmark the message store");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *ceiling_path = NULL;
+  g_autofree char *store_path = NULL;
+  g_autoptr(PickyCipher) cipher = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+  gint64 messages = 5000000;
+  char *base_dir = NULL;
+  gboolean keep = FALSE;
+  GOptionEntry entries[] = {
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to store (default 5000000)", "N" },
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir, "Folder for the database files", "DIR" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the database files", NULL },
+    { NULL }
+  };
+  Feeder feeder = { 0 };
+  Rng rng = { 12345 };
+  double ceiling, ingest, start;
+  guint search_hits = 0;
+  gint64 bytes;
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  n_messages = MAX (messages, 1000);
+
+  dir = base_dir != NULL ? g_strdup (base_dir) : g_dir_make_tmp ("bench-store-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_free (base_dir);
+  ceiling_path = g_build_filename (dir, "ceiling.db", NULL);
+  store_path = g_build_filename (dir, "store.db", NULL);
+  remove_database (ceiling_path);
+  remove_database (store_path);
+  cipher = bench_cipher ();
+
+  printf ("messages: %" G_GUINT64_FORMAT "\n", n_messages);
+  fflush (stdout);
+
+  ceiling = run_ceiling (ceiling_path, cipher);
+  printf ("ceiling_msgs_per_s: %.0f\n", ceiling);
+  fflush (stdout);
+  remove_database (ceiling_path);
+
+  picky_store_open_async (store_path, cipher, NULL, got_result_cb, &result);
+  store = picky_store_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < 2; i++)
+    {
+      picky_store_add_channel_async (store, i == 0 ? "telegram" : "whatsapp", "bot", "B", NULL,
+                                     NULL, got_result_cb, &result);
+      picky_store_add_channel_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+
+  feeder.store = store;
+  feeder.sizes.state = 99;
+  start = now_s ();
+  feed (&feeder);
+  while (feeder.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  ingest = n_messages / (now_s () - start);
+  printf ("ingest_msgs_per_s: %.0f\n", ingest);
+  printf ("ingest_ratio: %.2f\n", ingest / ceiling);
+  fflush (stdout);
+
+  /* Per-contact reports over the whole history, through the async API. */
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(GArray) days = NULL;
+      double t0 = now_s ();
+
+      picky_store_report_contact_async (store, 1 + rng_below (&rng, N_CONTACTS), 0, G_MAXINT32,
+                                        NULL, got_result_cb, &result);
+      days = picky_store_report_contact_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+    }
+  printf ("report_contact_p50_ms: %.3f\n", percentile (samples, 0.5));
+  printf ("report_contact_p95_ms: %.3f\n", percentile (samples, 0.95));
+  g_array_set_size (samples, 0);
+
+  {
+    gint64 end = START + N_DAYS * 86400;
+    g_autoptr(GArray) days = NULL;
+    double t0 = now_s ();
+
+    picky_store_report_overall_async (store, NULL, end - 30 * 86400, end, NULL, got_result_cb, &result);
+    days = picky_store_report_overall_finish (store, wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    printf ("report_overall_30d_ms: %.3f\n", (now_s () - t0) * 1000);
+  }
+
+  for (guint i = 0; i < 100; i++)
+    {
+      PickyPageQuery page = { .direction = -1, .limit = 50 };
+      const char *word;
+      g_autoptr(GPtrArray) hits = NULL;
+      double t0;
+      guint script = rng_below (&rng, 3);
+
+      if (script == 0)
+        word = latin_words[rng_below (&rng, G_N_ELEMENTS (latin_words))];
+      else if (script == 1)
+        word = devanagari_words[rng_below (&rng, G_N_ELEMENTS (devanagari_words))];
+      else
+        word = arabic_words[rng_below (&rng, G_N_ELEMENTS (arabic_words))];
+
+      t0 = now_s ();
+      picky_store_search_async (store, word, &page, NULL, got_result_cb, &result);
+      hits = picky_store_search_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+      search_hits += hits->len;
+    }
+  printf ("search_hits_avg: %.1f\n", search_hits / 100.0);
+  printf ("search_p50_ms: %.3f\n", percentile (samples, 0.5));
+  printf ("search_p95_ms: %.3f\n", percentile (samples, 0.95));
+  g_array_set_size (samples, 0);
+
+  for (guint i = 0; i < 200; i++)
+    {
+      PickyPageQuery page = {
+        .direction = -1,
+        .limit = 200,
+        .before_timestamp = START + rng_below (&rng, N_DAYS * 86400),
+        .before_id = G_MAXINT64,
+      };
+      g_autoptr(GPtrArray) rows = NULL;
+      double t0 = now_s ();
+
+      picky_store_list_messages_async (store, &page, NULL, got_result_cb, &result);
+      rows = picky_store_list_messages_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+    }
+  printf ("page_p50_ms: %.3f\n", percentile (samples, 0.5));
+  printf ("page_p95_ms: %.3f\n", percentile (samples, 0.95));
+
+  picky_store_close (store);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  {
+    g_autofree char *wal = g_strconcat (store_path, "-wal", NULL);
+
+    bytes = file_size (store_path) + file_size (wal);
+  }
+  printf ("bytes_per_message: %.1f\n", (double) bytes / n_messages);
+
+  if (!keep)
+    {
+      remove_database (store_path);
+      g_rmdir (dir);
+    }
+
+  return 0;
+}
