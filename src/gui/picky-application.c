@@ -12,6 +12,9 @@
 struct _PickyApplication
 {
   AdwApplication parent_instance;
+
+  /* owned */
+  PickyService  *service;
 };
 
 G_DEFINE_FINAL_TYPE (PickyApplication, picky_application, ADW_TYPE_APPLICATION)
@@ -95,8 +98,32 @@ picky_application_activate (GApplication *app)
 }
 
 static void
+on_service_started_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The Channels page shows the error and offers to try again. */
+  if (!picky_service_start_finish (PICKY_SERVICE (object), result, &error))
+    g_message ("The console could not start its channels: %s", error->message);
+}
+
+static void
+picky_application_shutdown (GApplication *app)
+{
+  PickyApplication *self = PICKY_APPLICATION (app);
+
+  picky_service_shutdown (self->service);
+
+  G_APPLICATION_CLASS (picky_application_parent_class)->shutdown (app);
+}
+
+static void
 picky_application_startup (GApplication *app)
 {
+  PickyApplication *self = PICKY_APPLICATION (app);
+
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
 
@@ -110,20 +137,36 @@ picky_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
                                          preferences_accels);
+
+  picky_service_start_async (self->service, TRUE, NULL, on_service_started_cb, NULL);
+}
+
+static void
+picky_application_dispose (GObject *object)
+{
+  PickyApplication *self = PICKY_APPLICATION (object);
+
+  g_clear_object (&self->service);
+
+  G_OBJECT_CLASS (picky_application_parent_class)->dispose (object);
 }
 
 static void
 picky_application_class_init (PickyApplicationClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = picky_application_activate;
   app_class->startup = picky_application_startup;
+  app_class->shutdown = picky_application_shutdown;
+  object_class->dispose = picky_application_dispose;
 }
 
 static void
 picky_application_init (PickyApplication *self)
 {
+  self->service = picky_service_new (NULL);
 }
 
 /**
@@ -139,4 +182,18 @@ picky_application_new (void)
                        "resource-base-path", "/io/github/pickyconsole/PickyConsole",
                        "flags", G_APPLICATION_DEFAULT_FLAGS,
                        NULL);
+}
+
+/**
+ * picky_application_get_service:
+ * @self: a #PickyApplication
+ *
+ * Returns: (transfer none): the keyring, store and channels behind the windows
+ */
+PickyService *
+picky_application_get_service (PickyApplication *self)
+{
+  g_return_val_if_fail (PICKY_IS_APPLICATION (self), NULL);
+
+  return self->service;
 }

@@ -5,12 +5,15 @@
 
 #include <adwaita.h>
 
+#include "picky-service.h"
+
 G_BEGIN_DECLS
 
 #define PICKY_TYPE_APPLICATION (picky_application_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyApplication, picky_application, PICKY, APPLICATION, AdwApplication)
 
-PickyApplication *picky_application_new (void);
+PickyApplication *picky_application_new         (void);
+PickyService     *picky_application_get_service (PickyApplication *self);
 
 G_END_DECLS

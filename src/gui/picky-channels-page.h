@@ -5,10 +5,15 @@
 
 #include <adwaita.h>
 
+#include "picky-service.h"
+
 G_BEGIN_DECLS
 
 #define PICKY_TYPE_CHANNELS_PAGE (picky_channels_page_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, PICKY, CHANNELS_PAGE, AdwBin)
+
+void picky_channels_page_set_service (PickyChannelsPage *self,
+                                      PickyService      *service);
 
 G_END_DECLS

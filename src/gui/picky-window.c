@@ -17,6 +17,7 @@ struct _PickyWindow
   /* template widgets */
   AdwToastOverlay *toast_overlay;
   AdwViewStack    *stack;
+  PickyChannelsPage *channels_page;
 
   /* owned */
   GSettings       *settings;
@@ -95,6 +96,7 @@ picky_window_class_init (PickyWindowClass *klass)
                                                "/io/github/pickyconsole/PickyConsole/picky-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
 
@@ -129,9 +131,13 @@ picky_window_init (PickyWindow *self)
 PickyWindow *
 picky_window_new (PickyApplication *application)
 {
+  PickyWindow *self;
+
   g_return_val_if_fail (PICKY_IS_APPLICATION (application), NULL);
 
-  return g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
+  self = g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
+  picky_channels_page_set_service (self->channels_page, picky_application_get_service (application));
+  return self;
 }
 
 /**

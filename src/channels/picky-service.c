@@ -1,0 +1,638 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Everything that runs behind the window: keyring, store, access switches and channels. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-cipher.h"
+#include "picky-service.h"
+
+struct _PickyService
+{
+  GObject               parent_instance;
+
+  /* owned */
+  char                 *db_path;
+  PickyAccess          *access;
+  PickyVault           *vault;
+  PickyStore           *store;
+  PickyChannelRegistry *registry;
+  GError               *error;
+  gboolean              start_channels;
+};
+
+G_DEFINE_FINAL_TYPE (PickyService, picky_service, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_READY,
+  PROP_ERROR_MESSAGE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+static void
+picky_service_set_error (PickyService *self,
+                         const GError *error)
+{
+  g_clear_error (&self->error);
+  if (error != NULL)
+    self->error = g_error_copy (error);
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR_MESSAGE]);
+}
+
+static void
+fail_start (GTask  *task,
+            GError *error)
+{
+  PickyService *self = g_task_get_source_object (task);
+
+  picky_service_set_error (self, error);
+  g_task_return_error (task, error);
+}
+
+static void
+on_registry_loaded_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!picky_channel_registry_load_finish (self->registry, result, &error))
+    {
+      fail_start (task, error);
+      return;
+    }
+
+  if (self->start_channels)
+    picky_channel_registry_start_all (self->registry);
+
+  picky_service_set_error (self, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_store_opened_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  self->store = picky_store_open_finish (result, &error);
+  if (self->store == NULL)
+    {
+      fail_start (task, error);
+      return;
+    }
+
+  self->registry = picky_channel_registry_new (self->store, self->vault, self->access);
+  picky_channel_registry_load_async (self->registry, cancellable,
+                                     on_registry_loaded_cb, g_steal_pointer (&task));
+}
+
+static void
+on_data_key_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(PickyCipher) cipher = NULL;
+  GError *error = NULL;
+
+  key = picky_vault_get_data_key_finish (self->vault, result, &error);
+  if (key == NULL)
+    {
+      fail_start (task, error);
+      return;
+    }
+
+  cipher = picky_cipher_new (key, &error);
+  if (cipher == NULL)
+    {
+      fail_start (task, error);
+      return;
+    }
+
+  picky_store_open_async (self->db_path, cipher, cancellable,
+                          on_store_opened_cb, g_steal_pointer (&task));
+}
+
+static void
+picky_service_dispose (GObject *object)
+{
+  PickyService *self = PICKY_SERVICE (object);
+
+  picky_service_shutdown (self);
+  g_clear_object (&self->registry);
+  g_clear_object (&self->store);
+  g_clear_object (&self->vault);
+  g_clear_object (&self->access);
+
+  G_OBJECT_CLASS (picky_service_parent_class)->dispose (object);
+}
+
+static void
+picky_service_finalize (GObject *object)
+{
+  PickyService *self = PICKY_SERVICE (object);
+
+  g_clear_pointer (&self->db_path, g_free);
+  g_clear_error (&self->error);
+
+  G_OBJECT_CLASS (picky_service_parent_class)->finalize (object);
+}
+
+static void
+picky_service_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  PickyService *self = PICKY_SERVICE (object);
+
+  switch (prop_id)
+    {
+    case PROP_READY:
+      g_value_set_boolean (value, picky_service_get_ready (self));
+      break;
+
+    case PROP_ERROR_MESSAGE:
+      g_value_set_string (value, self->error != NULL ? self->error->message : NULL);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_service_class_init (PickyServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = picky_service_dispose;
+  object_class->finalize = picky_service_finalize;
+  object_class->get_property = picky_service_get_property;
+
+  properties[PROP_READY] =
+    g_param_spec_boolean ("ready", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_ERROR_MESSAGE] =
+    g_param_spec_string ("error-message", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+picky_service_init (PickyService *self)
+{
+  self->access = picky_access_new (NULL);
+  self->vault = picky_vault_new ();
+}
+
+/**
+ * picky_service_new:
+ * @db_path: (nullable): the database file, or %NULL for the default place
+ *
+ * Returns: (transfer full): a service, not started yet
+ */
+PickyService *
+picky_service_new (const char *db_path)
+{
+  PickyService *self = g_object_new (PICKY_TYPE_SERVICE, NULL);
+
+  self->db_path = db_path != NULL ? g_strdup (db_path) : picky_store_default_path ();
+  return self;
+}
+
+/**
+ * picky_service_get_ready:
+ *
+ * Returns: whether the keyring gave its key, the store is open and the
+ * channels are loaded
+ */
+gboolean
+picky_service_get_ready (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
+
+  return self->registry != NULL && self->error == NULL;
+}
+
+/**
+ * picky_service_get_error:
+ *
+ * Returns: (nullable): why the last start failed, in words for the admin
+ */
+const GError *
+picky_service_get_error (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->error;
+}
+
+PickyStore *
+picky_service_get_store (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->store;
+}
+
+PickyVault *
+picky_service_get_vault (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->vault;
+}
+
+PickyAccess *
+picky_service_get_access (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->access;
+}
+
+PickyChannelRegistry *
+picky_service_get_registry (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->registry;
+}
+
+/**
+ * picky_service_start_async:
+ * @self: a #PickyService
+ * @start_channels: whether the channels start receiving, or are only listed
+ *
+ * Fetches the data key from the keyring, opens the store and loads the
+ * channels. When the keyring is unavailable or locked this fails with a
+ * #PickyVaultError and may simply be called again (the admin's *Try Again*).
+ */
+void
+picky_service_start_async (PickyService        *self,
+                           gboolean             start_channels,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  gboolean may_create;
+
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_service_start_async);
+
+  if (self->registry != NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  self->start_channels = start_channels;
+
+  /* A new key is made only for a database that does not exist yet: once
+   * there is data, a key missing from the keyring must be reported, since a
+   * fresh key would silently make every encrypted name unreadable. */
+  may_create = !g_file_test (self->db_path, G_FILE_TEST_EXISTS);
+  picky_vault_get_data_key_async (self->vault, may_create, cancellable,
+                                  on_data_key_cb, g_steal_pointer (&task));
+}
+
+gboolean
+picky_service_start_finish (PickyService  *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * picky_service_shutdown:
+ *
+ * Stops every channel and closes the store; pending commits are finished
+ * first by the store, so nothing acknowledged is lost.
+ */
+void
+picky_service_shutdown (PickyService *self)
+{
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+
+  if (self->registry != NULL)
+    picky_channel_registry_stop_all (self->registry);
+  if (self->store != NULL)
+    picky_store_close (self->store);
+}
+
+typedef struct {
+  gint64      channel_id;
+  GHashTable *secrets;
+  GList      *pending_kinds;
+  GError     *error;
+} AddData;
+
+static void
+add_data_free (AddData *data)
+{
+  g_clear_pointer (&data->secrets, g_hash_table_unref);
+  g_list_free (data->pending_kinds);
+  g_clear_error (&data->error);
+  g_free (data);
+}
+
+static void
+on_added_channel_loaded_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+  PickyChannel *channel;
+  GError *error = NULL;
+
+  if (!picky_channel_registry_load_finish (self->registry, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  channel = picky_channel_registry_lookup (self->registry, data->channel_id);
+  if (channel != NULL && self->start_channels)
+    picky_channel_start (channel);
+
+  g_task_return_int (task, data->channel_id);
+}
+
+static void
+on_rolled_back_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+
+  /* The keyring refused a secret: the row goes too, so no channel is left
+   * that could never connect. The keyring's error is what the admin sees. */
+  picky_store_remove_channel_finish (self->store, result, NULL);
+  g_task_return_error (task, g_steal_pointer (&data->error));
+}
+
+static void store_next_secret (GTask *task);
+
+static void
+on_secret_stored_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+
+  if (!picky_vault_store_secret_finish (self->vault, result, &data->error))
+    {
+      picky_vault_clear_channel_async (self->vault, data->channel_id, NULL, NULL, NULL);
+      picky_store_remove_channel_async (self->store, data->channel_id, NULL,
+                                        on_rolled_back_cb, g_steal_pointer (&task));
+      return;
+    }
+
+  store_next_secret (g_steal_pointer (&task));
+}
+
+static void
+store_next_secret (GTask *task)
+{
+  PickyService *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+  const char *kind;
+
+  if (data->pending_kinds == NULL)
+    {
+      picky_channel_registry_load_async (self->registry, g_task_get_cancellable (task),
+                                         on_added_channel_loaded_cb, task);
+      return;
+    }
+
+  kind = data->pending_kinds->data;
+  data->pending_kinds = g_list_delete_link (data->pending_kinds, data->pending_kinds);
+  picky_vault_store_secret_async (self->vault, data->channel_id, kind,
+                                  g_hash_table_lookup (data->secrets, kind),
+                                  g_task_get_cancellable (task),
+                                  on_secret_stored_cb, task);
+}
+
+static void
+on_channel_row_added_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  GTask *task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  AddData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  data->channel_id = picky_store_add_channel_finish (self->store, result, &error);
+  if (data->channel_id <= 0)
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  store_next_secret (task);
+}
+
+/**
+ * picky_service_add_channel_async:
+ * @self: a started #PickyService
+ * @kind: a kind the registry knows, e.g. "telegram"
+ * @app: the app id the channel serves
+ * @name: the name the admin gave it
+ * @settings_json: its settings, a JSON object holding no secret
+ * @secrets: (element-type utf8 utf8): secret kind → secret, for the keyring only
+ *
+ * Adds the channel's row, puts its secrets in the keyring, and starts it.
+ * If the keyring refuses, the row is removed again and nothing is stored
+ * anywhere else.
+ */
+void
+picky_service_add_channel_async (PickyService        *self,
+                                 const char          *kind,
+                                 const char          *app,
+                                 const char          *name,
+                                 const char          *settings_json,
+                                 GHashTable          *secrets,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AddData *data;
+
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (self->registry != NULL);
+  g_return_if_fail (kind != NULL && app != NULL && name != NULL);
+  g_return_if_fail (secrets != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_service_add_channel_async);
+
+  if (!picky_channel_registry_has_kind (self->registry, kind))
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
+                               _("This version of Picky Console does not know channels of the kind “%s”"),
+                               kind);
+      return;
+    }
+
+  data = g_new0 (AddData, 1);
+  data->secrets = g_hash_table_ref (secrets);
+  data->pending_kinds = g_hash_table_get_keys (secrets);
+  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
+
+  picky_store_add_channel_async (self->store, app, kind, name,
+                                 settings_json != NULL ? settings_json : "{}",
+                                 cancellable, on_channel_row_added_cb, g_steal_pointer (&task));
+}
+
+gint64
+picky_service_add_channel_finish (PickyService  *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), 0);
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+on_removed_channel_loaded_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!picky_channel_registry_load_finish (self->registry, result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_channel_row_removed_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+
+  if (!picky_store_remove_channel_finish (self->store, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  picky_channel_registry_load_async (self->registry, cancellable,
+                                     on_removed_channel_loaded_cb, g_steal_pointer (&task));
+}
+
+static void
+on_secrets_cleared_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  gint64 channel_id = GPOINTER_TO_SIZE (g_task_get_task_data (task));
+  GError *error = NULL;
+
+  /* Secrets go first: a channel whose secrets could not be removed stays
+   * listed, so the admin can try again rather than leave a token behind. */
+  if (!picky_vault_clear_channel_finish (self->vault, result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  picky_store_remove_channel_async (self->store, channel_id, cancellable,
+                                    on_channel_row_removed_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_service_remove_channel_async:
+ *
+ * Stops the channel, removes its secrets from the keyring and its row.
+ */
+void
+picky_service_remove_channel_async (PickyService        *self,
+                                    gint64               channel_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  PickyChannel *channel;
+
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (self->registry != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_service_remove_channel_async);
+  g_task_set_task_data (task, GSIZE_TO_POINTER (channel_id), NULL);
+
+  channel = picky_channel_registry_lookup (self->registry, channel_id);
+  if (channel == NULL)
+    {
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                               _("There is no channel with the number %" G_GINT64_FORMAT),
+                               channel_id);
+      return;
+    }
+
+  picky_channel_stop (channel);
+  picky_vault_clear_channel_async (self->vault, channel_id, cancellable,
+                                   on_secrets_cleared_cb, g_steal_pointer (&task));
+}
+
+gboolean
+picky_service_remove_channel_finish (PickyService  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
