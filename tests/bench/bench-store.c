@@ -430,7 +430,7 @@ main (int   argc,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
   gint64 messages = 5000000;
-  char *base_dir = NULL;
+  g_autofree char *base_dir = NULL;
   gboolean keep = FALSE;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to store (default 5000000)", "N" },
@@ -455,6 +455,8 @@ main (int   argc,
 
   dir = base_dir != NULL ? g_strdup (base_dir) : g_dir_make_tmp ("bench-store-XXXXXX", &error);
   g_assert_no_error (error);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_error ("Cannot create %s", dir);
   g_free (base_dir);
   ceiling_path = g_build_filename (dir, "ceiling.db", NULL);
   store_path = g_build_filename (dir, "store.db", NULL);
@@ -582,10 +584,9 @@ main (int   argc,
   printf ("bytes_per_message: %.1f\n", (double) bytes / n_messages);
 
   if (!keep)
-    {
-      remove_database (store_path);
-      g_rmdir (dir);
-    }
+    remove_database (store_path);
+  if (!keep && base_dir == NULL)
+    g_rmdir (dir);
 
   return 0;
 }
