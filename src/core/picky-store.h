@@ -98,6 +98,8 @@ GPtrArray  *picky_store_list_messages_finish (PickyStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/* Word search over texts and captions, newest first by arrival; a next page
+ * continues below page->before_id (the last result's id). */
 void        picky_store_search_async         (PickyStore          *self,
                                               const char          *query,
                                               const PickyPageQuery *page,
