@@ -116,17 +116,27 @@ static const char schema_v2[] =
   "  action TEXT NOT NULL,"
   "  detail TEXT NOT NULL);";
 
+/* Version 3: an unread mark on each message, set on incoming ones as they
+ * are stored and cleared when their conversation is shown. Messages from
+ * before stay read: an upgrade must not flood the inbox with old history.
+ * The partial index holds the few unread rows only, so "unread only" and
+ * "mark read" never walk the whole history. */
+static const char schema_v3[] =
+  "ALTER TABLE messages ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;"
+  "CREATE INDEX messages_unread ON messages (timestamp, id) WHERE unread = 1;";
+
 static const char *migrations[] = {
   schema_v1,
   schema_v2,
+  schema_v3,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
 
 const char picky_store_sql_insert_message[] =
   "INSERT INTO messages (channel_id, provider_key, contact_id, direction, kind, text,"
-  "  media, related_key, timestamp, received, status, error)"
-  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+  "  media, related_key, timestamp, received, status, error, unread)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4 = 0)"
   " ON CONFLICT (channel_id, provider_key) DO NOTHING";
 
 const char picky_store_sql_insert_contact[] =
