@@ -5,7 +5,11 @@
 
 #include <glib/gi18n.h>
 
+#include <gio/gunixinputstream.h>
+#include <unistd.h>
+
 #include "picky-application.h"
+#include "picky-command-line.h"
 #include "picky-preferences-window.h"
 #include "picky-window.h"
 
@@ -109,6 +113,17 @@ on_service_started_cb (GObject      *object,
     g_message ("The console could not start its channels: %s", error->message);
 }
 
+static int
+picky_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  g_autoptr(GInputStream) secrets_in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+
+  /* Headless running and provisioning never touch GTK: they must work
+   * where there is no display at all. */
+  return picky_command_line_run (options, secrets_in);
+}
+
 static void
 picky_application_shutdown (GApplication *app)
 {
@@ -160,6 +175,7 @@ picky_application_class_init (PickyApplicationClass *klass)
   app_class->activate = picky_application_activate;
   app_class->startup = picky_application_startup;
   app_class->shutdown = picky_application_shutdown;
+  app_class->handle_local_options = picky_application_handle_local_options;
   object_class->dispose = picky_application_dispose;
 }
 
@@ -167,6 +183,7 @@ static void
 picky_application_init (PickyApplication *self)
 {
   self->service = picky_service_new (NULL);
+  picky_command_line_add_options (G_APPLICATION (self));
 }
 
 /**

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Commands that run without a window: receiving headless, and channel provisioning by script. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void picky_command_line_add_options (GApplication *application);
+int  picky_command_line_run         (GVariantDict *options,
+                                     GInputStream *secrets_in);
+
+G_END_DECLS

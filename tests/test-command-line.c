@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The console's commands run as a script would: provisioning channels and receiving headless. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+
+#include "fakes/picky-fake-telegram.h"
+
+#define CANARY "7001234567:AAHcanaryCANARYcanaryCANARYcanary42"
+
+typedef struct {
+  char              *home;   /* private XDG dirs of the console under test */
+  PickyFakeTelegram *server;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->home = g_dir_make_tmp ("picky-cli-XXXXXX", NULL);
+  fixture->server = picky_fake_telegram_new ();
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (child);
+      else
+        g_unlink (child);
+    }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_clear_object (&fixture->server);
+  remove_tree (fixture->home);
+  g_clear_pointer (&fixture->home, g_free);
+}
+
+/* The console under test: no display at all, its own data and config
+ * dirs, and the session's keyring. */
+static GSubprocessLauncher *
+launcher_new (Fixture *fixture)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                             G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autofree char *data = g_build_filename (fixture->home, "data", NULL);
+  g_autofree char *config = g_build_filename (fixture->home, "config", NULL);
+
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  return launcher;
+}
+
+static int
+run_console (Fixture     *fixture,
+             const char  *input,
+             char       **out,
+             char       **err,
+             ...)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) g_getenv ("PICKY_CONSOLE"));
+  va_start (args, err);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+
+  return g_subprocess_get_exit_status (process);
+}
+
+static char *
+secret_tool_lookup (const char *channel_id)
+{
+  g_autofree char *out = NULL;
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup",
+                         "channel-id", channel_id, "kind", "token", NULL };
+  g_autoptr(GError) error = NULL;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  return g_strdup (out != NULL ? out : "");
+}
+
+static gboolean
+tree_contains (const char *path,
+               const char *needle)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR))
+        {
+          if (tree_contains (child, needle))
+            return TRUE;
+        }
+      else if (g_file_get_contents (child, &contents, &length, NULL) &&
+               g_strstr_len (contents, length, needle) != NULL)
+        {
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+test_provision (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *setting = g_strdup_printf ("api_base=%s",
+                                              picky_fake_telegram_get_base_url (fixture->server));
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *secret = NULL;
+  g_autofree char *id = NULL;
+  int status;
+
+  status = run_console (fixture, "# the bot's token\ntoken=" CANARY "\n", &out, &err,
+                        "--add-channel=telegram", "--name=Shop front", "--setting", setting, NULL);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (status, ==, 0);
+  id = g_strstrip (g_strdup (out));
+  g_assert_cmpint (g_ascii_strtoll (id, NULL, 10), >, 0);
+
+  /* The token went to the keyring and nowhere else. */
+  secret = secret_tool_lookup (id);
+  g_assert_cmpstr (secret, ==, CANARY);
+  g_assert_false (tree_contains (fixture->home, CANARY));
+  g_assert_false (tree_contains (fixture->home, "AAHcanary"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_console (fixture, NULL, &out, &err, "--list-channels", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "\ttelegram\ttelegram\tShop front\t"));
+  g_assert_nonnull (strstr (out, picky_fake_telegram_get_base_url (fixture->server)));
+  g_assert_null (strstr (out, CANARY));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_console (fixture, NULL, &out, &err, "--remove-channel", id, NULL);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (status, ==, 0);
+
+  g_clear_pointer (&secret, g_free);
+  secret = secret_tool_lookup (id);
+  g_assert_cmpstr (secret, ==, "");
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  status = run_console (fixture, NULL, &out, &err, "--list-channels", NULL);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "");
+}
+
+static void
+test_errors (Fixture       *fixture,
+             gconstpointer  data)
+{
+  struct {
+    const char *input;
+    const char *args[4];
+    const char *message;
+  } cases[] = {
+    { "token=x\n", { "--add-channel=fax", "--name=A", NULL }, "Unknown channel kind “fax”" },
+    { "token=x\n", { "--add-channel=telegram", NULL }, "needs a name" },
+    { "", { "--add-channel=telegram", "--name=A", NULL }, "No secret was given" },
+    { "just-a-token\n", { "--add-channel=telegram", "--name=A", NULL }, "KIND=VALUE" },
+    { "token=x\n", { "--add-channel=telegram", "--name=A", "--setting=api_base" }, "KEY=VALUE" },
+    { NULL, { "--remove-channel=4242", NULL }, "no channel with the number 4242" },
+    { NULL, { "--name=A", NULL }, "belong to --add-channel" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      int status;
+
+      status = run_console (fixture, cases[i].input, &out, &err,
+                            cases[i].args[0], cases[i].args[1], cases[i].args[2], NULL);
+      g_assert_cmpint (status, !=, 0);
+      g_assert_nonnull (strstr (err, cases[i].message));
+    }
+}
+
+typedef struct {
+  PickyFakeTelegram *server;
+  guint              n;
+} CountWait;
+
+static gboolean
+wait_for_polls (CountWait *wait,
+                guint      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + timeout_ms * G_TIME_SPAN_MILLISECOND;
+
+  while (picky_fake_telegram_count (wait->server, "getUpdates") < wait->n)
+    {
+      if (g_get_monotonic_time () > end)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+
+  return TRUE;
+}
+
+static void
+on_exited_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (object), result, NULL);
+  *exited = TRUE;
+}
+
+static void
+test_headless (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *setting = g_strdup_printf ("api_base=%s",
+                                              picky_fake_telegram_get_base_url (fixture->server));
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GPtrArray) polls = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *second = NULL;
+  CountWait wait = { fixture->server, 2 };
+  gboolean exited = FALSE;
+  gint64 deadline;
+
+  g_assert_cmpint (run_console (fixture, "token=" CANARY "\n", &out, &err,
+                                "--add-channel=telegram", "--name=Night shift",
+                                "--setting", setting, NULL), ==, 0);
+  id = g_strstrip (g_strdup (out));
+
+  picky_fake_telegram_queue_sample (fixture->server, "getUpdates", 200,
+                                    "telegram-getupdates-mixed.wire.json", NULL);
+  picky_fake_telegram_set_idle_delay (fixture->server, 200);
+
+  launcher = launcher_new (fixture);
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PICKY_CONSOLE"),
+                                         "--headless", NULL);
+  g_assert_no_error (error);
+
+  /* The second poll asks past the updates of the first, which the channel
+   * does only after they were committed to the store. */
+  g_assert_true (wait_for_polls (&wait, 20000));
+  polls = picky_fake_telegram_dup_requests (fixture->server, "getUpdates");
+  second = g_strndup (g_bytes_get_data (((PickyFakeRequest *) g_ptr_array_index (polls, 1))->body, NULL),
+                      g_bytes_get_size (((PickyFakeRequest *) g_ptr_array_index (polls, 1))->body));
+  g_assert_nonnull (strstr (second, "734901209"));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait_async (process, NULL, on_exited_cb, &exited);
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!exited && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
+
+  g_assert_true (exited);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", id, NULL), ==, 0);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/picky/command-line/provision", Fixture, NULL,
+              fixture_set_up, test_provision, fixture_tear_down);
+  g_test_add ("/picky/command-line/errors", Fixture, NULL,
+              fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/picky/command-line/headless", Fixture, NULL,
+              fixture_set_up, test_headless, fixture_tear_down);
+
+  return g_test_run ();
+}
