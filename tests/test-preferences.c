@@ -111,6 +111,26 @@ test_preferences_language (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+static void
+test_preferences_background (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  PickyPreferencesWindow *window;
+  GtkSwitch *widget;
+
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+  window = open_preferences ();
+  widget = GTK_SWITCH (picky_test_gui_find (GTK_WIDGET (window), GTK_TYPE_SWITCH, 0));
+  g_assert_nonnull (widget);
+  g_assert_false (gtk_switch_get_active (widget));
+
+  gtk_switch_set_active (widget, TRUE);
+  g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -118,6 +138,7 @@ main (int   argc,
   picky_test_gui_init (&argc, &argv);
 
   g_test_add_func ("/picky/preferences/language", test_preferences_language);
+  g_test_add_func ("/picky/preferences/background", test_preferences_background);
 
   return g_test_run ();
 }

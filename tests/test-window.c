@@ -307,6 +307,78 @@ test_window_state_persists (void)
   g_unlink (keyfile);
 }
 
+typedef struct {
+  PickyApplication *app;
+  gboolean          alive_after_close;
+  gboolean          closed;
+} Background;
+
+static gboolean
+close_windows_cb (gpointer data)
+{
+  Background *background = data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (background->app));
+
+  g_assert_nonnull (windows);
+  gtk_window_close (windows->data);
+  background->closed = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+check_alive_cb (gpointer data)
+{
+  Background *background = data;
+
+  /* Reached only while g_application_run() still runs. */
+  background->alive_after_close = background->closed;
+  g_action_group_activate_action (G_ACTION_GROUP (background->app), "quit", NULL);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until_closed (gboolean    keep_running,
+                  Background *background)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *id = g_strdup_printf ("%s.Background%d", APPLICATION_ID, keep_running);
+  guint close_id, check_id;
+
+  g_settings_set_boolean (settings, "run-in-background", keep_running);
+
+  background->app = picky_application_new ();
+  g_application_set_application_id (G_APPLICATION (background->app), id);
+  g_application_set_flags (G_APPLICATION (background->app), G_APPLICATION_NON_UNIQUE);
+
+  close_id = g_timeout_add (500, close_windows_cb, background);
+  check_id = g_timeout_add (1500, check_alive_cb, background);
+  g_assert_cmpint (g_application_run (G_APPLICATION (background->app), 0, NULL), ==, 0);
+
+  g_clear_object (&background->app);
+  g_settings_set_boolean (settings, "run-in-background", FALSE);
+  if (!background->alive_after_close)
+    g_source_remove (check_id);
+  if (!background->closed)
+    g_source_remove (close_id);
+}
+
+static void
+test_window_background (void)
+{
+  Background with = { 0 };
+  Background without = { 0 };
+
+  /* Chosen in Preferences: closing the window leaves the console running. */
+  run_until_closed (TRUE, &with);
+  g_assert_true (with.closed);
+  g_assert_true (with.alive_after_close);
+
+  /* By default, closing the last window ends it. */
+  run_until_closed (FALSE, &without);
+  g_assert_true (without.closed);
+  g_assert_false (without.alive_after_close);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -324,6 +396,7 @@ main (int   argc,
   g_test_add ("/picky/window/german", Fixture, NULL,
               fixture_set_up, test_window_german, fixture_tear_down);
   g_test_add_func ("/picky/window/state-persists", test_window_state_persists);
+  g_test_add_func ("/picky/window/background", test_window_background);
 
   return g_test_run ();
 }

@@ -19,6 +19,8 @@ struct _PickyApplication
 
   /* owned */
   PickyService  *service;
+  GSettings     *settings;
+  gboolean       held;
 };
 
 G_DEFINE_FINAL_TYPE (PickyApplication, picky_application, ADW_TYPE_APPLICATION)
@@ -82,6 +84,9 @@ picky_application_quit (GSimpleAction *action,
       l = l->next;
       gtk_window_close (window);
     }
+
+  /* Ends a console kept running in the background, too. */
+  g_application_quit (G_APPLICATION (self));
 }
 
 static const GActionEntry app_actions[] = {
@@ -124,6 +129,23 @@ picky_application_handle_local_options (GApplication *app,
   return picky_command_line_run (options, secrets_in);
 }
 
+/* Holding the application keeps it, and so the channels, running with no
+ * window open; app.quit still ends it. */
+static void
+update_background_hold (PickyApplication *self)
+{
+  gboolean wanted = g_settings_get_boolean (self->settings, "run-in-background");
+
+  if (wanted == self->held)
+    return;
+
+  self->held = wanted;
+  if (wanted)
+    g_application_hold (G_APPLICATION (self));
+  else
+    g_application_release (G_APPLICATION (self));
+}
+
 static void
 picky_application_shutdown (GApplication *app)
 {
@@ -154,6 +176,11 @@ picky_application_startup (GApplication *app)
                                          preferences_accels);
 
   picky_service_start_async (self->service, TRUE, NULL, on_service_started_cb, NULL);
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect_object (self->settings, "changed::run-in-background",
+                           G_CALLBACK (update_background_hold), self, G_CONNECT_SWAPPED);
+  update_background_hold (self);
 }
 
 static void
@@ -161,6 +188,7 @@ picky_application_dispose (GObject *object)
 {
   PickyApplication *self = PICKY_APPLICATION (object);
 
+  g_clear_object (&self->settings);
   g_clear_object (&self->service);
 
   G_OBJECT_CLASS (picky_application_parent_class)->dispose (object);

@@ -14,6 +14,7 @@ struct _PickyPreferencesWindow
 
   /* template widgets */
   AdwComboRow *language_row;
+  GtkSwitch   *background_switch;
 
   /* owned */
   GSettings   *settings;
@@ -80,6 +81,7 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, language_row);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, background_switch);
   gtk_widget_class_bind_template_callback (widget_class, on_language_row_selected_cb);
 }
 
@@ -91,6 +93,8 @@ picky_preferences_window_init (PickyPreferencesWindow *self)
   self->settings = g_settings_new (APPLICATION_ID);
   self->codes = picky_languages_get_shipped ();
   picky_preferences_window_fill_languages (self);
+  g_settings_bind (self->settings, "run-in-background",
+                   self->background_switch, "active", G_SETTINGS_BIND_DEFAULT);
 }
 
 /**
