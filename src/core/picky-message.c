@@ -32,6 +32,8 @@ struct _PickyMessage
   gint64 received;
   PickyMessageStatus status;
   char *error;
+  gboolean edited;
+  gboolean unread;
 };
 
 G_DEFINE_FINAL_TYPE (PickyMessage, picky_message, G_TYPE_OBJECT)
@@ -502,4 +504,40 @@ picky_message_set_error (PickyMessage *self,
 
   g_free (self->error);
   self->error = g_strdup (error);
+}
+
+/* Whether the text was changed after the message was sent; set by the store. */
+gboolean
+picky_message_get_edited (PickyMessage *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE (self), FALSE);
+
+  return self->edited;
+}
+
+void
+picky_message_set_edited (PickyMessage *self,
+                          gboolean      edited)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE (self));
+
+  self->edited = edited;
+}
+
+/* Whether an incoming message waits to be read; set by the store. */
+gboolean
+picky_message_get_unread (PickyMessage *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE (self), FALSE);
+
+  return self->unread;
+}
+
+void
+picky_message_set_unread (PickyMessage *self,
+                          gboolean      unread)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE (self));
+
+  self->unread = unread;
 }

@@ -96,5 +96,9 @@ PickyMessageStatus picky_message_get_status          (PickyMessage *self);
 void               picky_message_set_status          (PickyMessage *self, PickyMessageStatus status);
 const char        *picky_message_get_error           (PickyMessage *self);
 void               picky_message_set_error           (PickyMessage *self, const char *error);
+gboolean           picky_message_get_edited          (PickyMessage *self);
+void               picky_message_set_edited          (PickyMessage *self, gboolean edited);
+gboolean           picky_message_get_unread          (PickyMessage *self);
+void               picky_message_set_unread          (PickyMessage *self, gboolean unread);
 
 G_END_DECLS

@@ -39,7 +39,7 @@ typedef enum {
 #define CONTACT_COLUMNS "id, app, provider_id, name_enc, phone_enc, pending_since"
 #define MESSAGE_COLUMNS \
   "m.id, m.channel_id, m.provider_key, m.contact_id, m.direction, m.kind, m.text," \
-  " m.media, m.related_key, m.timestamp, m.received, m.status, m.error"
+  " m.media, m.related_key, m.timestamp, m.received, m.status, m.error, m.edited, m.unread"
 
 static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_MESSAGE] = picky_store_sql_insert_message,
@@ -120,6 +120,7 @@ G_DEFINE_QUARK (picky-store-error-quark, picky_store_error)
 
 enum {
   MESSAGES_ADDED,
+  MESSAGES_CHANGED,
   N_SIGNALS
 };
 
@@ -647,6 +648,7 @@ worker_insert_message (Worker        *w,
 
   picky_message_set_id (message, sqlite3_last_insert_rowid (w->db));
   picky_message_set_is_new (message, TRUE);
+  picky_message_set_unread (message, picky_message_get_direction (message) == PICKY_DIRECTION_IN);
 
   return worker_add_rollups (w, app, contact, message, error);
 }
@@ -805,6 +807,7 @@ ingest_write (Worker  *w,
 typedef struct {
   PickyStore *store;
   GPtrArray *added;
+  guint signal_id;
 } Emission;
 
 static void
@@ -822,8 +825,24 @@ emit_messages_added_cb (gpointer data)
 {
   Emission *emission = data;
 
-  g_signal_emit (emission->store, signals[MESSAGES_ADDED], 0, emission->added);
+  g_signal_emit (emission->store, emission->signal_id, 0, emission->added);
   return G_SOURCE_REMOVE;
+}
+
+/* Hands @messages to the signal @signal_id on the store's main context. */
+static void
+worker_emit (Worker    *w,
+             GTask     *task,
+             guint      signal_id,
+             GPtrArray *messages)
+{
+  Emission *emission = g_new0 (Emission, 1);
+
+  emission->store = g_object_ref (g_task_get_source_object (task));
+  emission->added = g_ptr_array_ref (messages);
+  emission->signal_id = signal_id;
+  g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT,
+                              emit_messages_added_cb, emission, emission_free);
 }
 
 static void
@@ -831,6 +850,7 @@ ingest_done (Worker *w,
              GTask  *task)
 {
   IngestData *data = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   guint n_new = 0;
 
   data->added = g_ptr_array_new_with_free_func (g_object_unref);
@@ -843,17 +863,17 @@ ingest_done (Worker *w,
           g_ptr_array_add (data->added, g_object_ref (message));
           n_new++;
         }
+      else if (picky_message_get_id (message) > 0 &&
+               picky_message_get_op (message) != PICKY_MESSAGE_OP_INSERT)
+        {
+          g_ptr_array_add (changed, g_object_ref (message));
+        }
     }
 
   if (n_new > 0)
-    {
-      Emission *emission = g_new0 (Emission, 1);
-
-      emission->store = g_object_ref (g_task_get_source_object (task));
-      emission->added = g_ptr_array_ref (data->added);
-      g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT,
-                                  emit_messages_added_cb, emission, emission_free);
-    }
+    worker_emit (w, task, signals[MESSAGES_ADDED], data->added);
+  if (changed->len > 0)
+    worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
 
   g_task_return_int (task, n_new);
 }
@@ -1162,6 +1182,8 @@ message_from_row (Worker       *w,
     picky_message_status_from_string ((const char *) sqlite3_column_text (stmt, 11), &status);
   picky_message_set_status (message, status);
   picky_message_set_error (message, (const char *) sqlite3_column_text (stmt, 12));
+  picky_message_set_edited (message, sqlite3_column_int (stmt, 13) != 0);
+  picky_message_set_unread (message, sqlite3_column_int (stmt, 14) != 0);
 
   return message;
 }
@@ -1179,6 +1201,8 @@ append_filters (GString              *sql,
     g_string_append (sql, " AND m.channel_id IN (SELECT id FROM channels WHERE app = :app)");
   if (query->direction >= 0)
     g_string_append (sql, " AND m.direction = :direction");
+  if (query->unread_only)
+    g_string_append (sql, " AND m.unread = 1");
 }
 
 static void
@@ -1773,6 +1797,122 @@ erase_contact_run (Worker *w,
   finish_erasure (w, task, ok, error, count);
 }
 
+static PickyMessage *
+worker_load_message (Worker  *w,
+                     gint64   id,
+                     GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  PickyMessage *message = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT " MESSAGE_COLUMNS " FROM messages m WHERE m.id = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        message = message_from_row (w, stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc == SQLITE_DONE)
+    g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                 _("No message with the number %lld exists"), (long long) id);
+  else if (rc != SQLITE_ROW)
+    picky_store_set_sqlite_error (error, w->db, rc);
+
+  return message;
+}
+
+static void
+get_message_run (Worker *w,
+                 GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  PickyMessage *message = worker_load_message (w, args->id, &error);
+
+  if (message == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, message, g_object_unref);
+}
+
+/* Only the unread rows are visited, through their partial index. */
+static void
+mark_read_run (Worker *w,
+               GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  gint64 count;
+
+  count = worker_exec_int (w, "UPDATE messages SET unread = 0 WHERE unread = 1 AND contact_id = ?1",
+                           args->id, &error);
+  if (count < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, count);
+}
+
+/* The console's own outgoing rows: the status is set as the send went,
+ * without the forward-only rule of provider reports, since a retry takes a
+ * failed message back to queued. */
+static void
+update_outgoing_run (Worker *w,
+                     GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) changed = NULL;
+  sqlite3_stmt *stmt = NULL;
+  PickyMessageStatus status = args->limit;
+  GError *error = NULL;
+  PickyMessage *message;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "UPDATE messages SET status = ?2, error = ?3,"
+                           " provider_key = coalesce (?4, provider_key)"
+                           " WHERE id = ?1 AND direction = 1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, args->id);
+      sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, args->value, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, args->key, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      return_sqlite_error (w, task, rc);
+      return;
+    }
+
+  message = worker_load_message (w, args->id, &error);
+  if (message == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (picky_message_get_direction (message) != PICKY_DIRECTION_OUT)
+    {
+      g_object_unref (message);
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                               _("Message %lld is not an outgoing one"), (long long) args->id);
+      return;
+    }
+
+  changed = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (changed, g_object_ref (message));
+  worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
+  g_task_return_pointer (task, message, g_object_unref);
+}
+
 /* ---- Main thread ---- */
 
 static void
@@ -1835,6 +1975,22 @@ picky_store_class_init (PickyStoreClass *klass)
    */
   signals[MESSAGES_ADDED] =
     g_signal_new ("messages-added",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+
+  /**
+   * PickyStore::messages-changed:
+   * @messages: (element-type PickyMessage): messages whose stored row changed
+   *
+   * Emitted once per committed batch that edited texts or moved statuses of
+   * stored messages, and when an outgoing message's send is recorded. An
+   * edit carries its id and new text, a status report its id, status and
+   * error; a recorded send carries the whole row.
+   */
+  signals[MESSAGES_CHANGED] =
+    g_signal_new ("messages-changed",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,
@@ -2646,4 +2802,138 @@ picky_store_erase_contact_finish (PickyStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_int (G_TASK (result), error) >= 0;
+}
+
+/**
+ * picky_store_get_message_async:
+ * @id: the message's row id
+ *
+ * Reads one message, with its contact's details.
+ */
+void
+picky_store_get_message_async (PickyStore          *self,
+                               gint64               id,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args = args_task (self, picky_store_get_message_async, cancellable, callback, user_data, &task);
+  args->id = id;
+  queue_job (self, task, get_message_run, NULL, NULL);
+}
+
+/**
+ * picky_store_get_message_finish:
+ *
+ * Returns: (transfer full): the message, or %NULL with
+ *   %PICKY_STORE_ERROR_NOT_FOUND when there is none with that id
+ */
+PickyMessage *
+picky_store_get_message_finish (PickyStore    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_mark_read_async:
+ * @contact_id: whose conversation was shown
+ *
+ * Clears the unread mark of every message of the contact.
+ */
+void
+picky_store_mark_read_async (PickyStore          *self,
+                             gint64               contact_id,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (contact_id > 0);
+
+  args = args_task (self, picky_store_mark_read_async, cancellable, callback, user_data, &task);
+  args->id = contact_id;
+  queue_job (self, task, mark_read_run, NULL, NULL);
+}
+
+/**
+ * picky_store_mark_read_finish:
+ *
+ * Returns: how many messages were unread, or -1 on error
+ */
+gint64
+picky_store_mark_read_finish (PickyStore    *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
+
+/**
+ * picky_store_update_outgoing_async:
+ * @id: the row id of a message the console sends
+ * @status: where its send stands: queued, sent or failed
+ * @provider_key: (nullable): the key the provider gave it once sent, which
+ *   replaces the local one so that the provider's status reports find it
+ * @error_text: (nullable): why it failed, in words for the admin
+ *
+ * Records how a send went and emits #PickyStore::messages-changed with the
+ * row as it now is.
+ */
+void
+picky_store_update_outgoing_async (PickyStore          *self,
+                                   gint64               id,
+                                   PickyMessageStatus   status,
+                                   const char          *provider_key,
+                                   const char          *error_text,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (status > PICKY_MESSAGE_STATUS_NONE && status <= PICKY_MESSAGE_STATUS_FAILED);
+
+  args = args_task (self, picky_store_update_outgoing_async, cancellable, callback, user_data, &task);
+  /* The result must reach the sender even if it stopped waiting: the row
+   * has changed either way. */
+  g_task_set_check_cancellable (task, FALSE);
+  args->id = id;
+  args->limit = status;
+  args->key = g_strdup (provider_key);
+  args->value = g_strdup (error_text);
+  queue_job (self, task, update_outgoing_run, NULL, NULL);
+}
+
+/**
+ * picky_store_update_outgoing_finish:
+ *
+ * Returns: (transfer full): the message as stored now, or %NULL
+ */
+PickyMessage *
+picky_store_update_outgoing_finish (PickyStore    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

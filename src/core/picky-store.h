@@ -33,6 +33,7 @@ typedef struct {
   gint64      contact_id;        /* 0: every contact */
   int         direction;         /* -1: both, else a PickyDirection */
   guint       limit;
+  gboolean    unread_only;       /* only incoming messages not yet read */
 } PickyPageQuery;
 
 /* First-response times are counted in these buckets: under 1 minute, 5 and
@@ -218,6 +219,40 @@ void        picky_store_count_messages_async (PickyStore          *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 gint64      picky_store_count_messages_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* One message by its row id. */
+void          picky_store_get_message_async  (PickyStore          *self,
+                                              gint64               id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyMessage *picky_store_get_message_finish (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Unread: incoming messages are stored unread; showing a conversation
+ * marks all of the contact's messages read. */
+void        picky_store_mark_read_async      (PickyStore          *self,
+                                              gint64               contact_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_mark_read_finish     (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Replies: stored first through ingest as an outgoing message with status
+ * queued and a local key, then moved to sent (with the provider's key) or
+ * failed (with the reason), or back to queued for a retry. */
+void          picky_store_update_outgoing_async (PickyStore       *self,
+                                              gint64               id,
+                                              PickyMessageStatus   status,
+                                              const char          *provider_key,
+                                              const char          *error_text,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyMessage *picky_store_update_outgoing_finish (PickyStore      *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
