@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Channels page in a real window: access switches, the channel list, removal. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "fakes/picky-fake-telegram.h"
+#include "picky-channels-page.h"
+#include "picky-test-gui.h"
+
+#define CANARY "7001234567:AAHpageCANARYpageCANARYpageCANARY77"
+
+typedef struct {
+  char              *dir;
+  PickyFakeTelegram *server;
+  PickyService      *service;
+  GtkWindow         *window;
+  PickyChannelsPage *page;
+  gint64             channel_id;
+  gboolean           done;
+} Fixture;
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Fixture *) data)->done;
+}
+
+static void
+on_started_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (picky_service_start_finish (PICKY_SERVICE (object), result, &error));
+  g_assert_no_error (error);
+  fixture->done = TRUE;
+}
+
+static void
+on_added_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  fixture->channel_id = picky_service_add_channel_finish (PICKY_SERVICE (object), result, &error);
+  g_assert_no_error (error);
+  fixture->done = TRUE;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *settings = NULL;
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+
+  fixture->dir = g_dir_make_tmp ("picky-page-XXXXXX", NULL);
+  db = g_build_filename (fixture->dir, "console.db", NULL);
+  fixture->server = picky_fake_telegram_new ();
+  picky_fake_telegram_set_idle_delay (fixture->server, 100);
+
+  fixture->service = picky_service_new (db);
+  picky_service_start_async (fixture->service, TRUE, NULL, on_started_cb, fixture);
+  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 800, 900);
+  fixture->page = g_object_new (PICKY_TYPE_CHANNELS_PAGE, NULL);
+  picky_channels_page_set_service (fixture->page, fixture->service);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
+  gtk_window_present (fixture->window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
+
+  settings = g_strdup_printf ("{\"api_base\": \"%s\"}", picky_fake_telegram_get_base_url (fixture->server));
+  g_hash_table_insert (secrets, (gpointer) "token", (gpointer) CANARY);
+  fixture->done = FALSE;
+  picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Front desk", settings,
+                                   secrets, NULL, on_added_cb, fixture);
+  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_cmpint (fixture->channel_id, >, 0);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+  gtk_window_destroy (fixture->window);
+  picky_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->server);
+  g_settings_reset (settings, "read-disabled-apps");
+  g_settings_reset (settings, "push-disabled-apps");
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+static GtkSwitch *
+find_switch (GtkWidget  *root,
+             const char *label)
+{
+  g_autoptr(GPtrArray) switches = picky_test_gui_find_all (root, GTK_TYPE_SWITCH);
+
+  for (guint i = 0; i < switches->len; i++)
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (g_ptr_array_index (switches, i));
+
+      if (g_strcmp0 (tooltip, label) == 0)
+        return g_ptr_array_index (switches, i);
+    }
+
+  return NULL;
+}
+
+static AdwActionRow *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (root, ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+
+  return NULL;
+}
+
+typedef struct {
+  Fixture    *fixture;
+  const char *text;
+} SubtitleWait;
+
+static gboolean
+row_says (gpointer data)
+{
+  SubtitleWait *wait = data;
+  AdwActionRow *row = find_row (GTK_WIDGET (wait->fixture->page), "Front desk");
+
+  return row != NULL && g_str_has_prefix (adw_action_row_get_subtitle (row), wait->text);
+}
+
+typedef struct {
+  GtkSwitch *widget;
+  gboolean   active;
+} SwitchWait;
+
+static gboolean
+switch_is (gpointer data)
+{
+  SwitchWait *wait = data;
+
+  return gtk_switch_get_active (wait->widget) == wait->active;
+}
+
+/* As the switch's accessible "toggle" action does: activation, which
+ * animates the switch to its new state. */
+static void
+toggle (GtkSwitch *widget)
+{
+  SwitchWait wait = { widget, !gtk_switch_get_active (widget) };
+
+  gtk_widget_activate (GTK_WIDGET (widget));
+  g_assert_true (picky_test_gui_wait (switch_is, &wait, 3000));
+}
+
+static gboolean
+strv_has (GSettings  *settings,
+          const char *key,
+          const char *value)
+{
+  g_auto(GStrv) values = g_settings_get_strv (settings, key);
+
+  return g_strv_contains ((const char * const *) values, value);
+}
+
+static void
+test_page_read_switch (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  GtkSwitch *read = find_switch (GTK_WIDGET (fixture->page), "Read Telegram messages");
+  SubtitleWait online = { fixture, _("Online") };
+  SubtitleWait off = { fixture, _("Reading switched off") };
+  guint before;
+
+  g_assert_nonnull (read);
+  g_assert_true (gtk_switch_get_active (read));
+  g_assert_true (picky_test_gui_wait (row_says, &online, 10000));
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), >, 0);
+
+  toggle (read);
+  g_assert_true (strv_has (settings, "read-disabled-apps", "telegram"));
+  g_assert_true (picky_test_gui_wait (row_says, &off, 2000));
+
+  /* Reading off: the poller stops at once and stays stopped. */
+  picky_test_gui_spin (300);
+  before = picky_fake_telegram_count (fixture->server, "getUpdates");
+  picky_test_gui_spin (1000);
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), ==, before);
+
+  toggle (read);
+  g_assert_false (strv_has (settings, "read-disabled-apps", "telegram"));
+  g_assert_true (picky_test_gui_wait (row_says, &online, 10000));
+  picky_test_gui_spin (500);
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), >, before);
+}
+
+static void
+test_page_send_switch (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  GtkSwitch *send = find_switch (GTK_WIDGET (fixture->page), "Send WhatsApp messages");
+
+  g_assert_nonnull (send);
+  toggle (send);
+  g_assert_true (strv_has (settings, "push-disabled-apps", "whatsapp"));
+  g_assert_false (strv_has (settings, "push-disabled-apps", "telegram"));
+
+  /* A change made elsewhere shows on the switch at once. */
+  g_settings_reset (settings, "push-disabled-apps");
+  picky_test_gui_spin (100);
+  g_assert_true (gtk_switch_get_active (send));
+}
+
+static GtkWindow *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static gboolean
+row_gone (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return find_row (GTK_WIDGET (fixture->page), "Front desk") == NULL;
+}
+
+static void
+test_page_remove (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  AdwActionRow *row = find_row (GTK_WIDGET (fixture->page), "Front desk");
+  GtkWidget *remove;
+  GtkWindow *dialog;
+  g_autofree char *out = NULL;
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->channel_id);
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "channel-id", id, "kind", "token", NULL };
+
+  g_assert_nonnull (row);
+  remove = picky_test_gui_find (GTK_WIDGET (row), GTK_TYPE_BUTTON, 0);
+  g_assert_nonnull (remove);
+
+  /* Nothing happens without confirmation. */
+  gtk_widget_activate (remove);
+  picky_test_gui_spin (400);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  picky_test_gui_spin (200);
+  g_assert_nonnull (find_row (GTK_WIDGET (fixture->page), "Front desk"));
+
+  gtk_widget_activate (remove);
+  picky_test_gui_spin (400);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "remove");
+  g_assert_true (picky_test_gui_wait (row_gone, fixture, 10000));
+
+  /* Its token left the keyring with it. */
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, NULL));
+  g_assert_cmpstr (out, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add ("/picky/channels-page/read-switch", Fixture, NULL,
+              fixture_set_up, test_page_read_switch, fixture_tear_down);
+  g_test_add ("/picky/channels-page/send-switch", Fixture, NULL,
+              fixture_set_up, test_page_send_switch, fixture_tear_down);
+  g_test_add ("/picky/channels-page/remove", Fixture, NULL,
+              fixture_set_up, test_page_remove, fixture_tear_down);
+
+  return g_test_run ();
+}
