@@ -1237,6 +1237,8 @@ test_store_migrate (Fixture       *fixture,
       g_autoptr(GAsyncResult) result = NULL;
       g_autoptr(GArray) days = NULL;
       PickyPageQuery query = { .direction = -1, .limit = 100 };
+      g_autoptr(PickyReportHours) hours = NULL;
+      const PickyReportHour *hour;
       PickyReportDay total;
       sqlite3 *db = NULL;
       sqlite3_stmt *stmt = NULL;
@@ -1269,6 +1271,26 @@ test_store_migrate (Fixture       *fixture,
       picky_store_report_sum (days, &total);
       g_assert_cmpuint (total.n_in, ==, 2);
       g_assert_cmpuint (total.n_out, ==, 2);
+
+      /* The hourly rollups are backfilled from the messages: one hour, the
+       * 300 s reply counted, the later reply to a reply not. */
+      picky_store_report_hours_async (store, 1, 0, G_MAXINT32, NULL, got_result_cb, &result);
+      hours = picky_store_report_hours_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpuint (hours->hours->len, ==, 1);
+      hour = &g_array_index (hours->hours, PickyReportHour, 0);
+      g_assert_cmpint (hour->hour, ==, 1700000000 / 3600);
+      g_assert_cmpstr (hour->app, ==, "telegram");
+      g_assert_cmpuint (hour->n_in, ==, 2);
+      g_assert_cmpuint (hour->n_out, ==, 2);
+      g_assert_cmpint (hour->first_timestamp, ==, 1700000000);
+      g_assert_cmpint (hour->last_timestamp, ==, 1700002000);
+      g_assert_cmpint (hour->response_sum, ==, 300);
+      g_assert_cmpuint (hour->response_count, ==, 1);
+      g_assert_cmpuint (hours->responses[picky_store_fine_bucket (300)], ==, 1);
+      g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), >=, 270);
+      g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), <=, 330);
 
       /* Ingest goes on where the old version left off. */
       g_ptr_array_add (batch, make_message (1, "tg:1:4", "1001", PICKY_DIRECTION_IN, "Noch eine Frage", 1700003000));

@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 3
+#define PICKY_STORE_SCHEMA_VERSION 4
 
 /* Seconds per rollup day: days are UTC days since the epoch. */
 #define PICKY_STORE_DAY 86400
@@ -37,5 +37,7 @@ extern const char picky_store_sql_set_contact_phone[];
 extern const char picky_store_sql_set_contact_pending[];
 extern const char picky_store_sql_add_contact_day[];
 extern const char picky_store_sql_add_daily[];
+extern const char picky_store_sql_add_contact_hour[];
+extern const char picky_store_sql_add_response_hour[];
 
 G_END_DECLS

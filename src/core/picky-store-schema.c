@@ -3,10 +3,14 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <glib/gi18n.h>
 
 #include "picky-store.h"
 #include "picky-store-private.h"
+
+/* The growth of the fine response-time buckets past 16 seconds. */
+#define FINE_RATIO 1.15
 
 /* Version 1: channels, contacts (personal details only as ciphertext and a
  * keyed phone hash), messages and the two rollups. Kept verbatim: it is
@@ -125,10 +129,63 @@ static const char schema_v3[] =
   "ALTER TABLE messages ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;"
   "CREATE INDEX messages_unread ON messages (timestamp, id) WHERE unread = 1;";
 
+/* Version 4: hourly rollups per contact, so that reports can count days and
+ * hours of the week in the admin's time zone (UTC days cannot give that),
+ * and first-response times in fine buckets (see picky_store_fine_bucket())
+ * for percentiles within 10 %. Both are backfilled from the messages by
+ * replaying the ingest's rule: the first unanswered incoming message starts
+ * the clock, the next outgoing one stops it; reactions do not count. */
+static const char schema_v4[] =
+  "CREATE TABLE contact_hours ("
+  "  contact_id INTEGER NOT NULL,"
+  "  hour INTEGER NOT NULL,"
+  "  n_in INTEGER NOT NULL, n_out INTEGER NOT NULL,"
+  "  first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
+  "  resp_sum INTEGER NOT NULL, resp_count INTEGER NOT NULL,"
+  "  PRIMARY KEY (contact_id, hour)) WITHOUT ROWID;"
+  /* Covering: the contacts list and the overall report read a range of
+   * hours for every contact without touching the table. */
+  "CREATE INDEX contact_hours_time ON contact_hours"
+  "  (hour, n_in, n_out, first_ts, last_ts, resp_sum, resp_count);"
+  "CREATE TABLE response_hours ("
+  "  contact_id INTEGER NOT NULL,"
+  "  hour INTEGER NOT NULL,"
+  "  bucket INTEGER NOT NULL,"
+  "  n INTEGER NOT NULL,"
+  "  PRIMARY KEY (contact_id, hour, bucket)) WITHOUT ROWID;"
+  "CREATE INDEX response_hours_time ON response_hours (hour, bucket, n);"
+  "CREATE TEMP TABLE backfill_responses AS"
+  "  WITH seq AS ("
+  "    SELECT id, contact_id, direction, timestamp,"
+  "           lag (direction) OVER (PARTITION BY contact_id ORDER BY id) AS prev"
+  "    FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'),"
+  "  runs AS ("
+  "    SELECT *, max (CASE WHEN direction = 0 AND (prev IS NULL OR prev = 1) THEN id END)"
+  "              OVER (PARTITION BY contact_id ORDER BY id) AS run_id"
+  "    FROM seq)"
+  "  SELECT o.contact_id AS contact_id, o.timestamp / 3600 AS hour,"
+  "         max (0, o.timestamp - s.timestamp) AS secs"
+  "  FROM runs o JOIN messages s ON s.id = o.run_id"
+  "  WHERE o.direction = 1 AND o.prev = 0;"
+  "INSERT INTO contact_hours"
+  "  SELECT contact_id, timestamp / 3600, sum (direction = 0), sum (direction = 1),"
+  "         min (timestamp), max (timestamp), 0, 0"
+  "  FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'"
+  "  GROUP BY contact_id, timestamp / 3600;"
+  "UPDATE contact_hours SET resp_sum = r.s, resp_count = r.n"
+  "  FROM (SELECT contact_id, hour, sum (secs) AS s, count (*) AS n"
+  "        FROM backfill_responses GROUP BY contact_id, hour) AS r"
+  "  WHERE contact_hours.contact_id = r.contact_id AND contact_hours.hour = r.hour;"
+  "INSERT INTO response_hours"
+  "  SELECT contact_id, hour, picky_fine_bucket (secs), count (*)"
+  "  FROM backfill_responses GROUP BY contact_id, hour, picky_fine_bucket (secs);"
+  "DROP TABLE backfill_responses;";
+
 static const char *migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
+  schema_v4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
@@ -176,6 +233,21 @@ const char picky_store_sql_add_daily[] =
   "INSERT INTO daily (app, day," ROLLUP_COLUMNS
   ROLLUP_VALUES
   " ON CONFLICT (day, app)" ROLLUP_UPDATE;
+
+/* ?1 contact, ?2 hour, ?3 n_in, ?4 n_out, ?5 timestamp, ?6 response seconds,
+ * ?7 1 when a response time is counted. */
+const char picky_store_sql_add_contact_hour[] =
+  "INSERT INTO contact_hours (contact_id, hour, n_in, n_out, first_ts, last_ts,"
+  "  resp_sum, resp_count) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7)"
+  " ON CONFLICT (contact_id, hour) DO UPDATE SET"
+  "  n_in = n_in + excluded.n_in, n_out = n_out + excluded.n_out,"
+  "  first_ts = min (first_ts, excluded.first_ts), last_ts = max (last_ts, excluded.last_ts),"
+  "  resp_sum = resp_sum + excluded.resp_sum, resp_count = resp_count + excluded.resp_count";
+
+/* ?1 contact, ?2 hour, ?3 fine bucket of a first-response time. */
+const char picky_store_sql_add_response_hour[] =
+  "INSERT INTO response_hours (contact_id, hour, bucket, n) VALUES (?1, ?2, ?3, 1)"
+  " ON CONFLICT (contact_id, hour, bucket) DO UPDATE SET n = n + 1";
 
 void
 picky_store_set_sqlite_error (GError  **error,
@@ -281,6 +353,14 @@ get_user_version (sqlite3 *db)
   return version;
 }
 
+static void
+sql_fine_bucket (sqlite3_context  *context,
+                 int               argc,
+                 sqlite3_value   **argv)
+{
+  sqlite3_result_int (context, picky_store_fine_bucket (sqlite3_value_int64 (argv[0])));
+}
+
 gboolean
 picky_store_schema_migrate (sqlite3  *db,
                             GError  **error)
@@ -297,6 +377,16 @@ picky_store_schema_migrate (sqlite3  *db,
     {
       g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER,
                    _("The message database was written by a newer version of Picky Console"));
+      return FALSE;
+    }
+
+  /* The backfill of version 4 buckets response times with the same
+   * function the ingest uses. */
+  if (sqlite3_create_function (db, "picky_fine_bucket", 1,
+                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                               NULL, sql_fine_bucket, NULL, NULL) != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
       return FALSE;
     }
 
@@ -340,4 +430,41 @@ picky_store_response_bucket (gint64 seconds)
       return i;
 
   return G_N_ELEMENTS (limits);
+}
+
+/**
+ * picky_store_fine_bucket:
+ *
+ * Fine buckets of first-response times: one per second under 16 seconds,
+ * then each 15 % wider than the one before. The middle of a bucket (see
+ * picky_store_fine_bucket_value()) is within 7.3 % of any time in it, so a
+ * percentile read from these buckets is within 10 % of the exact one.
+ */
+guint
+picky_store_fine_bucket (gint64 seconds)
+{
+  guint bucket;
+
+  if (seconds < 16)
+    return (guint) MAX (seconds, 0);
+
+  bucket = 16 + (guint) floor (log ((double) seconds / 16.0) / log (FINE_RATIO));
+  return MIN (bucket, PICKY_STORE_FINE_BUCKETS - 1);
+}
+
+/**
+ * picky_store_fine_bucket_value:
+ *
+ * Returns: the seconds that stand for every time in @bucket: the time
+ *   itself under 16 seconds, else the geometric middle of the bucket
+ */
+gint64
+picky_store_fine_bucket_value (guint bucket)
+{
+  g_return_val_if_fail (bucket < PICKY_STORE_FINE_BUCKETS, -1);
+
+  if (bucket < 16)
+    return bucket;
+
+  return (gint64) llround (16.0 * pow (FINE_RATIO, bucket - 16 + 0.5));
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -32,6 +33,8 @@ typedef enum {
   STMT_SET_CONTACT_PENDING,
   STMT_ADD_CONTACT_DAY,
   STMT_ADD_DAILY,
+  STMT_ADD_CONTACT_HOUR,
+  STMT_ADD_RESPONSE_HOUR,
   STMT_SET_STATE,
   N_STMTS
 } StmtId;
@@ -55,6 +58,8 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_SET_CONTACT_PENDING] = picky_store_sql_set_contact_pending,
   [STMT_ADD_CONTACT_DAY] = picky_store_sql_add_contact_day,
   [STMT_ADD_DAILY] = picky_store_sql_add_daily,
+  [STMT_ADD_CONTACT_HOUR] = picky_store_sql_add_contact_hour,
+  [STMT_ADD_RESPONSE_HOUR] = picky_store_sql_add_response_hour,
   [STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
                      " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
 };
@@ -219,6 +224,14 @@ floor_day (gint64 timestamp)
   gint64 day = timestamp / PICKY_STORE_DAY;
 
   return (timestamp % PICKY_STORE_DAY < 0) ? day - 1 : day;
+}
+
+static gint64
+floor_hour (gint64 timestamp)
+{
+  gint64 hour = timestamp / 3600;
+
+  return (timestamp % 3600 < 0) ? hour - 1 : hour;
 }
 
 /* Digits only, with a leading "+" kept: "+49 (30) 1234-5" and "+49301234 5"
@@ -577,7 +590,29 @@ worker_add_rollups (Worker        *w,
         return FALSE;
     }
 
-  return TRUE;
+  if (contact == NULL)
+    return TRUE;
+
+  /* Hours, so that reports can count days in any time zone. */
+  stmt = worker_stmt (w, STMT_ADD_CONTACT_HOUR);
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  sqlite3_bind_int64 (stmt, 2, floor_hour (timestamp));
+  sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+  sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+  sqlite3_bind_int64 (stmt, 5, timestamp);
+  sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+  sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
+  if (!worker_run_done (w, stmt, error))
+    return FALSE;
+
+  if (response < 0)
+    return TRUE;
+
+  stmt = worker_stmt (w, STMT_ADD_RESPONSE_HOUR);
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  sqlite3_bind_int64 (stmt, 2, floor_hour (timestamp));
+  sqlite3_bind_int (stmt, 3, picky_store_fine_bucket (response));
+  return worker_run_done (w, stmt, error);
 }
 
 /* Returns the id of the message with this key in this channel, or 0. */
@@ -1564,6 +1599,207 @@ report_overall_run (Worker *w,
 }
 
 static void
+report_hours_run (Worker *w,
+                  GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  g_autoptr(PickyReportHours) hours = g_new0 (PickyReportHours, 1);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  hours->hours = g_array_new (FALSE, TRUE, sizeof (PickyReportHour));
+
+  /* One contact reads its own rows by the primary key; all contacts read
+   * the covering index by time, summed per hour and app. */
+  rc = sqlite3_prepare_v2 (w->db,
+                           args->id != 0
+                           ? "SELECT h.hour, c.app, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
+                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
+                             " WHERE h.contact_id = :contact AND h.hour BETWEEN :from AND :to"
+                             " ORDER BY h.hour"
+                           : "SELECT h.hour, c.app, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
+                             " sum (resp_sum), sum (resp_count)"
+                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
+                             " WHERE h.hour BETWEEN :from AND :to"
+                             " GROUP BY h.hour, c.app ORDER BY h.hour",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":contact", args->id);
+      bind_named_int64 (stmt, ":from", floor_hour (args->from));
+      bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
+    }
+  while (next_row (stmt, &rc))
+    {
+      PickyReportHour hour = { 0 };
+
+      hour.hour = sqlite3_column_int64 (stmt, 0);
+      hour.contact_id = args->id;
+      hour.app = g_intern_string ((const char *) sqlite3_column_text (stmt, 1));
+      hour.n_in = sqlite3_column_int64 (stmt, 2);
+      hour.n_out = sqlite3_column_int64 (stmt, 3);
+      hour.first_timestamp = sqlite3_column_int64 (stmt, 4);
+      hour.last_timestamp = sqlite3_column_int64 (stmt, 5);
+      hour.response_sum = sqlite3_column_int64 (stmt, 6);
+      hour.response_count = sqlite3_column_int64 (stmt, 7);
+      g_array_append_val (hours->hours, hour);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             args->id != 0
+                             ? "SELECT bucket, sum (n) FROM response_hours"
+                               " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
+                             : "SELECT bucket, sum (n) FROM response_hours"
+                               " WHERE hour BETWEEN :from AND :to GROUP BY bucket",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":contact", args->id);
+      bind_named_int64 (stmt, ":from", floor_hour (args->from));
+      bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
+    }
+  while (next_row (stmt, &rc))
+    {
+      gint64 bucket = sqlite3_column_int64 (stmt, 0);
+
+      if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+        hours->responses[bucket] += sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&hours), (GDestroyNotify) picky_report_hours_free);
+}
+
+static void
+contact_summary_clear (gpointer data)
+{
+  PickyContactSummary *summary = data;
+
+  g_clear_pointer (&summary->name, g_free);
+  g_clear_pointer (&summary->phone, g_free);
+}
+
+static void
+summarize_contacts_run (Worker *w,
+                        GTask  *task)
+{
+  ArgsData *args = g_task_get_task_data (task);
+  g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (PickyContactSummary));
+  g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree guint *histogram = NULL;
+  gint64 current = 0;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_array_set_clear_func (summaries, contact_summary_clear);
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT id FROM contacts ORDER BY id", -1, &stmt, NULL);
+  while (next_row (stmt, &rc))
+    {
+      Contact *contact = worker_get_contact (w, sqlite3_column_int64 (stmt, 0));
+      PickyContactSummary summary = { 0 };
+
+      if (contact == NULL)
+        continue;
+      summary.contact_id = contact->id;
+      summary.app = g_intern_string (contact->app);
+      summary.name = g_strdup (contact->name);
+      summary.phone = g_strdup (contact->phone);
+      summary.response_median = -1;
+      summary.response_p90 = -1;
+      g_array_append_val (summaries, summary);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  /* The array does not move from here on, so the index may point into it. */
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+
+      g_hash_table_insert (index, &summary->contact_id, summary);
+    }
+
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             "SELECT contact_id, sum (n_in), sum (n_out), min (first_ts), max (last_ts)"
+                             " FROM contact_hours WHERE hour BETWEEN :from AND :to GROUP BY contact_id",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":from", floor_hour (args->from));
+      bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
+    }
+  while (next_row (stmt, &rc))
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+
+      if (summary == NULL)
+        continue;
+      summary->n_in = sqlite3_column_int64 (stmt, 1);
+      summary->n_out = sqlite3_column_int64 (stmt, 2);
+      summary->first_timestamp = sqlite3_column_int64 (stmt, 3);
+      summary->last_timestamp = sqlite3_column_int64 (stmt, 4);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  /* Each contact's histogram arrives in one run of rows, ordered by contact. */
+  histogram = g_new0 (guint, PICKY_STORE_FINE_BUCKETS);
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             "SELECT contact_id, bucket, sum (n) FROM response_hours"
+                             " WHERE hour BETWEEN :from AND :to"
+                             " GROUP BY contact_id, bucket ORDER BY contact_id",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_named_int64 (stmt, ":from", floor_hour (args->from));
+      bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
+    }
+  for (gboolean more = TRUE; more;)
+    {
+      gint64 id = 0;
+
+      more = next_row (stmt, &rc);
+      if (more)
+        id = sqlite3_column_int64 (stmt, 0);
+      if (current != 0 && (!more || id != current))
+        {
+          PickyContactSummary *summary = g_hash_table_lookup (index, &current);
+
+          if (summary != NULL)
+            {
+              summary->response_median = picky_store_fine_percentile (histogram, 0.5);
+              summary->response_p90 = picky_store_fine_percentile (histogram, 0.9);
+            }
+          memset (histogram, 0, PICKY_STORE_FINE_BUCKETS * sizeof (guint));
+        }
+      if (more)
+        {
+          gint64 bucket = sqlite3_column_int64 (stmt, 1);
+
+          current = id;
+          if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+            histogram[bucket] += sqlite3_column_int64 (stmt, 2);
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&summaries), (GDestroyNotify) g_array_unref);
+}
+
+static void
 list_contacts_run (Worker *w,
                    GTask  *task)
 {
@@ -1739,7 +1975,9 @@ purge_run (Worker *w,
        (count = worker_exec_int (w, "DELETE FROM messages WHERE timestamp < ?1",
                                  cutoff_day * PICKY_STORE_DAY, &error)) >= 0 &&
        worker_exec_int (w, "DELETE FROM contact_days WHERE day < ?1", cutoff_day, &error) >= 0 &&
-       worker_exec_int (w, "DELETE FROM daily WHERE day < ?1", cutoff_day, &error) >= 0;
+       worker_exec_int (w, "DELETE FROM daily WHERE day < ?1", cutoff_day, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_hours WHERE hour < ?1", cutoff_day * 24, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM response_hours WHERE hour < ?1", cutoff_day * 24, &error) >= 0;
   if (ok)
     {
       g_autofree char *detail = g_strdup_printf ("older than %" G_GINT64_FORMAT " days: %" G_GINT64_FORMAT " messages",
@@ -1783,6 +2021,8 @@ erase_contact_run (Worker *w,
                         args->id, &error) >= 0 &&
        (count = worker_exec_int (w, "DELETE FROM messages WHERE contact_id = ?1", args->id, &error)) >= 0 &&
        worker_exec_int (w, "DELETE FROM contact_days WHERE contact_id = ?1", args->id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_hours WHERE contact_id = ?1", args->id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM response_hours WHERE contact_id = ?1", args->id, &error) >= 0 &&
        worker_exec_int (w, "DELETE FROM contacts WHERE id = ?1", args->id, &error) >= 0;
   if (ok)
     {
@@ -2672,6 +2912,126 @@ picky_store_report_response_percentile (const PickyReportDay *day,
     }
 
   return G_MAXINT64;
+}
+
+/**
+ * picky_store_fine_percentile:
+ * @responses: (array fixed-size=128): counts per fine bucket
+ * @fraction: 0.5 for the median, 0.9 for p90
+ *
+ * Returns: the nearest-rank percentile in seconds, within 10 % of the exact
+ *   one, or -1 when no response was counted
+ */
+gint64
+picky_store_fine_percentile (const guint *responses,
+                             double       fraction)
+{
+  guint64 total = 0;
+  guint64 wanted;
+  guint64 seen = 0;
+
+  g_return_val_if_fail (responses != NULL, -1);
+
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    total += responses[b];
+  if (total == 0)
+    return -1;
+
+  /* Nearest rank: the smallest time with at least this share at or below it. */
+  wanted = (guint64) ceil (fraction * total);
+  wanted = CLAMP (wanted, 1, total);
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    {
+      seen += responses[b];
+      if (seen >= wanted)
+        return picky_store_fine_bucket_value (b);
+    }
+
+  return picky_store_fine_bucket_value (PICKY_STORE_FINE_BUCKETS - 1);
+}
+
+void
+picky_store_report_hours_async (PickyStore          *self,
+                                gint64               contact_id,
+                                gint64               from,
+                                gint64               to,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args = args_task (self, picky_store_report_hours_async, cancellable, callback, user_data, &task);
+  args->id = contact_id;
+  args->from = from;
+  args->to = to;
+  queue_job (self, task, report_hours_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_hours_finish:
+ *
+ * Returns: (transfer full): the hours and the response-time histogram
+ */
+PickyReportHours *
+picky_store_report_hours_finish (PickyStore    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_report_hours_free (PickyReportHours *hours)
+{
+  if (hours == NULL)
+    return;
+
+  g_clear_pointer (&hours->hours, g_array_unref);
+  g_free (hours);
+}
+
+void
+picky_store_summarize_contacts_async (PickyStore          *self,
+                                      gint64               from,
+                                      gint64               to,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  GTask *task;
+  ArgsData *args;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args = args_task (self, picky_store_summarize_contacts_async, cancellable, callback, user_data, &task);
+  args->from = from;
+  args->to = to;
+  queue_job (self, task, summarize_contacts_run, NULL, NULL);
+}
+
+/**
+ * picky_store_summarize_contacts_finish:
+ *
+ * Returns: (transfer full) (element-type PickyContactSummary): every contact
+ */
+GArray *
+picky_store_summarize_contacts_finish (PickyStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 void

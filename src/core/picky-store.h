@@ -53,6 +53,46 @@ typedef struct {
   guint  response_histogram[PICKY_STORE_RESPONSE_BUCKETS];
 } PickyReportDay;
 
+/* Finer buckets of first-response times in the hourly rollups, for
+ * percentiles within 10 %: see picky_store_fine_bucket(). */
+#define PICKY_STORE_FINE_BUCKETS 128
+
+/* One hour of one contact, or with @contact_id 0 of every contact of @app,
+ * read from the hourly rollups. Hours are UTC hours since the epoch, which
+ * a report turns into days and hours in any time zone. */
+typedef struct {
+  gint64      hour;
+  gint64      contact_id;
+  const char *app;                 /* interned */
+  guint       n_in;
+  guint       n_out;
+  gint64      first_timestamp;
+  gint64      last_timestamp;
+  gint64      response_sum;
+  guint       response_count;
+} PickyReportHour;
+
+/* What a report reads from the store for a range. */
+typedef struct {
+  GArray *hours;                   /* PickyReportHour, oldest first */
+  guint   responses[PICKY_STORE_FINE_BUCKETS];
+} PickyReportHours;
+
+/* A contact with its numbers over a range; every contact is listed, those
+ * without messages in the range with zeros. */
+typedef struct {
+  gint64  contact_id;
+  const char *app;                 /* interned */
+  char   *name;                    /* NULL when unknown or undecryptable */
+  char   *phone;
+  guint   n_in;
+  guint   n_out;
+  gint64  first_timestamp;         /* 0: none in the range */
+  gint64  last_timestamp;
+  gint64  response_median;         /* seconds, -1: no response counted */
+  gint64  response_p90;
+} PickyContactSummary;
+
 #define PICKY_TYPE_STORE (picky_store_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyStore, picky_store, PICKY, STORE, GObject)
@@ -198,6 +238,38 @@ void        picky_store_report_sum           (GArray              *days,
                                               PickyReportDay      *total);
 gint64      picky_store_report_response_percentile (const PickyReportDay *day,
                                               double               fraction);
+
+guint       picky_store_fine_bucket          (gint64               seconds);
+gint64      picky_store_fine_bucket_value    (guint                bucket);
+gint64      picky_store_fine_percentile      (const guint         *responses,
+                                              double               fraction);
+
+/* The hourly rollups of one contact, or of all with @contact_id 0, over
+ * [@from, @to) (unix seconds, rounded out to whole UTC hours). */
+void        picky_store_report_hours_async   (PickyStore          *self,
+                                              gint64               contact_id,
+                                              gint64               from,
+                                              gint64               to,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyReportHours *picky_store_report_hours_finish (PickyStore     *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_report_hours_free          (PickyReportHours    *hours);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyReportHours, picky_report_hours_free)
+
+/* Every contact with its numbers over [@from, @to), names and numbers
+ * decrypted on the store's thread; by ascending id. */
+void        picky_store_summarize_contacts_async (PickyStore      *self,
+                                              gint64               from,
+                                              gint64               to,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GArray     *picky_store_summarize_contacts_finish (PickyStore     *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 
 /* Contacts, by ascending id after @after_id; @app and @phone (any spelling
  * of the number) narrow the list when not NULL. Each element is a GVariant

@@ -194,6 +194,7 @@ run_ceiling (const char  *path,
   BenchRow row = { .text = g_string_new (NULL) };
   sqlite3 *db = NULL;
   sqlite3_stmt *insert, *add_contact, *set_name, *set_phone, *pending, *contact_day, *daily;
+  sqlite3_stmt *contact_hour, *response_hour;
   double start;
 
   check (db, sqlite3_open (path, &db));
@@ -209,6 +210,8 @@ run_ceiling (const char  *path,
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_pending, -1, &pending, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_day, -1, &contact_day, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_hour, -1, &contact_hour, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_response_hour, -1, &response_hour, NULL));
 
   start = now_s ();
   for (guint64 i = 0; i < n_messages; i++)
@@ -293,6 +296,22 @@ run_ceiling (const char  *path,
           run (db, stmt);
         }
 
+      sqlite3_bind_int64 (contact_hour, 1, contact->id);
+      sqlite3_bind_int64 (contact_hour, 2, row.timestamp / 3600);
+      sqlite3_bind_int (contact_hour, 3, incoming ? 1 : 0);
+      sqlite3_bind_int (contact_hour, 4, incoming ? 0 : 1);
+      sqlite3_bind_int64 (contact_hour, 5, row.timestamp);
+      sqlite3_bind_int64 (contact_hour, 6, MAX (response, 0));
+      sqlite3_bind_int (contact_hour, 7, response >= 0);
+      run (db, contact_hour);
+      if (response >= 0)
+        {
+          sqlite3_bind_int64 (response_hour, 1, contact->id);
+          sqlite3_bind_int64 (response_hour, 2, row.timestamp / 3600);
+          sqlite3_bind_int (response_hour, 3, picky_store_fine_bucket (response));
+          run (db, response_hour);
+        }
+
       if (i % 1000 == 999 || i == n_messages - 1)
         check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
     }
@@ -307,6 +326,8 @@ run_ceiling (const char  *path,
     sqlite3_finalize (pending);
     sqlite3_finalize (contact_day);
     sqlite3_finalize (daily);
+    sqlite3_finalize (contact_hour);
+    sqlite3_finalize (response_hour);
     sqlite3_close (db);
     g_string_free (row.text, TRUE);
     g_free (contacts);
