@@ -292,6 +292,67 @@ test_page_remove (Fixture       *fixture,
   g_assert_cmpstr (out, ==, "");
 }
 
+static gboolean
+service_done (gpointer data)
+{
+  PickyService *service = data;
+
+  return picky_service_get_ready (service) || picky_service_get_error (service) != NULL;
+}
+
+static gboolean
+trouble_hidden (gpointer data)
+{
+  return !gtk_widget_get_visible (data);
+}
+
+static void
+test_page_trouble (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("picky-page-XXXXXX", NULL);
+  g_autofree char *blocked = g_build_filename (dir, "data", NULL);
+  g_autofree char *db = g_build_filename (blocked, "console.db", NULL);
+  g_autoptr(PickyService) service = picky_service_new (db);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  PickyChannelsPage *page = g_object_new (PICKY_TYPE_CHANNELS_PAGE, NULL);
+  AdwActionRow *row;
+  GtkWidget *group;
+  GtkWidget *retry;
+  GtkWidget *add;
+
+  /* A file where the data folder should be: the store cannot open. */
+  g_assert_true (g_file_set_contents (blocked, "", 0, NULL));
+  picky_service_start_async (service, TRUE, NULL, NULL, NULL);
+  g_assert_true (picky_test_gui_wait (service_done, service, 20000));
+  g_assert_nonnull (picky_service_get_error (service));
+
+  picky_channels_page_set_service (page, service);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (page));
+
+  row = find_row (GTK_WIDGET (page), _("The Messages Could Not Be Opened"));
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, picky_service_get_error (service)->message);
+  group = gtk_widget_get_ancestor (GTK_WIDGET (row), ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_true (gtk_widget_get_visible (group));
+  add = gtk_widget_get_ancestor (picky_test_gui_find (GTK_WIDGET (page), ADW_TYPE_BUTTON_CONTENT, 0),
+                                 GTK_TYPE_BUTTON);
+  g_assert_false (gtk_widget_is_sensitive (add));
+
+  /* Once the cause is gone, Try Again brings the page to life. */
+  g_assert_cmpint (g_unlink (blocked), ==, 0);
+  retry = picky_test_gui_find (GTK_WIDGET (row), GTK_TYPE_BUTTON, 0);
+  g_assert_nonnull (retry);
+  gtk_widget_activate (retry);
+  g_assert_true (picky_test_gui_wait (trouble_hidden, group, 20000));
+  g_assert_true (picky_service_get_ready (service));
+  g_assert_true (gtk_widget_is_sensitive (add));
+
+  gtk_window_destroy (window);
+  picky_service_shutdown (service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -304,6 +365,7 @@ main (int   argc,
               fixture_set_up, test_page_send_switch, fixture_tear_down);
   g_test_add ("/picky/channels-page/remove", Fixture, NULL,
               fixture_set_up, test_page_remove, fixture_tear_down);
+  g_test_add_func ("/picky/channels-page/trouble", test_page_trouble);
 
   return g_test_run ();
 }

@@ -319,7 +319,13 @@ update_service_state (PickyChannelsPage *self)
 
   gtk_widget_set_visible (GTK_WIDGET (self->keyring_group), error != NULL);
   if (error != NULL)
-    adw_action_row_set_subtitle (self->keyring_row, error->message);
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->keyring_row),
+                                     error->domain == PICKY_VAULT_ERROR
+                                     ? _("The Keyring Is Not Available")
+                                     : _("The Messages Could Not Be Opened"));
+      adw_action_row_set_subtitle (self->keyring_row, error->message);
+    }
   gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), TRUE);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.add", ready);
