@@ -8,6 +8,7 @@
 
 #include "picky-channel-registry.h"
 #include "picky-telegram-channel.h"
+#include "picky-whatsapp-channel.h"
 
 struct _PickyChannelRegistry
 {
@@ -17,6 +18,7 @@ struct _PickyChannelRegistry
   PickyStore  *store;
   PickyVault  *vault;
   PickyAccess *access;
+  PickyWebhookServer *webhook_server;
   GHashTable  *kinds;      /* kind name → GType */
   GListStore  *channels;   /* PickyChannel, in the store's order */
 };
@@ -30,6 +32,7 @@ static const struct {
   GType     (*get_type) (void);
 } builtin_kinds[] = {
   { "telegram", picky_telegram_channel_get_type },
+  { "whatsapp", picky_whatsapp_channel_get_type },
 };
 
 static int
@@ -134,6 +137,7 @@ picky_channel_registry_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->vault);
   g_clear_object (&self->access);
+  g_clear_object (&self->webhook_server);
 
   G_OBJECT_CLASS (picky_channel_registry_parent_class)->dispose (object);
 }
@@ -192,6 +196,21 @@ picky_channel_registry_new (PickyStore  *store,
   g_set_object (&self->access, access);
 
   return self;
+}
+
+/**
+ * picky_channel_registry_set_webhook_server:
+ * @self: a #PickyChannelRegistry
+ * @server: (nullable): the listener handed to channels created from now on
+ */
+void
+picky_channel_registry_set_webhook_server (PickyChannelRegistry *self,
+                                           PickyWebhookServer   *server)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL_REGISTRY (self));
+  g_return_if_fail (server == NULL || PICKY_IS_WEBHOOK_SERVER (server));
+
+  g_set_object (&self->webhook_server, server);
 }
 
 /**
@@ -291,6 +310,7 @@ picky_channel_registry_create_channel (PickyChannelRegistry  *self,
                        "store", self->store,
                        "vault", self->vault,
                        "access", self->access,
+                       "webhook-server", self->webhook_server,
                        NULL);
 }
 

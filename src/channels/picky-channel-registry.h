@@ -17,6 +17,8 @@ PickyChannelRegistry *picky_channel_registry_new             (PickyStore        
                                                               PickyVault            *vault,
                                                               PickyAccess           *access);
 
+void                  picky_channel_registry_set_webhook_server (PickyChannelRegistry *self,
+                                                              PickyWebhookServer    *server);
 void                  picky_channel_registry_register_kind   (PickyChannelRegistry  *self,
                                                               const char            *kind,
                                                               GType                  channel_type);

@@ -21,6 +21,7 @@ typedef struct
   PickyStore        *store;
   PickyVault        *vault;
   PickyAccess       *access;
+  PickyWebhookServer *webhook_server;
 } PickyChannelPrivate;
 
 G_DEFINE_QUARK (picky-channel-error-quark, picky_channel_error)
@@ -38,6 +39,7 @@ enum {
   PROP_STORE,
   PROP_VAULT,
   PROP_ACCESS,
+  PROP_WEBHOOK_SERVER,
   N_PROPS
 };
 
@@ -127,6 +129,7 @@ picky_channel_dispose (GObject *object)
   g_clear_object (&priv->store);
   g_clear_object (&priv->vault);
   g_clear_object (&priv->access);
+  g_clear_object (&priv->webhook_server);
 
   G_OBJECT_CLASS (picky_channel_parent_class)->dispose (object);
 }
@@ -186,6 +189,9 @@ picky_channel_get_property (GObject    *object,
     case PROP_ACCESS:
       g_value_set_object (value, priv->access);
       break;
+    case PROP_WEBHOOK_SERVER:
+      g_value_set_object (value, priv->webhook_server);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -222,6 +228,9 @@ picky_channel_set_property (GObject      *object,
       break;
     case PROP_ACCESS:
       priv->access = g_value_dup_object (value);
+      break;
+    case PROP_WEBHOOK_SERVER:
+      priv->webhook_server = g_value_dup_object (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -282,6 +291,11 @@ picky_channel_class_init (PickyChannelClass *klass)
   properties[PROP_ACCESS] =
     g_param_spec_object ("access", NULL, NULL,
                          PICKY_TYPE_ACCESS,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /* The listener that channels fed by webhooks add their routes to. */
+  properties[PROP_WEBHOOK_SERVER] =
+    g_param_spec_object ("webhook-server", NULL, NULL,
+                         PICKY_TYPE_WEBHOOK_SERVER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -402,6 +416,22 @@ picky_channel_get_access (PickyChannel *self)
   g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
 
   return priv->access;
+}
+
+/**
+ * picky_channel_get_webhook_server:
+ * @self: a #PickyChannel
+ *
+ * Returns: (transfer none) (nullable): the listener to add webhook routes to
+ */
+PickyWebhookServer *
+picky_channel_get_webhook_server (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return priv->webhook_server;
 }
 
 /**

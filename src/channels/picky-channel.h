@@ -9,6 +9,7 @@
 #include "picky-message.h"
 #include "picky-store.h"
 #include "picky-vault.h"
+#include "picky-webhook-server.h"
 
 G_BEGIN_DECLS
 
@@ -76,6 +77,7 @@ const char        *picky_channel_get_settings         (PickyChannel        *self
 PickyStore        *picky_channel_get_store            (PickyChannel        *self);
 PickyVault        *picky_channel_get_vault            (PickyChannel        *self);
 PickyAccess       *picky_channel_get_access           (PickyChannel        *self);
+PickyWebhookServer *picky_channel_get_webhook_server  (PickyChannel        *self);
 
 void               picky_channel_start                (PickyChannel        *self);
 void               picky_channel_stop                 (PickyChannel        *self);

@@ -1,0 +1,1517 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* WhatsApp Business Cloud API: signed webhooks in, the Graph API out. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+#include <sodium.h>
+
+#include "picky-whatsapp-channel.h"
+
+#define HUB_KEY "picky-whatsapp-hub"
+#define SIGNATURE_HEADER "X-Hub-Signature-256"
+#define SIGNATURE_PREFIX "sha256="
+#define DIGEST_SIZE 32
+#define HTTP_TIMEOUT_S 30
+#define BACKOFF_MIN_MS 2000
+#define BACKOFF_MAX_MS 60000
+#define SEND_ATTEMPTS 5
+#define VERIFY_TOKEN_LENGTH 32
+
+/* Every WhatsApp channel on one listener shares its "/whatsapp" route:
+ * Meta posts one app's numbers to one callback URL, and the route hands
+ * each change to the channel of its phone_number_id. */
+typedef struct
+{
+  PickyWebhookServer *server;     /* weak */
+  GPtrArray          *channels;   /* PickyWhatsAppChannel, borrowed: they leave on stop */
+  guint64             n_unknown;
+} Hub;
+
+struct _PickyWhatsAppChannel
+{
+  PickyChannel  parent_instance;
+
+  /* owned */
+  SoupSession  *session;
+  GCancellable *run_cancellable;
+  char         *phone_number_id;
+  char         *app_secret;
+  char         *verify_token;
+  char         *access_token;
+  gboolean      running;
+  gboolean      ready;
+
+  /* borrowed */
+  Hub          *hub;
+
+  /* construct-only */
+  double        backoff_scale;
+};
+
+G_DEFINE_FINAL_TYPE (PickyWhatsAppChannel, picky_whatsapp_channel, PICKY_TYPE_CHANNEL)
+
+enum {
+  PROP_0,
+  PROP_BACKOFF_SCALE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* One webhook POST while its messages are being committed. */
+typedef struct
+{
+  PickyWebhookRequest *request;
+  GPtrArray           *messages;
+} Delivery;
+
+typedef struct
+{
+  char   *recipient;
+  char   *text;
+  char   *context_id;
+  guint   attempt;
+  GSource *wait;
+} SendData;
+
+static void send_attempt (GTask *task);
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_clear_object (&delivery->request);
+  g_clear_pointer (&delivery->messages, g_ptr_array_unref);
+  g_free (delivery);
+}
+
+static void
+send_data_free (SendData *data)
+{
+  if (data->wait != NULL)
+    {
+      g_source_destroy (data->wait);
+      g_source_unref (data->wait);
+    }
+  g_free (data->recipient);
+  g_free (data->text);
+  g_free (data->context_id);
+  g_free (data);
+}
+
+/* json-glib 1.6 warns on a missing member; absent is normal here. */
+static JsonObject *
+get_object_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return NULL;
+
+  return json_node_get_object (node);
+}
+
+static JsonArray *
+get_array_member (JsonObject *object,
+                  const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  return json_node_get_array (node);
+}
+
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+/* Timestamps come as strings of seconds; a number is taken too. */
+static gint64
+get_time_member (JsonObject *object,
+                 const char *name,
+                 gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return fallback;
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_ascii_strtoll (json_node_get_string (node), NULL, 10);
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return json_node_get_int (node);
+
+  return fallback;
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+
+  return -1;
+}
+
+/* Compares all bytes whatever they hold, so the time taken tells nothing
+ * about how much of a forged value was right. */
+static gboolean
+equal_constant_time (const guint8 *a,
+                     const guint8 *b,
+                     gsize         length)
+{
+  guint8 difference = 0;
+
+  for (gsize i = 0; i < length; i++)
+    difference |= a[i] ^ b[i];
+
+  return difference == 0;
+}
+
+static gboolean
+strings_equal_constant_time (const char *a,
+                             const char *b)
+{
+  gsize length;
+
+  if (a == NULL || b == NULL)
+    return FALSE;
+
+  /* The length of a verify token is no secret worth hiding. */
+  length = strlen (a);
+  if (length != strlen (b))
+    return FALSE;
+
+  return equal_constant_time ((const guint8 *) a, (const guint8 *) b, length);
+}
+
+static gboolean
+decode_signature (const char *header,
+                  guint8      digest[DIGEST_SIZE])
+{
+  const char *hex;
+
+  if (header == NULL || !g_str_has_prefix (header, SIGNATURE_PREFIX))
+    return FALSE;
+
+  hex = header + strlen (SIGNATURE_PREFIX);
+  if (strlen (hex) != DIGEST_SIZE * 2)
+    return FALSE;
+
+  for (guint i = 0; i < DIGEST_SIZE; i++)
+    {
+      int high = hex_value (hex[2 * i]);
+      int low = hex_value (hex[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        return FALSE;
+      digest[i] = (guint8) (high << 4 | low);
+    }
+
+  return TRUE;
+}
+
+static void
+compute_signature (GBytes     *body,
+                   const char *app_secret,
+                   guint8      digest[DIGEST_SIZE])
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) app_secret, strlen (app_secret));
+  gsize length = DIGEST_SIZE;
+  gsize size = 0;
+  const guchar *data = g_bytes_get_data (body, &size);
+
+  g_hmac_update (hmac, data, size);
+  g_hmac_get_digest (hmac, digest, &length);
+}
+
+/**
+ * picky_whatsapp_channel_check_signature:
+ * @body: the raw request body, exactly as received
+ * @header: (nullable): the X-Hub-Signature-256 header
+ * @app_secret: (nullable): the Meta app's secret
+ *
+ * Returns: whether @header is "sha256=" and the HMAC-SHA256 of @body under
+ *   @app_secret in hex; always %FALSE without a secret
+ */
+gboolean
+picky_whatsapp_channel_check_signature (GBytes     *body,
+                                        const char *header,
+                                        const char *app_secret)
+{
+  guint8 expected[DIGEST_SIZE];
+  guint8 given[DIGEST_SIZE];
+
+  g_return_val_if_fail (body != NULL, FALSE);
+
+  if (app_secret == NULL || *app_secret == '\0' || !decode_signature (header, given))
+    return FALSE;
+
+  compute_signature (body, app_secret, expected);
+  return equal_constant_time (expected, given, DIGEST_SIZE);
+}
+
+/**
+ * picky_whatsapp_channel_generate_verify_token:
+ *
+ * Returns: (transfer full): 32 random URL-safe characters for the admin
+ *   to paste into Meta's dashboard
+ */
+char *
+picky_whatsapp_channel_generate_verify_token (void)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  guint8 random[VERIFY_TOKEN_LENGTH];
+  char *token = g_new (char, VERIFY_TOKEN_LENGTH + 1);
+
+  /* 64 symbols, so the low six bits of each random byte pick one with no
+   * bias; the bytes come from the system's cryptographic source. */
+  if (sodium_init () < 0)
+    g_error ("libsodium cannot be initialised");
+  randombytes_buf (random, sizeof random);
+  for (guint i = 0; i < VERIFY_TOKEN_LENGTH; i++)
+    token[i] = alphabet[random[i] & 63];
+  token[VERIFY_TOKEN_LENGTH] = '\0';
+  sodium_memzero (random, sizeof random);
+
+  return token;
+}
+
+static void
+add_media_members (JsonBuilder *media,
+                   JsonObject  *from,
+                   const char  *const *names)
+{
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      JsonNode *node = json_object_get_member (from, names[i]);
+
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+        {
+          json_builder_set_member_name (media, names[i]);
+          json_builder_add_value (media, json_node_copy (node));
+        }
+    }
+}
+
+static char *
+finish_media (JsonBuilder *media)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_end_object (media);
+  root = json_builder_get_root (media);
+  json_generator_set_root (generator, root);
+
+  return json_generator_to_data (generator, NULL);
+}
+
+/* Fills kind, text, media and related key from one messages[] element.
+ * Every type yields a row; those without words keep a NULL text, which the
+ * inbox shows as a placeholder for the kind. */
+static void
+describe_message (JsonObject   *object,
+                  PickyMessage *message)
+{
+  static const char *const file_members[] = {
+    "id", "mime_type", "sha256", "filename", "voice", "animated", "url", NULL,
+  };
+  static const struct {
+    const char       *type;
+    PickyMessageKind  kind;
+  } files[] = {
+    { "image", PICKY_MESSAGE_KIND_IMAGE },
+    { "video", PICKY_MESSAGE_KIND_VIDEO },
+    { "audio", PICKY_MESSAGE_KIND_AUDIO },
+    { "document", PICKY_MESSAGE_KIND_DOCUMENT },
+    { "sticker", PICKY_MESSAGE_KIND_STICKER },
+  };
+  const char *type = get_string_member (object, "type");
+  JsonObject *payload = type != NULL ? get_object_member (object, type) : NULL;
+  JsonObject *context = get_object_member (object, "context");
+  g_autoptr(JsonBuilder) media = json_builder_new ();
+  g_autofree char *media_json = NULL;
+
+  json_builder_begin_object (media);
+  json_builder_set_member_name (media, "type");
+  json_builder_add_string_value (media, type != NULL ? type : "unknown");
+
+  if (context != NULL && get_string_member (context, "id") != NULL)
+    picky_message_set_related_key (message, get_string_member (context, "id"));
+
+  if (g_strcmp0 (type, "text") == 0)
+    {
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+      picky_message_set_text (message, get_string_member (payload, "body"));
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_strcmp0 (type, files[i].type) == 0 && payload != NULL)
+      {
+        picky_message_set_kind (message, files[i].kind);
+        picky_message_set_text (message, get_string_member (payload, "caption"));
+        add_media_members (media, payload, file_members);
+        media_json = finish_media (media);
+        picky_message_set_media (message, media_json);
+        return;
+      }
+
+  if (g_strcmp0 (type, "location") == 0 && payload != NULL)
+    {
+      static const char *const location_members[] = { "latitude", "longitude", "name", "address", "url", NULL };
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_LOCATION);
+      picky_message_set_text (message, get_string_member (payload, "name"));
+      add_media_members (media, payload, location_members);
+    }
+  else if (g_strcmp0 (type, "reaction") == 0 && payload != NULL)
+    {
+      /* Attached to our message; no emoji member means it was taken back,
+       * kept as a reaction with no text so the latest one wins. */
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_REACTION);
+      picky_message_set_related_key (message, get_string_member (payload, "message_id"));
+      picky_message_set_text (message, get_string_member (payload, "emoji"));
+      return;
+    }
+  else if (g_strcmp0 (type, "contacts") == 0)
+    {
+      JsonArray *cards = get_array_member (object, "contacts");
+      g_autoptr(GString) names = g_string_new (NULL);
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_CONTACT);
+      for (guint i = 0; cards != NULL && i < json_array_get_length (cards); i++)
+        {
+          JsonNode *card = json_array_get_element (cards, i);
+          const char *name = JSON_NODE_HOLDS_OBJECT (card)
+                             ? get_string_member (get_object_member (json_node_get_object (card), "name"), "formatted_name")
+                             : NULL;
+
+          if (name == NULL)
+            continue;
+          if (names->len > 0)
+            g_string_append (names, ", ");
+          g_string_append (names, name);
+        }
+      picky_message_set_text (message, names->len > 0 ? names->str : NULL);
+    }
+  else if (g_strcmp0 (type, "interactive") == 0 && payload != NULL)
+    {
+      const char *kind = get_string_member (payload, "type");
+      JsonObject *reply = kind != NULL ? get_object_member (payload, kind) : NULL;
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+      picky_message_set_text (message, get_string_member (reply, "title"));
+      if (reply != NULL)
+        {
+          static const char *const reply_members[] = { "id", "description", NULL };
+
+          add_media_members (media, reply, reply_members);
+        }
+    }
+  else if (g_strcmp0 (type, "button") == 0 && payload != NULL)
+    {
+      static const char *const button_members[] = { "payload", NULL };
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+      picky_message_set_text (message, get_string_member (payload, "text"));
+      add_media_members (media, payload, button_members);
+    }
+  else
+    {
+      JsonArray *errors = get_array_member (object, "errors");
+
+      /* "unsupported" and types newer than this console. */
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_UNSUPPORTED);
+      if (errors != NULL && json_array_get_length (errors) > 0 &&
+          JSON_NODE_HOLDS_OBJECT (json_array_get_element (errors, 0)))
+        {
+          JsonObject *first = json_node_get_object (json_array_get_element (errors, 0));
+
+          json_builder_set_member_name (media, "error_code");
+          json_builder_add_int_value (media, json_object_get_int_member_with_default (first, "code", 0));
+        }
+    }
+
+  media_json = finish_media (media);
+  picky_message_set_media (message, media_json);
+}
+
+static PickyMessage *
+parse_status (JsonObject *object,
+              gint64      channel_id,
+              const char *app,
+              gint64      now)
+{
+  g_autoptr(PickyMessage) message = NULL;
+  const char *id = get_string_member (object, "id");
+  PickyMessageStatus status;
+  JsonArray *errors;
+
+  if (id == NULL || !picky_message_status_from_string (get_string_member (object, "status"), &status) ||
+      status < PICKY_MESSAGE_STATUS_SENT)
+    return NULL;
+
+  message = picky_message_new ();
+  picky_message_set_op (message, PICKY_MESSAGE_OP_STATUS);
+  picky_message_set_channel_id (message, channel_id);
+  picky_message_set_app (message, app);
+  picky_message_set_provider_key (message, id);
+  picky_message_set_direction (message, PICKY_DIRECTION_OUT);
+  picky_message_set_status (message, status);
+  picky_message_set_timestamp (message, get_time_member (object, "timestamp", now));
+  picky_message_set_received (message, now);
+
+  errors = get_array_member (object, "errors");
+  if (status == PICKY_MESSAGE_STATUS_FAILED && errors != NULL && json_array_get_length (errors) > 0 &&
+      JSON_NODE_HOLDS_OBJECT (json_array_get_element (errors, 0)))
+    {
+      JsonObject *first = json_node_get_object (json_array_get_element (errors, 0));
+      const char *details = get_string_member (get_object_member (first, "error_data"), "details");
+      const char *title = get_string_member (first, "title");
+      g_autofree char *text = NULL;
+
+      if (details == NULL)
+        details = get_string_member (first, "message");
+      /* The code comes first: it is what a later report groups by. */
+      text = g_strdup_printf ("%" G_GINT64_FORMAT ": %s%s%s",
+                              json_object_get_int_member_with_default (first, "code", 0),
+                              title != NULL ? title : "",
+                              details != NULL && g_strcmp0 (details, title) != 0 ? " — " : "",
+                              details != NULL && g_strcmp0 (details, title) != 0 ? details : "");
+      picky_message_set_error (message, text);
+    }
+
+  return g_steal_pointer (&message);
+}
+
+/**
+ * picky_whatsapp_channel_parse_value:
+ * @value: the "value" of one change whose field is "messages"
+ * @channel_id: the channel its phone_number_id belongs to
+ * @app: the app id stored with the messages
+ *
+ * Turns messages[] into inserts (reactions as reaction rows attached to
+ * the message they name) and statuses[] into status moves.
+ *
+ * Returns: (transfer container) (element-type PickyMessage): the messages
+ */
+GPtrArray *
+picky_whatsapp_channel_parse_value (JsonObject *value,
+                                    gint64      channel_id,
+                                    const char *app)
+{
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  JsonArray *contacts, *items, *statuses;
+
+  g_return_val_if_fail (value != NULL, NULL);
+
+  /* Names by phone and by business-scoped id: a user with a username may
+   * come with an empty phone. */
+  contacts = get_array_member (value, "contacts");
+  for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
+    {
+      JsonNode *node = json_array_get_element (contacts, i);
+      JsonObject *contact;
+      const char *name, *wa_id, *user_id;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      contact = json_node_get_object (node);
+      name = get_string_member (get_object_member (contact, "profile"), "name");
+      wa_id = get_string_member (contact, "wa_id");
+      user_id = get_string_member (contact, "user_id");
+      if (name == NULL)
+        continue;
+      if (wa_id != NULL && *wa_id != '\0')
+        g_hash_table_insert (names, (gpointer) wa_id, (gpointer) name);
+      if (user_id != NULL && *user_id != '\0')
+        g_hash_table_insert (names, (gpointer) user_id, (gpointer) name);
+    }
+
+  items = get_array_member (value, "messages");
+  for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      g_autoptr(PickyMessage) message = NULL;
+      g_autofree char *phone = NULL;
+      JsonObject *object;
+      const char *id, *from, *from_user_id, *contact_key;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      object = json_node_get_object (node);
+      id = get_string_member (object, "id");
+      from = get_string_member (object, "from");
+      from_user_id = get_string_member (object, "from_user_id");
+      contact_key = from != NULL && *from != '\0' ? from : from_user_id;
+      if (id == NULL || contact_key == NULL || *contact_key == '\0')
+        continue;
+
+      message = picky_message_new ();
+      picky_message_set_op (message, PICKY_MESSAGE_OP_INSERT);
+      picky_message_set_channel_id (message, channel_id);
+      picky_message_set_app (message, app);
+      picky_message_set_provider_key (message, id);
+      picky_message_set_contact_provider_id (message, contact_key);
+      picky_message_set_contact_name (message, g_hash_table_lookup (names, contact_key));
+      if (from != NULL && *from != '\0')
+        {
+          phone = g_strconcat ("+", from, NULL);
+          picky_message_set_contact_phone (message, phone);
+        }
+      picky_message_set_direction (message, PICKY_DIRECTION_IN);
+      picky_message_set_timestamp (message, get_time_member (object, "timestamp", now));
+      picky_message_set_received (message, now);
+      describe_message (object, message);
+      g_ptr_array_add (messages, g_steal_pointer (&message));
+    }
+
+  statuses = get_array_member (value, "statuses");
+  for (guint i = 0; statuses != NULL && i < json_array_get_length (statuses); i++)
+    {
+      JsonNode *node = json_array_get_element (statuses, i);
+      PickyMessage *message;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      message = parse_status (json_node_get_object (node), channel_id, app, now);
+      if (message != NULL)
+        g_ptr_array_add (messages, message);
+    }
+
+  return g_steal_pointer (&messages);
+}
+
+/* ---- The shared route ---- */
+
+static guint
+count_items (JsonObject *value)
+{
+  JsonArray *messages = get_array_member (value, "messages");
+  JsonArray *statuses = get_array_member (value, "statuses");
+
+  return (messages != NULL ? json_array_get_length (messages) : 0) +
+         (statuses != NULL ? json_array_get_length (statuses) : 0);
+}
+
+static PickyWhatsAppChannel *
+find_signer (GPtrArray  *signers,
+             const char *phone_number_id)
+{
+  for (guint i = 0; phone_number_id != NULL && i < signers->len; i++)
+    {
+      PickyWhatsAppChannel *channel = g_ptr_array_index (signers, i);
+
+      if (g_strcmp0 (channel->phone_number_id, phone_number_id) == 0)
+        return channel;
+    }
+
+  return NULL;
+}
+
+static gboolean
+can_read (PickyWhatsAppChannel *self)
+{
+  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (self));
+
+  return access == NULL || picky_access_can_read (access, picky_channel_get_app (PICKY_CHANNEL (self)));
+}
+
+static void
+on_delivery_ingested_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Delivery *delivery = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (PICKY_STORE (object), result, &error);
+  if (error != NULL)
+    {
+      /* Meta retries anything but a 2xx, and storing is idempotent. */
+      g_message ("WhatsApp webhook not stored, asking for a retry: %s", error->message);
+      picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                     NULL, NULL, 0);
+    }
+  else
+    picky_webhook_request_respond (delivery->request, SOUP_STATUS_OK, NULL, NULL, 0);
+
+  delivery_free (delivery);
+}
+
+static void
+handle_verify (Hub                 *hub,
+               PickyWebhookRequest *request)
+{
+  const char *mode = picky_webhook_request_get_query (request, "hub.mode");
+  const char *token = picky_webhook_request_get_query (request, "hub.verify_token");
+  const char *challenge = picky_webhook_request_get_query (request, "hub.challenge");
+  gboolean matched = FALSE;
+
+  if (g_strcmp0 (mode, "subscribe") == 0 && token != NULL && challenge != NULL)
+    for (guint i = 0; i < hub->channels->len; i++)
+      {
+        PickyWhatsAppChannel *channel = g_ptr_array_index (hub->channels, i);
+
+        /* Every channel is compared, so the time taken names none. */
+        matched |= strings_equal_constant_time (channel->verify_token, token);
+      }
+
+  if (!matched)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0);
+      return;
+    }
+
+  picky_webhook_request_respond (request, SOUP_STATUS_OK, "text/plain", challenge, -1);
+}
+
+static void
+handle_notification (Hub                 *hub,
+                     PickyWebhookRequest *request)
+{
+  GBytes *body = picky_webhook_request_get_body (request);
+  const char *header = picky_webhook_request_get_header (request, SIGNATURE_HEADER);
+  g_autoptr(GPtrArray) signers = g_ptr_array_new ();
+  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  PickyStore *store = NULL;
+  guint8 given[DIGEST_SIZE];
+  gsize length = 0;
+  const char *data;
+  JsonNode *root;
+  JsonArray *entries;
+  Delivery *delivery;
+
+  if (header == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_UNAUTHORIZED, NULL, NULL, 0);
+      return;
+    }
+
+  /* The signature decides before a single byte of JSON is looked at. A
+   * channel without its app secret signs nothing, so with none configured
+   * every POST ends here. */
+  if (decode_signature (header, given))
+    for (guint i = 0; i < hub->channels->len; i++)
+      {
+        PickyWhatsAppChannel *channel = g_ptr_array_index (hub->channels, i);
+        guint8 expected[DIGEST_SIZE];
+
+        if (channel->app_secret == NULL || *channel->app_secret == '\0')
+          continue;
+        compute_signature (body, channel->app_secret, expected);
+        if (equal_constant_time (expected, given, DIGEST_SIZE))
+          g_ptr_array_add (signers, channel);
+      }
+
+  if (signers->len == 0)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0);
+      return;
+    }
+
+  if (!picky_webhook_check_json_depth (body, PICKY_WEBHOOK_MAX_JSON_DEPTH))
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_BAD_REQUEST, NULL, NULL, 0);
+      return;
+    }
+
+  parser = json_parser_new_immutable ();
+  data = g_bytes_get_data (body, &length);
+  if (length == 0 || !json_parser_load_from_data (parser, data, length, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_BAD_REQUEST, NULL, NULL, 0);
+      return;
+    }
+
+  batch = g_ptr_array_new_with_free_func (g_object_unref);
+  entries = get_array_member (json_node_get_object (root), "entry");
+  for (guint e = 0; entries != NULL && e < json_array_get_length (entries); e++)
+    {
+      JsonNode *entry = json_array_get_element (entries, e);
+      JsonArray *changes;
+
+      if (!JSON_NODE_HOLDS_OBJECT (entry))
+        continue;
+      changes = get_array_member (json_node_get_object (entry), "changes");
+      for (guint c = 0; changes != NULL && c < json_array_get_length (changes); c++)
+        {
+          JsonNode *change = json_array_get_element (changes, c);
+          JsonObject *value;
+          PickyWhatsAppChannel *channel;
+          g_autoptr(GPtrArray) messages = NULL;
+          const char *phone_number_id;
+
+          if (!JSON_NODE_HOLDS_OBJECT (change) ||
+              g_strcmp0 (get_string_member (json_node_get_object (change), "field"), "messages") != 0)
+            continue;
+          value = get_object_member (json_node_get_object (change), "value");
+          if (value == NULL)
+            continue;
+
+          phone_number_id = get_string_member (get_object_member (value, "metadata"), "phone_number_id");
+          channel = find_signer (signers, phone_number_id);
+          if (channel == NULL)
+            {
+              /* A number of the same app that no channel here serves:
+               * acknowledged, so Meta stops retrying, and counted. */
+              hub->n_unknown += MAX (1, count_items (value));
+              g_debug ("WhatsApp webhook for an unknown phone number id");
+              continue;
+            }
+
+          if (!can_read (channel))
+            {
+              PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (channel));
+              guint n = count_items (value);
+
+              if (n > 0)
+                picky_access_count_dropped (access, picky_channel_get_app (PICKY_CHANNEL (channel)), n);
+              continue;
+            }
+
+          messages = picky_whatsapp_channel_parse_value (value, picky_channel_get_id (PICKY_CHANNEL (channel)),
+                                                         picky_channel_get_app (PICKY_CHANNEL (channel)));
+          for (guint m = 0; m < messages->len; m++)
+            {
+              PickyMessage *message = g_ptr_array_index (messages, m);
+
+              if (picky_message_get_op (message) == PICKY_MESSAGE_OP_INSERT &&
+                  picky_message_get_timestamp (message) > picky_channel_get_last_message_time (PICKY_CHANNEL (channel)))
+                picky_channel_set_last_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
+              g_ptr_array_add (batch, g_object_ref (message));
+            }
+          store = picky_channel_get_store (PICKY_CHANNEL (channel));
+        }
+    }
+
+  if (batch->len == 0 || store == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      return;
+    }
+
+  /* Answered only once committed: a 200 promises the messages are safe. */
+  delivery = g_new0 (Delivery, 1);
+  delivery->request = g_object_ref (request);
+  delivery->messages = g_steal_pointer (&batch);
+  picky_store_ingest_async (store, delivery->messages, NULL, on_delivery_ingested_cb, delivery);
+}
+
+static void
+hub_handle_cb (PickyWebhookServer  *server,
+               PickyWebhookRequest *request,
+               gpointer             user_data)
+{
+  Hub *hub = user_data;
+
+  if (g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_GET) == 0)
+    handle_verify (hub, request);
+  else
+    handle_notification (hub, request);
+}
+
+static void
+hub_free (Hub *hub)
+{
+  if (hub->server != NULL)
+    g_object_set_data (G_OBJECT (hub->server), HUB_KEY, NULL);
+  g_clear_weak_pointer (&hub->server);
+  g_ptr_array_unref (hub->channels);
+  g_free (hub);
+}
+
+static void
+join_hub (PickyWhatsAppChannel *self)
+{
+  PickyWebhookServer *server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
+  Hub *hub;
+
+  if (server == NULL || self->hub != NULL)
+    return;
+
+  hub = g_object_get_data (G_OBJECT (server), HUB_KEY);
+  if (hub == NULL)
+    {
+      hub = g_new0 (Hub, 1);
+      hub->channels = g_ptr_array_new ();
+      g_set_weak_pointer (&hub->server, server);
+      g_object_set_data (G_OBJECT (server), HUB_KEY, hub);
+      picky_webhook_server_add_route (server, PICKY_WHATSAPP_WEBHOOK_PATH,
+                                      hub_handle_cb, hub, (GDestroyNotify) hub_free);
+    }
+
+  g_ptr_array_add (hub->channels, self);
+  self->hub = hub;
+}
+
+static void
+leave_hub (PickyWhatsAppChannel *self)
+{
+  Hub *hub = self->hub;
+
+  if (hub == NULL)
+    return;
+
+  self->hub = NULL;
+  g_ptr_array_remove (hub->channels, self);
+  /* The route goes with the last channel; with no channel, no number is
+   * served and nothing could be verified anyway. */
+  if (hub->channels->len == 0 && hub->server != NULL)
+    picky_webhook_server_remove_route (hub->server, PICKY_WHATSAPP_WEBHOOK_PATH);
+}
+
+/* ---- Running ---- */
+
+static void
+update_state (PickyWhatsAppChannel *self)
+{
+  PickyChannel *channel = PICKY_CHANNEL (self);
+
+  if (!self->running)
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_STOPPED);
+  else if (!self->ready)
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_CONNECTING);
+  else if (self->app_secret == NULL)
+    {
+      picky_channel_set_last_error (channel, _("No app secret is stored for this channel, so every webhook is rejected. Add the app secret and start the channel again."));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_AUTH_FAILED);
+    }
+  else if (self->hub == NULL)
+    {
+      picky_channel_set_last_error (channel, _("The webhook listener is not running, so no WhatsApp messages can arrive"));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
+  else if (!can_read (self))
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
+  else
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_ONLINE);
+}
+
+typedef struct
+{
+  PickyWhatsAppChannel *self;
+  GCancellable         *cancellable;
+  guint                 next;
+} SecretLoad;
+
+static const char *const secret_kinds[] = { "app-secret", "verify-token", "access-token" };
+
+static void load_next_secret (SecretLoad *load);
+
+static void
+secret_load_free (SecretLoad *load)
+{
+  g_object_unref (load->self);
+  g_object_unref (load->cancellable);
+  g_free (load);
+}
+
+static void
+on_secret_looked_up_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  SecretLoad *load = user_data;
+  PickyWhatsAppChannel *self = load->self;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+  char **slot;
+
+  secret = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
+  if (g_cancellable_is_cancelled (load->cancellable))
+    {
+      secret_load_free (load);
+      return;
+    }
+  if (error != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the WhatsApp secrets from the keyring: %s"),
+                                                 error->message);
+
+      picky_channel_set_last_error (PICKY_CHANNEL (self), reason);
+      picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
+      secret_load_free (load);
+      return;
+    }
+
+  switch (load->next)
+    {
+    case 0: slot = &self->app_secret; break;
+    case 1: slot = &self->verify_token; break;
+    default: slot = &self->access_token; break;
+    }
+  g_free (*slot);
+  *slot = secret != NULL && *secret != '\0' ? g_steal_pointer (&secret) : NULL;
+
+  load->next++;
+  load_next_secret (load);
+}
+
+/* The secrets are read once per start and kept in memory: a request must
+ * not wait for the keyring, and a flood must not hammer it. */
+static void
+load_next_secret (SecretLoad *load)
+{
+  PickyWhatsAppChannel *self = load->self;
+  PickyVault *vault = picky_channel_get_vault (PICKY_CHANNEL (self));
+
+  if (load->next < G_N_ELEMENTS (secret_kinds) && vault != NULL)
+    {
+      picky_vault_lookup_secret_async (vault, picky_channel_get_id (PICKY_CHANNEL (self)),
+                                       secret_kinds[load->next], load->cancellable,
+                                       on_secret_looked_up_cb, load);
+      return;
+    }
+
+  self->ready = TRUE;
+  picky_channel_set_last_error (PICKY_CHANNEL (self), NULL);
+  update_state (self);
+  secret_load_free (load);
+}
+
+static void
+picky_whatsapp_channel_start (PickyChannel *channel)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (channel);
+  SecretLoad *load;
+
+  if (self->running)
+    return;
+
+  self->running = TRUE;
+  self->ready = FALSE;
+  self->run_cancellable = g_cancellable_new ();
+  g_free (self->phone_number_id);
+  self->phone_number_id = picky_channel_dup_setting (channel, "phone_number_id", NULL);
+  picky_channel_set_last_error (channel, NULL);
+  join_hub (self);
+  update_state (self);
+
+  load = g_new0 (SecretLoad, 1);
+  load->self = g_object_ref (self);
+  load->cancellable = g_object_ref (self->run_cancellable);
+  load_next_secret (load);
+}
+
+static void
+picky_whatsapp_channel_stop (PickyChannel *channel)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (channel);
+
+  if (self->run_cancellable != NULL)
+    g_cancellable_cancel (self->run_cancellable);
+  g_clear_object (&self->run_cancellable);
+  leave_hub (self);
+  self->running = FALSE;
+  self->ready = FALSE;
+  g_clear_pointer (&self->app_secret, g_free);
+  g_clear_pointer (&self->verify_token, g_free);
+  update_state (self);
+}
+
+static void
+on_access_changed_cb (PickyWhatsAppChannel *self)
+{
+  if (self->running && self->ready)
+    update_state (self);
+}
+
+/* ---- Sending ---- */
+
+static char *
+graph_url (PickyWhatsAppChannel *self)
+{
+  g_autofree char *base = picky_channel_dup_setting (PICKY_CHANNEL (self), "graph_base",
+                                                     PICKY_WHATSAPP_DEFAULT_GRAPH_BASE);
+  g_autofree char *version = picky_channel_dup_setting (PICKY_CHANNEL (self), "graph_version",
+                                                        PICKY_WHATSAPP_DEFAULT_GRAPH_VERSION);
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+
+  return g_strdup_printf ("%s/%s/%s/messages", base, version, self->phone_number_id);
+}
+
+static GBytes *
+build_send_body (SendData *data)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  gsize length = 0;
+  char *text;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "messaging_product");
+  json_builder_add_string_value (builder, "whatsapp");
+  json_builder_set_member_name (builder, "recipient_type");
+  json_builder_add_string_value (builder, "individual");
+  json_builder_set_member_name (builder, "to");
+  json_builder_add_string_value (builder, data->recipient);
+  if (data->context_id != NULL)
+    {
+      json_builder_set_member_name (builder, "context");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "message_id");
+      json_builder_add_string_value (builder, data->context_id);
+      json_builder_end_object (builder);
+    }
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "preview_url");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_set_member_name (builder, "body");
+  json_builder_add_string_value (builder, data->text);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  text = json_generator_to_data (generator, &length);
+
+  return g_bytes_new_take (text, length);
+}
+
+static gboolean
+is_rate_limit (gint64 code)
+{
+  return code == 4 || code == 80007 || code == 130429 || code == 131056;
+}
+
+static gboolean
+is_temporary (gint64 code)
+{
+  return code == 1 || code == 2 || code == 131000 || code == 131016;
+}
+
+static gboolean
+on_retry_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  SendData *data = g_task_get_task_data (task);
+
+  g_clear_pointer (&data->wait, g_source_unref);
+  send_attempt (task);
+  return G_SOURCE_REMOVE;
+}
+
+/* Keeps the message queued: waits with exponential backoff and tries the
+ * same request again, up to SEND_ATTEMPTS times in all. */
+static gboolean
+retry_later (GTask      *task,
+             const char *reason)
+{
+  PickyWhatsAppChannel *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  guint step, ms;
+
+  if (data->attempt >= SEND_ATTEMPTS)
+    return FALSE;
+
+  step = MIN (BACKOFF_MIN_MS << MIN (data->attempt - 1, 6), BACKOFF_MAX_MS);
+  ms = step / 2 + g_random_int_range (0, step / 2 + 1);
+  ms = MAX (1, (guint) (ms * self->backoff_scale));
+
+  g_debug ("WhatsApp send: %s; trying again in %u ms", reason, ms);
+  picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_BACKING_OFF);
+  data->wait = g_timeout_source_new (ms);
+  g_source_set_callback (data->wait, on_retry_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (data->wait, g_task_get_context (task));
+
+  return TRUE;
+}
+
+static void
+on_send_reply_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyWhatsAppChannel *self = g_task_get_source_object (task);
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *root = NULL;
+  JsonObject *graph_error;
+  const char *details = NULL;
+  guint status;
+  gint64 code;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (bytes == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+          !retry_later (task, error->message))
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                 _("Cannot reach the WhatsApp Graph API: %s"), error->message);
+      return;
+    }
+
+  status = soup_message_get_status (message);
+  if (g_bytes_get_size (bytes) > 0 &&
+      picky_webhook_check_json_depth (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH) &&
+      json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    root = json_node_get_object (json_parser_get_root (parser));
+
+  if (SOUP_STATUS_IS_SUCCESSFUL (status) && root != NULL)
+    {
+      JsonArray *sent = get_array_member (root, "messages");
+      JsonNode *first = sent != NULL && json_array_get_length (sent) > 0 ? json_array_get_element (sent, 0) : NULL;
+      const char *id = first != NULL && JSON_NODE_HOLDS_OBJECT (first)
+                       ? get_string_member (json_node_get_object (first), "id") : NULL;
+
+      if (id != NULL)
+        {
+          if (picky_channel_get_state (PICKY_CHANNEL (self)) == PICKY_CHANNEL_STATE_BACKING_OFF)
+            update_state (self);
+          g_task_return_pointer (task, g_strdup (id), g_free);
+          return;
+        }
+    }
+
+  /* Decisions rest on the Graph error code, not on HTTP status or wording. */
+  graph_error = get_object_member (root, "error");
+  code = graph_error != NULL ? json_object_get_int_member_with_default (graph_error, "code", -1) : -1;
+  if (graph_error != NULL)
+    {
+      details = get_string_member (get_object_member (graph_error, "error_data"), "details");
+      if (details == NULL)
+        details = get_string_member (graph_error, "message");
+    }
+  if (details == NULL)
+    details = soup_status_get_phrase (status);
+
+  if (code == 190 || code == 0)
+    {
+      g_clear_pointer (&self->access_token, g_free);
+      picky_channel_set_last_error (PICKY_CHANNEL (self),
+                                    _("WhatsApp rejected the access token. Enter a current token for this channel."));
+      picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED,
+                               _("WhatsApp rejected the access token: %s"), details);
+      return;
+    }
+
+  if (is_rate_limit (code) || is_temporary (code) || (code < 0 && status >= 500))
+    {
+      if (retry_later (task, details))
+        return;
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                               _("WhatsApp asks to slow down; the message stays queued: %s"), details);
+      return;
+    }
+
+  if (code == 100)
+    g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                             _("WhatsApp refused the message because a value in it is not valid, often the recipient’s number: %s"),
+                             details);
+  else if (code == 131047)
+    g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                             _("More than 24 hours have passed since the customer last wrote; WhatsApp now accepts only an approved template message"));
+  else
+    g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                             _("WhatsApp could not send the message (%" G_GINT64_FORMAT "): %s"), code, details);
+}
+
+static void
+send_attempt (GTask *task)
+{
+  PickyWhatsAppChannel *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_autofree char *url = graph_url (self);
+  g_autofree char *authorization = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  message = soup_message_new (SOUP_METHOD_POST, url);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("The Graph API address is not valid"));
+      return;
+    }
+
+  data->attempt++;
+  body = build_send_body (data);
+  authorization = g_strconcat ("Bearer ", self->access_token, NULL);
+  soup_message_headers_replace (soup_message_get_request_headers (message),
+                                "Authorization", authorization);
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
+                                    on_send_reply_cb, g_object_ref (task));
+}
+
+static void
+on_send_token_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyWhatsAppChannel *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  token = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (token == NULL || *token == '\0')
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
+                               _("No access token is stored for this WhatsApp channel"));
+      return;
+    }
+
+  g_free (self->access_token);
+  self->access_token = g_steal_pointer (&token);
+  send_attempt (task);
+}
+
+static void
+picky_whatsapp_channel_send_async (PickyChannel        *channel,
+                                   PickyMessage        *message,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (channel);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const char *recipient = picky_message_get_contact_provider_id (message);
+  const char *text = picky_message_get_text (message);
+  const char *related = picky_message_get_related_key (message);
+  PickyVault *vault = picky_channel_get_vault (channel);
+  SendData *data;
+
+  g_task_set_source_tag (task, picky_whatsapp_channel_send_async);
+
+  if (recipient == NULL || *recipient == '\0' || text == NULL || *text == '\0')
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("A WhatsApp reply needs a recipient and a text"));
+      return;
+    }
+
+  if (self->phone_number_id == NULL)
+    {
+      g_free (self->phone_number_id);
+      self->phone_number_id = picky_channel_dup_setting (channel, "phone_number_id", NULL);
+    }
+  if (self->phone_number_id == NULL || *self->phone_number_id == '\0')
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("This WhatsApp channel has no phone number id"));
+      return;
+    }
+
+  data = g_new0 (SendData, 1);
+  data->recipient = g_strdup (recipient[0] == '+' ? recipient + 1 : recipient);
+  data->text = g_strdup (text);
+  if (related != NULL && g_str_has_prefix (related, "wamid."))
+    data->context_id = g_strdup (related);
+  g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
+
+  if (self->access_token != NULL)
+    {
+      send_attempt (task);
+      return;
+    }
+  if (vault == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
+                               _("No access token is stored for this WhatsApp channel"));
+      return;
+    }
+
+  picky_vault_lookup_secret_async (vault, picky_channel_get_id (channel), "access-token",
+                                   cancellable, on_send_token_cb, g_steal_pointer (&task));
+}
+
+static char *
+picky_whatsapp_channel_send_finish (PickyChannel  *channel,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Object ---- */
+
+static void
+picky_whatsapp_channel_constructed (GObject *object)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+  PickyAccess *access;
+
+  G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->constructed (object);
+
+  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_S,
+                                                 "user-agent", "picky-console/" PACKAGE_VERSION,
+                                                 NULL);
+
+  access = picky_channel_get_access (PICKY_CHANNEL (self));
+  if (access != NULL)
+    g_signal_connect_object (access, "changed",
+                             G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
+picky_whatsapp_channel_dispose (GObject *object)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+
+  if (self->run_cancellable != NULL)
+    g_cancellable_cancel (self->run_cancellable);
+  g_clear_object (&self->run_cancellable);
+  leave_hub (self);
+  self->running = FALSE;
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->dispose (object);
+}
+
+static void
+picky_whatsapp_channel_finalize (GObject *object)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+
+  g_free (self->phone_number_id);
+  g_free (self->app_secret);
+  g_free (self->verify_token);
+  g_free (self->access_token);
+
+  G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->finalize (object);
+}
+
+static void
+picky_whatsapp_channel_get_property (GObject    *object,
+                                     guint       prop_id,
+                                     GValue     *value,
+                                     GParamSpec *pspec)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKOFF_SCALE:
+      g_value_set_double (value, self->backoff_scale);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_whatsapp_channel_set_property (GObject      *object,
+                                     guint         prop_id,
+                                     const GValue *value,
+                                     GParamSpec   *pspec)
+{
+  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_BACKOFF_SCALE:
+      self->backoff_scale = g_value_get_double (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PickyChannelClass *channel_class = PICKY_CHANNEL_CLASS (klass);
+
+  object_class->constructed = picky_whatsapp_channel_constructed;
+  object_class->dispose = picky_whatsapp_channel_dispose;
+  object_class->finalize = picky_whatsapp_channel_finalize;
+  object_class->get_property = picky_whatsapp_channel_get_property;
+  object_class->set_property = picky_whatsapp_channel_set_property;
+
+  channel_class->start = picky_whatsapp_channel_start;
+  channel_class->stop = picky_whatsapp_channel_stop;
+  channel_class->send_async = picky_whatsapp_channel_send_async;
+  channel_class->send_finish = picky_whatsapp_channel_send_finish;
+
+  /* Multiplies every backoff wait; tests shorten them with it. */
+  properties[PROP_BACKOFF_SCALE] =
+    g_param_spec_double ("backoff-scale", NULL, NULL,
+                         0.0001, 1.0, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+picky_whatsapp_channel_init (PickyWhatsAppChannel *self)
+{
+  self->backoff_scale = 1.0;
+}
+
+/**
+ * picky_whatsapp_channel_is_ready:
+ * @self: a #PickyWhatsAppChannel
+ *
+ * Returns: whether it runs and has read its secrets from the keyring
+ */
+gboolean
+picky_whatsapp_channel_is_ready (PickyWhatsAppChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_WHATSAPP_CHANNEL (self), FALSE);
+
+  return self->running && self->ready;
+}
+
+/**
+ * picky_whatsapp_channel_get_n_unknown:
+ * @self: a #PickyWhatsAppChannel
+ *
+ * Returns: how many messages and statuses arrived, signed by this
+ *   channel's app, for a phone number id no channel on the listener serves
+ */
+guint64
+picky_whatsapp_channel_get_n_unknown (PickyWhatsAppChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_WHATSAPP_CHANNEL (self), 0);
+
+  return self->hub != NULL ? self->hub->n_unknown : 0;
+}
