@@ -9,7 +9,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 4
+#define PICKY_STORE_SCHEMA_VERSION 5
 
 /* Seconds per rollup day: days are UTC days since the epoch. */
 #define PICKY_STORE_DAY 86400

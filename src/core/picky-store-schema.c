@@ -181,11 +181,33 @@ static const char schema_v4[] =
   "  FROM backfill_responses GROUP BY contact_id, hour, picky_fine_bucket (secs);"
   "DROP TABLE backfill_responses;";
 
+/* Version 5: phone relay devices. A device is found by a keyed hash of its
+ * token, never the token itself; revoked devices keep their row so their
+ * messages still name them. Devices from before have no token anyone could
+ * check, so they start revoked and are paired again. Pairing codes are kept
+ * as keyed hashes too, each with its expiry. relay_outbox lists the replies
+ * handed to a device: state 0 waits for the phone's acknowledgement, 1 was
+ * sent, 2 failed. */
+static const char schema_v5[] =
+  "ALTER TABLE devices ADD COLUMN token_hash TEXT;"
+  "ALTER TABLE devices ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE devices SET revoked = 1, trusted = 0;"
+  "CREATE UNIQUE INDEX devices_token ON devices (token_hash) WHERE token_hash IS NOT NULL;"
+  "CREATE TABLE pairing_codes ("
+  "  code_hash TEXT PRIMARY KEY,"
+  "  expires INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE TABLE relay_outbox ("
+  "  message_id INTEGER PRIMARY KEY REFERENCES messages (id),"
+  "  device_id INTEGER NOT NULL REFERENCES devices (id),"
+  "  state INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX relay_outbox_waiting ON relay_outbox (device_id, message_id) WHERE state = 0;";
+
 static const char *migrations[] = {
   schema_v1,
   schema_v2,
   schema_v3,
   schema_v4,
+  schema_v5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);

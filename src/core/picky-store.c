@@ -2153,6 +2153,520 @@ update_outgoing_run (Worker *w,
   g_task_return_pointer (task, message, g_object_unref);
 }
 
+/* ---- Worker thread: phone relay devices ---- */
+
+typedef struct {
+  gint64 id;                     /* the device */
+  gint64 message_id;
+  PickyDeviceState state;
+  gboolean sent;
+  gboolean moved;               /* an acknowledgement changed the message */
+  char *token;
+  char *code;
+  char *make;
+  char *model;
+  char *os;
+  char *phone;
+  char *text;
+  PickyDevice *device;           /* what a write returns once committed */
+  PickyMessage *message;
+} DeviceData;
+
+#define DEVICE_COLUMNS "id, trusted, revoked, details_enc, paired, last_seen"
+
+/* last_seen is rewritten at most this often: every relay request reads the
+ * device, and a write (with its fsync) per request would halve ingest. */
+#define LAST_SEEN_GRANULARITY 60
+
+static void
+device_data_free (gpointer data)
+{
+  DeviceData *device = data;
+
+  g_free (device->token);
+  g_free (device->code);
+  g_free (device->make);
+  g_free (device->model);
+  g_free (device->os);
+  g_free (device->phone);
+  g_free (device->text);
+  g_clear_pointer (&device->device, picky_device_free);
+  g_clear_object (&device->message);
+  g_free (device);
+}
+
+/* Pairing codes are typed by people: case and separators do not count. */
+static char *
+normalize_code (const char *code)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = code; *p != '\0'; p++)
+    if (g_ascii_isalnum (*p))
+      g_string_append_c (out, g_ascii_toupper (*p));
+
+  return g_string_free (out, FALSE);
+}
+
+/* Reads a row of DEVICE_COLUMNS. The details are one sealed GVariant of
+ * (make, model, os, phone), so not even their lengths show one by one. */
+static PickyDevice *
+device_from_row (Worker       *w,
+                 sqlite3_stmt *stmt)
+{
+  PickyDevice *device = g_new0 (PickyDevice, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *details = NULL;
+
+  device->id = sqlite3_column_int64 (stmt, 0);
+  if (sqlite3_column_int (stmt, 2) != 0)
+    device->state = PICKY_DEVICE_STATE_REVOKED;
+  else if (sqlite3_column_int (stmt, 1) != 0)
+    device->state = PICKY_DEVICE_STATE_TRUSTED;
+  else
+    device->state = PICKY_DEVICE_STATE_PENDING;
+  device->paired = sqlite3_column_int64 (stmt, 4);
+  device->last_seen = sqlite3_column_int64 (stmt, 5);
+
+  details = decrypt_column (w, stmt, 3, "devices", "details", device->id, &error);
+  if (details != NULL)
+    {
+      g_autoptr(GVariant) value = g_variant_parse (G_VARIANT_TYPE ("(ssss)"), details,
+                                                   NULL, NULL, NULL);
+
+      if (value != NULL)
+        g_variant_get (value, "(ssss)", &device->make, &device->model, &device->os, &device->phone);
+    }
+  else if (error != NULL)
+    {
+      g_debug ("Device %" G_GINT64_FORMAT ": %s", device->id, error->message);
+    }
+
+  return device;
+}
+
+static gboolean
+register_device_write (Worker  *w,
+                       GTask   *task,
+                       GError **error)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *token_hash = picky_cipher_lookup_hash (w->cipher, "device-token", data->token);
+  g_autoptr(GVariant) details = NULL;
+  g_autofree char *details_text = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+  gboolean trusted = FALSE;
+  sqlite3_stmt *stmt = NULL;
+  gint64 id;
+  int rc;
+
+  if (worker_exec_int (w, "DELETE FROM pairing_codes WHERE expires <= ?1", now, error) < 0)
+    return FALSE;
+
+  if (data->code != NULL)
+    {
+      g_autofree char *normal = normalize_code (data->code);
+      g_autofree char *code_hash = picky_cipher_lookup_hash (w->cipher, "pairing-code", normal);
+
+      /* Deleting it is what uses it up: one device per code. */
+      rc = sqlite3_prepare_v2 (w->db, "DELETE FROM pairing_codes WHERE code_hash = ?1", -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          picky_store_set_sqlite_error (error, w->db, rc);
+          return FALSE;
+        }
+      trusted = sqlite3_changes (w->db) > 0;
+    }
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "INSERT INTO devices (trusted, paired, last_seen, token_hash)"
+                           " VALUES (?1, ?2, ?2, ?3)",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int (stmt, 1, trusted);
+      sqlite3_bind_int64 (stmt, 2, now);
+      sqlite3_bind_text (stmt, 3, token_hash, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+  id = sqlite3_last_insert_rowid (w->db);
+
+  /* Sealed with the row id as associated data, so it can only be written
+   * once the row exists. */
+  details = g_variant_ref_sink (g_variant_new ("(ssss)", data->make, data->model, data->os, data->phone));
+  details_text = g_variant_print (details, FALSE);
+  sealed = picky_cipher_encrypt (w->cipher, details_text, "devices", "details", id);
+  rc = sqlite3_prepare_v2 (w->db, "UPDATE devices SET details_enc = ?2 WHERE id = ?1", -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_blob (stmt, 2, sealed);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  data->device = g_new0 (PickyDevice, 1);
+  data->device->id = id;
+  data->device->state = trusted ? PICKY_DEVICE_STATE_TRUSTED : PICKY_DEVICE_STATE_PENDING;
+  data->device->make = g_strdup (data->make);
+  data->device->model = g_strdup (data->model);
+  data->device->os = g_strdup (data->os);
+  data->device->phone = g_strdup (data->phone);
+  data->device->paired = now;
+  data->device->last_seen = now;
+
+  return TRUE;
+}
+
+static void
+device_done (Worker *w,
+             GTask  *task)
+{
+  DeviceData *data = g_task_get_task_data (task);
+
+  g_task_return_pointer (task, g_steal_pointer (&data->device), (GDestroyNotify) picky_device_free);
+}
+
+static gboolean
+add_pairing_code_write (Worker  *w,
+                        GTask   *task,
+                        GError **error)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  g_autofree char *normal = normalize_code (data->code);
+  g_autofree char *code_hash = picky_cipher_lookup_hash (w->cipher, "pairing-code", normal);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "INSERT INTO pairing_codes (code_hash, expires) VALUES (?1, ?2)"
+                           " ON CONFLICT (code_hash) DO UPDATE SET expires = excluded.expires",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, data->id);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+boolean_done (Worker *w,
+              GTask  *task)
+{
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+authenticate_device_run (Worker *w,
+                         GTask  *task)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  g_autofree char *token_hash = picky_cipher_lookup_hash (w->cipher, "device-token", data->token);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  PickyDevice *device = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT " DEVICE_COLUMNS " FROM devices WHERE token_hash = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        device = device_from_row (w, stmt);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      return_sqlite_error (w, task, rc);
+      return;
+    }
+  if (device == NULL)
+    {
+      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                               _("No phone holds this token"));
+      return;
+    }
+
+  if (now - device->last_seen >= LAST_SEEN_GRANULARITY)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *sql = g_strdup_printf ("UPDATE devices SET last_seen = %" G_GINT64_FORMAT
+                                              " WHERE id = ?1", now);
+
+      /* Losing a last-seen time is no reason to refuse the phone. */
+      if (worker_exec_int (w, sql, device->id, &error) < 0)
+        g_debug ("Device %" G_GINT64_FORMAT ": %s", device->id, error->message);
+      else
+        device->last_seen = now;
+    }
+
+  g_task_return_pointer (task, device, (GDestroyNotify) picky_device_free);
+}
+
+static void
+list_devices_run (Worker *w,
+                  GTask  *task)
+{
+  g_autoptr(GPtrArray) devices = g_ptr_array_new_with_free_func ((GDestroyNotify) picky_device_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT " DEVICE_COLUMNS " FROM devices ORDER BY id", -1, &stmt, NULL);
+  while (next_row (stmt, &rc))
+    g_ptr_array_add (devices, device_from_row (w, stmt));
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&devices), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static gboolean
+set_device_state_write (Worker  *w,
+                        GTask   *task,
+                        GError **error)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  sqlite3_stmt *stmt = NULL;
+  gint64 changed;
+  int rc;
+
+  if (data->state == PICKY_DEVICE_STATE_TRUSTED)
+    changed = worker_exec_int (w, "UPDATE devices SET trusted = 1 WHERE id = ?1 AND revoked = 0",
+                               data->id, error);
+  else
+    changed = worker_exec_int (w, "UPDATE devices SET trusted = 0, revoked = 1 WHERE id = ?1",
+                               data->id, error);
+  if (changed < 0)
+    return FALSE;
+  if (changed == 0)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("Phone %lld does not exist or was revoked"), (long long) data->id);
+      return FALSE;
+    }
+
+  if (data->state != PICKY_DEVICE_STATE_REVOKED)
+    return TRUE;
+
+  /* What a revoked phone was still to send never goes out: say so on the
+   * replies instead of leaving them queued for ever. */
+  rc = sqlite3_prepare_v2 (w->db,
+                           "UPDATE messages SET status = 'failed', error = ?2 WHERE id IN"
+                           " (SELECT message_id FROM relay_outbox WHERE device_id = ?1 AND state = 0)",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, data->id);
+      sqlite3_bind_text (stmt, 2, _("The phone that was to send this reply was revoked"), -1, SQLITE_TRANSIENT);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return worker_exec_int (w, "UPDATE relay_outbox SET state = 2 WHERE device_id = ?1 AND state = 0",
+                          data->id, error) >= 0;
+}
+
+static gboolean
+queue_relay_reply_write (Worker  *w,
+                         GTask   *task,
+                         GError **error)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  sqlite3_stmt *stmt = NULL;
+  gboolean trusted = FALSE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT trusted = 1 AND revoked = 0 FROM devices WHERE id = ?1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, data->id);
+      rc = sqlite3_step (stmt);
+      trusted = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+  if (!trusted)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No trusted phone with the number %lld exists to send this reply"),
+                   (long long) data->id);
+      return FALSE;
+    }
+
+  /* A retry of a failed reply puts the same row back in the outbox. */
+  rc = sqlite3_prepare_v2 (w->db,
+                           "INSERT INTO relay_outbox (message_id, device_id) VALUES (?1, ?2)"
+                           " ON CONFLICT (message_id) DO UPDATE SET device_id = excluded.device_id,"
+                           " state = 0",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, data->message_id);
+      sqlite3_bind_int64 (stmt, 2, data->id);
+      rc = sqlite3_step (stmt);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+list_relay_replies_run (Worker *w,
+                        GTask  *task)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func (g_object_unref);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT " MESSAGE_COLUMNS " FROM relay_outbox o"
+                           " JOIN messages m ON m.id = o.message_id"
+                           " WHERE o.device_id = ?1 AND o.state = 0 ORDER BY o.message_id",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    sqlite3_bind_int64 (stmt, 1, data->id);
+  while (next_row (stmt, &rc))
+    g_ptr_array_add (replies, message_from_row (w, stmt));
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&replies), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static gboolean
+ack_relay_reply_write (Worker  *w,
+                       GTask   *task,
+                       GError **error)
+{
+  DeviceData *data = g_task_get_task_data (task);
+  PickyMessageStatus status = data->sent ? PICKY_MESSAGE_STATUS_SENT : PICKY_MESSAGE_STATUS_FAILED;
+  sqlite3_stmt *stmt = NULL;
+  int state = -1;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT state FROM relay_outbox WHERE message_id = ?1 AND device_id = ?2",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, data->message_id);
+      sqlite3_bind_int64 (stmt, 2, data->id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        state = sqlite3_column_int (stmt, 0);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+  if (state < 0)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No reply with the number %lld waits for this phone"), (long long) data->message_id);
+      return FALSE;
+    }
+
+  /* Only the first word counts: a phone that repeats its acknowledgement
+   * after a lost answer must not move the reply again. */
+  if (state == 0)
+    {
+      if (worker_exec_int (w, data->sent ? "UPDATE relay_outbox SET state = 1 WHERE message_id = ?1"
+                                         : "UPDATE relay_outbox SET state = 2 WHERE message_id = ?1",
+                           data->message_id, error) < 0)
+        return FALSE;
+
+      rc = sqlite3_prepare_v2 (w->db,
+                               "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1 AND direction = 1",
+                               -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (stmt, 1, data->message_id);
+          sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
+          if (!data->sent)
+            sqlite3_bind_text (stmt, 3, data->text, -1, SQLITE_STATIC);
+          rc = sqlite3_step (stmt);
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          picky_store_set_sqlite_error (error, w->db, rc);
+          return FALSE;
+        }
+      data->moved = TRUE;
+    }
+
+  data->message = worker_load_message (w, data->message_id, error);
+  return data->message != NULL;
+}
+
+static void
+ack_relay_reply_done (Worker *w,
+                      GTask  *task)
+{
+  DeviceData *data = g_task_get_task_data (task);
+
+  if (data->moved)
+    {
+      g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+
+      g_ptr_array_add (changed, g_object_ref (data->message));
+      worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&data->message), g_object_unref);
+}
+
 /* ---- Main thread ---- */
 
 static void
@@ -3289,6 +3803,335 @@ picky_store_update_outgoing_async (PickyStore          *self,
  */
 PickyMessage *
 picky_store_update_outgoing_finish (PickyStore    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_device_free:
+ *
+ * Frees a #PickyDevice and its strings.
+ */
+void
+picky_device_free (PickyDevice *device)
+{
+  if (device == NULL)
+    return;
+
+  g_free (device->make);
+  g_free (device->model);
+  g_free (device->os);
+  g_free (device->phone);
+  g_free (device);
+}
+
+static DeviceData *
+device_task (PickyStore          *self,
+             gpointer             tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data,
+             GTask              **task)
+{
+  DeviceData *data = g_new0 (DeviceData, 1);
+
+  *task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (*task, tag);
+  g_task_set_task_data (*task, data, device_data_free);
+
+  return data;
+}
+
+/**
+ * picky_store_add_pairing_code_async:
+ * @code: the code as the admin reads it out; case and separators do not count
+ * @expires: unix seconds after which the code is refused
+ *
+ * Keeps only a keyed hash of @code, so the database never shows a code a
+ * phone could still use.
+ */
+void
+picky_store_add_pairing_code_async (PickyStore          *self,
+                                    const char          *code,
+                                    gint64               expires,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (code != NULL);
+
+  data = device_task (self, picky_store_add_pairing_code_async, cancellable, callback, user_data, &task);
+  data->code = g_strdup (code);
+  data->id = expires;
+  queue_job (self, task, NULL, add_pairing_code_write, boolean_done);
+}
+
+gboolean
+picky_store_add_pairing_code_finish (PickyStore    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * picky_store_register_device_async:
+ * @token: the device's secret token; only its keyed hash is stored
+ *
+ * Adds a device; it is trusted when @pairing_code is a valid, unexpired
+ * code, which is used up in the same transaction.
+ */
+void
+picky_store_register_device_async (PickyStore          *self,
+                                   const char          *token,
+                                   const char          *pairing_code,
+                                   const char          *make,
+                                   const char          *model,
+                                   const char          *os,
+                                   const char          *phone,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (token != NULL);
+
+  data = device_task (self, picky_store_register_device_async, cancellable, callback, user_data, &task);
+  data->token = g_strdup (token);
+  data->code = g_strdup (pairing_code);
+  data->make = g_strdup (make != NULL ? make : "");
+  data->model = g_strdup (model != NULL ? model : "");
+  data->os = g_strdup (os != NULL ? os : "");
+  data->phone = g_strdup (phone != NULL ? phone : "");
+  queue_job (self, task, NULL, register_device_write, device_done);
+}
+
+/**
+ * picky_store_register_device_finish:
+ *
+ * Returns: (transfer full): the new device
+ */
+PickyDevice *
+picky_store_register_device_finish (PickyStore    *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_authenticate_device_async (PickyStore          *self,
+                                       const char          *token,
+                                       GCancellable        *cancellable,
+                                       GAsyncReadyCallback  callback,
+                                       gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (token != NULL);
+
+  data = device_task (self, picky_store_authenticate_device_async, cancellable, callback, user_data, &task);
+  data->token = g_strdup (token);
+  queue_job (self, task, authenticate_device_run, NULL, NULL);
+}
+
+/**
+ * picky_store_authenticate_device_finish:
+ *
+ * Returns: (transfer full): the device holding the token, in any state
+ */
+PickyDevice *
+picky_store_authenticate_device_finish (PickyStore    *self,
+                                        GAsyncResult  *result,
+                                        GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_list_devices_async (PickyStore          *self,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  device_task (self, picky_store_list_devices_async, cancellable, callback, user_data, &task);
+  queue_job (self, task, list_devices_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_devices_finish:
+ *
+ * Returns: (transfer full) (element-type PickyDevice): every device
+ */
+GPtrArray *
+picky_store_list_devices_finish (PickyStore    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_set_device_state_async:
+ * @state: %PICKY_DEVICE_STATE_TRUSTED or %PICKY_DEVICE_STATE_REVOKED
+ *
+ * Revoking also fails the replies still waiting in the device's outbox.
+ */
+void
+picky_store_set_device_state_async (PickyStore          *self,
+                                    gint64               device_id,
+                                    PickyDeviceState     state,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (state == PICKY_DEVICE_STATE_TRUSTED || state == PICKY_DEVICE_STATE_REVOKED);
+
+  data = device_task (self, picky_store_set_device_state_async, cancellable, callback, user_data, &task);
+  data->id = device_id;
+  data->state = state;
+  queue_job (self, task, NULL, set_device_state_write, boolean_done);
+}
+
+gboolean
+picky_store_set_device_state_finish (PickyStore    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+picky_store_queue_relay_reply_async (PickyStore          *self,
+                                     gint64               message_id,
+                                     gint64               device_id,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (message_id > 0);
+
+  data = device_task (self, picky_store_queue_relay_reply_async, cancellable, callback, user_data, &task);
+  data->id = device_id;
+  data->message_id = message_id;
+  queue_job (self, task, NULL, queue_relay_reply_write, boolean_done);
+}
+
+gboolean
+picky_store_queue_relay_reply_finish (PickyStore    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+picky_store_list_relay_replies_async (PickyStore          *self,
+                                      gint64               device_id,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  data = device_task (self, picky_store_list_relay_replies_async, cancellable, callback, user_data, &task);
+  data->id = device_id;
+  queue_job (self, task, list_relay_replies_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_relay_replies_finish:
+ *
+ * Returns: (transfer full) (element-type PickyMessage): the waiting replies
+ */
+GPtrArray *
+picky_store_list_relay_replies_finish (PickyStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_ack_relay_reply_async (PickyStore          *self,
+                                   gint64               device_id,
+                                   gint64               message_id,
+                                   gboolean             sent,
+                                   const char          *error_text,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  DeviceData *data;
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  data = device_task (self, picky_store_ack_relay_reply_async, cancellable, callback, user_data, &task);
+  data->id = device_id;
+  data->message_id = message_id;
+  data->sent = sent;
+  data->text = g_strdup (error_text);
+  queue_job (self, task, NULL, ack_relay_reply_write, ack_relay_reply_done);
+}
+
+/**
+ * picky_store_ack_relay_reply_finish:
+ *
+ * Returns: (transfer full): the reply as stored after the acknowledgement
+ */
+PickyMessage *
+picky_store_ack_relay_reply_finish (PickyStore    *self,
                                     GAsyncResult  *result,
                                     GError       **error)
 {

@@ -349,4 +349,117 @@ gboolean    picky_store_erase_contact_finish (PickyStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+/* Phone relay devices. A device registers with a token the store keeps only
+ * as a keyed hash, and its make, model, OS and number encrypted. It starts
+ * pending unless it brought a valid pairing code; the admin trusts or
+ * revokes it. */
+typedef enum {
+  PICKY_DEVICE_STATE_PENDING,
+  PICKY_DEVICE_STATE_TRUSTED,
+  PICKY_DEVICE_STATE_REVOKED,
+} PickyDeviceState;
+
+typedef struct {
+  gint64            id;
+  PickyDeviceState  state;
+  char             *make;          /* NULL when unknown or undecryptable */
+  char             *model;
+  char             *os;
+  char             *phone;
+  gint64            paired;        /* unix seconds */
+  gint64            last_seen;     /* 0: never */
+} PickyDevice;
+
+void        picky_device_free                (PickyDevice         *device);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyDevice, picky_device_free)
+
+/* A one-use pairing code, valid until @expires (unix seconds). */
+void        picky_store_add_pairing_code_async (PickyStore        *self,
+                                              const char          *code,
+                                              gint64               expires,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_add_pairing_code_finish (PickyStore       *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* @pairing_code: (nullable): a valid one is used up and makes the device
+ * trusted; without one, or with a wrong or expired one, it is pending. */
+void        picky_store_register_device_async (PickyStore         *self,
+                                              const char          *token,
+                                              const char          *pairing_code,
+                                              const char          *make,
+                                              const char          *model,
+                                              const char          *os,
+                                              const char          *phone,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyDevice *picky_store_register_device_finish (PickyStore       *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* The device holding @token, its last-seen time set to now; fails with
+ * NOT_FOUND for a token no device holds. */
+void        picky_store_authenticate_device_async (PickyStore     *self,
+                                              const char          *token,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyDevice *picky_store_authenticate_device_finish (PickyStore   *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Every device, by ascending id, details decrypted on the store's thread. */
+void        picky_store_list_devices_async   (PickyStore          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_devices_finish  (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Trusts or revokes a device; a revoked one stays revoked. */
+void        picky_store_set_device_state_async (PickyStore        *self,
+                                              gint64               device_id,
+                                              PickyDeviceState     state,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_set_device_state_finish (PickyStore       *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* A stored outgoing reply handed to a trusted device's outbox; NOT_FOUND
+ * when the device is not trusted. */
+void        picky_store_queue_relay_reply_async (PickyStore       *self,
+                                              gint64               message_id,
+                                              gint64               device_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_queue_relay_reply_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* The replies in @device_id's outbox not yet acknowledged, oldest first. */
+void        picky_store_list_relay_replies_async (PickyStore      *self,
+                                              gint64               device_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_relay_replies_finish (PickyStore     *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* The phone's word on a reply: it leaves the outbox and the message moves
+ * to sent, or to failed with @error_text. A repeated acknowledgement
+ * changes nothing; a reply of another device is NOT_FOUND. Returns the
+ * message as stored. */
+void        picky_store_ack_relay_reply_async (PickyStore         *self,
+                                              gint64               device_id,
+                                              gint64               message_id,
+                                              gboolean             sent,
+                                              const char          *error_text,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyMessage *picky_store_ack_relay_reply_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
 G_END_DECLS
