@@ -1,32 +1,569 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The Inbox page: incoming messages, newest first. */
+/* The Inbox page: the live list of incoming messages and the conversation beside it. */
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
+#include "picky-app-catalog.h"
 #include "picky-inbox-page.h"
+#include "picky-inbox-row.h"
+#include "picky-message-list.h"
 
 struct _PickyInboxPage
 {
-  AdwBin parent_instance;
+  AdwBin                 parent_instance;
 
   /* template widgets */
-  AdwStatusPage *empty_page;
+  AdwLeaflet            *leaflet;
+  GtkWidget             *list_pane;
+  GtkSearchBar          *search_bar;
+  GtkSearchEntry        *search_entry;
+  GtkBox                *chips_box;
+  GtkToggleButton       *unread_toggle;
+  GtkDropDown           *channel_dropdown;
+  GtkStack              *list_stack;
+  AdwStatusPage         *empty_page;
+  GtkScrolledWindow     *list_scroller;
+  GtkListView           *list_view;
+  GtkButton             *new_button;
+  GtkStack              *conversation_stack;
+  PickyConversationView *conversation_view;
+
+  /* owned */
+  PickyService          *service;
+  PickyOutbox           *outbox;
+  PickyMessageList      *messages;
+  GCancellable          *cancellable;
+  GArray                *channel_ids;    /* gint64, one per dropdown item after "All" */
+  char                  *app;            /* the app chip chosen, NULL for all */
+  guint                  n_new;
 };
 
 G_DEFINE_FINAL_TYPE (PickyInboxPage, picky_inbox_page, ADW_TYPE_BIN)
 
+static gboolean
+filters_active (PickyInboxPage *self)
+{
+  return self->app != NULL ||
+         gtk_toggle_button_get_active (self->unread_toggle) ||
+         gtk_drop_down_get_selected (self->channel_dropdown) > 0 ||
+         *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0';
+}
+
+static void
+update_list_stack (PickyInboxPage *self)
+{
+  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+
+  if (n > 0)
+    gtk_stack_set_visible_child_name (self->list_stack, "list");
+  else
+    gtk_stack_set_visible_child_name (self->list_stack, filters_active (self) ? "none" : "empty");
+}
+
+static void
+update_new_button (PickyInboxPage *self)
+{
+  g_autofree char *label = NULL;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->new_button), self->n_new > 0);
+  if (self->n_new == 0)
+    return;
+
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages", self->n_new),
+                           self->n_new);
+  gtk_button_set_label (self->new_button, label);
+}
+
+static gboolean
+at_top (PickyInboxPage *self)
+{
+  return gtk_adjustment_get_value (gtk_scrolled_window_get_vadjustment (self->list_scroller)) < 1.0;
+}
+
+static void
+scroll_to_top (PickyInboxPage *self)
+{
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->list_scroller), 0);
+  self->n_new = 0;
+  update_new_button (self);
+}
+
+static void
+on_new_button_clicked_cb (PickyInboxPage *self)
+{
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
+  scroll_to_top (self);
+}
+
+static void
+on_scroll_value_changed_cb (PickyInboxPage *self)
+{
+  if (self->n_new > 0 && at_top (self))
+    {
+      self->n_new = 0;
+      update_new_button (self);
+    }
+}
+
+static void
+on_messages_items_changed_cb (PickyInboxPage *self,
+                              guint           position,
+                              guint           removed,
+                              guint           added,
+                              GListModel     *model)
+{
+  /* Only a stored batch inserts at the top of a list that had rows: pages
+   * append, and a new filter starts from empty. */
+  if (position == 0 && removed == 0 && added > 0 && g_list_model_get_n_items (model) > added)
+    {
+      /* The view keeps its rows where they are when new ones come above;
+       * an admin reading further down gets a button instead of a jump. */
+      if (!at_top (self))
+        {
+          self->n_new += added;
+          update_new_button (self);
+        }
+    }
+
+  update_list_stack (self);
+}
+
+static void
+setup_row_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              PickyInboxPage           *self)
+{
+  gtk_list_item_set_child (item, picky_inbox_row_new ());
+}
+
+static void
+bind_row_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             PickyInboxPage           *self)
+{
+  picky_inbox_row_set_message (PICKY_INBOX_ROW (gtk_list_item_get_child (item)),
+                               gtk_list_item_get_item (item),
+                               picky_message_list_get_search (self->messages),
+                               g_get_real_time () / G_USEC_PER_SEC);
+}
+
+static void
+unbind_row_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *item,
+               PickyInboxPage           *self)
+{
+  picky_inbox_row_set_message (PICKY_INBOX_ROW (gtk_list_item_get_child (item)), NULL, NULL, 0);
+}
+
+static void
+on_filters_changed_cb (PickyInboxPage *self)
+{
+  guint channel = gtk_drop_down_get_selected (self->channel_dropdown);
+  gint64 channel_id = 0;
+
+  if (self->messages == NULL)
+    return;
+
+  if (channel != GTK_INVALID_LIST_POSITION && channel > 0 && channel <= self->channel_ids->len)
+    channel_id = g_array_index (self->channel_ids, gint64, channel - 1);
+
+  self->n_new = 0;
+  update_new_button (self);
+  picky_message_list_set_filter (self->messages, self->app, channel_id,
+                                 gtk_toggle_button_get_active (self->unread_toggle),
+                                 gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  update_list_stack (self);
+}
+
+static void
+on_app_chip_toggled_cb (GtkToggleButton *chip,
+                        PickyInboxPage  *self)
+{
+  if (!gtk_toggle_button_get_active (chip))
+    return;
+
+  g_free (self->app);
+  self->app = g_strdup (g_object_get_data (G_OBJECT (chip), "picky-app-id"));
+  on_filters_changed_cb (self);
+}
+
+static void
+add_app_chips (PickyInboxPage *self)
+{
+  const PickyAppInfo * const *apps = picky_app_catalog_list ();
+  GtkWidget *all = gtk_toggle_button_new_with_label (_("All Apps"));
+  GtkWidget *previous = all;
+
+  gtk_widget_add_css_class (all, "pill");
+  gtk_widget_add_css_class (all, "small");
+  gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (all), TRUE);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (all), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Show messages of every app"), -1);
+  g_signal_connect (all, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
+  gtk_box_prepend (self->chips_box, all);
+
+  for (guint i = 0; apps[i] != NULL; i++)
+    {
+      const char *name = picky_app_info_get_display_name (apps[i]);
+      g_autofree char *label = NULL;
+      GtkWidget *chip = gtk_toggle_button_new ();
+      GtkWidget *content = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+
+      gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name (picky_app_info_get_icon_name (apps[i])));
+      gtk_box_append (GTK_BOX (content), gtk_label_new (name));
+      gtk_button_set_child (GTK_BUTTON (chip), content);
+      gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (chip), GTK_TOGGLE_BUTTON (all));
+      gtk_widget_add_css_class (chip, "pill");
+      gtk_widget_add_css_class (chip, "small");
+      /* Translators: the accessible name of a filter chip, e.g. "Show WhatsApp messages only" */
+      label = g_strdup_printf (_("Show %s messages only"), name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (chip), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      gtk_widget_set_tooltip_text (chip, label);
+      g_object_set_data_full (G_OBJECT (chip), "picky-app-id", g_strdup (picky_app_info_get_id (apps[i])), g_free);
+      g_signal_connect (chip, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
+      gtk_box_insert_child_after (self->chips_box, chip, previous);
+      previous = chip;
+    }
+}
+
+static void
+fill_channels (PickyInboxPage *self)
+{
+  PickyChannelRegistry *registry = picky_service_get_registry (self->service);
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  GListModel *channels;
+
+  gtk_string_list_append (names, _("All Channels"));
+  g_array_set_size (self->channel_ids, 0);
+  if (registry != NULL)
+    {
+      channels = picky_channel_registry_get_channels (registry);
+      for (guint i = 0; i < g_list_model_get_n_items (channels); i++)
+        {
+          g_autoptr(PickyChannel) channel = g_list_model_get_item (channels, i);
+          gint64 id = picky_channel_get_id (channel);
+
+          gtk_string_list_append (names, picky_channel_get_name (channel));
+          g_array_append_val (self->channel_ids, id);
+        }
+    }
+
+  /* Setting the model resets the choice to "All"; the list follows. */
+  gtk_drop_down_set_model (self->channel_dropdown, G_LIST_MODEL (names));
+}
+
+static void
+on_marked_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(PickyInboxPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 contact_id;
+
+  if (picky_store_mark_read_finish (PICKY_STORE (object), result, &error) < 0)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Marking read: %s", error->message);
+      return;
+    }
+
+  contact_id = picky_conversation_view_get_contact_id (self->conversation_view);
+  if (self->messages != NULL && contact_id != 0)
+    picky_message_list_mark_read (self->messages, contact_id);
+}
+
+static void
+mark_conversation_read (PickyInboxPage *self)
+{
+  gint64 contact_id = picky_conversation_view_get_contact_id (self->conversation_view);
+
+  if (contact_id > 0)
+    picky_store_mark_read_async (picky_service_get_store (self->service), contact_id,
+                                 self->cancellable, on_marked_read_cb, g_object_ref (self));
+}
+
+static void
+open_conversation (PickyInboxPage *self,
+                   PickyMessage   *message)
+{
+  picky_conversation_view_open (self->conversation_view, message);
+  gtk_stack_set_visible_child_name (self->conversation_stack, "conversation");
+  adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->conversation_stack));
+  mark_conversation_read (self);
+}
+
+static void
+on_list_view_activate_cb (PickyInboxPage *self,
+                          guint           position)
+{
+  g_autoptr(PickyMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), position);
+
+  if (message != NULL)
+    open_conversation (self, message);
+}
+
+/* A message for the conversation the admin is looking at is read at once. */
+static void
+on_store_messages_added_cb (PickyInboxPage *self,
+                            GPtrArray      *messages)
+{
+  gint64 contact_id = picky_conversation_view_get_contact_id (self->conversation_view);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (contact_id == 0 || !gtk_widget_get_mapped (GTK_WIDGET (self->conversation_view)) ||
+      !GTK_IS_WINDOW (root) || !gtk_window_is_active (GTK_WINDOW (root)))
+    return;
+
+  for (guint i = 0; i < messages->len; i++)
+    if (picky_message_get_contact_id (messages->pdata[i]) == contact_id &&
+        picky_message_get_unread (messages->pdata[i]))
+      {
+        mark_conversation_read (self);
+        return;
+      }
+}
+
+static void
+on_search_entry_stop_search_cb (PickyInboxPage *self)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
+  gtk_search_bar_set_search_mode (self->search_bar, FALSE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->list_view));
+}
+
+static void
+picky_inbox_page_search (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (widget);
+
+  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+static void
+picky_inbox_page_back (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (widget);
+
+  adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+static void
+update_back_button (PickyInboxPage *self)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.back", adw_leaflet_get_folded (self->leaflet));
+}
+
+static void
+start_inbox (PickyInboxPage *self)
+{
+  g_autoptr(GtkListItemFactory) factory = NULL;
+  g_autoptr(GtkSingleSelection) selection = NULL;
+
+  if (self->messages != NULL || !picky_service_get_ready (self->service))
+    return;
+
+  self->messages = picky_message_list_new (picky_service_get_store (self->service), PICKY_DIRECTION_IN);
+  self->outbox = picky_outbox_new (picky_service_get_store (self->service),
+                                   picky_service_get_registry (self->service));
+  picky_conversation_view_set_service (self->conversation_view, self->service, self->outbox);
+
+  g_signal_connect_object (self->messages, "items-changed",
+                           G_CALLBACK (on_messages_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (picky_service_get_store (self->service), "messages-added",
+                           G_CALLBACK (on_store_messages_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (picky_channel_registry_get_channels (picky_service_get_registry (self->service)),
+                           "items-changed", G_CALLBACK (fill_channels), self, G_CONNECT_SWAPPED);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  gtk_list_view_set_factory (self->list_view, factory);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+
+  fill_channels (self);
+  on_filters_changed_cb (self);
+}
+
+static void
+picky_inbox_page_dispose (GObject *object)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  if (self->list_view != NULL)
+    gtk_list_view_set_model (self->list_view, NULL);
+  g_clear_object (&self->messages);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->service);
+
+  G_OBJECT_CLASS (picky_inbox_page_parent_class)->dispose (object);
+}
+
+static void
+picky_inbox_page_finalize (GObject *object)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (object);
+
+  g_clear_pointer (&self->channel_ids, g_array_unref);
+  g_free (self->app);
+
+  G_OBJECT_CLASS (picky_inbox_page_parent_class)->finalize (object);
+}
+
 static void
 picky_inbox_page_class_init (PickyInboxPageClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = picky_inbox_page_dispose;
+  object_class->finalize = picky_inbox_page_finalize;
+
+  g_type_ensure (PICKY_TYPE_CONVERSATION_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-inbox-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_pane);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, search_bar);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, chips_box);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, unread_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, channel_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_scroller);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, new_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_stack);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_filters_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_entry_stop_search_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_new_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_list_view_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "inbox.search", NULL, picky_inbox_page_search);
+  gtk_widget_class_install_action (widget_class, "inbox.back", NULL, picky_inbox_page_back);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "inbox.search", NULL);
 }
 
 static void
 picky_inbox_page_init (PickyInboxPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->channel_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+  add_app_chips (self);
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+  gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_pane));
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",
+                           G_CALLBACK (on_scroll_value_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (update_back_button), self,
+                           G_CONNECT_SWAPPED);
+  update_back_button (self);
+  gtk_stack_set_visible_child_name (self->list_stack, "empty");
+}
+
+/**
+ * picky_inbox_page_set_service:
+ * @service: the console's service, started or starting
+ *
+ * Lists the service's messages once its store is open.
+ */
+void
+picky_inbox_page_set_service (PickyInboxPage *self,
+                              PickyService   *service)
+{
+  g_return_if_fail (PICKY_IS_INBOX_PAGE (self));
+  g_return_if_fail (PICKY_IS_SERVICE (service));
+  g_return_if_fail (self->service == NULL);
+
+  self->service = g_object_ref (service);
+  g_signal_connect_object (service, "notify::ready", G_CALLBACK (start_inbox), self, G_CONNECT_SWAPPED);
+  start_inbox (self);
+}
+
+/**
+ * picky_inbox_page_get_messages:
+ *
+ * Returns: (transfer none) (nullable): the list shown, newest first, once
+ *   the service is ready
+ */
+GListModel *
+picky_inbox_page_get_messages (PickyInboxPage *self)
+{
+  g_return_val_if_fail (PICKY_IS_INBOX_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->messages);
+}
+
+PickyConversationView *
+picky_inbox_page_get_conversation (PickyInboxPage *self)
+{
+  g_return_val_if_fail (PICKY_IS_INBOX_PAGE (self), NULL);
+
+  return self->conversation_view;
+}
+
+/**
+ * picky_inbox_page_get_n_new:
+ *
+ * Returns: how many messages arrived above the rows the admin is reading
+ */
+guint
+picky_inbox_page_get_n_new (PickyInboxPage *self)
+{
+  g_return_val_if_fail (PICKY_IS_INBOX_PAGE (self), 0);
+
+  return self->n_new;
+}
+
+static void
+on_message_loaded_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(PickyInboxPage) self = user_data;
+  g_autoptr(PickyMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  message = picky_store_get_message_finish (PICKY_STORE (object), result, &error);
+  if (message != NULL)
+    open_conversation (self, message);
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Opening a message: %s", error->message);
+}
+
+/**
+ * picky_inbox_page_open_message:
+ *
+ * Opens the conversation @message_id belongs to, as a notification's click does.
+ */
+void
+picky_inbox_page_open_message (PickyInboxPage *self,
+                               gint64          message_id)
+{
+  g_return_if_fail (PICKY_IS_INBOX_PAGE (self));
+
+  if (self->service == NULL || !picky_service_get_ready (self->service))
+    return;
+
+  picky_store_get_message_async (picky_service_get_store (self->service), message_id,
+                                 self->cancellable, on_message_loaded_cb, g_object_ref (self));
 }

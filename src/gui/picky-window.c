@@ -18,6 +18,7 @@ struct _PickyWindow
   AdwToastOverlay *toast_overlay;
   AdwViewStack    *stack;
   PickyChannelsPage *channels_page;
+  PickyInboxPage  *inbox_page;
 
   /* owned */
   GSettings       *settings;
@@ -97,6 +98,7 @@ picky_window_class_init (PickyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
 
@@ -137,6 +139,7 @@ picky_window_new (PickyApplication *application)
 
   self = g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
   picky_channels_page_set_service (self->channels_page, picky_application_get_service (application));
+  picky_inbox_page_set_service (self->inbox_page, picky_application_get_service (application));
   return self;
 }
 
@@ -169,4 +172,21 @@ picky_window_add_toast (PickyWindow *self,
   g_return_if_fail (ADW_IS_TOAST (toast));
 
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * picky_window_open_message:
+ * @self: a #PickyWindow
+ * @message_id: a stored message
+ *
+ * Shows the Inbox with the conversation of @message_id open.
+ */
+void
+picky_window_open_message (PickyWindow *self,
+                           gint64       message_id)
+{
+  g_return_if_fail (PICKY_IS_WINDOW (self));
+
+  adw_view_stack_set_visible_child_name (self->stack, "inbox");
+  picky_inbox_page_open_message (self->inbox_page, message_id);
 }

@@ -17,5 +17,7 @@ PickyWindow *picky_window_new              (PickyApplication *application);
 const char  *picky_window_get_visible_page (PickyWindow      *self);
 void         picky_window_add_toast        (PickyWindow      *self,
                                             AdwToast         *toast);
+void         picky_window_open_message     (PickyWindow      *self,
+                                            gint64            message_id);
 
 G_END_DECLS

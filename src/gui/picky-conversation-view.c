@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A conversation with one contact: bubbles, older history on scroll up, and the composer. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-app-catalog.h"
+#include "picky-conversation-view.h"
+#include "picky-message-bubble.h"
+
+#define PAGE_SIZE 50
+
+struct _PickyConversationView
+{
+  AdwBin             parent_instance;
+
+  /* template widgets */
+  GtkButton         *back_button;
+  GtkLabel          *title_label;
+  GtkLabel          *subtitle_label;
+  GtkScrolledWindow *scroller;
+  GtkListView       *message_view;
+  GtkLabel          *hint_label;
+  GtkWidget         *composer_box;
+  GtkTextView       *composer_view;
+  GtkButton         *send_button;
+
+  /* owned */
+  PickyService      *service;
+  PickyOutbox       *outbox;
+  GListStore        *messages;      /* PickyMessage, oldest first */
+  GCancellable      *cancellable;   /* of the open conversation's loads */
+  PickyChannel      *channel;       /* of the open conversation, if it still exists */
+  char              *app;
+  char              *contact_provider_id;
+  char              *hint;
+  gint64             contact_id;
+  gint64             channel_id;
+  gboolean           loading;
+  gboolean           complete;
+};
+
+G_DEFINE_FINAL_TYPE (PickyConversationView, picky_conversation_view, ADW_TYPE_BIN)
+
+static void load_older (PickyConversationView *self);
+
+static gboolean
+same_day (PickyMessage *a,
+          PickyMessage *b)
+{
+  g_autoptr(GDateTime) da = g_date_time_new_from_unix_local (picky_message_get_timestamp (a));
+  g_autoptr(GDateTime) db = g_date_time_new_from_unix_local (picky_message_get_timestamp (b));
+
+  return da != NULL && db != NULL &&
+         g_date_time_get_year (da) == g_date_time_get_year (db) &&
+         g_date_time_get_day_of_year (da) == g_date_time_get_day_of_year (db);
+}
+
+static void
+scroll_to_end (PickyConversationView *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+  if (n > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", n - 1);
+}
+
+/* Why the admin cannot reply here, or NULL when they can. */
+static char *
+explain_composer (PickyConversationView *self)
+{
+  PickyAccess *access;
+
+  if (self->service == NULL || self->contact_id == 0)
+    return g_strdup (_("Choose a conversation to reply"));
+  if (self->contact_provider_id == NULL)
+    return g_strdup (_("This conversation has no contact to reply to"));
+  if (self->channel == NULL)
+    return g_strdup (_("The channel of this conversation was removed, so replies cannot be sent"));
+
+  access = picky_service_get_access (self->service);
+  if (!picky_access_can_push (access, self->app))
+    /* Translators: %s is an app such as WhatsApp */
+    return g_strdup_printf (_("Sending to %s is switched off. Switch it on under Channels to reply."),
+                            picky_app_catalog_get_display_name (self->app));
+
+  if (picky_channel_get_state (self->channel) != PICKY_CHANNEL_STATE_ONLINE)
+    {
+      const char *error = picky_channel_get_last_error (self->channel);
+
+      if (error != NULL && *error != '\0')
+        /* Translators: %s is the channel's own words for what is wrong */
+        return g_strdup_printf (_("The channel is offline, so replies cannot be sent: %s"), error);
+      return g_strdup (_("The channel is offline, so replies cannot be sent"));
+    }
+
+  return NULL;
+}
+
+static void
+update_composer (PickyConversationView *self)
+{
+  g_free (self->hint);
+  self->hint = explain_composer (self);
+
+  gtk_widget_set_sensitive (self->composer_box, self->hint == NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.send", self->hint == NULL);
+  gtk_label_set_label (self->hint_label, self->hint != NULL ? self->hint : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->hint_label), self->hint != NULL);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->composer_view),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  self->hint != NULL ? self->hint : _("Ctrl+Enter sends the reply"),
+                                  -1);
+}
+
+static void
+on_access_changed_cb (PickyConversationView *self,
+                      const char            *app_id)
+{
+  if (g_strcmp0 (app_id, self->app) == 0)
+    update_composer (self);
+}
+
+static void
+on_sent_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(PickyConversationView) self = user_data;
+  g_autoptr(PickyMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* A failed send is shown on its bubble; only a reply that could not even
+   * be stored is told here. */
+  message = picky_outbox_send_finish (PICKY_OUTBOX (object), result, &error);
+  if (message == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      gtk_label_set_label (self->hint_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->hint_label), TRUE);
+    }
+}
+
+static void
+on_retried_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(PickyMessage) message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* Busy means it is on its way already: the second click does nothing. */
+  message = picky_outbox_retry_finish (PICKY_OUTBOX (object), result, &error);
+  if (message == NULL && !g_error_matches (error, PICKY_OUTBOX_ERROR, PICKY_OUTBOX_ERROR_BUSY))
+    g_debug ("Retry: %s", error->message);
+}
+
+static void
+on_bubble_retry_cb (PickyMessageBubble    *bubble,
+                    PickyMessage          *message,
+                    PickyConversationView *self)
+{
+  if (self->outbox == NULL || self->hint != NULL)
+    return;
+
+  picky_outbox_retry_async (self->outbox, message, NULL, on_retried_cb, NULL);
+}
+
+static void
+setup_bubble_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 PickyConversationView    *self)
+{
+  GtkWidget *bubble = picky_message_bubble_new ();
+
+  g_signal_connect_object (bubble, "retry", G_CALLBACK (on_bubble_retry_cb), self, 0);
+  gtk_list_item_set_child (item, bubble);
+  gtk_list_item_set_activatable (item, FALSE);
+}
+
+static void
+bind_bubble_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                PickyConversationView    *self)
+{
+  PickyMessage *message = gtk_list_item_get_item (item);
+  guint position = gtk_list_item_get_position (item);
+  g_autoptr(PickyMessage) previous = NULL;
+
+  if (position > 0)
+    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
+
+  picky_message_bubble_set_message (PICKY_MESSAGE_BUBBLE (gtk_list_item_get_child (item)), message,
+                                    previous == NULL || !same_day (previous, message));
+}
+
+static void
+on_older_loaded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PickyConversationView) self = user_data;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean first;
+
+  page = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->loading = FALSE;
+  if (page == NULL)
+    {
+      self->complete = TRUE;
+      gtk_label_set_label (self->hint_label, error->message);
+      gtk_widget_set_visible (GTK_WIDGET (self->hint_label), TRUE);
+      return;
+    }
+
+  first = g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
+  self->complete = page->len < PAGE_SIZE;
+  /* The page comes newest first; the conversation reads oldest first. */
+  for (guint i = 0; i < page->len / 2; i++)
+    {
+      gpointer swap = page->pdata[i];
+
+      page->pdata[i] = page->pdata[page->len - 1 - i];
+      page->pdata[page->len - 1 - i] = swap;
+    }
+  g_list_store_splice (self->messages, 0, 0, page->pdata, page->len);
+
+  if (first)
+    scroll_to_end (self);
+}
+
+static void
+load_older (PickyConversationView *self)
+{
+  PickyPageQuery query = { 0, };
+  g_autoptr(PickyMessage) oldest = NULL;
+
+  if (self->loading || self->complete || self->service == NULL || self->contact_id == 0)
+    return;
+
+  oldest = g_list_model_get_item (G_LIST_MODEL (self->messages), 0);
+  if (oldest != NULL)
+    {
+      query.before_timestamp = picky_message_get_timestamp (oldest);
+      query.before_id = picky_message_get_id (oldest);
+    }
+  query.contact_id = self->contact_id;
+  query.direction = -1;
+  query.limit = PAGE_SIZE;
+
+  self->loading = TRUE;
+  picky_store_list_messages_async (picky_service_get_store (self->service), &query, self->cancellable,
+                                   on_older_loaded_cb, g_object_ref (self));
+}
+
+static void
+on_scroller_edge_reached_cb (PickyConversationView *self,
+                             GtkPositionType        position)
+{
+  if (position == GTK_POS_TOP)
+    load_older (self);
+}
+
+static gboolean
+at_end (PickyConversationView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 24;
+}
+
+static void
+on_messages_added_cb (PickyConversationView *self,
+                      GPtrArray             *messages)
+{
+  g_autoptr(GPtrArray) mine = g_ptr_array_new ();
+  gboolean follow = at_end (self);
+
+  for (guint i = 0; i < messages->len; i++)
+    if (self->contact_id != 0 && picky_message_get_contact_id (messages->pdata[i]) == self->contact_id)
+      g_ptr_array_add (mine, messages->pdata[i]);
+
+  if (mine->len == 0)
+    return;
+
+  g_list_store_splice (self->messages, g_list_model_get_n_items (G_LIST_MODEL (self->messages)), 0,
+                       mine->pdata, mine->len);
+  if (follow)
+    scroll_to_end (self);
+}
+
+/* See PickyStore::messages-changed for what each change carries. */
+static void
+on_messages_changed_cb (PickyConversationView *self,
+                        GPtrArray             *messages)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+
+  for (guint k = 0; k < messages->len; k++)
+    {
+      PickyMessage *change = messages->pdata[k];
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(PickyMessage) item = g_list_model_get_item (G_LIST_MODEL (self->messages), i);
+
+          if (picky_message_get_id (item) != picky_message_get_id (change))
+            continue;
+
+          if (picky_message_get_op (change) == PICKY_MESSAGE_OP_EDIT)
+            {
+              picky_message_set_text (item, picky_message_get_text (change));
+              picky_message_set_edited (item, TRUE);
+            }
+          else if (picky_message_get_op (change) == PICKY_MESSAGE_OP_INSERT ||
+                   picky_message_status_can_move (picky_message_get_status (item),
+                                                  picky_message_get_status (change)))
+            {
+              picky_message_set_status (item, picky_message_get_status (change));
+              picky_message_set_error (item, picky_message_get_error (change));
+            }
+          /* Replacing the item with itself binds its row again. */
+          g_list_store_splice (self->messages, i, 1, (gpointer *) &item, 1);
+          break;
+        }
+    }
+}
+
+static void
+picky_conversation_view_send_action (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  picky_conversation_view_send (PICKY_CONVERSATION_VIEW (widget));
+}
+
+static void
+picky_conversation_view_dispose (GObject *object)
+{
+  PickyConversationView *self = PICKY_CONVERSATION_VIEW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->channel);
+  g_clear_object (&self->outbox);
+  g_clear_object (&self->service);
+  g_clear_object (&self->messages);
+
+  G_OBJECT_CLASS (picky_conversation_view_parent_class)->dispose (object);
+}
+
+static void
+picky_conversation_view_finalize (GObject *object)
+{
+  PickyConversationView *self = PICKY_CONVERSATION_VIEW (object);
+
+  g_free (self->app);
+  g_free (self->contact_provider_id);
+  g_free (self->hint);
+
+  G_OBJECT_CLASS (picky_conversation_view_parent_class)->finalize (object);
+}
+
+static void
+picky_conversation_view_class_init (PickyConversationViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = picky_conversation_view_dispose;
+  object_class->finalize = picky_conversation_view_finalize;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/pickyconsole/PickyConsole/picky-conversation-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, back_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, title_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, message_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, hint_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, composer_box);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, composer_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, send_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_scroller_edge_reached_cb);
+
+  gtk_widget_class_install_action (widget_class, "conversation.send", NULL,
+                                   picky_conversation_view_send_action);
+}
+
+static void
+picky_conversation_view_init (PickyConversationView *self)
+{
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkNoSelection) selection = NULL;
+  GtkEventController *shortcuts;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->messages = g_list_store_new (PICKY_TYPE_MESSAGE);
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_bubble_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_bubble_cb), self);
+  gtk_list_view_set_factory (self->message_view, factory);
+  gtk_list_view_set_model (self->message_view, GTK_SELECTION_MODEL (selection));
+
+  /* Ctrl+Enter sends from the text itself, where plain Enter is a new line. */
+  shortcuts = gtk_shortcut_controller_new ();
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("conversation.send")));
+  gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (shortcuts),
+                                        gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter, GDK_CONTROL_MASK),
+                                                          gtk_named_action_new ("conversation.send")));
+  gtk_widget_add_controller (GTK_WIDGET (self->composer_view), shortcuts);
+
+  update_composer (self);
+}
+
+/**
+ * picky_conversation_view_set_service:
+ * @service: the console's service, ready
+ * @outbox: sends the replies
+ */
+void
+picky_conversation_view_set_service (PickyConversationView *self,
+                                     PickyService          *service,
+                                     PickyOutbox           *outbox)
+{
+  PickyStore *store;
+
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (PICKY_IS_SERVICE (service));
+  g_return_if_fail (PICKY_IS_OUTBOX (outbox));
+  g_return_if_fail (self->service == NULL);
+
+  self->service = g_object_ref (service);
+  self->outbox = g_object_ref (outbox);
+  store = picky_service_get_store (service);
+  g_signal_connect_object (store, "messages-added", G_CALLBACK (on_messages_added_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "messages-changed", G_CALLBACK (on_messages_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (picky_service_get_access (service), "changed",
+                           G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
+  update_composer (self);
+}
+
+/**
+ * picky_conversation_view_open:
+ * @message: any message of the contact whose conversation is shown
+ *
+ * Shows the conversation with the contact of @message, newest at the
+ * bottom; older history loads as the admin scrolls up.
+ */
+void
+picky_conversation_view_open (PickyConversationView *self,
+                              PickyMessage          *message)
+{
+  const char *name;
+  const char *app_name;
+  PickyChannelRegistry *registry;
+
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (PICKY_IS_MESSAGE (message));
+  g_return_if_fail (self->service != NULL);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  if (self->channel != NULL)
+    g_signal_handlers_disconnect_by_data (self->channel, self);
+  g_clear_object (&self->channel);
+
+  self->contact_id = picky_message_get_contact_id (message);
+  self->channel_id = picky_message_get_channel_id (message);
+  g_free (self->app);
+  self->app = g_strdup (picky_message_get_app (message));
+  g_free (self->contact_provider_id);
+  self->contact_provider_id = g_strdup (picky_message_get_contact_provider_id (message));
+  self->loading = FALSE;
+  self->complete = FALSE;
+  g_list_store_remove_all (self->messages);
+
+  name = picky_message_get_contact_name (message);
+  if (name == NULL || *name == '\0')
+    name = self->contact_provider_id != NULL ? self->contact_provider_id : _("Unknown contact");
+  app_name = picky_app_catalog_get_display_name (self->app);
+  gtk_label_set_label (self->title_label, name);
+  gtk_label_set_label (self->subtitle_label, app_name != NULL ? app_name : self->app);
+
+  registry = picky_service_get_registry (self->service);
+  if (registry != NULL)
+    self->channel = picky_channel_registry_lookup (registry, self->channel_id);
+  if (self->channel != NULL)
+    {
+      g_object_ref (self->channel);
+      g_signal_connect_object (self->channel, "notify::state", G_CALLBACK (update_composer), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->channel, "notify::last-error", G_CALLBACK (update_composer), self, G_CONNECT_SWAPPED);
+    }
+
+  update_composer (self);
+  load_older (self);
+}
+
+gint64
+picky_conversation_view_get_contact_id (PickyConversationView *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), 0);
+
+  return self->contact_id;
+}
+
+/**
+ * picky_conversation_view_get_messages:
+ *
+ * Returns: (transfer none): the messages shown, oldest first
+ */
+GListModel *
+picky_conversation_view_get_messages (PickyConversationView *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), NULL);
+
+  return G_LIST_MODEL (self->messages);
+}
+
+/**
+ * picky_conversation_view_get_hint:
+ *
+ * Returns: (nullable): why the composer is insensitive, as the admin reads it
+ */
+const char *
+picky_conversation_view_get_hint (PickyConversationView *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), NULL);
+
+  return self->hint;
+}
+
+/**
+ * picky_conversation_view_send:
+ *
+ * Sends the composer's text as a reply, as Ctrl+Enter does; does nothing
+ * when the composer is empty or cannot send.
+ */
+void
+picky_conversation_view_send (PickyConversationView *self)
+{
+  GtkTextBuffer *buffer;
+  GtkTextIter start, end;
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+
+  if (self->hint != NULL || self->outbox == NULL)
+    return;
+
+  buffer = gtk_text_view_get_buffer (self->composer_view);
+  gtk_text_buffer_get_bounds (buffer, &start, &end);
+  text = g_strstrip (gtk_text_buffer_get_text (buffer, &start, &end, FALSE));
+  if (*text == '\0')
+    return;
+
+  gtk_text_buffer_set_text (buffer, "", 0);
+  picky_outbox_send_async (self->outbox, self->channel_id, self->contact_provider_id, text,
+                           self->cancellable, on_sent_cb, g_object_ref (self));
+}

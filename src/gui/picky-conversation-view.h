@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A conversation with one contact: bubbles, older history on scroll up, and the composer. */
+
+#pragma once
+
+#include <adwaita.h>
+
+#include "picky-outbox.h"
+#include "picky-service.h"
+
+G_BEGIN_DECLS
+
+#define PICKY_TYPE_CONVERSATION_VIEW (picky_conversation_view_get_type ())
+
+G_DECLARE_FINAL_TYPE (PickyConversationView, picky_conversation_view, PICKY, CONVERSATION_VIEW, AdwBin)
+
+void        picky_conversation_view_set_service   (PickyConversationView *self,
+                                                   PickyService          *service,
+                                                   PickyOutbox           *outbox);
+void        picky_conversation_view_open          (PickyConversationView *self,
+                                                   PickyMessage          *message);
+gint64      picky_conversation_view_get_contact_id (PickyConversationView *self);
+GListModel *picky_conversation_view_get_messages  (PickyConversationView *self);
+const char *picky_conversation_view_get_hint      (PickyConversationView *self);
+void        picky_conversation_view_send          (PickyConversationView *self);
+
+G_END_DECLS
