@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Exports of a report: CSV of contacts or of messages, and PDF, written whole or not at all. */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cairo-pdf.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "picky-report-draw.h"
+#include "picky-report-export.h"
+
+/* Messages asked from the store at a time: large enough that paging costs
+ * little next to writing, small enough to keep memory flat. */
+#define PAGE_SIZE 5000
+
+/* A4 in points. */
+#define PAGE_WIDTH 595.276
+#define PAGE_HEIGHT 841.89
+
+typedef struct {
+  PickyReport         *report;
+  PickyStore          *store;
+  PickyReportFormat    format;
+  char                *path;
+  GMainContext        *caller;
+  PickyReportProgress  progress;
+  gpointer             progress_data;
+  GDestroyNotify       progress_destroy;
+  double               last_fraction;
+} ExportData;
+
+typedef struct {
+  GTask  *task;
+  double  fraction;
+} ProgressCall;
+
+static void
+export_data_free (gpointer data)
+{
+  ExportData *export = data;
+
+  g_clear_object (&export->report);
+  g_clear_object (&export->store);
+  g_clear_pointer (&export->caller, g_main_context_unref);
+  if (export->progress_destroy != NULL)
+    export->progress_destroy (export->progress_data);
+  g_free (export->path);
+  g_free (export);
+}
+
+static gboolean
+progress_call_cb (gpointer data)
+{
+  ProgressCall *call = data;
+  ExportData *export = g_task_get_task_data (call->task);
+
+  export->progress (call->fraction, export->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_call_free (gpointer data)
+{
+  ProgressCall *call = data;
+
+  g_object_unref (call->task);
+  g_free (call);
+}
+
+/* From the export's thread: tells the caller, at most once per percent. */
+static void
+report_progress (GTask  *task,
+                 double  fraction)
+{
+  ExportData *export = g_task_get_task_data (task);
+  ProgressCall *call;
+
+  fraction = CLAMP (fraction, 0.0, 1.0);
+  if (export->progress == NULL || (fraction - export->last_fraction < 0.01 && fraction < 1.0))
+    return;
+  export->last_fraction = fraction;
+
+  call = g_new0 (ProgressCall, 1);
+  call->task = g_object_ref (task);
+  call->fraction = fraction;
+  g_main_context_invoke_full (export->caller, G_PRIORITY_DEFAULT, progress_call_cb, call,
+                              progress_call_free);
+}
+
+/**
+ * picky_report_csv_append:
+ * @line: a CSV line being built
+ * @field: (nullable): the next field; %NULL is an empty one
+ *
+ * Appends a field as RFC 4180 has it: quoted, with quotes doubled, when it
+ * holds a comma, a quote or a line break.
+ */
+void
+picky_report_csv_append (GString    *line,
+                         const char *field)
+{
+  g_return_if_fail (line != NULL);
+
+  if (line->len > 0 && line->str[line->len - 1] != '\n')
+    g_string_append_c (line, ',');
+  if (field == NULL)
+    return;
+
+  if (strpbrk (field, ",\"\r\n") == NULL)
+    {
+      g_string_append (line, field);
+      return;
+    }
+
+  g_string_append_c (line, '"');
+  for (const char *p = field; *p != '\0'; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (line, '"');
+      g_string_append_c (line, *p);
+    }
+  g_string_append_c (line, '"');
+}
+
+static void
+csv_end_line (GString *line)
+{
+  g_string_append (line, "\r\n");
+}
+
+static void
+csv_append_int (GString *line,
+                gint64   value)
+{
+  char text[32];
+
+  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, value);
+  picky_report_csv_append (line, text);
+}
+
+static void
+csv_append_time (GString     *line,
+                 PickyReport *report,
+                 gint64       timestamp)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *text = NULL;
+
+  if (timestamp == 0)
+    {
+      picky_report_csv_append (line, NULL);
+      return;
+    }
+
+  utc = g_date_time_new_from_unix_utc (timestamp);
+  local = g_date_time_to_timezone (utc, picky_report_get_timezone (report));
+  text = g_date_time_format (local, "%Y-%m-%dT%H:%M:%S%:z");
+  picky_report_csv_append (line, text);
+}
+
+static void
+csv_append_seconds (GString *line,
+                    gint64   seconds)
+{
+  if (seconds < 0)
+    picky_report_csv_append (line, NULL);
+  else
+    csv_append_int (line, seconds);
+}
+
+static gboolean
+write_line (FILE     *out,
+            GString  *line,
+            GError  **error)
+{
+  if (fwrite (line->str, 1, line->len, out) != line->len)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The export could not be written: %s"), g_strerror (saved));
+      return FALSE;
+    }
+
+  g_string_truncate (line, 0);
+  return TRUE;
+}
+
+static void
+append_summary (GString                   *line,
+                PickyReport               *report,
+                const PickyContactSummary *summary)
+{
+  csv_append_int (line, summary->contact_id);
+  picky_report_csv_append (line, summary->app);
+  picky_report_csv_append (line, summary->name);
+  picky_report_csv_append (line, summary->phone);
+  csv_append_int (line, summary->n_in);
+  csv_append_int (line, summary->n_out);
+  csv_append_time (line, report, summary->first_timestamp);
+  csv_append_time (line, report, summary->last_timestamp);
+  csv_append_seconds (line, summary->response_median);
+  csv_append_seconds (line, summary->response_p90);
+  csv_end_line (line);
+}
+
+static gboolean
+write_summary_csv (GTask         *task,
+                   FILE          *out,
+                   GCancellable  *cancellable,
+                   GError       **error)
+{
+  ExportData *export = g_task_get_task_data (task);
+  PickyReport *report = export->report;
+  GArray *summaries = picky_report_get_summaries (report);
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  /* Column names stay English: scripts read them. */
+  g_string_append (line, "contact_id,app,name,phone,messages_in,messages_out,first_message,"
+                         "last_message,median_first_response_s,p90_first_response_s\r\n");
+
+  if (summaries == NULL)
+    {
+      PickyContactSummary one = {
+        .contact_id = picky_report_get_contact_id (report),
+        .app = picky_report_get_app (report),
+        .name = (char *) picky_report_get_name (report),
+        .phone = (char *) picky_report_get_phone (report),
+        .n_in = picky_report_get_total_in (report),
+        .n_out = picky_report_get_total_out (report),
+        .first_timestamp = picky_report_get_first_timestamp (report),
+        .last_timestamp = picky_report_get_last_timestamp (report),
+        .response_median = picky_report_get_response_median (report),
+        .response_p90 = picky_report_get_response_p90 (report),
+      };
+
+      append_summary (line, report, &one);
+      return write_line (out, line, error);
+    }
+
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      const PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+
+      if (summary->n_in + summary->n_out == 0)
+        continue;
+      append_summary (line, report, summary);
+      if (line->len > 65536 && !write_line (out, line, error))
+        return FALSE;
+      if (i % 1024 == 0)
+        {
+          if (g_cancellable_set_error_if_cancelled (cancellable, error))
+            return FALSE;
+          report_progress (task, (double) i / summaries->len);
+        }
+    }
+
+  return write_line (out, line, error);
+}
+
+static void
+got_page_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Pages through the messages of the range, newest first, on a main context
+ * of this thread: the store answers where it was asked. */
+static gboolean
+write_messages_csv (GTask         *task,
+                    FILE          *out,
+                    GCancellable  *cancellable,
+                    GError       **error)
+{
+  ExportData *export = g_task_get_task_data (task);
+  PickyReport *report = export->report;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GString) line = g_string_new (NULL);
+  PickyPageQuery query = {
+    .before_timestamp = picky_report_get_to (report),
+    .before_id = 0,
+    .contact_id = picky_report_get_contact_id (report),
+    .direction = -1,
+    .limit = PAGE_SIZE,
+  };
+  gint64 from = picky_report_get_from (report);
+  double expected = MAX (1.0, (double) picky_report_get_total_in (report) + picky_report_get_total_out (report));
+  guint64 written = 0;
+  gboolean ok = TRUE;
+  gboolean more = TRUE;
+
+  g_string_append (line, "message_id,time,contact_id,contact_name,app,direction,kind,status,text\r\n");
+
+  g_main_context_push_thread_default (context);
+  while (ok && more)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GPtrArray) page = NULL;
+
+      picky_store_list_messages_async (export->store, &query, cancellable, got_page_cb, &result);
+      while (result == NULL)
+        g_main_context_iteration (context, TRUE);
+      page = picky_store_list_messages_finish (export->store, result, error);
+      if (page == NULL)
+        {
+          ok = FALSE;
+          break;
+        }
+
+      more = page->len == PAGE_SIZE;
+      for (guint i = 0; i < page->len; i++)
+        {
+          PickyMessage *message = g_ptr_array_index (page, i);
+          PickyMessageStatus status = picky_message_get_status (message);
+
+          if (picky_message_get_timestamp (message) < from)
+            {
+              more = FALSE;
+              break;
+            }
+
+          csv_append_int (line, picky_message_get_id (message));
+          csv_append_time (line, report, picky_message_get_timestamp (message));
+          csv_append_int (line, picky_message_get_contact_id (message));
+          picky_report_csv_append (line, picky_message_get_contact_name (message));
+          picky_report_csv_append (line, picky_message_get_app (message));
+          picky_report_csv_append (line, picky_message_get_direction (message) == PICKY_DIRECTION_IN ? "in" : "out");
+          picky_report_csv_append (line, picky_message_kind_to_string (picky_message_get_kind (message)));
+          picky_report_csv_append (line, status != PICKY_MESSAGE_STATUS_NONE
+                                         ? picky_message_status_to_string (status) : NULL);
+          picky_report_csv_append (line, picky_message_get_text (message));
+          csv_end_line (line);
+          written++;
+
+          query.before_timestamp = picky_message_get_timestamp (message);
+          query.before_id = picky_message_get_id (message);
+        }
+
+      ok = write_line (out, line, error) && !g_cancellable_set_error_if_cancelled (cancellable, error);
+      report_progress (task, written / expected);
+    }
+  g_main_context_pop_thread_default (context);
+
+  return ok && write_line (out, line, error);
+}
+
+static cairo_status_t
+write_pdf_cb (void                *closure,
+              const unsigned char *data,
+              unsigned int         length)
+{
+  return fwrite (data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS : CAIRO_STATUS_WRITE_ERROR;
+}
+
+static gboolean
+write_pdf (GTask         *task,
+           FILE          *out,
+           GCancellable  *cancellable,
+           GError       **error)
+{
+  ExportData *export = g_task_get_task_data (task);
+  guint n_pages = picky_report_get_n_pages (export->report);
+  g_autofree char *title = picky_report_dup_title (export->report);
+  PickyReportStyle style;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  cairo_status_t status;
+
+  picky_report_style_init_paper (&style);
+  surface = cairo_pdf_surface_create_for_stream (write_pdf_cb, out, PAGE_WIDTH, PAGE_HEIGHT);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_TITLE, title);
+  cairo_pdf_surface_set_metadata (surface, CAIRO_PDF_METADATA_CREATOR, "Picky Console");
+  cr = cairo_create (surface);
+
+  for (guint page = 0; page < n_pages; page++)
+    {
+      if (g_cancellable_is_cancelled (cancellable))
+        break;
+      picky_report_draw_page (export->report, cr, page, PAGE_WIDTH, PAGE_HEIGHT, &style);
+      cairo_show_page (cr);
+      report_progress (task, (page + 1.0) / n_pages);
+    }
+
+  cairo_destroy (cr);
+  cairo_surface_finish (surface);
+  status = cairo_surface_status (surface);
+  cairo_surface_destroy (surface);
+
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+  if (status != CAIRO_STATUS_SUCCESS)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+                   _("The PDF could not be written: %s"), cairo_status_to_string (status));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The export is written to a hidden file next to the target and renamed
+ * over it only once complete and on disk: a cancelled or failed export
+ * leaves nothing behind, and an earlier file of the same name intact. */
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  ExportData *export = task_data;
+  g_autofree char *dir = g_path_get_dirname (export->path);
+  g_autofree char *base = g_path_get_basename (export->path);
+  g_autofree char *hidden = g_strconcat (".", base, ".XXXXXX", NULL);
+  g_autofree char *temp = g_build_filename (dir, hidden, NULL);
+  g_autoptr(GError) error = NULL;
+  FILE *out = NULL;
+  gboolean ok;
+  int fd;
+
+  fd = g_mkstemp_full (temp, O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (saved),
+                               _("The export could not be created in “%s”: %s"), dir, g_strerror (saved));
+      return;
+    }
+  out = fdopen (fd, "w");
+  if (out == NULL)
+    {
+      close (fd);
+      g_unlink (temp);
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", g_strerror (errno));
+      return;
+    }
+  setvbuf (out, NULL, _IOFBF, 1 << 16);
+
+  switch (export->format)
+    {
+    case PICKY_REPORT_FORMAT_CSV_SUMMARY:
+      ok = write_summary_csv (task, out, cancellable, &error);
+      break;
+    case PICKY_REPORT_FORMAT_CSV_MESSAGES:
+      ok = write_messages_csv (task, out, cancellable, &error);
+      break;
+    case PICKY_REPORT_FORMAT_PDF:
+    default:
+      ok = write_pdf (task, out, cancellable, &error);
+      break;
+    }
+
+  if (ok && (fflush (out) != 0 || fsync (fileno (out)) != 0))
+    {
+      int saved = errno;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The export could not be written: %s"), g_strerror (saved));
+      ok = FALSE;
+    }
+  if (fclose (out) != 0 && ok)
+    {
+      int saved = errno;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The export could not be written: %s"), g_strerror (saved));
+      ok = FALSE;
+    }
+  if (ok && g_cancellable_set_error_if_cancelled (cancellable, &error))
+    ok = FALSE;
+  if (ok && g_rename (temp, export->path) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (&error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("The export could not be saved as “%s”: %s"), export->path, g_strerror (saved));
+      ok = FALSE;
+    }
+
+  if (!ok)
+    {
+      g_unlink (temp);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * picky_report_export_async:
+ * @report: a loaded report
+ * @store: (nullable): where messages are read from; needed for
+ *   %PICKY_REPORT_FORMAT_CSV_MESSAGES only
+ * @path: the file to write; replaced only when the export succeeds
+ * @progress: (nullable) (scope notified): told the share done, on the
+ *   caller's main context
+ *
+ * Writes the report on a thread of its own, so a long export never holds
+ * up the caller; cancelling it leaves no file.
+ */
+void
+picky_report_export_async (PickyReport          *report,
+                           PickyStore           *store,
+                           PickyReportFormat     format,
+                           const char           *path,
+                           PickyReportProgress   progress,
+                           gpointer              progress_data,
+                           GDestroyNotify        progress_destroy,
+                           GCancellable         *cancellable,
+                           GAsyncReadyCallback   callback,
+                           gpointer              user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ExportData *export;
+
+  g_return_if_fail (PICKY_IS_REPORT (report));
+  g_return_if_fail (store != NULL || format != PICKY_REPORT_FORMAT_CSV_MESSAGES);
+  g_return_if_fail (store == NULL || PICKY_IS_STORE (store));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (report, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_report_export_async);
+
+  export = g_new0 (ExportData, 1);
+  export->report = g_object_ref (report);
+  export->store = store != NULL ? g_object_ref (store) : NULL;
+  export->format = format;
+  export->path = g_strdup (path);
+  export->caller = g_main_context_ref_thread_default ();
+  export->progress = progress;
+  export->progress_data = progress_data;
+  export->progress_destroy = progress_destroy;
+  export->last_fraction = -1.0;
+  g_task_set_task_data (task, export, export_data_free);
+
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+picky_report_export_finish (PickyReport   *report,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (report), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, report), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of reports against brute force in zones with daylight saving, and of their CSV and PDF exports. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <math.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "picky-report.h"
+#include "picky-report-export.h"
+
+#define N_CONTACTS 9
+
+/* One generated message, as the brute force sees it. */
+typedef struct {
+  guint    contact;
+  gboolean in;
+  gint64   timestamp;
+  gint64   response;     /* seconds when this outgoing message ends a wait, else -1 */
+  char    *text;
+} Sent;
+
+typedef struct {
+  char        *dir;
+  PickyCipher *cipher;
+  PickyStore  *store;
+  gint64       channels[2];
+  GArray      *sent;     /* Sent, in ingest order */
+  gint64       contact_ids[N_CONTACTS];
+  gint64       pending[N_CONTACTS];   /* as the store's clock: across batches */
+} Fixture;
+
+static const char *contact_names[N_CONTACTS] = {
+  "Ana Souza", "Jörg Müller", "李雷", "Fatima, \"Fa\" Zahra", "Ravi Kumar",
+  "Émilie Dubois", "Олег", "Kofi Mensah", "Noa Levi",
+};
+
+static void
+sent_clear (gpointer data)
+{
+  Sent *sent = data;
+
+  g_free (sent->text);
+}
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+  g_remove (path);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GBytes) key = NULL;
+  g_autofree char *path = NULL;
+  guint8 raw[PICKY_CIPHER_KEY_SIZE];
+  const char *apps[] = { "telegram", "whatsapp" };
+
+  for (guint i = 0; i < sizeof raw; i++)
+    raw[i] = i * 13 + 5;
+  key = g_bytes_new (raw, sizeof raw);
+  fixture->cipher = picky_cipher_new (key, &error);
+  g_assert_no_error (error);
+
+  fixture->dir = g_dir_make_tmp ("picky-report-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (fixture->dir, "picky-console.db", NULL);
+  picky_store_open_async (path, fixture->cipher, NULL, got_result_cb, &result);
+  fixture->store = picky_store_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (apps); i++)
+    {
+      g_clear_object (&result);
+      picky_store_add_channel_async (fixture->store, apps[i], "bot", apps[i], "{}", NULL, got_result_cb, &result);
+      fixture->channels[i] = picky_store_add_channel_finish (fixture->store, wait_for (&result), &error);
+      g_assert_no_error (error);
+    }
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    fixture->pending[c] = -1;
+  fixture->sent = g_array_new (FALSE, TRUE, sizeof (Sent));
+  g_array_set_clear_func (fixture->sent, sent_clear);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  picky_store_close (fixture->store);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_finalize_object (fixture->store);
+  g_assert_finalize_object (fixture->cipher);
+  g_array_unref (fixture->sent);
+  remove_tree (fixture->dir);
+  g_free (fixture->dir);
+}
+
+/* Ingests @n messages from @start on, at random gaps averaging @gap
+ * seconds, in time order, and keeps them with their response times as the
+ * store's rule has it: the first unanswered incoming message starts the
+ * clock, the next outgoing one stops it. */
+static void
+generate (Fixture *fixture,
+          guint    n,
+          gint64   start,
+          gint64   gap,
+          guint32  seed)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 *pending = fixture->pending;
+  gint64 t = start;
+
+  for (guint i = 0; i < n; i++)
+    {
+      PickyMessage *message = picky_message_new ();
+      Sent sent = { 0 };
+      g_autofree char *key = g_strdup_printf ("m%u-%u", seed, i);
+      g_autofree char *provider_id = NULL;
+
+      /* Bursts and quiet spells, so that some replies take seconds and
+       * some take days. */
+      t += g_rand_int_range (rand, 0, 100) < 80 ? g_rand_int_range (rand, 1, gap)
+                                                : g_rand_int_range (rand, gap, gap * 20);
+      sent.contact = g_rand_int_range (rand, 0, 100) < 30 ? 0 : g_rand_int_range (rand, 0, N_CONTACTS);
+      sent.in = g_rand_int_range (rand, 0, 100) < 55;
+      sent.timestamp = t;
+      sent.response = -1;
+      sent.text = g_strdup_printf (i % 7 == 0 ? "Zeile %u,\n\"zitiert\" 📦" : "message %u", i);
+      if (sent.in && pending[sent.contact] < 0)
+        pending[sent.contact] = t;
+      else if (!sent.in && pending[sent.contact] >= 0)
+        {
+          sent.response = t - pending[sent.contact];
+          pending[sent.contact] = -1;
+        }
+
+      provider_id = g_strdup_printf ("c%u", sent.contact);
+      picky_message_set_channel_id (message, fixture->channels[sent.contact % 2]);
+      picky_message_set_provider_key (message, key);
+      picky_message_set_contact_provider_id (message, provider_id);
+      picky_message_set_contact_name (message, contact_names[sent.contact]);
+      picky_message_set_direction (message, sent.in ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT);
+      picky_message_set_text (message, sent.text);
+      picky_message_set_timestamp (message, t);
+      picky_message_set_received (message, t);
+      g_ptr_array_add (batch, message);
+      g_array_append_val (fixture->sent, sent);
+    }
+
+  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, wait_for (&result), &error), ==, n);
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Sent *sent = &g_array_index (fixture->sent, Sent, fixture->sent->len - n + i);
+
+      fixture->contact_ids[sent->contact] = picky_message_get_contact_id (g_ptr_array_index (batch, i));
+    }
+}
+
+static PickyReport *
+load_report (Fixture     *fixture,
+             gint64       contact_id,
+             GTimeZone   *tz,
+             const GDate *first,
+             const GDate *last)
+{
+  g_autoptr(PickyReport) report = picky_report_new (contact_id, tz, first, last);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_report_load_async (report, fixture->store, NULL, got_result_cb, &result);
+  g_assert_true (picky_report_load_finish (report, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  return g_steal_pointer (&report);
+}
+
+static int
+compare_int64 (gconstpointer a,
+               gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a;
+  gint64 y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* The exact nearest-rank percentile of @times. */
+static gint64
+exact_percentile (GArray *times,
+                  double  fraction)
+{
+  guint rank;
+
+  if (times->len == 0)
+    return -1;
+  g_array_sort (times, compare_int64);
+  rank = (guint) ceil (fraction * times->len);
+  rank = CLAMP (rank, 1, times->len);
+  return g_array_index (times, gint64, rank - 1);
+}
+
+static void
+assert_within_10_percent (gint64 approximate,
+                          gint64 exact)
+{
+  if (exact <= 0)
+    g_assert_cmpint (approximate, ==, exact);
+  else
+    g_assert_cmpfloat (fabs ((double) (approximate - exact)) / exact, <=, 0.10);
+}
+
+/* Recomputes everything a report shows from the generated messages, with
+ * GDateTime doing the time-zone arithmetic, and compares. */
+static void
+check_against_brute_force (Fixture     *fixture,
+                           guint        contact,     /* N_CONTACTS: all */
+                           GTimeZone   *tz,
+                           const GDate *first,
+                           const GDate *last)
+{
+  gint64 contact_id = contact < N_CONTACTS ? fixture->contact_ids[contact] : 0;
+  g_autoptr(PickyReport) report = load_report (fixture, contact_id, tz, first, last);
+  guint n_days = g_date_days_between (first, last) + 1;
+  g_autofree guint *day_in = g_new0 (guint, n_days);
+  g_autofree guint *day_out = g_new0 (guint, n_days);
+  guint heat[7][24] = { { 0 } };
+  guint app_in[2] = { 0 }, app_out[2] = { 0 };
+  guint volume[N_CONTACTS] = { 0 };
+  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 first_ts = 0, last_ts = 0;
+  guint total_in = 0, total_out = 0;
+  int busiest = -1;
+  guint most = 0;
+
+  for (guint i = 0; i < fixture->sent->len; i++)
+    {
+      const Sent *sent = &g_array_index (fixture->sent, Sent, i);
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (sent->timestamp);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      GDate date;
+      int index;
+
+      if (contact < N_CONTACTS && sent->contact != contact)
+        continue;
+
+      g_date_clear (&date, 1);
+      g_date_set_dmy (&date, g_date_time_get_day_of_month (local), g_date_time_get_month (local),
+                      g_date_time_get_year (local));
+      index = g_date_days_between (first, &date);
+      if (index < 0 || index >= (int) n_days)
+        continue;
+
+      if (sent->in)
+        {
+          day_in[index]++;
+          total_in++;
+          app_in[sent->contact % 2]++;
+        }
+      else
+        {
+          day_out[index]++;
+          total_out++;
+          app_out[sent->contact % 2]++;
+        }
+      volume[sent->contact]++;
+      heat[g_date_time_get_day_of_week (local) - 1][g_date_time_get_hour (local)]++;
+      if (first_ts == 0)
+        first_ts = sent->timestamp;
+      last_ts = sent->timestamp;
+      if (sent->response >= 0)
+        g_array_append_val (times, sent->response);
+    }
+
+  for (guint d = 0; d < n_days; d++)
+    {
+      guint n_in, n_out;
+
+      picky_report_get_day (report, d, &n_in, &n_out);
+      g_assert_cmpuint (n_in, ==, day_in[d]);
+      g_assert_cmpuint (n_out, ==, day_out[d]);
+      if (day_in[d] + day_out[d] > most)
+        {
+          most = day_in[d] + day_out[d];
+          busiest = d;
+        }
+    }
+  g_assert_cmpuint (picky_report_get_n_days (report), ==, n_days);
+  g_assert_cmpuint (picky_report_get_total_in (report), ==, total_in);
+  g_assert_cmpuint (picky_report_get_total_out (report), ==, total_out);
+  g_assert_cmpint (picky_report_get_first_timestamp (report), ==, first_ts);
+  g_assert_cmpint (picky_report_get_last_timestamp (report), ==, last_ts);
+  g_assert_cmpint (picky_report_get_busiest_day (report, NULL), ==, busiest);
+
+  for (guint d = 0; d < 7; d++)
+    for (guint h = 0; h < 24; h++)
+      g_assert_cmpuint (picky_report_get_heat (report, d, h), ==, heat[d][h]);
+
+  for (guint a = 0; a < picky_report_get_n_apps (report); a++)
+    {
+      guint n_in, n_out;
+      const char *app = picky_report_get_app_totals (report, a, &n_in, &n_out);
+      guint which = g_str_equal (app, "telegram") ? 0 : 1;
+
+      g_assert_cmpuint (n_in, ==, app_in[which]);
+      g_assert_cmpuint (n_out, ==, app_out[which]);
+    }
+
+  g_assert_cmpuint (picky_report_get_response_count (report), ==, times->len);
+  assert_within_10_percent (picky_report_get_response_median (report), exact_percentile (times, 0.5));
+  assert_within_10_percent (picky_report_get_response_p90 (report), exact_percentile (times, 0.9));
+
+  if (contact == N_CONTACTS && total_in + total_out > 0)
+    {
+      const PickyContactSummary *top = picky_report_get_top (report, PICKY_REPORT_TOP_VOLUME, 0);
+      guint best = 0;
+
+      for (guint c = 1; c < N_CONTACTS; c++)
+        if (volume[c] > volume[best] ||
+            (volume[c] == volume[best] && fixture->contact_ids[c] < fixture->contact_ids[best]))
+          best = c;
+      g_assert_cmpint (top->contact_id, ==, fixture->contact_ids[best]);
+      g_assert_cmpuint (top->n_in + top->n_out, ==, volume[best]);
+      g_assert_cmpstr (top->name, ==, contact_names[best]);
+    }
+}
+
+static void
+check_random_ranges (Fixture    *fixture,
+                     const char *zone,
+                     guint       year,
+                     guint       month,
+                     guint       day,
+                     guint       span,
+                     guint32     seed)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zone);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  GDate start;
+
+  g_assert_nonnull (tz);
+  g_date_clear (&start, 1);
+  g_date_set_dmy (&start, day, month, year);
+
+  for (guint i = 0; i < 40; i++)
+    {
+      GDate first = start, last;
+      guint contact = g_rand_int_range (rand, 0, N_CONTACTS + 1);
+
+      g_date_add_days (&first, g_rand_int_range (rand, 0, span - 1));
+      last = first;
+      g_date_add_days (&last, g_rand_int_range (rand, 0, span / 2));
+      check_against_brute_force (fixture, contact, tz, &first, &last);
+    }
+
+  /* The whole span, for every contact and for all. */
+  {
+    GDate last = start;
+
+    g_date_add_days (&last, span);
+    for (guint c = 0; c <= N_CONTACTS; c++)
+      check_against_brute_force (fixture, c, tz, &start, &last);
+  }
+}
+
+/* Berlin moves to summer time on 2026-03-29 (that day has 23 hours) and
+ * back on 2026-10-25 (25 hours). */
+static void
+test_report_berlin (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) spring = g_date_time_new (tz, 2026, 3, 20, 0, 0, 0);
+  g_autoptr(GDateTime) autumn = g_date_time_new (tz, 2026, 10, 18, 0, 0, 0);
+
+  generate (fixture, 1500, g_date_time_to_unix (spring), 900, 1);
+  generate (fixture, 1500, g_date_time_to_unix (autumn), 900, 2);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 3);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 10, 18, 18, 4);
+  /* The same messages counted in UTC days too. */
+  check_random_ranges (fixture, "UTC", 2026, 3, 20, 18, 5);
+}
+
+/* São Paulo started summer time at midnight on 2018-11-04, so that day
+ * begins at 01:00, and ended it on 2019-02-17. */
+static void
+test_report_sao_paulo (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("America/Sao_Paulo");
+  g_autoptr(GDateTime) spring = g_date_time_new (tz, 2018, 10, 28, 0, 0, 0);
+  g_autoptr(GDateTime) autumn = g_date_time_new (tz, 2019, 2, 10, 0, 0, 0);
+  g_autoptr(GDateTime) skipped = g_date_time_new (tz, 2018, 11, 4, 0, 30, 0);
+  GDate day;
+
+  g_date_clear (&day, 1);
+  g_date_set_dmy (&day, 4, 11, 2018);
+  /* The day of the change starts at the first time that exists: 01:00 local, 03:00 UTC. */
+  g_assert_cmpint (picky_report_local_midnight (tz, &day), ==, 1541300400);
+  g_assert_nonnull (skipped);
+
+  generate (fixture, 1500, g_date_time_to_unix (spring), 900, 6);
+  generate (fixture, 1500, g_date_time_to_unix (autumn), 900, 7);
+  check_random_ranges (fixture, "America/Sao_Paulo", 2018, 10, 28, 16, 8);
+  check_random_ranges (fixture, "America/Sao_Paulo", 2019, 2, 10, 16, 9);
+}
+
+static void
+test_report_dates (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) now = g_date_time_new (tz, 2026, 3, 10, 15, 0, 0);
+  const char *bad[] = { "2026-02-30", "2026-3-01", "20260301", "2026-03-01x", "yesterday", "", "1969-12-31" };
+  GDate first, last;
+  g_autofree char *duration = NULL;
+
+  g_assert_true (picky_report_parse_date ("2026-03-29", &first, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_date_get_day (&first), ==, 29);
+  g_assert_cmpuint (g_date_get_month (&first), ==, 3);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_assert_false (picky_report_parse_date (bad[i], &first, &error));
+      g_assert_error (error, PICKY_REPORT_ERROR, PICKY_REPORT_ERROR_BAD_DATE);
+      g_clear_error (&error);
+    }
+
+  g_assert_true (picky_report_resolve_range ("last-month", now, &first, &last, NULL));
+  g_assert_cmpuint (g_date_get_day (&first), ==, 1);
+  g_assert_cmpuint (g_date_get_month (&first), ==, 2);
+  g_assert_cmpuint (g_date_get_day (&last), ==, 28);
+  g_assert_true (picky_report_resolve_range ("7d", now, &first, &last, NULL));
+  g_assert_cmpuint (g_date_get_day (&first), ==, 4);
+  g_assert_cmpuint (g_date_get_day (&last), ==, 10);
+  g_assert_true (picky_report_resolve_range ("this-month", now, &first, &last, NULL));
+  g_assert_cmpuint (g_date_get_day (&first), ==, 1);
+  g_assert_false (picky_report_resolve_range ("fortnight", now, &first, &last, &error));
+  g_assert_error (error, PICKY_REPORT_ERROR, PICKY_REPORT_ERROR_BAD_RANGE);
+
+  duration = picky_report_format_duration (3725);
+  g_assert_cmpstr (duration, ==, "1 h 2 min");
+}
+
+/* ---- Exports ---- */
+
+static gboolean
+export (PickyReport        *report,
+        PickyStore         *store,
+        PickyReportFormat   format,
+        const char         *path,
+        GCancellable       *cancellable,
+        GError            **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_report_export_async (report, store, format, path, NULL, NULL, NULL, cancellable,
+                             got_result_cb, &result);
+  return picky_report_export_finish (report, wait_for (&result), error);
+}
+
+/* Reads @path with Python's csv module, a standard reader, into rows. */
+static JsonArray *
+read_csv (const char *path)
+{
+  const char *argv[] = {
+    "/usr/bin/python3", "-c",
+    "import csv, json, sys\n"
+    "with open(sys.argv[1], newline='', encoding='utf-8') as f:\n"
+    "    print(json.dumps(list(csv.reader(f, strict=True))))\n",
+    path, NULL,
+  };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+
+  return json_array_ref (json_node_get_array (json_parser_get_root (parser)));
+}
+
+static const char *
+cell (JsonArray *rows,
+      guint      row,
+      guint      column)
+{
+  return json_array_get_string_element (json_array_get_array_element (rows, row), column);
+}
+
+static void
+test_report_csv_messages (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) start = g_date_time_new (tz, 2026, 3, 25, 0, 0, 0);
+  g_autofree char *path = g_build_filename (fixture->dir, "messages.csv", NULL);
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) expected = g_ptr_array_new ();
+  GDate first, last;
+
+  generate (fixture, 1500, g_date_time_to_unix (start), 300, 11);
+  picky_report_parse_date ("2026-03-27", &first, NULL);
+  picky_report_parse_date ("2026-03-30", &last, NULL);
+  report = load_report (fixture, fixture->contact_ids[3], tz, &first, &last);
+
+  g_assert_true (export (report, fixture->store, PICKY_REPORT_FORMAT_CSV_MESSAGES, path, NULL, &error));
+  g_assert_no_error (error);
+
+  /* Newest first, every message of the contact in the range. */
+  for (guint i = fixture->sent->len; i-- > 0;)
+    {
+      Sent *sent = &g_array_index (fixture->sent, Sent, i);
+
+      if (sent->contact == 3 && sent->timestamp >= picky_report_get_from (report) &&
+          sent->timestamp < picky_report_get_to (report))
+        g_ptr_array_add (expected, sent);
+    }
+  g_assert_cmpuint (expected->len, >, 10);
+
+  rows = read_csv (path);
+  g_assert_cmpuint (json_array_get_length (rows), ==, expected->len + 1);
+  g_assert_cmpstr (cell (rows, 0, 0), ==, "message_id");
+  g_assert_cmpstr (cell (rows, 0, 8), ==, "text");
+  for (guint i = 0; i < expected->len; i++)
+    {
+      Sent *sent = g_ptr_array_index (expected, i);
+      g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (cell (rows, i + 1, 1), NULL);
+      g_autofree char *contact_id = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->contact_ids[3]);
+
+      g_assert_nonnull (time);
+      g_assert_cmpint (g_date_time_to_unix (time), ==, sent->timestamp);
+      g_assert_cmpstr (cell (rows, i + 1, 2), ==, contact_id);
+      g_assert_cmpstr (cell (rows, i + 1, 3), ==, contact_names[3]);
+      g_assert_cmpstr (cell (rows, i + 1, 4), ==, "whatsapp");
+      g_assert_cmpstr (cell (rows, i + 1, 5), ==, sent->in ? "in" : "out");
+      g_assert_cmpstr (cell (rows, i + 1, 8), ==, sent->text);
+    }
+}
+
+static void
+test_report_csv_summary (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("America/Sao_Paulo");
+  g_autoptr(GDateTime) start = g_date_time_new (tz, 2018, 11, 1, 0, 0, 0);
+  g_autofree char *path = g_build_filename (fixture->dir, "contacts.csv", NULL);
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(JsonArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  GDate first, last;
+  guint seen = 0;
+
+  generate (fixture, 800, g_date_time_to_unix (start), 600, 12);
+  picky_report_parse_date ("2018-11-02", &first, NULL);
+  picky_report_parse_date ("2018-11-05", &last, NULL);
+  report = load_report (fixture, 0, tz, &first, &last);
+
+  g_assert_true (export (report, NULL, PICKY_REPORT_FORMAT_CSV_SUMMARY, path, NULL, &error));
+  g_assert_no_error (error);
+
+  rows = read_csv (path);
+  g_assert_cmpstr (cell (rows, 0, 4), ==, "messages_in");
+  for (guint r = 1; r < json_array_get_length (rows); r++)
+    for (guint c = 0; c < N_CONTACTS; c++)
+      {
+        g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->contact_ids[c]);
+        g_autoptr(PickyReport) one = NULL;
+        g_autofree char *n_in = NULL;
+        g_autofree char *n_out = NULL;
+
+        if (g_strcmp0 (cell (rows, r, 0), id) != 0)
+          continue;
+        one = load_report (fixture, fixture->contact_ids[c], tz, &first, &last);
+        n_in = g_strdup_printf ("%u", picky_report_get_total_in (one));
+        n_out = g_strdup_printf ("%u", picky_report_get_total_out (one));
+        g_assert_cmpstr (cell (rows, r, 2), ==, contact_names[c]);
+        g_assert_cmpstr (cell (rows, r, 4), ==, n_in);
+        g_assert_cmpstr (cell (rows, r, 5), ==, n_out);
+        seen++;
+      }
+  g_assert_cmpuint (seen, ==, json_array_get_length (rows) - 1);
+  g_assert_cmpuint (seen, ==, N_CONTACTS);
+}
+
+static char *
+run_tool (const char *tool,
+          const char *arg1,
+          const char *arg2)
+{
+  const char *argv[] = { tool, arg1, arg2, NULL };
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int status = 0;
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                NULL, NULL, &out, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  return out;
+}
+
+static void
+test_report_pdf (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) start = g_date_time_new (tz, 2026, 3, 25, 0, 0, 0);
+  g_autofree char *path = g_build_filename (fixture->dir, "report.pdf", NULL);
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(PickyReport) overall = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *info = NULL;
+  g_autofree char *text = NULL;
+  const char *pages;
+  g_autofree char *in = NULL;
+  g_autofree char *out = NULL;
+  GDate first, last;
+
+  generate (fixture, 500, g_date_time_to_unix (start), 1200, 13);
+  picky_report_parse_date ("2026-03-25", &first, NULL);
+  picky_report_parse_date ("2026-04-05", &last, NULL);
+  report = load_report (fixture, fixture->contact_ids[1], tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_total_in (report), >, 0);
+
+  g_assert_true (export (report, NULL, PICKY_REPORT_FORMAT_PDF, path, NULL, &error));
+  g_assert_no_error (error);
+
+  info = run_tool ("pdfinfo", path, NULL);
+  pages = strstr (info, "Pages:");
+  g_assert_nonnull (pages);
+  g_assert_cmpint (g_ascii_strtoll (pages + strlen ("Pages:"), NULL, 10), ==, 2);
+  g_assert_nonnull (strstr (info, "Jörg Müller"));
+
+  text = run_tool ("pdftotext", path, "-");
+  in = g_strdup_printf ("%u", picky_report_get_total_in (report));
+  out = g_strdup_printf ("%u", picky_report_get_total_out (report));
+  g_assert_nonnull (strstr (text, "Jörg Müller"));
+  g_assert_nonnull (strstr (text, "Messages in"));
+  g_assert_nonnull (strstr (text, in));
+  g_assert_nonnull (strstr (text, out));
+  g_assert_nonnull (strstr (text, "2026-03-25 – 2026-04-05"));
+  g_assert_nonnull (strstr (text, "Page 2 of 2"));
+
+  /* The overall report lists its top contacts on the second page. */
+  overall = load_report (fixture, 0, tz, &first, &last);
+  g_assert_true (export (overall, NULL, PICKY_REPORT_FORMAT_PDF, path, NULL, &error));
+  g_free (text);
+  text = run_tool ("pdftotext", path, "-");
+  g_assert_nonnull (strstr (text, "All Contacts"));
+  g_assert_nonnull (strstr (text, "Most Messages"));
+  g_assert_nonnull (strstr (text, picky_report_get_top (overall, PICKY_REPORT_TOP_VOLUME, 0)->name));
+}
+
+static void
+cancel_on_progress_cb (double   fraction,
+                       gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+}
+
+/* A cancelled export leaves no file, and keeps an earlier file of the
+ * same name as it was. */
+static void
+test_report_cancel (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_utc ();
+  g_autofree char *path = g_build_filename (fixture->dir, "all.csv", NULL);
+  g_autofree char *kept = g_build_filename (fixture->dir, "kept.csv", NULL);
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  GDate first, last;
+
+  generate (fixture, 30000, 1700000000, 60, 14);
+  picky_report_parse_date ("2023-11-01", &first, NULL);
+  picky_report_parse_date ("2023-12-31", &last, NULL);
+  report = load_report (fixture, 0, tz, &first, &last);
+
+  /* Cancelled as soon as it reports any progress: well before the end. */
+  picky_report_export_async (report, fixture->store, PICKY_REPORT_FORMAT_CSV_MESSAGES, path,
+                             cancel_on_progress_cb, g_object_ref (cancellable), g_object_unref,
+                             cancellable, got_result_cb, &result);
+  g_assert_false (picky_report_export_finish (report, wait_for (&result), &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  g_file_set_contents (kept, "earlier\r\n", -1, NULL);
+  g_cancellable_cancel (cancellable);
+  g_assert_false (export (report, fixture->store, PICKY_REPORT_FORMAT_PDF, kept, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_file_get_contents (kept, &contents, NULL, NULL);
+  g_assert_cmpstr (contents, ==, "earlier\r\n");
+
+  /* No hidden temporary file is left either. */
+  dir = g_dir_open (fixture->dir, 0, NULL);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    g_assert_false (g_str_has_prefix (name, "."));
+
+  /* A folder that does not exist fails with a message, and no file. */
+  g_clear_error (&error);
+  g_free (path);
+  path = g_build_filename (fixture->dir, "missing", "all.csv", NULL);
+  g_assert_false (export (report, NULL, PICKY_REPORT_FORMAT_CSV_SUMMARY, path, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+}
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "C.UTF-8");
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/picky/report/dates", test_report_dates);
+  ADD ("/picky/report/brute-force/berlin", test_report_berlin);
+  ADD ("/picky/report/brute-force/sao-paulo", test_report_sao_paulo);
+  ADD ("/picky/report/export/csv-messages", test_report_csv_messages);
+  ADD ("/picky/report/export/csv-summary", test_report_csv_summary);
+  ADD ("/picky/report/export/pdf", test_report_pdf);
+  ADD ("/picky/report/export/cancel", test_report_cancel);
+
+  return g_test_run ();
+}
