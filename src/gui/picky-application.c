@@ -11,6 +11,7 @@
 #include "picky-application.h"
 #include "picky-command-line.h"
 #include "picky-preferences-window.h"
+#include "picky-report-command.h"
 #include "picky-window.h"
 
 struct _PickyApplication
@@ -123,9 +124,14 @@ picky_application_handle_local_options (GApplication *app,
                                         GVariantDict *options)
 {
   g_autoptr(GInputStream) secrets_in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  int status;
 
-  /* Headless running and provisioning never touch GTK: they must work
-   * where there is no display at all. */
+  /* Headless running, provisioning and report exports never touch GTK:
+   * they must work where there is no display at all. */
+  status = picky_report_command_run (options);
+  if (status >= 0)
+    return status;
+
   return picky_command_line_run (options, secrets_in);
 }
 
@@ -212,6 +218,7 @@ picky_application_init (PickyApplication *self)
 {
   self->service = picky_service_new (NULL);
   picky_command_line_add_options (G_APPLICATION (self));
+  picky_report_command_add_options (G_APPLICATION (self));
 }
 
 /**
