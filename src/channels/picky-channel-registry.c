@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-channel-registry.h"
+#include "picky-relay-channel.h"
 #include "picky-telegram-channel.h"
 #include "picky-whatsapp-channel.h"
 
@@ -31,6 +32,7 @@ static const struct {
   const char *kind;
   GType     (*get_type) (void);
 } builtin_kinds[] = {
+  { "relay", picky_relay_channel_get_type },
   { "telegram", picky_telegram_channel_get_type },
   { "whatsapp", picky_whatsapp_channel_get_type },
 };

@@ -1,0 +1,1232 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Phone relay devices: paired phones post their apps' notifications and fetch replies to send. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <sodium.h>
+
+#include "picky-app-catalog.h"
+#include "picky-relay-channel.h"
+
+#define HUB_KEY "picky-relay-hub"
+#define TOKEN_BYTES 32
+#define MAX_FIELD_LENGTH 1024
+#define MAX_TEXT_LENGTH 65536
+/* No 0/O or 1/I/L: the code is read off a screen and typed on a phone. */
+#define CODE_ALPHABET "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+#define CODE_LENGTH 8
+
+/* Every relay channel on one listener shares its "/relay/" route: a phone
+ * relays the notifications of all its apps to one address, and each one
+ * goes to the relay channel of its app. The hub outlives its route while
+ * requests it answers are still waiting for the store. */
+typedef struct
+{
+  PickyWebhookServer *server;     /* weak */
+  PickyStore         *store;
+  PickyAccess        *access;
+  GPtrArray          *channels;   /* PickyRelayChannel, borrowed: they leave on stop */
+  GHashTable         *waiters;    /* gint64* device id → GPtrArray of Call, parked outbox polls */
+  guint64             n_unsupported;
+} Hub;
+
+struct _PickyRelayChannel
+{
+  PickyChannel  parent_instance;
+
+  /* owned */
+  GHashTable   *sending;          /* gint64* message id → GTask, until the phone acknowledges */
+  gboolean      running;
+
+  /* borrowed */
+  Hub          *hub;
+};
+
+G_DEFINE_FINAL_TYPE (PickyRelayChannel, picky_relay_channel, PICKY_TYPE_CHANNEL)
+
+/* One request on its way through authentication and the store. */
+typedef struct _Call Call;
+typedef void (*CallStep) (Call *call);
+
+struct _Call
+{
+  Hub                 *hub;
+  PickyWebhookRequest *request;
+  CallStep             next;       /* what runs once the device is known */
+  char                *token;      /* a new device's, answered once */
+  PickyDevice         *device;
+  JsonNode            *root;
+  GPtrArray           *batch;
+  guint                n_dropped;
+  guint                wait;
+  GSource             *timeout;
+  gboolean             parked;
+};
+
+static void list_outbox (Call *call);
+
+/* ---- Hub ---- */
+
+static Hub *
+hub_ref (Hub *hub)
+{
+  return g_atomic_rc_box_acquire (hub);
+}
+
+static void
+hub_clear (Hub *hub)
+{
+  g_clear_weak_pointer (&hub->server);
+  g_clear_object (&hub->store);
+  g_clear_object (&hub->access);
+  g_ptr_array_unref (hub->channels);
+  g_hash_table_unref (hub->waiters);
+}
+
+static void
+hub_unref (Hub *hub)
+{
+  g_atomic_rc_box_release_full (hub, (GDestroyNotify) hub_clear);
+}
+
+static PickyRelayChannel *
+hub_find_channel (Hub        *hub,
+                  const char *app)
+{
+  for (guint i = 0; i < hub->channels->len; i++)
+    {
+      PickyRelayChannel *channel = g_ptr_array_index (hub->channels, i);
+
+      if (g_strcmp0 (picky_channel_get_app (PICKY_CHANNEL (channel)), app) == 0)
+        return channel;
+    }
+
+  return NULL;
+}
+
+static Call *
+call_new (Hub                 *hub,
+          PickyWebhookRequest *request)
+{
+  Call *call = g_new0 (Call, 1);
+
+  call->hub = hub_ref (hub);
+  call->request = g_object_ref (request);
+
+  return call;
+}
+
+static void
+call_free (Call *call)
+{
+  if (call->timeout != NULL)
+    {
+      g_source_destroy (call->timeout);
+      g_source_unref (call->timeout);
+    }
+  if (call->token != NULL)
+    sodium_memzero (call->token, strlen (call->token));
+  g_free (call->token);
+  g_clear_pointer (&call->device, picky_device_free);
+  g_clear_pointer (&call->root, json_node_unref);
+  g_clear_pointer (&call->batch, g_ptr_array_unref);
+  g_object_unref (call->request);
+  hub_unref (call->hub);
+  g_free (call);
+}
+
+/* ---- Answers ---- */
+
+static void
+respond_json (Call     *call,
+              guint     status,
+              JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  picky_webhook_request_respond (call->request, status, "application/json", text, -1);
+}
+
+/* Errors are short machine words the phone can act on, never details. */
+static void
+respond_error (Call       *call,
+               guint       status,
+               const char *word)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "error");
+  json_builder_add_string_value (builder, word);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (call, status, node);
+}
+
+static void
+respond_store_error (Call         *call,
+                     const GError *error)
+{
+  g_debug ("Relay request failed in the store: %s", error->message);
+  /* 503: the phone keeps what it sent and tries again later. */
+  respond_error (call, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable");
+}
+
+/* ---- Request bodies ---- */
+
+/* json-glib 1.6 warns on a missing member; absent is normal here. */
+static const char *
+get_string_member (JsonObject *object,
+                   const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
+}
+
+static gboolean
+get_boolean_member (JsonObject *object,
+                    const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) &&
+         json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
+static gint64
+get_int_member (JsonObject *object,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+
+  return json_node_get_int (node);
+}
+
+static gboolean
+is_short_text (const char *text,
+               gsize       max_length)
+{
+  return text == NULL || (strlen (text) <= max_length && g_utf8_validate (text, -1, NULL));
+}
+
+/* Parses the body into an object, after checking its depth: json-glib 1.6
+ * recurses on the stack with no limit of its own. */
+static JsonObject *
+parse_body (Call *call)
+{
+  GBytes *body = picky_webhook_request_get_body (call->request);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  gsize size;
+  const char *data;
+
+  if (body == NULL || !picky_webhook_check_json_depth (body, PICKY_WEBHOOK_MAX_JSON_DEPTH))
+    return NULL;
+
+  data = g_bytes_get_data (body, &size);
+  if (!json_parser_load_from_data (parser, data, size, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    return NULL;
+
+  call->root = json_node_ref (json_parser_get_root (parser));
+  return json_node_get_object (call->root);
+}
+
+/* ---- Registration ---- */
+
+static void
+on_registered_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyDevice) device = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  device = picky_store_register_device_finish (PICKY_STORE (object), result, &error);
+  if (device == NULL)
+    {
+      respond_store_error (call, error);
+      call_free (call);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "device_id");
+  json_builder_add_int_value (builder, device->id);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, call->token);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, device->state == PICKY_DEVICE_STATE_TRUSTED ? "trusted" : "pending");
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (call, SOUP_STATUS_CREATED, node);
+  call_free (call);
+}
+
+static void
+handle_register (Call *call)
+{
+  JsonObject *object = parse_body (call);
+  const char *fields[] = { "pairing_code", "make", "model", "os", "phone_number" };
+  const char *values[G_N_ELEMENTS (fields)];
+
+  if (object == NULL)
+    {
+      respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+      call_free (call);
+      return;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      values[i] = get_string_member (object, fields[i]);
+      if (!is_short_text (values[i], MAX_FIELD_LENGTH))
+        {
+          respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+          call_free (call);
+          return;
+        }
+    }
+
+  /* The token is answered once and kept nowhere but in the phone: the
+   * store sees it only to hash it. */
+  call->token = picky_relay_channel_generate_token ();
+  picky_store_register_device_async (call->hub->store, call->token,
+                                     values[0] != NULL && values[0][0] != '\0' ? values[0] : NULL,
+                                     values[1], values[2], values[3], values[4],
+                                     NULL, on_registered_cb, call);
+}
+
+/* ---- Authentication ---- */
+
+static void
+on_authenticated_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+
+  call->device = picky_store_authenticate_device_finish (PICKY_STORE (object), result, &error);
+  if (call->device == NULL)
+    {
+      if (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
+        respond_error (call, SOUP_STATUS_UNAUTHORIZED, "unknown-token");
+      else
+        respond_store_error (call, error);
+      call_free (call);
+      return;
+    }
+
+  /* Nothing from a phone the admin has not trusted is stored or handed
+   * out, and it learns nothing but its own state. */
+  if (call->device->state != PICKY_DEVICE_STATE_TRUSTED)
+    {
+      respond_error (call, SOUP_STATUS_FORBIDDEN,
+                     call->device->state == PICKY_DEVICE_STATE_REVOKED ? "revoked" : "pending");
+      call_free (call);
+      return;
+    }
+
+  call->next (call);
+}
+
+static void
+authenticate (Call     *call,
+              CallStep  next)
+{
+  const char *header = picky_webhook_request_get_header (call->request, "Authorization");
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0 || header[7] == '\0')
+    {
+      respond_error (call, SOUP_STATUS_UNAUTHORIZED, "unknown-token");
+      call_free (call);
+      return;
+    }
+
+  call->next = next;
+  picky_store_authenticate_device_async (call->hub->store, header + 7, NULL, on_authenticated_cb, call);
+}
+
+/* ---- Notifications ---- */
+
+static void
+respond_counts (Call  *call,
+                guint  n_new)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "new");
+  json_builder_add_int_value (builder, n_new);
+  json_builder_set_member_name (builder, "duplicate");
+  json_builder_add_int_value (builder, call->batch->len - n_new);
+  json_builder_set_member_name (builder, "dropped");
+  json_builder_add_int_value (builder, call->n_dropped);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (call, SOUP_STATUS_OK, node);
+}
+
+static void
+on_notifications_ingested_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  guint n_new;
+
+  n_new = picky_store_ingest_finish (PICKY_STORE (object), result, &error);
+  if (error != NULL)
+    {
+      respond_store_error (call, error);
+      call_free (call);
+      return;
+    }
+
+  for (guint i = 0; i < call->batch->len; i++)
+    {
+      PickyMessage *message = g_ptr_array_index (call->batch, i);
+      PickyRelayChannel *channel = hub_find_channel (call->hub, picky_message_get_app (message));
+
+      if (channel != NULL && picky_message_get_is_new (message) &&
+          picky_message_get_timestamp (message) > picky_channel_get_last_message_time (PICKY_CHANNEL (channel)))
+        picky_channel_set_last_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
+    }
+
+  respond_counts (call, n_new);
+  call_free (call);
+}
+
+static PickyMessage *
+message_from_notification (gint64             device_id,
+                           PickyRelayChannel *channel,
+                           JsonObject        *item)
+{
+  const char *key = get_string_member (item, "key");
+  const char *sender = get_string_member (item, "sender");
+  const char *conversation = get_string_member (item, "conversation");
+  const char *text = get_string_member (item, "text");
+  gint64 posted = get_int_member (item, "posted");
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *provider_key = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", device_id, key);
+  g_autofree char *contact_id = NULL;
+  PickyMessage *message = picky_message_new ();
+
+  /* A direct chat is named after the sender; a group after itself. */
+  if (conversation == NULL || conversation[0] == '\0')
+    conversation = sender != NULL && sender[0] != '\0' ? sender : "?";
+  contact_id = picky_relay_channel_make_contact_id (device_id, conversation);
+
+  picky_message_set_op (message, PICKY_MESSAGE_OP_INSERT);
+  picky_message_set_direction (message, PICKY_DIRECTION_IN);
+  picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+  picky_message_set_channel_id (message, picky_channel_get_id (PICKY_CHANNEL (channel)));
+  picky_message_set_app (message, picky_channel_get_app (PICKY_CHANNEL (channel)));
+  picky_message_set_provider_key (message, provider_key);
+  picky_message_set_contact_provider_id (message, contact_id);
+  picky_message_set_contact_name (message, conversation);
+  if (get_boolean_member (item, "group") && sender != NULL && sender[0] != '\0')
+    {
+      /* Translators: a message in a group chat: its sender, then its text */
+      g_autofree char *with_sender = g_strdup_printf (_("%s: %s"), sender, text != NULL ? text : "");
+
+      picky_message_set_text (message, with_sender);
+    }
+  else
+    {
+      picky_message_set_text (message, text != NULL ? text : "");
+    }
+  /* Milliseconds, as Android's notifications carry them. */
+  picky_message_set_timestamp (message, posted > 0 ? posted / 1000 : now);
+  picky_message_set_received (message, now);
+
+  return message;
+}
+
+static gboolean
+is_valid_notification (JsonObject *item)
+{
+  const char *key = get_string_member (item, "key");
+  const char *package = get_string_member (item, "package");
+
+  return key != NULL && key[0] != '\0' && strlen (key) <= MAX_FIELD_LENGTH &&
+         package != NULL && strlen (package) <= MAX_FIELD_LENGTH &&
+         is_short_text (get_string_member (item, "sender"), MAX_FIELD_LENGTH) &&
+         is_short_text (get_string_member (item, "conversation"), MAX_FIELD_LENGTH) &&
+         is_short_text (get_string_member (item, "text"), MAX_TEXT_LENGTH) &&
+         g_utf8_validate (key, -1, NULL);
+}
+
+static void
+store_notifications (Call *call)
+{
+  JsonObject *object = json_node_get_object (call->root);
+  JsonNode *list = json_object_get_member (object, "notifications");
+  g_autoptr(GHashTable) dropped = g_hash_table_new (g_str_hash, g_str_equal);
+  JsonArray *items = json_node_get_array (list);
+  GHashTableIter iter;
+  gpointer app, count;
+
+  call->batch = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = json_array_get_object_element (items, i);
+      const PickyAppInfo *info = picky_app_catalog_lookup_package (get_string_member (item, "package"));
+      PickyRelayChannel *channel = info != NULL ? hub_find_channel (call->hub, picky_app_info_get_id (info)) : NULL;
+      const char *app_id;
+
+      /* An app the console does not know, or has no relay channel for. */
+      if (channel == NULL)
+        {
+          call->hub->n_unsupported++;
+          call->n_dropped++;
+          continue;
+        }
+
+      /* Read off: acknowledged so the phone does not resend, never stored. */
+      app_id = picky_app_info_get_id (info);
+      if (call->hub->access != NULL && !picky_access_can_read (call->hub->access, app_id))
+        {
+          g_hash_table_insert (dropped, (gpointer) app_id,
+                               GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (dropped, app_id)) + 1));
+          call->n_dropped++;
+          continue;
+        }
+
+      g_ptr_array_add (call->batch, message_from_notification (call->device->id, channel, item));
+    }
+
+  g_hash_table_iter_init (&iter, dropped);
+  while (g_hash_table_iter_next (&iter, &app, &count))
+    picky_access_count_dropped (call->hub->access, app, GPOINTER_TO_UINT (count));
+
+  if (call->batch->len == 0)
+    {
+      respond_counts (call, 0);
+      call_free (call);
+      return;
+    }
+
+  /* Answered only once committed: the phone forgets what got a 200. */
+  picky_store_ingest_async (call->hub->store, call->batch, NULL, on_notifications_ingested_cb, call);
+}
+
+static void
+handle_notifications (Call *call)
+{
+  JsonObject *object = parse_body (call);
+  JsonNode *list = object != NULL ? json_object_get_member (object, "notifications") : NULL;
+  JsonArray *items;
+
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+      call_free (call);
+      return;
+    }
+
+  /* The whole batch is refused when one item is malformed: storing part of
+   * it would leave the phone unsure which part to send again. */
+  items = json_node_get_array (list);
+  if (json_array_get_length (items) > PICKY_RELAY_MAX_BATCH)
+    {
+      respond_error (call, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-many");
+      call_free (call);
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *item = json_array_get_element (items, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (item) || !is_valid_notification (json_node_get_object (item)))
+        {
+          respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+          call_free (call);
+          return;
+        }
+    }
+
+  authenticate (call, store_notifications);
+}
+
+/* ---- Outbox ---- */
+
+static void
+unpark (Call *call)
+{
+  GPtrArray *waiting;
+
+  if (!call->parked)
+    return;
+
+  call->parked = FALSE;
+  waiting = g_hash_table_lookup (call->hub->waiters, &call->device->id);
+  if (waiting != NULL)
+    g_ptr_array_remove (waiting, call);
+  if (call->timeout != NULL)
+    {
+      g_source_destroy (call->timeout);
+      g_clear_pointer (&call->timeout, g_source_unref);
+    }
+}
+
+/* Answers a parked poll with whatever the outbox holds now. */
+static void
+flush_poll (Call *call)
+{
+  unpark (call);
+  call->wait = 0;
+  list_outbox (call);
+}
+
+static gboolean
+on_poll_timeout_cb (gpointer user_data)
+{
+  Call *call = user_data;
+
+  /* The source ends itself by returning; unpark must not destroy it. */
+  g_clear_pointer (&call->timeout, g_source_unref);
+  flush_poll (call);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+park (Call *call)
+{
+  GPtrArray *waiting = g_hash_table_lookup (call->hub->waiters, &call->device->id);
+
+  if (waiting == NULL)
+    {
+      waiting = g_ptr_array_new ();
+      g_hash_table_insert (call->hub->waiters, g_memdup2 (&call->device->id, sizeof (gint64)), waiting);
+    }
+  g_ptr_array_add (waiting, call);
+  call->parked = TRUE;
+
+  call->timeout = g_timeout_source_new_seconds (call->wait);
+  g_source_set_callback (call->timeout, on_poll_timeout_cb, call, NULL);
+  g_source_attach (call->timeout, g_main_context_get_thread_default ());
+}
+
+/* A reply was put in @device_id's outbox: parked polls look again. */
+static void
+hub_wake (Hub    *hub,
+          gint64  device_id)
+{
+  GPtrArray *waiting = g_hash_table_lookup (hub->waiters, &device_id);
+
+  while (waiting != NULL && waiting->len > 0)
+    {
+      Call *call = g_ptr_array_index (waiting, 0);
+
+      unpark (call);
+      list_outbox (call);
+    }
+}
+
+static void
+add_reply (JsonBuilder  *builder,
+           PickyMessage *message)
+{
+  const char *conversation = NULL;
+  const PickyAppInfo *info = picky_app_catalog_lookup (picky_message_get_app (message));
+  gint64 device_id;
+
+  picky_relay_channel_parse_contact_id (picky_message_get_contact_provider_id (message),
+                                        &device_id, &conversation);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, picky_message_get_id (message));
+  json_builder_set_member_name (builder, "app");
+  json_builder_add_string_value (builder, picky_message_get_app (message));
+  json_builder_set_member_name (builder, "package");
+  json_builder_add_string_value (builder, info != NULL ? picky_app_info_get_packages (info)[0] : "");
+  json_builder_set_member_name (builder, "conversation");
+  json_builder_add_string_value (builder, conversation != NULL ? conversation : "");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, picky_message_get_text (message));
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, picky_message_get_timestamp (message));
+  json_builder_end_object (builder);
+}
+
+static void
+on_outbox_listed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) replies = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  guint n = 0;
+
+  replies = picky_store_list_relay_replies_finish (PICKY_STORE (object), result, &error);
+  if (replies == NULL)
+    {
+      respond_store_error (call, error);
+      call_free (call);
+      return;
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "replies");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < replies->len; i++)
+    {
+      PickyMessage *message = g_ptr_array_index (replies, i);
+
+      /* Push switched off after the reply was queued: held back, not sent. */
+      if (call->hub->access != NULL &&
+          !picky_access_can_push (call->hub->access, picky_message_get_app (message)))
+        continue;
+      add_reply (builder, message);
+      n++;
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  if (n == 0 && call->wait > 0 && !picky_webhook_request_is_answered (call->request))
+    {
+      park (call);
+      return;
+    }
+
+  node = json_builder_get_root (builder);
+  respond_json (call, SOUP_STATUS_OK, node);
+  call_free (call);
+}
+
+static void
+list_outbox (Call *call)
+{
+  picky_store_list_relay_replies_async (call->hub->store, call->device->id, NULL,
+                                        on_outbox_listed_cb, call);
+}
+
+static void
+handle_outbox (Call *call)
+{
+  const char *wait = picky_webhook_request_get_query (call->request, "wait");
+  guint64 seconds = 0;
+
+  if (wait != NULL && !g_ascii_string_to_unsigned (wait, 10, 0, G_MAXUINT32, &seconds, NULL))
+    {
+      respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+      call_free (call);
+      return;
+    }
+  call->wait = MIN (seconds, PICKY_RELAY_MAX_WAIT);
+
+  authenticate (call, list_outbox);
+}
+
+static void
+on_acked_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Call *call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyMessage) message = NULL;
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  PickyMessageStatus status;
+  gint64 id;
+
+  message = picky_store_ack_relay_reply_finish (PICKY_STORE (object), result, &error);
+  if (message == NULL)
+    {
+      if (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
+        respond_error (call, SOUP_STATUS_NOT_FOUND, "unknown-reply");
+      else
+        respond_store_error (call, error);
+      call_free (call);
+      return;
+    }
+
+  /* The send that handed the reply over ends with the phone's word. */
+  id = picky_message_get_id (message);
+  status = picky_message_get_status (message);
+  for (guint i = 0; i < call->hub->channels->len; i++)
+    {
+      PickyRelayChannel *channel = g_ptr_array_index (call->hub->channels, i);
+      GTask *task = g_hash_table_lookup (channel->sending, &id);
+
+      if (task == NULL)
+        continue;
+
+      g_hash_table_steal (channel->sending, &id);
+      if (status == PICKY_MESSAGE_STATUS_FAILED)
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                                 _("The phone could not send the reply: %s"),
+                                 picky_message_get_error (message) != NULL ? picky_message_get_error (message)
+                                                                           : _("no reason given"));
+      else
+        g_task_return_pointer (task, g_strdup (picky_message_get_provider_key (message)), g_free);
+      g_object_unref (task);
+    }
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_int_value (builder, id);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, picky_message_status_to_string (status));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  respond_json (call, SOUP_STATUS_OK, node);
+  call_free (call);
+}
+
+static void
+store_ack (Call *call)
+{
+  JsonObject *object = json_node_get_object (call->root);
+  const char *status = get_string_member (object, "status");
+
+  picky_store_ack_relay_reply_async (call->hub->store, call->device->id, get_int_member (object, "id"),
+                                     g_strcmp0 (status, "sent") == 0, get_string_member (object, "error"),
+                                     NULL, on_acked_cb, call);
+}
+
+static void
+handle_ack (Call *call)
+{
+  JsonObject *object = parse_body (call);
+  const char *status = object != NULL ? get_string_member (object, "status") : NULL;
+
+  if (object == NULL || get_int_member (object, "id") <= 0 ||
+      (g_strcmp0 (status, "sent") != 0 && g_strcmp0 (status, "failed") != 0) ||
+      !is_short_text (get_string_member (object, "error"), MAX_FIELD_LENGTH))
+    {
+      respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+      call_free (call);
+      return;
+    }
+
+  authenticate (call, store_ack);
+}
+
+/* ---- Routing ---- */
+
+static void
+hub_handle_cb (PickyWebhookServer  *server,
+               PickyWebhookRequest *request,
+               gpointer             user_data)
+{
+  Hub *hub = user_data;
+  const char *path = picky_webhook_request_get_path (request) + strlen (PICKY_RELAY_PATH);
+  gboolean post = g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_POST) == 0;
+  static const struct {
+    const char *path;
+    gboolean    post;
+    CallStep    handle;
+  } endpoints[] = {
+    { "v1/register", TRUE, handle_register },
+    { "v1/notifications", TRUE, handle_notifications },
+    { "v1/outbox", FALSE, handle_outbox },
+    { "v1/outbox/ack", TRUE, handle_ack },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (endpoints); i++)
+    {
+      if (strcmp (path, endpoints[i].path) != 0)
+        continue;
+
+      if (post != endpoints[i].post)
+        picky_webhook_request_respond (request, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, NULL, 0);
+      else
+        endpoints[i].handle (call_new (hub, request));
+      return;
+    }
+
+  picky_webhook_request_respond (request, SOUP_STATUS_NOT_FOUND, NULL, NULL, 0);
+}
+
+static void
+join_hub (PickyRelayChannel *self)
+{
+  PickyWebhookServer *server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
+  Hub *hub;
+
+  if (server == NULL || self->hub != NULL)
+    return;
+
+  hub = g_object_get_data (G_OBJECT (server), HUB_KEY);
+  if (hub == NULL)
+    {
+      hub = g_atomic_rc_box_new0 (Hub);
+      hub->channels = g_ptr_array_new ();
+      hub->waiters = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                            (GDestroyNotify) g_ptr_array_unref);
+      hub->store = g_object_ref (picky_channel_get_store (PICKY_CHANNEL (self)));
+      g_set_object (&hub->access, picky_channel_get_access (PICKY_CHANNEL (self)));
+      g_set_weak_pointer (&hub->server, server);
+      g_object_set_data (G_OBJECT (server), HUB_KEY, hub);
+      picky_webhook_server_add_route (server, PICKY_RELAY_PATH, hub_handle_cb, hub, (GDestroyNotify) hub_unref);
+    }
+
+  g_ptr_array_add (hub->channels, self);
+  self->hub = hub;
+}
+
+static void
+leave_hub (PickyRelayChannel *self)
+{
+  Hub *hub = self->hub;
+
+  if (hub == NULL)
+    return;
+
+  self->hub = NULL;
+  g_ptr_array_remove (hub->channels, self);
+  if (hub->channels->len > 0 || hub->server == NULL)
+    return;
+
+  /* The route goes with the last channel; polls still parked are answered
+   * empty, so no phone hangs on a route that is gone. */
+  g_object_set_data (G_OBJECT (hub->server), HUB_KEY, NULL);
+  while (g_hash_table_size (hub->waiters) > 0)
+    {
+      GHashTableIter iter;
+      GPtrArray *waiting;
+
+      g_hash_table_iter_init (&iter, hub->waiters);
+      g_hash_table_iter_next (&iter, NULL, (gpointer *) &waiting);
+      if (waiting->len == 0)
+        {
+          g_hash_table_iter_remove (&iter);
+          continue;
+        }
+      flush_poll (g_ptr_array_index (waiting, 0));
+    }
+  picky_webhook_server_remove_route (hub->server, PICKY_RELAY_PATH);
+}
+
+/* ---- Running ---- */
+
+static gboolean
+can_read (PickyRelayChannel *self)
+{
+  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (self));
+
+  return access == NULL || picky_access_can_read (access, picky_channel_get_app (PICKY_CHANNEL (self)));
+}
+
+static void
+update_state (PickyRelayChannel *self)
+{
+  PickyChannel *channel = PICKY_CHANNEL (self);
+
+  if (!self->running)
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_STOPPED);
+  else if (self->hub == NULL)
+    {
+      picky_channel_set_last_error (channel, _("The webhook listener is not running, so no phone can relay messages"));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
+  else if (!can_read (self))
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
+  else
+    {
+      picky_channel_set_last_error (channel, NULL);
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_ONLINE);
+    }
+}
+
+static void
+on_access_changed_cb (PickyRelayChannel *self,
+                      const char        *app_id)
+{
+  if (g_strcmp0 (app_id, picky_channel_get_app (PICKY_CHANNEL (self))) == 0)
+    update_state (self);
+}
+
+static void
+picky_relay_channel_start (PickyChannel *channel)
+{
+  PickyRelayChannel *self = PICKY_RELAY_CHANNEL (channel);
+
+  self->running = TRUE;
+  if (picky_channel_get_store (channel) != NULL)
+    join_hub (self);
+  update_state (self);
+}
+
+static void
+picky_relay_channel_stop (PickyChannel *channel)
+{
+  PickyRelayChannel *self = PICKY_RELAY_CHANNEL (channel);
+
+  self->running = FALSE;
+  leave_hub (self);
+  update_state (self);
+}
+
+static void
+on_reply_queued_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyRelayChannel *self = g_task_get_source_object (task);
+  PickyMessage *message = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  gint64 id = picky_message_get_id (message);
+  gint64 device_id = 0;
+
+  if (!picky_store_queue_relay_reply_finish (PICKY_STORE (object), result, &error))
+    {
+      if (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                                 _("The phone of this conversation is not trusted any more"));
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Held until the phone acknowledges: "sent" means the phone sent it. */
+  g_hash_table_insert (self->sending, g_memdup2 (&id, sizeof id), g_steal_pointer (&task));
+  picky_relay_channel_parse_contact_id (picky_message_get_contact_provider_id (message), &device_id, NULL);
+  if (self->hub != NULL)
+    hub_wake (self->hub, device_id);
+}
+
+static void
+picky_relay_channel_send_async (PickyChannel        *channel,
+                                PickyMessage        *message,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PickyStore *store = picky_channel_get_store (channel);
+  g_autoptr(GTask) task = g_task_new (channel, cancellable, callback, user_data);
+  gint64 device_id;
+
+  g_task_set_source_tag (task, picky_relay_channel_send_async);
+  g_task_set_task_data (task, g_object_ref (message), g_object_unref);
+
+  if (store == NULL || picky_message_get_id (message) <= 0 ||
+      !picky_relay_channel_parse_contact_id (picky_message_get_contact_provider_id (message),
+                                             &device_id, NULL))
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
+                               _("This reply has no stored conversation on a relay phone"));
+      return;
+    }
+
+  picky_store_queue_relay_reply_async (store, picky_message_get_id (message), device_id,
+                                       NULL, on_reply_queued_cb, g_steal_pointer (&task));
+}
+
+static char *
+picky_relay_channel_send_finish (PickyChannel  *channel,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- Object ---- */
+
+static void
+picky_relay_channel_constructed (GObject *object)
+{
+  PickyRelayChannel *self = PICKY_RELAY_CHANNEL (object);
+  PickyAccess *access;
+
+  G_OBJECT_CLASS (picky_relay_channel_parent_class)->constructed (object);
+
+  access = picky_channel_get_access (PICKY_CHANNEL (self));
+  if (access != NULL)
+    g_signal_connect_object (access, "changed",
+                             G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
+picky_relay_channel_dispose (GObject *object)
+{
+  PickyRelayChannel *self = PICKY_RELAY_CHANNEL (object);
+
+  leave_hub (self);
+  self->running = FALSE;
+
+  /* The replies stay in the phone's outbox and its acknowledgement still
+   * moves them in the store; only this wait for it ends. */
+  if (self->sending != NULL)
+    {
+      GHashTableIter iter;
+      GTask *task;
+
+      g_hash_table_iter_init (&iter, self->sending);
+      while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &task))
+        {
+          g_hash_table_iter_steal (&iter);
+          g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                   _("The relay channel closed before the phone confirmed the reply"));
+          g_object_unref (task);
+        }
+    }
+
+  G_OBJECT_CLASS (picky_relay_channel_parent_class)->dispose (object);
+}
+
+static void
+picky_relay_channel_finalize (GObject *object)
+{
+  PickyRelayChannel *self = PICKY_RELAY_CHANNEL (object);
+
+  g_clear_pointer (&self->sending, g_hash_table_unref);
+
+  G_OBJECT_CLASS (picky_relay_channel_parent_class)->finalize (object);
+}
+
+static void
+picky_relay_channel_class_init (PickyRelayChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PickyChannelClass *channel_class = PICKY_CHANNEL_CLASS (klass);
+
+  object_class->constructed = picky_relay_channel_constructed;
+  object_class->dispose = picky_relay_channel_dispose;
+  object_class->finalize = picky_relay_channel_finalize;
+
+  channel_class->start = picky_relay_channel_start;
+  channel_class->stop = picky_relay_channel_stop;
+  channel_class->send_async = picky_relay_channel_send_async;
+  channel_class->send_finish = picky_relay_channel_send_finish;
+}
+
+static void
+picky_relay_channel_init (PickyRelayChannel *self)
+{
+  self->sending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+/**
+ * picky_relay_channel_generate_pairing_code:
+ *
+ * Returns: (transfer full): a fresh code of 8 letters and digits that are
+ *   hard to confuse, as "ABCD-EF23", from the system's secure random source
+ */
+char *
+picky_relay_channel_generate_pairing_code (void)
+{
+  GString *code = g_string_new (NULL);
+
+  for (guint i = 0; i < CODE_LENGTH; i++)
+    {
+      if (i == CODE_LENGTH / 2)
+        g_string_append_c (code, '-');
+      g_string_append_c (code, CODE_ALPHABET[randombytes_uniform (strlen (CODE_ALPHABET))]);
+    }
+
+  return g_string_free (code, FALSE);
+}
+
+/**
+ * picky_relay_channel_generate_token:
+ *
+ * Returns: (transfer full): 32 random bytes, base64url without padding
+ */
+char *
+picky_relay_channel_generate_token (void)
+{
+  guchar bytes[TOKEN_BYTES];
+  char *token;
+
+  randombytes_buf (bytes, sizeof bytes);
+  token = g_base64_encode (bytes, sizeof bytes);
+  sodium_memzero (bytes, sizeof bytes);
+  g_strdelimit (token, "+", '-');
+  g_strdelimit (token, "/", '_');
+  if (strchr (token, '=') != NULL)
+    *strchr (token, '=') = '\0';
+
+  return token;
+}
+
+/**
+ * picky_relay_channel_make_contact_id:
+ *
+ * Returns: (transfer full): the contact id of a conversation on a device,
+ *   "<device id>:<conversation>": the same name on two phones is two people
+ */
+char *
+picky_relay_channel_make_contact_id (gint64      device_id,
+                                     const char *conversation)
+{
+  g_return_val_if_fail (conversation != NULL, NULL);
+
+  return g_strdup_printf ("%" G_GINT64_FORMAT ":%s", device_id, conversation);
+}
+
+/**
+ * picky_relay_channel_parse_contact_id:
+ * @conversation: (out) (optional) (transfer none): points into @contact_id
+ *
+ * Returns: whether @contact_id names a conversation on a relay device
+ */
+gboolean
+picky_relay_channel_parse_contact_id (const char  *contact_id,
+                                      gint64      *device_id,
+                                      const char **conversation)
+{
+  const char *colon = contact_id != NULL ? strchr (contact_id, ':') : NULL;
+  g_autofree char *number = NULL;
+  guint64 id;
+
+  if (colon == NULL)
+    return FALSE;
+
+  number = g_strndup (contact_id, colon - contact_id);
+  if (!g_ascii_string_to_unsigned (number, 10, 1, G_MAXINT64, &id, NULL))
+    return FALSE;
+
+  *device_id = (gint64) id;
+  if (conversation != NULL)
+    *conversation = colon + 1;
+
+  return TRUE;
+}
+
+/**
+ * picky_relay_channel_get_n_unsupported:
+ *
+ * Returns: notifications dropped on this listener because their app is
+ *   unknown or has no relay channel
+ */
+guint64
+picky_relay_channel_get_n_unsupported (PickyRelayChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_RELAY_CHANNEL (self), 0);
+
+  return self->hub != NULL ? self->hub->n_unsupported : 0;
+}
