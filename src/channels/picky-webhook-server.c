@@ -47,7 +47,7 @@ struct _PickyWebhookServer
   SoupServer   *server;
   GMainContext *context;
   GPtrArray    *routes;        /* Route */
-  GHashTable   *sockets;       /* GSocket → itself, weakly: the open connections */
+  GHashTable   *messages;      /* SoupServerMessage, weakly: one per open connection */
   guint         port;
 
   /* limits */
@@ -174,6 +174,18 @@ reject (SoupServerMessage *message,
 }
 
 static void
+refuse_too_large (MessageState *state)
+{
+  GSocket *socket = soup_server_message_get_socket (state->message);
+
+  state->cut_off = TRUE;
+  clear_timeout (state);
+  if (socket != NULL)
+    g_socket_send (socket, TOO_LARGE_RESPONSE, strlen (TOO_LARGE_RESPONSE), NULL, NULL);
+  cut_connection (state->message);
+}
+
+static void
 on_got_headers_cb (SoupServerMessage *message,
                    gpointer           user_data)
 {
@@ -224,7 +236,8 @@ on_got_headers_cb (SoupServerMessage *message,
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       (guint64) soup_message_headers_get_content_length (headers) > self->max_body_size)
     {
-      reject (message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+      /* A status set here still lets libsoup read the whole body first. */
+      refuse_too_large (state);
       return;
     }
 
@@ -237,28 +250,30 @@ on_got_chunk_cb (SoupServerMessage *message,
                  gpointer           user_data)
 {
   MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
-  GSocket *socket;
 
   state->received += g_bytes_get_size (chunk);
   if (state->cut_off || state->server == NULL || state->received <= state->server->max_body_size)
     return;
 
   /* A chunked body that outgrows the limit: no Content-Length warned us. */
-  state->cut_off = TRUE;
-  clear_timeout (state);
-  socket = soup_server_message_get_socket (message);
-  if (socket != NULL)
-    g_socket_send (socket, TOO_LARGE_RESPONSE, strlen (TOO_LARGE_RESPONSE), NULL, NULL);
-  cut_connection (message);
+  refuse_too_large (state);
 }
 
 static void
-on_socket_gone_cb (gpointer  user_data,
-                   GObject  *where_the_socket_was)
+on_message_gone_cb (gpointer  user_data,
+                    GObject  *where_the_message_was)
 {
   PickyWebhookServer *self = user_data;
 
-  g_hash_table_remove (self->sockets, where_the_socket_was);
+  g_hash_table_remove (self->messages, where_the_message_was);
+}
+
+static void
+forget_message (PickyWebhookServer *self,
+                SoupServerMessage  *message)
+{
+  if (g_hash_table_remove (self->messages, message))
+    g_object_weak_unref (G_OBJECT (message), on_message_gone_cb, self);
 }
 
 static void
@@ -268,7 +283,6 @@ on_request_started_cb (SoupServer        *server,
 {
   PickyWebhookServer *self = user_data;
   MessageState *state = g_new0 (MessageState, 1);
-  GSocket *socket = soup_server_message_get_socket (message);
 
   state->message = message;
   g_set_weak_pointer (&state->server, self);
@@ -279,12 +293,11 @@ on_request_started_cb (SoupServer        *server,
    * never finish. */
   start_timeout (state, self->header_timeout);
 
-  if (socket != NULL && !g_hash_table_contains (self->sockets, socket))
-    {
-      g_hash_table_add (self->sockets, socket);
-      g_object_weak_ref (G_OBJECT (socket), on_socket_gone_cb, self);
-    }
-  if (g_hash_table_size (self->sockets) > self->max_connections)
+  /* Every open connection has exactly one message in progress, even when
+   * idle, so counting live messages counts connections. */
+  g_hash_table_add (self->messages, message);
+  g_object_weak_ref (G_OBJECT (message), on_message_gone_cb, self);
+  if (g_hash_table_size (self->messages) > self->max_connections)
     state->over_connection_limit = TRUE;
 
   g_signal_connect (message, "got-headers", G_CALLBACK (on_got_headers_cb), NULL);
@@ -296,10 +309,12 @@ on_request_done_cb (SoupServer        *server,
                     SoupServerMessage *message,
                     gpointer           user_data)
 {
+  PickyWebhookServer *self = user_data;
   MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
 
   if (state != NULL)
     clear_timeout (state);
+  forget_message (self, message);
 }
 
 static void
@@ -331,15 +346,15 @@ handle_request_cb (SoupServer        *server,
 }
 
 static void
-forget_sockets (PickyWebhookServer *self)
+forget_messages (PickyWebhookServer *self)
 {
   GHashTableIter iter;
-  gpointer socket;
+  gpointer message;
 
-  g_hash_table_iter_init (&iter, self->sockets);
-  while (g_hash_table_iter_next (&iter, &socket, NULL))
+  g_hash_table_iter_init (&iter, self->messages);
+  while (g_hash_table_iter_next (&iter, &message, NULL))
     {
-      g_object_weak_unref (socket, on_socket_gone_cb, self);
+      g_object_weak_unref (message, on_message_gone_cb, self);
       g_hash_table_iter_remove (&iter);
     }
 }
@@ -362,7 +377,7 @@ picky_webhook_server_finalize (GObject *object)
   PickyWebhookServer *self = PICKY_WEBHOOK_SERVER (object);
 
   g_clear_pointer (&self->routes, g_ptr_array_unref);
-  g_clear_pointer (&self->sockets, g_hash_table_unref);
+  g_clear_pointer (&self->messages, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_webhook_server_parent_class)->finalize (object);
 }
@@ -459,7 +474,7 @@ static void
 picky_webhook_server_init (PickyWebhookServer *self)
 {
   self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) route_free);
-  self->sockets = g_hash_table_new (NULL, NULL);
+  self->messages = g_hash_table_new (NULL, NULL);
   self->max_body_size = PICKY_WEBHOOK_MAX_BODY_SIZE;
   self->header_timeout = DEFAULT_HEADER_TIMEOUT_MS;
   self->body_timeout = DEFAULT_BODY_TIMEOUT_MS;
@@ -561,7 +576,7 @@ picky_webhook_server_stop (PickyWebhookServer *self)
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
-  forget_sockets (self);
+  forget_messages (self);
   g_clear_pointer (&self->context, g_main_context_unref);
   self->port = 0;
 }
@@ -593,7 +608,7 @@ picky_webhook_server_get_n_connections (PickyWebhookServer *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), 0);
 
-  return g_hash_table_size (self->sockets);
+  return g_hash_table_size (self->messages);
 }
 
 /**
