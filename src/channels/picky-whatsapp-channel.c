@@ -1515,3 +1515,23 @@ picky_whatsapp_channel_get_n_unknown (PickyWhatsAppChannel *self)
 
   return self->hub != NULL ? self->hub->n_unknown : 0;
 }
+
+/**
+ * picky_whatsapp_channel_set_app_secret:
+ * @self: a #PickyWhatsAppChannel
+ * @app_secret: (nullable): the Meta app's secret
+ *
+ * Replaces the app secret held in memory, as after the admin stored a new
+ * one in the keyring; %NULL makes the channel reject every webhook.
+ */
+void
+picky_whatsapp_channel_set_app_secret (PickyWhatsAppChannel *self,
+                                       const char           *app_secret)
+{
+  g_return_if_fail (PICKY_IS_WHATSAPP_CHANNEL (self));
+
+  g_free (self->app_secret);
+  self->app_secret = app_secret != NULL && *app_secret != '\0' ? g_strdup (app_secret) : NULL;
+  if (self->running && self->ready)
+    update_state (self);
+}

@@ -23,6 +23,8 @@ char      *picky_whatsapp_channel_generate_verify_token (void);
 
 gboolean   picky_whatsapp_channel_is_ready              (PickyWhatsAppChannel *self);
 guint64    picky_whatsapp_channel_get_n_unknown         (PickyWhatsAppChannel *self);
+void       picky_whatsapp_channel_set_app_secret        (PickyWhatsAppChannel *self,
+                                                         const char           *app_secret);
 
 /* The pure parts of the protocol, public so they can be tested alone. */
 gboolean   picky_whatsapp_channel_check_signature       (GBytes               *body,

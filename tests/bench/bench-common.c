@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the benchmarks share: the same generated rows, and the plain-loop SQLite ceiling over them. */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "bench-common.h"
+#include "picky-store-private.h"
+
+
+
+/* splitmix64: the same message index always yields the same message,
+ * so the ceiling and the store get identical rows. */
+guint64
+rng_next (Rng *rng)
+{
+  guint64 z = (rng->state += 0x9e3779b97f4a7c15ULL);
+
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+guint
+rng_below (Rng   *rng,
+           guint  n)
+{
+  return rng_next (rng) % n;
+}
+
+
+guint64 n_messages = 5000000;
+gboolean bench_all_incoming = FALSE;
+
+void
+make_row (guint64   index,
+          BenchRow *row)
+{
+  Rng rng = { index * 2654435761ULL + 17 };
+  guint script = rng_below (&rng, 100);
+  guint n_words;
+  const char **words;
+  guint n_list;
+
+  /* Evenly over the year, newest last, as they arrive. */
+  row->timestamp = START + (gint64) ((double) index / n_messages * N_DAYS * 86400);
+  /* Some contacts write far more than others. */
+  row->contact = (guint) ((double) rng_below (&rng, N_CONTACTS) * rng_below (&rng, 1000) / 1000.0);
+  row->direction = rng_below (&rng, 100) < 55 ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT;
+  /* Webhooks bring incoming messages only; the ceiling must insert the same. */
+  if (bench_all_incoming)
+    row->direction = PICKY_DIRECTION_IN;
+  g_snprintf (row->key, sizeof row->key, "bench:%" G_GUINT64_FORMAT, index);
+  g_snprintf (row->contact_id, sizeof row->contact_id, "%u", row->contact);
+  g_snprintf (row->name, sizeof row->name, "Contact number %u", row->contact);
+  g_snprintf (row->phone, sizeof row->phone, "+9198%08u", row->contact);
+
+  if (script < 60)
+    words = latin_words, n_list = G_N_ELEMENTS (latin_words);
+  else if (script < 80)
+    words = devanagari_words, n_list = G_N_ELEMENTS (devanagari_words);
+  else
+    words = arabic_words, n_list = G_N_ELEMENTS (arabic_words);
+
+  n_words = rng_below (&rng, 100) < 5 ? 20 + rng_below (&rng, 40) : 1 + rng_below (&rng, 12);
+  g_string_truncate (row->text, 0);
+  for (guint i = 0; i < n_words; i++)
+    {
+      if (i > 0)
+        g_string_append_c (row->text, ' ');
+      g_string_append (row->text, words[rng_below (&rng, n_list)]);
+    }
+  if (rng_below (&rng, 10) == 0)
+    {
+      g_string_append_c (row->text, ' ');
+      g_string_append (row->text, emoji[rng_below (&rng, G_N_ELEMENTS (emoji))]);
+    }
+}
+
+const char *
+contact_app (guint contact)
+{
+  return contact % 2 ? "whatsapp" : "telegram";
+}
+
+gint64
+contact_channel (guint contact)
+{
+  return contact % 2 ? 2 : 1;
+}
+
+double
+now_s (void)
+{
+  return g_get_monotonic_time () / (double) G_USEC_PER_SEC;
+}
+
+gint64
+file_size (const char *path)
+{
+  GStatBuf st;
+
+  return g_stat (path, &st) == 0 ? (gint64) st.st_size : 0;
+}
+
+void
+remove_database (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (name);
+    }
+}
+
+PickyCipher *
+bench_cipher (void)
+{
+  g_autoptr(GBytes) key = picky_cipher_generate_key ();
+
+  return picky_cipher_new (key, NULL);
+}
+
+/* ---- The ceiling: the store's statements in a plain loop ---- */
+
+typedef struct {
+  gint64 id;
+  gboolean has_pending;
+  gint64 pending_since;
+} CeilingContact;
+
+static void
+check (sqlite3 *db,
+       int      rc)
+{
+  if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+    g_error ("SQLite: %s", sqlite3_errmsg (db));
+}
+
+static void
+run (sqlite3      *db,
+     sqlite3_stmt *stmt)
+{
+  check (db, sqlite3_step (stmt));
+  sqlite3_reset (stmt);
+}
+
+double
+run_ceiling (const char  *path,
+             PickyCipher *cipher)
+{
+  g_autoptr(GError) error = NULL;
+  CeilingContact *contacts = g_new0 (CeilingContact, N_CONTACTS);
+  BenchRow row = { .text = g_string_new (NULL) };
+  sqlite3 *db = NULL;
+  sqlite3_stmt *insert, *add_contact, *set_name, *set_phone, *pending, *contact_day, *daily;
+  sqlite3_stmt *contact_hour, *response_hour;
+  double start;
+
+  check (db, sqlite3_open (path, &db));
+  if (!picky_store_schema_configure (db, &error) || !picky_store_schema_migrate (db, &error))
+    g_error ("%s", error->message);
+  check (db, sqlite3_exec (db, "INSERT INTO channels (app, kind, name) VALUES"
+                               " ('telegram', 'bot', 'T'), ('whatsapp', 'cloud', 'W')",
+                           NULL, NULL, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_message, -1, &insert, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_contact, -1, &add_contact, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_name, -1, &set_name, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_phone, -1, &set_phone, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_pending, -1, &pending, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_day, -1, &contact_day, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_hour, -1, &contact_hour, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_response_hour, -1, &response_hour, NULL));
+
+  start = now_s ();
+  for (guint64 i = 0; i < n_messages; i++)
+    {
+      CeilingContact *contact;
+      gboolean incoming;
+      gint64 response = -1;
+
+      if (i % 1000 == 0)
+        check (db, sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+
+      make_row (i, &row);
+      contact = &contacts[row.contact];
+      incoming = row.direction == PICKY_DIRECTION_IN;
+      if (contact->id == 0)
+        {
+          g_autoptr(GBytes) name = NULL;
+          g_autoptr(GBytes) phone = NULL;
+          g_autofree char *hash = NULL;
+
+          sqlite3_bind_text (add_contact, 1, contact_app (row.contact), -1, SQLITE_STATIC);
+          sqlite3_bind_text (add_contact, 2, row.contact_id, -1, SQLITE_STATIC);
+          run (db, add_contact);
+          contact->id = sqlite3_last_insert_rowid (db);
+
+          name = picky_cipher_encrypt (cipher, row.name, "contacts", "name", contact->id);
+          sqlite3_bind_int64 (set_name, 1, contact->id);
+          sqlite3_bind_blob (set_name, 2, g_bytes_get_data (name, NULL), g_bytes_get_size (name), SQLITE_TRANSIENT);
+          run (db, set_name);
+
+          phone = picky_cipher_encrypt (cipher, row.phone, "contacts", "phone", contact->id);
+          hash = picky_cipher_lookup_hash (cipher, "phone", row.phone);
+          sqlite3_bind_int64 (set_phone, 1, contact->id);
+          sqlite3_bind_blob (set_phone, 2, g_bytes_get_data (phone, NULL), g_bytes_get_size (phone), SQLITE_TRANSIENT);
+          sqlite3_bind_text (set_phone, 3, hash, -1, SQLITE_STATIC);
+          run (db, set_phone);
+        }
+
+      sqlite3_bind_int64 (insert, 1, contact_channel (row.contact));
+      sqlite3_bind_text (insert, 2, row.key, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 3, contact->id);
+      sqlite3_bind_int (insert, 4, row.direction);
+      sqlite3_bind_text (insert, 5, "text", -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 6, row.text->str, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (insert, 9, row.timestamp);
+      sqlite3_bind_int64 (insert, 10, row.timestamp);
+      if (!incoming)
+        sqlite3_bind_text (insert, 11, "queued", -1, SQLITE_STATIC);
+      else
+        sqlite3_bind_null (insert, 11);
+      run (db, insert);
+
+      if (incoming != contact->has_pending)
+        {
+          if (!incoming)
+            response = MAX (0, row.timestamp - contact->pending_since);
+          sqlite3_bind_int64 (pending, 1, contact->id);
+          if (incoming)
+            sqlite3_bind_int64 (pending, 2, row.timestamp);
+          else
+            sqlite3_bind_null (pending, 2);
+          run (db, pending);
+          contact->has_pending = incoming;
+          contact->pending_since = row.timestamp;
+        }
+
+      for (guint t = 0; t < 2; t++)
+        {
+          sqlite3_stmt *stmt = t == 0 ? contact_day : daily;
+
+          if (t == 0)
+            sqlite3_bind_int64 (stmt, 1, contact->id);
+          else
+            sqlite3_bind_text (stmt, 1, contact_app (row.contact), -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, 2, row.timestamp / 86400);
+          sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+          sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+          sqlite3_bind_int64 (stmt, 5, row.timestamp);
+          sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+          sqlite3_bind_int (stmt, 7, response >= 0);
+          sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
+          run (db, stmt);
+        }
+
+      sqlite3_bind_int64 (contact_hour, 1, contact->id);
+      sqlite3_bind_int64 (contact_hour, 2, row.timestamp / 3600);
+      sqlite3_bind_int (contact_hour, 3, incoming ? 1 : 0);
+      sqlite3_bind_int (contact_hour, 4, incoming ? 0 : 1);
+      sqlite3_bind_int64 (contact_hour, 5, row.timestamp);
+      sqlite3_bind_int64 (contact_hour, 6, MAX (response, 0));
+      sqlite3_bind_int (contact_hour, 7, response >= 0);
+      run (db, contact_hour);
+      if (response >= 0)
+        {
+          sqlite3_bind_int64 (response_hour, 1, contact->id);
+          sqlite3_bind_int64 (response_hour, 2, row.timestamp / 3600);
+          sqlite3_bind_int (response_hour, 3, picky_store_fine_bucket (response));
+          run (db, response_hour);
+        }
+
+      if (i % 1000 == 999 || i == n_messages - 1)
+        check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
+    }
+
+  {
+    double elapsed = now_s () - start;
+
+    sqlite3_finalize (insert);
+    sqlite3_finalize (add_contact);
+    sqlite3_finalize (set_name);
+    sqlite3_finalize (set_phone);
+    sqlite3_finalize (pending);
+    sqlite3_finalize (contact_day);
+    sqlite3_finalize (daily);
+    sqlite3_finalize (contact_hour);
+    sqlite3_finalize (response_hour);
+    sqlite3_close (db);
+    g_string_free (row.text, TRUE);
+    g_free (contacts);
+
+    return n_messages / elapsed;
+  }
+}
+
+/* Peak resident memory of the process so far, in MiB. */
+double
+peak_rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmHWM:")) == NULL)
+    return 0;
+
+  return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Benchmark of webhook ingest: signed WhatsApp posts over 32 keep-alive connections against the store's ceiling. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "bench-common.h"
+#include "picky-whatsapp-channel.h"
+
+#define CONNECTIONS 32
+#define APP_SECRET "bench-app-secret"
+#define PHONE_ID "109876543210987"
+
+typedef struct
+{
+  char         *path;
+  GMutex        lock;
+  GCond         cond;
+  guint         port;
+  gboolean      failed;
+  gint          stop;
+  GMainContext *context;
+} Listener;
+
+typedef struct
+{
+  guint   port;
+  GArray *latencies;   /* double, ms */
+  guint   n_acked;
+} Client;
+
+static guint64 next_index;
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_on (GMainContext  *context,
+         GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (context, TRUE);
+  return *slot;
+}
+
+static void
+listener_ready (Listener *listener,
+                guint     port,
+                gboolean  failed)
+{
+  g_mutex_lock (&listener->lock);
+  listener->port = port;
+  listener->failed = failed;
+  g_cond_signal (&listener->cond);
+  g_mutex_unlock (&listener->lock);
+}
+
+/* The console's side: store, listener and channel on a main context of
+ * their own, as they would run on the console's main thread. */
+static gpointer
+listener_thread (gpointer data)
+{
+  Listener *listener = data;
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(PickyCipher) cipher = bench_cipher ();
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(PickyWebhookServer) server = NULL;
+  g_autoptr(PickyChannel) channel = NULL;
+  g_autoptr(GAsyncResult) opened = NULL;
+  g_autoptr(GAsyncResult) added = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *settings = "{\"phone_number_id\":\"" PHONE_ID "\"}";
+  gint64 channel_id;
+
+  g_main_context_push_thread_default (context);
+  listener->context = context;
+
+  picky_store_open_async (listener->path, cipher, NULL, on_result_cb, &opened);
+  store = picky_store_open_finish (wait_on (context, &opened), &error);
+  if (store == NULL)
+    g_error ("%s", error->message);
+  picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Bench", settings,
+                                 NULL, on_result_cb, &added);
+  channel_id = picky_store_add_channel_finish (store, wait_on (context, &added), &error);
+  if (channel_id <= 0)
+    g_error ("%s", error->message);
+
+  server = picky_webhook_server_new ();
+  g_object_set (server, "max-connections", CONNECTIONS * 2, NULL);
+  if (!picky_webhook_server_start (server, "127.0.0.1", 0, &error))
+    g_error ("%s", error->message);
+
+  /* No keyring is needed: the secret is handed over as the keyring would. */
+  channel = g_object_new (PICKY_TYPE_WHATSAPP_CHANNEL,
+                          "id", channel_id,
+                          "app", "whatsapp-business",
+                          "name", "Bench",
+                          "settings", settings,
+                          "store", store,
+                          "webhook-server", server,
+                          NULL);
+  picky_channel_start (channel);
+  while (!picky_whatsapp_channel_is_ready (PICKY_WHATSAPP_CHANNEL (channel)))
+    g_main_context_iteration (context, TRUE);
+  picky_whatsapp_channel_set_app_secret (PICKY_WHATSAPP_CHANNEL (channel), APP_SECRET);
+
+  listener_ready (listener, picky_webhook_server_get_port (server), FALSE);
+  while (!g_atomic_int_get (&listener->stop))
+    g_main_context_iteration (context, TRUE);
+
+  picky_channel_stop (channel);
+  picky_webhook_server_stop (server);
+  picky_store_close (store);
+  while (g_main_context_iteration (context, FALSE))
+    ;
+  g_main_context_pop_thread_default (context);
+
+  return NULL;
+}
+
+static int
+connect_to (guint port)
+{
+  struct sockaddr_in address = { 0 };
+  int fd = socket (AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+
+  address.sin_family = AF_INET;
+  address.sin_port = htons (port);
+  address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &address, sizeof address) != 0)
+    g_error ("Cannot connect to the listener: %s", g_strerror (errno));
+  setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  return fd;
+}
+
+static void
+write_all (int         fd,
+           const char *data,
+           gsize       length)
+{
+  while (length > 0)
+    {
+      gssize n = write (fd, data, length);
+
+      if (n <= 0)
+        g_error ("The listener closed the connection: %s", g_strerror (errno));
+      data += n;
+      length -= n;
+    }
+}
+
+/* Reads one response and returns its status; the body is skipped. */
+static guint
+read_response (int      fd,
+               GString *buffer)
+{
+  char *end;
+  const char *length_header;
+  gsize body_length = 0;
+  gsize head;
+  guint status;
+
+  g_string_truncate (buffer, 0);
+  while ((end = strstr (buffer->str, "\r\n\r\n")) == NULL)
+    {
+      char chunk[4096];
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n <= 0)
+        g_error ("The listener closed the connection while answering");
+      g_string_append_len (buffer, chunk, n);
+    }
+
+  head = end - buffer->str + 4;
+  status = (guint) g_ascii_strtoull (buffer->str + 9, NULL, 10);
+  length_header = g_strstr_len (buffer->str, head, "Content-Length: ");
+  if (length_header != NULL)
+    body_length = g_ascii_strtoull (length_header + 16, NULL, 10);
+  while (buffer->len < head + body_length)
+    {
+      char chunk[4096];
+      gssize n = read (fd, chunk, sizeof chunk);
+
+      if (n <= 0)
+        g_error ("The listener closed the connection while answering");
+      g_string_append_len (buffer, chunk, n);
+    }
+
+  return status;
+}
+
+static gpointer
+client_thread (gpointer data)
+{
+  Client *client = data;
+  BenchRow row = { .text = g_string_new (NULL) };
+  GString *body = g_string_new (NULL);
+  GString *request = g_string_new (NULL);
+  GString *response = g_string_new (NULL);
+  int fd = connect_to (client->port);
+  guint64 index;
+
+  while ((index = g_atomic_pointer_add (&next_index, 1)) < n_messages)
+    {
+      g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET));
+      double started;
+      guint status;
+
+      make_row (index, &row);
+      g_string_printf (body,
+                       "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
+                       "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+                       "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
+                       "\"contacts\":[{\"profile\":{\"name\":\"%s\"},\"wa_id\":\"%s\"}],"
+                       "\"messages\":[{\"from\":\"%s\",\"id\":\"wamid.bench%" G_GUINT64_FORMAT "\","
+                       "\"timestamp\":\"%" G_GINT64_FORMAT "\",\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]},"
+                       "\"field\":\"messages\"}]}]}",
+                       row.name, row.phone + 1, row.phone + 1, index, row.timestamp, row.text->str);
+      g_hmac_update (hmac, (const guchar *) body->str, body->len);
+      g_string_printf (request,
+                       "POST /whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "X-Hub-Signature-256: sha256=%s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                       g_hmac_get_string (hmac), body->len);
+      g_string_append_len (request, body->str, body->len);
+
+      started = now_s ();
+      write_all (fd, request->str, request->len);
+      status = read_response (fd, response);
+      if (status != 200)
+        g_error ("The listener answered %u", status);
+      g_array_append_vals (client->latencies, (double[]) { (now_s () - started) * 1000 }, 1);
+      client->n_acked++;
+    }
+
+  close (fd);
+  g_string_free (row.text, TRUE);
+  g_string_free (body, TRUE);
+  g_string_free (request, TRUE);
+  g_string_free (response, TRUE);
+  return NULL;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gint64
+count_rows (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 count = -1;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return count;
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) options = g_option_context_new ("- benchmark webhook ingest");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyCipher) cipher = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *ceiling_path = NULL;
+  g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
+  gint64 messages = 200000;
+  GOptionEntry entries[] = {
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to post (default 200,000)", "N" },
+    { NULL },
+  };
+  Listener listener = { 0 };
+  GThread *server_thread;
+  GThread *threads[CONNECTIONS];
+  Client clients[CONNECTIONS];
+  double ceiling, rate, start, elapsed, p99;
+  guint n_acked = 0;
+  gint64 stored;
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+
+  n_messages = MAX (messages, 1000);
+  bench_all_incoming = TRUE;
+  dir = g_dir_make_tmp ("picky-bench-webhook-XXXXXX", &error);
+  if (dir == NULL)
+    g_error ("%s", error->message);
+  ceiling_path = g_build_filename (dir, "ceiling.db", NULL);
+  listener.path = g_build_filename (dir, "webhook.db", NULL);
+  cipher = bench_cipher ();
+
+  printf ("messages: %" G_GUINT64_FORMAT "\n", n_messages);
+  ceiling = run_ceiling (ceiling_path, cipher);
+  remove_database (ceiling_path);
+
+  g_mutex_init (&listener.lock);
+  g_cond_init (&listener.cond);
+  server_thread = g_thread_new ("listener", listener_thread, &listener);
+  g_mutex_lock (&listener.lock);
+  while (listener.port == 0 && !listener.failed)
+    g_cond_wait (&listener.cond, &listener.lock);
+  g_mutex_unlock (&listener.lock);
+
+  start = now_s ();
+  for (guint c = 0; c < CONNECTIONS; c++)
+    {
+      clients[c] = (Client) { listener.port, g_array_new (FALSE, FALSE, sizeof (double)), 0 };
+      threads[c] = g_thread_new ("load", client_thread, &clients[c]);
+    }
+  for (guint c = 0; c < CONNECTIONS; c++)
+    {
+      g_thread_join (threads[c]);
+      g_array_append_vals (latencies, clients[c].latencies->data, clients[c].latencies->len);
+      n_acked += clients[c].n_acked;
+      g_array_unref (clients[c].latencies);
+    }
+  elapsed = now_s () - start;
+
+  g_atomic_int_set (&listener.stop, 1);
+  g_main_context_wakeup (listener.context);
+  g_thread_join (server_thread);
+
+  stored = count_rows (listener.path);
+  if (n_acked != n_messages || stored != (gint64) n_messages)
+    g_error ("%u acknowledged and %" G_GINT64_FORMAT " stored of %" G_GUINT64_FORMAT,
+             n_acked, stored, n_messages);
+
+  g_array_sort (latencies, compare_doubles);
+  p99 = g_array_index (latencies, double, MIN (latencies->len - 1, (guint) (latencies->len * 0.99)));
+  rate = n_messages / elapsed;
+
+  printf ("webhook_msgs_per_s: %.0f\n", rate);
+  printf ("ceiling_msgs_per_s: %.0f\n", ceiling);
+  printf ("webhook_ratio: %.2f\n", rate / ceiling);
+  printf ("ack_p99_ms: %.2f\n", p99);
+  printf ("rss_mb: %.1f\n", peak_rss_mb ());
+
+  remove_database (listener.path);
+  g_rmdir (dir);
+  g_free (listener.path);
+  g_mutex_clear (&listener.lock);
+  g_cond_clear (&listener.cond);
+
+  return 0;
+}
