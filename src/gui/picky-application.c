@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "picky-application.h"
+#include "picky-notifier.h"
 #include "picky-command-line.h"
 #include "picky-preferences-window.h"
 #include "picky-report-command.h"
@@ -20,6 +21,7 @@ struct _PickyApplication
 
   /* owned */
   PickyService  *service;
+  PickyNotifier *notifier;
   GSettings     *settings;
   gboolean       held;
 };
@@ -181,6 +183,7 @@ picky_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
                                          preferences_accels);
 
+  self->notifier = picky_notifier_new (GTK_APPLICATION (app), self->service);
   picky_service_start_async (self->service, TRUE, NULL, on_service_started_cb, NULL);
 
   self->settings = g_settings_new (APPLICATION_ID);
@@ -195,6 +198,7 @@ picky_application_dispose (GObject *object)
   PickyApplication *self = PICKY_APPLICATION (object);
 
   g_clear_object (&self->settings);
+  g_clear_object (&self->notifier);
   g_clear_object (&self->service);
 
   G_OBJECT_CLASS (picky_application_parent_class)->dispose (object);

@@ -126,6 +126,10 @@ on_messages_items_changed_cb (PickyInboxPage *self,
           self->n_new += added;
           update_new_button (self);
         }
+      else
+        {
+          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
+        }
     }
 
   update_list_stack (self);
@@ -376,8 +380,6 @@ start_inbox (PickyInboxPage *self)
                                    picky_service_get_registry (self->service));
   picky_conversation_view_set_service (self->conversation_view, self->service, self->outbox);
 
-  g_signal_connect_object (self->messages, "items-changed",
-                           G_CALLBACK (on_messages_items_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (picky_service_get_store (self->service), "messages-added",
                            G_CALLBACK (on_store_messages_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (picky_channel_registry_get_channels (picky_service_get_registry (self->service)),
@@ -392,6 +394,10 @@ start_inbox (PickyInboxPage *self)
   gtk_single_selection_set_can_unselect (selection, TRUE);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+  /* After the view's own handler, so that the view knows the new rows when
+   * this one scrolls to them. */
+  g_signal_connect_object (self->messages, "items-changed",
+                           G_CALLBACK (on_messages_items_changed_cb), self, G_CONNECT_SWAPPED);
 
   fill_channels (self);
   on_filters_changed_cb (self);

@@ -55,7 +55,12 @@ make_preview (PickyMessage *message)
 static void
 picky_inbox_row_dispose (GObject *object)
 {
+  GtkWidget *child;
+
   gtk_widget_dispose_template (GTK_WIDGET (object), PICKY_TYPE_INBOX_ROW);
+  /* The template's unnamed box is a child too. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (picky_inbox_row_parent_class)->dispose (object);
 }

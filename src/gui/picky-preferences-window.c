@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-app-catalog.h"
 #include "picky-languages.h"
 #include "picky-preferences-window.h"
 
@@ -15,6 +16,8 @@ struct _PickyPreferencesWindow
   /* template widgets */
   AdwComboRow *language_row;
   GtkSwitch   *background_switch;
+  GtkSwitch   *privacy_switch;
+  AdwExpanderRow *muted_row;
 
   /* owned */
   GSettings   *settings;
@@ -82,7 +85,62 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
                                                "/io/github/pickyconsole/PickyConsole/picky-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, language_row);
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, privacy_switch);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, muted_row);
   gtk_widget_class_bind_template_callback (widget_class, on_language_row_selected_cb);
+}
+
+static void
+on_notify_switch_active_cb (GtkSwitch              *widget,
+                            GParamSpec             *pspec,
+                            PickyPreferencesWindow *self)
+{
+  const char *app_id = g_object_get_data (G_OBJECT (widget), "picky-app-id");
+  g_auto(GStrv) muted = g_settings_get_strv (self->settings, "notify-muted-apps");
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) updated = NULL;
+  gboolean active = gtk_switch_get_active (widget);
+
+  /* The switch says "notify", the key lists the apps that do not. */
+  if (active != g_strv_contains ((const char * const *) muted, app_id))
+    return;
+
+  for (guint i = 0; muted[i] != NULL; i++)
+    if (g_strcmp0 (muted[i], app_id) != 0)
+      g_strv_builder_add (builder, muted[i]);
+  if (!active)
+    g_strv_builder_add (builder, app_id);
+  updated = g_strv_builder_end (builder);
+  g_settings_set_strv (self->settings, "notify-muted-apps", (const char * const *) updated);
+}
+
+static void
+picky_preferences_window_fill_muted (PickyPreferencesWindow *self)
+{
+  const PickyAppInfo * const *apps = picky_app_catalog_list ();
+  g_auto(GStrv) muted = g_settings_get_strv (self->settings, "notify-muted-apps");
+
+  for (guint i = 0; apps[i] != NULL; i++)
+    {
+      const char *name = picky_app_info_get_display_name (apps[i]);
+      g_autofree char *label = NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *widget = gtk_switch_new ();
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_icon_name (ADW_ACTION_ROW (row), picky_app_info_get_icon_name (apps[i]));
+      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+      gtk_switch_set_active (GTK_SWITCH (widget),
+                             !g_strv_contains ((const char * const *) muted, picky_app_info_get_id (apps[i])));
+      /* Translators: the accessible name of a switch, e.g. "Notify about WhatsApp messages" */
+      label = g_strdup_printf (_("Notify about %s messages"), name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_object_set_data_full (G_OBJECT (widget), "picky-app-id", g_strdup (picky_app_info_get_id (apps[i])), g_free);
+      g_signal_connect_object (widget, "notify::active", G_CALLBACK (on_notify_switch_active_cb), self, 0);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
+      adw_expander_row_add_row (self->muted_row, row);
+    }
 }
 
 static void
@@ -95,6 +153,9 @@ picky_preferences_window_init (PickyPreferencesWindow *self)
   picky_preferences_window_fill_languages (self);
   g_settings_bind (self->settings, "run-in-background",
                    self->background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "notify-privacy",
+                   self->privacy_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  picky_preferences_window_fill_muted (self);
 }
 
 /**

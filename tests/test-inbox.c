@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The live Inbox in a real window: paging, batches, filters, conversations, replies, notifications. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "fakes/picky-fake-telegram.h"
+#include "picky-conversation-view.h"
+#include "picky-inbox-page.h"
+#include "picky-inbox-row.h"
+#include "picky-message-list.h"
+#include "picky-test-gui.h"
+#include "picky-window.h"
+
+#define T0 1770000000
+
+/* A stand-in for the desktop's notification server: it owns
+ * org.gtk.Notifications on the session bus, which is where GLib sends an
+ * application's notifications when that name has an owner. */
+typedef struct {
+  GPtrArray *calls;     /* GVariant (sa{sv}) per AddNotification: id, notification */
+} NotificationServer;
+
+static const char notifications_xml[] =
+  "<node><interface name='org.gtk.Notifications'>"
+  "<method name='AddNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/>"
+  "<arg type='a{sv}' direction='in'/></method>"
+  "<method name='RemoveNotification'><arg type='s' direction='in'/><arg type='s' direction='in'/></method>"
+  "</interface></node>";
+
+static void
+on_notification_call_cb (GDBusConnection       *connection,
+                         const char            *sender,
+                         const char            *path,
+                         const char            *interface,
+                         const char            *method,
+                         GVariant              *parameters,
+                         GDBusMethodInvocation *invocation,
+                         gpointer               user_data)
+{
+  NotificationServer *server = user_data;
+
+  if (g_strcmp0 (method, "AddNotification") == 0)
+    {
+      const char *id;
+      g_autoptr(GVariant) notification = NULL;
+
+      g_variant_get (parameters, "(&s&s@a{sv})", NULL, &id, &notification);
+      g_ptr_array_add (server->calls, g_variant_ref_sink (g_variant_new ("(s@a{sv})", id, notification)));
+    }
+  g_dbus_method_invocation_return_value (invocation, NULL);
+}
+
+static void
+start_notification_server (NotificationServer *server)
+{
+  static const GDBusInterfaceVTable vtable = { on_notification_call_cb, NULL, NULL, { 0 } };
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml (notifications_xml, NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->calls = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_dbus_connection_register_object (bus, "/org/gtk/Notifications", info->interfaces[0],
+                                     &vtable, server, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "RequestName",
+                                       g_variant_new ("(su)", "org.gtk.Notifications", 4),
+                                       G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+typedef struct {
+  NotificationServer server;
+  PickyApplication *app;
+  PickyService     *service;
+  PickyStore       *store;
+  PickyWindow      *window;
+  PickyInboxPage   *page;
+} Fixture;
+
+static gboolean
+service_ready (gpointer data)
+{
+  return picky_service_get_ready (data);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  g_assert_true (picky_test_gui_wait (result_arrived, slot, 20000));
+  return *slot;
+}
+
+static gint64
+add_channel (Fixture    *fixture,
+             const char *app)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  picky_store_add_channel_async (fixture->store, app, app, app, "{}", NULL, on_result_cb, &result);
+  id = picky_store_add_channel_finish (fixture->store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+static PickyMessage *
+make_message (gint64      channel,
+              const char *key,
+              const char *contact,
+              const char *text,
+              gint64      timestamp)
+{
+  PickyMessage *message = picky_message_new ();
+
+  picky_message_set_channel_id (message, channel);
+  picky_message_set_provider_key (message, key);
+  picky_message_set_contact_provider_id (message, contact);
+  picky_message_set_contact_name (message, contact);
+  picky_message_set_direction (message, PICKY_DIRECTION_IN);
+  picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+  picky_message_set_text (message, text);
+  picky_message_set_timestamp (message, timestamp);
+  picky_message_set_received (message, timestamp);
+  return message;
+}
+
+static void
+ingest (Fixture   *fixture,
+        GPtrArray *batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_async (fixture->store, batch, NULL, on_result_cb, &result);
+  picky_store_ingest_finish (fixture->store, wait_result (&result), &error);
+  g_assert_no_error (error);
+}
+
+/* Fills @n messages from @contact on @channel, a minute apart from @start. */
+static void
+fill (Fixture    *fixture,
+      gint64      channel,
+      const char *contact,
+      const char *text,
+      guint       n,
+      gint64      start)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s:%" G_GINT64_FORMAT ":%u", contact, start, i);
+
+      g_ptr_array_add (batch, make_message (channel, key, contact, text, start + 60 * i));
+      if (batch->len == 500 || i == n - 1)
+        {
+          ingest (fixture, batch);
+          g_ptr_array_set_size (batch, 0);
+        }
+    }
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  /* Owned before the first notification, so GLib sends them all here; a
+   * session bus without any notification server makes each one a warning. */
+  start_notification_server (&fixture->server);
+  fixture->app = picky_test_gui_application ();
+  fixture->service = picky_application_get_service (fixture->app);
+  g_assert_true (picky_test_gui_wait (service_ready, fixture->service, 20000));
+  fixture->store = picky_service_get_store (fixture->service);
+}
+
+static void
+open_window (Fixture *fixture)
+{
+  fixture->window = picky_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->window));
+  fixture->page = PICKY_INBOX_PAGE (picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                                         PICKY_TYPE_INBOX_PAGE, 0));
+  g_assert_nonnull (fixture->page);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (fixture->window));
+  picky_test_gui_spin (50);
+  g_clear_object (&fixture->app);
+  g_clear_pointer (&fixture->server.calls, g_ptr_array_unref);
+}
+
+static gboolean
+list_settled (gpointer data)
+{
+  PickyMessageList *list = data;
+
+  return list != NULL && !picky_message_list_get_loading (list) &&
+         g_list_model_get_n_items (G_LIST_MODEL (list)) > 0;
+}
+
+static gboolean
+list_idle (gpointer data)
+{
+  return !picky_message_list_get_loading (data);
+}
+
+static PickyMessageList *
+wait_list (Fixture *fixture)
+{
+  PickyMessageList *list = NULL;
+
+  for (guint i = 0; i < 200 && (list = (PickyMessageList *) picky_inbox_page_get_messages (fixture->page)) == NULL; i++)
+    picky_test_gui_spin (20);
+  g_assert_nonnull (list);
+  g_assert_true (picky_test_gui_wait (list_idle, list, 10000));
+  return list;
+}
+
+typedef struct {
+  guint calls;
+  guint position;
+  guint removed;
+  guint added;
+} Changes;
+
+static void
+on_items_changed_cb (GListModel *model,
+                     guint       position,
+                     guint       removed,
+                     guint       added,
+                     Changes    *changes)
+{
+  changes->calls++;
+  changes->position = position;
+  changes->removed = removed;
+  changes->added = added;
+}
+
+static gboolean
+changed_once (gpointer data)
+{
+  return ((Changes *) data)->calls > 0;
+}
+
+static void
+test_inbox_live_batch (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(PickyMessage) first = NULL;
+  Changes changes = { 0, };
+  PickyMessageList *list;
+  gboolean newest_shown = FALSE;
+  gulong handler;
+
+  fill (fixture, channel, "alice", "older news", 3000, T0);
+  open_window (fixture);
+  list = wait_list (fixture);
+  g_assert_true (picky_test_gui_wait (list_settled, list, 10000));
+  picky_test_gui_spin (200);
+
+  /* Pages, not the whole history: the view asked for what it shows. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, 3000);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (picky_message_get_timestamp (first), ==, T0 + 60 * 2999);
+  g_clear_object (&first);
+
+  handler = g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("new:%u", i);
+
+      g_ptr_array_add (batch, make_message (channel, key, "bob", "fresh news", T0 + 200000 + i));
+    }
+  ingest (fixture, batch);
+  g_assert_true (picky_test_gui_wait (changed_once, &changes, 5000));
+  picky_test_gui_spin (100);
+  g_signal_handler_disconnect (list, handler);
+
+  /* One items-changed for the batch, at the top. */
+  g_assert_cmpuint (changes.calls, ==, 1);
+  g_assert_cmpuint (changes.position, ==, 0);
+  g_assert_cmpuint (changes.removed, ==, 0);
+  g_assert_cmpuint (changes.added, ==, 5);
+  first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (picky_message_get_timestamp (first), ==, T0 + 200004);
+
+  /* And a row on screen shows it. */
+  picky_test_gui_spin (200);
+  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      PickyMessage *shown = picky_inbox_row_get_message (rows->pdata[i]);
+
+      if (shown != NULL && picky_message_get_id (shown) == picky_message_get_id (first) &&
+          gtk_widget_get_mapped (rows->pdata[i]))
+        newest_shown = TRUE;
+    }
+  g_assert_true (newest_shown);
+}
+
+static guint
+count_all (PickyMessageList *list)
+{
+  /* Loads every page the filters leave. */
+  while (!picky_message_list_get_complete (list))
+    {
+      picky_message_list_load_more (list);
+      g_assert_true (picky_test_gui_wait (list_idle, list, 10000));
+    }
+  return g_list_model_get_n_items (G_LIST_MODEL (list));
+}
+
+static GtkToggleButton *
+find_chip (Fixture    *fixture,
+           const char *app)
+{
+  g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
+
+  for (guint i = 0; i < toggles->len; i++)
+    if (g_strcmp0 (g_object_get_data (toggles->pdata[i], "picky-app-id"), app) == 0)
+      return toggles->pdata[i];
+
+  g_assert_not_reached ();
+}
+
+static void
+test_inbox_filters (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  gint64 telegram = add_channel (fixture, "telegram");
+  gint64 whatsapp = add_channel (fixture, "whatsapp");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyMessageList *list;
+  GtkToggleButton *unread;
+  GtkSearchEntry *entry;
+  g_autofree char *markup = NULL;
+
+  fill (fixture, telegram, "tara", "hello from telegram", 120, T0);
+  fill (fixture, whatsapp, "walt", "hello from whatsapp", 150, T0 + 30);
+  fill (fixture, whatsapp, "wendy", "where is my invoice", 7, T0 + 50);
+  fill (fixture, telegram, "tom", "Invoice paid, thanks", 4, T0 + 70);
+
+  open_window (fixture);
+  list = wait_list (fixture);
+  g_assert_cmpuint (count_all (list), ==, 120 + 150 + 7 + 4);
+
+  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), TRUE);
+  g_assert_cmpuint (count_all (list), ==, 157);
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
+    {
+      g_autoptr(PickyMessage) message = g_list_model_get_item (G_LIST_MODEL (list), i);
+
+      g_assert_cmpstr (picky_message_get_app (message), ==, "whatsapp");
+    }
+
+  /* Search combines with the app chip. */
+  entry = GTK_SEARCH_ENTRY (picky_test_gui_find (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, 0));
+  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.search", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "invoice");
+  picky_test_gui_spin (400);
+  g_assert_cmpuint (count_all (list), ==, 7);
+  g_assert_cmpstr (picky_message_list_get_search (list), ==, "invoice");
+
+  gtk_toggle_button_set_active (find_chip (fixture, "telegram"), TRUE);
+  g_assert_cmpuint (count_all (list), ==, 4);
+
+  /* Unread only: everything but what was read. */
+  gtk_editable_set_text (GTK_EDITABLE (entry), "");
+  picky_test_gui_spin (400);
+  picky_store_mark_read_async (fixture->store, 1, NULL, on_result_cb, &result);
+  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, wait_result (&result), &error), ==, 120);
+  g_clear_object (&result);
+  /* Tara, the first contact, has read hers; Tom's four are left. */
+  {
+    g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
+
+    unread = NULL;
+    for (guint i = 0; i < toggles->len; i++)
+      if (g_strcmp0 (gtk_button_get_label (toggles->pdata[i]), "Unread") == 0)
+        unread = toggles->pdata[i];
+  }
+  g_assert_nonnull (unread);
+  gtk_toggle_button_set_active (unread, TRUE);
+  g_assert_cmpuint (count_all (list), ==, 4);
+
+  markup = picky_inbox_highlight_markup ("Invoice paid, thanks", "invoice");
+  g_assert_cmpstr (markup, ==, "<span weight=\"bold\" underline=\"single\">Invoice</span> paid, thanks");
+}
+
+static PickyConversationView *
+open_first (Fixture *fixture)
+{
+  PickyMessageList *list = wait_list (fixture);
+  g_autoptr(GPtrArray) views = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW);
+  GtkListView *view = NULL;
+
+  /* The channel drop-down holds a list view of its own. */
+  for (guint i = 0; i < views->len; i++)
+    {
+      GtkSelectionModel *model = gtk_list_view_get_model (views->pdata[i]);
+
+      if (GTK_IS_SINGLE_SELECTION (model) &&
+          gtk_single_selection_get_model (GTK_SINGLE_SELECTION (model)) == G_LIST_MODEL (list))
+        view = views->pdata[i];
+    }
+  g_assert_nonnull (view);
+
+  g_assert_true (picky_test_gui_wait (list_settled, list, 10000));
+  /* What a click or Enter on the first row does. */
+  g_signal_emit_by_name (view, "activate", 0);
+  return picky_inbox_page_get_conversation (fixture->page);
+}
+
+static gint64
+count_unread (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 1000, .unread_only = TRUE };
+
+  picky_store_list_messages_async (fixture->store, &query, NULL, on_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
+  g_assert_no_error (error);
+  return page->len;
+}
+
+typedef struct {
+  Fixture *fixture;
+  gint64   expected;
+} UnreadWait;
+
+static gboolean
+unread_is (gpointer data)
+{
+  UnreadWait *wait = data;
+
+  return count_unread (wait->fixture) == wait->expected;
+}
+
+static gboolean
+conversation_filled (gpointer data)
+{
+  return g_list_model_get_n_items (picky_conversation_view_get_messages (data)) > 0;
+}
+
+static void
+test_inbox_conversation_read (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  PickyConversationView *conversation;
+  g_autoptr(PickyMessage) item = NULL;
+  UnreadWait wait = { fixture, 3 };
+
+  fill (fixture, channel, "carol", "one of three", 3, T0);
+  fill (fixture, channel, "dave", "other", 2, T0 - 1000);
+  g_assert_cmpint (count_unread (fixture), ==, 5);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (picky_conversation_view_get_messages (conversation)), ==, 3);
+
+  /* Carol's three are read; Dave's two are not. */
+  wait.expected = 2;
+  g_assert_true (picky_test_gui_wait (unread_is, &wait, 5000));
+  picky_test_gui_spin (100);
+  item = g_list_model_get_item (picky_inbox_page_get_messages (fixture->page), 0);
+  g_assert_false (picky_message_get_unread (item));
+}
+
+typedef struct {
+  GListModel         *model;
+  PickyMessageStatus  status;
+} StatusWait;
+
+static gboolean
+last_status_is (gpointer data)
+{
+  StatusWait *wait = data;
+  guint n = g_list_model_get_n_items (wait->model);
+  g_autoptr(PickyMessage) last = n > 0 ? g_list_model_get_item (wait->model, n - 1) : NULL;
+
+  return last != NULL && picky_message_get_direction (last) == PICKY_DIRECTION_OUT &&
+         picky_message_get_status (last) == wait->status;
+}
+
+static gboolean
+composer_ready (gpointer data)
+{
+  return picky_conversation_view_get_hint (data) == NULL;
+}
+
+static gboolean
+composer_blocked (gpointer data)
+{
+  return picky_conversation_view_get_hint (data) != NULL;
+}
+
+static gint64
+add_telegram (Fixture           *fixture,
+              PickyFakeTelegram *server)
+{
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *settings = g_strdup_printf ("{\"api_base\":\"%s\"}",
+                                               picky_fake_telegram_get_base_url (server));
+  gint64 id;
+
+  g_hash_table_insert (secrets, (char *) "token", (char *) "7001234567:AAtestTESTtestTESTtestTEST_tok-en00");
+  picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
+  picky_access_set_read (picky_service_get_access (fixture->service), "telegram", TRUE);
+  picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Acme", settings, secrets,
+                                   NULL, on_result_cb, &result);
+  id = picky_service_add_channel_finish (fixture->service, wait_result (&result), &error);
+  g_assert_no_error (error);
+  return id;
+}
+
+static void
+test_inbox_composer_send (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PickyFakeTelegram) server = picky_fake_telegram_new ();
+  g_autoptr(GPtrArray) requests = NULL;
+  PickyConversationView *conversation;
+  GtkTextView *composer;
+  GListModel *messages;
+  StatusWait wait;
+  gint64 channel;
+
+  picky_fake_telegram_set_idle_delay (server, 100);
+  channel = add_telegram (fixture, server);
+  fill (fixture, channel, "6012345678", "Where is my parcel?", 1, T0);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 10000));
+
+  picky_fake_telegram_queue_sample (server, "sendMessage", 200, "telegram-sendmessage-response.wire.json", NULL);
+  composer = GTK_TEXT_VIEW (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0));
+  g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (composer)));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (composer), "On its way 🚚", -1);
+  gtk_widget_activate_action (GTK_WIDGET (composer), "conversation.send", NULL);
+
+  messages = picky_conversation_view_get_messages (conversation);
+  wait = (StatusWait) { messages, PICKY_MESSAGE_STATUS_QUEUED };
+  /* Queued shows before the provider has answered; sent follows. */
+  g_assert_true (picky_test_gui_wait (last_status_is, &wait, 5000) ||
+                 (wait.status = PICKY_MESSAGE_STATUS_SENT, last_status_is (&wait)));
+  wait.status = PICKY_MESSAGE_STATUS_SENT;
+  g_assert_true (picky_test_gui_wait (last_status_is, &wait, 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
+
+  requests = picky_fake_telegram_dup_requests (server, "sendMessage");
+  g_assert_cmpuint (requests->len, ==, 1);
+  g_assert_nonnull (strstr (g_bytes_get_data (((PickyFakeRequest *) requests->pdata[0])->body, NULL),
+                            "On its way"));
+  g_assert_cmpint (gtk_text_buffer_get_char_count (gtk_text_view_get_buffer (composer)), ==, 0);
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = NULL;
+  picky_service_shutdown (fixture->service);
+}
+
+static void
+test_inbox_composer_push_off (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(PickyFakeTelegram) server = picky_fake_telegram_new ();
+  PickyConversationView *conversation;
+  GtkWidget *composer;
+  GtkLabel *hint;
+  gint64 channel;
+
+  picky_fake_telegram_set_idle_delay (server, 100);
+  channel = add_telegram (fixture, server);
+  fill (fixture, channel, "6012345678", "Hello?", 1, T0);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 10000));
+
+  picky_access_set_push (picky_service_get_access (fixture->service), "telegram", FALSE);
+  g_assert_true (picky_test_gui_wait (composer_blocked, conversation, 2000));
+  composer = picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0);
+  g_assert_false (gtk_widget_is_sensitive (composer));
+  hint = GTK_LABEL (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_LABEL, 2));
+  g_assert_nonnull (strstr (picky_conversation_view_get_hint (conversation), "switched off"));
+  g_assert_nonnull (hint);
+
+  picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
+  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 2000));
+  g_assert_true (gtk_widget_is_sensitive (composer));
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = NULL;
+  picky_service_shutdown (fixture->service);
+}
+
+typedef struct {
+  NotificationServer *server;
+  guint               count;
+} CallWait;
+
+static gboolean
+calls_reached (gpointer data)
+{
+  CallWait *wait = data;
+
+  return wait->server->calls->len >= wait->count;
+}
+
+static char *
+notification_string (GVariant   *call,
+                     const char *key)
+{
+  g_autoptr(GVariant) notification = g_variant_get_child_value (call, 1);
+  const char *value = NULL;
+
+  if (!g_variant_lookup (notification, key, "&s", &value))
+    return NULL;
+  return g_strdup (value);
+}
+
+static void
+test_inbox_notify (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  NotificationServer *server = &fixture->server;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  const char *muted[] = { "whatsapp", NULL };
+  gint64 telegram, whatsapp;
+  CallWait wait = { server, 1 };
+  g_autofree char *title = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *action = NULL;
+
+  telegram = add_channel (fixture, "telegram");
+  whatsapp = add_channel (fixture, "whatsapp");
+  g_settings_set_strv (settings, "notify-muted-apps", muted);
+  g_settings_set_boolean (settings, "notify-privacy", FALSE);
+
+  /* No window is in use: a new message is announced. */
+  fill (fixture, telegram, "Erin", "Is the shop open today?", 1, T0);
+  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
+  title = notification_string (server->calls->pdata[0], "title");
+  body = notification_string (server->calls->pdata[0], "body");
+  action = notification_string (server->calls->pdata[0], "default-action");
+  g_assert_cmpstr (title, ==, "Erin (Telegram)");
+  g_assert_cmpstr (body, ==, "Is the shop open today?");
+  g_assert_cmpstr (action, ==, "app.open-message");
+
+  /* A muted app's message raises none. */
+  fill (fixture, whatsapp, "Frank", "hello", 1, T0 + 10);
+  picky_test_gui_spin (500);
+  g_assert_cmpuint (server->calls->len, ==, 1);
+
+  /* Privacy: the contact, never the text. */
+  g_settings_set_boolean (settings, "notify-privacy", TRUE);
+  fill (fixture, telegram, "Gina", "my card number is 1234", 1, T0 + 20);
+  wait.count = 2;
+  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
+  g_clear_pointer (&body, g_free);
+  body = notification_string (server->calls->pdata[1], "body");
+  g_assert_cmpstr (body, ==, "New message");
+
+  /* Many at once make one. */
+  fill (fixture, telegram, "Hal", "burst", 6, T0 + 30);
+  wait.count = 3;
+  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
+  picky_test_gui_spin (300);
+  g_assert_cmpuint (server->calls->len, ==, 3);
+  g_clear_pointer (&title, g_free);
+  title = notification_string (server->calls->pdata[2], "title");
+  g_assert_cmpstr (title, ==, "6 new messages");
+
+  g_settings_reset (settings, "notify-muted-apps");
+  g_settings_reset (settings, "notify-privacy");
+}
+
+typedef void (*TestFunc) (Fixture *fixture, gconstpointer data);
+
+/* Each case in a process of its own with its own data folder, so that each
+ * starts from an empty message store. */
+static void
+run_isolated (gconstpointer data)
+{
+  TestFunc func = (TestFunc) data;
+  g_autofree char *dir = NULL;
+
+  if (g_test_subprocess ())
+    {
+      Fixture fixture = { NULL, };
+
+      fixture_set_up (&fixture, NULL);
+      func (&fixture, NULL);
+      fixture_tear_down (&fixture, NULL);
+      return;
+    }
+
+  dir = g_dir_make_tmp ("picky-inbox-XXXXXX", NULL);
+  g_assert_nonnull (dir);
+  g_setenv ("XDG_DATA_HOME", dir, TRUE);
+  g_test_trap_subprocess (NULL, 90 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_test_trap_assert_passed ();
+}
+
+#define ADD(path, func) g_test_add_data_func (path, (gconstpointer) func, run_isolated)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  ADD ("/picky/inbox/live/batch", test_inbox_live_batch);
+  ADD ("/picky/inbox/filters/app-search-unread", test_inbox_filters);
+  ADD ("/picky/inbox/conversation/read", test_inbox_conversation_read);
+  ADD ("/picky/inbox/composer/send", test_inbox_composer_send);
+  ADD ("/picky/inbox/composer/push-off", test_inbox_composer_push_off);
+  ADD ("/picky/inbox/notify/inactive-and-muted", test_inbox_notify);
+
+  return g_test_run ();
+}
