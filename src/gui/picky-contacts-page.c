@@ -3,30 +3,574 @@
 
 #include "config.h"
 
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "picky-app-catalog.h"
+#include "picky-contact-item.h"
 #include "picky-contacts-page.h"
+#include "picky-range-selector.h"
+#include "picky-report-draw.h"
+#include "picky-report-view.h"
+
+/* New messages refresh the numbers after this quiet spell, not per batch. */
+#define REFRESH_DELAY_MS 2000
+
+typedef enum {
+  COLUMN_CONTACT,
+  COLUMN_IN,
+  COLUMN_OUT,
+  COLUMN_FIRST_SEEN,
+  COLUMN_LAST_SEEN,
+  COLUMN_MEDIAN_RESPONSE,
+  N_COLUMNS
+} Column;
 
 struct _PickyContactsPage
 {
-  AdwBin parent_instance;
+  AdwBin              parent_instance;
 
   /* template widgets */
-  AdwStatusPage *empty_page;
+  GtkSearchEntry     *search_entry;
+  PickyRangeSelector *range_selector;
+  GtkStack           *stack;
+  GtkColumnView      *column_view;
+  PickyReportView    *report_view;
+
+  /* owned */
+  PickyService       *service;
+  GCancellable       *cancellable;      /* cancelled on dispose */
+  GCancellable       *load_cancellable; /* the list load under way */
+  GCancellable       *report_cancellable;
+  GListStore         *contacts;         /* PickyContactItem */
+  GtkCustomFilter    *filter;
+  GtkFilterListModel *filtered;
+  GtkSortListModel   *sorted;
+  char               *folded_query;
+  char               *digits_query;
+  GTimeZone          *tz;
+  gint64              report_contact;   /* -1: no report shown */
+  guint               refresh_id;
+  gboolean            loading;
 };
 
 G_DEFINE_FINAL_TYPE (PickyContactsPage, picky_contacts_page, ADW_TYPE_BIN)
 
+static void load_report (PickyContactsPage *self,
+                         gint64             contact_id,
+                         PickyContactItem  *item);
+
+/* ---- Cells ---- */
+
+static char *
+format_cell (PickyContactItem *item,
+             Column            column)
+{
+  switch (column)
+    {
+    case COLUMN_IN:
+      return g_strdup_printf ("%u", picky_contact_item_get_n_in (item));
+    case COLUMN_OUT:
+      return g_strdup_printf ("%u", picky_contact_item_get_n_out (item));
+    case COLUMN_FIRST_SEEN:
+    case COLUMN_LAST_SEEN:
+      {
+        gint64 when = column == COLUMN_FIRST_SEEN ? picky_contact_item_get_first_seen (item)
+                                                  : picky_contact_item_get_last_seen (item);
+        g_autoptr(GDateTime) time = NULL;
+
+        if (when == 0)
+          return g_strdup (C_("time", "—"));
+        time = g_date_time_new_from_unix_local (when);
+        return g_date_time_format (time, "%Y-%m-%d %H:%M");
+      }
+    case COLUMN_MEDIAN_RESPONSE:
+      return picky_report_format_duration (picky_contact_item_get_median_response (item));
+    case COLUMN_CONTACT:
+    case N_COLUMNS:
+    default:
+      return g_strdup (picky_contact_item_get_label (item));
+    }
+}
+
+static void
+setup_cell_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_UINT (user_data);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  if (column == COLUMN_CONTACT)
+    {
+      GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *icon = gtk_image_new ();
+
+      gtk_label_set_xalign (GTK_LABEL (label), 0);
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_box_append (GTK_BOX (box), icon);
+      gtk_box_append (GTK_BOX (box), label);
+      gtk_list_item_set_child (list_item, box);
+      return;
+    }
+
+  gtk_label_set_xalign (GTK_LABEL (label), column == COLUMN_IN || column == COLUMN_OUT ? 1.0 : 0.0);
+  gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_cell_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  Column column = GPOINTER_TO_UINT (user_data);
+  PickyContactItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *child = gtk_list_item_get_child (list_item);
+  g_autofree char *text = format_cell (item, column);
+
+  if (column == COLUMN_CONTACT)
+    {
+      const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (item));
+      GtkWidget *icon = gtk_widget_get_first_child (child);
+
+      gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
+                                                                  : "picky-contacts-symbolic");
+      gtk_widget_set_tooltip_text (icon, app != NULL ? picky_app_info_get_display_name (app) : NULL);
+      gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (child)), text);
+      return;
+    }
+
+  gtk_label_set_text (GTK_LABEL (child), text);
+}
+
+/* ---- Sorting and searching ---- */
+
+static int
+compare_int64 (gint64 a,
+               gint64 b)
+{
+  return a < b ? GTK_ORDERING_SMALLER : a > b ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+}
+
+static int
+compare_items_cb (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  PickyContactItem *x = PICKY_CONTACT_ITEM ((gpointer) a);
+  PickyContactItem *y = PICKY_CONTACT_ITEM ((gpointer) b);
+  int order;
+
+  switch ((Column) GPOINTER_TO_UINT (user_data))
+    {
+    case COLUMN_IN:
+      order = compare_int64 (picky_contact_item_get_n_in (x), picky_contact_item_get_n_in (y));
+      break;
+    case COLUMN_OUT:
+      order = compare_int64 (picky_contact_item_get_n_out (x), picky_contact_item_get_n_out (y));
+      break;
+    case COLUMN_FIRST_SEEN:
+      order = compare_int64 (picky_contact_item_get_first_seen (x), picky_contact_item_get_first_seen (y));
+      break;
+    case COLUMN_LAST_SEEN:
+      order = compare_int64 (picky_contact_item_get_last_seen (x), picky_contact_item_get_last_seen (y));
+      break;
+    case COLUMN_MEDIAN_RESPONSE:
+      order = compare_int64 (picky_contact_item_get_median_response (x),
+                             picky_contact_item_get_median_response (y));
+      break;
+    case COLUMN_CONTACT:
+    case N_COLUMNS:
+    default:
+      order = strcmp (picky_contact_item_get_sort_key (x), picky_contact_item_get_sort_key (y));
+      order = order < 0 ? GTK_ORDERING_SMALLER : order > 0 ? GTK_ORDERING_LARGER : GTK_ORDERING_EQUAL;
+      break;
+    }
+
+  /* Equals keep a stable order: by contact number. */
+  if (order == GTK_ORDERING_EQUAL)
+    order = compare_int64 (picky_contact_item_get_id (x), picky_contact_item_get_id (y));
+
+  return order;
+}
+
+static gboolean
+filter_item_cb (gpointer item,
+                gpointer user_data)
+{
+  PickyContactsPage *self = user_data;
+
+  return picky_contact_item_matches (item, self->folded_query, self->digits_query);
+}
+
+static void
+on_search_entry_search_changed_cb (PickyContactsPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autofree char *folded = picky_contact_item_fold_query (text);
+  GtkFilterChange change = GTK_FILTER_CHANGE_DIFFERENT;
+
+  /* A longer query only narrows the list: GTK then checks just the rows
+   * still shown. */
+  if (self->folded_query != NULL && g_str_has_prefix (folded, self->folded_query))
+    change = GTK_FILTER_CHANGE_MORE_STRICT;
+  else if (self->folded_query != NULL && g_str_has_prefix (self->folded_query, folded))
+    change = GTK_FILTER_CHANGE_LESS_STRICT;
+
+  g_free (self->folded_query);
+  g_free (self->digits_query);
+  self->folded_query = g_steal_pointer (&folded);
+  self->digits_query = picky_contact_item_digits_query (text);
+  gtk_filter_changed (GTK_FILTER (self->filter), change);
+}
+
+static void
+add_column (PickyContactsPage *self,
+            Column             column,
+            const char        *title,
+            gboolean           expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_items_cb, GUINT_TO_POINTER (column), NULL));
+  GtkColumnViewColumn *view_column;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), GUINT_TO_POINTER (column));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (column));
+  view_column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_sorter (view_column, sorter);
+  gtk_column_view_column_set_expand (view_column, expand);
+  gtk_column_view_column_set_resizable (view_column, TRUE);
+  gtk_column_view_append_column (self->column_view, view_column);
+  g_object_unref (view_column);
+  g_object_unref (sorter);
+}
+
+/* ---- Loading ---- */
+
+static PickyStore *
+get_store (PickyContactsPage *self)
+{
+  if (self->service == NULL || !picky_service_get_ready (self->service))
+    return NULL;
+
+  return picky_service_get_store (self->service);
+}
+
+static void
+on_contacts_summarized_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(PickyContactsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) summaries = picky_store_summarize_contacts_finish (PICKY_STORE (object), result, &error);
+  g_autoptr(GPtrArray) items = NULL;
+
+  if (summaries == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The contacts could not be listed: %s", error->message);
+      return;
+    }
+
+  items = g_ptr_array_new_full (summaries->len, g_object_unref);
+  for (guint i = 0; i < summaries->len; i++)
+    g_ptr_array_add (items, picky_contact_item_new (&g_array_index (summaries, PickyContactSummary, i)));
+
+  /* One change for the whole list, however long. */
+  g_list_store_splice (self->contacts, 0, g_list_model_get_n_items (G_LIST_MODEL (self->contacts)),
+                       items->pdata, items->len);
+  g_clear_object (&self->load_cancellable);
+  self->loading = FALSE;
+
+  if (self->report_contact < 0)
+    gtk_stack_set_visible_child_name (self->stack, items->len > 0 ? "list" : "empty");
+}
+
+static void
+reload (PickyContactsPage *self)
+{
+  PickyStore *store = get_store (self);
+  GDate first, last, after;
+
+  if (store == NULL)
+    return;
+
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  g_clear_object (&self->load_cancellable);
+  self->load_cancellable = g_cancellable_new ();
+  self->loading = TRUE;
+
+  picky_range_selector_get_dates (self->range_selector, &first, &last);
+  after = last;
+  g_date_add_days (&after, 1);
+  picky_store_summarize_contacts_async (store, picky_report_local_midnight (self->tz, &first),
+                                        picky_report_local_midnight (self->tz, &after),
+                                        self->load_cancellable, on_contacts_summarized_cb,
+                                        g_object_ref (self));
+
+  if (self->report_contact >= 0)
+    load_report (self, self->report_contact, NULL);
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  PickyContactsPage *self = user_data;
+
+  self->refresh_id = 0;
+  reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_messages_added_cb (PickyStore        *store,
+                      GPtrArray         *added,
+                      PickyContactsPage *self)
+{
+  if (self->refresh_id == 0)
+    self->refresh_id = g_timeout_add (REFRESH_DELAY_MS, refresh_cb, self);
+}
+
+static void
+on_service_ready_cb (PickyContactsPage *self)
+{
+  PickyStore *store = get_store (self);
+
+  if (store == NULL)
+    return;
+
+  g_signal_connect_object (store, "messages-added", G_CALLBACK (on_messages_added_cb), self, 0);
+  reload (self);
+}
+
+static void
+on_range_selector_changed_cb (PickyContactsPage *self)
+{
+  reload (self);
+}
+
+static void
+on_report_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(PickyContactsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  PickyReport *report = PICKY_REPORT (object);
+
+  if (!picky_report_load_finish (report, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("The report could not be made: %s", error->message);
+      return;
+    }
+
+  picky_report_view_set_report (self->report_view, report, get_store (self));
+  gtk_stack_set_visible_child_name (self->stack, "report");
+}
+
+/* @item names the contact when known, saving the store a look-up. */
+static void
+load_report (PickyContactsPage *self,
+             gint64             contact_id,
+             PickyContactItem  *item)
+{
+  PickyStore *store = get_store (self);
+  g_autoptr(PickyReport) report = NULL;
+  PickyReport *shown = picky_report_view_get_report (self->report_view);
+  GDate first, last;
+
+  if (store == NULL)
+    return;
+
+  picky_range_selector_get_dates (self->range_selector, &first, &last);
+  report = picky_report_new (contact_id, self->tz, &first, &last);
+  if (item != NULL)
+    picky_report_set_contact (report, picky_contact_item_get_app (item), picky_contact_item_get_name (item),
+                              picky_contact_item_get_phone (item));
+  else if (shown != NULL && picky_report_get_contact_id (shown) == contact_id)
+    picky_report_set_contact (report, picky_report_get_app (shown), picky_report_get_name (shown),
+                              picky_report_get_phone (shown));
+
+  if (self->report_cancellable != NULL)
+    g_cancellable_cancel (self->report_cancellable);
+  g_clear_object (&self->report_cancellable);
+  self->report_cancellable = g_cancellable_new ();
+  self->report_contact = contact_id;
+
+  picky_report_load_async (report, store, self->report_cancellable, on_report_loaded_cb, g_object_ref (self));
+}
+
+static void
+on_column_view_activate_cb (PickyContactsPage *self,
+                            guint              position)
+{
+  GListModel *model = G_LIST_MODEL (gtk_column_view_get_model (self->column_view));
+  g_autoptr(PickyContactItem) item = g_list_model_get_item (model, position);
+
+  if (item != NULL)
+    load_report (self, picky_contact_item_get_id (item), item);
+}
+
+static void
+picky_contacts_page_show_list (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  PickyContactsPage *self = PICKY_CONTACTS_PAGE (widget);
+
+  self->report_contact = -1;
+  if (self->report_cancellable != NULL)
+    g_cancellable_cancel (self->report_cancellable);
+  gtk_stack_set_visible_child_name (self->stack,
+                                    g_list_model_get_n_items (G_LIST_MODEL (self->contacts)) > 0 ? "list" : "empty");
+}
+
+static void
+picky_contacts_page_show_overall (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  load_report (PICKY_CONTACTS_PAGE (widget), 0, NULL);
+}
+
+static void
+picky_contacts_page_dispose (GObject *object)
+{
+  PickyContactsPage *self = PICKY_CONTACTS_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->load_cancellable != NULL)
+    g_cancellable_cancel (self->load_cancellable);
+  if (self->report_cancellable != NULL)
+    g_cancellable_cancel (self->report_cancellable);
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->load_cancellable);
+  g_clear_object (&self->report_cancellable);
+  g_clear_object (&self->service);
+
+  G_OBJECT_CLASS (picky_contacts_page_parent_class)->dispose (object);
+}
+
+static void
+picky_contacts_page_finalize (GObject *object)
+{
+  PickyContactsPage *self = PICKY_CONTACTS_PAGE (object);
+
+  g_clear_object (&self->contacts);
+  g_clear_object (&self->filter);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->sorted);
+  g_clear_pointer (&self->tz, g_time_zone_unref);
+  g_free (self->folded_query);
+  g_free (self->digits_query);
+
+  G_OBJECT_CLASS (picky_contacts_page_parent_class)->finalize (object);
+}
+
 static void
 picky_contacts_page_class_init (PickyContactsPageClass *klass)
 {
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = picky_contacts_page_dispose;
+  object_class->finalize = picky_contacts_page_finalize;
+
+  g_type_ensure (PICKY_TYPE_RANGE_SELECTOR);
+  g_type_ensure (PICKY_TYPE_REPORT_VIEW);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-contacts-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, range_selector);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, report_view);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_entry_search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_range_selector_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_column_view_activate_cb);
+
+  gtk_widget_class_install_action (widget_class, "contacts.show-list", NULL, picky_contacts_page_show_list);
+  gtk_widget_class_install_action (widget_class, "contacts.show-overall", NULL, picky_contacts_page_show_overall);
 }
 
 static void
 picky_contacts_page_init (PickyContactsPage *self)
 {
+  g_autoptr(GtkSingleSelection) selection = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->tz = g_time_zone_new_local ();
+  self->report_contact = -1;
+  self->contacts = g_list_store_new (PICKY_TYPE_CONTACT_ITEM);
+
+  add_column (self, COLUMN_CONTACT, _("Contact"), TRUE);
+  add_column (self, COLUMN_IN, _("In"), FALSE);
+  add_column (self, COLUMN_OUT, _("Out"), FALSE);
+  add_column (self, COLUMN_FIRST_SEEN, _("First Seen"), FALSE);
+  add_column (self, COLUMN_LAST_SEEN, _("Last Seen"), FALSE);
+  add_column (self, COLUMN_MEDIAN_RESPONSE, _("Median Response"), FALSE);
+
+  /* contacts → search filter → the column view's sorter → selection */
+  self->filter = gtk_custom_filter_new (filter_item_cb, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->contacts)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  self->sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
+                                          g_object_ref (gtk_column_view_get_sorter (self->column_view)));
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+}
+
+/**
+ * picky_contacts_page_set_service:
+ * @service: the keyring, store and channels behind the window
+ *
+ * Lists the service's contacts once its store is open.
+ */
+void
+picky_contacts_page_set_service (PickyContactsPage *self,
+                                 PickyService      *service)
+{
+  g_return_if_fail (PICKY_IS_CONTACTS_PAGE (self));
+  g_return_if_fail (PICKY_IS_SERVICE (service));
+  g_return_if_fail (self->service == NULL);
+
+  self->service = g_object_ref (service);
+  g_signal_connect_object (service, "notify::ready", G_CALLBACK (on_service_ready_cb), self,
+                           G_CONNECT_SWAPPED);
+  on_service_ready_cb (self);
+}
+
+/**
+ * picky_contacts_page_get_model:
+ *
+ * Returns: (transfer none): the rows as shown: searched and sorted
+ */
+GListModel *
+picky_contacts_page_get_model (PickyContactsPage *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONTACTS_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->sorted);
+}
+
+/**
+ * picky_contacts_page_get_loading:
+ *
+ * Returns: whether the list is being read from the store
+ */
+gboolean
+picky_contacts_page_get_loading (PickyContactsPage *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONTACTS_PAGE (self), FALSE);
+
+  return self->loading;
 }

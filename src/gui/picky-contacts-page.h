@@ -5,10 +5,17 @@
 
 #include <adwaita.h>
 
+#include "picky-service.h"
+
 G_BEGIN_DECLS
 
 #define PICKY_TYPE_CONTACTS_PAGE (picky_contacts_page_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyContactsPage, picky_contacts_page, PICKY, CONTACTS_PAGE, AdwBin)
+
+void        picky_contacts_page_set_service (PickyContactsPage *self,
+                                             PickyService      *service);
+GListModel *picky_contacts_page_get_model   (PickyContactsPage *self);
+gboolean    picky_contacts_page_get_loading (PickyContactsPage *self);
 
 G_END_DECLS

@@ -18,6 +18,7 @@ struct _PickyWindow
   AdwToastOverlay *toast_overlay;
   AdwViewStack    *stack;
   PickyChannelsPage *channels_page;
+  PickyContactsPage *contacts_page;
   PickyInboxPage  *inbox_page;
 
   /* owned */
@@ -98,6 +99,7 @@ picky_window_class_init (PickyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, contacts_page);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
@@ -139,6 +141,7 @@ picky_window_new (PickyApplication *application)
 
   self = g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
   picky_channels_page_set_service (self->channels_page, picky_application_get_service (application));
+  picky_contacts_page_set_service (self->contacts_page, picky_application_get_service (application));
   picky_inbox_page_set_service (self->inbox_page, picky_application_get_service (application));
   return self;
 }

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Contacts page in a real window: every column sorts, search finds names and numbers, reports open and export. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "picky-contact-item.h"
+#include "picky-contacts-page.h"
+#include "picky-report-view.h"
+#include "picky-test-gui.h"
+
+#define N_CONTACTS 60
+
+typedef struct {
+  char              *dir;
+  PickyService      *service;
+  GtkWindow         *window;
+  PickyContactsPage *page;
+  gboolean           done;
+} Fixture;
+
+static const char *first_names[] = { "Ana", "Jörg", "Émilie", "Ravi", "Zoë", "Kofi", "Ölçer", "Lena", "Omar", "Yuki" };
+static const char *last_names[] = { "Müller", "Souza", "Dubois", "Kumar", "Mensah", "Levi" };
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Fixture *) data)->done;
+}
+
+static void
+on_started_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (picky_service_start_finish (PICKY_SERVICE (object), result, &error));
+  g_assert_no_error (error);
+  fixture->done = TRUE;
+}
+
+static void
+on_done_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+has_result (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static gboolean
+is_loaded (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return !picky_contacts_page_get_loading (fixture->page) &&
+         g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page)) == N_CONTACTS;
+}
+
+/* Contacts with names in several scripts, numbers spelt in several ways,
+ * and message counts and reply times that differ, within the last week. */
+static void
+fill_store (Fixture *fixture)
+{
+  PickyStore *store = picky_service_get_store (fixture->service);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 channel;
+
+  picky_store_add_channel_async (store, "telegram", "telegram", "Desk", "{}", NULL, on_done_cb, &result);
+  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  channel = picky_store_add_channel_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s %s %u", first_names[c % G_N_ELEMENTS (first_names)],
+                                               last_names[c % G_N_ELEMENTS (last_names)], c);
+      g_autofree char *phone = g_strdup_printf ("+49 170 %03u %04u", c * 7 % 1000, c * 37 % 10000);
+      g_autofree char *provider_id = g_strdup_printf ("p%u", c);
+      /* Incoming messages 1 + c % 9, one reply after (c * 53 % 600) seconds. */
+      guint n_in = 1 + c % 9;
+      gint64 t = now - 3 * 86400 + c * 60;
+
+      for (guint m = 0; m <= n_in; m++)
+        {
+          PickyMessage *message = picky_message_new ();
+          g_autofree char *key = g_strdup_printf ("%u-%u", c, m);
+          gboolean in = m < n_in;
+
+          picky_message_set_channel_id (message, channel);
+          picky_message_set_provider_key (message, key);
+          picky_message_set_contact_provider_id (message, provider_id);
+          picky_message_set_contact_name (message, name);
+          picky_message_set_contact_phone (message, phone);
+          picky_message_set_direction (message, in ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT);
+          picky_message_set_text (message, "hello");
+          picky_message_set_timestamp (message, in ? t + m : t + n_in + c * 53 % 600);
+          picky_message_set_received (message, t);
+          g_ptr_array_add (batch, message);
+        }
+    }
+
+  picky_store_ingest_async (store, batch, NULL, on_done_cb, &result);
+  g_assert_true (picky_test_gui_wait (has_result, &result, 20000));
+  picky_store_ingest_finish (store, result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *db = NULL;
+
+  fixture->dir = g_dir_make_tmp ("picky-contacts-XXXXXX", NULL);
+  db = g_build_filename (fixture->dir, "console.db", NULL);
+  fixture->service = picky_service_new (db);
+  picky_service_start_async (fixture->service, FALSE, NULL, on_started_cb, fixture);
+  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  fill_store (fixture);
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 900, 700);
+  fixture->page = g_object_new (PICKY_TYPE_CONTACTS_PAGE, NULL);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
+  picky_contacts_page_set_service (fixture->page, fixture->service);
+  gtk_window_present (fixture->window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
+  g_assert_true (picky_test_gui_wait (is_loaded, fixture, 20000));
+}
+
+static void
+remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      remove_tree (child);
+    }
+  g_remove (path);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (fixture->window);
+  picky_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+static gint64
+value_of (PickyContactItem *item,
+          guint             column)
+{
+  switch (column)
+    {
+    case 1: return picky_contact_item_get_n_in (item);
+    case 2: return picky_contact_item_get_n_out (item);
+    case 3: return picky_contact_item_get_first_seen (item);
+    case 4: return picky_contact_item_get_last_seen (item);
+    case 5: return picky_contact_item_get_median_response (item);
+    default: g_assert_not_reached ();
+    }
+}
+
+/* Clicking each header sorts by it, both ways, and the rows the column
+ * view shows follow. */
+static void
+test_contacts_sort (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                                              GTK_TYPE_COLUMN_VIEW, 0));
+  GListModel *columns = gtk_column_view_get_columns (view);
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+
+  g_assert_cmpuint (g_list_model_get_n_items (columns), ==, 6);
+  for (guint c = 0; c < 6; c++)
+    for (int direction = 0; direction < 2; direction++)
+      {
+        g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
+
+        gtk_column_view_sort_by_column (view, column, direction == 0 ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING);
+        picky_test_gui_spin (20);
+        g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_CONTACTS);
+
+        for (guint i = 1; i < N_CONTACTS; i++)
+          {
+            g_autoptr(PickyContactItem) a = g_list_model_get_item (rows, i - 1);
+            g_autoptr(PickyContactItem) b = g_list_model_get_item (rows, i);
+            int order;
+
+            if (c == 0)
+              order = g_utf8_collate (picky_contact_item_get_label (a), picky_contact_item_get_label (b));
+            else
+              order = value_of (a, c) < value_of (b, c) ? -1 : value_of (a, c) > value_of (b, c);
+            if (direction == 1)
+              order = -order;
+            g_assert_cmpint (order, <=, 0);
+          }
+      }
+
+  /* The values differ from contact to contact, so a sort that did nothing would fail. */
+  {
+    g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, 1);
+    g_autoptr(PickyContactItem) top = NULL;
+
+    gtk_column_view_sort_by_column (view, column, GTK_SORT_DESCENDING);
+    top = g_list_model_get_item (rows, 0);
+    g_assert_cmpuint (picky_contact_item_get_n_in (top), ==, 9);
+  }
+}
+
+static guint
+count_rows (Fixture *fixture)
+{
+  /* The entry reports a change after a short typing pause. */
+  picky_test_gui_spin (400);
+  return g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page));
+}
+
+/* Names are stored encrypted; the search still finds them, in any case,
+ * and numbers in any spelling. */
+static void
+test_contacts_search (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkEditable *entry = GTK_EDITABLE (picky_test_gui_find (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY, 0));
+  guint expected = 0;
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    if (c % G_N_ELEMENTS (last_names) == 0)
+      expected++;
+
+  gtk_editable_set_text (entry, "MÜLLER");
+  g_assert_cmpuint (count_rows (fixture), ==, expected);
+
+  gtk_editable_set_text (entry, "ZOË MENSAH 4");
+  {
+    g_autoptr(PickyContactItem) item = NULL;
+
+    g_assert_cmpuint (count_rows (fixture), ==, 1);
+    item = g_list_model_get_item (picky_contacts_page_get_model (fixture->page), 0);
+    g_assert_cmpstr (picky_contact_item_get_name (item), ==, "Zoë Mensah 4");
+  }
+
+  /* Contact 13's number is +49 170 091 0481. */
+  gtk_editable_set_text (entry, "0910481");
+  g_assert_cmpuint (count_rows (fixture), ==, 1);
+  gtk_editable_set_text (entry, "+49 (170) 091-0481");
+  g_assert_cmpuint (count_rows (fixture), ==, 1);
+
+  gtk_editable_set_text (entry, "nobody at all");
+  g_assert_cmpuint (count_rows (fixture), ==, 0);
+  gtk_editable_set_text (entry, "");
+  g_assert_cmpuint (count_rows (fixture), ==, N_CONTACTS);
+}
+
+static gboolean
+report_shown (gpointer data)
+{
+  PickyReportView *view = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (view)) && picky_report_view_get_report (view) != NULL;
+}
+
+static gboolean
+not_busy (gpointer data)
+{
+  return !picky_report_view_get_busy (data);
+}
+
+/* Activating a row opens its report; its export writes a file. */
+static void
+test_contacts_report (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                                              GTK_TYPE_COLUMN_VIEW, 0));
+  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
+                                                                         PICKY_TYPE_REPORT_VIEW, 0));
+  GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
+  g_autoptr(PickyContactItem) item = g_list_model_get_item (rows, 5);
+  g_autofree char *path = g_build_filename (fixture->dir, "report.csv", NULL);
+  g_autofree char *contents = NULL;
+  PickyReport *report;
+
+  g_signal_emit_by_name (view, "activate", 5);
+  g_assert_true (picky_test_gui_wait (report_shown, report_view, 10000));
+  report = picky_report_view_get_report (report_view);
+  g_assert_cmpint (picky_report_get_contact_id (report), ==, picky_contact_item_get_id (item));
+  g_assert_cmpuint (picky_report_get_total_in (report), ==, picky_contact_item_get_n_in (item));
+  g_assert_cmpuint (picky_report_get_total_out (report), ==, 1);
+
+  picky_report_view_export (report_view, "csv-summary", path);
+  g_assert_true (picky_report_view_get_busy (report_view));
+  g_assert_true (picky_test_gui_wait (not_busy, report_view, 10000));
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_nonnull (strstr (contents, picky_contact_item_get_name (item)));
+
+  /* Back to the list. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (report_view), "contacts.show-list", NULL));
+  picky_test_gui_spin (50);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
+}
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  ADD ("/picky/contacts-page/sort", test_contacts_sort);
+  ADD ("/picky/contacts-page/search", test_contacts_search);
+  ADD ("/picky/contacts-page/report", test_contacts_report);
+
+  return g_test_run ();
+}
