@@ -18,6 +18,8 @@ struct _PickyService
   PickyVault           *vault;
   PickyStore           *store;
   PickyChannelRegistry *registry;
+  PickyWebhookServer   *webhook_server;
+  GSettings            *settings;
   GError               *error;
   gboolean              start_channels;
 };
@@ -54,6 +56,26 @@ fail_start (GTask  *task,
   g_task_return_error (task, error);
 }
 
+/* A listener that cannot bind (the port is taken) must not keep the
+ * console from starting: the channels that need it say so themselves. */
+static void
+start_webhook_server (PickyService *self)
+{
+  g_autofree char *address = g_settings_get_string (self->settings, "webhook-address");
+  guint port = (guint) g_settings_get_int (self->settings, "webhook-port");
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_webhook_server_start (self->webhook_server, address, port, &error))
+    g_message ("%s", error->message);
+}
+
+static void
+on_webhook_setting_changed_cb (PickyService *self)
+{
+  if (picky_webhook_server_is_listening (self->webhook_server))
+    start_webhook_server (self);
+}
+
 static void
 on_registry_loaded_cb (GObject      *object,
                        GAsyncResult *result,
@@ -70,7 +92,10 @@ on_registry_loaded_cb (GObject      *object,
     }
 
   if (self->start_channels)
-    picky_channel_registry_start_all (self->registry);
+    {
+      start_webhook_server (self);
+      picky_channel_registry_start_all (self->registry);
+    }
 
   picky_service_set_error (self, NULL);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
@@ -95,6 +120,7 @@ on_store_opened_cb (GObject      *object,
     }
 
   self->registry = picky_channel_registry_new (self->store, self->vault, self->access);
+  picky_channel_registry_set_webhook_server (self->registry, self->webhook_server);
   picky_channel_registry_load_async (self->registry, cancellable,
                                      on_registry_loaded_cb, g_steal_pointer (&task));
 }
@@ -136,6 +162,10 @@ picky_service_dispose (GObject *object)
 
   picky_service_shutdown (self);
   g_clear_object (&self->registry);
+  if (self->webhook_server != NULL)
+    picky_webhook_server_stop (self->webhook_server);
+  g_clear_object (&self->webhook_server);
+  g_clear_object (&self->settings);
   g_clear_object (&self->store);
   g_clear_object (&self->vault);
   g_clear_object (&self->access);
@@ -203,6 +233,12 @@ picky_service_init (PickyService *self)
 {
   self->access = picky_access_new (NULL);
   self->vault = picky_vault_new ();
+  self->webhook_server = picky_webhook_server_new ();
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect_object (self->settings, "changed::webhook-address",
+                           G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed::webhook-port",
+                           G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -269,6 +305,20 @@ picky_service_get_access (PickyService *self)
   g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
 
   return self->access;
+}
+
+/**
+ * picky_service_get_webhook_server:
+ *
+ * Returns: (transfer none): the webhook listener; it listens once the
+ *   service started its channels, at the address and port in GSettings
+ */
+PickyWebhookServer *
+picky_service_get_webhook_server (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->webhook_server;
 }
 
 PickyChannelRegistry *

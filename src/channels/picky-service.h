@@ -23,6 +23,7 @@ PickyStore           *picky_service_get_store              (PickyService        
 PickyVault           *picky_service_get_vault              (PickyService         *self);
 PickyAccess          *picky_service_get_access             (PickyService         *self);
 PickyChannelRegistry *picky_service_get_registry           (PickyService         *self);
+PickyWebhookServer   *picky_service_get_webhook_server     (PickyService         *self);
 
 void                  picky_service_start_async            (PickyService         *self,
                                                             gboolean              start_channels,
