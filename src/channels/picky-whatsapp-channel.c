@@ -1236,8 +1236,13 @@ on_send_reply_cb (GObject      *object,
     g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
                              _("More than 24 hours have passed since the customer last wrote; WhatsApp now accepts only an approved template message"));
   else
-    g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
-                             _("WhatsApp could not send the message (%" G_GINT64_FORMAT "): %s"), code, details);
+    {
+      /* Built apart: a format macro inside a message hides it from xgettext. */
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, code);
+
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("WhatsApp could not send the message (error %s): %s"), number, details);
+    }
 }
 
 static void
