@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Benchmark of reports: the contacts list, a contact's whole report, and CSV export of every message. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <glib/gstdio.h>
+
+#include "bench-common.h"
+#include "picky-report.h"
+#include "picky-report-export.h"
+
+/* Batches as bench-store sends them: the rows end up the same. */
+#define IN_FLIGHT 64
+
+typedef struct {
+  PickyStore *store;
+  guint64 next;
+  guint running;
+  Rng sizes;
+} Feeder;
+
+static void feed (Feeder *feeder);
+
+static void
+ingested_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Feeder *feeder = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (feeder->store, result, &error);
+  if (error != NULL)
+    g_error ("Ingest failed: %s", error->message);
+  feeder->running--;
+  feed (feeder);
+}
+
+/* The same rows as bench-store, from the shared generator. */
+static void
+feed (Feeder *feeder)
+{
+  BenchRow row = { .text = g_string_new (NULL) };
+
+  while (feeder->running < IN_FLIGHT && feeder->next < n_messages)
+    {
+      guint size = 1 + rng_below (&feeder->sizes, 100);
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < size && feeder->next < n_messages; i++)
+        {
+          PickyMessage *message = picky_message_new ();
+
+          make_row (feeder->next++, &row);
+          picky_message_set_channel_id (message, contact_channel (row.contact));
+          picky_message_set_provider_key (message, row.key);
+          picky_message_set_contact_provider_id (message, row.contact_id);
+          picky_message_set_contact_name (message, row.name);
+          picky_message_set_contact_phone (message, row.phone);
+          picky_message_set_direction (message, row.direction);
+          picky_message_set_text (message, row.text->str);
+          picky_message_set_timestamp (message, row.timestamp);
+          picky_message_set_received (message, row.timestamp);
+          if (row.direction == PICKY_DIRECTION_OUT)
+            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+          g_ptr_array_add (batch, message);
+        }
+
+      feeder->running++;
+      picky_store_ingest_async (feeder->store, batch, NULL, ingested_cb, feeder);
+    }
+
+  g_string_free (row.text, TRUE);
+}
+
+static void
+got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+static double
+percentile (GArray *samples,
+            double  fraction)
+{
+  g_array_sort (samples, compare_doubles);
+  return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
+}
+
+static PickyReport *
+load_report (PickyStore *store,
+             gint64      contact_id,
+             GTimeZone  *tz,
+             const GDate *first,
+             const GDate *last)
+{
+  g_autoptr(PickyReport) report = picky_report_new (contact_id, tz, first, last);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_report_load_async (report, store, NULL, got_result_cb, &result);
+  if (!picky_report_load_finish (report, wait_for (&result), &error))
+    g_error ("Report failed: %s", error->message);
+
+  return g_steal_pointer (&report);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) options = g_option_context_new ("- benchmark reports");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyCipher) cipher = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) summaries = NULL;
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(PickyReport) all = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *store_path = NULL;
+  g_autofree char *csv_path = NULL;
+  g_autofree char *base_dir = NULL;
+  gint64 messages = 5000000;
+  gboolean keep = FALSE;
+  GOptionEntry entries[] = {
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to store (default 5000000)", "N" },
+    { "dir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir, "Folder for the database files", "DIR" },
+    { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the database files", NULL },
+    { NULL }
+  };
+  Feeder feeder = { 0 };
+  gint64 busiest = 0;
+  guint most = 0;
+  GDate first, last;
+  double start;
+
+  setlocale (LC_ALL, "C.UTF-8");
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  n_messages = MAX (messages, 1000);
+
+  dir = base_dir != NULL ? g_strdup (base_dir) : g_dir_make_tmp ("bench-report-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    g_error ("Cannot create %s", dir);
+  store_path = g_build_filename (dir, "report.db", NULL);
+  csv_path = g_build_filename (dir, "messages.csv", NULL);
+  remove_database (store_path);
+  cipher = bench_cipher ();
+
+  printf ("messages: %" G_GUINT64_FORMAT "\n", n_messages);
+  fflush (stdout);
+
+  picky_store_open_async (store_path, cipher, NULL, got_result_cb, &result);
+  store = picky_store_open_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < 2; i++)
+    {
+      picky_store_add_channel_async (store, i == 0 ? "telegram" : "whatsapp", "bot", "B", NULL,
+                                     NULL, got_result_cb, &result);
+      picky_store_add_channel_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+
+  feeder.store = store;
+  feeder.sizes.state = 99;
+  start = now_s ();
+  feed (&feeder);
+  while (feeder.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+  printf ("fill_msgs_per_s: %.0f\n", n_messages / (now_s () - start));
+  fflush (stdout);
+
+  /* The contacts list over the whole year: every contact, names
+   * decrypted; the first run decrypts, later ones find them in memory. */
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, 1, G_DATE_JANUARY, 2023);
+  g_date_set_dmy (&last, 31, G_DATE_DECEMBER, 2023);
+  for (guint i = 0; i < 5; i++)
+    {
+      double t0 = now_s ();
+
+      g_clear_pointer (&summaries, g_array_unref);
+      picky_store_summarize_contacts_async (store, picky_report_local_midnight (tz, &first),
+                                            picky_report_local_midnight (tz, &last) + 86400,
+                                            NULL, got_result_cb, &result);
+      summaries = picky_store_summarize_contacts_finish (store, wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      if (i == 0)
+        printf ("contacts_list_first_ms: %.1f\n", (now_s () - t0) * 1000);
+      else
+        g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+    }
+  printf ("contacts: %u\n", summaries->len);
+  printf ("contacts_list_ms: %.1f\n", percentile (samples, 0.5));
+  g_array_set_size (samples, 0);
+
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      const PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+
+      if (summary->n_in + summary->n_out > most)
+        {
+          most = summary->n_in + summary->n_out;
+          busiest = summary->contact_id;
+        }
+    }
+  printf ("busiest_contact_messages: %u\n", most);
+
+  /* Everything the per-contact report shows, for the busiest contact over
+   * the whole year in a zone with daylight saving: its name, the hours
+   * counted into days and hours of the week, the percentiles. */
+  for (guint i = 0; i < 200; i++)
+    {
+      g_autoptr(PickyReport) report = NULL;
+      double t0 = now_s ();
+
+      report = load_report (store, busiest, tz, &first, &last);
+      g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+      g_assert_cmpuint (picky_report_get_total_in (report) + picky_report_get_total_out (report), ==, most);
+    }
+  printf ("report_view_p50_ms: %.3f\n", percentile (samples, 0.5));
+  printf ("report_view_ms: %.3f\n", percentile (samples, 0.95));
+  g_array_set_size (samples, 0);
+
+  {
+    GDate month_first = last;
+    double t0;
+
+    g_date_set_day (&month_first, 1);
+    t0 = now_s ();
+    g_clear_pointer (&all, g_object_unref);
+    all = load_report (store, 0, tz, &month_first, &last);
+    printf ("report_overall_month_ms: %.1f\n", (now_s () - t0) * 1000);
+  }
+
+  /* One row per message, every message, to a file. */
+  {
+    guint64 rows;
+    double t0;
+
+    g_clear_pointer (&all, g_object_unref);
+    all = load_report (store, 0, tz, &first, &last);
+    t0 = now_s ();
+    picky_report_export_async (all, store, PICKY_REPORT_FORMAT_CSV_MESSAGES, csv_path, NULL, NULL, NULL,
+                               NULL, got_result_cb, &result);
+    if (!picky_report_export_finish (all, wait_for (&result), &error))
+      g_error ("Export failed: %s", error->message);
+    g_clear_object (&result);
+    rows = picky_report_get_total_in (all) + picky_report_get_total_out (all);
+    printf ("csv_rows: %" G_GUINT64_FORMAT "\n", rows);
+    printf ("csv_rows_per_s: %.0f\n", rows / (now_s () - t0));
+    printf ("csv_bytes_per_row: %.1f\n", (double) file_size (csv_path) / rows);
+  }
+
+  picky_store_close (store);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_remove (csv_path);
+  if (!keep)
+    remove_database (store_path);
+  if (!keep && base_dir == NULL)
+    g_rmdir (dir);
+
+  return 0;
+}
