@@ -131,6 +131,47 @@ test_preferences_background (void)
   g_settings_set_boolean (settings, "run-in-background", FALSE);
 }
 
+static void
+test_preferences_webhook (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *address = NULL;
+  PickyPreferencesWindow *window;
+  AdwEntryRow *row;
+  GtkSpinButton *port;
+
+  g_settings_reset (settings, "webhook-address");
+  g_settings_reset (settings, "webhook-port");
+  window = open_preferences ();
+  row = ADW_ENTRY_ROW (picky_test_gui_find (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, 0));
+  port = GTK_SPIN_BUTTON (picky_test_gui_find (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON, 0));
+  g_assert_nonnull (row);
+  g_assert_nonnull (port);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "127.0.0.1");
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (port), ==, 8765);
+
+  /* A host name is refused: the listener binds to what the admin wrote. */
+  gtk_editable_set_text (GTK_EDITABLE (row), "example.org");
+  g_signal_emit_by_name (row, "apply");
+  address = g_settings_get_string (settings, "webhook-address");
+  g_assert_cmpstr (address, ==, "127.0.0.1");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+
+  gtk_editable_set_text (GTK_EDITABLE (row), " 0.0.0.0 ");
+  g_signal_emit_by_name (row, "apply");
+  g_clear_pointer (&address, g_free);
+  address = g_settings_get_string (settings, "webhook-address");
+  g_assert_cmpstr (address, ==, "0.0.0.0");
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "error"));
+
+  gtk_spin_button_set_value (port, 9090);
+  g_assert_cmpint (g_settings_get_int (settings, "webhook-port"), ==, 9090);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_settings_reset (settings, "webhook-address");
+  g_settings_reset (settings, "webhook-port");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -139,6 +180,7 @@ main (int   argc,
 
   g_test_add_func ("/picky/preferences/language", test_preferences_language);
   g_test_add_func ("/picky/preferences/background", test_preferences_background);
+  g_test_add_func ("/picky/preferences/webhook", test_preferences_webhook);
 
   return g_test_run ();
 }

@@ -16,6 +16,8 @@ struct _PickyPreferencesWindow
   /* template widgets */
   AdwComboRow *language_row;
   GtkSwitch   *background_switch;
+  AdwEntryRow *address_row;
+  GtkSpinButton *port_button;
   GtkSwitch   *privacy_switch;
   AdwExpanderRow *muted_row;
 
@@ -39,6 +41,34 @@ on_language_row_selected_cb (PickyPreferencesWindow *self)
   g_settings_set_string (self->settings, "language", code);
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
                                     adw_toast_new (_("The language will change the next time Picky Console starts")));
+}
+
+static void
+on_address_row_apply_cb (PickyPreferencesWindow *self)
+{
+  g_autofree char *address = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->address_row))));
+  g_autoptr(GInetAddress) parsed = g_inet_address_new_from_string (address);
+
+  /* Only a literal address: a name could resolve to anything, and binding
+   * to every interface must be a deliberate "0.0.0.0" or "::". */
+  if (parsed == NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->address_row), "error");
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (_("Enter an IP address such as 127.0.0.1")));
+      return;
+    }
+
+  gtk_widget_remove_css_class (GTK_WIDGET (self->address_row), "error");
+  g_settings_set_string (self->settings, "webhook-address", address);
+}
+
+static void
+picky_preferences_window_load_address (PickyPreferencesWindow *self)
+{
+  g_autofree char *address = g_settings_get_string (self->settings, "webhook-address");
+
+  gtk_editable_set_text (GTK_EDITABLE (self->address_row), address);
 }
 
 static void
@@ -85,6 +115,9 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
                                                "/io/github/pickyconsole/PickyConsole/picky-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, language_row);
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, background_switch);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, address_row);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, port_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_address_row_apply_cb);
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, privacy_switch);
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, muted_row);
   gtk_widget_class_bind_template_callback (widget_class, on_language_row_selected_cb);
@@ -153,6 +186,9 @@ picky_preferences_window_init (PickyPreferencesWindow *self)
   picky_preferences_window_fill_languages (self);
   g_settings_bind (self->settings, "run-in-background",
                    self->background_switch, "active", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "webhook-port",
+                   self->port_button, "value", G_SETTINGS_BIND_DEFAULT);
+  picky_preferences_window_load_address (self);
   g_settings_bind (self->settings, "notify-privacy",
                    self->privacy_switch, "active", G_SETTINGS_BIND_DEFAULT);
   picky_preferences_window_fill_muted (self);
