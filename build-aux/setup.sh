@@ -5,7 +5,7 @@ set -eu
 
 build=(meson ninja-build pkgconf gcc libc6-dev gettext libxml2-utils
        libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev libsecret-1-dev
-       libsqlite3-dev libsodium-dev libglib2.0-bin libcairo2-dev libpango1.0-dev
+       libsqlite3-dev libsodium-dev libqrencode-dev libglib2.0-bin libcairo2-dev libpango1.0-dev
        desktop-file-utils appstream)
 run=(gnome-keyring dbus-daemon at-spi2-core fonts-dejavu-core adwaita-icon-theme
      hicolor-icon-theme librsvg2-common)

@@ -8,6 +8,7 @@
 #include "picky-add-channel-dialog.h"
 #include "picky-app-catalog.h"
 #include "picky-channels-page.h"
+#include "picky-pair-dialog.h"
 
 struct _PickyChannelsPage
 {
@@ -20,12 +21,16 @@ struct _PickyChannelsPage
   AdwPreferencesGroup  *channels_group;
   GtkListBox           *channels_list;
   AdwPreferencesGroup  *apps_group;
+  AdwPreferencesGroup  *phones_group;
+  GtkListBox           *phones_list;
 
   /* owned */
   PickyService         *service;
   GCancellable         *cancellable;
   GHashTable           *app_rows;     /* app id → AdwActionRow, borrowed from the group */
   gboolean              bound;
+  guint                 phones_timeout;
+  char                 *phones_shown;  /* what the phone rows show, to rebuild only on change */
 };
 
 G_DEFINE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, ADW_TYPE_BIN)
@@ -33,6 +38,12 @@ G_DEFINE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, ADW_TYPE_BIN)
 /* The switches of a row are kept on the row under these keys. */
 #define READ_SWITCH "picky-read-switch"
 #define PUSH_SWITCH "picky-push-switch"
+/* Phone rows keep their device's id and name. */
+#define DEVICE_ID "picky-device-id"
+#define DEVICE_NAME "picky-device-name"
+
+/* Phones register on their own: the list looks again this often. */
+#define PHONES_REFRESH_SECONDS 10
 
 static char *
 describe_channel (PickyChannel *channel)
@@ -310,6 +321,277 @@ fill_apps (PickyChannelsPage *self)
     }
 }
 
+static char *
+dup_device_name (const PickyDevice *device)
+{
+  g_autofree char *name = g_strstrip (g_strdup_printf ("%s %s",
+                                                       device->make != NULL ? device->make : "",
+                                                       device->model != NULL ? device->model : ""));
+
+  if (name[0] == '\0')
+    return g_strdup (_("Unknown phone"));
+
+  return g_steal_pointer (&name);
+}
+
+static char *
+describe_device (const PickyDevice *device)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+
+  if (device->phone != NULL && device->phone[0] != '\0')
+    g_ptr_array_add (parts, g_strdup (device->phone));
+
+  switch (device->state)
+    {
+    case PICKY_DEVICE_STATE_PENDING:
+      g_ptr_array_add (parts, g_strdup (_("Waiting for your trust")));
+      break;
+    case PICKY_DEVICE_STATE_TRUSTED:
+      g_ptr_array_add (parts, g_strdup (_("Trusted")));
+      break;
+    case PICKY_DEVICE_STATE_REVOKED:
+      g_ptr_array_add (parts, g_strdup (_("Revoked")));
+      break;
+    default:
+      break;
+    }
+
+  if (device->last_seen > 0)
+    {
+      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (device->last_seen);
+      g_autofree char *when = g_date_time_format (time, "%x %X");
+
+      /* Translators: when a relay phone last reached the console */
+      g_ptr_array_add (parts, g_strdup_printf (_("last seen %s"), when));
+    }
+
+  g_ptr_array_add (parts, NULL);
+  return g_strjoinv (" · ", (char **) parts->pdata);
+}
+
+static void reload_phones (PickyChannelsPage *self);
+
+static void
+on_device_state_set_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(PickyChannelsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_set_device_state_finish (PICKY_STORE (object), result, &error))
+    {
+      GtkWidget *window;
+      GtkWidget *dialog;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+      dialog = adw_message_dialog_new (GTK_WINDOW (window), _("The Phone Could Not Be Changed"),
+                                       error->message);
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+
+  reload_phones (self);
+}
+
+static void
+set_device_state (PickyChannelsPage *self,
+                  gint64             device_id,
+                  PickyDeviceState   state)
+{
+  PickyStore *store = self->service != NULL ? picky_service_get_store (self->service) : NULL;
+
+  if (store == NULL)
+    return;
+
+  picky_store_set_device_state_async (store, device_id, state, self->cancellable,
+                                      on_device_state_set_cb, g_object_ref (self));
+}
+
+static void
+on_trust_button_clicked_cb (GtkButton         *button,
+                            PickyChannelsPage *self)
+{
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  set_device_state (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (button), DEVICE_ID)),
+                    PICKY_DEVICE_STATE_TRUSTED);
+}
+
+static void
+on_revoke_response_cb (AdwMessageDialog  *dialog,
+                       const char        *response,
+                       PickyChannelsPage *self)
+{
+  if (g_strcmp0 (response, "revoke") != 0)
+    return;
+
+  set_device_state (self, GPOINTER_TO_SIZE (g_object_get_data (G_OBJECT (dialog), DEVICE_ID)),
+                    PICKY_DEVICE_STATE_REVOKED);
+}
+
+static void
+on_revoke_button_clicked_cb (GtkButton         *button,
+                             PickyChannelsPage *self)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  const char *name = g_object_get_data (G_OBJECT (button), DEVICE_NAME);
+  g_autofree char *heading = g_strdup_printf (_("Revoke “%s”?"), name);
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (window), heading,
+                                   _("The phone can no longer relay messages or send replies, and replies still waiting for it fail. To use it again, pair it anew. Messages it relayed stay in the console."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "revoke", _("_Revoke"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "revoke",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data (G_OBJECT (dialog), DEVICE_ID, g_object_get_data (G_OBJECT (button), DEVICE_ID));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_revoke_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static GtkWidget *
+create_device_button (PickyChannelsPage *self,
+                      const PickyDevice *device,
+                      const char        *name,
+                      gboolean           trust)
+{
+  g_autofree char *label = NULL;
+  GtkWidget *button = gtk_button_new_with_mnemonic (trust ? _("_Trust") : _("Re_voke"));
+
+  /* Translators: the accessible name of a button on a phone's row, e.g. "Trust phone Pixel 8" */
+  label = g_strdup_printf (trust ? _("Trust phone %s") : _("Revoke phone %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, trust ? "suggested-action" : "destructive-action");
+  g_object_set_data (G_OBJECT (button), DEVICE_ID, GSIZE_TO_POINTER (device->id));
+  g_object_set_data_full (G_OBJECT (button), DEVICE_NAME, g_strdup (name), g_free);
+  g_signal_connect_object (button, "clicked",
+                           trust ? G_CALLBACK (on_trust_button_clicked_cb) : G_CALLBACK (on_revoke_button_clicked_cb),
+                           self, 0);
+
+  return button;
+}
+
+static GtkWidget *
+create_phone_row (PickyChannelsPage *self,
+                  const PickyDevice *device)
+{
+  g_autofree char *name = dup_device_name (device);
+  g_autofree char *subtitle = describe_device (device);
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  adw_action_row_set_icon_name (ADW_ACTION_ROW (row), "phone-symbolic");
+  if (device->state == PICKY_DEVICE_STATE_PENDING)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), create_device_button (self, device, name, TRUE));
+  if (device->state != PICKY_DEVICE_STATE_REVOKED)
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), create_device_button (self, device, name, FALSE));
+  g_object_set_data (G_OBJECT (row), DEVICE_ID, GSIZE_TO_POINTER (device->id));
+
+  return row;
+}
+
+static void
+on_devices_listed_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(PickyChannelsPage) self = user_data;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) shown = g_string_new (NULL);
+  GtkListBoxRow *row;
+
+  devices = picky_store_list_devices_finish (PICKY_STORE (object), result, &error);
+  if (devices == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Phones could not be listed: %s", error->message);
+      return;
+    }
+
+  /* Rebuilt whole, since a phone list is short, but only when it changed:
+   * a rebuild under the pointer would swallow a click on Trust or Revoke. */
+  for (guint i = 0; i < devices->len; i++)
+    {
+      PickyDevice *device = g_ptr_array_index (devices, i);
+
+      g_string_append_printf (shown, "%" G_GINT64_FORMAT " %d %" G_GINT64_FORMAT " %s\x1f%s\x1f%s\n",
+                              device->id, device->state, device->last_seen,
+                              device->make != NULL ? device->make : "",
+                              device->model != NULL ? device->model : "",
+                              device->phone != NULL ? device->phone : "");
+    }
+  if (g_strcmp0 (shown->str, self->phones_shown) == 0)
+    return;
+  g_free (self->phones_shown);
+  self->phones_shown = g_string_free (g_steal_pointer (&shown), FALSE);
+
+  while ((row = gtk_list_box_get_row_at_index (self->phones_list, 0)) != NULL)
+    gtk_list_box_remove (self->phones_list, GTK_WIDGET (row));
+  for (guint i = 0; i < devices->len; i++)
+    gtk_list_box_append (self->phones_list, create_phone_row (self, g_ptr_array_index (devices, i)));
+}
+
+static void
+reload_phones (PickyChannelsPage *self)
+{
+  PickyStore *store = self->service != NULL ? picky_service_get_store (self->service) : NULL;
+
+  if (store == NULL || !picky_service_get_ready (self->service))
+    return;
+
+  picky_store_list_devices_async (store, self->cancellable, on_devices_listed_cb, g_object_ref (self));
+}
+
+static gboolean
+on_phones_timeout_cb (gpointer user_data)
+{
+  PickyChannelsPage *self = user_data;
+
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    reload_phones (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_pair_dialog_destroy_cb (PickyChannelsPage *self)
+{
+  reload_phones (self);
+}
+
+static void
+picky_channels_page_pair (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  PickyChannelsPage *self = PICKY_CHANNELS_PAGE (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  PickyPairDialog *dialog;
+
+  g_return_if_fail (self->service != NULL);
+  g_return_if_fail (picky_service_get_store (self->service) != NULL);
+
+  dialog = picky_pair_dialog_new (GTK_WINDOW (window), picky_service_get_store (self->service),
+                                  picky_access_get_settings (picky_service_get_access (self->service)));
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (on_pair_dialog_destroy_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 update_service_state (PickyChannelsPage *self)
 {
@@ -329,6 +611,9 @@ update_service_state (PickyChannelsPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), TRUE);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.add", ready);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.pair", ready);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->phones_list), ready);
+  reload_phones (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->channels_list), ready);
 
   if (registry != NULL && !self->bound)
@@ -383,8 +668,10 @@ picky_channels_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->phones_timeout, g_source_remove);
   g_clear_object (&self->service);
   g_clear_pointer (&self->app_rows, g_hash_table_unref);
+  g_clear_pointer (&self->phones_shown, g_free);
 
   G_OBJECT_CLASS (picky_channels_page_parent_class)->dispose (object);
 }
@@ -405,9 +692,12 @@ picky_channels_page_class_init (PickyChannelsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, channels_group);
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, channels_list);
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, apps_group);
+  gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, phones_group);
+  gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, phones_list);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_button_clicked_cb);
 
   gtk_widget_class_install_action (widget_class, "channels.add", NULL, picky_channels_page_add);
+  gtk_widget_class_install_action (widget_class, "channels.pair", NULL, picky_channels_page_pair);
 }
 
 static void
@@ -429,7 +719,18 @@ picky_channels_page_init (PickyChannelsPage *self)
   gtk_widget_set_margin_end (placeholder, 12);
   gtk_list_box_set_placeholder (self->channels_list, placeholder);
 
+  placeholder = gtk_label_new (_("No phones yet. Pair a phone to relay the messages of its apps."));
+  gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 18);
+  gtk_widget_set_margin_bottom (placeholder, 18);
+  gtk_widget_set_margin_start (placeholder, 12);
+  gtk_widget_set_margin_end (placeholder, 12);
+  gtk_list_box_set_placeholder (self->phones_list, placeholder);
+
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.add", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.pair", FALSE);
+  self->phones_timeout = g_timeout_add_seconds (PHONES_REFRESH_SECONDS, on_phones_timeout_cb, self);
 }
 
 /**
@@ -462,4 +763,19 @@ picky_channels_page_set_service (PickyChannelsPage *self,
   g_signal_connect_object (service, "notify::error-message",
                            G_CALLBACK (update_service_state), self, G_CONNECT_SWAPPED);
   update_service_state (self);
+}
+
+/**
+ * picky_channels_page_reload_phones:
+ * @self: a #PickyChannelsPage
+ *
+ * Lists the phones again now rather than at the next periodic look, e.g.
+ * right after a phone registered.
+ */
+void
+picky_channels_page_reload_phones (PickyChannelsPage *self)
+{
+  g_return_if_fail (PICKY_IS_CHANNELS_PAGE (self));
+
+  reload_phones (self);
 }

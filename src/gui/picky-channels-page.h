@@ -13,7 +13,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, PICKY, CHANNELS_PAGE, AdwBin)
 
-void picky_channels_page_set_service (PickyChannelsPage *self,
-                                      PickyService      *service);
+void picky_channels_page_set_service   (PickyChannelsPage *self,
+                                        PickyService      *service);
+void picky_channels_page_reload_phones (PickyChannelsPage *self);
 
 G_END_DECLS

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Phones group of the Channels page in a real window: pairing, trust, revocation. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "picky-channels-page.h"
+#include "picky-pair-dialog.h"
+#include "picky-test-gui.h"
+
+typedef struct {
+  char              *dir;
+  PickyService      *service;
+  GtkWindow         *window;
+  PickyChannelsPage *page;
+  GAsyncResult      *result;
+} Fixture;
+
+typedef struct {
+  Fixture    *fixture;
+  const char *tooltip;
+} Lookup;
+
+static gboolean
+service_ready (gpointer data)
+{
+  return picky_service_get_ready (data);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return ((Fixture *) data)->result != NULL;
+}
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  ((Fixture *) user_data)->result = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_result (Fixture *fixture)
+{
+  g_clear_object (&fixture->result);
+  g_assert_true (picky_test_gui_wait (result_arrived, fixture, 15000));
+  return fixture->result;
+}
+
+static PickyStore *
+store (Fixture *fixture)
+{
+  return picky_service_get_store (fixture->service);
+}
+
+static PickyDevice *
+register_device (Fixture    *fixture,
+                 const char *code,
+                 const char *make,
+                 const char *model)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = g_strdup_printf ("token-of-%s", model);
+  PickyDevice *device;
+
+  g_clear_object (&fixture->result);
+  picky_store_register_device_async (store (fixture), token, code, make, model, "Android 14",
+                                     "+49 30 1234567", NULL, on_result_cb, fixture);
+  device = picky_store_register_device_finish (store (fixture), wait_result (fixture), &error);
+  g_assert_no_error (error);
+
+  return device;
+}
+
+static PickyDeviceState
+device_state (Fixture *fixture,
+              gint64   id)
+{
+  g_autoptr(GPtrArray) devices = NULL;
+
+  g_clear_object (&fixture->result);
+  picky_store_list_devices_async (store (fixture), NULL, on_result_cb, fixture);
+  devices = picky_store_list_devices_finish (store (fixture), wait_result (fixture), NULL);
+  for (guint i = 0; i < devices->len; i++)
+    {
+      PickyDevice *device = g_ptr_array_index (devices, i);
+
+      if (device->id == id)
+        return device->state;
+    }
+
+  g_assert_not_reached ();
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *tooltip)
+{
+  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (root, GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), tooltip) == 0)
+      return g_ptr_array_index (buttons, i);
+
+  return NULL;
+}
+
+static gboolean
+button_present (gpointer data)
+{
+  Lookup *lookup = data;
+
+  return find_button (GTK_WIDGET (lookup->fixture->page), lookup->tooltip) != NULL;
+}
+
+static gboolean
+button_absent (gpointer data)
+{
+  return !button_present (data);
+}
+
+static AdwActionRow *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (root, ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+
+  return NULL;
+}
+
+static GtkWindow *
+find_toplevel (GType type)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+
+  return NULL;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *db = NULL;
+
+  fixture->dir = g_dir_make_tmp ("picky-phones-XXXXXX", NULL);
+  db = g_build_filename (fixture->dir, "console.db", NULL);
+  fixture->service = picky_service_new (db);
+  picky_service_start_async (fixture->service, FALSE, NULL, NULL, NULL);
+  g_assert_true (picky_test_gui_wait (service_ready, fixture->service, 20000));
+
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 800, 1200);
+  fixture->page = g_object_new (PICKY_TYPE_CHANNELS_PAGE, NULL);
+  picky_channels_page_set_service (fixture->page, fixture->service);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
+  gtk_window_present (fixture->window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+  gtk_window_destroy (fixture->window);
+  picky_service_shutdown (fixture->service);
+  g_clear_object (&fixture->result);
+  g_clear_object (&fixture->service);
+  g_settings_reset (settings, "relay-public-url");
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+/* A phone without a code waits for trust; Trust makes it trusted, Revoke
+ * asks first and then revokes it for good. */
+static void
+test_phones_trust_revoke (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(PickyDevice) device = register_device (fixture, NULL, "Google", "Pixel 8");
+  Lookup trust = { fixture, "Trust phone Google Pixel 8" };
+  Lookup revoke = { fixture, "Revoke phone Google Pixel 8" };
+  GtkWindow *dialog;
+  AdwActionRow *row;
+
+  g_assert_cmpint (device->state, ==, PICKY_DEVICE_STATE_PENDING);
+  picky_channels_page_reload_phones (fixture->page);
+  g_assert_true (picky_test_gui_wait (button_present, &trust, 10000));
+  row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), "+49 30 1234567"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Waiting for your trust")));
+  g_assert_true (button_present (&revoke));
+
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), trust.tooltip));
+  g_assert_true (picky_test_gui_wait (button_absent, &trust, 10000));
+  g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
+  row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Trusted")));
+
+  /* Cancelled: nothing changes. */
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
+  picky_test_gui_spin (300);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  picky_test_gui_spin (300);
+  g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
+
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
+  picky_test_gui_spin (300);
+  dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "revoke");
+  g_assert_true (picky_test_gui_wait (button_absent, &revoke, 10000));
+  g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_REVOKED);
+  row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Revoked")));
+}
+
+static gboolean
+pair_dialog_shown (gpointer data)
+{
+  return find_toplevel (PICKY_TYPE_PAIR_DIALOG) != NULL;
+}
+
+static gboolean
+dialog_ready (gpointer data)
+{
+  return picky_pair_dialog_get_ready (data);
+}
+
+/* Pair a Phone shows a code the store accepts once, and its QR code. */
+static void
+test_phones_pair (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  Lookup pair = { fixture, "Pair a Phone" };
+  g_autoptr(PickyDevice) first = NULL;
+  g_autoptr(PickyDevice) second = NULL;
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *qr = NULL;
+  GdkPaintable *paintable;
+  PickyPairDialog *dialog;
+  g_autoptr(GPtrArray) labels = NULL;
+  gboolean shown = FALSE;
+  GtkPicture *picture;
+
+  g_settings_set_string (settings, "relay-public-url", "https://console.example.com");
+  g_assert_true (button_present (&pair));
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), pair.tooltip));
+  /* A button activated from the keyboard clicks after a short flash. */
+  g_assert_true (picky_test_gui_wait (pair_dialog_shown, NULL, 5000));
+  dialog = PICKY_PAIR_DIALOG (find_toplevel (PICKY_TYPE_PAIR_DIALOG));
+  g_assert_nonnull (dialog);
+  g_assert_true (picky_test_gui_wait (dialog_ready, dialog, 10000));
+
+  labels = picky_test_gui_find_all (GTK_WIDGET (dialog), GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (g_ptr_array_index (labels, i)), picky_pair_dialog_get_code (dialog)) == 0)
+      shown = TRUE;
+  g_assert_true (shown);
+  picture = GTK_PICTURE (picky_test_gui_find (GTK_WIDGET (dialog), GTK_TYPE_PICTURE, 0));
+  paintable = gtk_picture_get_paintable (picture);
+  g_assert_nonnull (paintable);
+  /* A square of whole modules, quiet zone included. */
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), ==,
+                   gdk_paintable_get_intrinsic_height (paintable));
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable) % 6, ==, 0);
+  g_assert_cmpint (gdk_paintable_get_intrinsic_width (paintable), >=, (21 + 8) * 6);
+
+  qr = picky_pair_dialog_dup_qr_text (dialog);
+  g_assert_true (g_str_has_prefix (qr, "pickyrelay:?url=https%3A%2F%2Fconsole.example.com&code="));
+  g_assert_true (g_str_has_suffix (qr, picky_pair_dialog_get_code (dialog)));
+
+  first = register_device (fixture, picky_pair_dialog_get_code (dialog), "Fairphone", "5");
+  g_assert_cmpint (first->state, ==, PICKY_DEVICE_STATE_TRUSTED);
+  second = register_device (fixture, picky_pair_dialog_get_code (dialog), "Nokia", "G22");
+  g_assert_cmpint (second->state, ==, PICKY_DEVICE_STATE_PENDING);
+
+  /* Closing the dialog shows the new phones. */
+  gtk_window_close (GTK_WINDOW (dialog));
+  {
+    Lookup trusted = { fixture, "Revoke phone Fairphone 5" };
+    Lookup pending = { fixture, "Trust phone Nokia G22" };
+
+    g_assert_true (picky_test_gui_wait (button_present, &trusted, 10000));
+    g_assert_true (button_present (&pending));
+  }
+}
+
+/* The QR image itself: dark modules where libqrencode puts them. */
+static void
+test_phones_qr (void)
+{
+  g_autoptr(GdkTexture) texture = picky_pair_dialog_render_qr ("pickyrelay:?url=x&code=ABCD-EFGH", 2, NULL);
+  g_autofree guchar *pixels = NULL;
+  int side;
+
+  g_assert_nonnull (texture);
+  side = gdk_texture_get_width (texture);
+  g_assert_cmpint (side, ==, gdk_texture_get_height (texture));
+  pixels = g_malloc (side * side * 4);
+  gdk_texture_download (texture, pixels, side * 4);
+  /* The quiet zone is white; the top-left finder pattern starts dark. */
+  g_assert_cmpuint (pixels[0], ==, 0xff);
+  g_assert_cmpuint (pixels[(4 * 2) * side * 4 + (4 * 2) * 4], !=, 0xff);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add ("/picky/phones/trust-revoke", Fixture, NULL,
+              fixture_set_up, test_phones_trust_revoke, fixture_tear_down);
+  g_test_add ("/picky/phones/pair", Fixture, NULL,
+              fixture_set_up, test_phones_pair, fixture_tear_down);
+  g_test_add_func ("/picky/phones/qr", test_phones_qr);
+
+  return g_test_run ();
+}
