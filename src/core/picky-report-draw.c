@@ -357,7 +357,7 @@ draw_top (PickyReport            *report,
   for (guint i = 0; i < picky_report_get_n_top (report, top); i++)
     {
       const PickyContactSummary *summary = picky_report_get_top (report, top, i);
-      g_autofree char *fallback = g_strdup_printf (_("Contact %" G_GINT64_FORMAT), summary->contact_id);
+      g_autofree char *fallback = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
       const char *label = summary->name != NULL ? summary->name
                           : summary->phone != NULL ? summary->phone : fallback;
       g_autofree char *value = NULL;

@@ -646,7 +646,7 @@ picky_report_dup_title (PickyReport *self)
   if (self->phone != NULL)
     return g_strdup (self->phone);
   /* Translators: a contact without a known name or number */
-  return g_strdup_printf (_("Contact %" G_GINT64_FORMAT), self->contact_id);
+  return g_strdup_printf (_("Contact %lld"), (long long) self->contact_id);
 }
 
 /**

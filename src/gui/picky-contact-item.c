@@ -93,7 +93,7 @@ picky_contact_item_new (const PickyContactSummary *summary)
     self->label = g_strdup (summary->phone);
   else
     /* Translators: a contact without a known name or number */
-    self->label = g_strdup_printf (_("Contact %" G_GINT64_FORMAT), summary->contact_id);
+    self->label = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
   /* Prepared once here, so that each keystroke of a search over tens of
    * thousands of contacts only compares. */
   self->folded = g_utf8_casefold (self->label, -1);

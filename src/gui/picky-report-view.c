@@ -129,7 +129,7 @@ fill_top (PickyReportView     *self,
   for (guint i = 0; i < n; i++)
     {
       const PickyContactSummary *summary = picky_report_get_top (self->report, top, i);
-      g_autofree char *fallback = g_strdup_printf (_("Contact %" G_GINT64_FORMAT), summary->contact_id);
+      g_autofree char *fallback = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
       g_autofree char *value = top == PICKY_REPORT_TOP_VOLUME
                                ? g_strdup_printf (_("%u in, %u out"), summary->n_in, summary->n_out)
                                : picky_report_format_duration (summary->response_median);
