@@ -38,9 +38,12 @@ G_DEFINE_FINAL_TYPE (PickyPairDialog, picky_pair_dialog, ADW_TYPE_WINDOW)
 /* Without a configured address, the listener's own port on this host: right
  * on a local network, and a hint of what to put there otherwise. */
 static char *
-default_url (void)
+default_url (GSettings *settings)
 {
-  return g_strdup_printf ("http://%s:%u", g_get_host_name (), PICKY_WEBHOOK_DEFAULT_PORT);
+  guint port = settings != NULL ? (guint) g_settings_get_int (settings, "webhook-port")
+                                : PICKY_WEBHOOK_DEFAULT_PORT;
+
+  return g_strdup_printf ("http://%s:%u", g_get_host_name (), port);
 }
 
 static void
@@ -198,7 +201,7 @@ picky_pair_dialog_new (GtkWindow  *parent,
   if (url == NULL || url[0] == '\0')
     {
       g_free (url);
-      url = default_url ();
+      url = default_url (settings);
     }
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
 
