@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Add Channel dialog in a real window: each kind's fields, secrets into the keyring only. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "fakes/picky-fake-telegram.h"
+#include "picky-add-channel-dialog.h"
+#include "picky-test-gui.h"
+
+#define CANARY_TOKEN "7001234567:AAHdialogCANARYdialogCANARYdialog99"
+#define CANARY_SECRET "app-secret-CANARY-dialog"
+
+typedef struct {
+  char                  *dir;
+  PickyFakeTelegram     *server;
+  PickyService          *service;
+  PickyAddChannelDialog *dialog;
+  gboolean               done;
+} Fixture;
+
+static gboolean
+is_done (gpointer data)
+{
+  return ((Fixture *) data)->done;
+}
+
+static void
+on_started_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+
+  g_assert_true (picky_service_start_finish (PICKY_SERVICE (object), result, NULL));
+  fixture->done = TRUE;
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *db = NULL;
+
+  fixture->dir = g_dir_make_tmp ("picky-dialog-XXXXXX", NULL);
+  db = g_build_filename (fixture->dir, "console.db", NULL);
+  fixture->server = picky_fake_telegram_new ();
+  picky_fake_telegram_set_idle_delay (fixture->server, 100);
+  fixture->service = picky_service_new (db);
+  picky_service_start_async (fixture->service, FALSE, NULL, on_started_cb, fixture);
+  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+
+  fixture->dialog = picky_add_channel_dialog_new (NULL, fixture->service);
+  g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
+  gtk_window_present (GTK_WINDOW (fixture->dialog));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (fixture->dialog));
+  picky_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  g_clear_object (&fixture->server);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+static GtkWidget *
+row (Fixture    *fixture,
+     const char *title)
+{
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
+      return g_ptr_array_index (rows, i);
+
+  g_error ("no row “%s”", title);
+}
+
+static void
+type_into (Fixture    *fixture,
+           const char *title,
+           const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), text);
+}
+
+static GtkWidget *
+add_button (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (gtk_widget_has_css_class (g_ptr_array_index (buttons, i), "suggested-action"))
+      return g_ptr_array_index (buttons, i);
+
+  g_error ("no Add button");
+}
+
+static char *
+lookup_secret (gint64      channel_id,
+               const char *kind)
+{
+  g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, channel_id);
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "channel-id", id, "kind", kind, NULL };
+  char *out = NULL;
+
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                               NULL, NULL, &out, NULL, NULL, NULL));
+  return out;
+}
+
+static PickyChannel *
+only_channel (Fixture *fixture)
+{
+  GListModel *channels = picky_channel_registry_get_channels (picky_service_get_registry (fixture->service));
+  g_autoptr(PickyChannel) channel = NULL;
+
+  if (g_list_model_get_n_items (channels) != 1)
+    return NULL;
+
+  channel = g_list_model_get_item (channels, 0);
+  return channel;
+}
+
+static gboolean
+dialog_closed (gpointer data)
+{
+  return ((Fixture *) data)->dialog == NULL;
+}
+
+static void
+test_dialog_telegram (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *me = "{\"ok\":true,\"result\":{\"id\":7001234567,\"is_bot\":true,"
+                   "\"first_name\":\"Acme Support\",\"username\":\"acme_support_bot\"}}";
+  g_autoptr(GBytes) body = g_bytes_new_static (me, strlen (me));
+  g_autofree char *secret = NULL;
+  PickyChannel *channel;
+
+  /* Telegram is offered first, with the public Bot API preset. */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
+                   "https://api.telegram.org");
+  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+
+  type_into (fixture, _("Name"), "  Front desk ");
+  type_into (fixture, _("Bot Token"), CANARY_TOKEN);
+  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+
+  /* A server address that is not a web address cannot be added. */
+  type_into (fixture, _("Bot API Server"), "api.telegram.org");
+  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_true (gtk_widget_has_css_class (row (fixture, _("Bot API Server")), "error"));
+  type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (fixture->server));
+  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+
+  picky_fake_telegram_queue (fixture->server, "getMe", 200, body, NULL);
+  gtk_widget_activate (add_button (fixture));
+  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 20000));
+
+  /* The connection was tested, and the token lives in the keyring only. */
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 1);
+  channel = only_channel (fixture);
+  g_assert_nonnull (channel);
+  g_assert_cmpstr (picky_channel_get_name (channel), ==, "Front desk");
+  g_assert_null (strstr (picky_channel_get_settings (channel), "AAHdialog"));
+  secret = lookup_secret (picky_channel_get_id (channel), "token");
+  g_assert_cmpstr (secret, ==, CANARY_TOKEN);
+}
+
+static void
+test_dialog_whatsapp (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  AdwComboRow *kind = ADW_COMBO_ROW (row (fixture, _("Kind")));
+  g_autofree char *secret = NULL;
+  g_autofree char *verify = NULL;
+  PickyChannel *channel;
+  GtkWidget *path;
+  GtkWidget *verify_row;
+
+  adw_combo_row_set_selected (kind, 1);
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (row (fixture, _("Bot Token")),
+                                                                   ADW_TYPE_PREFERENCES_GROUP)));
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (row (fixture, _("App Secret")),
+                                                                  ADW_TYPE_PREFERENCES_GROUP)));
+
+  type_into (fixture, _("Name"), "Sales line");
+  type_into (fixture, _("Phone Number ID"), "106540352242922");
+  type_into (fixture, _("Access Token"), "EAAG-access-CANARY");
+  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+  type_into (fixture, _("App Secret"), CANARY_SECRET);
+  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+
+  gtk_widget_activate (add_button (fixture));
+  path = row (fixture, _("Callback Path"));
+  picky_test_gui_wait_mapped (path);
+
+  channel = only_channel (fixture);
+  g_assert_nonnull (channel);
+  g_assert_cmpstr (picky_channel_get_app (channel), ==, "whatsapp");
+  g_assert_nonnull (strstr (picky_channel_get_settings (channel), "\"phone_number_id\":\"106540352242922\""));
+  g_assert_nonnull (strstr (picky_channel_get_settings (channel), "\"graph_version\""));
+  g_assert_null (strstr (picky_channel_get_settings (channel), "CANARY"));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (path)), ==, "/whatsapp");
+
+  /* The verify token shown once is the one the keyring holds. */
+  verify_row = row (fixture, _("Verify Token"));
+  verify = lookup_secret (picky_channel_get_id (channel), "verify-token");
+  g_assert_cmpuint (strlen (verify), >=, 20);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (verify_row)), ==, verify);
+  secret = lookup_secret (picky_channel_get_id (channel), "app-secret");
+  g_assert_cmpstr (secret, ==, CANARY_SECRET);
+
+  gtk_widget_activate (add_button (fixture));
+  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 5000));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add ("/picky/add-channel-dialog/telegram", Fixture, NULL,
+              fixture_set_up, test_dialog_telegram, fixture_tear_down);
+  g_test_add ("/picky/add-channel-dialog/whatsapp", Fixture, NULL,
+              fixture_set_up, test_dialog_whatsapp, fixture_tear_down);
+
+  return g_test_run ();
+}
