@@ -157,7 +157,9 @@ fill (PickyReportView *self)
 
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->range_label, range);
-  gtk_widget_set_visible (self->conversation_button, picky_report_get_contact_id (self->report) != 0);
+  /* The flow box's own child, so that no empty slot is left. */
+  gtk_widget_set_visible (gtk_widget_get_parent (self->conversation_button),
+                          picky_report_get_contact_id (self->report) != 0);
 
   if (day >= 0)
     {
