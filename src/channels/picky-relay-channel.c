@@ -22,8 +22,9 @@
 
 /* Every relay channel on one listener shares its "/relay/" route: a phone
  * relays the notifications of all its apps to one address, and each one
- * goes to the relay channel of its app. The hub outlives its route while
- * requests it answers are still waiting for the store. */
+ * goes to the relay channel of its app. The route, each channel in it and
+ * each request on its way hold a reference, so the hub outlives whichever
+ * of them goes first. */
 typedef struct
 {
   PickyWebhookServer *server;     /* weak */
@@ -892,7 +893,8 @@ join_hub (PickyRelayChannel *self)
     }
 
   g_ptr_array_add (hub->channels, self);
-  self->hub = hub;
+  /* A reference of its own: the listener may drop its routes first. */
+  self->hub = hub_ref (hub);
 }
 
 static void
@@ -906,7 +908,10 @@ leave_hub (PickyRelayChannel *self)
   self->hub = NULL;
   g_ptr_array_remove (hub->channels, self);
   if (hub->channels->len > 0 || hub->server == NULL)
-    return;
+    {
+      hub_unref (hub);
+      return;
+    }
 
   /* The route goes with the last channel; polls still parked are answered
    * empty, so no phone hangs on a route that is gone. */
@@ -926,6 +931,7 @@ leave_hub (PickyRelayChannel *self)
       flush_poll (g_ptr_array_index (waiting, 0));
     }
   picky_webhook_server_remove_route (hub->server, PICKY_RELAY_PATH);
+  hub_unref (hub);
 }
 
 /* ---- Running ---- */
