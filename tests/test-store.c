@@ -1256,6 +1256,7 @@ test_store_migrate (Fixture       *fixture,
       g_assert_cmpuint (page->len, ==, 4);
       g_assert_cmpstr (picky_message_get_text (page->pdata[0]), ==, "Danke, angekommen");
       g_assert_cmpstr (picky_message_get_app (page->pdata[0]), ==, "telegram");
+      g_assert_cmpstr (picky_message_get_contact_provider_id (page->pdata[0]), ==, "1001");
       g_assert_cmpint (picky_message_get_status (page->pdata[1]), ==, PICKY_MESSAGE_STATUS_READ);
 
       picky_store_search_async (store, "lieferung", &query, NULL, got_result_cb, &result);
@@ -1299,6 +1300,9 @@ test_store_migrate (Fixture       *fixture,
       g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 1);
       g_assert_no_error (error);
       picky_store_close (store);
+
+      /* The contact's plaintext provider id is gone from the file and its log. */
+      g_assert_false (file_contains (path, "1001"));
 
       g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
       g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
@@ -1347,6 +1351,239 @@ test_store_not_a_database (Fixture       *fixture,
   g_assert_null (store);
 }
 
+static GPtrArray *
+list_contacts (PickyStore *store,
+               const char *phone)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *contacts;
+
+  picky_store_list_contacts_async (store, NULL, phone, 0, 100, NULL, got_result_cb, &result);
+  contacts = picky_store_list_contacts_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  return contacts;
+}
+
+static gboolean
+peek (const char *path)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean found;
+
+  picky_store_peek_has_encrypted_rows_async (path, NULL, got_result_cb, &result);
+  found = picky_store_peek_has_encrypted_rows_finish (wait_for (&result), &error);
+  g_assert_no_error (error);
+
+  return found;
+}
+
+static char *
+query_text (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *value = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return value;
+}
+
+/* A WhatsApp contact's provider id is the customer's phone number: it is
+ * kept sealed, found by a keyed hash, and never written as text. */
+static void
+test_store_encryption_provider_id (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  gint64 whatsapp = add_channel (fixture->store, "whatsapp", "Sales");
+  PickyMessage *message = make_message (whatsapp, "wamid.A1", "15551234567", PICKY_DIRECTION_IN,
+                                        "Is my order on its way?", T0);
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autofree char *types = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 10 };
+  const char *provider_id, *phone;
+  gint64 contact_id, id;
+
+  picky_message_set_contact_name (message, "Wanda Whatsapp");
+  picky_message_set_contact_phone (message, "+15551234567");
+  ingest_one (fixture, message);
+  contact_id = picky_message_get_contact_id (message);
+  g_assert_cmpint (contact_id, >, 0);
+
+  /* While open, in the log too. */
+  g_assert_false (file_contains (fixture->path, "15551234567"));
+  g_assert_false (file_contains (fixture->path, "5551234567"));
+
+  /* Found by phone in another spelling, the id decrypted. */
+  contacts = list_contacts (fixture->store, "+1 (555) 123-4567");
+  g_assert_cmpuint (contacts->len, ==, 1);
+  g_variant_get (contacts->pdata[0], "(x&s&s&s&s)", &id, NULL, &provider_id, NULL, &phone);
+  g_assert_cmpint (id, ==, contact_id);
+  g_assert_cmpstr (provider_id, ==, "15551234567");
+  g_assert_cmpstr (phone, ==, "+15551234567");
+  g_clear_pointer (&contacts, g_ptr_array_unref);
+
+  /* A redelivery and a later message, after the cache is gone, find the
+   * same row; the same id on another app is another contact. */
+  g_assert_cmpuint (ingest_one (fixture, make_message (whatsapp, "wamid.A1", "15551234567",
+                                                       PICKY_DIRECTION_IN, "Is my order on its way?", T0)), ==, 0);
+  fixture_reopen (fixture);
+  message = make_message (whatsapp, "wamid.A2", "15551234567", PICKY_DIRECTION_IN, "Hello?", T0 + 60);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 1);
+  g_assert_cmpint (picky_message_get_contact_id (message), ==, contact_id);
+  message = make_message (fixture->channel, "tg:9", "15551234567", PICKY_DIRECTION_IN, "hi", T0 + 61);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 1);
+  g_assert_cmpint (picky_message_get_contact_id (message), !=, contact_id);
+
+  contacts = list_contacts (fixture->store, NULL);
+  g_assert_cmpuint (contacts->len, ==, 2);
+  {
+    g_autoptr(GPtrArray) page = list_page (fixture, &query);
+
+    g_assert_cmpuint (page->len, ==, 3);
+    for (guint i = 0; i < page->len; i++)
+      g_assert_cmpstr (picky_message_get_contact_provider_id (page->pdata[i]), ==, "15551234567");
+  }
+
+  g_assert_false (file_contains (fixture->path, "15551234567"));
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "15551234567"));
+  g_assert_false (file_contains (fixture->path, "5551234567"));
+  g_assert_false (file_contains (fixture->path, "Wanda"));
+  types = query_text (fixture->path, "SELECT group_concat (typeof (provider_id_enc)) FROM contacts");
+  g_assert_cmpstr (types, ==, "blob,blob");
+}
+
+/* The sender of a group message lives in the media description, which is
+ * sealed like a contact's details and read back as it was. */
+static void
+test_store_encryption_media (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  const char *media = "{\"type\":\"contact\",\"phone_number\":\"+4917012345\","
+                      "\"from\":{\"id\":77,\"name\":\"Gudrun Gruppe\"}}";
+  PickyMessage *message = make_message (fixture->channel, "-100:5", "-100", PICKY_DIRECTION_IN,
+                                        "card", T0);
+  g_autoptr(PickyMessage) stored = NULL;
+
+  picky_message_set_kind (message, PICKY_MESSAGE_KIND_CONTACT);
+  picky_message_set_media (message, media);
+  ingest_one (fixture, message);
+  /* A redelivery keeps the sealed copy. */
+  message = make_message (fixture->channel, "-100:5", "-100", PICKY_DIRECTION_IN, "card", T0);
+  picky_message_set_media (message, media);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 0);
+
+  fixture_reopen (fixture);
+  stored = find_by_key (fixture, "-100:5");
+  g_assert_cmpstr (picky_message_get_media (stored), ==, media);
+
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "Gudrun"));
+  g_assert_false (file_contains (fixture->path, "4917012345"));
+  g_assert_true (file_contains (fixture->path, "card"));
+}
+
+/* Version 5 kept provider ids and media in plaintext; after the migration
+ * they are sealed, still read back, and the contacts are still found. */
+static void
+test_store_migrate_sealed (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *fixture_sql = g_test_build_filename (G_TEST_DIST, "data", "store-v5.sql", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, "v5.db", NULL);
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GPtrArray) contacts = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *types = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 10 };
+  const char *provider_id;
+  gint64 id;
+
+  exec_file (path, fixture_sql);
+  g_assert_true (file_contains (path, "4915112345678"));
+  g_assert_true (file_contains (path, "Gruppenmitglied"));
+  /* Nothing in it is sealed yet: a new key could be made for it. */
+  g_assert_false (peek (path));
+
+  /* Opened twice: the second time finds nothing left to convert. */
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_no_error (error);
+  picky_store_close (store);
+  g_clear_object (&store);
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_no_error (error);
+
+  contacts = list_contacts (store, NULL);
+  g_assert_cmpuint (contacts->len, ==, 2);
+  g_variant_get (contacts->pdata[1], "(x&s&s&s&s)", &id, NULL, &provider_id, NULL, NULL);
+  g_assert_cmpint (id, ==, 2);
+  g_assert_cmpstr (provider_id, ==, "4915112345678");
+
+  picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
+  page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (page->len, ==, 4);
+  g_assert_cmpstr (picky_message_get_media (page->pdata[3]), ==,
+                   "{\"from\":{\"id\":4242,\"name\":\"Gruppenmitglied Erna\"}}");
+
+  /* The migrated contact is found by its hash: no second row. */
+  {
+    PickyMessage *message = make_message (2, "wamid.M1", "4915112345678", PICKY_DIRECTION_IN, "Hallo", 1700005000);
+
+    g_ptr_array_add (batch, message);
+    picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
+    g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 1);
+    g_assert_no_error (error);
+    g_assert_cmpint (picky_message_get_contact_id (message), ==, 2);
+  }
+  picky_store_close (store);
+
+  g_assert_false (file_contains (path, "4915112345678"));
+  g_assert_false (file_contains (path, "Gruppenmitglied"));
+  g_assert_false (file_contains (path, "1001"));
+  g_assert_true (peek (path));
+  types = query_text (path, "SELECT typeof (provider_id_enc) || typeof (media) FROM contacts, messages"
+                            " WHERE contacts.id = 1 AND messages.id = 1");
+  g_assert_cmpstr (types, ==, "blobblob");
+  g_clear_pointer (&types, g_free);
+  types = query_text (path, "SELECT count (*) FROM pragma_table_info ('contacts') WHERE name = 'provider_id'");
+  g_assert_cmpstr (types, ==, "0");
+}
+
+/* Without the key, a file tells whether anything in it needs that key:
+ * only when nothing does may a new key be made. */
+static void
+test_store_peek (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing.db", NULL);
+
+  g_assert_false (peek (missing));
+  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+
+  /* A channel alone holds nothing sealed. */
+  g_assert_false (peek (fixture->path));
+
+  ingest_one (fixture, make_message (fixture->channel, "k1", "u1", PICKY_DIRECTION_IN, "hi", T0));
+  g_assert_true (peek (fixture->path));
+  picky_store_close (fixture->store);
+  g_assert_true (peek (fixture->path));
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -1367,6 +1604,9 @@ main (int   argc,
   ADD ("/picky/store/channels", test_store_channels);
   ADD ("/picky/store/encryption/no-plaintext", test_store_encryption);
   ADD ("/picky/store/encryption/wrong-key", test_store_encryption_wrong_key);
+  ADD ("/picky/store/encryption/provider-id", test_store_encryption_provider_id);
+  ADD ("/picky/store/encryption/media", test_store_encryption_media);
+  ADD ("/picky/store/encryption/peek", test_store_peek);
   ADD ("/picky/store/rollups/brute-force", test_store_rollups);
   ADD ("/picky/store/search/scripts", test_store_search_scripts);
   ADD ("/picky/store/page/ties", test_store_page_ties);
@@ -1374,6 +1614,7 @@ main (int   argc,
   ADD ("/picky/store/purge", test_store_purge);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);
   ADD ("/picky/store/migrate/newer", test_store_migrate_newer);
+  ADD ("/picky/store/migrate/sealed", test_store_migrate_sealed);
 
   return g_test_run ();
 }

@@ -6,10 +6,15 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "picky-cipher.h"
+
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 5
+#define PICKY_STORE_SCHEMA_VERSION 6
+
+/* The lookup-hash purpose of contacts' provider ids. */
+#define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
 
 /* Seconds per rollup day: days are UTC days since the epoch. */
 #define PICKY_STORE_DAY 86400
@@ -19,19 +24,26 @@ G_BEGIN_DECLS
 gboolean picky_store_schema_configure (sqlite3  *db,
                                        GError  **error);
 /* Brings the schema from any earlier version to the current one, in one
- * transaction per step. */
-gboolean picky_store_schema_migrate   (sqlite3  *db,
-                                       GError  **error);
+ * transaction per step; @cipher hashes and seals what earlier versions
+ * kept in plaintext. */
+gboolean picky_store_schema_migrate   (sqlite3      *db,
+                                       PickyCipher  *cipher,
+                                       GError      **error);
 /* Turns the SQLite result @rc into a PickyStoreError on @error. */
 void     picky_store_set_sqlite_error (GError  **error,
                                        sqlite3  *db,
                                        int       rc);
 guint    picky_store_response_bucket  (gint64    seconds);
+char    *picky_store_contact_hash     (PickyCipher *cipher,
+                                       const char  *app,
+                                       const char  *provider_id);
 
 /* The statements of the ingest path. The benchmark's plain-loop ceiling
  * runs exactly these, so the two rates compare the same work. */
 extern const char picky_store_sql_insert_message[];
+extern const char picky_store_sql_set_message_media[];
 extern const char picky_store_sql_insert_contact[];
+extern const char picky_store_sql_set_contact_provider_id[];
 extern const char picky_store_sql_set_contact_name[];
 extern const char picky_store_sql_set_contact_phone[];
 extern const char picky_store_sql_set_contact_pending[];

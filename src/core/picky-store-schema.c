@@ -202,12 +202,50 @@ static const char schema_v5[] =
   "  state INTEGER NOT NULL DEFAULT 0);"
   "CREATE INDEX relay_outbox_waiting ON relay_outbox (device_id, message_id) WHERE state = 0;";
 
-static const char *migrations[] = {
-  schema_v1,
-  schema_v2,
-  schema_v3,
-  schema_v4,
-  schema_v5,
+/* Version 6: a contact is found by a keyed hash of its app and provider id
+ * (for WhatsApp, SMS and the relay that id is the customer's phone number)
+ * and keeps the id itself only encrypted. Media descriptions are encrypted
+ * too: they name the sender of a group message and carry shared contact
+ * cards. SQLite cannot compute either, so convert_v6() fills the new table
+ * and seals the media from C; this part only makes room for it. */
+static const char schema_v6[] =
+  "CREATE TABLE contacts_v6 ("
+  "  id INTEGER PRIMARY KEY,"
+  "  app TEXT NOT NULL,"
+  "  provider_hash TEXT NOT NULL UNIQUE,"
+  "  provider_id_enc BLOB,"
+  "  name_enc BLOB,"
+  "  phone_enc BLOB,"
+  "  phone_hash TEXT,"
+  "  pending_since INTEGER);";
+
+/* The rest of version 6, once convert_v6() has copied every contact: the
+ * old table goes (secure_delete zeroes its pages) and the new one takes its
+ * name, so the messages' references need no change. */
+static const char schema_v6_swap[] =
+  "DROP TABLE contacts;"
+  "ALTER TABLE contacts_v6 RENAME TO contacts;"
+  "CREATE INDEX contacts_phone_hash ON contacts (phone_hash) WHERE phone_hash IS NOT NULL;";
+
+typedef gboolean (*ConvertFunc) (sqlite3      *db,
+                                 PickyCipher  *cipher,
+                                 GError      **error);
+
+static gboolean convert_v6 (sqlite3      *db,
+                            PickyCipher  *cipher,
+                            GError      **error);
+
+/* Each step's SQL, then what only C can do, in the same transaction. */
+static const struct {
+  const char  *sql;
+  ConvertFunc  convert;
+} migrations[] = {
+  { schema_v1, NULL },
+  { schema_v2, NULL },
+  { schema_v3, NULL },
+  { schema_v4, NULL },
+  { schema_v5, NULL },
+  { schema_v6, convert_v6 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
@@ -218,8 +256,17 @@ const char picky_store_sql_insert_message[] =
   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4 = 0)"
   " ON CONFLICT (channel_id, provider_key) DO NOTHING";
 
+/* ?1 app, ?2 picky_store_contact_hash(); the sealed id follows with
+ * picky_store_sql_set_contact_provider_id once the row id is known. */
 const char picky_store_sql_insert_contact[] =
-  "INSERT INTO contacts (app, provider_id) VALUES (?1, ?2)";
+  "INSERT INTO contacts (app, provider_hash) VALUES (?1, ?2)";
+
+const char picky_store_sql_set_contact_provider_id[] =
+  "UPDATE contacts SET provider_id_enc = ?2 WHERE id = ?1";
+
+/* A media description, sealed under the message's row id once it is known. */
+const char picky_store_sql_set_message_media[] =
+  "UPDATE messages SET media = ?2 WHERE id = ?1";
 
 const char picky_store_sql_set_contact_name[] =
   "UPDATE contacts SET name_enc = ?2 WHERE id = ?1";
@@ -361,13 +408,167 @@ picky_store_schema_configure (sqlite3  *db,
                    error);
 }
 
+/**
+ * picky_store_contact_hash:
+ *
+ * Returns: (transfer full): the keyed hash a contact is found by; the app is
+ *   part of it, since one number may be a contact of several apps
+ */
+char *
+picky_store_contact_hash (PickyCipher *cipher,
+                          const char  *app,
+                          const char  *provider_id)
+{
+  g_autofree char *value = g_strconcat (app, "\x1f", provider_id, NULL);
+
+  return picky_cipher_lookup_hash (cipher, PICKY_STORE_CONTACT_PURPOSE, value);
+}
+
+static gboolean
+step_done (sqlite3       *db,
+           sqlite3_stmt  *stmt,
+           GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+bind_sealed (sqlite3_stmt *stmt,
+             int           index,
+             GBytes       *sealed)
+{
+  gsize size;
+  const void *bytes = g_bytes_get_data (sealed, &size);
+
+  sqlite3_bind_blob (stmt, index, bytes, size, SQLITE_TRANSIENT);
+}
+
+/* Copies every contact into contacts_v6 with its provider id hashed and
+ * sealed under the same row id, so the messages keep pointing at it. */
+static gboolean
+convert_contacts_v6 (sqlite3      *db,
+                     PickyCipher  *cipher,
+                     GError      **error)
+{
+  sqlite3_stmt *read = NULL;
+  sqlite3_stmt *write = NULL;
+  gboolean ok = TRUE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT id, app, provider_id, name_enc, phone_enc, phone_hash, pending_since"
+                           " FROM contacts ORDER BY id",
+                           -1, &read, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db,
+                             "INSERT INTO contacts_v6 (id, app, provider_hash, provider_id_enc,"
+                             "  name_enc, phone_enc, phone_hash, pending_since)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                             -1, &write, NULL);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (read, 0);
+      const char *app = (const char *) sqlite3_column_text (read, 1);
+      const char *provider_id = (const char *) sqlite3_column_text (read, 2);
+      g_autofree char *hash = picky_store_contact_hash (cipher, app, provider_id);
+      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, provider_id, "contacts", "provider_id", id);
+
+      sqlite3_bind_int64 (write, 1, id);
+      sqlite3_bind_text (write, 2, app, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (write, 3, hash, -1, SQLITE_TRANSIENT);
+      bind_sealed (write, 4, sealed);
+      for (int column = 3; column < 7; column++)
+        sqlite3_bind_value (write, column + 2, sqlite3_column_value (read, column));
+      ok = step_done (db, write, error);
+    }
+  if (ok && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  sqlite3_finalize (read);
+  sqlite3_finalize (write);
+  return ok;
+}
+
+/* Seals every plaintext media description in place. Only text values are
+ * touched, so a step run again finds nothing left to do. */
+static gboolean
+convert_media_v6 (sqlite3      *db,
+                  PickyCipher  *cipher,
+                  GError      **error)
+{
+  sqlite3_stmt *read = NULL;
+  sqlite3_stmt *write = NULL;
+  gboolean ok = TRUE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT id, media FROM messages WHERE typeof (media) = 'text'",
+                           -1, &read, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db, picky_store_sql_set_message_media, -1, &write, NULL);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (read, 0);
+      const char *media = (const char *) sqlite3_column_text (read, 1);
+      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, media, "messages", "media", id);
+
+      sqlite3_bind_int64 (write, 1, id);
+      bind_sealed (write, 2, sealed);
+      ok = step_done (db, write, error);
+    }
+  if (ok && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  sqlite3_finalize (read);
+  sqlite3_finalize (write);
+  return ok;
+}
+
+static gboolean
+convert_v6 (sqlite3      *db,
+            PickyCipher  *cipher,
+            GError      **error)
+{
+  return convert_contacts_v6 (db, cipher, error) &&
+         exec_sql (db, schema_v6_swap, error) &&
+         convert_media_v6 (db, cipher, error);
+}
+
+/* The value of an integer pragma, or -1. */
 static int
-get_user_version (sqlite3 *db)
+get_pragma_int (sqlite3    *db,
+                const char *pragma)
 {
   sqlite3_stmt *stmt = NULL;
   int version = -1;
 
-  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+  if (sqlite3_prepare_v2 (db, pragma, -1, &stmt, NULL) == SQLITE_OK &&
       sqlite3_step (stmt) == SQLITE_ROW)
     version = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
@@ -384,10 +585,14 @@ sql_fine_bucket (sqlite3_context  *context,
 }
 
 gboolean
-picky_store_schema_migrate (sqlite3  *db,
-                            GError  **error)
+picky_store_schema_migrate (sqlite3      *db,
+                            PickyCipher  *cipher,
+                            GError      **error)
 {
-  int version = get_user_version (db);
+  int version = get_pragma_int (db, "PRAGMA user_version");
+  g_autofree char *restore = NULL;
+  gboolean converted = FALSE;
+  gboolean ok = TRUE;
 
   if (version < 0)
     {
@@ -412,27 +617,45 @@ picky_store_schema_migrate (sqlite3  *db,
       return FALSE;
     }
 
-  for (int step = version; step < PICKY_STORE_SCHEMA_VERSION; step++)
+  if (version == PICKY_STORE_SCHEMA_VERSION)
+    return TRUE;
+
+  /* A step that rebuilds a table drops the old one, which the foreign keys
+   * would refuse while messages point at it; they cannot be switched inside
+   * a transaction. secure_delete zeroes the pages that held plaintext; the
+   * connection's own setting (some builds default to on) comes back after. */
+  restore = g_strdup_printf ("PRAGMA secure_delete = %d; PRAGMA foreign_keys = ON",
+                             MAX (get_pragma_int (db, "PRAGMA secure_delete"), 0));
+  if (!exec_sql (db, "PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON", error))
+    return FALSE;
+
+  for (int step = version; ok && step < PICKY_STORE_SCHEMA_VERSION; step++)
     {
       g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d;", step + 1);
 
       /* One transaction per step, the version bump inside it: an interrupted
        * migration leaves the previous version, never half of the next. */
-      if (!exec_sql (db, "BEGIN IMMEDIATE", error))
-        return FALSE;
-      if (!exec_sql (db, migrations[step], error) || !exec_sql (db, bump, error))
+      ok = exec_sql (db, "BEGIN IMMEDIATE", error);
+      if (ok &&
+          (!exec_sql (db, migrations[step].sql, error) ||
+           (migrations[step].convert != NULL && !migrations[step].convert (db, cipher, error)) ||
+           !exec_sql (db, bump, error) ||
+           !exec_sql (db, "COMMIT", error)))
         {
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
+          ok = FALSE;
         }
-      if (!exec_sql (db, "COMMIT", error))
-        {
-          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
-          return FALSE;
-        }
+      converted |= ok && migrations[step].convert != NULL;
     }
 
-  return TRUE;
+  /* Copy the log into the file and truncate it, so no page image with the
+   * plaintext survives in either. */
+  if (ok && converted)
+    ok = exec_sql (db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+
+  sqlite3_exec (db, restore, NULL, NULL, NULL);
+
+  return ok;
 }
 
 /**

@@ -25,9 +25,11 @@ typedef enum {
   STMT_FIND_MESSAGE,
   STMT_EDIT_MESSAGE,
   STMT_SET_STATUS,
+  STMT_SET_MEDIA,
   STMT_FIND_CONTACT,
   STMT_GET_CONTACT,
   STMT_INSERT_CONTACT,
+  STMT_SET_CONTACT_PROVIDER_ID,
   STMT_SET_CONTACT_NAME,
   STMT_SET_CONTACT_PHONE,
   STMT_SET_CONTACT_PENDING,
@@ -39,7 +41,7 @@ typedef enum {
   N_STMTS
 } StmtId;
 
-#define CONTACT_COLUMNS "id, app, provider_id, name_enc, phone_enc, pending_since"
+#define CONTACT_COLUMNS "id, app, provider_id_enc, name_enc, phone_enc, pending_since"
 #define MESSAGE_COLUMNS \
   "m.id, m.channel_id, m.provider_key, m.contact_id, m.direction, m.kind, m.text," \
   " m.media, m.related_key, m.timestamp, m.received, m.status, m.error, m.edited, m.unread"
@@ -50,9 +52,11 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_EDIT_MESSAGE] = "UPDATE messages SET text = ?3, edited = 1"
                         " WHERE channel_id = ?1 AND provider_key = ?2 RETURNING id",
   [STMT_SET_STATUS] = "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1",
-  [STMT_FIND_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE app = ?1 AND provider_id = ?2",
+  [STMT_SET_MEDIA] = picky_store_sql_set_message_media,
+  [STMT_FIND_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE provider_hash = ?1",
   [STMT_GET_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id = ?1",
   [STMT_INSERT_CONTACT] = picky_store_sql_insert_contact,
+  [STMT_SET_CONTACT_PROVIDER_ID] = picky_store_sql_set_contact_provider_id,
   [STMT_SET_CONTACT_NAME] = picky_store_sql_set_contact_name,
   [STMT_SET_CONTACT_PHONE] = picky_store_sql_set_contact_phone,
   [STMT_SET_CONTACT_PENDING] = picky_store_sql_set_contact_pending,
@@ -92,6 +96,9 @@ typedef struct {
   GHashTable *channels;          /* gint64* → Channel* */
   GHashTable *contacts_by_key;   /* "app\x1fprovider id" → Contact* */
   GHashTable *contacts_by_id;    /* gint64* → Contact*, borrowed from the above */
+  /* The stored details do not open with this cipher: contacts are found by
+   * keyed hashes, so writing on would make a second copy of each. */
+  gboolean wrong_key;
 } Worker;
 
 typedef struct _Job Job;
@@ -399,8 +406,9 @@ worker_cache_contact (Worker        *w,
 
   contact->id = sqlite3_column_int64 (stmt, 0);
   contact->app = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  contact->provider_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  contact->name = decrypt_column (w, stmt, 3, "contacts", "name", contact->id, &local);
+  contact->provider_id = decrypt_column (w, stmt, 2, "contacts", "provider_id", contact->id, &local);
+  if (local == NULL)
+    contact->name = decrypt_column (w, stmt, 3, "contacts", "name", contact->id, &local);
   if (local == NULL)
     contact->phone = decrypt_column (w, stmt, 4, "contacts", "phone", contact->id, &local);
   contact->has_pending = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
@@ -417,8 +425,12 @@ worker_cache_contact (Worker        *w,
       g_debug ("Contact %" G_GINT64_FORMAT ": %s", contact->id, local->message);
     }
 
+  /* One whose id does not decrypt is still listed by its row id; the
+   * control character keeps its key apart from every real one. */
   g_hash_table_insert (w->contacts_by_key,
-                       g_strconcat (contact->app, "\x1f", contact->provider_id, NULL),
+                       contact->provider_id != NULL
+                         ? g_strconcat (contact->app, "\x1f", contact->provider_id, NULL)
+                         : g_strdup_printf ("%s\x1f\x1e%" G_GINT64_FORMAT, contact->app, contact->id),
                        contact);
   g_hash_table_insert (w->contacts_by_id, &contact->id, contact);
   return contact;
@@ -483,13 +495,23 @@ worker_ensure_contact (Worker        *w,
   Contact *contact = g_hash_table_lookup (w->contacts_by_key, key);
   sqlite3_stmt *stmt;
 
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+
+  if (contact == NULL && w->wrong_key)
+    {
+      g_set_error_literal (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT,
+                           _("Personal details in the message database cannot be decrypted with this key"));
+      return NULL;
+    }
+
   if (contact == NULL)
     {
       int rc;
 
+      hash = picky_store_contact_hash (w->cipher, app, provider_id);
       stmt = worker_stmt (w, STMT_FIND_CONTACT);
-      sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, provider_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
       rc = worker_step (w, stmt, error);
       if (rc == 0)
         return NULL;
@@ -502,14 +524,25 @@ worker_ensure_contact (Worker        *w,
 
   if (contact == NULL)
     {
+      gint64 id;
+
       stmt = worker_stmt (w, STMT_INSERT_CONTACT);
       sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, provider_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, hash, -1, SQLITE_STATIC);
+      if (!worker_run_done (w, stmt, error))
+        return NULL;
+
+      /* Sealed under its row id, which exists only now. */
+      id = sqlite3_last_insert_rowid (w->db);
+      sealed = picky_cipher_encrypt (w->cipher, provider_id, "contacts", "provider_id", id);
+      stmt = worker_stmt (w, STMT_SET_CONTACT_PROVIDER_ID);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_blob (stmt, 2, sealed);
       if (!worker_run_done (w, stmt, error))
         return NULL;
 
       contact = g_new0 (Contact, 1);
-      contact->id = sqlite3_last_insert_rowid (w->db);
+      contact->id = id;
       contact->app = g_strdup (app);
       contact->provider_id = g_strdup (provider_id);
       g_hash_table_insert (w->contacts_by_key, g_steal_pointer (&key), contact);
@@ -660,7 +693,7 @@ worker_insert_message (Worker        *w,
   sqlite3_bind_text (stmt, 5, picky_message_kind_to_string (picky_message_get_kind (message)),
                      -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, picky_message_get_text (message), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, picky_message_get_media (message), -1, SQLITE_STATIC);
+  /* ?7, the media, stays NULL here: it is sealed under the row id below. */
   sqlite3_bind_text (stmt, 8, picky_message_get_related_key (message), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 9, picky_message_get_timestamp (message));
   sqlite3_bind_int64 (stmt, 10, picky_message_get_received (message));
@@ -681,9 +714,22 @@ worker_insert_message (Worker        *w,
       return TRUE;
     }
 
-  picky_message_set_id (message, sqlite3_last_insert_rowid (w->db));
+  id = sqlite3_last_insert_rowid (w->db);
+  picky_message_set_id (message, id);
   picky_message_set_is_new (message, TRUE);
   picky_message_set_unread (message, picky_message_get_direction (message) == PICKY_DIRECTION_IN);
+
+  if (picky_message_get_media (message) != NULL)
+    {
+      g_autoptr(GBytes) sealed = picky_cipher_encrypt (w->cipher, picky_message_get_media (message),
+                                                       "messages", "media", id);
+
+      stmt = worker_stmt (w, STMT_SET_MEDIA);
+      sqlite3_bind_int64 (stmt, 1, id);
+      bind_blob (stmt, 2, sealed);
+      if (!worker_run_done (w, stmt, error))
+        return FALSE;
+    }
 
   return worker_add_rollups (w, app, contact, message, error);
 }
@@ -1087,6 +1133,39 @@ worker_load_channels (Worker  *w,
   return TRUE;
 }
 
+/* Tries the cipher on the oldest sealed provider id. Reading stays possible
+ * with a wrong key (details show as unknown), writing contacts does not. */
+static gboolean
+worker_check_key (Worker  *w,
+                  GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT id, provider_id_enc FROM contacts"
+                           " WHERE provider_id_enc IS NOT NULL ORDER BY id LIMIT 1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(GError) local = NULL;
+      g_autofree char *plain = decrypt_column (w, stmt, 1, "contacts", "provider_id",
+                                               sqlite3_column_int64 (stmt, 0), &local);
+
+      w->wrong_key = plain == NULL;
+      rc = SQLITE_DONE;
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* The file is created here, not by SQLite, so that it is 0600 from its
  * first byte; SQLite gives the -wal and -shm files the same mode. */
 static gboolean
@@ -1143,7 +1222,7 @@ open_run (Worker *w,
   sqlite3_extended_result_codes (w->db, TRUE);
 
   if (!picky_store_schema_configure (w->db, &error) ||
-      !picky_store_schema_migrate (w->db, &error))
+      !picky_store_schema_migrate (w->db, w->cipher, &error))
     goto failed;
 
   for (guint i = 0; i < N_STMTS; i++)
@@ -1156,7 +1235,7 @@ open_run (Worker *w,
         }
     }
 
-  if (!worker_load_channels (w, &error))
+  if (!worker_load_channels (w, &error) || !worker_check_key (w, &error))
     goto failed;
 
   g_task_return_pointer (task, g_object_ref (g_task_get_source_object (task)), g_object_unref);
@@ -1167,6 +1246,106 @@ failed:
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
   g_clear_pointer (&w->db, sqlite3_close);
   g_task_return_error (task, g_steal_pointer (&error));
+}
+
+/* ---- Peeking without the key ---- */
+
+/* Rows that hold a value sealed or hashed with the data key, by the schema
+ * version that introduced them: a new key would leave any of them unreadable
+ * or unfindable. From version 6 every contact has a sealed id, and media
+ * of messages without a contact are the only other sealed values. */
+static const struct {
+  int         since;
+  const char *sql;
+} keyed_rows[] = {
+  { 1, "SELECT 1 FROM contacts WHERE name_enc IS NOT NULL OR phone_enc IS NOT NULL"
+       " OR phone_hash IS NOT NULL LIMIT 1" },
+  { 2, "SELECT 1 FROM devices WHERE name_enc IS NOT NULL OR details_enc IS NOT NULL LIMIT 1" },
+  { 5, "SELECT 1 FROM devices WHERE token_hash IS NOT NULL LIMIT 1" },
+  { 5, "SELECT 1 FROM pairing_codes LIMIT 1" },
+  { 6, "SELECT 1 FROM contacts LIMIT 1" },
+  { 6, "SELECT 1 FROM messages WHERE contact_id IS NULL AND media IS NOT NULL LIMIT 1" },
+};
+
+static gboolean
+peek_has_keyed_rows (sqlite3  *db,
+                     GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = -1;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  if (version < 0)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return FALSE;
+    }
+
+  /* A file of a newer version may seal things this one does not know. */
+  if (version > PICKY_STORE_SCHEMA_VERSION)
+    return TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (keyed_rows); i++)
+    {
+      if (keyed_rows[i].since > version)
+        continue;
+
+      rc = sqlite3_prepare_v2 (db, keyed_rows[i].sql, -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        rc = sqlite3_step (stmt);
+      sqlite3_finalize (stmt);
+      if (rc == SQLITE_ROW)
+        return TRUE;
+      if (rc != SQLITE_DONE)
+        {
+          picky_store_set_sqlite_error (error, db, rc);
+          return FALSE;
+        }
+    }
+
+  return FALSE;
+}
+
+static void
+peek_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+  gboolean found = FALSE;
+  int rc;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+
+  /* Read-write, never create: a file in WAL mode may need its -shm made. */
+  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_extended_result_codes (db, TRUE);
+      sqlite3_busy_timeout (db, 5000);
+      found = peek_has_keyed_rows (db, &error);
+    }
+  else
+    {
+      picky_store_set_sqlite_error (&error, db, rc);
+    }
+  sqlite3_close (db);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, found);
 }
 
 /* ---- Worker thread: reads and standalone writes ---- */
@@ -1209,7 +1388,18 @@ message_from_row (Worker       *w,
   picky_message_kind_from_string ((const char *) sqlite3_column_text (stmt, 5), &kind);
   picky_message_set_kind (message, kind);
   picky_message_set_text (message, (const char *) sqlite3_column_text (stmt, 6));
-  picky_message_set_media (message, (const char *) sqlite3_column_text (stmt, 7));
+  if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
+    {
+      g_autoptr(GError) error = NULL;
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      g_autofree char *media = decrypt_column (w, stmt, 7, "messages", "media", id, &error);
+
+      /* Shown as a message without its media details, like a contact
+       * whose name does not decrypt. */
+      if (error != NULL)
+        g_debug ("Message %" G_GINT64_FORMAT ": %s", id, error->message);
+      picky_message_set_media (message, media);
+    }
   picky_message_set_related_key (message, (const char *) sqlite3_column_text (stmt, 8));
   picky_message_set_timestamp (message, sqlite3_column_int64 (stmt, 9));
   picky_message_set_received (message, sqlite3_column_int64 (stmt, 10));
@@ -2831,6 +3021,49 @@ picky_store_open_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_store_open_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_peek_has_encrypted_rows_async:
+ * @path: the database file, which need not exist
+ *
+ * Looks, without the data key, whether the file holds anything sealed or
+ * hashed with it: personal details, contacts, relay devices, pairing codes.
+ * Only when it holds none may a new key be made; otherwise a key missing
+ * from the keyring is lost data, not a first start.
+ */
+void
+picky_store_peek_has_encrypted_rows_async (const char          *path,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_store_peek_has_encrypted_rows_async);
+  g_task_set_task_data (task, g_strdup (path), g_free);
+  g_task_run_in_thread (task, peek_thread);
+}
+
+/**
+ * picky_store_peek_has_encrypted_rows_finish:
+ *
+ * Returns: %TRUE when encrypted or keyed rows exist; %FALSE when none do or
+ *   the file does not exist, and on error
+ */
+gboolean
+picky_store_peek_has_encrypted_rows_finish (GAsyncResult  *result,
+                                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_store_peek_has_encrypted_rows_async,
+                        FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

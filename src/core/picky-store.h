@@ -108,6 +108,14 @@ void        picky_store_open_async           (const char          *path,
                                               gpointer             user_data);
 PickyStore *picky_store_open_finish          (GAsyncResult        *result,
                                               GError             **error);
+/* Whether the file at @path holds values sealed or hashed with a data key,
+ * read without the key: decides whether a missing key may be created. */
+void        picky_store_peek_has_encrypted_rows_async (const char *path,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_peek_has_encrypted_rows_finish (GAsyncResult *result,
+                                              GError             **error);
 void        picky_store_close                (PickyStore          *self);
 
 void        picky_store_ingest_async         (PickyStore          *self,

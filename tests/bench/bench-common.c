@@ -160,18 +160,20 @@ run_ceiling (const char  *path,
   CeilingContact *contacts = g_new0 (CeilingContact, N_CONTACTS);
   BenchRow row = { .text = g_string_new (NULL) };
   sqlite3 *db = NULL;
-  sqlite3_stmt *insert, *add_contact, *set_name, *set_phone, *pending, *contact_day, *daily;
+  sqlite3_stmt *insert, *add_contact, *set_provider_id, *set_name, *set_phone, *pending;
+  sqlite3_stmt *contact_day, *daily;
   sqlite3_stmt *contact_hour, *response_hour;
   double start;
 
   check (db, sqlite3_open (path, &db));
-  if (!picky_store_schema_configure (db, &error) || !picky_store_schema_migrate (db, &error))
+  if (!picky_store_schema_configure (db, &error) || !picky_store_schema_migrate (db, cipher, &error))
     g_error ("%s", error->message);
   check (db, sqlite3_exec (db, "INSERT INTO channels (app, kind, name) VALUES"
                                " ('telegram', 'bot', 'T'), ('whatsapp', 'cloud', 'W')",
                            NULL, NULL, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_message, -1, &insert, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_contact, -1, &add_contact, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_provider_id, -1, &set_provider_id, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_name, -1, &set_name, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_phone, -1, &set_phone, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_pending, -1, &pending, NULL));
@@ -195,14 +197,23 @@ run_ceiling (const char  *path,
       incoming = row.direction == PICKY_DIRECTION_IN;
       if (contact->id == 0)
         {
+          g_autoptr(GBytes) provider_id = NULL;
           g_autoptr(GBytes) name = NULL;
           g_autoptr(GBytes) phone = NULL;
+          g_autofree char *provider_hash = NULL;
           g_autofree char *hash = NULL;
 
+          provider_hash = picky_store_contact_hash (cipher, contact_app (row.contact), row.contact_id);
           sqlite3_bind_text (add_contact, 1, contact_app (row.contact), -1, SQLITE_STATIC);
-          sqlite3_bind_text (add_contact, 2, row.contact_id, -1, SQLITE_STATIC);
+          sqlite3_bind_text (add_contact, 2, provider_hash, -1, SQLITE_STATIC);
           run (db, add_contact);
           contact->id = sqlite3_last_insert_rowid (db);
+
+          provider_id = picky_cipher_encrypt (cipher, row.contact_id, "contacts", "provider_id", contact->id);
+          sqlite3_bind_int64 (set_provider_id, 1, contact->id);
+          sqlite3_bind_blob (set_provider_id, 2, g_bytes_get_data (provider_id, NULL),
+                             g_bytes_get_size (provider_id), SQLITE_TRANSIENT);
+          run (db, set_provider_id);
 
           name = picky_cipher_encrypt (cipher, row.name, "contacts", "name", contact->id);
           sqlite3_bind_int64 (set_name, 1, contact->id);
@@ -288,6 +299,7 @@ run_ceiling (const char  *path,
 
     sqlite3_finalize (insert);
     sqlite3_finalize (add_contact);
+    sqlite3_finalize (set_provider_id);
     sqlite3_finalize (set_name);
     sqlite3_finalize (set_phone);
     sqlite3_finalize (pending);
