@@ -40,16 +40,38 @@ typedef struct {
   double  fraction;
 } ProgressCall;
 
+typedef struct {
+  GDestroyNotify destroy;
+  gpointer       data;
+} DestroyCall;
+
+static gboolean
+destroy_call_cb (gpointer user_data)
+{
+  DestroyCall *call = user_data;
+
+  call->destroy (call->data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 export_data_free (gpointer data)
 {
   ExportData *export = data;
 
+  /* The task may end on the export's thread; what the caller handed in,
+   * perhaps a widget, is let go of on the caller's own context. */
+  if (export->progress_destroy != NULL)
+    {
+      DestroyCall *call = g_new0 (DestroyCall, 1);
+
+      call->destroy = export->progress_destroy;
+      call->data = export->progress_data;
+      g_main_context_invoke_full (export->caller, G_PRIORITY_DEFAULT, destroy_call_cb, call, g_free);
+    }
   g_clear_object (&export->report);
   g_clear_object (&export->store);
   g_clear_pointer (&export->caller, g_main_context_unref);
-  if (export->progress_destroy != NULL)
-    export->progress_destroy (export->progress_data);
   g_free (export->path);
   g_free (export);
 }

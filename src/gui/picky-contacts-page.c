@@ -269,10 +269,16 @@ on_contacts_summarized_cb (GObject      *object,
 
   if (summaries == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* Cancelled, or the store closed as the console quits: nothing to say. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED))
         g_warning ("The contacts could not be listed: %s", error->message);
       return;
     }
+
+  /* The page was closed while the store worked. */
+  if (self->cancellable == NULL)
+    return;
 
   items = g_ptr_array_new_full (summaries->len, g_object_unref);
   for (guint i = 0; i < summaries->len; i++)
@@ -363,10 +369,15 @@ on_report_loaded_cb (GObject      *object,
 
   if (!picky_report_load_finish (report, result, &error))
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      /* Cancelled, or the store closed as the console quits: nothing to say. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          !g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED))
         g_warning ("The report could not be made: %s", error->message);
       return;
     }
+
+  if (self->cancellable == NULL || self->report_contact != picky_report_get_contact_id (report))
+    return;
 
   picky_report_view_set_report (self->report_view, report, get_store (self));
   gtk_stack_set_visible_child_name (self->stack, "report");

@@ -231,7 +231,9 @@ on_export_progress (double   fraction,
 {
   PickyReportView *self = user_data;
 
-  gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+  /* Progress can still arrive after the view was closed. */
+  if (self->report != NULL)
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
 }
 
 static void
@@ -241,6 +243,9 @@ on_exported_cb (GObject      *object,
 {
   g_autoptr(PickyReportView) self = user_data;
   g_autoptr(GError) error = NULL;
+
+  if (self->report == NULL)
+    return;
 
   if (!picky_report_export_finish (PICKY_REPORT (object), result, &error))
     {
