@@ -222,6 +222,90 @@ test_dialog_whatsapp (Fixture       *fixture,
   g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 5000));
 }
 
+static gboolean
+is_online (gpointer data)
+{
+  PickyChannel *channel = only_channel (data);
+
+  return channel != NULL && picky_channel_get_state (channel) == PICKY_CHANNEL_STATE_ONLINE;
+}
+
+static void
+on_added_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (picky_service_add_channel_finish (PICKY_SERVICE (object), result, &error), >, 0);
+  g_assert_no_error (error);
+  fixture->done = TRUE;
+}
+
+static void
+test_dialog_edit (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const char *me = "{\"ok\":true,\"result\":{\"id\":7001234567,\"is_bot\":true,"
+                   "\"first_name\":\"Acme Support\",\"username\":\"acme_support_bot\"}}";
+  g_autoptr(GBytes) body = g_bytes_new_static (me, strlen (me));
+  g_autoptr(PickyFakeTelegram) second = picky_fake_telegram_new ();
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *settings = g_strdup_printf ("{\"api_base\":\"%s\"}",
+                                               picky_fake_telegram_get_base_url (fixture->server));
+  g_autofree char *secret = NULL;
+  PickyChannel *before;
+  PickyChannel *after;
+  gint64 id;
+
+  /* A running channel, as the console has it. */
+  g_hash_table_insert (secrets, (gpointer) "token", (gpointer) CANARY_TOKEN);
+  fixture->done = FALSE;
+  picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Front desk", settings,
+                                   secrets, NULL, on_added_cb, fixture);
+  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  before = only_channel (fixture);
+  g_assert_nonnull (before);
+  id = picky_channel_get_id (before);
+  picky_channel_start (before);
+  g_assert_true (picky_test_gui_wait (is_online, fixture, 10000));
+
+  gtk_window_destroy (GTK_WINDOW (fixture->dialog));
+  fixture->dialog = picky_add_channel_dialog_new_for_channel (NULL, fixture->service, before);
+  g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
+  gtk_window_present (GTK_WINDOW (fixture->dialog));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
+
+  /* The channel's own values, and no secret shown. */
+  g_assert_false (gtk_widget_get_sensitive (row (fixture, _("Kind"))));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Name")))), ==, "Front desk");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
+                   picky_fake_telegram_get_base_url (fixture->server));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot Token")))), ==, "");
+  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+
+  /* Moving it to another server replaces the running channel, token kept. */
+  type_into (fixture, _("Name"), "Front desk (new server)");
+  type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (second));
+  picky_fake_telegram_set_idle_delay (second, 100);
+  picky_fake_telegram_queue (second, "getMe", 200, body, NULL);
+  gtk_widget_activate (add_button (fixture));
+  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 20000));
+
+  after = only_channel (fixture);
+  g_assert_nonnull (after);
+  g_assert_cmpint (picky_channel_get_id (after), ==, id);
+  g_assert_true (after != before);
+  g_assert_cmpstr (picky_channel_get_name (after), ==, "Front desk (new server)");
+  g_assert_true (picky_test_gui_wait (is_online, fixture, 10000));
+  g_assert_cmpuint (picky_fake_telegram_count (second, "getMe"), ==, 1);
+  g_assert_cmpuint (picky_fake_telegram_count (second, "getUpdates"), >, 0);
+  secret = lookup_secret (id, "token");
+  g_assert_cmpstr (secret, ==, CANARY_TOKEN);
+  picky_channel_stop (after);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -232,6 +316,8 @@ main (int   argc,
               fixture_set_up, test_dialog_telegram, fixture_tear_down);
   g_test_add ("/picky/add-channel-dialog/whatsapp", Fixture, NULL,
               fixture_set_up, test_dialog_whatsapp, fixture_tear_down);
+  g_test_add ("/picky/add-channel-dialog/edit", Fixture, NULL,
+              fixture_set_up, test_dialog_edit, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -247,6 +247,19 @@ find_dialog (void)
   return NULL;
 }
 
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *tooltip)
+{
+  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (root, GTK_TYPE_BUTTON);
+
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), tooltip) == 0)
+      return g_ptr_array_index (buttons, i);
+
+  return NULL;
+}
+
 static gboolean
 row_gone (gpointer data)
 {
@@ -267,7 +280,7 @@ test_page_remove (Fixture       *fixture,
   const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "channel-id", id, "kind", "token", NULL };
 
   g_assert_nonnull (row);
-  remove = picky_test_gui_find (GTK_WIDGET (row), GTK_TYPE_BUTTON, 0);
+  remove = find_button (GTK_WIDGET (row), _("Remove Channel"));
   g_assert_nonnull (remove);
 
   /* Nothing happens without confirmation. */

@@ -76,7 +76,9 @@ on_channels_listed_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) restart = g_ptr_array_new_with_free_func (g_object_unref);
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->channels));
+  gboolean was_running;
 
   rows = picky_store_list_channels_finish (PICKY_STORE (object), result, &error);
   if (rows == NULL)
@@ -96,13 +98,24 @@ on_channels_listed_cb (GObject      *object,
       g_variant_get (row, "(x&s&s&s&s)", &id, &app, &kind, &name, &settings);
 
       /* A channel that already runs keeps running; only its name may change
-       * without a restart. */
+       * without a restart. Settings are fixed at construction, so a channel
+       * whose settings were edited is replaced, running if the old one ran. */
       if ((channel = find_channel (self, id, NULL)) != NULL)
         {
           g_object_ref (channel);
-          picky_channel_set_name (channel, name);
-          g_ptr_array_add (kept, g_steal_pointer (&channel));
-          continue;
+          if (g_strcmp0 (picky_channel_get_settings (channel), settings) == 0)
+            {
+              picky_channel_set_name (channel, name);
+              g_ptr_array_add (kept, g_steal_pointer (&channel));
+              continue;
+            }
+
+          was_running = picky_channel_get_state (channel) != PICKY_CHANNEL_STATE_STOPPED;
+          g_clear_object (&channel);
+        }
+      else
+        {
+          was_running = FALSE;
         }
 
       channel = picky_channel_registry_create_channel (self, id, app, kind, name, settings, &local_error);
@@ -112,7 +125,9 @@ on_channels_listed_cb (GObject      *object,
           g_message ("Channel %" G_GINT64_FORMAT " skipped: %s", id, local_error->message);
           continue;
         }
-      g_ptr_array_add (kept, g_steal_pointer (&channel));
+      g_ptr_array_add (kept, g_object_ref (channel));
+      if (was_running)
+        g_ptr_array_add (restart, g_steal_pointer (&channel));
     }
 
   for (guint i = 0; i < n_old; i++)
@@ -125,6 +140,8 @@ on_channels_listed_cb (GObject      *object,
 
   /* One items-changed for the whole reload. */
   g_list_store_splice (self->channels, 0, n_old, kept->pdata, kept->len);
+  for (guint i = 0; i < restart->len; i++)
+    picky_channel_start (g_ptr_array_index (restart, i));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -325,7 +342,8 @@ picky_channel_registry_create_channel (PickyChannelRegistry  *self,
  *
  * Reads the channel rows and brings the list in line with them: new rows
  * become stopped channels, channels of removed rows are stopped and
- * dropped, channels that exist already are kept as they are.
+ * dropped, channels that exist already are kept (renamed if need be), and
+ * channels whose settings changed are replaced and restarted if they ran.
  */
 void
 picky_channel_registry_load_async (PickyChannelRegistry *self,

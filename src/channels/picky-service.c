@@ -398,15 +398,26 @@ picky_service_shutdown (PickyService *self)
     picky_store_close (self->store);
 }
 
+static void
+return_no_such_channel (GTask  *task,
+                        gint64  channel_id)
+{
+  g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                           _("There is no channel with the number %" G_GINT64_FORMAT),
+                           channel_id);
+}
+
+/* Adding and editing a channel share their steps: row, secrets, reload. */
 typedef struct {
   gint64      channel_id;
+  gboolean    editing;
   GHashTable *secrets;
   GList      *pending_kinds;
   GError     *error;
-} AddData;
+} ChannelData;
 
 static void
-add_data_free (AddData *data)
+channel_data_free (ChannelData *data)
 {
   g_clear_pointer (&data->secrets, g_hash_table_unref);
   g_list_free (data->pending_kinds);
@@ -421,7 +432,7 @@ on_added_channel_loaded_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   PickyService *self = g_task_get_source_object (task);
-  AddData *data = g_task_get_task_data (task);
+  ChannelData *data = g_task_get_task_data (task);
   PickyChannel *channel;
   GError *error = NULL;
 
@@ -432,8 +443,17 @@ on_added_channel_loaded_cb (GObject      *object,
     }
 
   channel = picky_channel_registry_lookup (self->registry, data->channel_id);
-  if (channel != NULL && self->start_channels)
-    picky_channel_start (channel);
+  if (channel != NULL && !data->editing && self->start_channels)
+    {
+      picky_channel_start (channel);
+    }
+  else if (channel != NULL && data->editing && g_hash_table_size (data->secrets) > 0 &&
+           picky_channel_get_state (channel) != PICKY_CHANNEL_STATE_STOPPED)
+    {
+      /* Channels read their secrets when they start. */
+      picky_channel_stop (channel);
+      picky_channel_start (channel);
+    }
 
   g_task_return_int (task, data->channel_id);
 }
@@ -445,7 +465,7 @@ on_rolled_back_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   PickyService *self = g_task_get_source_object (task);
-  AddData *data = g_task_get_task_data (task);
+  ChannelData *data = g_task_get_task_data (task);
 
   /* The keyring refused a secret: the row goes too, so no channel is left
    * that could never connect. The keyring's error is what the admin sees. */
@@ -462,10 +482,17 @@ on_secret_stored_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   PickyService *self = g_task_get_source_object (task);
-  AddData *data = g_task_get_task_data (task);
+  ChannelData *data = g_task_get_task_data (task);
 
   if (!picky_vault_store_secret_finish (self->vault, result, &data->error))
     {
+      /* An edited channel keeps its row and its other secrets. */
+      if (data->editing)
+        {
+          g_task_return_error (task, g_steal_pointer (&data->error));
+          return;
+        }
+
       picky_vault_clear_channel_async (self->vault, data->channel_id, NULL, NULL, NULL);
       picky_store_remove_channel_async (self->store, data->channel_id, NULL,
                                         on_rolled_back_cb, g_steal_pointer (&task));
@@ -479,7 +506,7 @@ static void
 store_next_secret (GTask *task)
 {
   PickyService *self = g_task_get_source_object (task);
-  AddData *data = g_task_get_task_data (task);
+  ChannelData *data = g_task_get_task_data (task);
   const char *kind;
 
   if (data->pending_kinds == NULL)
@@ -504,7 +531,7 @@ on_channel_row_added_cb (GObject      *object,
 {
   GTask *task = user_data;
   PickyService *self = g_task_get_source_object (task);
-  AddData *data = g_task_get_task_data (task);
+  ChannelData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   data->channel_id = picky_store_add_channel_finish (self->store, result, &error);
@@ -543,7 +570,7 @@ picky_service_add_channel_async (PickyService        *self,
                                  gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  AddData *data;
+  ChannelData *data;
 
   g_return_if_fail (PICKY_IS_SERVICE (self));
   g_return_if_fail (self->registry != NULL);
@@ -561,10 +588,10 @@ picky_service_add_channel_async (PickyService        *self,
       return;
     }
 
-  data = g_new0 (AddData, 1);
+  data = g_new0 (ChannelData, 1);
   data->secrets = g_hash_table_ref (secrets);
   data->pending_kinds = g_hash_table_get_keys (secrets);
-  g_task_set_task_data (task, data, (GDestroyNotify) add_data_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) channel_data_free);
 
   picky_store_add_channel_async (self->store, app, kind, name,
                                  settings_json != NULL ? settings_json : "{}",
@@ -580,6 +607,84 @@ picky_service_add_channel_finish (PickyService  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
   return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+on_channel_row_updated_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  GTask *task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!picky_store_update_channel_finish (self->store, result, &error))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  store_next_secret (task);
+}
+
+/**
+ * picky_service_update_channel_async:
+ * @self: a started #PickyService
+ * @channel_id: the channel to change
+ * @name: (nullable): its new name, or %NULL to keep it
+ * @settings_json: (nullable): its new settings, or %NULL to keep them
+ * @secrets: (element-type utf8 utf8): the secrets to replace; others are kept
+ *
+ * Changes a channel. A channel whose settings changed is replaced by a new
+ * one, and a running channel whose secrets changed restarts to read them.
+ */
+void
+picky_service_update_channel_async (PickyService        *self,
+                                    gint64               channel_id,
+                                    const char          *name,
+                                    const char          *settings_json,
+                                    GHashTable          *secrets,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ChannelData *data;
+
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (self->registry != NULL);
+  g_return_if_fail (secrets != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_service_update_channel_async);
+
+  if (picky_channel_registry_lookup (self->registry, channel_id) == NULL)
+    {
+      return_no_such_channel (task, channel_id);
+      return;
+    }
+
+  data = g_new0 (ChannelData, 1);
+  data->channel_id = channel_id;
+  data->editing = TRUE;
+  data->secrets = g_hash_table_ref (secrets);
+  data->pending_kinds = g_hash_table_get_keys (secrets);
+  g_task_set_task_data (task, data, (GDestroyNotify) channel_data_free);
+
+  picky_store_update_channel_async (self->store, channel_id, name, settings_json, cancellable,
+                                    on_channel_row_updated_cb, g_steal_pointer (&task));
+}
+
+gboolean
+picky_service_update_channel_finish (PickyService  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_int (G_TASK (result), error) > 0;
 }
 
 static void
@@ -665,9 +770,7 @@ picky_service_remove_channel_async (PickyService        *self,
   channel = picky_channel_registry_lookup (self->registry, channel_id);
   if (channel == NULL)
     {
-      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                               _("There is no channel with the number %" G_GINT64_FORMAT),
-                               channel_id);
+      return_no_such_channel (task, channel_id);
       return;
     }
 

@@ -47,6 +47,17 @@ void                  picky_service_add_channel_async      (PickyService        
 gint64                picky_service_add_channel_finish     (PickyService         *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
+void                  picky_service_update_channel_async   (PickyService         *self,
+                                                            gint64                channel_id,
+                                                            const char           *name,
+                                                            const char           *settings_json,
+                                                            GHashTable           *secrets,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gboolean              picky_service_update_channel_finish  (PickyService         *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
 void                  picky_service_remove_channel_async   (PickyService         *self,
                                                             gint64                channel_id,
                                                             GCancellable         *cancellable,

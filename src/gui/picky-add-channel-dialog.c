@@ -30,6 +30,7 @@ struct _PickyAddChannelDialog
   GCancellable  *cancellable;
   char          *verify_token;
   gint64         channel_id;
+  gboolean       editing;      /* channel_id is an existing channel being changed */
 };
 
 G_DEFINE_FINAL_TYPE (PickyAddChannelDialog, picky_add_channel_dialog, ADW_TYPE_WINDOW)
@@ -41,9 +42,10 @@ static const struct {
   const char *app;
   const char *title;
   const char *group;
+  GType     (*get_type) (void);
 } kinds[] = {
-  { "telegram", "telegram", N_("Telegram Bot"), "telegram_group" },
-  { "whatsapp", "whatsapp", N_("WhatsApp Business Number"), "whatsapp_group" },
+  { "telegram", "telegram", N_("Telegram Bot"), "telegram_group", picky_telegram_channel_get_type },
+  { "whatsapp", "whatsapp", N_("WhatsApp Business Number"), "whatsapp_group", picky_whatsapp_channel_get_type },
 };
 
 typedef enum {
@@ -108,7 +110,7 @@ on_field_changed_cb (PickyAddChannelDialog *self)
 {
   const char *kind = selected_kind (self);
   g_autofree char *name = field_text (self, "name_row");
-  gboolean complete = name[0] != '\0' && self->channel_id == 0;
+  gboolean complete = name[0] != '\0' && (self->channel_id == 0 || self->editing);
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
@@ -119,7 +121,12 @@ on_field_changed_cb (PickyAddChannelDialog *self)
         continue;
 
       text = field_text (self, fields[i].row);
-      ok = fields[i].type == FIELD_OPTIONAL || (fields[i].type == FIELD_URL ? is_web_address (text) : text[0] != '\0');
+      if (fields[i].type == FIELD_URL)
+        ok = is_web_address (text);
+      else if (fields[i].type == FIELD_OPTIONAL || (fields[i].type == FIELD_SECRET && self->editing))
+        ok = TRUE;
+      else
+        ok = text[0] != '\0';
       complete &= ok;
 
       /* Only a wrong address is marked: an empty field is simply not done yet. */
@@ -147,7 +154,7 @@ static void
 set_busy (PickyAddChannelDialog *self,
           gboolean               busy)
 {
-  gboolean editable = !busy && self->channel_id == 0;
+  gboolean editable = !busy && (self->channel_id == 0 || self->editing);
 
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), !busy);
@@ -211,18 +218,29 @@ on_connection_tested_cb (GObject      *object,
 }
 
 static void
-on_channel_added_cb (GObject      *object,
+on_channel_saved_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
   g_autoptr(PickyAddChannelDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   PickyChannel *channel;
+  gboolean saved;
 
-  self->channel_id = picky_service_add_channel_finish (self->service, result, &error);
-  if (self->channel_id <= 0)
+  if (self->editing)
     {
-      self->channel_id = 0;
+      saved = picky_service_update_channel_finish (self->service, result, &error);
+    }
+  else
+    {
+      self->channel_id = picky_service_add_channel_finish (self->service, result, &error);
+      saved = self->channel_id > 0;
+      if (!saved)
+        self->channel_id = 0;
+    }
+
+  if (!saved)
+    {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
@@ -230,6 +248,9 @@ on_channel_added_cb (GObject      *object,
       show_error (self, error->message);
       return;
     }
+
+  /* Edited and tested, the dialog has nothing more to say. */
+  self->editing = FALSE;
 
   channel = picky_channel_registry_lookup (picky_service_get_registry (self->service), self->channel_id);
   if (PICKY_IS_TELEGRAM_CHANNEL (channel))
@@ -269,7 +290,7 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
   g_autofree char *settings = NULL;
   g_autofree char *name = NULL;
 
-  if (self->channel_id != 0)
+  if (self->channel_id != 0 && !self->editing)
     {
       gtk_window_close (GTK_WINDOW (self));
       return;
@@ -291,7 +312,9 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
       text = field_text (self, fields[i].row);
       if (fields[i].type == FIELD_SECRET)
         {
-          g_hash_table_insert (secrets, (gpointer) fields[i].key, g_steal_pointer (&text));
+          /* When editing, an empty secret keeps the one in the keyring. */
+          if (text[0] != '\0')
+            g_hash_table_insert (secrets, (gpointer) fields[i].key, g_steal_pointer (&text));
         }
       else if (text[0] != '\0')
         {
@@ -303,7 +326,7 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
   root = json_builder_get_root (builder);
   settings = json_to_string (root, FALSE);
 
-  if (g_strcmp0 (kind, "whatsapp") == 0)
+  if (g_strcmp0 (kind, "whatsapp") == 0 && !self->editing)
     {
       g_free (self->verify_token);
       self->verify_token = picky_whatsapp_channel_generate_verify_token ();
@@ -313,8 +336,12 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
   name = field_text (self, "name_row");
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   set_busy (self, TRUE);
-  picky_service_add_channel_async (self->service, kind, app, name, settings, secrets,
-                                   self->cancellable, on_channel_added_cb, g_object_ref (self));
+  if (self->editing)
+    picky_service_update_channel_async (self->service, self->channel_id, name, settings, secrets,
+                                        self->cancellable, on_channel_saved_cb, g_object_ref (self));
+  else
+    picky_service_add_channel_async (self->service, kind, app, name, settings, secrets,
+                                     self->cancellable, on_channel_saved_cb, g_object_ref (self));
 }
 
 static void
@@ -413,5 +440,57 @@ picky_add_channel_dialog_new (GtkWindow    *parent,
 
   self = g_object_new (PICKY_TYPE_ADD_CHANNEL_DIALOG, "transient-for", parent, NULL);
   self->service = g_object_ref (service);
+  return self;
+}
+
+/**
+ * picky_add_channel_dialog_new_for_channel:
+ * @parent: the window it belongs to
+ * @service: a started service
+ * @channel: the channel to change
+ *
+ * Returns: (transfer full): a dialog that changes @channel's name, settings
+ * and, where new ones are typed, its secrets
+ */
+PickyAddChannelDialog *
+picky_add_channel_dialog_new_for_channel (GtkWindow    *parent,
+                                          PickyService *service,
+                                          PickyChannel *channel)
+{
+  PickyAddChannelDialog *self;
+  g_autoptr(JsonNode) settings = NULL;
+  JsonObject *object = NULL;
+  const char *kind = NULL;
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (channel), NULL);
+
+  self = picky_add_channel_dialog_new (parent, service);
+  self->channel_id = picky_channel_get_id (channel);
+  self->editing = TRUE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (G_TYPE_CHECK_INSTANCE_TYPE (channel, kinds[i].get_type ()))
+      {
+        kind = kinds[i].kind;
+        adw_combo_row_set_selected (self->kind_row, i);
+      }
+  gtk_widget_set_sensitive (GTK_WIDGET (self->kind_row), FALSE);
+
+  gtk_window_set_title (GTK_WINDOW (self), _("Edit Channel"));
+  gtk_button_set_label (self->add_button, _("_Save"));
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (child (self, "general_group")),
+                                         _("Leave a token or secret empty to keep the one in the keyring."));
+  gtk_editable_set_text (GTK_EDITABLE (self->name_row), picky_channel_get_name (channel));
+
+  settings = json_from_string (picky_channel_get_settings (channel), NULL);
+  if (settings != NULL && JSON_NODE_HOLDS_OBJECT (settings))
+    object = json_node_get_object (settings);
+  for (guint i = 0; object != NULL && i < G_N_ELEMENTS (fields); i++)
+    if (g_strcmp0 (fields[i].kind, kind) == 0 && fields[i].type != FIELD_SECRET &&
+        json_object_has_member (object, fields[i].key))
+      gtk_editable_set_text (GTK_EDITABLE (child (self, fields[i].row)),
+                             json_object_get_string_member_with_default (object, fields[i].key, ""));
+
+  on_kind_row_selected_cb (self);
   return self;
 }

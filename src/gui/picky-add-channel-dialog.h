@@ -13,7 +13,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PickyAddChannelDialog, picky_add_channel_dialog, PICKY, ADD_CHANNEL_DIALOG, AdwWindow)
 
-PickyAddChannelDialog *picky_add_channel_dialog_new (GtkWindow    *parent,
-                                                     PickyService *service);
+PickyAddChannelDialog *picky_add_channel_dialog_new             (GtkWindow    *parent,
+                                                                 PickyService *service);
+PickyAddChannelDialog *picky_add_channel_dialog_new_for_channel (GtkWindow    *parent,
+                                                                 PickyService *service,
+                                                                 PickyChannel *channel);
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 #include "picky-app-catalog.h"
 #include "picky-channels-page.h"
 #include "picky-pair-dialog.h"
+#include "picky-relay-channel.h"
 
 struct _PickyChannelsPage
 {
@@ -23,6 +24,8 @@ struct _PickyChannelsPage
   AdwPreferencesGroup  *apps_group;
   AdwPreferencesGroup  *phones_group;
   GtkListBox           *phones_list;
+  GtkListBox           *relay_apps_list;
+  AdwExpanderRow       *relay_apps_row;
 
   /* owned */
   PickyService         *service;
@@ -31,6 +34,8 @@ struct _PickyChannelsPage
   gboolean              bound;
   guint                 phones_timeout;
   char                 *phones_shown;  /* what the phone rows show, to rebuild only on change */
+  GHashTable           *relay_switches; /* app id → GtkSwitch, borrowed from the expander */
+  gboolean              updating_relay;
 };
 
 G_DEFINE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, ADW_TYPE_BIN)
@@ -171,6 +176,21 @@ on_remove_button_clicked_cb (GtkButton    *button,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+static void
+on_edit_button_clicked_cb (GtkButton    *button,
+                           PickyChannel *channel)
+{
+  PickyChannelsPage *self = PICKY_CHANNELS_PAGE (gtk_widget_get_ancestor (GTK_WIDGET (button),
+                                                                           PICKY_TYPE_CHANNELS_PAGE));
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  PickyAddChannelDialog *dialog;
+
+  g_return_if_fail (self->service != NULL);
+
+  dialog = picky_add_channel_dialog_new_for_channel (GTK_WINDOW (window), self->service, channel);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static GtkWidget *
 create_channel_row (gpointer item,
                     gpointer user_data)
@@ -178,12 +198,24 @@ create_channel_row (gpointer item,
   PickyChannel *channel = item;
   const PickyAppInfo *app = picky_app_catalog_lookup (picky_channel_get_app (channel));
   g_autofree char *remove_label = g_strdup_printf (_("Remove channel %s"), picky_channel_get_name (channel));
+  g_autofree char *edit_label = g_strdup_printf (_("Edit channel %s"), picky_channel_get_name (channel));
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  GtkWidget *edit;
   GtkWidget *remove;
 
   if (app != NULL)
     adw_action_row_set_icon_name (row, picky_app_info_get_icon_name (app));
   adw_action_row_set_subtitle_lines (row, 3);
+
+  edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
+  gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
+  gtk_widget_set_tooltip_text (edit, _("Edit Channel"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (edit),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, edit_label,
+                                  -1);
+  gtk_widget_add_css_class (edit, "flat");
+  g_signal_connect_object (edit, "clicked", G_CALLBACK (on_edit_button_clicked_cb), channel, 0);
+  adw_action_row_add_suffix (row, edit);
 
   remove = gtk_button_new_from_icon_name ("user-trash-symbolic");
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
@@ -592,6 +624,137 @@ picky_channels_page_pair (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Relayed apps: phones are listened to for an app only while it has a
+ * relay channel, one per app, which these switches add and remove. */
+static GPtrArray *
+find_relay_channels (PickyChannelsPage *self,
+                     const char        *app_id)
+{
+  GListModel *channels = picky_channel_registry_get_channels (picky_service_get_registry (self->service));
+  GPtrArray *found = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < g_list_model_get_n_items (channels); i++)
+    {
+      g_autoptr(PickyChannel) channel = g_list_model_get_item (channels, i);
+
+      if (PICKY_IS_RELAY_CHANNEL (channel) && g_strcmp0 (picky_channel_get_app (channel), app_id) == 0)
+        g_ptr_array_add (found, g_steal_pointer (&channel));
+    }
+
+  return found;
+}
+
+static void
+update_relay_switches (PickyChannelsPage *self)
+{
+  GHashTableIter iter;
+  gpointer app_id, widget;
+
+  if (self->service == NULL || picky_service_get_registry (self->service) == NULL)
+    return;
+
+  self->updating_relay = TRUE;
+  g_hash_table_iter_init (&iter, self->relay_switches);
+  while (g_hash_table_iter_next (&iter, &app_id, &widget))
+    {
+      g_autoptr(GPtrArray) found = find_relay_channels (self, app_id);
+
+      gtk_switch_set_active (widget, found->len > 0);
+    }
+  self->updating_relay = FALSE;
+}
+
+static void
+on_relay_channel_changed_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(PickyChannelsPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_get_source_tag (G_TASK (result)) == picky_service_add_channel_async)
+    picky_service_add_channel_finish (PICKY_SERVICE (object), result, &error);
+  else
+    picky_service_remove_channel_finish (PICKY_SERVICE (object), result, &error);
+
+  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("The Relayed Apps Could Not Be Changed"),
+                                                  error->message);
+
+      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+      gtk_window_present (GTK_WINDOW (dialog));
+    }
+
+  /* A refusal puts the switch back; a success shows already. */
+  update_relay_switches (self);
+}
+
+static void
+on_relay_switch_active_cb (GtkSwitch         *widget,
+                           GParamSpec        *pspec,
+                           PickyChannelsPage *self)
+{
+  const char *app_id = g_object_get_data (G_OBJECT (widget), "picky-app-id");
+  g_autoptr(GPtrArray) found = NULL;
+
+  if (self->updating_relay || self->service == NULL || !picky_service_get_ready (self->service))
+    return;
+
+  found = find_relay_channels (self, app_id);
+  if (gtk_switch_get_active (widget) && found->len == 0)
+    {
+      g_autoptr(GHashTable) no_secrets = g_hash_table_new (g_str_hash, g_str_equal);
+      g_autofree char *name = NULL;
+
+      /* Translators: the name of the channel of an app's messages relayed by phones, e.g. "WhatsApp from phones" */
+      name = g_strdup_printf (_("%s from phones"), picky_app_catalog_get_display_name (app_id));
+      picky_service_add_channel_async (self->service, "relay", app_id, name, "{}", no_secrets,
+                                       self->cancellable, on_relay_channel_changed_cb, g_object_ref (self));
+    }
+  else if (!gtk_switch_get_active (widget))
+    {
+      for (guint i = 0; i < found->len; i++)
+        picky_service_remove_channel_async (self->service,
+                                            picky_channel_get_id (g_ptr_array_index (found, i)),
+                                            self->cancellable, on_relay_channel_changed_cb,
+                                            g_object_ref (self));
+    }
+}
+
+static void
+fill_relay_apps (PickyChannelsPage *self)
+{
+  const PickyAppInfo * const *apps = picky_app_catalog_list ();
+
+  for (guint i = 0; apps[i] != NULL; i++)
+    {
+      const char *name = picky_app_info_get_display_name (apps[i]);
+      g_autofree char *label = NULL;
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *widget = gtk_switch_new ();
+
+      /* Translators: the accessible name of a switch, e.g. "Relay WhatsApp from phones" */
+      label = g_strdup_printf (_("Relay %s from phones"), name);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                      -1);
+      gtk_widget_set_tooltip_text (widget, label);
+      gtk_widget_set_valign (widget, GTK_ALIGN_CENTER);
+      g_object_set_data_full (G_OBJECT (widget), "picky-app-id",
+                              g_strdup (picky_app_info_get_id (apps[i])), g_free);
+      g_signal_connect_object (widget, "notify::active", G_CALLBACK (on_relay_switch_active_cb), self, 0);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_icon_name (ADW_ACTION_ROW (row), picky_app_info_get_icon_name (apps[i]));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
+      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
+      adw_expander_row_add_row (self->relay_apps_row, row);
+      g_hash_table_insert (self->relay_switches, (gpointer) picky_app_info_get_id (apps[i]), widget);
+    }
+}
+
 static void
 update_service_state (PickyChannelsPage *self)
 {
@@ -613,6 +776,7 @@ update_service_state (PickyChannelsPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.add", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.pair", ready);
   gtk_widget_set_sensitive (GTK_WIDGET (self->phones_list), ready);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->relay_apps_list), ready);
   reload_phones (self);
   gtk_widget_set_sensitive (GTK_WIDGET (self->channels_list), ready);
 
@@ -621,6 +785,9 @@ update_service_state (PickyChannelsPage *self)
       self->bound = TRUE;
       gtk_list_box_bind_model (self->channels_list, picky_channel_registry_get_channels (registry),
                                create_channel_row, self, NULL);
+      g_signal_connect_object (picky_channel_registry_get_channels (registry), "items-changed",
+                               G_CALLBACK (update_relay_switches), self, G_CONNECT_SWAPPED);
+      update_relay_switches (self);
     }
 }
 
@@ -672,6 +839,7 @@ picky_channels_page_dispose (GObject *object)
   g_clear_object (&self->service);
   g_clear_pointer (&self->app_rows, g_hash_table_unref);
   g_clear_pointer (&self->phones_shown, g_free);
+  g_clear_pointer (&self->relay_switches, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_channels_page_parent_class)->dispose (object);
 }
@@ -694,6 +862,8 @@ picky_channels_page_class_init (PickyChannelsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, apps_group);
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, phones_group);
   gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, phones_list);
+  gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, relay_apps_list);
+  gtk_widget_class_bind_template_child (widget_class, PickyChannelsPage, relay_apps_row);
   gtk_widget_class_bind_template_callback (widget_class, on_retry_button_clicked_cb);
 
   gtk_widget_class_install_action (widget_class, "channels.add", NULL, picky_channels_page_add);
@@ -709,6 +879,7 @@ picky_channels_page_init (PickyChannelsPage *self)
 
   self->cancellable = g_cancellable_new ();
   self->app_rows = g_hash_table_new (g_str_hash, g_str_equal);
+  self->relay_switches = g_hash_table_new (g_str_hash, g_str_equal);
 
   placeholder = gtk_label_new (_("No channels yet. Add a Telegram bot to start receiving messages."));
   gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
@@ -751,6 +922,7 @@ picky_channels_page_set_service (PickyChannelsPage *self,
 
   self->service = g_object_ref (service);
   fill_apps (self);
+  fill_relay_apps (self);
   for (const PickyAppInfo * const *app = picky_app_catalog_list (); *app != NULL; app++)
     update_app_row (self, picky_app_info_get_id (*app));
 
