@@ -8,6 +8,7 @@
 
 #include "picky-channels-page.h"
 #include "picky-pair-dialog.h"
+#include "picky-relay-channel.h"
 #include "picky-test-gui.h"
 
 typedef struct {
@@ -305,6 +306,71 @@ test_phones_pair (Fixture       *fixture,
   }
 }
 
+static guint
+count_relay_channels (Fixture    *fixture,
+                      const char *app)
+{
+  GListModel *channels = picky_channel_registry_get_channels (picky_service_get_registry (fixture->service));
+  guint n = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (channels); i++)
+    {
+      g_autoptr(PickyChannel) channel = g_list_model_get_item (channels, i);
+
+      if (PICKY_IS_RELAY_CHANNEL (channel) && g_strcmp0 (picky_channel_get_app (channel), app) == 0)
+        n++;
+    }
+
+  return n;
+}
+
+static gboolean
+whatsapp_relayed (gpointer data)
+{
+  return count_relay_channels (data, "whatsapp") == 1;
+}
+
+static gboolean
+whatsapp_not_relayed (gpointer data)
+{
+  return count_relay_channels (data, "whatsapp") == 0;
+}
+
+/* Relayed Apps: a switch per app adds and removes its relay channel. */
+static void
+test_phones_relayed_apps (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GPtrArray) switches = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH);
+  GtkSwitch *whatsapp = NULL;
+  GtkSwitch *telegram = NULL;
+
+  for (guint i = 0; i < switches->len; i++)
+    {
+      const char *tooltip = gtk_widget_get_tooltip_text (g_ptr_array_index (switches, i));
+
+      if (g_strcmp0 (tooltip, "Relay WhatsApp from phones") == 0)
+        whatsapp = g_ptr_array_index (switches, i);
+      else if (g_strcmp0 (tooltip, "Relay Telegram from phones") == 0)
+        telegram = g_ptr_array_index (switches, i);
+    }
+  g_assert_nonnull (whatsapp);
+  g_assert_nonnull (telegram);
+  g_assert_false (gtk_switch_get_active (whatsapp));
+
+  gtk_switch_set_active (whatsapp, TRUE);
+  g_assert_true (picky_test_gui_wait (whatsapp_relayed, fixture, 10000));
+  g_assert_nonnull (find_row (GTK_WIDGET (fixture->page), "WhatsApp from phones"));
+  g_assert_cmpuint (count_relay_channels (fixture, "telegram"), ==, 0);
+  g_assert_false (gtk_switch_get_active (telegram));
+
+  gtk_switch_set_active (whatsapp, FALSE);
+  g_assert_true (picky_test_gui_wait (whatsapp_not_relayed, fixture, 10000));
+  picky_test_gui_spin (200);
+  g_assert_false (gtk_switch_get_active (whatsapp));
+  g_assert_null (find_row (GTK_WIDGET (fixture->page), "WhatsApp from phones"));
+}
+
 /* The QR image itself: dark modules where libqrencode puts them. */
 static void
 test_phones_qr (void)
@@ -333,6 +399,8 @@ main (int   argc,
               fixture_set_up, test_phones_trust_revoke, fixture_tear_down);
   g_test_add ("/picky/phones/pair", Fixture, NULL,
               fixture_set_up, test_phones_pair, fixture_tear_down);
+  g_test_add ("/picky/phones/relayed-apps", Fixture, NULL,
+              fixture_set_up, test_phones_relayed_apps, fixture_tear_down);
   g_test_add_func ("/picky/phones/qr", test_phones_qr);
 
   return g_test_run ();
