@@ -156,6 +156,33 @@ on_data_key_cb (GObject      *object,
 }
 
 static void
+on_store_peeked_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyService *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+  GError *error = NULL;
+  gboolean sealed;
+
+  sealed = picky_store_peek_has_encrypted_rows_finish (result, &error);
+  if (error != NULL)
+    {
+      fail_start (task, error);
+      return;
+    }
+
+  /* A new key is made only while nothing in the database was sealed or
+   * hashed with one: once something was, a key missing from the keyring
+   * must be reported, since a fresh key would silently make every name
+   * unreadable and every contact unfindable. A file without such rows,
+   * e.g. one with channels only, may still get its first key. */
+  picky_vault_get_data_key_async (self->vault, !sealed, cancellable,
+                                  on_data_key_cb, g_steal_pointer (&task));
+}
+
+static void
 picky_service_dispose (GObject *object)
 {
   PickyService *self = PICKY_SERVICE (object);
@@ -346,7 +373,6 @@ picky_service_start_async (PickyService        *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  gboolean may_create;
 
   g_return_if_fail (PICKY_IS_SERVICE (self));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
@@ -362,12 +388,8 @@ picky_service_start_async (PickyService        *self,
 
   self->start_channels = start_channels;
 
-  /* A new key is made only for a database that does not exist yet: once
-   * there is data, a key missing from the keyring must be reported, since a
-   * fresh key would silently make every encrypted name unreadable. */
-  may_create = !g_file_test (self->db_path, G_FILE_TEST_EXISTS);
-  picky_vault_get_data_key_async (self->vault, may_create, cancellable,
-                                  on_data_key_cb, g_steal_pointer (&task));
+  picky_store_peek_has_encrypted_rows_async (self->db_path, cancellable,
+                                             on_store_peeked_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -402,9 +424,12 @@ static void
 return_no_such_channel (GTask  *task,
                         gint64  channel_id)
 {
+  /* The number is formatted first: a format macro inside the message would
+   * split it for translators. */
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, channel_id);
+
   g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                           _("There is no channel with the number %" G_GINT64_FORMAT),
-                           channel_id);
+                           _("There is no channel with the number %s"), number);
 }
 
 /* Adding and editing a channel share their steps: row, secrets, reload. */
