@@ -385,6 +385,35 @@ picky_report_view_print_action (GtkWidget  *widget,
 }
 
 static void
+on_last_message_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PickyReportView) self = user_data;
+  g_autoptr(GPtrArray) page = picky_store_list_messages_finish (PICKY_STORE (object), result, NULL);
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+
+  if (page != NULL && page->len > 0 && PICKY_IS_WINDOW (window))
+    picky_window_open_message (PICKY_WINDOW (window), picky_message_get_id (g_ptr_array_index (page, 0)));
+}
+
+/* The conversation opens at the contact's latest message. */
+static void
+picky_report_view_show_conversation (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  PickyPageQuery query = { .direction = -1, .limit = 1 };
+
+  if (self->report == NULL || picky_report_get_contact_id (self->report) == 0)
+    return;
+
+  query.contact_id = picky_report_get_contact_id (self->report);
+  picky_store_list_messages_async (self->store, &query, NULL, on_last_message_cb, g_object_ref (self));
+}
+
+static void
 picky_report_view_dispose (GObject *object)
 {
   PickyReportView *self = PICKY_REPORT_VIEW (object);
@@ -423,6 +452,8 @@ picky_report_view_class_init (PickyReportViewClass *klass)
 
   gtk_widget_class_install_action (widget_class, "report.export", "s", picky_report_view_export_action);
   gtk_widget_class_install_action (widget_class, "report.print", NULL, picky_report_view_print_action);
+  gtk_widget_class_install_action (widget_class, "report.show-conversation", NULL,
+                                   picky_report_view_show_conversation);
 }
 
 static void
