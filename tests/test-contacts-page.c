@@ -320,6 +320,24 @@ test_contacts_report (Fixture       *fixture,
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, picky_contact_item_get_name (item)));
 
+  /* Print draws the same two pages, into a PDF here instead of a printer. */
+  {
+    g_autofree char *printed = g_build_filename (fixture->dir, "printed.pdf", NULL);
+    const char *argv[] = { "pdftotext", printed, "-", NULL };
+    g_autofree char *text = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *in = g_strdup_printf ("%u", picky_contact_item_get_n_in (item));
+    int status = 0;
+
+    g_assert_true (picky_report_view_print_to_file (report_view, printed, &error));
+    g_assert_no_error (error);
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &text, NULL, &status, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (strstr (text, picky_contact_item_get_name (item)));
+    g_assert_nonnull (strstr (text, "Page 2 of 2"));
+    g_assert_nonnull (strstr (text, in));
+  }
+
   /* Back to the list. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (report_view), "contacts.show-list", NULL));
   picky_test_gui_spin (50);

@@ -355,6 +355,21 @@ on_print_done_cb (GtkPrintOperation       *operation,
     }
 }
 
+static GtkPrintOperation *
+new_print_operation (PickyReportView *self)
+{
+  g_autofree char *title = picky_report_dup_title (self->report);
+  GtkPrintOperation *operation = gtk_print_operation_new ();
+
+  gtk_print_operation_set_job_name (operation, title);
+  gtk_print_operation_set_embed_page_setup (operation, TRUE);
+  g_signal_connect_object (operation, "begin-print", G_CALLBACK (on_begin_print_cb), self, 0);
+  g_signal_connect_object (operation, "draw-page", G_CALLBACK (on_draw_page_cb), self, 0);
+  g_signal_connect_object (operation, "done", G_CALLBACK (on_print_done_cb), self, 0);
+
+  return operation;
+}
+
 static void
 picky_report_view_print_action (GtkWidget  *widget,
                                 const char *action_name,
@@ -363,22 +378,14 @@ picky_report_view_print_action (GtkWidget  *widget,
   PickyReportView *self = PICKY_REPORT_VIEW (widget);
   GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
   g_autoptr(GtkPrintOperation) operation = NULL;
-  g_autofree char *title = NULL;
   g_autoptr(GError) error = NULL;
 
   if (self->report == NULL)
     return;
 
-  title = picky_report_dup_title (self->report);
-  operation = gtk_print_operation_new ();
-  gtk_print_operation_set_job_name (operation, title);
-  gtk_print_operation_set_embed_page_setup (operation, TRUE);
+  operation = new_print_operation (self);
   /* Never hold up the window while the dialog or the printer work. */
   gtk_print_operation_set_allow_async (operation, TRUE);
-  g_signal_connect_object (operation, "begin-print", G_CALLBACK (on_begin_print_cb), self, 0);
-  g_signal_connect_object (operation, "draw-page", G_CALLBACK (on_draw_page_cb), self, 0);
-  g_signal_connect_object (operation, "done", G_CALLBACK (on_print_done_cb), self, 0);
-
   if (gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
                                GTK_WINDOW (window), &error) == GTK_PRINT_OPERATION_RESULT_ERROR)
     show_message (self, _("The Report Could Not Be Printed"), error->message);
@@ -527,6 +534,32 @@ picky_report_view_export (PickyReportView *self,
   picky_report_export_async (self->report, self->store, kind, path,
                              on_export_progress, g_object_ref (self), g_object_unref,
                              self->export_cancellable, on_exported_cb, g_object_ref (self));
+}
+
+/**
+ * picky_report_view_print_to_file:
+ * @path: a PDF file to write
+ *
+ * Runs the print operation of the Print button without its dialog,
+ * straight into a PDF: what a print preview or a test sees.
+ *
+ * Returns: whether the pages were written
+ */
+gboolean
+picky_report_view_print_to_file (PickyReportView  *self,
+                                 const char       *path,
+                                 GError          **error)
+{
+  g_autoptr(GtkPrintOperation) operation = NULL;
+
+  g_return_val_if_fail (PICKY_IS_REPORT_VIEW (self), FALSE);
+  g_return_val_if_fail (self->report != NULL, FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  operation = new_print_operation (self);
+  gtk_print_operation_set_export_filename (operation, path);
+  return gtk_print_operation_run (operation, GTK_PRINT_OPERATION_ACTION_EXPORT, NULL, error)
+         != GTK_PRINT_OPERATION_RESULT_ERROR;
 }
 
 /**

@@ -20,6 +20,9 @@ PickyReport *picky_report_view_get_report (PickyReportView *self);
 void         picky_report_view_export     (PickyReportView *self,
                                            const char      *format,
                                            const char      *path);
+gboolean     picky_report_view_print_to_file (PickyReportView *self,
+                                              const char      *path,
+                                              GError         **error);
 gboolean     picky_report_view_get_busy   (PickyReportView *self);
 
 G_END_DECLS
