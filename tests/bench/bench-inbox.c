@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Benchmark of the Inbox in the real window: first frame, scrolling frame times, memory, live batches. */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "picky-application.h"
+#include "picky-inbox-page.h"
+#include "picky-message-list.h"
+#include "picky-window.h"
+
+#define GENERATE_BATCH 5000
+#define N_CONTACTS 20000
+#define LIVE_TOTAL 10000
+#define LIVE_BATCH 100
+#define YEAR (365 * 86400)
+
+static const char *words[] = {
+  "hello", "order", "delivery", "tomorrow", "price", "thanks", "please", "invoice", "where",
+  "package", "photo", "refund", "pedido", "gracias", "lieferung", "rechnung", "नमस्ते", "ऑर्डर",
+  "مرحبا", "شكرا", "📦", "👍",
+};
+
+typedef struct {
+  gint64            start_us;
+  PickyApplication *app;
+  PickyService     *service;
+  PickyStore       *store;
+  PickyWindow      *window;
+  PickyInboxPage   *page;
+  GListModel       *list;
+  GtkListView      *view;
+  GtkAdjustment    *adjustment;
+  GdkFrameClock    *clock;
+  gint64            channel;
+  guint64           n_messages;
+  guint             max_frames;
+
+  /* phases */
+  gboolean          first_frame_seen;
+  double            first_frame_ms;
+  gint64            frame_start;
+  GArray           *frame_ms;       /* double */
+  gboolean          scrolling;
+  guint             stuck_frames;
+  double            last_value;
+  GArray           *live_ms;        /* double */
+  gint64            live_sent;
+  gint64            live_newest_id;
+  guint             live_done;
+  gboolean          live_waiting;
+  gboolean          finished;
+} Bench;
+
+static double
+rss_mb (void)
+{
+  g_autofree char *statm = NULL;
+  long pages = 0;
+  long resident = 0;
+
+  if (!g_file_get_contents ("/proc/self/statm", &statm, NULL, NULL) ||
+      sscanf (statm, "%ld %ld", &pages, &resident) != 2)
+    return -1;
+
+  return resident * (double) sysconf (_SC_PAGESIZE) / (1024.0 * 1024.0);
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static double
+percentile (GArray *values,
+            double  fraction)
+{
+  if (values->len == 0)
+    return 0;
+
+  g_array_sort (values, compare_doubles);
+  return g_array_index (values, double, MIN (values->len - 1, (guint) (fraction * values->len)));
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+static void
+on_result_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+wait_until (gboolean (*condition) (gpointer), gpointer data)
+{
+  while (!condition (data))
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **slot)
+{
+  wait_until (result_arrived, slot);
+  return *slot;
+}
+
+static gboolean
+service_ready (gpointer data)
+{
+  return picky_service_get_ready (data) || picky_service_get_error (data) != NULL;
+}
+
+static PickyMessage *
+make_message (Bench   *bench,
+              guint64  i,
+              gint64   timestamp,
+              guint32 *seed)
+{
+  PickyMessage *message = picky_message_new ();
+  g_autofree char *key = g_strdup_printf ("bench:%" G_GUINT64_FORMAT, i);
+  g_autofree char *contact = NULL;
+  GString *text = g_string_new (NULL);
+  guint n_words;
+
+  *seed = *seed * 1103515245 + 12345;
+  contact = g_strdup_printf ("%u", (*seed >> 8) % N_CONTACTS + 1000);
+  n_words = 3 + (*seed >> 4) % 9;
+  for (guint w = 0; w < n_words; w++)
+    {
+      *seed = *seed * 1103515245 + 12345;
+      if (w > 0)
+        g_string_append_c (text, ' ');
+      g_string_append (text, words[(*seed >> 8) % G_N_ELEMENTS (words)]);
+    }
+
+  picky_message_set_channel_id (message, bench->channel);
+  picky_message_set_provider_key (message, key);
+  picky_message_set_contact_provider_id (message, contact);
+  picky_message_set_contact_name (message, contact);
+  picky_message_set_direction (message, (*seed >> 3) % 4 == 0 ? PICKY_DIRECTION_OUT : PICKY_DIRECTION_IN);
+  picky_message_set_kind (message, (*seed >> 5) % 20 == 0 ? PICKY_MESSAGE_KIND_IMAGE : PICKY_MESSAGE_KIND_TEXT);
+  picky_message_set_text (message, text->str);
+  picky_message_set_timestamp (message, timestamp);
+  picky_message_set_received (message, timestamp);
+  g_string_free (text, TRUE);
+  return message;
+}
+
+static void
+ingest_sync (Bench     *bench,
+             GPtrArray *batch)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_async (bench->store, batch, NULL, on_result_cb, &result);
+  picky_store_ingest_finish (bench->store, wait_result (&result), &error);
+  if (error != NULL)
+    g_error ("Ingest failed: %s", error->message);
+}
+
+/* Fills the store up to the asked number of messages over the last year,
+ * through the store's own ingest, and leaves one channel for the live part. */
+static void
+prepare_store (Bench *bench)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) channels = NULL;
+  gint64 count;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint32 seed = 42;
+
+  picky_store_list_channels_async (bench->store, NULL, on_result_cb, &result);
+  channels = picky_store_list_channels_finish (bench->store, wait_result (&result), &error);
+  g_clear_object (&result);
+  if (channels != NULL && channels->len > 0)
+    g_variant_get (channels->pdata[0], "(xssss)", &bench->channel, NULL, NULL, NULL, NULL);
+  else
+    {
+      picky_store_add_channel_async (bench->store, "telegram", "bench", "Bench", "{}", NULL, on_result_cb, &result);
+      bench->channel = picky_store_add_channel_finish (bench->store, wait_result (&result), &error);
+      g_clear_object (&result);
+    }
+
+  picky_store_count_messages_async (bench->store, NULL, on_result_cb, &result);
+  count = picky_store_count_messages_finish (bench->store, wait_result (&result), &error);
+  g_clear_object (&result);
+
+  for (guint64 i = count; i < bench->n_messages;)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint k = 0; k < GENERATE_BATCH && i < bench->n_messages; k++, i++)
+        g_ptr_array_add (batch, make_message (bench, i, now - YEAR + (gint64) (i * (double) YEAR / bench->n_messages), &seed));
+      ingest_sync (bench, batch);
+    }
+}
+
+static void inject_live (Bench *bench);
+
+static void
+on_update_cb (GdkFrameClock *clock,
+              Bench         *bench)
+{
+  bench->frame_start = g_get_monotonic_time ();
+
+  if (bench->scrolling)
+    {
+      double value = gtk_adjustment_get_value (bench->adjustment);
+      double step = gtk_adjustment_get_page_size (bench->adjustment) / 2;
+
+      /* One step down per frame, from the newest towards the oldest. */
+      gtk_adjustment_set_value (bench->adjustment, value + step);
+    }
+}
+
+static void
+finish_scrolling (Bench *bench)
+{
+  bench->scrolling = FALSE;
+  printf ("scroll_frames: %u\n", bench->frame_ms->len);
+  printf ("scroll_rows_loaded: %u\n", g_list_model_get_n_items (bench->list));
+  printf ("frame_p95_ms: %.2f\n", percentile (bench->frame_ms, 0.95));
+  printf ("frame_max_ms: %.2f\n", percentile (bench->frame_ms, 1.0));
+  fflush (stdout);
+
+  gtk_adjustment_set_value (bench->adjustment, 0);
+  inject_live (bench);
+}
+
+static void
+on_after_paint_cb (GdkFrameClock *clock,
+                   Bench         *bench)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (!bench->first_frame_seen)
+    {
+      if (bench->list == NULL || g_list_model_get_n_items (bench->list) == 0)
+        return;
+      bench->first_frame_seen = TRUE;
+      bench->first_frame_ms = (now - bench->start_us) / 1000.0;
+      printf ("startup_first_frame_ms: %.1f\n", bench->first_frame_ms);
+      printf ("rss_mb_start: %.1f\n", rss_mb ());
+      fflush (stdout);
+      bench->scrolling = TRUE;
+      bench->last_value = -1;
+      return;
+    }
+
+  if (bench->scrolling)
+    {
+      double value = gtk_adjustment_get_value (bench->adjustment);
+      double work = (now - bench->frame_start) / 1000.0;
+
+      g_array_append_val (bench->frame_ms, work);
+      bench->stuck_frames = value <= bench->last_value ? bench->stuck_frames + 1 : 0;
+      bench->last_value = value;
+      if (bench->frame_ms->len >= bench->max_frames || bench->stuck_frames > 120)
+        finish_scrolling (bench);
+      return;
+    }
+
+  if (bench->live_waiting && bench->list != NULL && g_list_model_get_n_items (bench->list) > 0)
+    {
+      g_autoptr(PickyMessage) top = g_list_model_get_item (bench->list, 0);
+
+      if (picky_message_get_id (top) >= bench->live_newest_id && bench->live_newest_id > 0)
+        {
+          double ms = (now - bench->live_sent) / 1000.0;
+
+          g_array_append_val (bench->live_ms, ms);
+          bench->live_waiting = FALSE;
+          bench->live_done += LIVE_BATCH;
+          if (bench->live_done >= LIVE_TOTAL)
+            bench->finished = TRUE;
+          else
+            inject_live (bench);
+        }
+    }
+}
+
+static void
+on_live_ingested_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Bench *bench = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (bench->store, result, &error);
+  if (error != NULL)
+    g_error ("Ingest failed: %s", error->message);
+}
+
+static void
+on_live_added_cb (PickyStore *store,
+                  GPtrArray  *messages,
+                  Bench      *bench)
+{
+  for (guint i = 0; i < messages->len; i++)
+    if (picky_message_get_direction (messages->pdata[i]) == PICKY_DIRECTION_IN)
+      bench->live_newest_id = MAX (bench->live_newest_id, picky_message_get_id (messages->pdata[i]));
+  gtk_widget_queue_draw (GTK_WIDGET (bench->view));
+}
+
+/* One batch of incoming messages newer than everything, timed from the
+ * ingest call to the frame that shows the newest of them at the top. */
+static void
+inject_live (Bench *bench)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint32 seed = 7 + bench->live_done;
+
+  for (guint k = 0; k < LIVE_BATCH; k++)
+    {
+      PickyMessage *message = make_message (bench, bench->n_messages + 1000000000 + bench->live_done + k, now + 1, &seed);
+
+      picky_message_set_direction (message, PICKY_DIRECTION_IN);
+      g_ptr_array_add (batch, message);
+    }
+
+  bench->live_waiting = TRUE;
+  bench->live_sent = g_get_monotonic_time ();
+  picky_store_ingest_async (bench->store, batch, NULL, on_live_ingested_cb, bench);
+}
+
+static GtkListView *
+find_list_view (GtkWidget  *widget,
+                GListModel *list)
+{
+  if (GTK_IS_LIST_VIEW (widget))
+    {
+      GtkSelectionModel *model = gtk_list_view_get_model (GTK_LIST_VIEW (widget));
+
+      if (GTK_IS_SINGLE_SELECTION (model) &&
+          gtk_single_selection_get_model (GTK_SINGLE_SELECTION (model)) == list)
+        return GTK_LIST_VIEW (widget);
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkListView *found = find_list_view (child, list);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+list_known (gpointer data)
+{
+  Bench *bench = data;
+
+  bench->list = picky_inbox_page_get_messages (bench->page);
+  return bench->list != NULL;
+}
+
+static gboolean
+is_finished (gpointer data)
+{
+  return ((Bench *) data)->finished;
+}
+
+static gboolean
+view_mapped (gpointer data)
+{
+  Bench *bench = data;
+
+  if (bench->view == NULL && bench->list != NULL)
+    bench->view = find_list_view (GTK_WIDGET (bench->window), bench->list);
+  return bench->view != NULL && gtk_widget_get_mapped (GTK_WIDGET (bench->view));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  Bench bench = { 0, };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— benchmark of the Inbox window");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *store_path = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *db_dir = NULL;
+  g_autofree char *db_path = NULL;
+  gint64 messages = 1000000;
+  int frames = 3000;
+  GOptionEntry entries[] = {
+    { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages in the store (default 1000000)", "N" },
+    { "store", 0, 0, G_OPTION_ARG_FILENAME, &store_path, "A database file to create or reuse", "PATH" },
+    { "frames", 0, 0, G_OPTION_ARG_INT, &frames, "Scroll frames at most (default 3000)", "N" },
+    { NULL }
+  };
+
+  bench.start_us = g_get_monotonic_time ();
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  bench.n_messages = messages;
+  bench.max_frames = frames;
+  bench.frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.live_ms = g_array_new (FALSE, FALSE, sizeof (double));
+
+  /* The console opens its database in the data folder; a given file is
+   * reached from a private data folder through a link. */
+  data_dir = g_dir_make_tmp ("picky-bench-inbox-XXXXXX", NULL);
+  db_dir = g_build_filename (data_dir, "picky-console", NULL);
+  g_mkdir_with_parents (db_dir, 0700);
+  db_path = g_build_filename (db_dir, "picky-console.db", NULL);
+  if (store_path != NULL)
+    {
+      g_autofree char *absolute = g_canonicalize_filename (store_path, NULL);
+
+      /* A missing file is created through the link by the store itself. */
+      if (symlink (absolute, db_path) != 0)
+        g_error ("Cannot link %s", absolute);
+    }
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+
+  adw_init ();
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+    const char *muted[] = { "telegram", NULL };
+
+    /* Notifications are not part of what is measured. */
+    g_settings_set_strv (settings, "notify-muted-apps", muted);
+  }
+  bench.app = picky_application_new ();
+  g_application_set_application_id (G_APPLICATION (bench.app), "io.github.pickyconsole.PickyConsole.Bench");
+  g_application_set_flags (G_APPLICATION (bench.app), G_APPLICATION_NON_UNIQUE);
+  if (!g_application_register (G_APPLICATION (bench.app), NULL, &error))
+    g_error ("%s", error->message);
+  bench.service = picky_application_get_service (bench.app);
+  wait_until (service_ready, bench.service);
+  if (!picky_service_get_ready (bench.service))
+    g_error ("The console could not start: %s", picky_service_get_error (bench.service)->message);
+  bench.store = picky_service_get_store (bench.service);
+
+  {
+    gint64 before = g_get_monotonic_time ();
+
+    prepare_store (&bench);
+    /* Generating is not start-up: the clock starts again once the store
+     * holds its messages, as it would for a console started on them. */
+    if (g_get_monotonic_time () - before > 1000000)
+      printf ("generated_s: %.1f\n", (g_get_monotonic_time () - before) / 1e6);
+    bench.start_us += g_get_monotonic_time () - before;
+  }
+  printf ("messages: %" G_GUINT64_FORMAT "\n", bench.n_messages);
+
+  bench.window = picky_window_new (bench.app);
+  gtk_window_set_default_size (GTK_WINDOW (bench.window), 1000, 800);
+  gtk_window_present (GTK_WINDOW (bench.window));
+  {
+    GtkWidget *stack = GTK_WIDGET (bench.window);
+    GPtrArray *todo = g_ptr_array_new ();
+
+    /* The page is deep in the window; walk down to it. */
+    bench.page = NULL;
+    g_ptr_array_add (todo, stack);
+    while (todo->len > 0 && bench.page == NULL)
+      {
+        GtkWidget *widget = g_ptr_array_steal_index (todo, 0);
+
+        if (PICKY_IS_INBOX_PAGE (widget))
+          bench.page = PICKY_INBOX_PAGE (widget);
+        for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+          g_ptr_array_add (todo, child);
+      }
+    g_ptr_array_unref (todo);
+  }
+
+  wait_until (list_known, &bench);
+  wait_until (view_mapped, &bench);
+  bench.adjustment = gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (bench.view));
+  bench.clock = gtk_widget_get_frame_clock (GTK_WIDGET (bench.window));
+  g_signal_connect (bench.clock, "update", G_CALLBACK (on_update_cb), &bench);
+  g_signal_connect (bench.clock, "after-paint", G_CALLBACK (on_after_paint_cb), &bench);
+  g_signal_connect (bench.store, "messages-added", G_CALLBACK (on_live_added_cb), &bench);
+  gdk_frame_clock_begin_updating (bench.clock);
+
+  wait_until (is_finished, &bench);
+  gdk_frame_clock_end_updating (bench.clock);
+
+  printf ("rss_mb_end: %.1f\n", rss_mb ());
+  printf ("live_batches: %u\n", bench.live_ms->len);
+  printf ("live_batch_to_screen_ms_p95: %.1f\n", percentile (bench.live_ms, 0.95));
+
+  gtk_window_destroy (GTK_WINDOW (bench.window));
+  picky_service_shutdown (bench.service);
+  g_object_unref (bench.app);
+  g_unlink (db_path);
+  g_rmdir (db_dir);
+  g_rmdir (data_dir);
+  return 0;
+}
