@@ -762,6 +762,47 @@ test_report_cancel (Fixture       *fixture,
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+/* Erasing a contact removes their hours too: their report is empty and
+ * the overall report no longer counts them. */
+static void
+test_report_erase (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_utc ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyReport) before = NULL;
+  g_autoptr(PickyReport) gone = NULL;
+  g_autoptr(PickyReport) after = NULL;
+  g_autoptr(PickyReport) victim = NULL;
+  GArray *summaries;
+  GDate first, last;
+
+  generate (fixture, 1000, 1700000000, 600, 15);
+  picky_report_parse_date ("2023-11-01", &first, NULL);
+  picky_report_parse_date ("2023-12-31", &last, NULL);
+  before = load_report (fixture, 0, tz, &first, &last);
+  victim = load_report (fixture, fixture->contact_ids[2], tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_total_in (victim), >, 0);
+
+  picky_store_erase_contact_async (fixture->store, fixture->contact_ids[2], NULL, got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  g_assert_no_error (error);
+
+  gone = load_report (fixture, fixture->contact_ids[2], tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_total_in (gone) + picky_report_get_total_out (gone), ==, 0);
+  g_assert_cmpuint (picky_report_get_response_count (gone), ==, 0);
+  after = load_report (fixture, 0, tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_total_in (after), ==,
+                    picky_report_get_total_in (before) - picky_report_get_total_in (victim));
+  g_assert_cmpuint (picky_report_get_response_count (after), ==,
+                    picky_report_get_response_count (before) - picky_report_get_response_count (victim));
+  summaries = picky_report_get_summaries (after);
+  g_assert_cmpuint (summaries->len, ==, N_CONTACTS - 1);
+  for (guint i = 0; i < summaries->len; i++)
+    g_assert_cmpint (g_array_index (summaries, PickyContactSummary, i).contact_id, !=, fixture->contact_ids[2]);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -779,6 +820,7 @@ main (int   argc,
   ADD ("/picky/report/export/csv-summary", test_report_csv_summary);
   ADD ("/picky/report/export/pdf", test_report_pdf);
   ADD ("/picky/report/export/cancel", test_report_cancel);
+  ADD ("/picky/report/erase", test_report_erase);
 
   return g_test_run ();
 }
