@@ -782,6 +782,13 @@ test_at_rest (Fixture       *fixture,
 
   token = register_trusted (fixture, &id);
   pending_token = register_phone (fixture, NULL, &pending, NULL);
+  /* The conversation names the customer: a contact detail, sealed too. */
+  {
+    g_autofree char *item = notification ("n-1", WHATSAPP, "CanaryConversationK4", "Hallo");
+    g_auto(Answer) answer = post_notifications (fixture, token, item);
+
+    g_assert_cmpint (member_int (&answer, "new"), ==, 1);
+  }
   picky_store_close (fixture->store);
 
   for (guint i = 0; i < G_N_ELEMENTS (dirs); i++)
@@ -799,6 +806,7 @@ test_at_rest (Fixture       *fixture,
       g_assert_false (file_contains (path, CANARY_MODEL));
       g_assert_false (file_contains (path, CANARY_PHONE));
       g_assert_false (file_contains (path, "7777"));
+      g_assert_false (file_contains (path, "CanaryConversationK4"));
     }
   /* The database and its log were among them. */
   g_assert_cmpuint (checked, >=, 1);
