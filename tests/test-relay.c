@@ -409,6 +409,31 @@ test_pairing_pending (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, 1);
 }
 
+/* Phones without a code may only queue up so far; a code still pairs. */
+static void
+test_pending_limit (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  const char *body = "{\"make\": \"Flood\", \"model\": \"X\"}";
+  g_auto(Answer) refused = { 0, NULL };
+  g_autofree char *token = NULL;
+  gint64 id = 0;
+
+  for (guint i = 0; i < PICKY_STORE_MAX_PENDING_DEVICES; i++)
+    {
+      g_auto(Answer) answer = request (fixture, "POST", "/relay/v1/register", NULL, body);
+
+      g_assert_cmpuint (answer.status, ==, SOUP_STATUS_CREATED);
+    }
+
+  refused = request (fixture, "POST", "/relay/v1/register", NULL, body);
+  g_assert_cmpuint (refused.status, ==, 429);
+  g_assert_cmpstr (member_string (&refused, "error"), ==, "too-many-pending");
+
+  token = register_trusted (fixture, &id);
+  g_assert_cmpint (id, ==, PICKY_STORE_MAX_PENDING_DEVICES + 1);
+}
+
 static void
 test_revoke (Fixture       *fixture,
              gconstpointer  data)
@@ -878,6 +903,7 @@ main (int   argc,
 
   ADD ("/picky/relay/pairing/code", test_pairing_code);
   ADD ("/picky/relay/pairing/pending", test_pairing_pending);
+  ADD ("/picky/relay/pairing/pending-limit", test_pending_limit);
   ADD ("/picky/relay/pairing/revoke", test_revoke);
   ADD ("/picky/relay/pairing/unknown-token", test_unknown_token);
   ADD ("/picky/relay/notifications/duplicate", test_notifications_duplicate);

@@ -19,6 +19,8 @@
 /* No 0/O or 1/I/L: the code is read off a screen and typed on a phone. */
 #define CODE_ALPHABET "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 #define CODE_LENGTH 8
+/* RFC 6585; libsoup 3.2 has no name for it. */
+#define HTTP_TOO_MANY_REQUESTS 429
 
 /* Every relay channel on one listener shares its "/relay/" route: a phone
  * relays the notifications of all its apps to one address, and each one
@@ -263,6 +265,12 @@ on_registered_cb (GObject      *object,
   g_autoptr(JsonNode) node = NULL;
 
   device = picky_store_register_device_finish (PICKY_STORE (object), result, &error);
+  if (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_LIMIT))
+    {
+      respond_error (call, HTTP_TOO_MANY_REQUESTS, "too-many-pending");
+      call_free (call);
+      return;
+    }
   if (device == NULL)
     {
       respond_store_error (call, error);

@@ -2475,6 +2475,30 @@ register_device_write (Worker  *w,
       trusted = sqlite3_changes (w->db) > 0;
     }
 
+  /* A flood of phones without a code must not bury the ones the admin
+   * expects in the list of those waiting for trust. */
+  if (!trusted)
+    {
+      gint64 waiting = 0;
+
+      rc = sqlite3_prepare_v2 (w->db, "SELECT count(*) FROM devices WHERE trusted = 0 AND revoked = 0",
+                               -1, &stmt, NULL);
+      if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        waiting = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          picky_store_set_sqlite_error (error, w->db, rc);
+          return FALSE;
+        }
+      if (waiting >= PICKY_STORE_MAX_PENDING_DEVICES)
+        {
+          g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_LIMIT,
+                       _("Too many phones are waiting for trust already"));
+          return FALSE;
+        }
+    }
+
   rc = sqlite3_prepare_v2 (w->db,
                            "INSERT INTO devices (trusted, paired, last_seen, token_hash)"
                            " VALUES (?1, ?2, ?2, ?3)",

@@ -21,6 +21,7 @@ typedef enum {
   PICKY_STORE_ERROR_NEWER,       /* written by a newer version of the console */
   PICKY_STORE_ERROR_NOT_FOUND,   /* no such channel, contact or message */
   PICKY_STORE_ERROR_CLOSED,      /* the store was closed */
+  PICKY_STORE_ERROR_LIMIT,       /* too many of something, e.g. phones waiting for trust */
 } PickyStoreError;
 
 /* A page of messages is asked for "older than this point": keyset paging
@@ -377,6 +378,10 @@ typedef struct {
   gint64            paired;        /* unix seconds */
   gint64            last_seen;     /* 0: never */
 } PickyDevice;
+
+/* Anyone who reaches the listener may register without a code; beyond
+ * this many phones waiting for trust, more are refused. */
+#define PICKY_STORE_MAX_PENDING_DEVICES 32
 
 void        picky_device_free                (PickyDevice         *device);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyDevice, picky_device_free)
