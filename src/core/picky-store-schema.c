@@ -399,8 +399,12 @@ picky_store_schema_configure (sqlite3  *db,
     }
 
   /* FULL: a commit that returned has been fsynced, which is what a webhook's
-   * 200 and Telegram's next offset rely on. */
+   * 200 and Telegram's next offset rely on. secure_delete on every
+   * connection, not only while erasing: the search index frees its old
+   * segments as it merges them, and a page freed without zeroing would keep
+   * an erased contact's words in the file whatever a later erasure does. */
   return exec_sql (db,
+                   "PRAGMA secure_delete = ON;"
                    "PRAGMA synchronous = FULL;"
                    "PRAGMA foreign_keys = ON;"
                    "PRAGMA temp_store = MEMORY;"

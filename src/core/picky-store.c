@@ -2143,8 +2143,6 @@ finish_erasure (Worker  *w,
   else if (!worker_scrub (w, &error))
     ok = FALSE;
 
-  sqlite3_exec (w->db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
-
   if (!ok)
     g_task_return_error (task, error);
   else
