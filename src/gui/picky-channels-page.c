@@ -881,7 +881,7 @@ picky_channels_page_init (PickyChannelsPage *self)
   self->app_rows = g_hash_table_new (g_str_hash, g_str_equal);
   self->relay_switches = g_hash_table_new (g_str_hash, g_str_equal);
 
-  placeholder = gtk_label_new (_("No channels yet. Add a Telegram bot to start receiving messages."));
+  placeholder = gtk_label_new (_("No channels yet. Add a Telegram bot or a WhatsApp Business number to start receiving messages."));
   gtk_label_set_wrap (GTK_LABEL (placeholder), TRUE);
   gtk_widget_add_css_class (placeholder, "dim-label");
   gtk_widget_set_margin_top (placeholder, 18);
