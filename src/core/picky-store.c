@@ -1875,6 +1875,45 @@ contact_summary_clear (gpointer data)
   g_clear_pointer (&summary->phone, g_free);
 }
 
+typedef struct {
+  gint64 contact_id;
+  guint  bucket;
+  guint  n;
+} BucketCount;
+
+static int
+compare_bucket_counts (gconstpointer a,
+                       gconstpointer b)
+{
+  const BucketCount *x = a;
+  const BucketCount *y = b;
+
+  if (x->contact_id != y->contact_id)
+    return x->contact_id < y->contact_id ? -1 : 1;
+  return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
+}
+
+/* The nearest-rank percentile of one contact's run of (bucket, n), in
+ * ascending buckets. */
+static gint64
+run_percentile (const BucketCount *run,
+                guint              length,
+                guint64            total,
+                double             fraction)
+{
+  guint64 wanted = CLAMP ((guint64) ceil (fraction * total), 1, total);
+  guint64 seen = 0;
+
+  for (guint i = 0; i < length; i++)
+    {
+      seen += run[i].n;
+      if (seen >= wanted)
+        return picky_store_fine_bucket_value (run[i].bucket);
+    }
+
+  return picky_store_fine_bucket_value (run[length - 1].bucket);
+}
+
 static void
 summarize_contacts_run (Worker *w,
                         GTask  *task)
@@ -1882,8 +1921,7 @@ summarize_contacts_run (Worker *w,
   ArgsData *args = g_task_get_task_data (task);
   g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (PickyContactSummary));
   g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autofree guint *histogram = NULL;
-  gint64 current = 0;
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (BucketCount));
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -1916,10 +1954,13 @@ summarize_contacts_run (Worker *w,
       g_hash_table_insert (index, &summary->contact_id, summary);
     }
 
+  /* Summed here rather than by GROUP BY: the rows come from the covering
+   * index in hour order, and sorting millions of them by contact in SQL
+   * costs more than adding them up in a hash table. */
   if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
-                             "SELECT contact_id, sum (n_in), sum (n_out), min (first_ts), max (last_ts)"
-                             " FROM contact_hours WHERE hour BETWEEN :from AND :to GROUP BY contact_id",
+                             "SELECT contact_id, n_in, n_out, first_ts, last_ts"
+                             " FROM contact_hours WHERE hour BETWEEN :from AND :to",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
@@ -1930,58 +1971,74 @@ summarize_contacts_run (Worker *w,
     {
       gint64 id = sqlite3_column_int64 (stmt, 0);
       PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+      gint64 first = sqlite3_column_int64 (stmt, 3);
 
       if (summary == NULL)
         continue;
-      summary->n_in = sqlite3_column_int64 (stmt, 1);
-      summary->n_out = sqlite3_column_int64 (stmt, 2);
-      summary->first_timestamp = sqlite3_column_int64 (stmt, 3);
-      summary->last_timestamp = sqlite3_column_int64 (stmt, 4);
+      summary->n_in += sqlite3_column_int64 (stmt, 1);
+      summary->n_out += sqlite3_column_int64 (stmt, 2);
+      if (summary->first_timestamp == 0 || first < summary->first_timestamp)
+        summary->first_timestamp = first;
+      summary->last_timestamp = MAX (summary->last_timestamp, sqlite3_column_int64 (stmt, 4));
     }
   sqlite3_finalize (stmt);
   stmt = NULL;
 
-  /* Each contact's histogram arrives in one run of rows, ordered by contact. */
-  histogram = g_new0 (guint, PICKY_STORE_FINE_BUCKETS);
+  /* Response buckets: far fewer rows; sorted by contact and bucket here,
+   * then each contact's run gives its percentiles. */
   if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
-                             "SELECT contact_id, bucket, sum (n) FROM response_hours"
-                             " WHERE hour BETWEEN :from AND :to"
-                             " GROUP BY contact_id, bucket ORDER BY contact_id",
+                             "SELECT contact_id, bucket, n FROM response_hours"
+                             " WHERE hour BETWEEN :from AND :to",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       bind_named_int64 (stmt, ":from", floor_hour (args->from));
       bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
     }
-  for (gboolean more = TRUE; more;)
+  while (next_row (stmt, &rc))
     {
-      gint64 id = 0;
+      BucketCount count = {
+        .contact_id = sqlite3_column_int64 (stmt, 0),
+        .bucket = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, PICKY_STORE_FINE_BUCKETS - 1),
+        .n = (guint) sqlite3_column_int64 (stmt, 2),
+      };
 
-      more = next_row (stmt, &rc);
-      if (more)
-        id = sqlite3_column_int64 (stmt, 0);
-      if (current != 0 && (!more || id != current))
-        {
-          PickyContactSummary *summary = g_hash_table_lookup (index, &current);
-
-          if (summary != NULL)
-            {
-              summary->response_median = picky_store_fine_percentile (histogram, 0.5);
-              summary->response_p90 = picky_store_fine_percentile (histogram, 0.9);
-            }
-          memset (histogram, 0, PICKY_STORE_FINE_BUCKETS * sizeof (guint));
-        }
-      if (more)
-        {
-          gint64 bucket = sqlite3_column_int64 (stmt, 1);
-
-          current = id;
-          if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
-            histogram[bucket] += sqlite3_column_int64 (stmt, 2);
-        }
+      g_array_append_val (buckets, count);
     }
   sqlite3_finalize (stmt);
+
+  g_array_sort (buckets, compare_bucket_counts);
+  for (guint start = 0, end; start < buckets->len; start = end)
+    {
+      const BucketCount *run = &g_array_index (buckets, BucketCount, start);
+      PickyContactSummary *summary;
+      guint64 total = 0;
+
+      for (end = start; end < buckets->len && g_array_index (buckets, BucketCount, end).contact_id == run->contact_id; end++)
+        total += g_array_index (buckets, BucketCount, end).n;
+
+      /* Merge equal buckets of different hours in place. */
+      {
+        guint length = 0;
+        BucketCount *merged = (BucketCount *) run;
+
+        for (guint i = 0; i < end - start; i++)
+          {
+            if (length > 0 && merged[length - 1].bucket == run[i].bucket)
+              merged[length - 1].n += run[i].n;
+            else
+              merged[length++] = run[i];
+          }
+
+        summary = g_hash_table_lookup (index, &run->contact_id);
+        if (summary != NULL && total > 0)
+          {
+            summary->response_median = run_percentile (merged, length, total, 0.5);
+            summary->response_p90 = run_percentile (merged, length, total, 0.9);
+          }
+      }
+    }
 
   if (rc != SQLITE_DONE)
     return_sqlite_error (w, task, rc);
