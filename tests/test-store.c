@@ -1564,6 +1564,154 @@ test_store_migrate_sealed (Fixture       *fixture,
   g_assert_cmpstr (types, ==, "0");
 }
 
+/* The wamid of tests/data/whatsapp-webhook-text.body, and that of a reply
+ * to the same customer: base64 that holds the number 15551234567. */
+#define WAMID_IN "wamid.HBgLMTU1NTEyMzQ1NjcVAgASGBQ4MjcyODNFMEFEODQxNzM1ODE1NgA="
+#define WAMID_OUT "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBQwNTBGRUM5NERCQ0EzQTBBQUMzNgA="
+
+/* Neither a wamid nor the number inside it, in plain or base64 form. */
+static void
+assert_no_wamid (const char *path)
+{
+  g_assert_false (file_contains (path, "HBgLMTU1NTEyMzQ1Njc"));
+  g_assert_false (file_contains (path, "MTU1NTEyMzQ1Nj"));
+  g_assert_false (file_contains (path, "15551234567"));
+}
+
+/* Provider keys are matched by their keyed hash and kept only sealed, yet
+ * redelivery, edits, reactions, statuses and the outbox's key mapping all
+ * still find their message. */
+static void
+test_store_encryption_message_key (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  gint64 whatsapp = add_channel (fixture->store, "whatsapp", "Sales");
+  PickyMessage *message = make_message (whatsapp, WAMID_IN, "15551234567", PICKY_DIRECTION_IN,
+                                        "Kommt meine Bestellung heute?", T0);
+  g_autoptr(PickyMessage) stored = NULL;
+  g_autoptr(PickyMessage) sent = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id, reply_id;
+
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 1);
+  id = picky_message_get_id (message);
+  assert_no_wamid (fixture->path);
+
+  /* Redelivered, also after the worker's caches are gone: the same row. */
+  message = make_message (whatsapp, WAMID_IN, "15551234567", PICKY_DIRECTION_IN, "Kommt meine Bestellung heute?", T0);
+  g_assert_cmpuint (ingest_one (fixture, g_object_ref (message)), ==, 0);
+  g_assert_cmpint (picky_message_get_id (message), ==, id);
+  g_object_unref (message);
+  fixture_reopen (fixture);
+  g_assert_cmpuint (ingest_one (fixture, make_message (whatsapp, WAMID_IN, "15551234567", PICKY_DIRECTION_IN,
+                                                       "Kommt meine Bestellung heute?", T0)), ==, 0);
+  g_assert_cmpint (count_messages (fixture), ==, 1);
+
+  /* An edit finds it by the hash. */
+  message = make_message (whatsapp, WAMID_IN, "15551234567", PICKY_DIRECTION_IN, "Kommt sie morgen?", T0);
+  picky_message_set_op (message, PICKY_MESSAGE_OP_EDIT);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 0);
+
+  /* A reaction points at it; the related key comes back opened. */
+  message = make_message (whatsapp, "wamid.REACTION1", "15551234567", PICKY_DIRECTION_IN, "👍", T0 + 5);
+  picky_message_set_kind (message, PICKY_MESSAGE_KIND_REACTION);
+  picky_message_set_related_key (message, WAMID_IN);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 1);
+
+  /* A reply is stored with a local key, then gets the provider's key once
+   * sent; a status report by that key moves it on. */
+  message = make_message (whatsapp, "local-1", "15551234567", PICKY_DIRECTION_OUT, "Ja, heute", T0 + 10);
+  g_assert_cmpuint (ingest_one (fixture, g_object_ref (message)), ==, 1);
+  reply_id = picky_message_get_id (message);
+  g_object_unref (message);
+  picky_store_update_outgoing_async (fixture->store, reply_id, PICKY_MESSAGE_STATUS_SENT, WAMID_OUT, NULL,
+                                     NULL, got_result_cb, &result);
+  sent = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (picky_message_get_provider_key (sent), ==, WAMID_OUT);
+  message = picky_message_new ();
+  picky_message_set_op (message, PICKY_MESSAGE_OP_STATUS);
+  picky_message_set_channel_id (message, whatsapp);
+  picky_message_set_provider_key (message, WAMID_OUT);
+  picky_message_set_status (message, PICKY_MESSAGE_STATUS_READ);
+  g_assert_cmpuint (ingest_one (fixture, message), ==, 0);
+
+  stored = find_by_key (fixture, WAMID_OUT);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (picky_message_get_id (stored), ==, reply_id);
+  g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_READ);
+  g_clear_object (&stored);
+  stored = find_by_key (fixture, WAMID_IN);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (picky_message_get_id (stored), ==, id);
+  g_assert_cmpstr (picky_message_get_text (stored), ==, "Kommt sie morgen?");
+  g_assert_true (picky_message_get_edited (stored));
+  g_clear_object (&stored);
+  stored = find_by_key (fixture, "wamid.REACTION1");
+  g_assert_nonnull (stored);
+  g_assert_cmpstr (picky_message_get_related_key (stored), ==, WAMID_IN);
+  g_assert_cmpint (count_messages (fixture), ==, 3);
+
+  assert_no_wamid (fixture->path);
+  g_assert_false (file_contains (fixture->path, "REACTION1"));
+  picky_store_close (fixture->store);
+  assert_no_wamid (fixture->path);
+}
+
+/* Version 6 kept the messages' provider and related keys in plaintext;
+ * after the migration they are hashed and sealed, and still read back. */
+static void
+test_store_migrate_keys (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autofree char *fixture_sql = g_test_build_filename (G_TEST_DIST, "data", "store-v6.sql", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, "v6.db", NULL);
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 10 };
+
+  exec_file (path, fixture_sql);
+  g_assert_true (file_contains (path, "tg:1:3"));
+
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_no_error (error);
+
+  picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
+  page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (page->len, ==, 4);
+  for (guint i = 0; i < page->len; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("tg:1:%u", page->len - i);
+
+      g_assert_cmpstr (picky_message_get_provider_key (page->pdata[i]), ==, key);
+    }
+  g_assert_cmpstr (picky_message_get_related_key (page->pdata[0]), ==, "tg:1:3");
+  g_assert_cmpstr (picky_message_get_media (page->pdata[3]), ==,
+                   "{\"from\":{\"id\":4242,\"name\":\"Gruppenmitglied Erna\"}}");
+
+  /* A migrated message is found by its hash: a redelivery adds nothing. */
+  g_ptr_array_add (batch, make_message (1, "tg:1:2", "1001", PICKY_DIRECTION_OUT, "Sie kommt morgen", 1700000300));
+  picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 0);
+  g_assert_no_error (error);
+  picky_store_close (store);
+
+  g_assert_false (file_contains (path, "tg:1:"));
+  value = query_text (path, "SELECT count (*) FROM messages WHERE length (key_hash) = 64"
+                            " AND typeof (provider_key_enc) = 'blob'");
+  g_assert_cmpstr (value, ==, "4");
+  g_clear_pointer (&value, g_free);
+  value = query_text (path, "SELECT typeof (related_key_enc) FROM messages WHERE id = 4");
+  g_assert_cmpstr (value, ==, "blob");
+}
+
 /* Without the key, a file tells whether anything in it needs that key:
  * only when nothing does may a new key be made. */
 static void
@@ -1606,6 +1754,7 @@ main (int   argc,
   ADD ("/picky/store/encryption/wrong-key", test_store_encryption_wrong_key);
   ADD ("/picky/store/encryption/provider-id", test_store_encryption_provider_id);
   ADD ("/picky/store/encryption/media", test_store_encryption_media);
+  ADD ("/picky/store/encryption/message-key", test_store_encryption_message_key);
   ADD ("/picky/store/encryption/peek", test_store_peek);
   ADD ("/picky/store/rollups/brute-force", test_store_rollups);
   ADD ("/picky/store/search/scripts", test_store_search_scripts);
@@ -1615,6 +1764,7 @@ main (int   argc,
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);
   ADD ("/picky/store/migrate/newer", test_store_migrate_newer);
   ADD ("/picky/store/migrate/sealed", test_store_migrate_sealed);
+  ADD ("/picky/store/migrate/keys", test_store_migrate_keys);
 
   return g_test_run ();
 }

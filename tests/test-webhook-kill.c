@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "picky-store.h"
+#include "picky-store-private.h"
 #include "picky-vault.h"
 
 #define APP_SECRET "test-app-secret"
@@ -134,7 +135,7 @@ client_thread (gpointer data)
   return NULL;
 }
 
-static void
+static gint64
 prepare_database (const char *path)
 {
   g_autoptr(PickyCipher) cipher = test_cipher ();
@@ -158,6 +159,8 @@ prepare_database (const char *path)
   picky_vault_store_secret_async (vault, id, "app-secret", APP_SECRET, NULL, on_result_cb, &stored);
   g_assert_true (picky_vault_store_secret_finish (vault, wait_result (&stored), &error));
   g_assert_no_error (error);
+
+  return id;
 }
 
 static void
@@ -170,12 +173,14 @@ test_kill_under_load (void)
   GMutex lock;
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
+  g_autoptr(PickyCipher) cipher = test_cipher ();
+  gint64 channel_id;
   guint missing = 0;
   guint kills = 0;
 
   g_assert_no_error (error);
   g_mutex_init (&lock);
-  prepare_database (path);
+  channel_id = prepare_database (path);
 
   for (guint round = 0; round < ROUNDS; round++)
     {
@@ -225,11 +230,14 @@ test_kill_under_load (void)
   g_assert_cmpstr ((const char *) sqlite3_column_text (stmt, 0), ==, "ok");
   sqlite3_finalize (stmt);
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages WHERE provider_key = ?",
+  /* Messages are found by the keyed hash of their wamid, as the store does. */
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM messages WHERE key_hash = ?",
                                        -1, &stmt, NULL), ==, SQLITE_OK);
   for (guint i = 0; i < acked->len; i++)
     {
-      sqlite3_bind_text (stmt, 1, g_ptr_array_index (acked, i), -1, SQLITE_STATIC);
+      g_autofree char *hash = picky_store_message_hash (cipher, channel_id, g_ptr_array_index (acked, i));
+
+      sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
       if (sqlite3_column_int (stmt, 0) != 1)
         missing++;

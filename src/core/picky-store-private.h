@@ -11,10 +11,12 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 6
+#define PICKY_STORE_SCHEMA_VERSION 7
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
+/* The lookup-hash purpose of messages' provider keys. */
+#define PICKY_STORE_MESSAGE_PURPOSE "message-provider-key"
 
 /* Seconds per rollup day: days are UTC days since the epoch. */
 #define PICKY_STORE_DAY 86400
@@ -37,11 +39,14 @@ guint    picky_store_response_bucket  (gint64    seconds);
 char    *picky_store_contact_hash     (PickyCipher *cipher,
                                        const char  *app,
                                        const char  *provider_id);
+char    *picky_store_message_hash     (PickyCipher *cipher,
+                                       gint64       channel_id,
+                                       const char  *provider_key);
 
 /* The statements of the ingest path. The benchmark's plain-loop ceiling
  * runs exactly these, so the two rates compare the same work. */
 extern const char picky_store_sql_insert_message[];
-extern const char picky_store_sql_set_message_media[];
+extern const char picky_store_sql_seal_message[];
 extern const char picky_store_sql_insert_contact[];
 extern const char picky_store_sql_set_contact_provider_id[];
 extern const char picky_store_sql_set_contact_name[];

@@ -227,11 +227,26 @@ static const char schema_v6_swap[] =
   "ALTER TABLE contacts_v6 RENAME TO contacts;"
   "CREATE INDEX contacts_phone_hash ON contacts (phone_hash) WHERE phone_hash IS NOT NULL;";
 
+/* Version 7: a message is found by a keyed hash of its channel and provider
+ * key (picky_store_message_hash()), never the key itself: a WhatsApp wamid
+ * encodes the customer's number, a relay key often the sender's address.
+ * The key and the related key (what a reaction or reply points at) are kept
+ * sealed under the row id. Renaming keeps the unique constraint, the
+ * indexes and the search triggers as they are; convert_v7() then replaces
+ * every key by its hash and seals the plaintext away. */
+static const char schema_v7[] =
+  "ALTER TABLE messages RENAME COLUMN provider_key TO key_hash;"
+  "ALTER TABLE messages RENAME COLUMN related_key TO related_key_enc;"
+  "ALTER TABLE messages ADD COLUMN provider_key_enc BLOB;";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
 
 static gboolean convert_v6 (sqlite3      *db,
+                            PickyCipher  *cipher,
+                            GError      **error);
+static gboolean convert_v7 (sqlite3      *db,
                             PickyCipher  *cipher,
                             GError      **error);
 
@@ -246,15 +261,19 @@ static const struct {
   { schema_v4, NULL },
   { schema_v5, NULL },
   { schema_v6, convert_v6 },
+  { schema_v7, convert_v7 },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
 
+/* ?1 channel, ?2 picky_store_message_hash(), ?3 contact, ?4 direction,
+ * ?5 kind, ?6 text, ?7 timestamp, ?8 received, ?9 status, ?10 error; the
+ * sealed columns follow with picky_store_sql_seal_message. */
 const char picky_store_sql_insert_message[] =
-  "INSERT INTO messages (channel_id, provider_key, contact_id, direction, kind, text,"
-  "  media, related_key, timestamp, received, status, error, unread)"
-  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?4 = 0)"
-  " ON CONFLICT (channel_id, provider_key) DO NOTHING";
+  "INSERT INTO messages (channel_id, key_hash, contact_id, direction, kind, text,"
+  "  timestamp, received, status, error, unread)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4 = 0)"
+  " ON CONFLICT (channel_id, key_hash) DO NOTHING";
 
 /* ?1 app, ?2 picky_store_contact_hash(); the sealed id follows with
  * picky_store_sql_set_contact_provider_id once the row id is known. */
@@ -264,9 +283,10 @@ const char picky_store_sql_insert_contact[] =
 const char picky_store_sql_set_contact_provider_id[] =
   "UPDATE contacts SET provider_id_enc = ?2 WHERE id = ?1";
 
-/* A media description, sealed under the message's row id once it is known. */
-const char picky_store_sql_set_message_media[] =
-  "UPDATE messages SET media = ?2 WHERE id = ?1";
+/* The provider key, media description and related key, sealed under the
+ * message's row id once it is known: one statement, one page write. */
+const char picky_store_sql_seal_message[] =
+  "UPDATE messages SET provider_key_enc = ?2, media = ?3, related_key_enc = ?4 WHERE id = ?1";
 
 const char picky_store_sql_set_contact_name[] =
   "UPDATE contacts SET name_enc = ?2 WHERE id = ?1";
@@ -413,6 +433,22 @@ picky_store_schema_configure (sqlite3  *db,
 }
 
 /**
+ * picky_store_message_hash:
+ *
+ * Returns: (transfer full): the keyed hash a message is found by; the
+ *   channel is part of it, since keys are unique per channel only
+ */
+char *
+picky_store_message_hash (PickyCipher *cipher,
+                          gint64       channel_id,
+                          const char  *provider_key)
+{
+  g_autofree char *value = g_strdup_printf ("%" G_GINT64_FORMAT "\x1f%s", channel_id, provider_key);
+
+  return picky_cipher_lookup_hash (cipher, PICKY_STORE_MESSAGE_PURPOSE, value);
+}
+
+/**
  * picky_store_contact_hash:
  *
  * Returns: (transfer full): the keyed hash a contact is found by; the app is
@@ -526,7 +562,7 @@ convert_media_v6 (sqlite3      *db,
   rc = sqlite3_prepare_v2 (db, "SELECT id, media FROM messages WHERE typeof (media) = 'text'",
                            -1, &read, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, picky_store_sql_set_message_media, -1, &write, NULL);
+    rc = sqlite3_prepare_v2 (db, "UPDATE messages SET media = ?2 WHERE id = ?1", -1, &write, NULL);
   if (rc != SQLITE_OK)
     {
       picky_store_set_sqlite_error (error, db, rc);
@@ -562,6 +598,68 @@ convert_v6 (sqlite3      *db,
   return convert_contacts_v6 (db, cipher, error) &&
          exec_sql (db, schema_v6_swap, error) &&
          convert_media_v6 (db, cipher, error);
+}
+
+/* Replaces every message's plaintext provider key by its hash and seals it
+ * and the related key under the row id. Rows already sealed are skipped, so
+ * a step run again finds nothing left to do. */
+static gboolean
+convert_v7 (sqlite3      *db,
+            PickyCipher  *cipher,
+            GError      **error)
+{
+  sqlite3_stmt *read = NULL;
+  sqlite3_stmt *write = NULL;
+  gboolean ok = TRUE;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db,
+                           "SELECT id, channel_id, key_hash, related_key_enc FROM messages"
+                           " WHERE provider_key_enc IS NULL",
+                           -1, &read, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (db,
+                             "UPDATE messages SET key_hash = ?2, provider_key_enc = ?3,"
+                             "  related_key_enc = ?4 WHERE id = ?1",
+                             -1, &write, NULL);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (read, 0);
+      const char *key = (const char *) sqlite3_column_text (read, 2);
+      const char *related = (const char *) sqlite3_column_text (read, 3);
+      g_autofree char *hash = picky_store_message_hash (cipher, sqlite3_column_int64 (read, 1), key);
+      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, key, "messages", "provider_key", id);
+      g_autoptr(GBytes) sealed_related = NULL;
+
+      sqlite3_bind_int64 (write, 1, id);
+      sqlite3_bind_text (write, 2, hash, -1, SQLITE_TRANSIENT);
+      bind_sealed (write, 3, sealed);
+      if (related != NULL)
+        {
+          sealed_related = picky_cipher_encrypt (cipher, related, "messages", "related_key", id);
+          bind_sealed (write, 4, sealed_related);
+        }
+      else
+        {
+          sqlite3_bind_null (write, 4);
+        }
+      ok = step_done (db, write, error);
+    }
+  if (ok && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      ok = FALSE;
+    }
+
+  sqlite3_finalize (read);
+  sqlite3_finalize (write);
+  return ok;
 }
 
 /* The value of an integer pragma, or -1. */

@@ -25,7 +25,7 @@ typedef enum {
   STMT_FIND_MESSAGE,
   STMT_EDIT_MESSAGE,
   STMT_SET_STATUS,
-  STMT_SET_MEDIA,
+  STMT_SEAL_MESSAGE,
   STMT_FIND_CONTACT,
   STMT_GET_CONTACT,
   STMT_INSERT_CONTACT,
@@ -43,16 +43,16 @@ typedef enum {
 
 #define CONTACT_COLUMNS "id, app, provider_id_enc, name_enc, phone_enc, pending_since"
 #define MESSAGE_COLUMNS \
-  "m.id, m.channel_id, m.provider_key, m.contact_id, m.direction, m.kind, m.text," \
-  " m.media, m.related_key, m.timestamp, m.received, m.status, m.error, m.edited, m.unread"
+  "m.id, m.channel_id, m.provider_key_enc, m.contact_id, m.direction, m.kind, m.text," \
+  " m.media, m.related_key_enc, m.timestamp, m.received, m.status, m.error, m.edited, m.unread"
 
 static const char *stmt_sql[N_STMTS] = {
   [STMT_INSERT_MESSAGE] = picky_store_sql_insert_message,
-  [STMT_FIND_MESSAGE] = "SELECT id, status FROM messages WHERE channel_id = ?1 AND provider_key = ?2",
+  [STMT_FIND_MESSAGE] = "SELECT id, status FROM messages WHERE channel_id = ?1 AND key_hash = ?2",
   [STMT_EDIT_MESSAGE] = "UPDATE messages SET text = ?3, edited = 1"
-                        " WHERE channel_id = ?1 AND provider_key = ?2 RETURNING id",
+                        " WHERE channel_id = ?1 AND key_hash = ?2 RETURNING id",
   [STMT_SET_STATUS] = "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1",
-  [STMT_SET_MEDIA] = picky_store_sql_set_message_media,
+  [STMT_SEAL_MESSAGE] = picky_store_sql_seal_message,
   [STMT_FIND_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE provider_hash = ?1",
   [STMT_GET_CONTACT] = "SELECT " CONTACT_COLUMNS " FROM contacts WHERE id = ?1",
   [STMT_INSERT_CONTACT] = picky_store_sql_insert_contact,
@@ -648,10 +648,11 @@ worker_add_rollups (Worker        *w,
   return worker_run_done (w, stmt, error);
 }
 
-/* Returns the id of the message with this key in this channel, or 0. */
+/* Returns the id of the message with this key hash in this channel, or 0. */
 static gint64
 worker_find_message (Worker              *w,
                      PickyMessage        *message,
+                     const char          *key_hash,
                      PickyMessageStatus  *status,
                      GError             **error)
 {
@@ -660,7 +661,7 @@ worker_find_message (Worker              *w,
   int rc;
 
   sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
-  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, key_hash, -1, SQLITE_STATIC);
   rc = worker_step (w, stmt, error);
   if (rc == SQLITE_ROW)
     {
@@ -674,11 +675,28 @@ worker_find_message (Worker              *w,
   return rc == 0 ? -1 : id;
 }
 
+/* Seals @value under message @id into @index of @stmt, or binds NULL. */
+static void
+bind_sealed_message (Worker       *w,
+                     sqlite3_stmt *stmt,
+                     int           index,
+                     const char   *value,
+                     const char   *column,
+                     gint64        id)
+{
+  g_autoptr(GBytes) sealed = NULL;
+
+  if (value != NULL)
+    sealed = picky_cipher_encrypt (w->cipher, value, "messages", column, id);
+  bind_blob (stmt, index, sealed);
+}
+
 static gboolean
 worker_insert_message (Worker        *w,
                        const char    *app,
                        Contact       *contact,
                        PickyMessage  *message,
+                       const char    *key_hash,
                        GError       **error)
 {
   sqlite3_stmt *stmt = worker_stmt (w, STMT_INSERT_MESSAGE);
@@ -686,27 +704,25 @@ worker_insert_message (Worker        *w,
   gint64 id;
 
   sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
-  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, key_hash, -1, SQLITE_STATIC);
   if (contact != NULL)
     sqlite3_bind_int64 (stmt, 3, contact->id);
   sqlite3_bind_int (stmt, 4, picky_message_get_direction (message));
   sqlite3_bind_text (stmt, 5, picky_message_kind_to_string (picky_message_get_kind (message)),
                      -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 6, picky_message_get_text (message), -1, SQLITE_STATIC);
-  /* ?7, the media, stays NULL here: it is sealed under the row id below. */
-  sqlite3_bind_text (stmt, 8, picky_message_get_related_key (message), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 9, picky_message_get_timestamp (message));
-  sqlite3_bind_int64 (stmt, 10, picky_message_get_received (message));
+  sqlite3_bind_int64 (stmt, 7, picky_message_get_timestamp (message));
+  sqlite3_bind_int64 (stmt, 8, picky_message_get_received (message));
   if (status != PICKY_MESSAGE_STATUS_NONE)
-    sqlite3_bind_text (stmt, 11, picky_message_status_to_string (status), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 12, picky_message_get_error (message), -1, SQLITE_STATIC);
+    sqlite3_bind_text (stmt, 9, picky_message_status_to_string (status), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, picky_message_get_error (message), -1, SQLITE_STATIC);
   if (!worker_run_done (w, stmt, error))
     return FALSE;
 
   if (sqlite3_changes (w->db) == 0)
     {
       /* A redelivery: the stored row wins, nothing changes. */
-      id = worker_find_message (w, message, NULL, error);
+      id = worker_find_message (w, message, key_hash, NULL, error);
       if (id < 0)
         return FALSE;
       picky_message_set_id (message, id);
@@ -719,17 +735,15 @@ worker_insert_message (Worker        *w,
   picky_message_set_is_new (message, TRUE);
   picky_message_set_unread (message, picky_message_get_direction (message) == PICKY_DIRECTION_IN);
 
-  if (picky_message_get_media (message) != NULL)
-    {
-      g_autoptr(GBytes) sealed = picky_cipher_encrypt (w->cipher, picky_message_get_media (message),
-                                                       "messages", "media", id);
-
-      stmt = worker_stmt (w, STMT_SET_MEDIA);
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_blob (stmt, 2, sealed);
-      if (!worker_run_done (w, stmt, error))
-        return FALSE;
-    }
+  /* The key, media and related key are sealed under the row id, which the
+   * insert has only just given. */
+  stmt = worker_stmt (w, STMT_SEAL_MESSAGE);
+  sqlite3_bind_int64 (stmt, 1, id);
+  bind_sealed_message (w, stmt, 2, picky_message_get_provider_key (message), "provider_key", id);
+  bind_sealed_message (w, stmt, 3, picky_message_get_media (message), "media", id);
+  bind_sealed_message (w, stmt, 4, picky_message_get_related_key (message), "related_key", id);
+  if (!worker_run_done (w, stmt, error))
+    return FALSE;
 
   return worker_add_rollups (w, app, contact, message, error);
 }
@@ -739,13 +753,14 @@ worker_edit_message (Worker        *w,
                      const char    *app,
                      Contact       *contact,
                      PickyMessage  *message,
+                     const char    *key_hash,
                      GError       **error)
 {
   sqlite3_stmt *stmt = worker_stmt (w, STMT_EDIT_MESSAGE);
   int rc;
 
   sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
-  sqlite3_bind_text (stmt, 2, picky_message_get_provider_key (message), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, key_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, picky_message_get_text (message), -1, SQLITE_STATIC);
   rc = worker_step (w, stmt, error);
   if (rc == SQLITE_ROW)
@@ -762,17 +777,18 @@ worker_edit_message (Worker        *w,
 
   /* The edit of a message we never saw (it predates the channel, or its
    * delivery was lost): the edited text is the best copy there is. */
-  return worker_insert_message (w, app, contact, message, error);
+  return worker_insert_message (w, app, contact, message, key_hash, error);
 }
 
 static gboolean
 worker_move_status (Worker        *w,
                     PickyMessage  *message,
+                    const char    *key_hash,
                     GError       **error)
 {
   PickyMessageStatus from = PICKY_MESSAGE_STATUS_NONE;
   PickyMessageStatus to = picky_message_get_status (message);
-  gint64 id = worker_find_message (w, message, &from, error);
+  gint64 id = worker_find_message (w, message, key_hash, &from, error);
   sqlite3_stmt *stmt;
 
   if (id < 0)
@@ -800,6 +816,7 @@ worker_ingest_one (Worker        *w,
   gint64 channel_id = picky_message_get_channel_id (message);
   Channel *channel = g_hash_table_lookup (w->channels, &channel_id);
   Contact *contact = NULL;
+  g_autofree char *key_hash = NULL;
 
   if (channel == NULL || channel->removed)
     {
@@ -817,6 +834,7 @@ worker_ingest_one (Worker        *w,
     }
 
   picky_message_set_app (message, channel->app);
+  key_hash = picky_store_message_hash (w->cipher, channel_id, picky_message_get_provider_key (message));
 
   if (picky_message_get_contact_provider_id (message) != NULL)
     {
@@ -829,11 +847,11 @@ worker_ingest_one (Worker        *w,
   switch (picky_message_get_op (message))
     {
     case PICKY_MESSAGE_OP_INSERT:
-      return worker_insert_message (w, channel->app, contact, message, error);
+      return worker_insert_message (w, channel->app, contact, message, key_hash, error);
     case PICKY_MESSAGE_OP_EDIT:
-      return worker_edit_message (w, channel->app, contact, message, error);
+      return worker_edit_message (w, channel->app, contact, message, key_hash, error);
     case PICKY_MESSAGE_OP_STATUS:
-      return worker_move_status (w, message, error);
+      return worker_move_status (w, message, key_hash, error);
     default:
       g_assert_not_reached ();
     }
@@ -1253,7 +1271,8 @@ failed:
 /* Rows that hold a value sealed or hashed with the data key, by the schema
  * version that introduced them: a new key would leave any of them unreadable
  * or unfindable. From version 6 every contact has a sealed id, and media
- * of messages without a contact are the only other sealed values. */
+ * of messages without a contact are the only other sealed values; from
+ * version 7 every message has a hashed and sealed key. */
 static const struct {
   int         since;
   const char *sql;
@@ -1265,6 +1284,7 @@ static const struct {
   { 5, "SELECT 1 FROM pairing_codes LIMIT 1" },
   { 6, "SELECT 1 FROM contacts LIMIT 1" },
   { 6, "SELECT 1 FROM messages WHERE contact_id IS NULL AND media IS NOT NULL LIMIT 1" },
+  { 7, "SELECT 1 FROM messages LIMIT 1" },
 };
 
 static gboolean
@@ -1366,17 +1386,22 @@ message_from_row (Worker       *w,
                   sqlite3_stmt *stmt)
 {
   PickyMessage *message = picky_message_new ();
+  gint64 id = sqlite3_column_int64 (stmt, 0);
   gint64 channel_id = sqlite3_column_int64 (stmt, 1);
   gint64 contact_id = sqlite3_column_int64 (stmt, 3);
+  /* Keys that do not open are left out like media: the message can still
+   * be read, only not matched to a reaction or reply. */
+  g_autofree char *key = decrypt_column (w, stmt, 2, "messages", "provider_key", id, NULL);
+  g_autofree char *related = decrypt_column (w, stmt, 8, "messages", "related_key", id, NULL);
   Channel *channel = g_hash_table_lookup (w->channels, &channel_id);
   Contact *contact = worker_get_contact (w, contact_id);
   PickyMessageKind kind = PICKY_MESSAGE_KIND_UNSUPPORTED;
   PickyMessageStatus status = PICKY_MESSAGE_STATUS_NONE;
 
-  picky_message_set_id (message, sqlite3_column_int64 (stmt, 0));
+  picky_message_set_id (message, id);
   picky_message_set_channel_id (message, channel_id);
   picky_message_set_app (message, channel != NULL ? channel->app : NULL);
-  picky_message_set_provider_key (message, (const char *) sqlite3_column_text (stmt, 2));
+  picky_message_set_provider_key (message, key);
   picky_message_set_contact_id (message, contact_id);
   if (contact != NULL)
     {
@@ -1391,7 +1416,6 @@ message_from_row (Worker       *w,
   if (sqlite3_column_type (stmt, 7) != SQLITE_NULL)
     {
       g_autoptr(GError) error = NULL;
-      gint64 id = sqlite3_column_int64 (stmt, 0);
       g_autofree char *media = decrypt_column (w, stmt, 7, "messages", "media", id, &error);
 
       /* Shown as a message without its media details, like a contact
@@ -1400,7 +1424,7 @@ message_from_row (Worker       *w,
         g_debug ("Message %" G_GINT64_FORMAT ": %s", id, error->message);
       picky_message_set_media (message, media);
     }
-  picky_message_set_related_key (message, (const char *) sqlite3_column_text (stmt, 8));
+  picky_message_set_related_key (message, related);
   picky_message_set_timestamp (message, sqlite3_column_int64 (stmt, 9));
   picky_message_set_received (message, sqlite3_column_int64 (stmt, 10));
   if (sqlite3_column_type (stmt, 11) != SQLITE_NULL)
@@ -2351,23 +2375,47 @@ update_outgoing_run (Worker *w,
 {
   ArgsData *args = g_task_get_task_data (task);
   g_autoptr(GPtrArray) changed = NULL;
+  g_autofree char *key_hash = NULL;
   sqlite3_stmt *stmt = NULL;
   PickyMessageStatus status = args->limit;
   GError *error = NULL;
   PickyMessage *message;
-  int rc;
+  int rc = SQLITE_OK;
 
-  rc = sqlite3_prepare_v2 (w->db,
-                           "UPDATE messages SET status = ?2, error = ?3,"
-                           " provider_key = coalesce (?4, provider_key)"
-                           " WHERE id = ?1 AND direction = 1",
-                           -1, &stmt, NULL);
+  /* The provider's key is found by its hash within the channel, so the
+   * channel is read first; a message that is not there changes nothing. */
+  if (args->key != NULL)
+    {
+      gint64 channel_id = 0;
+
+      rc = sqlite3_prepare_v2 (w->db, "SELECT channel_id FROM messages WHERE id = ?1", -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          sqlite3_bind_int64 (stmt, 1, args->id);
+          rc = sqlite3_step (stmt);
+          if (rc == SQLITE_ROW)
+            channel_id = sqlite3_column_int64 (stmt, 0);
+          if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+            rc = SQLITE_OK;
+        }
+      g_clear_pointer (&stmt, sqlite3_finalize);
+      key_hash = picky_store_message_hash (w->cipher, channel_id, args->key);
+    }
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2 (w->db,
+                             "UPDATE messages SET status = ?2, error = ?3,"
+                             " key_hash = coalesce (?4, key_hash),"
+                             " provider_key_enc = coalesce (?5, provider_key_enc)"
+                             " WHERE id = ?1 AND direction = 1",
+                             -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, args->id);
       sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 3, args->value, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, args->key, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, key_hash, -1, SQLITE_STATIC);
+      bind_sealed_message (w, stmt, 5, args->key, "provider_key", args->id);
       rc = sqlite3_step (stmt);
     }
   sqlite3_finalize (stmt);

@@ -160,7 +160,7 @@ run_ceiling (const char  *path,
   CeilingContact *contacts = g_new0 (CeilingContact, N_CONTACTS);
   BenchRow row = { .text = g_string_new (NULL) };
   sqlite3 *db = NULL;
-  sqlite3_stmt *insert, *add_contact, *set_provider_id, *set_name, *set_phone, *pending;
+  sqlite3_stmt *insert, *seal, *add_contact, *set_provider_id, *set_name, *set_phone, *pending;
   sqlite3_stmt *contact_day, *daily;
   sqlite3_stmt *contact_hour, *response_hour;
   double start;
@@ -172,6 +172,7 @@ run_ceiling (const char  *path,
                                " ('telegram', 'bot', 'T'), ('whatsapp', 'cloud', 'W')",
                            NULL, NULL, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_message, -1, &insert, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_seal_message, -1, &seal, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_contact, -1, &add_contact, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_provider_id, -1, &set_provider_id, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_name, -1, &set_name, NULL));
@@ -186,6 +187,8 @@ run_ceiling (const char  *path,
   for (guint64 i = 0; i < n_messages; i++)
     {
       CeilingContact *contact;
+      g_autofree char *key_hash = NULL;
+      g_autoptr(GBytes) sealed_key = NULL;
       gboolean incoming;
       gint64 response = -1;
 
@@ -228,19 +231,28 @@ run_ceiling (const char  *path,
           run (db, set_phone);
         }
 
+      key_hash = picky_store_message_hash (cipher, contact_channel (row.contact), row.key);
       sqlite3_bind_int64 (insert, 1, contact_channel (row.contact));
-      sqlite3_bind_text (insert, 2, row.key, -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 2, key_hash, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (insert, 3, contact->id);
       sqlite3_bind_int (insert, 4, row.direction);
       sqlite3_bind_text (insert, 5, "text", -1, SQLITE_STATIC);
       sqlite3_bind_text (insert, 6, row.text->str, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (insert, 9, row.timestamp);
-      sqlite3_bind_int64 (insert, 10, row.timestamp);
+      sqlite3_bind_int64 (insert, 7, row.timestamp);
+      sqlite3_bind_int64 (insert, 8, row.timestamp);
       if (!incoming)
-        sqlite3_bind_text (insert, 11, "queued", -1, SQLITE_STATIC);
+        sqlite3_bind_text (insert, 9, "queued", -1, SQLITE_STATIC);
       else
-        sqlite3_bind_null (insert, 11);
+        sqlite3_bind_null (insert, 9);
       run (db, insert);
+
+      /* The store seals the key under the new row id, as here. */
+      sealed_key = picky_cipher_encrypt (cipher, row.key, "messages", "provider_key",
+                                         sqlite3_last_insert_rowid (db));
+      sqlite3_bind_int64 (seal, 1, sqlite3_last_insert_rowid (db));
+      sqlite3_bind_blob (seal, 2, g_bytes_get_data (sealed_key, NULL), g_bytes_get_size (sealed_key),
+                         SQLITE_TRANSIENT);
+      run (db, seal);
 
       if (incoming != contact->has_pending)
         {
@@ -298,6 +310,7 @@ run_ceiling (const char  *path,
     double elapsed = now_s () - start;
 
     sqlite3_finalize (insert);
+    sqlite3_finalize (seal);
     sqlite3_finalize (add_contact);
     sqlite3_finalize (set_provider_id);
     sqlite3_finalize (set_name);
