@@ -546,8 +546,11 @@ test_notifications_duplicate (Fixture       *fixture,
   page = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (page->len, ==, 2);
-  /* Newest first: the group message, with its sender. */
-  g_assert_cmpstr (picky_message_get_text (page->pdata[0]), ==, "Ben: Morgen?");
+  /* Newest first: the group message as written, its sender in the media
+   * details. */
+  g_assert_cmpstr (picky_message_get_text (page->pdata[0]), ==, "Morgen?");
+  g_assert_cmpstr (picky_message_get_media (page->pdata[0]), ==, "{\"from\":{\"name\":\"Ben\"}}");
+  g_assert_null (picky_message_get_media (page->pdata[1]));
   g_assert_cmpstr (picky_message_get_text (page->pdata[1]), ==, "Wo ist mein Paket?");
   g_assert_cmpstr (picky_message_get_app (page->pdata[1]), ==, "whatsapp");
   g_assert_cmpint (picky_message_get_timestamp (page->pdata[1]), ==, 1700000000);

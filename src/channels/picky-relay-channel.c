@@ -456,16 +456,28 @@ message_from_notification (gint64             device_id,
   picky_message_set_provider_key (message, provider_key);
   picky_message_set_contact_provider_id (message, contact_id);
   picky_message_set_contact_name (message, conversation);
+  /* The text stays exactly what was written, so search and exports see the
+   * customer's words only; a group member who wrote it goes into the media
+   * details as "from" {name}, as Telegram's do, which the store seals. */
+  picky_message_set_text (message, text != NULL ? text : "");
   if (get_boolean_member (item, "group") && sender != NULL && sender[0] != '\0')
     {
-      /* Translators: a message in a group chat: its sender, then its text */
-      g_autofree char *with_sender = g_strdup_printf (_("%s: %s"), sender, text != NULL ? text : "");
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *media = NULL;
 
-      picky_message_set_text (message, with_sender);
-    }
-  else
-    {
-      picky_message_set_text (message, text != NULL ? text : "");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "from");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, sender);
+      json_builder_end_object (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      media = json_generator_to_data (generator, NULL);
+      picky_message_set_media (message, media);
     }
   /* Milliseconds, as Android's notifications carry them. */
   picky_message_set_timestamp (message, posted > 0 ? posted / 1000 : now);
