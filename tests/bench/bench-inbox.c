@@ -39,6 +39,7 @@ typedef struct {
   gint64            channel;
   guint64           n_messages;
   guint             max_frames;
+  guint64           run;            /* 0 while generating; a run's own number for live keys */
 
   /* phases */
   gboolean          first_frame_seen;
@@ -132,7 +133,8 @@ make_message (Bench   *bench,
               guint32 *seed)
 {
   PickyMessage *message = picky_message_new ();
-  g_autofree char *key = g_strdup_printf ("bench:%" G_GUINT64_FORMAT, i);
+  g_autofree char *key = g_strdup_printf ("bench:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT,
+                                          bench->run, i);
   g_autofree char *contact = NULL;
   GString *text = g_string_new (NULL);
   guint n_words;
@@ -419,6 +421,7 @@ main (int   argc,
       return 2;
     }
   bench.n_messages = messages;
+  bench.run = 0;
   bench.max_frames = frames;
   bench.frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
   bench.live_ms = g_array_new (FALSE, FALSE, sizeof (double));
@@ -469,6 +472,9 @@ main (int   argc,
     bench.start_us += g_get_monotonic_time () - before;
   }
   printf ("messages: %" G_GUINT64_FORMAT "\n", bench.n_messages);
+  fflush (stdout);
+  /* Live messages of every run are new to a reused store. */
+  bench.run = g_get_real_time ();
 
   bench.window = picky_window_new (bench.app);
   gtk_window_set_default_size (GTK_WINDOW (bench.window), 1000, 800);
