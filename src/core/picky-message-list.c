@@ -124,8 +124,10 @@ on_page_loaded_cb (GObject      *object,
   self->loading = FALSE;
   if (page == NULL)
     {
-      /* Nothing more can be shown; the admin sees what was loaded. */
-      g_warning ("A page of messages could not be read: %s", error->message);
+      /* Nothing more can be shown; the admin sees what was loaded. A store
+       * closed at quit is no trouble at all. */
+      if (!g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED))
+        g_warning ("A page of messages could not be read: %s", error->message);
       self->complete = TRUE;
       return;
     }
