@@ -22,6 +22,7 @@ typedef struct
   PickyVault        *vault;
   PickyAccess       *access;
   PickyWebhookServer *webhook_server;
+  double             backoff_scale;
 } PickyChannelPrivate;
 
 G_DEFINE_QUARK (picky-channel-error-quark, picky_channel_error)
@@ -40,6 +41,7 @@ enum {
   PROP_VAULT,
   PROP_ACCESS,
   PROP_WEBHOOK_SERVER,
+  PROP_BACKOFF_SCALE,
   N_PROPS
 };
 
@@ -192,6 +194,9 @@ picky_channel_get_property (GObject    *object,
     case PROP_WEBHOOK_SERVER:
       g_value_set_object (value, priv->webhook_server);
       break;
+    case PROP_BACKOFF_SCALE:
+      g_value_set_double (value, priv->backoff_scale);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -231,6 +236,9 @@ picky_channel_set_property (GObject      *object,
       break;
     case PROP_WEBHOOK_SERVER:
       priv->webhook_server = g_value_dup_object (value);
+      break;
+    case PROP_BACKOFF_SCALE:
+      priv->backoff_scale = g_value_get_double (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -298,12 +306,53 @@ picky_channel_class_init (PickyChannelClass *klass)
                          PICKY_TYPE_WEBHOOK_SERVER,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /* Multiplies every backoff wait; tests shorten them with it. */
+  properties[PROP_BACKOFF_SCALE] =
+    g_param_spec_double ("backoff-scale", NULL, NULL,
+                         0.0001, 1.0, 1.0,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 picky_channel_init (PickyChannel *self)
 {
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  priv->backoff_scale = 1.0;
+}
+
+/**
+ * picky_channel_backoff_ms:
+ * @self: a #PickyChannel
+ * @n_failures: how many tries in a row failed before this wait, less one
+ * @first_ms: the first wait
+ * @at_least_ms: a wait the provider asked for, or 0
+ *
+ * Exponential backoff with "equal jitter": the step doubles from @first_ms
+ * up to a minute, half of it fixed and half random, so that consoles
+ * restarted together do not retry in lockstep.
+ *
+ * Returns: milliseconds to wait, scaled by the `backoff-scale` property
+ */
+guint
+picky_channel_backoff_ms (PickyChannel *self,
+                          guint         n_failures,
+                          guint         first_ms,
+                          guint         at_least_ms)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+  guint step;
+  guint ms;
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), first_ms);
+
+  step = MIN (first_ms << MIN (n_failures, 6), PICKY_CHANNEL_BACKOFF_MAX_MS);
+  ms = step / 2 + g_random_int_range (0, step / 2 + 1);
+  ms = MAX (ms, at_least_ms);
+
+  return MAX (1, (guint) (ms * priv->backoff_scale));
 }
 
 gint64

@@ -15,6 +15,9 @@ G_BEGIN_DECLS
 
 #define PICKY_CHANNEL_ERROR (picky_channel_error_quark ())
 
+/* The longest wait between two tries after failures. */
+#define PICKY_CHANNEL_BACKOFF_MAX_MS 60000
+
 typedef enum {
   PICKY_CHANNEL_ERROR_FAILED,        /* an unexpected answer from the provider */
   PICKY_CHANNEL_ERROR_NO_SECRET,     /* no token or secret is stored for the channel */
@@ -97,6 +100,10 @@ void               picky_channel_set_last_error       (PickyChannel        *self
                                                        const char          *last_error);
 void               picky_channel_set_last_message_time (PickyChannel       *self,
                                                        gint64               unix_seconds);
+guint              picky_channel_backoff_ms           (PickyChannel        *self,
+                                                       guint                n_failures,
+                                                       guint                first_ms,
+                                                       guint                at_least_ms);
 char              *picky_channel_dup_setting          (PickyChannel        *self,
                                                        const char          *key,
                                                        const char          *default_value);

@@ -14,7 +14,6 @@
 /* The HTTP timeout must outlast the server's long-poll wait. */
 #define HTTP_TIMEOUT_MARGIN 15
 #define BACKOFF_MIN_MS 1000
-#define BACKOFF_MAX_MS 60000
 /* 409 means another poller exists; hammering it only prolongs the fight. */
 #define CONFLICT_MIN_MS 5000
 #define RETRY_AFTER_DEFAULT 5
@@ -42,7 +41,6 @@ struct _PickyTelegramChannel
 
   /* construct-only */
   guint         poll_timeout;
-  double        backoff_scale;
 };
 
 G_DEFINE_FINAL_TYPE (PickyTelegramChannel, picky_telegram_channel, PICKY_TYPE_CHANNEL)
@@ -50,7 +48,6 @@ G_DEFINE_FINAL_TYPE (PickyTelegramChannel, picky_telegram_channel, PICKY_TYPE_CH
 enum {
   PROP_0,
   PROP_POLL_TIMEOUT,
-  PROP_BACKOFF_SCALE,
   N_PROPS
 };
 
@@ -200,27 +197,11 @@ redact_with_token (const char *text,
 }
 
 static guint
-scaled_ms (PickyTelegramChannel *self,
-           guint                 ms)
-{
-  return MAX (1, (guint) (ms * self->backoff_scale));
-}
-
-/* Exponential with "equal jitter": half the step is fixed, half random, so
- * restarted consoles do not retry in lockstep. */
-static guint
 next_backoff_ms (PickyTelegramChannel *self,
                  guint                 at_least_ms)
 {
-  guint step = BACKOFF_MIN_MS << MIN (self->backoff_attempt, 6);
-  guint ms;
-
-  step = MIN (step, BACKOFF_MAX_MS);
-  ms = step / 2 + g_random_int_range (0, step / 2 + 1);
-  ms = MAX (ms, at_least_ms);
-  self->backoff_attempt++;
-
-  return scaled_ms (self, ms);
+  return picky_channel_backoff_ms (PICKY_CHANNEL (self), self->backoff_attempt++,
+                                   BACKOFF_MIN_MS, at_least_ms);
 }
 
 static void
@@ -1278,9 +1259,6 @@ picky_telegram_channel_get_property (GObject    *object,
     case PROP_POLL_TIMEOUT:
       g_value_set_uint (value, self->poll_timeout);
       break;
-    case PROP_BACKOFF_SCALE:
-      g_value_set_double (value, self->backoff_scale);
-      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1298,9 +1276,6 @@ picky_telegram_channel_set_property (GObject      *object,
     {
     case PROP_POLL_TIMEOUT:
       self->poll_timeout = g_value_get_uint (value);
-      break;
-    case PROP_BACKOFF_SCALE:
-      self->backoff_scale = g_value_get_double (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1330,10 +1305,6 @@ picky_telegram_channel_class_init (PickyTelegramChannelClass *klass)
                        0, MAX_POLL_TIMEOUT, MAX_POLL_TIMEOUT,
                        G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /* Multiplies every backoff delay; tests shrink the 1 s … 60 s steps. */
-  properties[PROP_BACKOFF_SCALE] =
-    g_param_spec_double ("backoff-scale", NULL, NULL,
-                         0.001, 1.0, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -1342,7 +1313,6 @@ static void
 picky_telegram_channel_init (PickyTelegramChannel *self)
 {
   self->poll_timeout = MAX_POLL_TIMEOUT;
-  self->backoff_scale = 1.0;
   self->migrated_chats = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
 }
 

@@ -16,7 +16,6 @@
 #define DIGEST_SIZE 32
 #define HTTP_TIMEOUT_S 30
 #define BACKOFF_MIN_MS 2000
-#define BACKOFF_MAX_MS 60000
 #define SEND_ATTEMPTS 5
 #define VERIFY_TOKEN_LENGTH 32
 
@@ -48,18 +47,10 @@ struct _PickyWhatsAppChannel
   Hub          *hub;
 
   /* construct-only */
-  double        backoff_scale;
 };
 
 G_DEFINE_FINAL_TYPE (PickyWhatsAppChannel, picky_whatsapp_channel, PICKY_TYPE_CHANNEL)
 
-enum {
-  PROP_0,
-  PROP_BACKOFF_SCALE,
-  N_PROPS
-};
-
-static GParamSpec *properties[N_PROPS];
 
 /* One webhook POST while its messages are being committed. */
 typedef struct
@@ -1128,14 +1119,12 @@ retry_later (GTask      *task,
 {
   PickyWhatsAppChannel *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
-  guint step, ms;
+  guint ms;
 
   if (data->attempt >= SEND_ATTEMPTS)
     return FALSE;
 
-  step = MIN (BACKOFF_MIN_MS << MIN (data->attempt - 1, 6), BACKOFF_MAX_MS);
-  ms = step / 2 + g_random_int_range (0, step / 2 + 1);
-  ms = MAX (1, (guint) (ms * self->backoff_scale));
+  ms = picky_channel_backoff_ms (PICKY_CHANNEL (self), data->attempt - 1, BACKOFF_MIN_MS, 0);
 
   g_debug ("WhatsApp send: %s; trying again in %u ms", reason, ms);
   picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_BACKING_OFF);
@@ -1425,42 +1414,6 @@ picky_whatsapp_channel_finalize (GObject *object)
 }
 
 static void
-picky_whatsapp_channel_get_property (GObject    *object,
-                                     guint       prop_id,
-                                     GValue     *value,
-                                     GParamSpec *pspec)
-{
-  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_BACKOFF_SCALE:
-      g_value_set_double (value, self->backoff_scale);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
-picky_whatsapp_channel_set_property (GObject      *object,
-                                     guint         prop_id,
-                                     const GValue *value,
-                                     GParamSpec   *pspec)
-{
-  PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
-
-  switch (prop_id)
-    {
-    case PROP_BACKOFF_SCALE:
-      self->backoff_scale = g_value_get_double (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-    }
-}
-
-static void
 picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -1469,27 +1422,16 @@ picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
   object_class->constructed = picky_whatsapp_channel_constructed;
   object_class->dispose = picky_whatsapp_channel_dispose;
   object_class->finalize = picky_whatsapp_channel_finalize;
-  object_class->get_property = picky_whatsapp_channel_get_property;
-  object_class->set_property = picky_whatsapp_channel_set_property;
 
   channel_class->start = picky_whatsapp_channel_start;
   channel_class->stop = picky_whatsapp_channel_stop;
   channel_class->send_async = picky_whatsapp_channel_send_async;
   channel_class->send_finish = picky_whatsapp_channel_send_finish;
-
-  /* Multiplies every backoff wait; tests shorten them with it. */
-  properties[PROP_BACKOFF_SCALE] =
-    g_param_spec_double ("backoff-scale", NULL, NULL,
-                         0.0001, 1.0, 1.0,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-
-  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
 picky_whatsapp_channel_init (PickyWhatsAppChannel *self)
 {
-  self->backoff_scale = 1.0;
 }
 
 /**
