@@ -472,10 +472,10 @@ picky_contacts_page_finalize (GObject *object)
 {
   PickyContactsPage *self = PICKY_CONTACTS_PAGE (object);
 
-  g_clear_object (&self->contacts);
-  g_clear_object (&self->filter);
   g_clear_object (&self->filtered);
+  g_clear_object (&self->filter);
   g_clear_object (&self->sorted);
+  g_clear_object (&self->contacts);
   g_clear_pointer (&self->tz, g_time_zone_unref);
   g_free (self->folded_query);
   g_free (self->digits_query);
@@ -529,13 +529,14 @@ picky_contacts_page_init (PickyContactsPage *self)
   add_column (self, COLUMN_LAST_SEEN, _("Last Seen"), FALSE);
   add_column (self, COLUMN_MEDIAN_RESPONSE, _("Median Response"), FALSE);
 
-  /* contacts → search filter → the column view's sorter → selection */
-  self->filter = gtk_custom_filter_new (filter_item_cb, self, NULL);
-  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->contacts)),
-                                              g_object_ref (GTK_FILTER (self->filter)));
-  self->sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->filtered)),
+  /* contacts → the column view's sorter → search filter → selection: a
+   * keystroke only filters the sorted rows again, and never sorts. */
+  self->sorted = gtk_sort_list_model_new (g_object_ref (G_LIST_MODEL (self->contacts)),
                                           g_object_ref (gtk_column_view_get_sorter (self->column_view)));
-  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->sorted)));
+  self->filter = gtk_custom_filter_new (filter_item_cb, self, NULL);
+  self->filtered = gtk_filter_list_model_new (g_object_ref (G_LIST_MODEL (self->sorted)),
+                                              g_object_ref (GTK_FILTER (self->filter)));
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
 }
@@ -570,7 +571,7 @@ picky_contacts_page_get_model (PickyContactsPage *self)
 {
   g_return_val_if_fail (PICKY_IS_CONTACTS_PAGE (self), NULL);
 
-  return G_LIST_MODEL (self->sorted);
+  return G_LIST_MODEL (self->filtered);
 }
 
 /**
