@@ -514,6 +514,9 @@ main (int   argc,
   printf ("live_batches: %u\n", bench.live_ms->len);
   printf ("live_batch_to_screen_ms_p95: %.1f\n", percentile (bench.live_ms, 0.95));
 
+  /* Batches still on their way must not reach a window that is gone. */
+  g_signal_handlers_disconnect_by_data (bench.store, &bench);
+  g_signal_handlers_disconnect_by_data (bench.clock, &bench);
   gtk_window_destroy (GTK_WINDOW (bench.window));
   picky_service_shutdown (bench.service);
   g_object_unref (bench.app);
