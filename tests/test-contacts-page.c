@@ -68,6 +68,15 @@ is_loaded (gpointer data)
          g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page)) == N_CONTACTS;
 }
 
+static gboolean
+is_loaded_plus_one (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return !picky_contacts_page_get_loading (fixture->page) &&
+         g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page)) == N_CONTACTS + 1;
+}
+
 /* Contacts with names in several scripts, numbers spelt in several ways,
  * and message counts and reply times that differ, within the last week. */
 static void
@@ -344,6 +353,57 @@ test_contacts_report (Fixture       *fixture,
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
 }
 
+/* A hidden page leaves new messages alone, so that summarising every
+ * contact never competes with the page being looked at, and catches up as
+ * soon as it is shown again. */
+static void
+test_contacts_hidden (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  PickyStore *store = picky_service_get_store (fixture->service);
+  g_autoptr(GPtrArray) channels = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyMessage *message = picky_message_new ();
+  gint64 channel;
+
+  picky_store_list_channels_async (store, NULL, on_done_cb, &result);
+  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  channels = picky_store_list_channels_finish (store, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (channels->len, ==, 1);
+  g_variant_get (channels->pdata[0], "(xssss)", &channel, NULL, NULL, NULL, NULL);
+  g_clear_object (&result);
+
+  gtk_widget_set_visible (GTK_WIDGET (fixture->window), FALSE);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (fixture->page)));
+
+  picky_message_set_channel_id (message, channel);
+  picky_message_set_provider_key (message, "late-1");
+  picky_message_set_contact_provider_id (message, "late");
+  picky_message_set_contact_name (message, "Late Comer");
+  picky_message_set_direction (message, PICKY_DIRECTION_IN);
+  picky_message_set_text (message, "hello");
+  picky_message_set_timestamp (message, g_get_real_time () / G_USEC_PER_SEC - 60);
+  picky_message_set_received (message, g_get_real_time () / G_USEC_PER_SEC - 60);
+  g_ptr_array_add (batch, message);
+  picky_store_ingest_async (store, batch, NULL, on_done_cb, &result);
+  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  picky_store_ingest_finish (store, result, &error);
+  g_assert_no_error (error);
+
+  /* Longer than the quiet spell after which a shown page refreshes. */
+  picky_test_gui_spin (3000);
+  g_assert_false (picky_contacts_page_get_loading (fixture->page));
+  g_assert_cmpuint (g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page)), ==, N_CONTACTS);
+
+  gtk_window_present (fixture->window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
+  g_assert_true (picky_contacts_page_get_loading (fixture->page));
+  g_assert_true (picky_test_gui_wait (is_loaded_plus_one, fixture, 20000));
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -356,6 +416,7 @@ main (int   argc,
   ADD ("/picky/contacts-page/sort", test_contacts_sort);
   ADD ("/picky/contacts-page/search", test_contacts_search);
   ADD ("/picky/contacts-page/report", test_contacts_report);
+  ADD ("/picky/contacts-page/hidden", test_contacts_hidden);
 
   return g_test_run ();
 }

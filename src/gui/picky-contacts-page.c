@@ -52,6 +52,7 @@ struct _PickyContactsPage
   gint64              report_contact;   /* -1: no report shown */
   guint               refresh_id;
   gboolean            loading;
+  gboolean            stale;            /* a reload waits for the page to be shown */
 };
 
 G_DEFINE_FINAL_TYPE (PickyContactsPage, picky_contacts_page, ADW_TYPE_BIN)
@@ -321,13 +322,26 @@ reload (PickyContactsPage *self)
     load_report (self, self->report_contact, NULL);
 }
 
+/* Summarising every contact reads the whole store: a hidden page only
+ * remembers that its numbers are old, and reads them when it is shown, so
+ * that it never holds up the Inbox's first page at start-up nor follows a
+ * flood of new messages nobody is looking at. */
+static void
+reload_when_shown (PickyContactsPage *self)
+{
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    reload (self);
+  else
+    self->stale = TRUE;
+}
+
 static gboolean
 refresh_cb (gpointer user_data)
 {
   PickyContactsPage *self = user_data;
 
   self->refresh_id = 0;
-  reload (self);
+  reload_when_shown (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -349,13 +363,13 @@ on_service_ready_cb (PickyContactsPage *self)
     return;
 
   g_signal_connect_object (store, "messages-added", G_CALLBACK (on_messages_added_cb), self, 0);
-  reload (self);
+  reload_when_shown (self);
 }
 
 static void
 on_range_selector_changed_cb (PickyContactsPage *self)
 {
-  reload (self);
+  reload_when_shown (self);
 }
 
 static void
@@ -449,6 +463,20 @@ picky_contacts_page_show_overall (GtkWidget  *widget,
 }
 
 static void
+picky_contacts_page_map (GtkWidget *widget)
+{
+  PickyContactsPage *self = PICKY_CONTACTS_PAGE (widget);
+
+  GTK_WIDGET_CLASS (picky_contacts_page_parent_class)->map (widget);
+
+  if (self->stale)
+    {
+      self->stale = FALSE;
+      reload (self);
+    }
+}
+
+static void
 picky_contacts_page_dispose (GObject *object)
 {
   PickyContactsPage *self = PICKY_CONTACTS_PAGE (object);
@@ -491,6 +519,8 @@ picky_contacts_page_class_init (PickyContactsPageClass *klass)
 
   object_class->dispose = picky_contacts_page_dispose;
   object_class->finalize = picky_contacts_page_finalize;
+
+  widget_class->map = picky_contacts_page_map;
 
   g_type_ensure (PICKY_TYPE_RANGE_SELECTOR);
   g_type_ensure (PICKY_TYPE_REPORT_VIEW);
