@@ -11,8 +11,6 @@
 #include "bench-common.h"
 #include "picky-store-private.h"
 
-
-
 /* splitmix64: the same message index always yields the same message,
  * so the ceiling and the store get identical rows. */
 guint64
@@ -31,7 +29,6 @@ rng_below (Rng   *rng,
 {
   return rng_next (rng) % n;
 }
-
 
 guint64 n_messages = 5000000;
 gboolean bench_all_incoming = FALSE;
@@ -340,4 +337,152 @@ peak_rss_mb (void)
     return 0;
 
   return g_ascii_strtod (line + strlen ("VmHWM:"), NULL) / 1024.0;
+}
+
+#define IN_FLIGHT 64
+
+typedef struct {
+  PickyStore *store;
+  guint64 next;
+  guint running;
+  Rng sizes;
+} Feeder;
+
+static void feed (Feeder *feeder);
+
+static void
+ingested_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Feeder *feeder = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (feeder->store, result, &error);
+  if (error != NULL)
+    g_error ("Ingest failed: %s", error->message);
+  feeder->running--;
+  feed (feeder);
+}
+
+/* Keeps IN_FLIGHT batches of 1..100 messages queued, as many webhook
+ * requests and pollers would. */
+static void
+feed (Feeder *feeder)
+{
+  BenchRow row = { .text = g_string_new (NULL) };
+
+  while (feeder->running < IN_FLIGHT && feeder->next < n_messages)
+    {
+      guint size = 1 + rng_below (&feeder->sizes, 100);
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < size && feeder->next < n_messages; i++)
+        {
+          PickyMessage *message = picky_message_new ();
+
+          make_row (feeder->next++, &row);
+          picky_message_set_channel_id (message, contact_channel (row.contact));
+          picky_message_set_provider_key (message, row.key);
+          picky_message_set_contact_provider_id (message, row.contact_id);
+          picky_message_set_contact_name (message, row.name);
+          picky_message_set_contact_phone (message, row.phone);
+          picky_message_set_direction (message, row.direction);
+          picky_message_set_text (message, row.text->str);
+          picky_message_set_timestamp (message, row.timestamp);
+          picky_message_set_received (message, row.timestamp);
+          if (row.direction == PICKY_DIRECTION_OUT)
+            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+          g_ptr_array_add (batch, message);
+        }
+
+      feeder->running++;
+      picky_store_ingest_async (feeder->store, batch, NULL, ingested_cb, feeder);
+    }
+
+  g_string_free (row.text, TRUE);
+}
+
+/**
+ * bench_fill_store:
+ * @store: an open store with the two channels of bench_open_store()
+ *
+ * Stores every generated row through picky_store_ingest_async(), with
+ * IN_FLIGHT batches queued at a time, and returns once all are committed.
+ */
+void
+bench_fill_store (PickyStore *store)
+{
+  Feeder feeder = { .store = store, .sizes = { 99 } };
+
+  feed (&feeder);
+  while (feeder.running > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+void
+bench_got_result_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+GAsyncResult *
+bench_wait_for (GAsyncResult **slot)
+{
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+double
+bench_percentile (GArray *samples,
+            double  fraction)
+{
+  g_array_sort (samples, compare_doubles);
+  return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
+}
+
+/**
+ * bench_open_store:
+ *
+ * Returns: (transfer full): the store at @path with the Telegram and the
+ * WhatsApp channel the generated rows belong to
+ */
+PickyStore *
+bench_open_store (const char  *path,
+                  PickyCipher *cipher)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyStore *store;
+
+  picky_store_open_async (path, cipher, NULL, bench_got_result_cb, &result);
+  store = picky_store_open_finish (bench_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  for (guint i = 0; i < 2; i++)
+    {
+      picky_store_add_channel_async (store, i == 0 ? "telegram" : "whatsapp", "bot", "B", NULL,
+                                     NULL, bench_got_result_cb, &result);
+      picky_store_add_channel_finish (store, bench_wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+
+  return store;
 }

@@ -69,4 +69,14 @@ double       run_ceiling      (const char  *path,
                                PickyCipher *cipher);
 double       peak_rss_mb      (void);
 
+PickyStore   *bench_open_store    (const char    *path,
+                                   PickyCipher   *cipher);
+void          bench_fill_store    (PickyStore    *store);
+void          bench_got_result_cb (GObject       *source,
+                                   GAsyncResult  *result,
+                                   gpointer       user_data);
+GAsyncResult *bench_wait_for      (GAsyncResult **slot);
+double        bench_percentile    (GArray        *samples,
+                                   double         fraction);
+
 G_END_DECLS

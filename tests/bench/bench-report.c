@@ -12,106 +12,6 @@
 #include "picky-report-export.h"
 
 /* Batches as bench-store sends them: the rows end up the same. */
-#define IN_FLIGHT 64
-
-typedef struct {
-  PickyStore *store;
-  guint64 next;
-  guint running;
-  Rng sizes;
-} Feeder;
-
-static void feed (Feeder *feeder);
-
-static void
-ingested_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Feeder *feeder = user_data;
-  g_autoptr(GError) error = NULL;
-
-  picky_store_ingest_finish (feeder->store, result, &error);
-  if (error != NULL)
-    g_error ("Ingest failed: %s", error->message);
-  feeder->running--;
-  feed (feeder);
-}
-
-/* The same rows as bench-store, from the shared generator. */
-static void
-feed (Feeder *feeder)
-{
-  BenchRow row = { .text = g_string_new (NULL) };
-
-  while (feeder->running < IN_FLIGHT && feeder->next < n_messages)
-    {
-      guint size = 1 + rng_below (&feeder->sizes, 100);
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < size && feeder->next < n_messages; i++)
-        {
-          PickyMessage *message = picky_message_new ();
-
-          make_row (feeder->next++, &row);
-          picky_message_set_channel_id (message, contact_channel (row.contact));
-          picky_message_set_provider_key (message, row.key);
-          picky_message_set_contact_provider_id (message, row.contact_id);
-          picky_message_set_contact_name (message, row.name);
-          picky_message_set_contact_phone (message, row.phone);
-          picky_message_set_direction (message, row.direction);
-          picky_message_set_text (message, row.text->str);
-          picky_message_set_timestamp (message, row.timestamp);
-          picky_message_set_received (message, row.timestamp);
-          if (row.direction == PICKY_DIRECTION_OUT)
-            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
-          g_ptr_array_add (batch, message);
-        }
-
-      feeder->running++;
-      picky_store_ingest_async (feeder->store, batch, NULL, ingested_cb, feeder);
-    }
-
-  g_string_free (row.text, TRUE);
-}
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile (GArray *samples,
-            double  fraction)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
-}
-
 static PickyReport *
 load_report (PickyStore *store,
              gint64      contact_id,
@@ -123,8 +23,8 @@ load_report (PickyStore *store,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_report_load_async (report, store, NULL, got_result_cb, &result);
-  if (!picky_report_load_finish (report, wait_for (&result), &error))
+  picky_report_load_async (report, store, NULL, bench_got_result_cb, &result);
+  if (!picky_report_load_finish (report, bench_wait_for (&result), &error))
     g_error ("Report failed: %s", error->message);
 
   return g_steal_pointer (&report);
@@ -155,7 +55,6 @@ main (int   argc,
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the database files", NULL },
     { NULL }
   };
-  Feeder feeder = { 0 };
   gint64 busiest = 0;
   guint most = 0;
   GDate first, last;
@@ -182,25 +81,9 @@ main (int   argc,
   printf ("messages: %" G_GUINT64_FORMAT "\n", n_messages);
   fflush (stdout);
 
-  picky_store_open_async (store_path, cipher, NULL, got_result_cb, &result);
-  store = picky_store_open_finish (wait_for (&result), &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  for (guint i = 0; i < 2; i++)
-    {
-      picky_store_add_channel_async (store, i == 0 ? "telegram" : "whatsapp", "bot", "B", NULL,
-                                     NULL, got_result_cb, &result);
-      picky_store_add_channel_finish (store, wait_for (&result), &error);
-      g_assert_no_error (error);
-      g_clear_object (&result);
-    }
-
-  feeder.store = store;
-  feeder.sizes.state = 99;
+  store = bench_open_store (store_path, cipher);
   start = now_s ();
-  feed (&feeder);
-  while (feeder.running > 0)
-    g_main_context_iteration (NULL, TRUE);
+  bench_fill_store (store);
   printf ("fill_msgs_per_s: %.0f\n", n_messages / (now_s () - start));
   fflush (stdout);
 
@@ -217,8 +100,8 @@ main (int   argc,
       g_clear_pointer (&summaries, g_array_unref);
       picky_store_summarize_contacts_async (store, picky_report_local_midnight (tz, &first),
                                             picky_report_local_midnight (tz, &last) + 86400,
-                                            NULL, got_result_cb, &result);
-      summaries = picky_store_summarize_contacts_finish (store, wait_for (&result), &error);
+                                            NULL, bench_got_result_cb, &result);
+      summaries = picky_store_summarize_contacts_finish (store, bench_wait_for (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       if (i == 0)
@@ -227,7 +110,7 @@ main (int   argc,
         g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
     }
   printf ("contacts: %u\n", summaries->len);
-  printf ("contacts_list_ms: %.1f\n", percentile (samples, 0.5));
+  printf ("contacts_list_ms: %.1f\n", bench_percentile (samples, 0.5));
   g_array_set_size (samples, 0);
 
   for (guint i = 0; i < summaries->len; i++)
@@ -254,8 +137,8 @@ main (int   argc,
       g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
       g_assert_cmpuint (picky_report_get_total_in (report) + picky_report_get_total_out (report), ==, most);
     }
-  printf ("report_view_p50_ms: %.3f\n", percentile (samples, 0.5));
-  printf ("report_view_ms: %.3f\n", percentile (samples, 0.95));
+  printf ("report_view_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
+  printf ("report_view_ms: %.3f\n", bench_percentile (samples, 0.95));
   g_array_set_size (samples, 0);
 
   {
@@ -278,8 +161,8 @@ main (int   argc,
     all = load_report (store, 0, tz, &first, &last);
     t0 = now_s ();
     picky_report_export_async (all, store, PICKY_REPORT_FORMAT_CSV_MESSAGES, csv_path, NULL, NULL, NULL,
-                               NULL, got_result_cb, &result);
-    if (!picky_report_export_finish (all, wait_for (&result), &error))
+                               NULL, bench_got_result_cb, &result);
+    if (!picky_report_export_finish (all, bench_wait_for (&result), &error))
       g_error ("Export failed: %s", error->message);
     g_clear_object (&result);
     rows = picky_report_get_total_in (all) + picky_report_get_total_out (all);

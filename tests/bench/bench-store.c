@@ -13,109 +13,6 @@
 #include "picky-store.h"
 #include "picky-store-private.h"
 
-#define IN_FLIGHT 64
-
-/* ---- The store ---- */
-
-typedef struct {
-  PickyStore *store;
-  guint64 next;
-  guint running;
-  Rng sizes;
-} Feeder;
-
-static void feed (Feeder *feeder);
-
-static void
-ingested_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
-{
-  Feeder *feeder = user_data;
-  g_autoptr(GError) error = NULL;
-
-  picky_store_ingest_finish (feeder->store, result, &error);
-  if (error != NULL)
-    g_error ("Ingest failed: %s", error->message);
-  feeder->running--;
-  feed (feeder);
-}
-
-/* Keeps IN_FLIGHT batches of 1..100 messages queued, as many webhook
- * requests and pollers would. */
-static void
-feed (Feeder *feeder)
-{
-  BenchRow row = { .text = g_string_new (NULL) };
-
-  while (feeder->running < IN_FLIGHT && feeder->next < n_messages)
-    {
-      guint size = 1 + rng_below (&feeder->sizes, 100);
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint i = 0; i < size && feeder->next < n_messages; i++)
-        {
-          PickyMessage *message = picky_message_new ();
-
-          make_row (feeder->next++, &row);
-          picky_message_set_channel_id (message, contact_channel (row.contact));
-          picky_message_set_provider_key (message, row.key);
-          picky_message_set_contact_provider_id (message, row.contact_id);
-          picky_message_set_contact_name (message, row.name);
-          picky_message_set_contact_phone (message, row.phone);
-          picky_message_set_direction (message, row.direction);
-          picky_message_set_text (message, row.text->str);
-          picky_message_set_timestamp (message, row.timestamp);
-          picky_message_set_received (message, row.timestamp);
-          if (row.direction == PICKY_DIRECTION_OUT)
-            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
-          g_ptr_array_add (batch, message);
-        }
-
-      feeder->running++;
-      picky_store_ingest_async (feeder->store, batch, NULL, ingested_cb, feeder);
-    }
-
-  g_string_free (row.text, TRUE);
-}
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a;
-  double y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-percentile (GArray *samples,
-            double  fraction)
-{
-  g_array_sort (samples, compare_doubles);
-  return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -138,7 +35,6 @@ main (int   argc,
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the database files", NULL },
     { NULL }
   };
-  Feeder feeder = { 0 };
   Rng rng = { 12345 };
   double ceiling, ingest, start;
   guint search_hits = 0;
@@ -172,25 +68,9 @@ main (int   argc,
   fflush (stdout);
   remove_database (ceiling_path);
 
-  picky_store_open_async (store_path, cipher, NULL, got_result_cb, &result);
-  store = picky_store_open_finish (wait_for (&result), &error);
-  g_assert_no_error (error);
-  g_clear_object (&result);
-  for (guint i = 0; i < 2; i++)
-    {
-      picky_store_add_channel_async (store, i == 0 ? "telegram" : "whatsapp", "bot", "B", NULL,
-                                     NULL, got_result_cb, &result);
-      picky_store_add_channel_finish (store, wait_for (&result), &error);
-      g_assert_no_error (error);
-      g_clear_object (&result);
-    }
-
-  feeder.store = store;
-  feeder.sizes.state = 99;
+  store = bench_open_store (store_path, cipher);
   start = now_s ();
-  feed (&feeder);
-  while (feeder.running > 0)
-    g_main_context_iteration (NULL, TRUE);
+  bench_fill_store (store);
   ingest = n_messages / (now_s () - start);
   printf ("ingest_msgs_per_s: %.0f\n", ingest);
   printf ("ingest_ratio: %.2f\n", ingest / ceiling);
@@ -203,14 +83,14 @@ main (int   argc,
       double t0 = now_s ();
 
       picky_store_report_contact_async (store, 1 + rng_below (&rng, N_CONTACTS), 0, G_MAXINT32,
-                                        NULL, got_result_cb, &result);
-      days = picky_store_report_contact_finish (store, wait_for (&result), &error);
+                                        NULL, bench_got_result_cb, &result);
+      days = picky_store_report_contact_finish (store, bench_wait_for (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
     }
-  printf ("report_contact_p50_ms: %.3f\n", percentile (samples, 0.5));
-  printf ("report_contact_p95_ms: %.3f\n", percentile (samples, 0.95));
+  printf ("report_contact_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
+  printf ("report_contact_p95_ms: %.3f\n", bench_percentile (samples, 0.95));
   g_array_set_size (samples, 0);
 
   {
@@ -218,8 +98,8 @@ main (int   argc,
     g_autoptr(GArray) days = NULL;
     double t0 = now_s ();
 
-    picky_store_report_overall_async (store, NULL, end - 30 * 86400, end, NULL, got_result_cb, &result);
-    days = picky_store_report_overall_finish (store, wait_for (&result), &error);
+    picky_store_report_overall_async (store, NULL, end - 30 * 86400, end, NULL, bench_got_result_cb, &result);
+    days = picky_store_report_overall_finish (store, bench_wait_for (&result), &error);
     g_assert_no_error (error);
     g_clear_object (&result);
     printf ("report_overall_30d_ms: %.3f\n", (now_s () - t0) * 1000);
@@ -241,16 +121,16 @@ main (int   argc,
         word = arabic_words[rng_below (&rng, G_N_ELEMENTS (arabic_words))];
 
       t0 = now_s ();
-      picky_store_search_async (store, word, &page, NULL, got_result_cb, &result);
-      hits = picky_store_search_finish (store, wait_for (&result), &error);
+      picky_store_search_async (store, word, &page, NULL, bench_got_result_cb, &result);
+      hits = picky_store_search_finish (store, bench_wait_for (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
       search_hits += hits->len;
     }
   printf ("search_hits_avg: %.1f\n", search_hits / 100.0);
-  printf ("search_p50_ms: %.3f\n", percentile (samples, 0.5));
-  printf ("search_p95_ms: %.3f\n", percentile (samples, 0.95));
+  printf ("search_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
+  printf ("search_p95_ms: %.3f\n", bench_percentile (samples, 0.95));
   g_array_set_size (samples, 0);
 
   for (guint i = 0; i < 200; i++)
@@ -264,14 +144,14 @@ main (int   argc,
       g_autoptr(GPtrArray) rows = NULL;
       double t0 = now_s ();
 
-      picky_store_list_messages_async (store, &page, NULL, got_result_cb, &result);
-      rows = picky_store_list_messages_finish (store, wait_for (&result), &error);
+      picky_store_list_messages_async (store, &page, NULL, bench_got_result_cb, &result);
+      rows = picky_store_list_messages_finish (store, bench_wait_for (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
     }
-  printf ("page_p50_ms: %.3f\n", percentile (samples, 0.5));
-  printf ("page_p95_ms: %.3f\n", percentile (samples, 0.95));
+  printf ("page_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
+  printf ("page_p95_ms: %.3f\n", bench_percentile (samples, 0.95));
 
   picky_store_close (store);
   while (g_main_context_iteration (NULL, FALSE))

@@ -257,15 +257,6 @@ client_thread (gpointer data)
   return NULL;
 }
 
-static int
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
 static gint64
 count_rows (const char *path)
 {
@@ -359,8 +350,7 @@ main (int   argc,
     g_error ("%u acknowledged and %" G_GINT64_FORMAT " stored of %" G_GUINT64_FORMAT,
              n_acked, stored, n_messages);
 
-  g_array_sort (latencies, compare_doubles);
-  p99 = g_array_index (latencies, double, MIN (latencies->len - 1, (guint) (latencies->len * 0.99)));
+  p99 = bench_percentile (latencies, 0.99);
   rate = n_messages / elapsed;
 
   printf ("webhook_msgs_per_s: %.0f\n", rate);
