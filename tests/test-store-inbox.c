@@ -389,6 +389,92 @@ test_list_live (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
 }
 
+/* The message at @position, read again from the store if its page was
+ * dropped: a blank stands in until items-changed says it arrived. */
+static PickyMessage *
+get_loaded (PickyMessageList *list,
+            guint             position)
+{
+  PickyMessage *message = g_list_model_get_item (G_LIST_MODEL (list), position);
+
+  while (picky_message_get_id (message) == 0)
+    {
+      g_object_unref (message);
+      g_main_context_iteration (NULL, TRUE);
+      message = g_list_model_get_item (G_LIST_MODEL (list), position);
+    }
+
+  return message;
+}
+
+/* Scrolling far keeps only a bounded window of messages; rows scrolled away
+ * from come back from the store at the same positions, also after a live
+ * row moved them all down by one. */
+static void
+test_list_bounded (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PickyMessageList) list = picky_message_list_new (fixture->store, PICKY_DIRECTION_IN);
+  g_autoptr(PickyMessage) blank = NULL;
+  guint max_resident = 0;
+  guint n;
+
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("m%u", i);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, i % 3 ? "ann" : "ben", PICKY_DIRECTION_IN,
+                                            key, T0 + 10 * i));
+    }
+  ingest (fixture, batch);
+
+  picky_message_list_set_filter (list, NULL, 0, FALSE, NULL);
+  wait_loaded (list);
+  for (guint position = 0; position < 3000; position++)
+    {
+      g_autoptr(PickyMessage) message = get_loaded (list, position);
+      g_autofree char *expected = g_strdup_printf ("m%u", 2999 - position);
+
+      g_assert_cmpstr (picky_message_get_text (message), ==, expected);
+      wait_loaded (list);
+      max_resident = MAX (max_resident, picky_message_list_get_n_resident (list));
+    }
+  g_assert_true (picky_message_list_get_complete (list));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 3000);
+  g_assert_cmpuint (max_resident, <=, 1100);
+  g_assert_cmpuint (picky_message_list_get_n_resident (list), <, 3000);
+
+  /* The top was dropped: a blank stands in, and a live row still goes to
+   * the top without reading it. */
+  blank = g_list_model_get_item (G_LIST_MODEL (list), 0);
+  g_assert_cmpint (picky_message_get_id (blank), ==, 0);
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, make_message (fixture->channel, "live", "ann", PICKY_DIRECTION_IN, "live", T0 + 100000));
+  ingest (fixture, batch);
+  n = g_list_model_get_n_items (G_LIST_MODEL (list));
+  while (n == 3000)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      n = g_list_model_get_n_items (G_LIST_MODEL (list));
+    }
+  g_assert_cmpuint (n, ==, 3001);
+
+  for (guint position = 0; position < 3001; position += 7)
+    {
+      g_autoptr(PickyMessage) message = get_loaded (list, 3000 - position);
+      g_autofree char *expected = g_strdup_printf ("m%u", position);
+
+      g_assert_cmpstr (picky_message_get_text (message), ==, expected);
+      g_assert_cmpuint (picky_message_list_get_n_resident (list), <=, 1100);
+    }
+  {
+    g_autoptr(PickyMessage) top = get_loaded (list, 0);
+
+    g_assert_cmpstr (picky_message_get_text (top), ==, "live");
+  }
+}
+
 /* The version 2 fixture migrates with every old message read. */
 static void
 test_migrate_unread (Fixture       *fixture,
@@ -434,6 +520,7 @@ main (int   argc,
   ADD ("/picky/store/inbox/unread", test_unread);
   ADD ("/picky/store/inbox/outgoing", test_outgoing);
   ADD ("/picky/store/inbox/get-message", test_get_message);
+  ADD ("/picky/store/inbox/list-bounded", test_list_bounded);
   ADD ("/picky/store/inbox/list-live", test_list_live);
   ADD ("/picky/store/inbox/migrate-unread", test_migrate_unread);
 

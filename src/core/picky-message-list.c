@@ -11,6 +11,24 @@
  * may look before the next page is asked for. */
 #define PAGE_SIZE 100
 #define PREFETCH 40
+/* Rows kept in memory: far more than a view shows or keeps bound, so that
+ * only pages it scrolled away from are dropped. */
+#define MAX_RESIDENT (10 * PAGE_SIZE)
+
+/* A run of rows in list order. Its messages may be dropped and read again:
+ * the rows after the previous page's last one, as many as it holds. */
+typedef struct {
+  GPtrArray *items;              /* PickyMessage, or NULL while not resident */
+  guint      len;
+  guint      start;              /* position of the first row */
+  gint64     first_timestamp;
+  gint64     first_id;
+  gint64     last_timestamp;
+  gint64     last_id;
+  guint64    used;               /* when a view last asked for one of its rows */
+  gboolean   fetching;
+  gboolean   stale;              /* grew while being read: the answer may miss rows */
+} Page;
 
 struct _PickyMessageList
 {
@@ -18,41 +36,73 @@ struct _PickyMessageList
 
   /* owned */
   PickyStore     *store;
-  GPtrArray      *items;          /* PickyMessage, in list order */
-  GHashTable     *ids;            /* gint64* of the loaded messages, borrowed from nothing */
-  GCancellable   *cancellable;    /* of the page being loaded; replaced by each filter */
+  GPtrArray      *pages;          /* Page, in list order */
+  GPtrArray      *resident;       /* Page with items, borrowed from pages */
+  GHashTable     *ids;            /* gint64* of the resident messages */
+  GCancellable   *cancellable;    /* of the pages being loaded; replaced by each filter */
   char           *app;
   char           *search;
   GStrv           search_words;   /* casefolded */
   gint64          channel_id;
+  guint64         clock;
+  guint64         generation;     /* of the filter, so that late pages of an old one are ignored */
+  guint           n_items;
+  guint           n_resident;
   PickyDirection  direction;
   gboolean        unread_only;
   gboolean        loading;
   gboolean        complete;
 };
 
+typedef struct {
+  PickyMessageList *self;
+  Page             *page;
+  guint64           generation;
+} Fetch;
+
 static void picky_message_list_model_init (GListModelInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (PickyMessageList, picky_message_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, picky_message_list_model_init))
 
+static void
+page_free (Page *page)
+{
+  g_clear_pointer (&page->items, g_ptr_array_unref);
+  g_free (page);
+}
+
+static void
+fetch_free (Fetch *fetch)
+{
+  g_object_unref (fetch->self);
+  g_free (fetch);
+}
+
 /* Newest first: by (timestamp, id), or by id alone for search results,
  * which the store orders by arrival. Negative when @a comes first. */
 static int
-compare_messages (PickyMessageList *self,
-                  PickyMessage     *a,
-                  PickyMessage     *b)
+compare_keys (PickyMessageList *self,
+              gint64            ta,
+              gint64            ia,
+              gint64            tb,
+              gint64            ib)
 {
-  gint64 ta = picky_message_get_timestamp (a);
-  gint64 tb = picky_message_get_timestamp (b);
-  gint64 ia = picky_message_get_id (a);
-  gint64 ib = picky_message_get_id (b);
-
   if (self->search == NULL && ta != tb)
     return ta > tb ? -1 : 1;
   if (ia != ib)
     return ia > ib ? -1 : 1;
   return 0;
+}
+
+static int
+compare_messages (PickyMessageList *self,
+                  PickyMessage     *a,
+                  PickyMessage     *b)
+{
+  return compare_keys (self,
+                       picky_message_get_timestamp (a), picky_message_get_id (a),
+                       picky_message_get_timestamp (b), picky_message_get_id (b));
 }
 
 static int
@@ -76,12 +126,253 @@ contains_casefolded (const char *text,
   return strstr (folded, word) != NULL;
 }
 
+static Page *
+get_page (PickyMessageList *self,
+          guint             index)
+{
+  return g_ptr_array_index (self->pages, index);
+}
+
+/* The index of the page holding @position, which must be below n_items. */
+static guint
+find_page (PickyMessageList *self,
+           guint             position)
+{
+  guint lo = 0;
+  guint hi = self->pages->len;
+
+  while (hi - lo > 1)
+    {
+      guint mid = lo + (hi - lo) / 2;
+
+      if (get_page (self, mid)->start <= position)
+        lo = mid;
+      else
+        hi = mid;
+    }
+
+  return lo;
+}
+
+static void
+update_starts (PickyMessageList *self,
+               guint             from)
+{
+  guint start = from > 0 ? get_page (self, from - 1)->start + get_page (self, from - 1)->len : 0;
+
+  for (guint i = from; i < self->pages->len; i++)
+    {
+      get_page (self, i)->start = start;
+      start += get_page (self, i)->len;
+    }
+}
+
+static void
+update_keys (Page *page)
+{
+  PickyMessage *first;
+  PickyMessage *last;
+
+  if (page->items == NULL || page->items->len == 0)
+    return;
+
+  first = g_ptr_array_index (page->items, 0);
+  last = g_ptr_array_index (page->items, page->items->len - 1);
+  page->first_timestamp = picky_message_get_timestamp (first);
+  page->first_id = picky_message_get_id (first);
+  page->last_timestamp = picky_message_get_timestamp (last);
+  page->last_id = picky_message_get_id (last);
+}
+
+static void
+make_resident (PickyMessageList *self,
+               Page             *page,
+               GPtrArray        *items)
+{
+  page->items = g_ptr_array_ref (items);
+  page->used = ++self->clock;
+  for (guint i = 0; i < items->len; i++)
+    {
+      gint64 id = picky_message_get_id (g_ptr_array_index (items, i));
+
+      g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
+    }
+  self->n_resident += items->len;
+  g_ptr_array_add (self->resident, page);
+}
+
+static void
+drop_page (PickyMessageList *self,
+           Page             *page)
+{
+  for (guint i = 0; i < page->items->len; i++)
+    {
+      gint64 id = picky_message_get_id (g_ptr_array_index (page->items, i));
+
+      g_hash_table_remove (self->ids, &id);
+    }
+  self->n_resident -= page->items->len;
+  g_clear_pointer (&page->items, g_ptr_array_unref);
+  g_ptr_array_remove_fast (self->resident, page);
+}
+
+/* Drops the pages a view asked for least recently until the rest fit.
+ * Nothing is announced: the rows stay where they are, only their messages
+ * are read again when a view comes back to them. */
+static void
+trim (PickyMessageList *self)
+{
+  while (self->n_resident > MAX_RESIDENT && self->resident->len > 1)
+    {
+      Page *oldest = NULL;
+
+      for (guint i = 0; i < self->resident->len; i++)
+        {
+          Page *page = g_ptr_array_index (self->resident, i);
+
+          if (oldest == NULL || page->used < oldest->used)
+            oldest = page;
+        }
+      drop_page (self, oldest);
+    }
+}
+
+/* A page that grew at the top by live rows is cut into pages of the usual
+ * size, so that dropping and reading again stays cheap. */
+static void
+split_page (PickyMessageList *self,
+            guint             index)
+{
+  Page *page = get_page (self, index);
+  g_autoptr(GPtrArray) items = NULL;
+  guint offset = 0;
+
+  if (page->items == NULL || page->len <= 2 * PAGE_SIZE)
+    return;
+
+  items = g_ptr_array_ref (page->items);
+  drop_page (self, page);
+  g_ptr_array_remove_index (self->pages, index);
+
+  while (offset < items->len)
+    {
+      guint n = MIN (PAGE_SIZE, items->len - offset);
+      g_autoptr(GPtrArray) part = g_ptr_array_new_full (n, g_object_unref);
+      Page *piece = g_new0 (Page, 1);
+
+      for (guint i = 0; i < n; i++)
+        g_ptr_array_add (part, g_object_ref (g_ptr_array_index (items, offset + i)));
+      piece->len = n;
+      g_ptr_array_insert (self->pages, index++, piece);
+      make_resident (self, piece, part);
+      update_keys (piece);
+      offset += n;
+    }
+  update_starts (self, 0);
+}
+
+static void fetch_page (PickyMessageList *self,
+                        Page             *page);
+
+static void
+on_page_fetched_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Fetch *fetch = user_data;
+  PickyMessageList *self = fetch->self;
+  Page *page = fetch->page;
+  g_autoptr(GPtrArray) items = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean current = fetch->generation == self->generation;
+
+  if (self->search != NULL)
+    items = picky_store_search_finish (PICKY_STORE (object), result, &error);
+  else
+    items = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
+
+  /* The page belongs to a filter that is gone. */
+  if (!current || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      fetch_free (fetch);
+      return;
+    }
+
+  page->fetching = FALSE;
+  if (items == NULL)
+    {
+      /* The rows stay blank; the admin sees the rest. */
+      if (!g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED))
+        g_warning ("A page of messages could not be read: %s", error->message);
+      fetch_free (fetch);
+      return;
+    }
+
+  if (page->stale)
+    {
+      fetch_page (self, page);
+      fetch_free (fetch);
+      return;
+    }
+
+  /* Positions must not move: should the store hold other rows than the
+   * page counted, blanks keep the count. */
+  if (items->len > page->len)
+    g_ptr_array_set_size (items, page->len);
+  while (items->len < page->len)
+    g_ptr_array_add (items, picky_message_new ());
+
+  make_resident (self, page, items);
+  update_keys (page);
+  g_list_model_items_changed (G_LIST_MODEL (self), page->start, page->len, page->len);
+  split_page (self, find_page (self, page->start));
+  trim (self);
+  fetch_free (fetch);
+}
+
+/* Reads a dropped page again: the rows after the previous page's last. */
+static void
+fetch_page (PickyMessageList *self,
+            Page             *page)
+{
+  PickyPageQuery query = { 0, };
+  guint index = find_page (self, page->start);
+  Fetch *fetch;
+  GCancellable *cancellable = self->cancellable;
+
+  if (page->fetching || page->items != NULL)
+    return;
+
+  query.app = self->app;
+  query.channel_id = self->channel_id;
+  query.direction = self->direction;
+  query.unread_only = self->unread_only;
+  query.limit = page->len;
+  if (index > 0)
+    {
+      query.before_timestamp = get_page (self, index - 1)->last_timestamp;
+      query.before_id = get_page (self, index - 1)->last_id;
+    }
+
+  page->fetching = TRUE;
+  page->stale = FALSE;
+  fetch = g_new0 (Fetch, 1);
+  fetch->self = g_object_ref (self);
+  fetch->page = page;
+  fetch->generation = self->generation;
+  if (self->search != NULL)
+    picky_store_search_async (self->store, self->search, &query, cancellable, on_page_fetched_cb, fetch);
+  else
+    picky_store_list_messages_async (self->store, &query, cancellable, on_page_fetched_cb, fetch);
+}
+
 static void
 add_items (PickyMessageList *self,
            GPtrArray        *page)
 {
-  guint position = self->items->len;
-  guint added = 0;
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func (g_object_unref);
+  Page *last = self->pages->len > 0 ? get_page (self, self->pages->len - 1) : NULL;
+  Page *added;
 
   for (guint i = 0; i < page->len; i++)
     {
@@ -90,16 +381,25 @@ add_items (PickyMessageList *self,
 
       /* A message stored while this page was on its way may already have
        * come in through messages-added. */
-      if (g_hash_table_contains (self->ids, &id))
+      if (g_hash_table_contains (self->ids, &id) ||
+          (last != NULL && compare_keys (self, picky_message_get_timestamp (message), id,
+                                         last->last_timestamp, last->last_id) <= 0))
         continue;
 
-      g_ptr_array_add (self->items, g_object_ref (message));
-      g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
-      added++;
+      g_ptr_array_add (items, g_object_ref (message));
     }
+  if (items->len == 0)
+    return;
 
-  if (added > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
+  added = g_new0 (Page, 1);
+  added->start = self->n_items;
+  added->len = items->len;
+  g_ptr_array_add (self->pages, added);
+  make_resident (self, added, items);
+  update_keys (added);
+  self->n_items += items->len;
+  g_list_model_items_changed (G_LIST_MODEL (self), added->start, 0, added->len);
+  trim (self);
 }
 
 static void
@@ -137,16 +437,59 @@ on_page_loaded_cb (GObject      *object,
   add_items (self, page);
 }
 
+/* Puts @message into @page, resident or not, and returns its index there:
+ * for a page that is not resident, the index of its last row, as nothing
+ * tells where among them it went. */
+static guint
+insert_into_page (PickyMessageList *self,
+                  Page             *page,
+                  PickyMessage     *message)
+{
+  gint64 timestamp = picky_message_get_timestamp (message);
+  gint64 id = picky_message_get_id (message);
+  guint index = page->len;
+
+  if (page->len == 0 || compare_keys (self, timestamp, id, page->first_timestamp, page->first_id) < 0)
+    {
+      page->first_timestamp = timestamp;
+      page->first_id = id;
+    }
+  if (page->len == 0 || compare_keys (self, timestamp, id, page->last_timestamp, page->last_id) > 0)
+    {
+      page->last_timestamp = timestamp;
+      page->last_id = id;
+    }
+  page->len++;
+
+  if (page->items == NULL)
+    {
+      /* What is on its way was read before this row was stored. */
+      if (page->fetching)
+        page->stale = TRUE;
+      return page->len - 1;
+    }
+
+  while (index > 0 && compare_messages (self, message, g_ptr_array_index (page->items, index - 1)) < 0)
+    index--;
+  g_ptr_array_insert (page->items, index, g_object_ref (message));
+  g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
+  self->n_resident++;
+
+  return index;
+}
+
 static void
 on_messages_added_cb (PickyMessageList *self,
                       GPtrArray        *messages)
 {
-  g_autoptr(GPtrArray) merged = NULL;
   g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
   guint first = G_MAXUINT;
   guint last = 0;
-  guint i = 0;
-  guint j = 0;
+  guint inserted = 0;
+  guint in_page = 0;
+  guint p = 0;
+  Page *current = NULL;
+  guint first_page = G_MAXUINT;
 
   for (guint k = 0; k < messages->len; k++)
     {
@@ -161,62 +504,112 @@ on_messages_added_cb (PickyMessageList *self,
 
   g_ptr_array_sort_with_data (fresh, compare_messages_indirect_cb, self);
 
-  /* One merge and one items-changed for the whole batch: the new rows
+  /* One pass and one items-changed for the whole batch: the new rows
    * usually form one run at the top, which leaves every other row, and a
-   * view's place among them, alone. */
-  merged = g_ptr_array_new_full (self->items->len + fresh->len, g_object_unref);
-  while (i < self->items->len || j < fresh->len)
+   * view's place among them, alone. A row goes into the first page whose
+   * last row is older, so that the rows before each page stay as they
+   * were and a dropped page is still read by its keyset. */
+  for (guint j = 0; j < fresh->len; j++)
     {
-      PickyMessage *old = i < self->items->len ? g_ptr_array_index (self->items, i) : NULL;
-      PickyMessage *new = j < fresh->len ? g_ptr_array_index (fresh, j) : NULL;
+      PickyMessage *message = g_ptr_array_index (fresh, j);
+      gint64 timestamp = picky_message_get_timestamp (message);
+      gint64 id = picky_message_get_id (message);
+      Page *page;
+      guint index;
+      guint start;
 
-      if (new != NULL && (old == NULL || compare_messages (self, new, old) < 0))
+      while (p < self->pages->len)
         {
-          gint64 id = picky_message_get_id (new);
+          Page *candidate = get_page (self, p);
 
+          if (compare_keys (self, timestamp, id, candidate->last_timestamp, candidate->last_id) <= 0)
+            break;
+          p++;
+        }
+
+      if (p < self->pages->len &&
+          compare_keys (self, timestamp, id, get_page (self, p)->last_timestamp, get_page (self, p)->last_id) == 0)
+        continue;
+
+      if (p == self->pages->len)
+        {
           /* Older than everything loaded while more pages wait in the
            * store: it arrives with its page. */
-          if (old == NULL && !self->complete)
+          if (!self->complete)
             break;
+          if (self->pages->len == 0)
+            {
+              Page *empty = g_new0 (Page, 1);
 
-          first = MIN (first, merged->len);
-          last = merged->len;
-          g_ptr_array_add (merged, g_object_ref (new));
-          g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
-          j++;
+              g_ptr_array_add (self->pages, empty);
+              make_resident (self, empty, g_ptr_array_new_with_free_func (g_object_unref));
+              g_ptr_array_unref (empty->items);
+            }
+          p = self->pages->len - 1;
+        }
+
+      page = get_page (self, p);
+      if (page != current)
+        {
+          current = page;
+          in_page = 0;
+        }
+      first_page = MIN (first_page, p);
+      index = insert_into_page (self, page, message);
+      start = page->start + inserted - in_page;
+      inserted++;
+      in_page++;
+      if (page->items != NULL)
+        {
+          first = MIN (first, start + index);
+          last = MAX (last, start + index);
         }
       else
         {
-          g_ptr_array_add (merged, g_object_ref (old));
-          i++;
+          /* Its rows are blank until read: all of them changed. */
+          first = MIN (first, start);
+          last = MAX (last, start + page->len - 1);
         }
     }
 
-  if (first == G_MAXUINT)
+  if (inserted == 0)
     return;
 
-  g_ptr_array_unref (self->items);
-  self->items = g_steal_pointer (&merged);
+  self->n_items += inserted;
+  update_starts (self, first_page);
+  for (guint i = self->pages->len; i > first_page; i--)
+    split_page (self, i - 1);
   /* Every inserted row lies in [first, last]; the rest of that span moved. */
-  g_list_model_items_changed (G_LIST_MODEL (self), first, last - first + 1 - j, last - first + 1);
+  g_list_model_items_changed (G_LIST_MODEL (self), first, last - first + 1 - inserted, last - first + 1);
+  trim (self);
 }
 
-static gint
+static PickyMessage *
 find_message (PickyMessageList *self,
-              gint64            id)
+              gint64            id,
+              guint            *position)
 {
   if (!g_hash_table_contains (self->ids, &id))
-    return -1;
+    return NULL;
 
-  for (guint i = 0; i < self->items->len; i++)
-    if (picky_message_get_id (g_ptr_array_index (self->items, i)) == id)
-      return i;
+  for (guint k = 0; k < self->resident->len; k++)
+    {
+      Page *page = g_ptr_array_index (self->resident, k);
 
-  return -1;
+      for (guint i = 0; i < page->items->len; i++)
+        if (picky_message_get_id (g_ptr_array_index (page->items, i)) == id)
+          {
+            *position = page->start + i;
+            return g_ptr_array_index (page->items, i);
+          }
+    }
+
+  return NULL;
 }
 
 /* An edit carries the new text, a status report the status and error, and a
- * recorded send the whole row: each changes only what it carries. */
+ * recorded send the whole row: each changes only what it carries. A row
+ * not in memory is read from the store as it is now when it is shown. */
 static void
 on_messages_changed_cb (PickyMessageList *self,
                         GPtrArray        *messages)
@@ -224,13 +617,12 @@ on_messages_changed_cb (PickyMessageList *self,
   for (guint k = 0; k < messages->len; k++)
     {
       PickyMessage *change = g_ptr_array_index (messages, k);
-      gint position = find_message (self, picky_message_get_id (change));
-      PickyMessage *item;
+      guint position = 0;
+      PickyMessage *item = find_message (self, picky_message_get_id (change), &position);
 
-      if (position < 0)
+      if (item == NULL)
         continue;
 
-      item = g_ptr_array_index (self->items, position);
       if (picky_message_get_op (change) == PICKY_MESSAGE_OP_EDIT)
         {
           picky_message_set_text (item, picky_message_get_text (change));
@@ -260,7 +652,7 @@ picky_message_list_get_item_type (GListModel *model)
 static guint
 picky_message_list_get_n_items (GListModel *model)
 {
-  return PICKY_MESSAGE_LIST (model)->items->len;
+  return PICKY_MESSAGE_LIST (model)->n_items;
 }
 
 static gpointer
@@ -268,16 +660,25 @@ picky_message_list_get_item (GListModel *model,
                              guint       position)
 {
   PickyMessageList *self = PICKY_MESSAGE_LIST (model);
+  Page *page;
 
-  if (position >= self->items->len)
+  if (position >= self->n_items)
     return NULL;
 
   /* A view asks for the rows it is about to show: the next page is read
    * before it reaches the end of what is loaded. */
-  if (position + PREFETCH >= self->items->len)
+  if (position + PREFETCH >= self->n_items)
     picky_message_list_load_more (self);
 
-  return g_object_ref (g_ptr_array_index (self->items, position));
+  page = get_page (self, find_page (self, position));
+  page->used = ++self->clock;
+  if (page->items != NULL)
+    return g_object_ref (g_ptr_array_index (page->items, position - page->start));
+
+  /* A blank row stands in until its page is read again; items-changed
+   * then makes the view ask once more. */
+  fetch_page (self, page);
+  return picky_message_new ();
 }
 
 static void
@@ -307,7 +708,8 @@ picky_message_list_finalize (GObject *object)
 {
   PickyMessageList *self = PICKY_MESSAGE_LIST (object);
 
-  g_clear_pointer (&self->items, g_ptr_array_unref);
+  g_clear_pointer (&self->resident, g_ptr_array_unref);
+  g_clear_pointer (&self->pages, g_ptr_array_unref);
   g_clear_pointer (&self->ids, g_hash_table_unref);
   g_clear_pointer (&self->search_words, g_strfreev);
   g_free (self->app);
@@ -328,7 +730,8 @@ picky_message_list_class_init (PickyMessageListClass *klass)
 static void
 picky_message_list_init (PickyMessageList *self)
 {
-  self->items = g_ptr_array_new_with_free_func (g_object_unref);
+  self->pages = g_ptr_array_new_with_free_func ((GDestroyNotify) page_free);
+  self->resident = g_ptr_array_new ();
   self->ids = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->cancellable = g_cancellable_new ();
 }
@@ -401,9 +804,13 @@ picky_message_list_set_filter (PickyMessageList *self,
   self->channel_id = channel_id;
   self->unread_only = unread_only;
 
-  removed = self->items->len;
-  g_ptr_array_set_size (self->items, 0);
+  removed = self->n_items;
+  self->generation++;
+  g_ptr_array_set_size (self->resident, 0);
+  g_ptr_array_set_size (self->pages, 0);
   g_hash_table_remove_all (self->ids);
+  self->n_items = 0;
+  self->n_resident = 0;
   self->loading = FALSE;
   self->complete = FALSE;
   if (removed > 0)
@@ -434,12 +841,12 @@ picky_message_list_load_more (PickyMessageList *self)
   query.direction = self->direction;
   query.unread_only = self->unread_only;
   query.limit = PAGE_SIZE;
-  if (self->items->len > 0)
+  if (self->pages->len > 0)
     {
-      PickyMessage *last = g_ptr_array_index (self->items, self->items->len - 1);
+      Page *last = get_page (self, self->pages->len - 1);
 
-      query.before_timestamp = picky_message_get_timestamp (last);
-      query.before_id = picky_message_get_id (last);
+      query.before_timestamp = last->last_timestamp;
+      query.before_id = last->last_id;
     }
 
   self->loading = TRUE;
@@ -486,9 +893,23 @@ picky_message_list_get_complete (PickyMessageList *self)
 }
 
 /**
+ * picky_message_list_get_n_resident:
+ *
+ * Returns: how many messages are held in memory; rows of other pages are
+ *   read from the store again when a view asks for them
+ */
+guint
+picky_message_list_get_n_resident (PickyMessageList *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE_LIST (self), 0);
+
+  return self->n_resident;
+}
+
+/**
  * picky_message_list_mark_read:
  *
- * Shows the loaded messages of @contact_id as read, as the store has them
+ * Shows the resident messages of @contact_id as read, as the store has them
  * after picky_store_mark_read_async(). They stay in an unread-only list
  * until the filter changes, so that nothing moves under the admin's eyes.
  */
@@ -498,14 +919,19 @@ picky_message_list_mark_read (PickyMessageList *self,
 {
   g_return_if_fail (PICKY_IS_MESSAGE_LIST (self));
 
-  for (guint i = 0; i < self->items->len; i++)
+  for (guint k = 0; k < self->resident->len; k++)
     {
-      PickyMessage *item = g_ptr_array_index (self->items, i);
+      Page *page = g_ptr_array_index (self->resident, k);
 
-      if (picky_message_get_contact_id (item) == contact_id && picky_message_get_unread (item))
+      for (guint i = 0; i < page->items->len; i++)
         {
-          picky_message_set_unread (item, FALSE);
-          g_list_model_items_changed (G_LIST_MODEL (self), i, 1, 1);
+          PickyMessage *item = g_ptr_array_index (page->items, i);
+
+          if (picky_message_get_contact_id (item) == contact_id && picky_message_get_unread (item))
+            {
+              picky_message_set_unread (item, FALSE);
+              g_list_model_items_changed (G_LIST_MODEL (self), page->start + i, 1, 1);
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ void              picky_message_list_set_filter       (PickyMessageList *self,
 const char       *picky_message_list_get_search       (PickyMessageList *self);
 gboolean          picky_message_list_get_loading      (PickyMessageList *self);
 gboolean          picky_message_list_get_complete     (PickyMessageList *self);
+guint             picky_message_list_get_n_resident   (PickyMessageList *self);
 void              picky_message_list_load_more        (PickyMessageList *self);
 void              picky_message_list_mark_read        (PickyMessageList *self,
                                                        gint64            contact_id);
