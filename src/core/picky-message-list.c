@@ -113,6 +113,20 @@ compare_messages_indirect_cb (gconstpointer a,
   return compare_messages (user_data, *(PickyMessage **) a, *(PickyMessage **) b);
 }
 
+/* A row whose page is not in memory: empty, with id 0, and with the
+ * strings a row widget reads set, so that it shows as blank. */
+static PickyMessage *
+new_blank (void)
+{
+  PickyMessage *blank = picky_message_new ();
+
+  picky_message_set_app (blank, "");
+  picky_message_set_text (blank, "");
+  picky_message_set_contact_provider_id (blank, "");
+
+  return blank;
+}
+
 static gboolean
 contains_casefolded (const char *text,
                      const char *word)
@@ -320,7 +334,7 @@ on_page_fetched_cb (GObject      *object,
   if (items->len > page->len)
     g_ptr_array_set_size (items, page->len);
   while (items->len < page->len)
-    g_ptr_array_add (items, picky_message_new ());
+    g_ptr_array_add (items, new_blank ());
 
   make_resident (self, page, items);
   update_keys (page);
@@ -678,7 +692,7 @@ picky_message_list_get_item (GListModel *model,
   /* A blank row stands in until its page is read again; items-changed
    * then makes the view ask once more. */
   fetch_page (self, page);
-  return picky_message_new ();
+  return new_blank ();
 }
 
 static void
