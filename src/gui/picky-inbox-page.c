@@ -306,7 +306,9 @@ on_list_view_activate_cb (PickyInboxPage *self,
 {
   g_autoptr(PickyMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), position);
 
-  if (message != NULL)
+  /* A row whose page is still being read again is a blank stand-in with
+   * no contact yet: there is nothing to open until it arrives. */
+  if (message != NULL && picky_message_get_id (message) != 0)
     open_conversation (self, message);
 }
 
