@@ -492,28 +492,30 @@ bind_sealed (sqlite3_stmt *stmt,
   sqlite3_bind_blob (stmt, index, bytes, size, SQLITE_TRANSIENT);
 }
 
-/* Copies every contact into contacts_v6 with its provider id hashed and
- * sealed under the same row id, so the messages keep pointing at it. */
+/* Binds the write statement's parameters from one row the read statement
+ * returned. Whatever it binds is copied by SQLite (SQLITE_TRANSIENT). */
+typedef void (*ConvertRow) (sqlite3_stmt *read,
+                            sqlite3_stmt *write,
+                            PickyCipher  *cipher);
+
+/* The loop every C-side migration step shares: each row of @read_sql is
+ * rewritten by @write_sql with the parameters @convert binds. */
 static gboolean
-convert_contacts_v6 (sqlite3      *db,
-                     PickyCipher  *cipher,
-                     GError      **error)
+convert_rows (sqlite3      *db,
+              PickyCipher  *cipher,
+              const char   *read_sql,
+              const char   *write_sql,
+              ConvertRow    convert,
+              GError      **error)
 {
   sqlite3_stmt *read = NULL;
   sqlite3_stmt *write = NULL;
   gboolean ok = TRUE;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db,
-                           "SELECT id, app, provider_id, name_enc, phone_enc, phone_hash, pending_since"
-                           " FROM contacts ORDER BY id",
-                           -1, &read, NULL);
+  rc = sqlite3_prepare_v2 (db, read_sql, -1, &read, NULL);
   if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db,
-                             "INSERT INTO contacts_v6 (id, app, provider_hash, provider_id_enc,"
-                             "  name_enc, phone_enc, phone_hash, pending_since)"
-                             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                             -1, &write, NULL);
+    rc = sqlite3_prepare_v2 (db, write_sql, -1, &write, NULL);
   if (rc != SQLITE_OK)
     {
       picky_store_set_sqlite_error (error, db, rc);
@@ -522,18 +524,7 @@ convert_contacts_v6 (sqlite3      *db,
 
   while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
     {
-      gint64 id = sqlite3_column_int64 (read, 0);
-      const char *app = (const char *) sqlite3_column_text (read, 1);
-      const char *provider_id = (const char *) sqlite3_column_text (read, 2);
-      g_autofree char *hash = picky_store_contact_hash (cipher, app, provider_id);
-      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, provider_id, "contacts", "provider_id", id);
-
-      sqlite3_bind_int64 (write, 1, id);
-      sqlite3_bind_text (write, 2, app, -1, SQLITE_TRANSIENT);
-      sqlite3_bind_text (write, 3, hash, -1, SQLITE_TRANSIENT);
-      bind_sealed (write, 4, sealed);
-      for (int column = 3; column < 7; column++)
-        sqlite3_bind_value (write, column + 2, sqlite3_column_value (read, column));
+      convert (read, write, cipher);
       ok = step_done (db, write, error);
     }
   if (ok && rc != SQLITE_DONE)
@@ -547,119 +538,103 @@ convert_contacts_v6 (sqlite3      *db,
   return ok;
 }
 
-/* Seals every plaintext media description in place. Only text values are
- * touched, so a step run again finds nothing left to do. */
-static gboolean
-convert_media_v6 (sqlite3      *db,
-                  PickyCipher  *cipher,
-                  GError      **error)
+/* A contact copied into contacts_v6 with its provider id hashed and sealed
+ * under the same row id, so the messages keep pointing at it. */
+static void
+convert_contact_v6 (sqlite3_stmt *read,
+                    sqlite3_stmt *write,
+                    PickyCipher  *cipher)
 {
-  sqlite3_stmt *read = NULL;
-  sqlite3_stmt *write = NULL;
-  gboolean ok = TRUE;
-  int rc;
+  gint64 id = sqlite3_column_int64 (read, 0);
+  const char *app = (const char *) sqlite3_column_text (read, 1);
+  const char *provider_id = (const char *) sqlite3_column_text (read, 2);
+  g_autofree char *hash = picky_store_contact_hash (cipher, app, provider_id);
+  g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, provider_id, "contacts", "provider_id", id);
 
-  rc = sqlite3_prepare_v2 (db, "SELECT id, media FROM messages WHERE typeof (media) = 'text'",
-                           -1, &read, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db, "UPDATE messages SET media = ?2 WHERE id = ?1", -1, &write, NULL);
-  if (rc != SQLITE_OK)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      ok = FALSE;
-    }
-
-  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (read, 0);
-      const char *media = (const char *) sqlite3_column_text (read, 1);
-      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, media, "messages", "media", id);
-
-      sqlite3_bind_int64 (write, 1, id);
-      bind_sealed (write, 2, sealed);
-      ok = step_done (db, write, error);
-    }
-  if (ok && rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      ok = FALSE;
-    }
-
-  sqlite3_finalize (read);
-  sqlite3_finalize (write);
-  return ok;
+  sqlite3_bind_int64 (write, 1, id);
+  sqlite3_bind_text (write, 2, app, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (write, 3, hash, -1, SQLITE_TRANSIENT);
+  bind_sealed (write, 4, sealed);
+  for (int column = 3; column < 7; column++)
+    sqlite3_bind_value (write, column + 2, sqlite3_column_value (read, column));
 }
 
+/* A plaintext media description sealed in place. */
+static void
+convert_media_v6 (sqlite3_stmt *read,
+                  sqlite3_stmt *write,
+                  PickyCipher  *cipher)
+{
+  gint64 id = sqlite3_column_int64 (read, 0);
+  const char *media = (const char *) sqlite3_column_text (read, 1);
+  g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, media, "messages", "media", id);
+
+  sqlite3_bind_int64 (write, 1, id);
+  bind_sealed (write, 2, sealed);
+}
+
+/* Only text media values are read, so a step run again finds nothing left
+ * to do. */
 static gboolean
 convert_v6 (sqlite3      *db,
             PickyCipher  *cipher,
             GError      **error)
 {
-  return convert_contacts_v6 (db, cipher, error) &&
+  return convert_rows (db, cipher,
+                       "SELECT id, app, provider_id, name_enc, phone_enc, phone_hash, pending_since"
+                       " FROM contacts ORDER BY id",
+                       "INSERT INTO contacts_v6 (id, app, provider_hash, provider_id_enc,"
+                       "  name_enc, phone_enc, phone_hash, pending_since)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                       convert_contact_v6, error) &&
          exec_sql (db, schema_v6_swap, error) &&
-         convert_media_v6 (db, cipher, error);
+         convert_rows (db, cipher,
+                       "SELECT id, media FROM messages WHERE typeof (media) = 'text'",
+                       "UPDATE messages SET media = ?2 WHERE id = ?1",
+                       convert_media_v6, error);
 }
 
-/* Replaces every message's plaintext provider key by its hash and seals it
- * and the related key under the row id. Rows already sealed are skipped, so
- * a step run again finds nothing left to do. */
+/* A message's plaintext provider key replaced by its hash, the key and the
+ * related key sealed under the row id. */
+static void
+convert_message_v7 (sqlite3_stmt *read,
+                    sqlite3_stmt *write,
+                    PickyCipher  *cipher)
+{
+  gint64 id = sqlite3_column_int64 (read, 0);
+  const char *key = (const char *) sqlite3_column_text (read, 2);
+  const char *related = (const char *) sqlite3_column_text (read, 3);
+  g_autofree char *hash = picky_store_message_hash (cipher, sqlite3_column_int64 (read, 1), key);
+  g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, key, "messages", "provider_key", id);
+  g_autoptr(GBytes) sealed_related = NULL;
+
+  sqlite3_bind_int64 (write, 1, id);
+  sqlite3_bind_text (write, 2, hash, -1, SQLITE_TRANSIENT);
+  bind_sealed (write, 3, sealed);
+  if (related != NULL)
+    {
+      sealed_related = picky_cipher_encrypt (cipher, related, "messages", "related_key", id);
+      bind_sealed (write, 4, sealed_related);
+    }
+  else
+    {
+      sqlite3_bind_null (write, 4);
+    }
+}
+
+/* Rows already sealed are skipped, so a step run again finds nothing left
+ * to do. */
 static gboolean
 convert_v7 (sqlite3      *db,
             PickyCipher  *cipher,
             GError      **error)
 {
-  sqlite3_stmt *read = NULL;
-  sqlite3_stmt *write = NULL;
-  gboolean ok = TRUE;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (db,
-                           "SELECT id, channel_id, key_hash, related_key_enc FROM messages"
-                           " WHERE provider_key_enc IS NULL",
-                           -1, &read, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (db,
-                             "UPDATE messages SET key_hash = ?2, provider_key_enc = ?3,"
-                             "  related_key_enc = ?4 WHERE id = ?1",
-                             -1, &write, NULL);
-  if (rc != SQLITE_OK)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      ok = FALSE;
-    }
-
-  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
-    {
-      gint64 id = sqlite3_column_int64 (read, 0);
-      const char *key = (const char *) sqlite3_column_text (read, 2);
-      const char *related = (const char *) sqlite3_column_text (read, 3);
-      g_autofree char *hash = picky_store_message_hash (cipher, sqlite3_column_int64 (read, 1), key);
-      g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, key, "messages", "provider_key", id);
-      g_autoptr(GBytes) sealed_related = NULL;
-
-      sqlite3_bind_int64 (write, 1, id);
-      sqlite3_bind_text (write, 2, hash, -1, SQLITE_TRANSIENT);
-      bind_sealed (write, 3, sealed);
-      if (related != NULL)
-        {
-          sealed_related = picky_cipher_encrypt (cipher, related, "messages", "related_key", id);
-          bind_sealed (write, 4, sealed_related);
-        }
-      else
-        {
-          sqlite3_bind_null (write, 4);
-        }
-      ok = step_done (db, write, error);
-    }
-  if (ok && rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      ok = FALSE;
-    }
-
-  sqlite3_finalize (read);
-  sqlite3_finalize (write);
-  return ok;
+  return convert_rows (db, cipher,
+                       "SELECT id, channel_id, key_hash, related_key_enc FROM messages"
+                       " WHERE provider_key_enc IS NULL",
+                       "UPDATE messages SET key_hash = ?2, provider_key_enc = ?3,"
+                       "  related_key_enc = ?4 WHERE id = ?1",
+                       convert_message_v7, error);
 }
 
 /* The value of an integer pragma, or -1. */
