@@ -677,3 +677,76 @@ picky_channel_dup_setting (PickyChannel *self,
 
   return json_node_dup_string (member);
 }
+
+static void
+on_secret_looked_up_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  const char *missing = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *secret = NULL;
+
+  secret = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (secret == NULL || secret[0] == '\0')
+    g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET, "%s", missing);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&secret), g_free);
+}
+
+/**
+ * picky_channel_lookup_secret_async:
+ * @self: a #PickyChannel
+ * @kind: the secret's kind in the keyring, e.g. "token"
+ * @missing: the translated message for a secret that is not stored
+ *
+ * Reads one of the channel's secrets from the keyring. A channel without a
+ * vault, or a secret that is absent or empty, fails with
+ * %PICKY_CHANNEL_ERROR_NO_SECRET and @missing.
+ */
+void
+picky_channel_lookup_secret_async (PickyChannel        *self,
+                                   const char          *kind,
+                                   const char          *missing,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+  g_return_if_fail (kind != NULL && missing != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_channel_lookup_secret_async);
+  g_task_set_task_data (task, g_strdup (missing), g_free);
+
+  if (priv->vault == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET, "%s", missing);
+      return;
+    }
+
+  picky_vault_lookup_secret_async (priv->vault, priv->id, kind, cancellable,
+                                   on_secret_looked_up_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_channel_lookup_secret_finish:
+ *
+ * Returns: (transfer full): the secret, or %NULL with @error set
+ */
+char *
+picky_channel_lookup_secret_finish (PickyChannel  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -100,6 +100,15 @@ void               picky_channel_set_last_error       (PickyChannel        *self
                                                        const char          *last_error);
 void               picky_channel_set_last_message_time (PickyChannel       *self,
                                                        gint64               unix_seconds);
+void               picky_channel_lookup_secret_async  (PickyChannel        *self,
+                                                       const char          *kind,
+                                                       const char          *missing,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+char              *picky_channel_lookup_secret_finish (PickyChannel        *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
 guint              picky_channel_backoff_ms           (PickyChannel        *self,
                                                        guint                n_failures,
                                                        guint                first_ms,

@@ -470,24 +470,17 @@ on_token_looked_up_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   PickyTelegramChannel *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
+  GError *error = NULL;
+  char *token = picky_channel_lookup_secret_finish (PICKY_CHANNEL (self), result, &error);
 
-  token = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
-  if (error != NULL)
+  if (token == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (token == NULL || *token == '\0')
-    {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
-                               _("No bot token is stored for this channel"));
+      g_task_return_error (task, error);
       return;
     }
 
   g_free (self->token);
-  self->token = g_steal_pointer (&token);
+  self->token = token;
   g_task_return_boolean (task, TRUE);
 }
 
@@ -499,7 +492,6 @@ ensure_token_async (PickyTelegramChannel *self,
                     gpointer              user_data)
 {
   g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
-  PickyVault *vault = picky_channel_get_vault (PICKY_CHANNEL (self));
 
   g_task_set_source_tag (task, ensure_token_async);
 
@@ -508,15 +500,10 @@ ensure_token_async (PickyTelegramChannel *self,
       g_task_return_boolean (task, TRUE);
       return;
     }
-  if (vault == NULL)
-    {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
-                               _("No bot token is stored for this channel"));
-      return;
-    }
 
-  picky_vault_lookup_secret_async (vault, picky_channel_get_id (PICKY_CHANNEL (self)), "token",
-                                   cancellable, on_token_looked_up_cb, g_steal_pointer (&task));
+  picky_channel_lookup_secret_async (PICKY_CHANNEL (self), "token",
+                                     _("No bot token is stored for this channel"),
+                                     cancellable, on_token_looked_up_cb, g_steal_pointer (&task));
 }
 
 static gboolean

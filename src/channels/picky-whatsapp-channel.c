@@ -1273,24 +1273,17 @@ on_send_token_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   PickyWhatsAppChannel *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
+  GError *error = NULL;
+  char *token = picky_channel_lookup_secret_finish (PICKY_CHANNEL (self), result, &error);
 
-  token = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
-  if (error != NULL)
+  if (token == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (token == NULL || *token == '\0')
-    {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
-                               _("No access token is stored for this WhatsApp channel"));
+      g_task_return_error (task, error);
       return;
     }
 
   g_free (self->access_token);
-  self->access_token = g_steal_pointer (&token);
+  self->access_token = token;
   send_attempt (task);
 }
 
@@ -1306,7 +1299,6 @@ picky_whatsapp_channel_send_async (PickyChannel        *channel,
   const char *recipient = picky_message_get_contact_provider_id (message);
   const char *text = picky_message_get_text (message);
   const char *related = picky_message_get_related_key (message);
-  PickyVault *vault = picky_channel_get_vault (channel);
   SendData *data;
 
   g_task_set_source_tag (task, picky_whatsapp_channel_send_async);
@@ -1342,15 +1334,9 @@ picky_whatsapp_channel_send_async (PickyChannel        *channel,
       send_attempt (task);
       return;
     }
-  if (vault == NULL)
-    {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET,
-                               _("No access token is stored for this WhatsApp channel"));
-      return;
-    }
-
-  picky_vault_lookup_secret_async (vault, picky_channel_get_id (channel), "access-token",
-                                   cancellable, on_send_token_cb, g_steal_pointer (&task));
+  picky_channel_lookup_secret_async (channel, "access-token",
+                                     _("No access token is stored for this WhatsApp channel"),
+                                     cancellable, on_send_token_cb, g_steal_pointer (&task));
 }
 
 static char *
