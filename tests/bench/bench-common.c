@@ -451,8 +451,11 @@ compare_doubles (gconstpointer a,
 
 double
 bench_percentile (GArray *samples,
-            double  fraction)
+                  double  fraction)
 {
+  if (samples->len == 0)
+    return 0;
+
   g_array_sort (samples, compare_doubles);
   return g_array_index (samples, double, (guint) (fraction * (samples->len - 1)));
 }
