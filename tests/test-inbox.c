@@ -353,6 +353,18 @@ find_chip (Fixture    *fixture,
   g_assert_not_reached ();
 }
 
+static GtkToggleButton *
+find_all_chip (Fixture *fixture)
+{
+  g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
+
+  for (guint i = 0; i < toggles->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (toggles->pdata[i]), "All Apps") == 0)
+      return toggles->pdata[i];
+
+  g_assert_not_reached ();
+}
+
 static void
 test_inbox_filters (Fixture       *fixture,
                     gconstpointer  data)
@@ -392,7 +404,11 @@ test_inbox_filters (Fixture       *fixture,
   g_assert_cmpuint (count_all (list), ==, 7);
   g_assert_cmpstr (picky_message_list_get_search (list), ==, "invoice");
 
+  /* Chips add up: Telegram's invoices join WhatsApp's; All Apps goes off. */
   gtk_toggle_button_set_active (find_chip (fixture, "telegram"), TRUE);
+  g_assert_cmpuint (count_all (list), ==, 7 + 4);
+  g_assert_false (gtk_toggle_button_get_active (find_all_chip (fixture)));
+  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), FALSE);
   g_assert_cmpuint (count_all (list), ==, 4);
 
   /* Unread only: everything but what was read. */
@@ -413,6 +429,16 @@ test_inbox_filters (Fixture       *fixture,
   g_assert_nonnull (unread);
   gtk_toggle_button_set_active (unread, TRUE);
   g_assert_cmpuint (count_all (list), ==, 4);
+
+  /* All Apps turns the chips off again; the last chip turned off brings it back. */
+  gtk_toggle_button_set_active (find_all_chip (fixture), TRUE);
+  g_assert_false (gtk_toggle_button_get_active (find_chip (fixture, "telegram")));
+  g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
+  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), TRUE);
+  g_assert_cmpuint (count_all (list), ==, 150 + 7);
+  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), FALSE);
+  g_assert_true (gtk_toggle_button_get_active (find_all_chip (fixture)));
+  g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
 
   markup = picky_inbox_highlight_markup ("Invoice paid, thanks", "invoice");
   g_assert_cmpstr (markup, ==, "<span weight=\"bold\" underline=\"single\">Invoice</span> paid, thanks");

@@ -375,7 +375,7 @@ test_list_live (Fixture       *fixture,
   g_signal_handlers_disconnect_by_data (list, &changes);
 
   /* Filters: search and unread combine. */
-  picky_message_list_set_filter (list, "telegram", fixture->channel, FALSE, "invoice");
+  picky_message_list_set_filter (list, (const char *[]) { "telegram", NULL }, fixture->channel, FALSE, "invoice");
   wait_loaded (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
   while (!picky_message_list_get_complete (list))
@@ -384,7 +384,14 @@ test_list_live (Fixture       *fixture,
       wait_loaded (list);
     }
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
-  picky_message_list_set_filter (list, "whatsapp", 0, FALSE, NULL);
+  picky_message_list_set_filter (list, (const char *[]) { "whatsapp", NULL }, 0, FALSE, NULL);
+  wait_loaded (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
+  /* Chips add up: any of the apps chosen. */
+  picky_message_list_set_filter (list, (const char *[]) { "whatsapp", "telegram", NULL }, 0, FALSE, "invoice");
+  wait_loaded (list);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 100);
+  picky_message_list_set_filter (list, (const char *[]) { "whatsapp", "viber", NULL }, 0, FALSE, NULL);
   wait_loaded (list);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 0);
 }
@@ -475,6 +482,146 @@ test_list_bounded (Fixture       *fixture,
   }
 }
 
+/* What a list view knows of the model: the ids it was told about, 0 where
+ * it saw a blank. Every items-changed is applied as a view applies it. */
+typedef struct {
+  GListModel *model;
+  GArray     *ids;                /* gint64 */
+  guint       depth;              /* items-changed being handled */
+} Mirror;
+
+static void
+on_mirror_changed_cb (GListModel *model,
+                      guint       position,
+                      guint       removed,
+                      guint       added,
+                      Mirror     *mirror)
+{
+  /* A model must not change again while it announces a change. */
+  g_assert_cmpuint (mirror->depth, ==, 0);
+  mirror->depth++;
+
+  g_assert_cmpuint (position + removed, <=, mirror->ids->len);
+  g_array_remove_range (mirror->ids, position, removed);
+  for (guint i = 0; i < added; i++)
+    {
+      g_autoptr(PickyMessage) message = g_list_model_get_item (model, position + i);
+      gint64 id = picky_message_get_id (message);
+
+      g_array_insert_val (mirror->ids, position + i, id);
+    }
+  g_assert_cmpuint (mirror->ids->len, ==, g_list_model_get_n_items (model));
+
+  mirror->depth--;
+}
+
+/* Rows the view was told about must still be what the model holds: a row
+ * may only move or change with an items-changed that says so. */
+static void
+check_mirror (Mirror *mirror)
+{
+  g_assert_cmpuint (mirror->ids->len, ==, g_list_model_get_n_items (mirror->model));
+  for (guint i = 0; i < mirror->ids->len; i++)
+    {
+      gint64 seen = g_array_index (mirror->ids, gint64, i);
+      g_autoptr(PickyMessage) message = NULL;
+
+      if (seen == 0)
+        continue;
+      message = g_list_model_get_item (mirror->model, i);
+      if (picky_message_get_id (message) != 0)
+        g_assert_cmpint (picky_message_get_id (message), ==, seen);
+    }
+}
+
+/* Live batches at random places among rows that are resident, dropped or
+ * being read again, with a view looking here and there in between: every
+ * change is announced consistently, and in the end the list holds exactly
+ * the store's incoming messages, newest first. */
+static void
+test_list_consistent (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(PickyMessageList) messages = picky_message_list_new (fixture->store, PICKY_DIRECTION_IN);
+  g_autoptr(GPtrArray) truth = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261124);
+  Mirror mirror = { G_LIST_MODEL (messages), g_array_new (FALSE, FALSE, sizeof (gint64)), 0 };
+  PickyPageQuery everything = { .direction = PICKY_DIRECTION_IN, .limit = 100000 };
+  guint n_keys = 0;
+
+  for (guint i = 0; i < 2500; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", n_keys++);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, i % 5 ? "ann" : "ben", PICKY_DIRECTION_IN,
+                                            key, T0 + g_rand_int_range (rand, 0, 100000)));
+    }
+  ingest (fixture, batch);
+
+  /* The view starts with what the list already holds. */
+  on_mirror_changed_cb (G_LIST_MODEL (messages), 0, 0, g_list_model_get_n_items (G_LIST_MODEL (messages)), &mirror);
+  g_signal_connect (messages, "items-changed", G_CALLBACK (on_mirror_changed_cb), &mirror);
+  picky_message_list_set_filter (messages, NULL, 0, FALSE, NULL);
+  wait_loaded (messages);
+
+  for (guint round = 0; round < 120; round++)
+    {
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (messages));
+      guint from = n > 0 ? g_rand_int_range (rand, 0, n) : 0;
+      guint size = g_rand_int_range (rand, 1, 8);
+
+      /* A view shows some rows: far down, near the top, at the end. */
+      for (guint i = from; i < MIN (n, from + 30); i++)
+        g_object_unref (g_list_model_get_item (G_LIST_MODEL (messages), i));
+
+      /* A batch, newest, oldest or anywhere, some of it outgoing. */
+      g_ptr_array_set_size (batch, 0);
+      for (guint k = 0; k < size; k++)
+        {
+          g_autofree char *key = g_strdup_printf ("k%u", n_keys++);
+          gint64 timestamp = T0 + g_rand_int_range (rand, -1000, 101000);
+          PickyDirection direction = g_rand_int_range (rand, 0, 4) == 0 ? PICKY_DIRECTION_OUT : PICKY_DIRECTION_IN;
+
+          g_ptr_array_add (batch, make_message (fixture->channel, key, "ann", direction, key, timestamp));
+        }
+      ingest (fixture, batch);
+
+      /* Sometimes everything on its way arrives, sometimes not. */
+      if (round % 3 == 0)
+        while (g_main_context_iteration (NULL, FALSE))
+          ;
+      if (round % 10 == 0)
+        check_mirror (&mirror);
+    }
+
+  /* Read every row, as a view scrolling to the end would. */
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (messages)) || !picky_message_list_get_complete (messages); i++)
+    {
+      if (i >= g_list_model_get_n_items (G_LIST_MODEL (messages)))
+        {
+          picky_message_list_load_more (messages);
+          wait_loaded (messages);
+          i--;
+          continue;
+        }
+      g_object_unref (get_loaded (messages, i));
+    }
+  check_mirror (&mirror);
+
+  truth = list (fixture, &everything);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (messages)), ==, truth->len);
+  for (guint i = 0; i < truth->len; i++)
+    {
+      g_autoptr(PickyMessage) message = get_loaded (messages, i);
+
+      g_assert_cmpstr (picky_message_get_text (message), ==, picky_message_get_text (truth->pdata[i]));
+    }
+
+  g_signal_handlers_disconnect_by_data (messages, &mirror);
+  g_array_unref (mirror.ids);
+}
+
 /* The version 2 fixture migrates with every old message read. */
 static void
 test_migrate_unread (Fixture       *fixture,
@@ -522,6 +669,7 @@ main (int   argc,
   ADD ("/picky/store/inbox/get-message", test_get_message);
   ADD ("/picky/store/inbox/list-bounded", test_list_bounded);
   ADD ("/picky/store/inbox/list-live", test_list_live);
+  ADD ("/picky/store/inbox/list-consistent", test_list_consistent);
   ADD ("/picky/store/inbox/migrate-unread", test_migrate_unread);
 
   return g_test_run ();

@@ -1042,7 +1042,8 @@ test_store_page_ties (Fixture       *fixture,
   {
     PickyPageQuery filtered = { .direction = PICKY_DIRECTION_IN, .limit = 2,
                                 .contact_id = picky_message_get_contact_id (batch->pdata[1]),
-                                .channel_id = fixture->channel, .app = "telegram" };
+                                .channel_id = fixture->channel,
+                                .apps = (const char *[]) { "telegram", NULL } };
 
     collect_pages (fixture, &filtered, all);
   }
@@ -1054,7 +1055,8 @@ test_store_page_ties (Fixture       *fixture,
     }
 
   {
-    PickyPageQuery other_app = { .direction = -1, .limit = 10, .app = "whatsapp" };
+    PickyPageQuery other_app = { .direction = -1, .limit = 10,
+                                 .apps = (const char *[]) { "whatsapp", "viber", NULL } };
     g_autoptr(GPtrArray) none = list_page (fixture, &other_app);
 
     g_assert_cmpuint (none->len, ==, 0);

@@ -40,7 +40,7 @@ struct _PickyMessageList
   GPtrArray      *resident;       /* Page with items, borrowed from pages */
   GHashTable     *ids;            /* gint64* of the resident messages */
   GCancellable   *cancellable;    /* of the pages being loaded; replaced by each filter */
-  char           *app;
+  GStrv           apps;           /* NULL: every app */
   char           *search;
   GStrv           search_words;   /* casefolded */
   gint64          channel_id;
@@ -357,7 +357,7 @@ fetch_page (PickyMessageList *self,
   if (page->fetching || page->items != NULL)
     return;
 
-  query.app = self->app;
+  query.apps = (const char * const *) self->apps;
   query.channel_id = self->channel_id;
   query.direction = self->direction;
   query.unread_only = self->unread_only;
@@ -726,7 +726,7 @@ picky_message_list_finalize (GObject *object)
   g_clear_pointer (&self->pages, g_ptr_array_unref);
   g_clear_pointer (&self->ids, g_hash_table_unref);
   g_clear_pointer (&self->search_words, g_strfreev);
-  g_free (self->app);
+  g_strfreev (self->apps);
   g_free (self->search);
 
   G_OBJECT_CLASS (picky_message_list_parent_class)->finalize (object);
@@ -777,7 +777,8 @@ picky_message_list_new (PickyStore     *store,
 
 /**
  * picky_message_list_set_filter:
- * @app: (nullable): only this app's messages
+ * @apps: (nullable) (array zero-terminated=1): only messages of these apps;
+ *   %NULL or empty for every app
  * @channel_id: only this channel's, or 0
  * @unread_only: only unread messages
  * @search: (nullable): words that must all occur, searched in the store's
@@ -787,11 +788,11 @@ picky_message_list_new (PickyStore     *store,
  * Filters combine.
  */
 void
-picky_message_list_set_filter (PickyMessageList *self,
-                               const char       *app,
-                               gint64            channel_id,
-                               gboolean          unread_only,
-                               const char       *search)
+picky_message_list_set_filter (PickyMessageList   *self,
+                               const char * const *apps,
+                               gint64              channel_id,
+                               gboolean            unread_only,
+                               const char         *search)
 {
   g_autofree char *stripped = g_strstrip (g_strdup (search != NULL ? search : ""));
   guint removed;
@@ -804,8 +805,8 @@ picky_message_list_set_filter (PickyMessageList *self,
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
 
-  g_free (self->app);
-  self->app = g_strdup (app);
+  g_strfreev (self->apps);
+  self->apps = apps != NULL && apps[0] != NULL ? g_strdupv ((char **) apps) : NULL;
   g_free (self->search);
   self->search = g_strdup (search);
   g_clear_pointer (&self->search_words, g_strfreev);
@@ -850,7 +851,7 @@ picky_message_list_load_more (PickyMessageList *self)
   if (self->loading || self->complete)
     return;
 
-  query.app = self->app;
+  query.apps = (const char * const *) self->apps;
   query.channel_id = self->channel_id;
   query.direction = self->direction;
   query.unread_only = self->unread_only;
@@ -966,7 +967,7 @@ picky_message_list_matches (PickyMessageList *self,
 
   if (picky_message_get_direction (message) != self->direction)
     return FALSE;
-  if (self->app != NULL && g_strcmp0 (picky_message_get_app (message), self->app) != 0)
+  if (self->apps != NULL && !g_strv_contains ((const char * const *) self->apps, picky_message_get_app (message)))
     return FALSE;
   if (self->channel_id != 0 && picky_message_get_channel_id (message) != self->channel_id)
     return FALSE;

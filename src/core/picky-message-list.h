@@ -13,13 +13,13 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PickyMessageList, picky_message_list, PICKY, MESSAGE_LIST, GObject)
 
-PickyMessageList *picky_message_list_new              (PickyStore       *store,
-                                                       PickyDirection    direction);
-void              picky_message_list_set_filter       (PickyMessageList *self,
-                                                       const char       *app,
-                                                       gint64            channel_id,
-                                                       gboolean          unread_only,
-                                                       const char       *search);
+PickyMessageList *picky_message_list_new              (PickyStore         *store,
+                                                       PickyDirection      direction);
+void              picky_message_list_set_filter       (PickyMessageList   *self,
+                                                       const char * const *apps,
+                                                       gint64              channel_id,
+                                                       gboolean            unread_only,
+                                                       const char         *search);
 const char       *picky_message_list_get_search       (PickyMessageList *self);
 gboolean          picky_message_list_get_loading      (PickyMessageList *self);
 gboolean          picky_message_list_get_complete     (PickyMessageList *self);

@@ -148,7 +148,7 @@ typedef struct {
 
 typedef struct {
   PickyPageQuery query;
-  char *app;
+  GStrv apps;                    /* the query's own copy */
   char *text;
 } PageData;
 
@@ -205,7 +205,7 @@ page_data_free (gpointer data)
 {
   PageData *page = data;
 
-  g_free (page->app);
+  g_strfreev (page->apps);
   g_free (page->text);
   g_free (page);
 }
@@ -1446,8 +1446,13 @@ append_filters (GString              *sql,
     g_string_append (sql, " AND m.contact_id = :contact");
   if (query->channel_id != 0)
     g_string_append (sql, " AND m.channel_id = :channel");
-  if (query->app != NULL)
-    g_string_append (sql, " AND m.channel_id IN (SELECT id FROM channels WHERE app = :app)");
+  if (query->apps != NULL && query->apps[0] != NULL)
+    {
+      g_string_append (sql, " AND m.channel_id IN (SELECT id FROM channels WHERE app IN (");
+      for (guint i = 0; query->apps[i] != NULL; i++)
+        g_string_append_printf (sql, "%s:app%u", i > 0 ? ", " : "", i);
+      g_string_append (sql, "))");
+    }
   if (query->direction >= 0)
     g_string_append (sql, " AND m.direction = :direction");
   if (query->unread_only)
@@ -1469,17 +1474,19 @@ static void
 bind_filters (sqlite3_stmt         *stmt,
               const PickyPageQuery *query)
 {
-  int index;
-
   bind_named_int64 (stmt, ":contact", query->contact_id);
   bind_named_int64 (stmt, ":channel", query->channel_id);
   bind_named_int64 (stmt, ":direction", query->direction);
   bind_named_int64 (stmt, ":before_ts", query->before_timestamp);
   bind_named_int64 (stmt, ":before_id", query->before_id);
   bind_named_int64 (stmt, ":limit", query->limit);
-  index = sqlite3_bind_parameter_index (stmt, ":app");
-  if (index > 0)
-    sqlite3_bind_text (stmt, index, query->app, -1, SQLITE_STATIC);
+  for (guint i = 0; query->apps != NULL && query->apps[i] != NULL; i++)
+    {
+      char name[24];
+
+      g_snprintf (name, sizeof name, ":app%u", i);
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), query->apps[i], -1, SQLITE_STATIC);
+    }
 }
 
 static void
@@ -3323,8 +3330,8 @@ page_common (PickyStore           *self,
 
   g_task_set_source_tag (task, tag);
   data->query = *query;
-  data->app = g_strdup (query->app);
-  data->query.app = data->app;
+  data->apps = g_strdupv ((char **) query->apps);
+  data->query.apps = (const char * const *) data->apps;
   data->text = g_strdup (text);
   if (data->query.limit == 0)
     data->query.limit = 50;

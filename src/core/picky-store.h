@@ -29,7 +29,7 @@ typedef enum {
 typedef struct {
   gint64      before_timestamp;  /* 0: from the newest */
   gint64      before_id;
-  const char *app;               /* NULL: every app */
+  const char * const *apps;      /* NULL or empty: every app, else any of these */
   gint64      channel_id;        /* 0: every channel */
   gint64      contact_id;        /* 0: every contact */
   int         direction;         /* -1: both, else a PickyDirection */

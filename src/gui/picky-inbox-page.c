@@ -20,6 +20,7 @@ struct _PickyInboxPage
   GtkSearchBar          *search_bar;
   GtkSearchEntry        *search_entry;
   GtkBox                *chips_box;
+  GtkToggleButton       *all_chip;       /* active exactly when no app chip is */
   GtkToggleButton       *unread_toggle;
   GtkDropDown           *channel_dropdown;
   GtkStack              *list_stack;
@@ -36,16 +37,35 @@ struct _PickyInboxPage
   PickyMessageList      *messages;
   GCancellable          *cancellable;
   GArray                *channel_ids;    /* gint64, one per dropdown item after "All" */
-  char                  *app;            /* the app chip chosen, NULL for all */
   guint                  n_new;
+  gboolean               syncing_chips;
 };
 
 G_DEFINE_FINAL_TYPE (PickyInboxPage, picky_inbox_page, ADW_TYPE_BIN)
 
+/* The apps whose chips are on; empty when every app is shown. */
+static GStrv
+chosen_apps (PickyInboxPage *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  for (GtkWidget *chip = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box));
+       chip != NULL;
+       chip = gtk_widget_get_next_sibling (chip))
+    {
+      const char *app = g_object_get_data (G_OBJECT (chip), "picky-app-id");
+
+      if (app != NULL && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (chip)))
+        g_strv_builder_add (builder, app);
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 static gboolean
 filters_active (PickyInboxPage *self)
 {
-  return self->app != NULL ||
+  return !gtk_toggle_button_get_active (self->all_chip) ||
          gtk_toggle_button_get_active (self->unread_toggle) ||
          gtk_drop_down_get_selected (self->channel_dropdown) > 0 ||
          *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0';
@@ -166,6 +186,7 @@ static void
 on_filters_changed_cb (PickyInboxPage *self)
 {
   guint channel = gtk_drop_down_get_selected (self->channel_dropdown);
+  g_auto(GStrv) apps = NULL;
   gint64 channel_id = 0;
 
   if (self->messages == NULL)
@@ -176,21 +197,37 @@ on_filters_changed_cb (PickyInboxPage *self)
 
   self->n_new = 0;
   update_new_button (self);
-  picky_message_list_set_filter (self->messages, self->app, channel_id,
+  apps = chosen_apps (self);
+  picky_message_list_set_filter (self->messages, (const char * const *) apps, channel_id,
                                  gtk_toggle_button_get_active (self->unread_toggle),
                                  gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   update_list_stack (self);
 }
 
+/* App chips add up; "All Apps" is on exactly when none of them is, so
+ * choosing it turns them off and turning the last one off brings it back. */
 static void
 on_app_chip_toggled_cb (GtkToggleButton *chip,
                         PickyInboxPage  *self)
 {
-  if (!gtk_toggle_button_get_active (chip))
+  g_auto(GStrv) apps = NULL;
+
+  if (self->syncing_chips)
     return;
 
-  g_free (self->app);
-  self->app = g_strdup (g_object_get_data (G_OBJECT (chip), "picky-app-id"));
+  self->syncing_chips = TRUE;
+  if (chip == self->all_chip && gtk_toggle_button_get_active (chip))
+    {
+      for (GtkWidget *other = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box));
+           other != NULL;
+           other = gtk_widget_get_next_sibling (other))
+        if (g_object_get_data (G_OBJECT (other), "picky-app-id") != NULL)
+          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (other), FALSE);
+    }
+  apps = chosen_apps (self);
+  gtk_toggle_button_set_active (self->all_chip, apps[0] == NULL);
+  self->syncing_chips = FALSE;
+
   on_filters_changed_cb (self);
 }
 
@@ -201,6 +238,7 @@ add_app_chips (PickyInboxPage *self)
   GtkWidget *all = gtk_toggle_button_new_with_label (_("All Apps"));
   GtkWidget *previous = all;
 
+  self->all_chip = GTK_TOGGLE_BUTTON (all);
   gtk_widget_add_css_class (all, "pill");
   gtk_widget_add_css_class (all, "small");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (all), TRUE);
@@ -219,11 +257,11 @@ add_app_chips (PickyInboxPage *self)
       gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name (picky_app_info_get_icon_name (apps[i])));
       gtk_box_append (GTK_BOX (content), gtk_label_new (name));
       gtk_button_set_child (GTK_BUTTON (chip), content);
-      gtk_toggle_button_set_group (GTK_TOGGLE_BUTTON (chip), GTK_TOGGLE_BUTTON (all));
       gtk_widget_add_css_class (chip, "pill");
       gtk_widget_add_css_class (chip, "small");
-      /* Translators: the accessible name of a filter chip, e.g. "Show WhatsApp messages only" */
-      label = g_strdup_printf (_("Show %s messages only"), name);
+      /* Translators: the accessible name of a filter chip, e.g. "Show WhatsApp messages";
+       * several chips can be on at once */
+      label = g_strdup_printf (_("Show %s messages"), name);
       gtk_accessible_update_property (GTK_ACCESSIBLE (chip), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
       gtk_widget_set_tooltip_text (chip, label);
       g_object_set_data_full (G_OBJECT (chip), "picky-app-id", g_strdup (picky_app_info_get_id (apps[i])), g_free);
@@ -427,7 +465,6 @@ picky_inbox_page_finalize (GObject *object)
   PickyInboxPage *self = PICKY_INBOX_PAGE (object);
 
   g_clear_pointer (&self->channel_ids, g_array_unref);
-  g_free (self->app);
 
   G_OBJECT_CLASS (picky_inbox_page_parent_class)->finalize (object);
 }
