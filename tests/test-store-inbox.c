@@ -512,6 +512,19 @@ on_mirror_changed_cb (GListModel *model,
     }
   g_assert_cmpuint (mirror->ids->len, ==, g_list_model_get_n_items (model));
 
+  /* No message shows twice: a view keys the rows it reuses by item. */
+  {
+    g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+    for (guint i = 0; i < mirror->ids->len; i++)
+      {
+        gint64 *id = &g_array_index (mirror->ids, gint64, i);
+
+        if (*id != 0)
+          g_assert_true (g_hash_table_add (seen, id));
+      }
+  }
+
   mirror->depth--;
 }
 

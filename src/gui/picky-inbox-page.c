@@ -38,6 +38,7 @@ struct _PickyInboxPage
   GCancellable          *cancellable;
   GArray                *channel_ids;    /* gint64, one per dropdown item after "All" */
   guint                  n_new;
+  guint                  follow_top_id;  /* idle that shows a batch that came in at the top */
   gboolean               syncing_chips;
 };
 
@@ -128,6 +129,18 @@ on_scroll_value_changed_cb (PickyInboxPage *self)
     }
 }
 
+static gboolean
+follow_top_cb (gpointer data)
+{
+  PickyInboxPage *self = data;
+
+  self->follow_top_id = 0;
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
+    gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_messages_items_changed_cb (PickyInboxPage *self,
                               guint           position,
@@ -146,9 +159,12 @@ on_messages_items_changed_cb (PickyInboxPage *self,
           self->n_new += added;
           update_new_button (self);
         }
-      else
+      else if (self->follow_top_id == 0)
         {
-          gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
+          /* Not from within the model's signal: the view must not be asked
+           * to move while it is still taking in a change. High priority, so
+           * that the next frame already shows the new top. */
+          self->follow_top_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, follow_top_cb, self, NULL);
         }
     }
 
@@ -434,8 +450,8 @@ start_inbox (PickyInboxPage *self)
   gtk_single_selection_set_can_unselect (selection, TRUE);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
-  /* After the view's own handler, so that the view knows the new rows when
-   * this one scrolls to them. */
+  /* After the view's own handler, so that the view has taken in the new
+   * rows when this one looks at where it is scrolled. */
   g_signal_connect_object (self->messages, "items-changed",
                            G_CALLBACK (on_messages_items_changed_cb), self, G_CONNECT_SWAPPED);
 
@@ -450,6 +466,7 @@ picky_inbox_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->follow_top_id, g_source_remove);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
   g_clear_object (&self->messages);
