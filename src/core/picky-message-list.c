@@ -16,7 +16,9 @@
 #define MAX_RESIDENT (10 * PAGE_SIZE)
 
 /* A run of rows in list order. Its messages may be dropped and read again:
- * the rows after the previous page's last one, as many as it holds. */
+ * the rows after the previous page's last one, as many as it holds. While
+ * they are read again, blank messages stand in and are filled in place, so
+ * that a view never sees the rows replaced, only changed. */
 typedef struct {
   GPtrArray *items;              /* PickyMessage, or NULL while not resident */
   guint      len;
@@ -26,7 +28,7 @@ typedef struct {
   gint64     last_timestamp;
   gint64     last_id;
   guint64    used;               /* when a view last asked for one of its rows */
-  gboolean   fetching;
+  gboolean   fetching;           /* items are blanks waiting for the store's answer */
   gboolean   stale;              /* grew while being read: the answer may miss rows */
 } Page;
 
@@ -192,6 +194,9 @@ update_keys (Page *page)
 
   first = g_ptr_array_index (page->items, 0);
   last = g_ptr_array_index (page->items, page->items->len - 1);
+  /* A blank at either end has no key: the page keeps the ones it had. */
+  if (picky_message_get_id (first) == 0 || picky_message_get_id (last) == 0)
+    return;
   page->first_timestamp = picky_message_get_timestamp (first);
   page->first_id = picky_message_get_id (first);
   page->last_timestamp = picky_message_get_timestamp (last);
@@ -209,7 +214,8 @@ make_resident (PickyMessageList *self,
     {
       gint64 id = picky_message_get_id (g_ptr_array_index (items, i));
 
-      g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
+      if (id != 0)
+        g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
     }
   self->n_resident += items->len;
   g_ptr_array_add (self->resident, page);
@@ -244,9 +250,12 @@ trim (PickyMessageList *self)
         {
           Page *page = g_ptr_array_index (self->resident, i);
 
-          if (oldest == NULL || page->used < oldest->used)
+          /* Blanks on their way stay until they are filled. */
+          if (!page->fetching && (oldest == NULL || page->used < oldest->used))
             oldest = page;
         }
+      if (oldest == NULL)
+        break;
       drop_page (self, oldest);
     }
 }
@@ -261,7 +270,7 @@ split_page (PickyMessageList *self,
   g_autoptr(GPtrArray) items = NULL;
   guint offset = 0;
 
-  if (page->items == NULL || page->len <= 2 * PAGE_SIZE)
+  if (page->items == NULL || page->fetching || page->len <= 2 * PAGE_SIZE)
     return;
 
   items = g_ptr_array_ref (page->items);
@@ -330,21 +339,23 @@ on_page_fetched_cb (GObject      *object,
     }
 
   /* Positions must not move: should the store hold other rows than the
-   * page counted, blanks keep the count. */
-  if (items->len > page->len)
-    g_ptr_array_set_size (items, page->len);
-  while (items->len < page->len)
-    g_ptr_array_add (items, new_blank ());
+   * page counted, the extra ones wait and missing ones stay blank. */
+  for (guint i = 0; i < MIN (items->len, page->len); i++)
+    {
+      PickyMessage *blank = g_ptr_array_index (page->items, i);
+      gint64 id = picky_message_get_id (items->pdata[i]);
 
-  make_resident (self, page, items);
+      picky_message_fill (blank, items->pdata[i]);
+      g_hash_table_add (self->ids, g_memdup2 (&id, sizeof id));
+    }
   update_keys (page);
-  g_list_model_items_changed (G_LIST_MODEL (self), page->start, page->len, page->len);
   split_page (self, find_page (self, page->start));
   trim (self);
   fetch_free (fetch);
 }
 
-/* Reads a dropped page again: the rows after the previous page's last. */
+/* Reads a dropped page again: the rows after the previous page's last,
+ * into blanks that views may show until they are filled. */
 static void
 fetch_page (PickyMessageList *self,
             Page             *page)
@@ -354,8 +365,17 @@ fetch_page (PickyMessageList *self,
   Fetch *fetch;
   GCancellable *cancellable = self->cancellable;
 
-  if (page->fetching || page->items != NULL)
+  if (page->fetching)
     return;
+
+  if (page->items == NULL)
+    {
+      g_autoptr(GPtrArray) blanks = g_ptr_array_new_full (page->len, g_object_unref);
+
+      for (guint i = 0; i < page->len; i++)
+        g_ptr_array_add (blanks, new_blank ());
+      make_resident (self, page, blanks);
+    }
 
   query.apps = (const char * const *) self->apps;
   query.channel_id = self->channel_id;
@@ -476,10 +496,14 @@ insert_into_page (PickyMessageList *self,
   page->len++;
 
   if (page->items == NULL)
+    return page->len - 1;
+  if (page->fetching)
     {
-      /* What is on its way was read before this row was stored. */
-      if (page->fetching)
-        page->stale = TRUE;
+      /* What is on its way was read before this row was stored: it is read
+       * again, into one more blank. */
+      page->stale = TRUE;
+      g_ptr_array_add (page->items, new_blank ());
+      self->n_resident++;
       return page->len - 1;
     }
 
@@ -573,14 +597,15 @@ on_messages_added_cb (PickyMessageList *self,
       start = page->start + inserted - in_page;
       inserted++;
       in_page++;
-      if (page->items != NULL)
+      if (page->items != NULL && !page->fetching)
         {
           first = MIN (first, start + index);
           last = MAX (last, start + index);
         }
       else
         {
-          /* Its rows are blank until read: all of them changed. */
+          /* Where among its rows it went is known only once they are
+           * read: all of them changed. */
           first = MIN (first, start);
           last = MAX (last, start + page->len - 1);
         }
@@ -600,8 +625,7 @@ on_messages_added_cb (PickyMessageList *self,
 
 static PickyMessage *
 find_message (PickyMessageList *self,
-              gint64            id,
-              guint            *position)
+              gint64            id)
 {
   if (!g_hash_table_contains (self->ids, &id))
     return NULL;
@@ -612,10 +636,7 @@ find_message (PickyMessageList *self,
 
       for (guint i = 0; i < page->items->len; i++)
         if (picky_message_get_id (g_ptr_array_index (page->items, i)) == id)
-          {
-            *position = page->start + i;
-            return g_ptr_array_index (page->items, i);
-          }
+          return g_ptr_array_index (page->items, i);
     }
 
   return NULL;
@@ -631,8 +652,7 @@ on_messages_changed_cb (PickyMessageList *self,
   for (guint k = 0; k < messages->len; k++)
     {
       PickyMessage *change = g_ptr_array_index (messages, k);
-      guint position = 0;
-      PickyMessage *item = find_message (self, picky_message_get_id (change), &position);
+      PickyMessage *item = find_message (self, picky_message_get_id (change));
 
       if (item == NULL)
         continue;
@@ -653,7 +673,9 @@ on_messages_changed_cb (PickyMessageList *self,
           if (picky_message_get_op (change) == PICKY_MESSAGE_OP_INSERT)
             picky_message_set_provider_key (item, picky_message_get_provider_key (change));
         }
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 1);
+      /* The row is the same message, changed: a view that shows it
+       * follows its ::changed, and keeps its place. */
+      picky_message_changed (item);
     }
 }
 
@@ -686,13 +708,12 @@ picky_message_list_get_item (GListModel *model,
 
   page = get_page (self, find_page (self, position));
   page->used = ++self->clock;
-  if (page->items != NULL)
-    return g_object_ref (g_ptr_array_index (page->items, position - page->start));
+  /* A dropped page is read again into blanks, which are the rows from
+   * now on: they are filled in place when the store answers. */
+  if (page->items == NULL)
+    fetch_page (self, page);
 
-  /* A blank row stands in until its page is read again; items-changed
-   * then makes the view ask once more. */
-  fetch_page (self, page);
-  return new_blank ();
+  return g_object_ref (g_ptr_array_index (page->items, position - page->start));
 }
 
 static void
@@ -945,7 +966,7 @@ picky_message_list_mark_read (PickyMessageList *self,
           if (picky_message_get_contact_id (item) == contact_id && picky_message_get_unread (item))
             {
               picky_message_set_unread (item, FALSE);
-              g_list_model_items_changed (G_LIST_MODEL (self), page->start + i, 1, 1);
+              picky_message_changed (item);
             }
         }
     }

@@ -7,8 +7,9 @@
 
 #include "picky-message.h"
 
-/* A plain data object: no properties or signals, because millions pass
- * through ingest and the list models, and nothing observes one message. */
+/* A plain data object without properties, because millions pass through
+ * ingest and the list models. Its one signal, ::changed, is for the few
+ * that a view shows: a signal costs nothing on the messages nobody watches. */
 struct _PickyMessage
 {
   GObject parent_instance;
@@ -37,6 +38,13 @@ struct _PickyMessage
 };
 
 G_DEFINE_FINAL_TYPE (PickyMessage, picky_message, G_TYPE_OBJECT)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* Stored in the database and exported: these strings must never change. */
 static const char *kind_names[] = {
@@ -68,6 +76,16 @@ lookup_name (const char  *str,
 }
 
 static void
+replace_str (char       **slot,
+             const char  *value)
+{
+  char *copy = g_strdup (value);
+
+  g_free (*slot);
+  *slot = copy;
+}
+
+static void
 picky_message_finalize (GObject *object)
 {
   PickyMessage *self = PICKY_MESSAGE (object);
@@ -89,6 +107,19 @@ static void
 picky_message_class_init (PickyMessageClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = picky_message_finalize;
+
+  /**
+   * PickyMessage::changed:
+   *
+   * Emitted by whoever changed a message that a view may show, through
+   * picky_message_changed(): the setters do not emit it, so that a batch
+   * of changes is shown once.
+   */
+  signals[CHANGED] = g_signal_new ("changed",
+                                   G_TYPE_FROM_CLASS (klass),
+                                   G_SIGNAL_RUN_LAST,
+                                   0, NULL, NULL, NULL,
+                                   G_TYPE_NONE, 0);
 }
 
 static void
@@ -109,6 +140,58 @@ PickyMessage *
 picky_message_new (void)
 {
   return g_object_new (PICKY_TYPE_MESSAGE, NULL);
+}
+
+/**
+ * picky_message_changed:
+ *
+ * Tells the views showing @self that it changed.
+ */
+void
+picky_message_changed (PickyMessage *self)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE (self));
+
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+/**
+ * picky_message_fill:
+ * @source: the message to copy
+ *
+ * Makes @self a copy of @source and tells its views, so that a row that
+ * stood in for a message still being read shows it when it arrives.
+ */
+void
+picky_message_fill (PickyMessage *self,
+                    PickyMessage *source)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE (self));
+  g_return_if_fail (PICKY_IS_MESSAGE (source));
+
+  self->id = source->id;
+  self->is_new = source->is_new;
+  self->op = source->op;
+  self->channel_id = source->channel_id;
+  replace_str (&self->app, source->app);
+  replace_str (&self->provider_key, source->provider_key);
+  self->contact_id = source->contact_id;
+  replace_str (&self->contact_provider_id, source->contact_provider_id);
+  replace_str (&self->contact_name, source->contact_name);
+  replace_str (&self->contact_phone, source->contact_phone);
+  self->direction = source->direction;
+  self->kind = source->kind;
+  replace_str (&self->text, source->text);
+  replace_str (&self->media, source->media);
+  replace_str (&self->related_key, source->related_key);
+  self->timestamp = source->timestamp;
+  self->received = source->received;
+  self->status = source->status;
+  replace_str (&self->error, source->error);
+  self->edited = source->edited;
+  self->unread = source->unread;
+
+  picky_message_changed (self);
 }
 
 const char *

@@ -48,6 +48,9 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (PickyMessage, picky_message, PICKY, MESSAGE, GObject)
 
 PickyMessage      *picky_message_new                 (void);
+void               picky_message_changed             (PickyMessage      *self);
+void               picky_message_fill                (PickyMessage      *self,
+                                                      PickyMessage      *source);
 
 const char        *picky_message_kind_to_string      (PickyMessageKind   kind);
 gboolean           picky_message_kind_from_string    (const char        *str,

@@ -22,10 +22,15 @@ struct _PickyInboxRow
 
   /* owned */
   PickyMessage *message;
+  char         *highlight;
   char         *preview;
 };
 
 G_DEFINE_FINAL_TYPE (PickyInboxRow, picky_inbox_row, GTK_TYPE_WIDGET)
+
+static void on_message_changed_cb (PickyInboxRow *self);
+static void show_message          (PickyInboxRow *self,
+                                   gint64         now);
 
 /* The first line only: a row has room for one. */
 static char *
@@ -70,7 +75,10 @@ picky_inbox_row_finalize (GObject *object)
 {
   PickyInboxRow *self = PICKY_INBOX_ROW (object);
 
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, on_message_changed_cb, self);
   g_clear_object (&self->message);
+  g_free (self->highlight);
   g_free (self->preview);
 
   G_OBJECT_CLASS (picky_inbox_row_parent_class)->finalize (object);
@@ -119,12 +127,39 @@ picky_inbox_row_new (void)
  * @highlight: (nullable): search words to mark in the text
  * @now: the current time, so that every row of a frame agrees on it
  */
+/* The message was read from the store, edited or read by the admin. */
+static void
+on_message_changed_cb (PickyInboxRow *self)
+{
+  show_message (self, g_get_real_time () / G_USEC_PER_SEC);
+}
+
 void
 picky_inbox_row_set_message (PickyInboxRow *self,
                              PickyMessage  *message,
                              const char    *highlight,
                              gint64         now)
 {
+  g_return_if_fail (PICKY_IS_INBOX_ROW (self));
+
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, on_message_changed_cb, self);
+  g_set_object (&self->message, message);
+  g_free (self->highlight);
+  self->highlight = g_strdup (highlight);
+  g_clear_pointer (&self->preview, g_free);
+  if (message == NULL)
+    return;
+
+  g_signal_connect_swapped (message, "changed", G_CALLBACK (on_message_changed_cb), self);
+  show_message (self, now);
+}
+
+static void
+show_message (PickyInboxRow *self,
+              gint64         now)
+{
+  PickyMessage *message = self->message;
   const PickyAppInfo *app;
   const char *name;
   const char *app_name;
@@ -132,12 +167,7 @@ picky_inbox_row_set_message (PickyInboxRow *self,
   g_autofree char *when = NULL;
   g_autofree char *label = NULL;
 
-  g_return_if_fail (PICKY_IS_INBOX_ROW (self));
-
-  g_set_object (&self->message, message);
   g_clear_pointer (&self->preview, g_free);
-  if (message == NULL)
-    return;
 
   app = picky_app_catalog_lookup (picky_message_get_app (message));
   app_name = app != NULL ? picky_app_info_get_display_name (app) : picky_message_get_app (message);
@@ -148,7 +178,7 @@ picky_inbox_row_set_message (PickyInboxRow *self,
     name = _("Unknown contact");
 
   self->preview = make_preview (message);
-  markup = picky_inbox_highlight_markup (self->preview, highlight);
+  markup = picky_inbox_highlight_markup (self->preview, self->highlight);
   when = picky_inbox_format_time (picky_message_get_timestamp (message), now);
 
   gtk_image_set_from_icon_name (self->app_icon, app != NULL ? picky_app_info_get_icon_name (app)
