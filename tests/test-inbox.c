@@ -508,7 +508,9 @@ test_inbox_conversation_read (Fixture       *fixture,
   gint64 channel = add_channel (fixture, "telegram");
   PickyConversationView *conversation;
   g_autoptr(PickyMessage) item = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   UnreadWait wait = { fixture, 3 };
+  guint n_checked = 0;
 
   fill (fixture, channel, "carol", "one of three", 3, T0);
   fill (fixture, channel, "dave", "other", 2, T0 - 1000);
@@ -525,6 +527,26 @@ test_inbox_conversation_read (Fixture       *fixture,
   picky_test_gui_spin (100);
   item = g_list_model_get_item (picky_inbox_page_get_messages (fixture->page), 0);
   g_assert_false (picky_message_get_unread (item));
+
+  /* The rows on screen lose their dots for Carol's messages only. */
+  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      PickyMessage *shown = picky_inbox_row_get_message (rows->pdata[i]);
+      g_autoptr(GPtrArray) images = picky_test_gui_find_all (rows->pdata[i], GTK_TYPE_IMAGE);
+      GtkWidget *dot = NULL;
+
+      if (shown == NULL || !gtk_widget_get_mapped (rows->pdata[i]))
+        continue;
+      for (guint k = 0; k < images->len; k++)
+        if (gtk_widget_has_css_class (images->pdata[k], "unread-dot"))
+          dot = images->pdata[k];
+      g_assert_nonnull (dot);
+      g_assert_cmpfloat (gtk_widget_get_opacity (dot), ==,
+                         g_strcmp0 (picky_message_get_contact_provider_id (shown), "carol") == 0 ? 0.0 : 1.0);
+      n_checked++;
+    }
+  g_assert_cmpuint (n_checked, ==, 5);
 }
 
 typedef struct {
