@@ -641,6 +641,42 @@ test_list_consistent (Fixture       *fixture,
   g_ptr_array_unref (mirror.items);
 }
 
+static void
+on_added_thread_cb (PickyStore *store,
+                    GPtrArray  *messages,
+                    GThread   **thread)
+{
+  *thread = g_thread_self ();
+}
+
+/* messages-added reaches its handlers on the thread of the store's main
+ * context even when that thread was busy elsewhere, owning no main loop,
+ * when the batch was committed: handlers touch widgets. */
+static void
+test_added_main_thread (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *handler_thread = NULL;
+
+  g_signal_connect (fixture->store, "messages-added", G_CALLBACK (on_added_thread_cb), &handler_thread);
+  g_ptr_array_add (batch, make_message (fixture->channel, "t1", "ann", PICKY_DIRECTION_IN, "hi", T0));
+  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
+
+  /* Busy, not iterating: the store's thread commits meanwhile. */
+  g_usleep (500 * 1000);
+  g_assert_null (handler_thread);
+
+  picky_store_ingest_finish (fixture->store, wait_for (&result), &error);
+  g_assert_no_error (error);
+  while (handler_thread == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (handler_thread == g_thread_self ());
+  g_signal_handlers_disconnect_by_data (fixture->store, &handler_thread);
+}
+
 /* The version 2 fixture migrates with every old message read. */
 static void
 test_migrate_unread (Fixture       *fixture,
@@ -689,6 +725,7 @@ main (int   argc,
   ADD ("/picky/store/inbox/list-bounded", test_list_bounded);
   ADD ("/picky/store/inbox/list-live", test_list_live);
   ADD ("/picky/store/inbox/list-consistent", test_list_consistent);
+  ADD ("/picky/store/inbox/added-main-thread", test_added_main_thread);
   ADD ("/picky/store/inbox/migrate-unread", test_migrate_unread);
 
   return g_test_run ();

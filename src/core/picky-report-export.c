@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "picky-main-context.h"
 #include "picky-report-draw.h"
 #include "picky-report-export.h"
 
@@ -67,7 +68,7 @@ export_data_free (gpointer data)
 
       call->destroy = export->progress_destroy;
       call->data = export->progress_data;
-      g_main_context_invoke_full (export->caller, G_PRIORITY_DEFAULT, destroy_call_cb, call, g_free);
+      picky_main_context_dispatch (export->caller, destroy_call_cb, call, g_free);
     }
   g_clear_object (&export->report);
   g_clear_object (&export->store);
@@ -111,8 +112,7 @@ report_progress (GTask  *task,
   call = g_new0 (ProgressCall, 1);
   call->task = g_object_ref (task);
   call->fraction = fraction;
-  g_main_context_invoke_full (export->caller, G_PRIORITY_DEFAULT, progress_call_cb, call,
-                              progress_call_free);
+  picky_main_context_dispatch (export->caller, progress_call_cb, call, progress_call_free);
 }
 
 /**

@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
+#include "picky-main-context.h"
 #include "picky-store.h"
 #include "picky-store-private.h"
 
@@ -940,8 +941,7 @@ worker_emit (Worker    *w,
   emission->store = g_object_ref (g_task_get_source_object (task));
   emission->added = g_ptr_array_ref (messages);
   emission->signal_id = signal_id;
-  g_main_context_invoke_full (w->context, G_PRIORITY_DEFAULT,
-                              emit_messages_added_cb, emission, emission_free);
+  picky_main_context_dispatch (w->context, emit_messages_added_cb, emission, emission_free);
 }
 
 static void
