@@ -324,8 +324,8 @@ on_messages_changed_cb (PickyConversationView *self,
               picky_message_set_status (item, picky_message_get_status (change));
               picky_message_set_error (item, picky_message_get_error (change));
             }
-          /* Replacing the item with itself binds its row again. */
-          g_list_store_splice (self->messages, i, 1, (gpointer *) &item, 1);
+          /* Its bubble follows the message; the rows stay as they are. */
+          picky_message_changed (item);
           break;
         }
     }

@@ -24,6 +24,7 @@ struct _PickyMessageBubble
   /* owned */
   PickyMessage *message;
   char         *status_text;
+  gboolean      new_day;
 };
 
 G_DEFINE_FINAL_TYPE (PickyMessageBubble, picky_message_bubble, GTK_TYPE_WIDGET)
@@ -107,11 +108,15 @@ on_retry_clicked_cb (PickyMessageBubble *self)
     g_signal_emit (self, signals[RETRY], 0, self->message);
 }
 
+static void show_message (PickyMessageBubble *self);
+
 static void
 picky_message_bubble_dispose (GObject *object)
 {
   PickyMessageBubble *self = PICKY_MESSAGE_BUBBLE (object);
 
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, show_message, self);
   g_clear_pointer (&self->day_label, gtk_widget_unparent);
   g_clear_pointer (&self->bubble, gtk_widget_unparent);
 
@@ -219,6 +224,26 @@ picky_message_bubble_set_message (PickyMessageBubble *self,
                                   PickyMessage       *message,
                                   gboolean            new_day)
 {
+  g_return_if_fail (PICKY_IS_MESSAGE_BUBBLE (self));
+
+  if (self->message != NULL)
+    g_signal_handlers_disconnect_by_func (self->message, show_message, self);
+  g_set_object (&self->message, message);
+  self->new_day = new_day;
+  g_clear_pointer (&self->status_text, g_free);
+  if (message == NULL)
+    return;
+
+  /* Edits and delivery reports change the message in place. */
+  g_signal_connect_swapped (message, "changed", G_CALLBACK (show_message), self);
+  show_message (self);
+}
+
+static void
+show_message (PickyMessageBubble *self)
+{
+  PickyMessage *message = self->message;
+  gboolean new_day = self->new_day;
   gboolean outgoing;
   PickyMessageKind kind;
   const char *text;
@@ -228,13 +253,7 @@ picky_message_bubble_set_message (PickyMessageBubble *self,
   g_autoptr(GString) meta = NULL;
   g_autoptr(GString) accessible = NULL;
 
-  g_return_if_fail (PICKY_IS_MESSAGE_BUBBLE (self));
-
-  g_set_object (&self->message, message);
   g_clear_pointer (&self->status_text, g_free);
-  if (message == NULL)
-    return;
-
   outgoing = picky_message_get_direction (message) == PICKY_DIRECTION_OUT;
   kind = picky_message_get_kind (message);
   text = picky_message_get_text (message);
