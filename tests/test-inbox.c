@@ -10,6 +10,7 @@
 #include "picky-conversation-view.h"
 #include "picky-inbox-page.h"
 #include "picky-inbox-row.h"
+#include "picky-message-bubble.h"
 #include "picky-message-list.h"
 #include "picky-test-gui.h"
 #include "picky-window.h"
@@ -549,6 +550,88 @@ test_inbox_conversation_read (Fixture       *fixture,
   g_assert_cmpuint (n_checked, ==, 5);
 }
 
+static PickyMessage *
+make_reaction (gint64      channel,
+               const char *key,
+               const char *contact,
+               const char *target_key,
+               const char *emoji,
+               gint64      timestamp)
+{
+  PickyMessage *reaction = make_message (channel, key, contact, emoji, timestamp);
+
+  picky_message_set_kind (reaction, PICKY_MESSAGE_KIND_REACTION);
+  picky_message_set_related_key (reaction, target_key);
+  return reaction;
+}
+
+typedef struct {
+  Fixture    *fixture;
+  const char *text;        /* of the message reacted to */
+  const char *reactions;   /* what its bubble shows */
+} BubbleWait;
+
+static gboolean
+bubble_shows (gpointer data)
+{
+  BubbleWait *wait = data;
+  g_autoptr(GPtrArray) bubbles = picky_test_gui_find_all (GTK_WIDGET (wait->fixture->page), PICKY_TYPE_MESSAGE_BUBBLE);
+
+  for (guint i = 0; i < bubbles->len; i++)
+    {
+      PickyMessage *shown = picky_message_bubble_get_message (bubbles->pdata[i]);
+
+      if (shown != NULL && g_strcmp0 (picky_message_get_text (shown), wait->text) == 0 &&
+          gtk_widget_get_mapped (bubbles->pdata[i]))
+        return g_strcmp0 (picky_message_bubble_get_reactions_text (bubbles->pdata[i]), wait->reactions) == 0;
+    }
+
+  return FALSE;
+}
+
+/* A reaction shows on the message it reacts to, not as a row of its own;
+ * one whose message is not in the conversation keeps its own row. */
+static void
+test_inbox_conversation_reactions (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation;
+  GListModel *rows;
+  BubbleWait wait = { fixture, NULL, NULL };
+
+  g_ptr_array_add (batch, make_message (channel, "c1", "carol", "Where is my parcel?", T0));
+  g_ptr_array_add (batch, make_message (channel, "c2", "carol", "It says delivered", T0 + 60));
+  g_ptr_array_add (batch, make_reaction (channel, "r1", "carol", "c1", "👍", T0 + 120));
+  g_ptr_array_add (batch, make_reaction (channel, "r2", "carol", "long-gone", "❤️", T0 + 180));
+  ingest (fixture, batch);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  rows = picky_conversation_view_get_messages (conversation);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  wait.text = "Where is my parcel?";
+  wait.reactions = "👍";
+  g_assert_true (picky_test_gui_wait (bubble_shows, &wait, 5000));
+  {
+    g_autoptr(PickyMessage) last = g_list_model_get_item (rows, 2);
+
+    g_assert_cmpint (picky_message_get_kind (last), ==, PICKY_MESSAGE_KIND_REACTION);
+    g_assert_cmpstr (picky_message_get_text (last), ==, "❤️");
+  }
+
+  /* A live reaction changes the bubble on screen and adds no row. */
+  g_ptr_array_set_size (batch, 0);
+  g_ptr_array_add (batch, make_reaction (channel, "r3", "carol", "c2", "😮", T0 + 240));
+  ingest (fixture, batch);
+  wait.text = "It says delivered";
+  wait.reactions = "😮";
+  g_assert_true (picky_test_gui_wait (bubble_shows, &wait, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+}
+
 typedef struct {
   GListModel         *model;
   PickyMessageStatus  status;
@@ -797,6 +880,7 @@ main (int   argc,
   ADD ("/picky/inbox/live/batch", test_inbox_live_batch);
   ADD ("/picky/inbox/filters/app-search-unread", test_inbox_filters);
   ADD ("/picky/inbox/conversation/read", test_inbox_conversation_read);
+  ADD ("/picky/inbox/conversation/reactions", test_inbox_conversation_reactions);
   ADD ("/picky/inbox/composer/send", test_inbox_composer_send);
   ADD ("/picky/inbox/composer/push-off", test_inbox_composer_push_off);
   ADD ("/picky/inbox/notify/inactive-and-muted", test_inbox_notify);

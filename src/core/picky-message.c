@@ -35,6 +35,7 @@ struct _PickyMessage
   char *error;
   gboolean edited;
   gboolean unread;
+  char *reactions;
 };
 
 G_DEFINE_FINAL_TYPE (PickyMessage, picky_message, G_TYPE_OBJECT)
@@ -99,6 +100,7 @@ picky_message_finalize (GObject *object)
   g_free (self->media);
   g_free (self->related_key);
   g_free (self->error);
+  g_free (self->reactions);
 
   G_OBJECT_CLASS (picky_message_parent_class)->finalize (object);
 }
@@ -190,6 +192,7 @@ picky_message_fill (PickyMessage *self,
   replace_str (&self->error, source->error);
   self->edited = source->edited;
   self->unread = source->unread;
+  replace_str (&self->reactions, source->reactions);
 
   picky_message_changed (self);
 }
@@ -623,4 +626,27 @@ picky_message_set_unread (PickyMessage *self,
   g_return_if_fail (PICKY_IS_MESSAGE (self));
 
   self->unread = unread;
+}
+
+/**
+ * picky_message_get_reactions:
+ *
+ * Returns: (nullable): the reactions shown with the message, such as
+ *   "👍 ❤️", as a view collected them from reaction messages; not stored
+ */
+const char *
+picky_message_get_reactions (PickyMessage *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE (self), NULL);
+
+  return self->reactions;
+}
+
+void
+picky_message_set_reactions (PickyMessage *self,
+                             const char   *reactions)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE (self));
+
+  replace_str (&self->reactions, reactions);
 }

@@ -103,5 +103,7 @@ gboolean           picky_message_get_edited          (PickyMessage *self);
 void               picky_message_set_edited          (PickyMessage *self, gboolean edited);
 gboolean           picky_message_get_unread          (PickyMessage *self);
 void               picky_message_set_unread          (PickyMessage *self, gboolean unread);
+const char        *picky_message_get_reactions       (PickyMessage *self);
+void               picky_message_set_reactions       (PickyMessage *self, const char *reactions);
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include "picky-app-catalog.h"
 #include "picky-conversation-view.h"
 #include "picky-message-bubble.h"
+#include "picky-reaction-index.h"
 
 #define PAGE_SIZE 50
 
@@ -30,6 +31,7 @@ struct _PickyConversationView
   PickyService      *service;
   PickyOutbox       *outbox;
   GListStore        *messages;      /* PickyMessage, oldest first */
+  PickyReactionIndex *reactions;    /* puts reactions with their messages */
   GCancellable      *cancellable;   /* of the open conversation's loads */
   PickyChannel      *channel;       /* of the open conversation, if it still exists */
   char              *app;
@@ -37,6 +39,8 @@ struct _PickyConversationView
   char              *hint;
   gint64             contact_id;
   gint64             channel_id;
+  gint64             oldest_timestamp;  /* of the oldest message read, shown or not */
+  gint64             oldest_id;
   gboolean           loading;
   gboolean           complete;
 };
@@ -194,6 +198,42 @@ bind_bubble_cb (GtkSignalListItemFactory *factory,
                                     previous == NULL || !same_day (previous, message));
 }
 
+/* A reaction goes with the message it reacts to once that is shown; until
+ * then, or when that message is too old to be read, it has a row of its
+ * own. Returns the messages of @messages, oldest first, that get rows. */
+static GPtrArray *
+take_in (PickyConversationView *self,
+         GPtrArray             *messages)
+{
+  GPtrArray *rows = g_ptr_array_new ();
+
+  for (guint i = 0; i < messages->len; i++)
+    if (picky_message_get_kind (messages->pdata[i]) != PICKY_MESSAGE_KIND_REACTION)
+      picky_reaction_index_add_target (self->reactions, messages->pdata[i]);
+
+  for (guint i = 0; i < messages->len; i++)
+    if (picky_message_get_kind (messages->pdata[i]) != PICKY_MESSAGE_KIND_REACTION ||
+        picky_reaction_index_add_reaction (self->reactions, messages->pdata[i]) == PICKY_REACTION_PENDING)
+      g_ptr_array_add (rows, messages->pdata[i]);
+
+  return rows;
+}
+
+/* Rows of reactions whose message has come since go. */
+static void
+drop_resolved_rows (PickyConversationView *self)
+{
+  g_autoptr(GPtrArray) resolved = picky_reaction_index_take_resolved (self->reactions);
+
+  for (guint i = 0; i < resolved->len; i++)
+    {
+      guint position;
+
+      if (g_list_store_find (self->messages, resolved->pdata[i], &position))
+        g_list_store_remove (self->messages, position);
+    }
+}
+
 static void
 on_older_loaded_cb (GObject      *object,
                     GAsyncResult *result,
@@ -201,6 +241,7 @@ on_older_loaded_cb (GObject      *object,
 {
   g_autoptr(PickyConversationView) self = user_data;
   g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
   gboolean first;
 
@@ -227,7 +268,14 @@ on_older_loaded_cb (GObject      *object,
       page->pdata[i] = page->pdata[page->len - 1 - i];
       page->pdata[page->len - 1 - i] = swap;
     }
-  g_list_store_splice (self->messages, 0, 0, page->pdata, page->len);
+  if (page->len > 0)
+    {
+      self->oldest_timestamp = picky_message_get_timestamp (page->pdata[0]);
+      self->oldest_id = picky_message_get_id (page->pdata[0]);
+    }
+  rows = take_in (self, page);
+  g_list_store_splice (self->messages, 0, 0, rows->pdata, rows->len);
+  drop_resolved_rows (self);
 
   if (first)
     scroll_to_end (self);
@@ -237,17 +285,13 @@ static void
 load_older (PickyConversationView *self)
 {
   PickyPageQuery query = { 0, };
-  g_autoptr(PickyMessage) oldest = NULL;
 
   if (self->loading || self->complete || self->service == NULL || self->contact_id == 0)
     return;
 
-  oldest = g_list_model_get_item (G_LIST_MODEL (self->messages), 0);
-  if (oldest != NULL)
-    {
-      query.before_timestamp = picky_message_get_timestamp (oldest);
-      query.before_id = picky_message_get_id (oldest);
-    }
+  /* From the oldest message read, which may be a reaction without a row. */
+  query.before_timestamp = self->oldest_timestamp;
+  query.before_id = self->oldest_id;
   query.contact_id = self->contact_id;
   query.direction = -1;
   query.limit = PAGE_SIZE;
@@ -279,6 +323,7 @@ on_messages_added_cb (PickyConversationView *self,
                       GPtrArray             *messages)
 {
   g_autoptr(GPtrArray) mine = g_ptr_array_new ();
+  g_autoptr(GPtrArray) rows = NULL;
   gboolean follow = at_end (self);
 
   for (guint i = 0; i < messages->len; i++)
@@ -288,8 +333,10 @@ on_messages_added_cb (PickyConversationView *self,
   if (mine->len == 0)
     return;
 
+  rows = take_in (self, mine);
   g_list_store_splice (self->messages, g_list_model_get_n_items (G_LIST_MODEL (self->messages)), 0,
-                       mine->pdata, mine->len);
+                       rows->pdata, rows->len);
+  drop_resolved_rows (self);
   if (follow)
     scroll_to_end (self);
 }
@@ -324,8 +371,14 @@ on_messages_changed_cb (PickyConversationView *self,
               picky_message_set_status (item, picky_message_get_status (change));
               picky_message_set_error (item, picky_message_get_error (change));
             }
-          /* Its bubble follows the message; the rows stay as they are. */
+          if (picky_message_get_op (change) == PICKY_MESSAGE_OP_INSERT &&
+              picky_message_get_provider_key (change) != NULL)
+            picky_message_set_provider_key (item, picky_message_get_provider_key (change));
+          /* Its bubble follows the message; the rows stay as they are. A
+           * reply just sent has its key now, which reactions refer to. */
           picky_message_changed (item);
+          picky_reaction_index_add_target (self->reactions, item);
+          drop_resolved_rows (self);
           break;
         }
     }
@@ -350,6 +403,7 @@ picky_conversation_view_dispose (GObject *object)
   g_clear_object (&self->outbox);
   g_clear_object (&self->service);
   g_clear_object (&self->messages);
+  g_clear_object (&self->reactions);
 
   G_OBJECT_CLASS (picky_conversation_view_parent_class)->dispose (object);
 }
@@ -402,6 +456,7 @@ picky_conversation_view_init (PickyConversationView *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->messages = g_list_store_new (PICKY_TYPE_MESSAGE);
+  self->reactions = picky_reaction_index_new ();
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
   g_signal_connect (factory, "setup", G_CALLBACK (setup_bubble_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_bubble_cb), self);
@@ -482,6 +537,9 @@ picky_conversation_view_open (PickyConversationView *self,
   self->contact_provider_id = g_strdup (picky_message_get_contact_provider_id (message));
   self->loading = FALSE;
   self->complete = FALSE;
+  self->oldest_timestamp = 0;
+  self->oldest_id = 0;
+  picky_reaction_index_clear (self->reactions);
   g_list_store_remove_all (self->messages);
 
   name = picky_message_get_contact_name (message);

@@ -19,6 +19,7 @@ struct _PickyMessageBubble
   GtkWidget    *text_label;
   GtkWidget    *media_label;
   GtkWidget    *meta_label;
+  GtkWidget    *reactions_label;
   GtkWidget    *retry_button;
 
   /* owned */
@@ -197,6 +198,11 @@ picky_message_bubble_init (PickyMessageBubble *self)
   gtk_widget_add_css_class (self->meta_label, "dim-label");
   gtk_box_append (GTK_BOX (self->bubble), self->meta_label);
 
+  self->reactions_label = gtk_label_new (NULL);
+  gtk_widget_set_halign (self->reactions_label, GTK_ALIGN_START);
+  gtk_widget_add_css_class (self->reactions_label, "reactions");
+  gtk_box_append (GTK_BOX (self->bubble), self->reactions_label);
+
   self->retry_button = gtk_button_new_with_mnemonic (_("_Retry"));
   gtk_widget_set_halign (self->retry_button, GTK_ALIGN_END);
   gtk_widget_add_css_class (self->retry_button, "pill");
@@ -244,6 +250,7 @@ show_message (PickyMessageBubble *self)
 {
   PickyMessage *message = self->message;
   gboolean new_day = self->new_day;
+  const char *reactions;
   gboolean outgoing;
   PickyMessageKind kind;
   const char *text;
@@ -298,6 +305,9 @@ show_message (PickyMessageBubble *self)
         g_string_append_printf (meta, " · %s", self->status_text);
     }
   gtk_label_set_label (GTK_LABEL (self->meta_label), meta->str);
+  reactions = picky_message_get_reactions (message);
+  gtk_label_set_label (GTK_LABEL (self->reactions_label), reactions);
+  gtk_widget_set_visible (self->reactions_label, reactions != NULL);
   gtk_widget_set_visible (self->retry_button,
                           outgoing && picky_message_get_status (message) == PICKY_MESSAGE_STATUS_FAILED);
 
@@ -306,6 +316,12 @@ show_message (PickyMessageBubble *self)
   if (media != NULL)
     g_string_append_printf (accessible, ", %s", media);
   g_string_append_printf (accessible, ", %s", meta->str);
+  if (reactions != NULL)
+    {
+      g_string_append (accessible, ", ");
+      /* Translators: read after a message by screen readers, e.g. "Reactions: 👍 ❤️" */
+      g_string_append_printf (accessible, _("Reactions: %s"), reactions);
+    }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible->str, -1);
 }
 
@@ -328,4 +344,18 @@ picky_message_bubble_get_status_text (PickyMessageBubble *self)
   g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), NULL);
 
   return self->status_text;
+}
+
+/**
+ * picky_message_bubble_get_reactions_text:
+ *
+ * Returns: (nullable): the reactions shown under the message
+ */
+const char *
+picky_message_bubble_get_reactions_text (PickyMessageBubble *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), NULL);
+
+  return gtk_widget_get_visible (self->reactions_label) ? gtk_label_get_label (GTK_LABEL (self->reactions_label))
+                                                        : NULL;
 }

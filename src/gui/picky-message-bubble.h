@@ -19,5 +19,6 @@ void          picky_message_bubble_set_message  (PickyMessageBubble *self,
                                                  gboolean            new_day);
 PickyMessage *picky_message_bubble_get_message  (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_status_text (PickyMessageBubble *self);
+const char   *picky_message_bubble_get_reactions_text (PickyMessageBubble *self);
 
 G_END_DECLS
