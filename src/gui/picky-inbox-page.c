@@ -255,8 +255,7 @@ add_app_chips (PickyInboxPage *self)
   GtkWidget *previous = all;
 
   self->all_chip = GTK_TOGGLE_BUTTON (all);
-  gtk_widget_add_css_class (all, "pill");
-  gtk_widget_add_css_class (all, "small");
+  gtk_widget_add_css_class (all, "chip");
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (all), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (all), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Show messages of every app"), -1);
@@ -273,8 +272,7 @@ add_app_chips (PickyInboxPage *self)
       gtk_box_append (GTK_BOX (content), gtk_image_new_from_icon_name (picky_app_info_get_icon_name (apps[i])));
       gtk_box_append (GTK_BOX (content), gtk_label_new (name));
       gtk_button_set_child (GTK_BUTTON (chip), content);
-      gtk_widget_add_css_class (chip, "pill");
-      gtk_widget_add_css_class (chip, "small");
+      gtk_widget_add_css_class (chip, "chip");
       /* Translators: the accessible name of a filter chip, e.g. "Show WhatsApp messages";
        * several chips can be on at once */
       label = g_strdup_printf (_("Show %s messages"), name);
