@@ -633,6 +633,61 @@ test_inbox_conversation_reactions (Fixture       *fixture,
 }
 
 typedef struct {
+  Fixture    *fixture;
+  const char *text;        /* of a message */
+  gboolean    day_shown;   /* whether its bubble shows the day above it */
+} DayWait;
+
+static gboolean
+day_heading_is (gpointer data)
+{
+  DayWait *wait = data;
+  g_autoptr(GPtrArray) bubbles = picky_test_gui_find_all (GTK_WIDGET (wait->fixture->page), PICKY_TYPE_MESSAGE_BUBBLE);
+
+  for (guint i = 0; i < bubbles->len; i++)
+    {
+      PickyMessage *shown = picky_message_bubble_get_message (bubbles->pdata[i]);
+
+      if (shown != NULL && g_strcmp0 (picky_message_get_text (shown), wait->text) == 0 &&
+          gtk_widget_get_mapped (bubbles->pdata[i]))
+        return (picky_message_bubble_get_day_text (bubbles->pdata[i]) != NULL) == wait->day_shown;
+    }
+
+  return FALSE;
+}
+
+/* A day heading belongs to the first row of a day, also when the row that
+ * had it goes while both are on screen (as a reaction's own row goes once
+ * older history brings the message it reacts to). */
+static void
+test_inbox_conversation_day_heading (Fixture       *fixture,
+                                     gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  gint64 day_two = T0 + 2 * 86400;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation;
+  GListModel *rows;
+  DayWait wait = { fixture, "day two", FALSE };
+
+  g_ptr_array_add (batch, make_message (channel, "a", "carol", "day one", T0));
+  g_ptr_array_add (batch, make_reaction (channel, "r", "carol", "gone", "👍", day_two));
+  g_ptr_array_add (batch, make_message (channel, "b", "carol", "day two", day_two + 60));
+  ingest (fixture, batch);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  rows = picky_conversation_view_get_messages (conversation);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
+  g_assert_true (picky_test_gui_wait (day_heading_is, &wait, 5000));
+
+  g_list_store_remove (G_LIST_STORE (rows), 1);
+  wait.day_shown = TRUE;
+  g_assert_true (picky_test_gui_wait (day_heading_is, &wait, 5000));
+}
+
+typedef struct {
   GListModel         *model;
   PickyMessageStatus  status;
 } StatusWait;
@@ -881,6 +936,7 @@ main (int   argc,
   ADD ("/picky/inbox/filters/app-search-unread", test_inbox_filters);
   ADD ("/picky/inbox/conversation/read", test_inbox_conversation_read);
   ADD ("/picky/inbox/conversation/reactions", test_inbox_conversation_reactions);
+  ADD ("/picky/inbox/conversation/day-heading", test_inbox_conversation_day_heading);
   ADD ("/picky/inbox/composer/send", test_inbox_composer_send);
   ADD ("/picky/inbox/composer/push-off", test_inbox_composer_push_off);
   ADD ("/picky/inbox/notify/inactive-and-muted", test_inbox_notify);

@@ -170,6 +170,21 @@ on_bubble_retry_cb (PickyMessageBubble    *bubble,
   picky_outbox_retry_async (self->outbox, message, NULL, on_retried_cb, NULL);
 }
 
+/* Whether the message at @position is the first of its day, which puts
+ * the day above it. */
+static gboolean
+starts_day (PickyConversationView *self,
+            PickyMessage          *message,
+            guint                  position)
+{
+  g_autoptr(PickyMessage) previous = NULL;
+
+  if (position > 0)
+    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
+
+  return previous == NULL || !same_day (previous, message);
+}
+
 static void
 setup_bubble_cb (GtkSignalListItemFactory *factory,
                  GtkListItem              *item,
@@ -188,14 +203,9 @@ bind_bubble_cb (GtkSignalListItemFactory *factory,
                 PickyConversationView    *self)
 {
   PickyMessage *message = gtk_list_item_get_item (item);
-  guint position = gtk_list_item_get_position (item);
-  g_autoptr(PickyMessage) previous = NULL;
-
-  if (position > 0)
-    previous = g_list_model_get_item (G_LIST_MODEL (self->messages), position - 1);
 
   picky_message_bubble_set_message (PICKY_MESSAGE_BUBBLE (gtk_list_item_get_child (item)), message,
-                                    previous == NULL || !same_day (previous, message));
+                                    starts_day (self, message, gtk_list_item_get_position (item)));
 }
 
 /* A reaction goes with the message it reacts to once that is shown; until

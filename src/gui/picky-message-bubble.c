@@ -359,3 +359,17 @@ picky_message_bubble_get_reactions_text (PickyMessageBubble *self)
   return gtk_widget_get_visible (self->reactions_label) ? gtk_label_get_label (GTK_LABEL (self->reactions_label))
                                                         : NULL;
 }
+
+/**
+ * picky_message_bubble_get_day_text:
+ *
+ * Returns: (nullable): the day shown above the message, if it is the first
+ *   of its day
+ */
+const char *
+picky_message_bubble_get_day_text (PickyMessageBubble *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), NULL);
+
+  return gtk_widget_get_visible (self->day_label) ? gtk_label_get_label (GTK_LABEL (self->day_label)) : NULL;
+}

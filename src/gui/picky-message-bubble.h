@@ -20,5 +20,6 @@ void          picky_message_bubble_set_message  (PickyMessageBubble *self,
 PickyMessage *picky_message_bubble_get_message  (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_status_text (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_reactions_text (PickyMessageBubble *self);
+const char   *picky_message_bubble_get_day_text (PickyMessageBubble *self);
 
 G_END_DECLS
