@@ -49,39 +49,6 @@ picky_test_gui_application (void)
 }
 
 static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/**
- * picky_test_gui_wait:
- *
- * Runs the main loop until @condition holds or @timeout_ms pass.
- *
- * Returns: whether @condition held
- */
-gboolean
-picky_test_gui_wait (gboolean (*condition) (gpointer data),
-                     gpointer   data,
-                     guint      timeout_ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (timeout_ms, timeout_cb, &timed_out);
-
-  while (!condition (data) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-
-  return condition (data);
-}
-
-static gboolean
 is_mapped (gpointer data)
 {
   return gtk_widget_get_mapped (data);
@@ -90,24 +57,7 @@ is_mapped (gpointer data)
 void
 picky_test_gui_wait_mapped (GtkWidget *widget)
 {
-  g_assert_true (picky_test_gui_wait (is_mapped, widget, 5000));
-}
-
-static gboolean
-never (gpointer data)
-{
-  return FALSE;
-}
-
-/**
- * picky_test_gui_spin:
- *
- * Lets the main loop run for @ms milliseconds, for layout and frames.
- */
-void
-picky_test_gui_spin (guint ms)
-{
-  picky_test_gui_wait (never, NULL, ms);
+  g_assert_true (picky_test_wait_until (is_mapped, widget, 5000));
 }
 
 static void

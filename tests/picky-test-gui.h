@@ -6,17 +6,14 @@
 #include <adwaita.h>
 
 #include "picky-application.h"
+#include "picky-test-util.h"
 
 G_BEGIN_DECLS
 
 void              picky_test_gui_init          (int          *argc,
                                                 char       ***argv);
 PickyApplication *picky_test_gui_application   (void);
-gboolean          picky_test_gui_wait          (gboolean    (*condition) (gpointer data),
-                                                gpointer      data,
-                                                guint         timeout_ms);
 void              picky_test_gui_wait_mapped   (GtkWidget    *widget);
-void              picky_test_gui_spin          (guint         ms);
 GtkWidget        *picky_test_gui_find          (GtkWidget    *root,
                                                 GType         type,
                                                 guint         nth);

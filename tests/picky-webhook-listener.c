@@ -8,31 +8,13 @@
 #include <string.h>
 
 #include "picky-whatsapp-channel.h"
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
+#include "picky-test-util.h"
 
 int
 main (int   argc,
       char *argv[])
 {
-  static const guint8 key_bytes[PICKY_CIPHER_KEY_SIZE] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-                                                           6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
-  g_autoptr(GBytes) key = g_bytes_new_static (key_bytes, sizeof key_bytes);
-  g_autoptr(PickyCipher) cipher = NULL;
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(PickyStore) store = NULL;
   g_autoptr(PickyVault) vault = NULL;
   g_autoptr(PickyWebhookServer) server = NULL;
@@ -51,9 +33,8 @@ main (int   argc,
       return 2;
     }
 
-  cipher = picky_cipher_new (key, &error);
-  picky_store_open_async (argv[1], cipher, NULL, on_result_cb, &opened);
-  store = picky_store_open_finish (wait_result (&opened), &error);
+  picky_store_open_async (argv[1], cipher, NULL, picky_test_got_result_cb, &opened);
+  store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
   if (store == NULL)
     {
       g_printerr ("%s\n", error->message);
@@ -61,8 +42,8 @@ main (int   argc,
     }
 
   /* The test made the channel row; its id and settings come from there. */
-  picky_store_list_channels_async (store, NULL, on_result_cb, &listed);
-  channels = picky_store_list_channels_finish (store, wait_result (&listed), &error);
+  picky_store_list_channels_async (store, NULL, picky_test_got_result_cb, &listed);
+  channels = picky_store_list_channels_finish (store, picky_test_wait_result (&listed), &error);
   if (channels == NULL || channels->len == 0)
     {
       g_printerr ("No channel in the database\n");

@@ -49,7 +49,7 @@ fixture_set_up (Fixture       *fixture,
   picky_fake_telegram_set_idle_delay (fixture->server, 100);
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, FALSE, NULL, on_started_cb, fixture);
-  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
 
   fixture->dialog = picky_add_channel_dialog_new (NULL, fixture->service);
   g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
@@ -162,7 +162,7 @@ test_dialog_telegram (Fixture       *fixture,
 
   picky_fake_telegram_queue (fixture->server, "getMe", 200, body, NULL);
   gtk_widget_activate (add_button (fixture));
-  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 20000));
+  g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   /* The connection was tested, and the token lives in the keyring only. */
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 1);
@@ -219,7 +219,7 @@ test_dialog_whatsapp (Fixture       *fixture,
   g_assert_cmpstr (secret, ==, CANARY_SECRET);
 
   gtk_widget_activate (add_button (fixture));
-  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 5000));
+  g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
 }
 
 static gboolean
@@ -264,12 +264,12 @@ test_dialog_edit (Fixture       *fixture,
   fixture->done = FALSE;
   picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Front desk", settings,
                                    secrets, NULL, on_added_cb, fixture);
-  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
   before = only_channel (fixture);
   g_assert_nonnull (before);
   id = picky_channel_get_id (before);
   picky_channel_start (before);
-  g_assert_true (picky_test_gui_wait (is_online, fixture, 10000));
+  g_assert_true (picky_test_wait_until (is_online, fixture, 10000));
 
   gtk_window_destroy (GTK_WINDOW (fixture->dialog));
   fixture->dialog = picky_add_channel_dialog_new_for_channel (NULL, fixture->service, before);
@@ -291,14 +291,14 @@ test_dialog_edit (Fixture       *fixture,
   picky_fake_telegram_set_idle_delay (second, 100);
   picky_fake_telegram_queue (second, "getMe", 200, body, NULL);
   gtk_widget_activate (add_button (fixture));
-  g_assert_true (picky_test_gui_wait (dialog_closed, fixture, 20000));
+  g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   after = only_channel (fixture);
   g_assert_nonnull (after);
   g_assert_cmpint (picky_channel_get_id (after), ==, id);
   g_assert_true (after != before);
   g_assert_cmpstr (picky_channel_get_name (after), ==, "Front desk (new server)");
-  g_assert_true (picky_test_gui_wait (is_online, fixture, 10000));
+  g_assert_true (picky_test_wait_until (is_online, fixture, 10000));
   g_assert_cmpuint (picky_fake_telegram_count (second, "getMe"), ==, 1);
   g_assert_cmpuint (picky_fake_telegram_count (second, "getUpdates"), >, 0);
   secret = lookup_secret (id, "token");

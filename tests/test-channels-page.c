@@ -69,7 +69,7 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, TRUE, NULL, on_started_cb, fixture);
-  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (fixture->window, 800, 900);
@@ -84,7 +84,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->done = FALSE;
   picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Front desk", settings,
                                    secrets, NULL, on_added_cb, fixture);
-  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
   g_assert_cmpint (fixture->channel_id, >, 0);
 }
 
@@ -168,7 +168,7 @@ toggle (GtkSwitch *widget)
   SwitchWait wait = { widget, !gtk_switch_get_active (widget) };
 
   gtk_widget_activate (GTK_WIDGET (widget));
-  g_assert_true (picky_test_gui_wait (switch_is, &wait, 3000));
+  g_assert_true (picky_test_wait_until (switch_is, &wait, 3000));
 }
 
 static gboolean
@@ -193,23 +193,23 @@ test_page_read_switch (Fixture       *fixture,
 
   g_assert_nonnull (read);
   g_assert_true (gtk_switch_get_active (read));
-  g_assert_true (picky_test_gui_wait (row_says, &online, 10000));
+  g_assert_true (picky_test_wait_until (row_says, &online, 10000));
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), >, 0);
 
   toggle (read);
   g_assert_true (strv_has (settings, "read-disabled-apps", "telegram"));
-  g_assert_true (picky_test_gui_wait (row_says, &off, 2000));
+  g_assert_true (picky_test_wait_until (row_says, &off, 2000));
 
   /* Reading off: the poller stops at once and stays stopped. */
-  picky_test_gui_spin (300);
+  picky_test_spin (300);
   before = picky_fake_telegram_count (fixture->server, "getUpdates");
-  picky_test_gui_spin (1000);
+  picky_test_spin (1000);
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), ==, before);
 
   toggle (read);
   g_assert_false (strv_has (settings, "read-disabled-apps", "telegram"));
-  g_assert_true (picky_test_gui_wait (row_says, &online, 10000));
-  picky_test_gui_spin (500);
+  g_assert_true (picky_test_wait_until (row_says, &online, 10000));
+  picky_test_spin (500);
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), >, before);
 }
 
@@ -227,7 +227,7 @@ test_page_send_switch (Fixture       *fixture,
 
   /* A change made elsewhere shows on the switch at once. */
   g_settings_reset (settings, "push-disabled-apps");
-  picky_test_gui_spin (100);
+  picky_test_spin (100);
   g_assert_true (gtk_switch_get_active (send));
 }
 
@@ -285,19 +285,19 @@ test_page_remove (Fixture       *fixture,
 
   /* Nothing happens without confirmation. */
   gtk_widget_activate (remove);
-  picky_test_gui_spin (400);
+  picky_test_spin (400);
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  picky_test_gui_spin (200);
+  picky_test_spin (200);
   g_assert_nonnull (find_row (GTK_WIDGET (fixture->page), "Front desk"));
 
   gtk_widget_activate (remove);
-  picky_test_gui_spin (400);
+  picky_test_spin (400);
   dialog = find_dialog ();
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "remove");
-  g_assert_true (picky_test_gui_wait (row_gone, fixture, 10000));
+  g_assert_true (picky_test_wait_until (row_gone, fixture, 10000));
 
   /* Its token left the keyring with it. */
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
@@ -336,7 +336,7 @@ test_page_trouble (void)
   /* A file where the data folder should be: the store cannot open. */
   g_assert_true (g_file_set_contents (blocked, "", 0, NULL));
   picky_service_start_async (service, TRUE, NULL, NULL, NULL);
-  g_assert_true (picky_test_gui_wait (service_done, service, 20000));
+  g_assert_true (picky_test_wait_until (service_done, service, 20000));
   g_assert_nonnull (picky_service_get_error (service));
 
   picky_channels_page_set_service (page, service);
@@ -358,7 +358,7 @@ test_page_trouble (void)
   retry = picky_test_gui_find (GTK_WIDGET (row), GTK_TYPE_BUTTON, 0);
   g_assert_nonnull (retry);
   gtk_widget_activate (retry);
-  g_assert_true (picky_test_gui_wait (trouble_hidden, group, 20000));
+  g_assert_true (picky_test_wait_until (trouble_hidden, group, 20000));
   g_assert_true (picky_service_get_ready (service));
   g_assert_true (gtk_widget_is_sensitive (add));
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "fakes/picky-fake-telegram.h"
+#include "picky-test-util.h"
 
 #define CANARY "7001234567:AAHcanaryCANARYcanaryCANARYcanary42"
 
@@ -24,29 +25,11 @@ fixture_set_up (Fixture       *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   g_clear_object (&fixture->server);
-  remove_tree (fixture->home);
+  picky_test_remove_tree (fixture->home);
   g_clear_pointer (&fixture->home, g_free);
 }
 

@@ -90,7 +90,7 @@ fill_store (Fixture *fixture)
   gint64 channel;
 
   picky_store_add_channel_async (store, "telegram", "telegram", "Desk", "{}", NULL, on_done_cb, &result);
-  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  g_assert_true (picky_test_wait_until (has_result, &result, 10000));
   channel = picky_store_add_channel_finish (store, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -125,7 +125,7 @@ fill_store (Fixture *fixture)
     }
 
   picky_store_ingest_async (store, batch, NULL, on_done_cb, &result);
-  g_assert_true (picky_test_gui_wait (has_result, &result, 20000));
+  g_assert_true (picky_test_wait_until (has_result, &result, 20000));
   picky_store_ingest_finish (store, result, &error);
   g_assert_no_error (error);
 }
@@ -140,7 +140,7 @@ fixture_set_up (Fixture       *fixture,
   db = g_build_filename (fixture->dir, "console.db", NULL);
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, FALSE, NULL, on_started_cb, fixture);
-  g_assert_true (picky_test_gui_wait (is_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
   fill_store (fixture);
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
@@ -150,22 +150,7 @@ fixture_set_up (Fixture       *fixture,
   picky_contacts_page_set_service (fixture->page, fixture->service);
   gtk_window_present (fixture->window);
   picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
-  g_assert_true (picky_test_gui_wait (is_loaded, fixture, 20000));
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_remove (path);
+  g_assert_true (picky_test_wait_until (is_loaded, fixture, 20000));
 }
 
 static void
@@ -175,7 +160,7 @@ fixture_tear_down (Fixture       *fixture,
   gtk_window_destroy (fixture->window);
   picky_service_shutdown (fixture->service);
   g_clear_object (&fixture->service);
-  remove_tree (fixture->dir);
+  picky_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
 }
 
@@ -212,7 +197,7 @@ test_contacts_sort (Fixture       *fixture,
         g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
 
         gtk_column_view_sort_by_column (view, column, direction == 0 ? GTK_SORT_ASCENDING : GTK_SORT_DESCENDING);
-        picky_test_gui_spin (20);
+        picky_test_spin (20);
         g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_CONTACTS);
 
         for (guint i = 1; i < N_CONTACTS; i++)
@@ -246,7 +231,7 @@ static guint
 count_rows (Fixture *fixture)
 {
   /* The entry reports a change after a short typing pause. */
-  picky_test_gui_spin (400);
+  picky_test_spin (400);
   return g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page));
 }
 
@@ -317,7 +302,7 @@ test_contacts_report (Fixture       *fixture,
   PickyReport *report;
 
   g_signal_emit_by_name (view, "activate", 5);
-  g_assert_true (picky_test_gui_wait (report_shown, report_view, 10000));
+  g_assert_true (picky_test_wait_until (report_shown, report_view, 10000));
   report = picky_report_view_get_report (report_view);
   g_assert_cmpint (picky_report_get_contact_id (report), ==, picky_contact_item_get_id (item));
   g_assert_cmpuint (picky_report_get_total_in (report), ==, picky_contact_item_get_n_in (item));
@@ -325,7 +310,7 @@ test_contacts_report (Fixture       *fixture,
 
   picky_report_view_export (report_view, "csv-summary", path);
   g_assert_true (picky_report_view_get_busy (report_view));
-  g_assert_true (picky_test_gui_wait (not_busy, report_view, 10000));
+  g_assert_true (picky_test_wait_until (not_busy, report_view, 10000));
   g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
   g_assert_nonnull (strstr (contents, picky_contact_item_get_name (item)));
 
@@ -349,7 +334,7 @@ test_contacts_report (Fixture       *fixture,
 
   /* Back to the list. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (report_view), "contacts.show-list", NULL));
-  picky_test_gui_spin (50);
+  picky_test_spin (50);
   g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (view)));
 }
 
@@ -369,7 +354,7 @@ test_contacts_hidden (Fixture       *fixture,
   gint64 channel;
 
   picky_store_list_channels_async (store, NULL, on_done_cb, &result);
-  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  g_assert_true (picky_test_wait_until (has_result, &result, 10000));
   channels = picky_store_list_channels_finish (store, result, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (channels->len, ==, 1);
@@ -389,19 +374,19 @@ test_contacts_hidden (Fixture       *fixture,
   picky_message_set_received (message, g_get_real_time () / G_USEC_PER_SEC - 60);
   g_ptr_array_add (batch, message);
   picky_store_ingest_async (store, batch, NULL, on_done_cb, &result);
-  g_assert_true (picky_test_gui_wait (has_result, &result, 10000));
+  g_assert_true (picky_test_wait_until (has_result, &result, 10000));
   picky_store_ingest_finish (store, result, &error);
   g_assert_no_error (error);
 
   /* Longer than the quiet spell after which a shown page refreshes. */
-  picky_test_gui_spin (3000);
+  picky_test_spin (3000);
   g_assert_false (picky_contacts_page_get_loading (fixture->page));
   g_assert_cmpuint (g_list_model_get_n_items (picky_contacts_page_get_model (fixture->page)), ==, N_CONTACTS);
 
   gtk_window_present (fixture->window);
   picky_test_gui_wait_mapped (GTK_WIDGET (fixture->page));
   g_assert_true (picky_contacts_page_get_loading (fixture->page));
-  g_assert_true (picky_test_gui_wait (is_loaded_plus_one, fixture, 20000));
+  g_assert_true (picky_test_wait_until (is_loaded_plus_one, fixture, 20000));
 }
 
 #define ADD(path, func) \

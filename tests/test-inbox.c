@@ -89,27 +89,6 @@ service_ready (gpointer data)
   return picky_service_get_ready (data);
 }
 
-static gboolean
-result_arrived (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  g_assert_true (picky_test_gui_wait (result_arrived, slot, 20000));
-  return *slot;
-}
-
 static gint64
 add_channel (Fixture    *fixture,
              const char *app)
@@ -118,8 +97,8 @@ add_channel (Fixture    *fixture,
   g_autoptr(GError) error = NULL;
   gint64 id;
 
-  picky_store_add_channel_async (fixture->store, app, app, app, "{}", NULL, on_result_cb, &result);
-  id = picky_store_add_channel_finish (fixture->store, wait_result (&result), &error);
+  picky_store_add_channel_async (fixture->store, app, app, app, "{}", NULL, picky_test_got_result_cb, &result);
+  id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   return id;
 }
@@ -152,8 +131,8 @@ ingest (Fixture   *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_store_ingest_async (fixture->store, batch, NULL, on_result_cb, &result);
-  picky_store_ingest_finish (fixture->store, wait_result (&result), &error);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 }
 
@@ -190,7 +169,7 @@ fixture_set_up (Fixture       *fixture,
   start_notification_server (&fixture->server);
   fixture->app = picky_test_gui_application ();
   fixture->service = picky_application_get_service (fixture->app);
-  g_assert_true (picky_test_gui_wait (service_ready, fixture->service, 20000));
+  g_assert_true (picky_test_wait_until (service_ready, fixture->service, 20000));
   fixture->store = picky_service_get_store (fixture->service);
 }
 
@@ -212,7 +191,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   if (fixture->window != NULL)
     gtk_window_destroy (GTK_WINDOW (fixture->window));
-  picky_test_gui_spin (50);
+  picky_test_spin (50);
   g_clear_object (&fixture->app);
   g_clear_pointer (&fixture->server.calls, g_ptr_array_unref);
 }
@@ -238,9 +217,9 @@ wait_list (Fixture *fixture)
   PickyMessageList *list = NULL;
 
   for (guint i = 0; i < 200 && (list = (PickyMessageList *) picky_inbox_page_get_messages (fixture->page)) == NULL; i++)
-    picky_test_gui_spin (20);
+    picky_test_spin (20);
   g_assert_nonnull (list);
-  g_assert_true (picky_test_gui_wait (list_idle, list, 10000));
+  g_assert_true (picky_test_wait_until (list_idle, list, 10000));
   return list;
 }
 
@@ -286,8 +265,8 @@ test_inbox_live_batch (Fixture       *fixture,
   fill (fixture, channel, "alice", "older news", 3000, T0);
   open_window (fixture);
   list = wait_list (fixture);
-  g_assert_true (picky_test_gui_wait (list_settled, list, 10000));
-  picky_test_gui_spin (200);
+  g_assert_true (picky_test_wait_until (list_settled, list, 10000));
+  picky_test_spin (200);
 
   /* Pages, not the whole history: the view asked for what it shows. */
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, 3000);
@@ -303,8 +282,8 @@ test_inbox_live_batch (Fixture       *fixture,
       g_ptr_array_add (batch, make_message (channel, key, "bob", "fresh news", T0 + 200000 + i));
     }
   ingest (fixture, batch);
-  g_assert_true (picky_test_gui_wait (changed_once, &changes, 5000));
-  picky_test_gui_spin (100);
+  g_assert_true (picky_test_wait_until (changed_once, &changes, 5000));
+  picky_test_spin (100);
   g_signal_handler_disconnect (list, handler);
 
   /* One items-changed for the batch, at the top. */
@@ -316,7 +295,7 @@ test_inbox_live_batch (Fixture       *fixture,
   g_assert_cmpint (picky_message_get_timestamp (first), ==, T0 + 200004);
 
   /* And a row on screen shows it. */
-  picky_test_gui_spin (200);
+  picky_test_spin (200);
   rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
@@ -336,7 +315,7 @@ count_all (PickyMessageList *list)
   while (!picky_message_list_get_complete (list))
     {
       picky_message_list_load_more (list);
-      g_assert_true (picky_test_gui_wait (list_idle, list, 10000));
+      g_assert_true (picky_test_wait_until (list_idle, list, 10000));
     }
   return g_list_model_get_n_items (G_LIST_MODEL (list));
 }
@@ -401,7 +380,7 @@ test_inbox_filters (Fixture       *fixture,
   entry = GTK_SEARCH_ENTRY (picky_test_gui_find (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, 0));
   gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.search", NULL);
   gtk_editable_set_text (GTK_EDITABLE (entry), "invoice");
-  picky_test_gui_spin (400);
+  picky_test_spin (400);
   g_assert_cmpuint (count_all (list), ==, 7);
   g_assert_cmpstr (picky_message_list_get_search (list), ==, "invoice");
 
@@ -414,9 +393,9 @@ test_inbox_filters (Fixture       *fixture,
 
   /* Unread only: everything but what was read. */
   gtk_editable_set_text (GTK_EDITABLE (entry), "");
-  picky_test_gui_spin (400);
-  picky_store_mark_read_async (fixture->store, 1, NULL, on_result_cb, &result);
-  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, wait_result (&result), &error), ==, 120);
+  picky_test_spin (400);
+  picky_store_mark_read_async (fixture->store, 1, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 120);
   g_clear_object (&result);
   /* Tara, the first contact, has read hers; Tom's four are left. */
   {
@@ -463,7 +442,7 @@ open_first (Fixture *fixture)
     }
   g_assert_nonnull (view);
 
-  g_assert_true (picky_test_gui_wait (list_settled, list, 10000));
+  g_assert_true (picky_test_wait_until (list_settled, list, 10000));
   /* What a click or Enter on the first row does. */
   g_signal_emit_by_name (view, "activate", 0);
   return picky_inbox_page_get_conversation (fixture->page);
@@ -477,8 +456,8 @@ count_unread (Fixture *fixture)
   g_autoptr(GPtrArray) page = NULL;
   PickyPageQuery query = { .direction = -1, .limit = 1000, .unread_only = TRUE };
 
-  picky_store_list_messages_async (fixture->store, &query, NULL, on_result_cb, &result);
-  page = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_list_messages_async (fixture->store, &query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   return page->len;
 }
@@ -519,13 +498,13 @@ test_inbox_conversation_read (Fixture       *fixture,
 
   open_window (fixture);
   conversation = open_first (fixture);
-  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  g_assert_true (picky_test_wait_until (conversation_filled, conversation, 5000));
   g_assert_cmpuint (g_list_model_get_n_items (picky_conversation_view_get_messages (conversation)), ==, 3);
 
   /* Carol's three are read; Dave's two are not. */
   wait.expected = 2;
-  g_assert_true (picky_test_gui_wait (unread_is, &wait, 5000));
-  picky_test_gui_spin (100);
+  g_assert_true (picky_test_wait_until (unread_is, &wait, 5000));
+  picky_test_spin (100);
   item = g_list_model_get_item (picky_inbox_page_get_messages (fixture->page), 0);
   g_assert_false (picky_message_get_unread (item));
 
@@ -609,12 +588,12 @@ test_inbox_conversation_reactions (Fixture       *fixture,
 
   open_window (fixture);
   conversation = open_first (fixture);
-  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  g_assert_true (picky_test_wait_until (conversation_filled, conversation, 5000));
   rows = picky_conversation_view_get_messages (conversation);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
   wait.text = "Where is my parcel?";
   wait.reactions = "👍";
-  g_assert_true (picky_test_gui_wait (bubble_shows, &wait, 5000));
+  g_assert_true (picky_test_wait_until (bubble_shows, &wait, 5000));
   {
     g_autoptr(PickyMessage) last = g_list_model_get_item (rows, 2);
 
@@ -628,7 +607,7 @@ test_inbox_conversation_reactions (Fixture       *fixture,
   ingest (fixture, batch);
   wait.text = "It says delivered";
   wait.reactions = "😮";
-  g_assert_true (picky_test_gui_wait (bubble_shows, &wait, 5000));
+  g_assert_true (picky_test_wait_until (bubble_shows, &wait, 5000));
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
 }
 
@@ -677,14 +656,14 @@ test_inbox_conversation_day_heading (Fixture       *fixture,
 
   open_window (fixture);
   conversation = open_first (fixture);
-  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
+  g_assert_true (picky_test_wait_until (conversation_filled, conversation, 5000));
   rows = picky_conversation_view_get_messages (conversation);
   g_assert_cmpuint (g_list_model_get_n_items (rows), ==, 3);
-  g_assert_true (picky_test_gui_wait (day_heading_is, &wait, 5000));
+  g_assert_true (picky_test_wait_until (day_heading_is, &wait, 5000));
 
   g_list_store_remove (G_LIST_STORE (rows), 1);
   wait.day_shown = TRUE;
-  g_assert_true (picky_test_gui_wait (day_heading_is, &wait, 5000));
+  g_assert_true (picky_test_wait_until (day_heading_is, &wait, 5000));
 }
 
 typedef struct {
@@ -730,8 +709,8 @@ add_telegram (Fixture           *fixture,
   picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
   picky_access_set_read (picky_service_get_access (fixture->service), "telegram", TRUE);
   picky_service_add_channel_async (fixture->service, "telegram", "telegram", "Acme", settings, secrets,
-                                   NULL, on_result_cb, &result);
-  id = picky_service_add_channel_finish (fixture->service, wait_result (&result), &error);
+                                   NULL, picky_test_got_result_cb, &result);
+  id = picky_service_add_channel_finish (fixture->service, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   return id;
 }
@@ -754,8 +733,8 @@ test_inbox_composer_send (Fixture       *fixture,
 
   open_window (fixture);
   conversation = open_first (fixture);
-  g_assert_true (picky_test_gui_wait (conversation_filled, conversation, 5000));
-  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 10000));
+  g_assert_true (picky_test_wait_until (conversation_filled, conversation, 5000));
+  g_assert_true (picky_test_wait_until (composer_ready, conversation, 10000));
 
   picky_fake_telegram_queue_sample (server, "sendMessage", 200, "telegram-sendmessage-response.wire.json", NULL);
   composer = GTK_TEXT_VIEW (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0));
@@ -766,10 +745,10 @@ test_inbox_composer_send (Fixture       *fixture,
   messages = picky_conversation_view_get_messages (conversation);
   wait = (StatusWait) { messages, PICKY_MESSAGE_STATUS_QUEUED };
   /* Queued shows before the provider has answered; sent follows. */
-  g_assert_true (picky_test_gui_wait (last_status_is, &wait, 5000) ||
+  g_assert_true (picky_test_wait_until (last_status_is, &wait, 5000) ||
                  (wait.status = PICKY_MESSAGE_STATUS_SENT, last_status_is (&wait)));
   wait.status = PICKY_MESSAGE_STATUS_SENT;
-  g_assert_true (picky_test_gui_wait (last_status_is, &wait, 10000));
+  g_assert_true (picky_test_wait_until (last_status_is, &wait, 10000));
   g_assert_cmpuint (g_list_model_get_n_items (messages), ==, 2);
 
   requests = picky_fake_telegram_dup_requests (server, "sendMessage");
@@ -798,10 +777,10 @@ test_inbox_composer_push_off (Fixture       *fixture,
 
   open_window (fixture);
   conversation = open_first (fixture);
-  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 10000));
+  g_assert_true (picky_test_wait_until (composer_ready, conversation, 10000));
 
   picky_access_set_push (picky_service_get_access (fixture->service), "telegram", FALSE);
-  g_assert_true (picky_test_gui_wait (composer_blocked, conversation, 2000));
+  g_assert_true (picky_test_wait_until (composer_blocked, conversation, 2000));
   composer = picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0);
   g_assert_false (gtk_widget_is_sensitive (composer));
   hint = GTK_LABEL (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_LABEL, 2));
@@ -809,7 +788,7 @@ test_inbox_composer_push_off (Fixture       *fixture,
   g_assert_nonnull (hint);
 
   picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
-  g_assert_true (picky_test_gui_wait (composer_ready, conversation, 2000));
+  g_assert_true (picky_test_wait_until (composer_ready, conversation, 2000));
   g_assert_true (gtk_widget_is_sensitive (composer));
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   fixture->window = NULL;
@@ -861,7 +840,7 @@ test_inbox_notify (Fixture       *fixture,
 
   /* No window is in use: a new message is announced. */
   fill (fixture, telegram, "Erin", "Is the shop open today?", 1, T0);
-  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
+  g_assert_true (picky_test_wait_until (calls_reached, &wait, 5000));
   title = notification_string (server->calls->pdata[0], "title");
   body = notification_string (server->calls->pdata[0], "body");
   action = notification_string (server->calls->pdata[0], "default-action");
@@ -871,14 +850,14 @@ test_inbox_notify (Fixture       *fixture,
 
   /* A muted app's message raises none. */
   fill (fixture, whatsapp, "Frank", "hello", 1, T0 + 10);
-  picky_test_gui_spin (500);
+  picky_test_spin (500);
   g_assert_cmpuint (server->calls->len, ==, 1);
 
   /* Privacy: the contact, never the text. */
   g_settings_set_boolean (settings, "notify-privacy", TRUE);
   fill (fixture, telegram, "Gina", "my card number is 1234", 1, T0 + 20);
   wait.count = 2;
-  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
+  g_assert_true (picky_test_wait_until (calls_reached, &wait, 5000));
   g_clear_pointer (&body, g_free);
   body = notification_string (server->calls->pdata[1], "body");
   g_assert_cmpstr (body, ==, "New message");
@@ -886,8 +865,8 @@ test_inbox_notify (Fixture       *fixture,
   /* Many at once make one. */
   fill (fixture, telegram, "Hal", "burst", 6, T0 + 30);
   wait.count = 3;
-  g_assert_true (picky_test_gui_wait (calls_reached, &wait, 5000));
-  picky_test_gui_spin (300);
+  g_assert_true (picky_test_wait_until (calls_reached, &wait, 5000));
+  picky_test_spin (300);
   g_assert_cmpuint (server->calls->len, ==, 3);
   g_clear_pointer (&title, g_free);
   title = notification_string (server->calls->pdata[2], "title");

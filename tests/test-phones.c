@@ -48,7 +48,7 @@ static GAsyncResult *
 wait_result (Fixture *fixture)
 {
   g_clear_object (&fixture->result);
-  g_assert_true (picky_test_gui_wait (result_arrived, fixture, 15000));
+  g_assert_true (picky_test_wait_until (result_arrived, fixture, 15000));
   return fixture->result;
 }
 
@@ -163,7 +163,7 @@ fixture_set_up (Fixture       *fixture,
   db = g_build_filename (fixture->dir, "console.db", NULL);
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, FALSE, NULL, NULL, NULL);
-  g_assert_true (picky_test_gui_wait (service_ready, fixture->service, 20000));
+  g_assert_true (picky_test_wait_until (service_ready, fixture->service, 20000));
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (fixture->window, 800, 1200);
@@ -202,7 +202,7 @@ test_phones_trust_revoke (Fixture       *fixture,
 
   g_assert_cmpint (device->state, ==, PICKY_DEVICE_STATE_PENDING);
   picky_channels_page_reload_phones (fixture->page);
-  g_assert_true (picky_test_gui_wait (button_present, &trust, 10000));
+  g_assert_true (picky_test_wait_until (button_present, &trust, 10000));
   row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
   g_assert_nonnull (row);
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), "+49 30 1234567"));
@@ -210,26 +210,26 @@ test_phones_trust_revoke (Fixture       *fixture,
   g_assert_true (button_present (&revoke));
 
   gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), trust.tooltip));
-  g_assert_true (picky_test_gui_wait (button_absent, &trust, 10000));
+  g_assert_true (picky_test_wait_until (button_absent, &trust, 10000));
   g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
   row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Trusted")));
 
   /* Cancelled: nothing changes. */
   gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
-  picky_test_gui_spin (300);
+  picky_test_spin (300);
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  picky_test_gui_spin (300);
+  picky_test_spin (300);
   g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
 
   gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
-  picky_test_gui_spin (300);
+  picky_test_spin (300);
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "revoke");
-  g_assert_true (picky_test_gui_wait (button_absent, &revoke, 10000));
+  g_assert_true (picky_test_wait_until (button_absent, &revoke, 10000));
   g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_REVOKED);
   row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Revoked")));
@@ -267,10 +267,10 @@ test_phones_pair (Fixture       *fixture,
   g_assert_true (button_present (&pair));
   gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), pair.tooltip));
   /* A button activated from the keyboard clicks after a short flash. */
-  g_assert_true (picky_test_gui_wait (pair_dialog_shown, NULL, 5000));
+  g_assert_true (picky_test_wait_until (pair_dialog_shown, NULL, 5000));
   dialog = PICKY_PAIR_DIALOG (find_toplevel (PICKY_TYPE_PAIR_DIALOG));
   g_assert_nonnull (dialog);
-  g_assert_true (picky_test_gui_wait (dialog_ready, dialog, 10000));
+  g_assert_true (picky_test_wait_until (dialog_ready, dialog, 10000));
 
   labels = picky_test_gui_find_all (GTK_WIDGET (dialog), GTK_TYPE_LABEL);
   for (guint i = 0; i < labels->len; i++)
@@ -301,7 +301,7 @@ test_phones_pair (Fixture       *fixture,
     Lookup trusted = { fixture, "Revoke phone Fairphone 5" };
     Lookup pending = { fixture, "Trust phone Nokia G22" };
 
-    g_assert_true (picky_test_gui_wait (button_present, &trusted, 10000));
+    g_assert_true (picky_test_wait_until (button_present, &trusted, 10000));
     g_assert_true (button_present (&pending));
   }
 }
@@ -359,14 +359,14 @@ test_phones_relayed_apps (Fixture       *fixture,
   g_assert_false (gtk_switch_get_active (whatsapp));
 
   gtk_switch_set_active (whatsapp, TRUE);
-  g_assert_true (picky_test_gui_wait (whatsapp_relayed, fixture, 10000));
+  g_assert_true (picky_test_wait_until (whatsapp_relayed, fixture, 10000));
   g_assert_nonnull (find_row (GTK_WIDGET (fixture->page), "WhatsApp from phones"));
   g_assert_cmpuint (count_relay_channels (fixture, "telegram"), ==, 0);
   g_assert_false (gtk_switch_get_active (telegram));
 
   gtk_switch_set_active (whatsapp, FALSE);
-  g_assert_true (picky_test_gui_wait (whatsapp_not_relayed, fixture, 10000));
-  picky_test_gui_spin (200);
+  g_assert_true (picky_test_wait_until (whatsapp_not_relayed, fixture, 10000));
+  picky_test_spin (200);
   g_assert_false (gtk_switch_get_active (whatsapp));
   g_assert_null (find_row (GTK_WIDGET (fixture->page), "WhatsApp from phones"));
 }

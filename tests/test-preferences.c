@@ -96,7 +96,7 @@ test_preferences_language (void)
     g_assert_cmpstr (stored, ==, "de");
   }
   toast.root = GTK_WIDGET (window);
-  g_assert_true (picky_test_gui_wait (label_shown, &toast, 2000));
+  g_assert_true (picky_test_wait_until (label_shown, &toast, 2000));
   gtk_window_destroy (GTK_WINDOW (window));
 
   /* Opened again, the stored choice is shown; going back to the default clears it. */

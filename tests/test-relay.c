@@ -15,6 +15,7 @@
 #include "picky-relay-channel.h"
 #include "picky-store.h"
 #include "picky-webhook-server.h"
+#include "picky-test-util.h"
 
 #define CANARY_MAKE "CanaryMakeQx7"
 #define CANARY_MODEL "CanaryModelZ9"
@@ -41,40 +42,6 @@ typedef struct
   guint     status;
   JsonNode *root;
 } Answer;
-
-static gboolean
-on_tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-result_arrived (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  guint tick = g_timeout_add (10, on_tick_cb, NULL);
-
-  while (!result_arrived (slot) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-  g_source_remove (tick);
-
-  g_assert_nonnull (*slot);
-  return *slot;
-}
 
 static void
 answer_clear (Answer *answer)
@@ -112,7 +79,7 @@ start_request (Fixture       *fixture,
     }
 
   soup_session_send_and_read_async (fixture->session, message, G_PRIORITY_DEFAULT, NULL,
-                                    on_result_cb, result);
+                                    picky_test_got_result_cb, result);
 }
 
 static Answer
@@ -145,7 +112,7 @@ request (Fixture    *fixture,
   g_autoptr(GAsyncResult) result = NULL;
 
   start_request (fixture, method, path, token, body, &result);
-  return finish_request (fixture, wait_result (&result));
+  return finish_request (fixture, picky_test_wait_result (&result));
 }
 
 static gint64
@@ -171,8 +138,8 @@ count_messages (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   gint64 count;
 
-  picky_store_count_messages_async (fixture->store, NULL, on_result_cb, &result);
-  count = picky_store_count_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_count_messages_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  count = picky_store_count_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return count;
@@ -186,8 +153,8 @@ add_channel (Fixture    *fixture,
   g_autoptr(GError) error = NULL;
   gint64 id;
 
-  picky_store_add_channel_async (fixture->store, app, "relay", "Phones", "{}", NULL, on_result_cb, &result);
-  id = picky_store_add_channel_finish (fixture->store, wait_result (&result), &error);
+  picky_store_add_channel_async (fixture->store, app, "relay", "Phones", "{}", NULL, picky_test_got_result_cb, &result);
+  id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return id;
@@ -201,8 +168,8 @@ add_pairing_code (Fixture    *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_store_add_pairing_code_async (fixture->store, code, expires, NULL, on_result_cb, &result);
-  g_assert_true (picky_store_add_pairing_code_finish (fixture->store, wait_result (&result), &error));
+  picky_store_add_pairing_code_async (fixture->store, code, expires, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_add_pairing_code_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -214,8 +181,8 @@ set_device_state (Fixture          *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_store_set_device_state_async (fixture->store, id, state, NULL, on_result_cb, &result);
-  g_assert_true (picky_store_set_device_state_finish (fixture->store, wait_result (&result), &error));
+  picky_store_set_device_state_async (fixture->store, id, state, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_set_device_state_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -297,8 +264,8 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->path = g_build_filename (fixture->tmpdir, "console.db", NULL);
 
-  picky_store_open_async (fixture->path, cipher, NULL, on_result_cb, &result);
-  fixture->store = picky_store_open_finish (wait_result (&result), &error);
+  picky_store_open_async (fixture->path, cipher, NULL, picky_test_got_result_cb, &result);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
@@ -313,8 +280,8 @@ fixture_set_up (Fixture       *fixture,
 
   fixture->registry = picky_channel_registry_new (fixture->store, NULL, fixture->access);
   picky_channel_registry_set_webhook_server (fixture->registry, fixture->server);
-  picky_channel_registry_load_async (fixture->registry, NULL, on_result_cb, &result);
-  g_assert_true (picky_channel_registry_load_finish (fixture->registry, wait_result (&result), &error));
+  picky_channel_registry_load_async (fixture->registry, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_channel_registry_load_finish (fixture->registry, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   picky_channel_registry_start_all (fixture->registry);
   g_assert_true (picky_webhook_server_has_route (fixture->server, PICKY_RELAY_PATH));
@@ -463,13 +430,13 @@ test_revoke (Fixture       *fixture,
   g_assert_cmpuint (outbox.status, ==, SOUP_STATUS_FORBIDDEN);
 
   /* Revoked stays revoked: trusting it again is refused. */
-  picky_store_set_device_state_async (fixture->store, id, PICKY_DEVICE_STATE_TRUSTED, NULL, on_result_cb, &result);
-  g_assert_false (picky_store_set_device_state_finish (fixture->store, wait_result (&result), &error));
+  picky_store_set_device_state_async (fixture->store, id, PICKY_DEVICE_STATE_TRUSTED, NULL, picky_test_got_result_cb, &result);
+  g_assert_false (picky_store_set_device_state_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
   g_clear_object (&result);
 
-  picky_store_list_devices_async (fixture->store, NULL, on_result_cb, &result);
-  devices = picky_store_list_devices_finish (fixture->store, wait_result (&result), NULL);
+  picky_store_list_devices_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  devices = picky_store_list_devices_finish (fixture->store, picky_test_wait_result (&result), NULL);
   g_assert_cmpuint (devices->len, ==, 1);
   g_assert_cmpint (((PickyDevice *) devices->pdata[0])->state, ==, PICKY_DEVICE_STATE_REVOKED);
   g_assert_cmpstr (((PickyDevice *) devices->pdata[0])->make, ==, CANARY_MAKE);
@@ -542,8 +509,8 @@ test_notifications_duplicate (Fixture       *fixture,
   g_assert_cmpint (member_int (&again, "duplicate"), ==, 1);
   g_assert_cmpint (count_messages (fixture), ==, 2);
 
-  picky_store_list_messages_async (fixture->store, &query, NULL, on_result_cb, &result);
-  page = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_list_messages_async (fixture->store, &query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (page->len, ==, 2);
   /* Newest first: the group message as written, its sender in the media
@@ -596,24 +563,7 @@ send_reply (Fixture       *fixture,
             const char    *text,
             GAsyncResult **result)
 {
-  picky_outbox_send_async (fixture->outbox, fixture->whatsapp_id, contact_id, text, NULL, on_result_cb, result);
-}
-
-static gboolean
-on_spun_cb (gpointer user_data)
-{
-  *(gboolean *) user_data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-spin (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, on_spun_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
+  picky_outbox_send_async (fixture->outbox, fixture->whatsapp_id, contact_id, text, NULL, picky_test_got_result_cb, result);
 }
 
 static gboolean
@@ -667,9 +617,9 @@ test_outbox_push_on (Fixture       *fixture,
   started = g_get_monotonic_time ();
   start_request (fixture, "GET", "/relay/v1/outbox?wait=20", token, NULL, &polled);
   /* Long enough for the poll to be parked before the reply comes. */
-  spin (300);
+  picky_test_spin (300);
   send_reply (fixture, contact, "Kommt morgen", &sent);
-  long_poll = finish_request (fixture, wait_result (&polled));
+  long_poll = finish_request (fixture, picky_test_wait_result (&polled));
   g_assert_cmpuint (long_poll.status, ==, SOUP_STATUS_OK);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (long_poll.root),
                                                                          "replies")), ==, 1);
@@ -686,7 +636,7 @@ test_outbox_push_on (Fixture       *fixture,
   g_assert_cmpuint (acked.status, ==, SOUP_STATUS_OK);
   g_assert_cmpstr (member_string (&acked, "status"), ==, "sent");
 
-  stored = picky_outbox_send_finish (fixture->outbox, wait_result (&sent), &error);
+  stored = picky_outbox_send_finish (fixture->outbox, picky_test_wait_result (&sent), &error);
   g_assert_no_error (error);
   g_assert_cmpint (picky_message_get_id (stored), ==, reply);
   g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_SENT);
@@ -728,7 +678,7 @@ test_outbox_failed (Fixture       *fixture,
   acked = request (fixture, "POST", "/relay/v1/outbox/ack", token, ack);
   g_assert_cmpuint (acked.status, ==, SOUP_STATUS_OK);
 
-  stored = picky_outbox_send_finish (fixture->outbox, wait_result (&sent), &error);
+  stored = picky_outbox_send_finish (fixture->outbox, picky_test_wait_result (&sent), &error);
   g_assert_no_error (error);
   g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_FAILED);
   g_assert_nonnull (strstr (picky_message_get_error (stored), "no signal"));
@@ -750,7 +700,7 @@ test_outbox_push_off (Fixture       *fixture,
   picky_access_set_push (fixture->access, "whatsapp", FALSE);
 
   send_reply (fixture, contact, "Darf nicht raus", &sent);
-  stored = picky_outbox_send_finish (fixture->outbox, wait_result (&sent), &error);
+  stored = picky_outbox_send_finish (fixture->outbox, picky_test_wait_result (&sent), &error);
   g_assert_no_error (error);
   g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_FAILED);
   g_assert_false (poll_for_one (fixture, token, &reply, NULL));
@@ -865,13 +815,13 @@ test_migrate_v4 (Fixture       *fixture,
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
-  picky_store_open_async (path, cipher, NULL, on_result_cb, &result);
-  store = picky_store_open_finish (wait_result (&result), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_list_devices_async (store, NULL, on_result_cb, &result);
-  devices = picky_store_list_devices_finish (store, wait_result (&result), &error);
+  picky_store_list_devices_async (store, NULL, picky_test_got_result_cb, &result);
+  devices = picky_store_list_devices_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (devices->len, ==, 1);
@@ -882,12 +832,12 @@ test_migrate_v4 (Fixture       *fixture,
   g_assert_null (old->make);
 
   /* The new tables work on the migrated file. */
-  picky_store_add_pairing_code_async (store, "ABCD-EFGH", G_MAXINT32, NULL, on_result_cb, &result);
-  g_assert_true (picky_store_add_pairing_code_finish (store, wait_result (&result), &error));
+  picky_store_add_pairing_code_async (store, "ABCD-EFGH", G_MAXINT32, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_add_pairing_code_finish (store, picky_test_wait_result (&result), &error));
   g_clear_object (&result);
   picky_store_register_device_async (store, "token", "abcdefgh", "Make", "Model", "OS", "", NULL,
-                                     on_result_cb, &result);
-  device = picky_store_register_device_finish (store, wait_result (&result), &error);
+                                     picky_test_got_result_cb, &result);
+  device = picky_store_register_device_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (device->id, ==, 2);
   g_assert_cmpint (device->state, ==, PICKY_DEVICE_STATE_TRUSTED);

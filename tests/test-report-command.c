@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "picky-service.h"
+#include "picky-test-util.h"
 
 typedef struct {
   char *home;
@@ -20,40 +21,6 @@ typedef struct {
 
 /* Shared by every test: GLib reads the data folder once per process. */
 static char *data_home;
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_remove (path);
-}
 
 /* Stores a conversation through the service, as the console would, with
  * the data key from the session's keyring that the console will use too. */
@@ -75,14 +42,14 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
 
   service = picky_service_new (db);
-  picky_service_start_async (service, FALSE, NULL, got_result_cb, &result);
-  g_assert_true (picky_service_start_finish (service, wait_for (&result), &error));
+  picky_service_start_async (service, FALSE, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_service_start_finish (service, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   store = picky_service_get_store (service);
 
   g_clear_object (&result);
-  picky_store_add_channel_async (store, "telegram", "telegram", "Support", "{}", NULL, got_result_cb, &result);
-  channel = picky_store_add_channel_finish (store, wait_for (&result), &error);
+  picky_store_add_channel_async (store, "telegram", "telegram", "Support", "{}", NULL, picky_test_got_result_cb, &result);
+  channel = picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < 40; i++)
@@ -108,8 +75,8 @@ fixture_set_up (Fixture       *fixture,
     }
 
   g_clear_object (&result);
-  picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-  g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 40);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 40);
   g_assert_no_error (error);
   fixture->contact_id = picky_message_get_contact_id (g_ptr_array_index (batch, 0));
 
@@ -124,8 +91,8 @@ fixture_tear_down (Fixture       *fixture,
 {
   g_autofree char *db_dir = g_build_filename (data_home, "picky-console", NULL);
 
-  remove_tree (db_dir);
-  remove_tree (fixture->out_dir);
+  picky_test_remove_tree (db_dir);
+  picky_test_remove_tree (fixture->out_dir);
   g_free (fixture->out_dir);
 }
 
@@ -296,7 +263,7 @@ main (int   argc,
   ADD ("/picky/report-command/bad-arguments", test_command_bad_arguments);
 
   status = g_test_run ();
-  remove_tree (data_home);
+  picky_test_remove_tree (data_home);
   g_free (data_home);
   return status;
 }

@@ -11,6 +11,7 @@
 
 #include "picky-report.h"
 #include "picky-report-export.h"
+#include "picky-test-util.h"
 
 #define N_CONTACTS 9
 
@@ -47,40 +48,6 @@ sent_clear (gpointer data)
 }
 
 static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_remove (path);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -100,15 +67,15 @@ fixture_set_up (Fixture       *fixture,
   fixture->dir = g_dir_make_tmp ("picky-report-XXXXXX", &error);
   g_assert_no_error (error);
   path = g_build_filename (fixture->dir, "picky-console.db", NULL);
-  picky_store_open_async (path, fixture->cipher, NULL, got_result_cb, &result);
-  fixture->store = picky_store_open_finish (wait_for (&result), &error);
+  picky_store_open_async (path, fixture->cipher, NULL, picky_test_got_result_cb, &result);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (apps); i++)
     {
       g_clear_object (&result);
-      picky_store_add_channel_async (fixture->store, apps[i], "bot", apps[i], "{}", NULL, got_result_cb, &result);
-      fixture->channels[i] = picky_store_add_channel_finish (fixture->store, wait_for (&result), &error);
+      picky_store_add_channel_async (fixture->store, apps[i], "bot", apps[i], "{}", NULL, picky_test_got_result_cb, &result);
+      fixture->channels[i] = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
     }
 
@@ -128,7 +95,7 @@ fixture_tear_down (Fixture       *fixture,
   g_assert_finalize_object (fixture->store);
   g_assert_finalize_object (fixture->cipher);
   g_array_unref (fixture->sent);
-  remove_tree (fixture->dir);
+  picky_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
@@ -187,8 +154,8 @@ generate (Fixture *fixture,
       g_array_append_val (fixture->sent, sent);
     }
 
-  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
-  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, wait_for (&result), &error), ==, n);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, n);
   g_assert_no_error (error);
 
   for (guint i = 0; i < batch->len; i++)
@@ -210,8 +177,8 @@ load_report (Fixture     *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_report_load_async (report, fixture->store, NULL, got_result_cb, &result);
-  g_assert_true (picky_report_load_finish (report, wait_for (&result), &error));
+  picky_report_load_async (report, fixture->store, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_report_load_finish (report, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 
   return g_steal_pointer (&report);
@@ -497,8 +464,8 @@ export (PickyReport        *report,
   g_autoptr(GAsyncResult) result = NULL;
 
   picky_report_export_async (report, store, format, path, NULL, NULL, NULL, cancellable,
-                             got_result_cb, &result);
-  return picky_report_export_finish (report, wait_for (&result), error);
+                             picky_test_got_result_cb, &result);
+  return picky_report_export_finish (report, picky_test_wait_result (&result), error);
 }
 
 /* Reads @path with Python's csv module, a standard reader, into rows. */
@@ -735,8 +702,8 @@ test_report_cancel (Fixture       *fixture,
   /* Cancelled as soon as it reports any progress: well before the end. */
   picky_report_export_async (report, fixture->store, PICKY_REPORT_FORMAT_CSV_MESSAGES, path,
                              cancel_on_progress_cb, g_object_ref (cancellable), g_object_unref,
-                             cancellable, got_result_cb, &result);
-  g_assert_false (picky_report_export_finish (report, wait_for (&result), &error));
+                             cancellable, picky_test_got_result_cb, &result);
+  g_assert_false (picky_report_export_finish (report, picky_test_wait_result (&result), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_clear_error (&error);
@@ -785,8 +752,8 @@ test_report_erase (Fixture       *fixture,
   victim = load_report (fixture, fixture->contact_ids[2], tz, &first, &last);
   g_assert_cmpuint (picky_report_get_total_in (victim), >, 0);
 
-  picky_store_erase_contact_async (fixture->store, fixture->contact_ids[2], NULL, got_result_cb, &result);
-  g_assert_true (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  picky_store_erase_contact_async (fixture->store, fixture->contact_ids[2], NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 
   gone = load_report (fixture, fixture->contact_ids[2], tz, &first, &last);

@@ -8,6 +8,7 @@
 #include <libsecret/secret.h>
 
 #include "picky-service.h"
+#include "picky-test-util.h"
 
 #define DATA_KEY_SCHEMA "io.github.pickyconsole.PickyConsole.DataKey"
 
@@ -18,16 +19,6 @@ typedef struct {
    * there is put back afterwards. */
   char *saved_data_key;
 } Fixture;
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
 
 static gboolean
 on_timeout_cb (gpointer user_data)
@@ -115,24 +106,6 @@ store_raw_data_key (const char *text)
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_remove (child);
-    }
-  g_rmdir (path);
-}
-
-static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
@@ -155,7 +128,7 @@ fixture_tear_down (Fixture       *fixture,
     store_raw_data_key (fixture->saved_data_key);
   g_clear_pointer (&fixture->saved_data_key, g_free);
 
-  remove_tree (fixture->dir);
+  picky_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
@@ -170,7 +143,7 @@ start_service (const char  *path,
   g_autoptr(GAsyncResult) result = NULL;
   GAsyncResult *slot = NULL;
 
-  picky_service_start_async (service, FALSE, NULL, on_result_cb, &slot);
+  picky_service_start_async (service, FALSE, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
   if (!picky_service_start_finish (service, result, error))
     return NULL;
@@ -198,7 +171,7 @@ ingest_contact (PickyService *service)
   PickyMessage *message = picky_message_new ();
   gint64 channel;
 
-  picky_store_add_channel_async (store, "whatsapp", "cloud", "Sales", "{}", NULL, on_result_cb, &slot);
+  picky_store_add_channel_async (store, "whatsapp", "cloud", "Sales", "{}", NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
   channel = picky_store_add_channel_finish (store, result, &error);
   g_assert_no_error (error);
@@ -213,7 +186,7 @@ ingest_contact (PickyService *service)
   picky_message_set_timestamp (message, 1700000000);
   picky_message_set_received (message, 1700000000);
   g_ptr_array_add (batch, message);
-  picky_store_ingest_async (store, batch, NULL, on_result_cb, &slot);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
   g_assert_cmpuint (picky_store_ingest_finish (store, result, &error), ==, 1);
   g_assert_no_error (error);
@@ -239,7 +212,7 @@ test_key_created_for_unsealed (Fixture       *fixture,
     g_autoptr(GAsyncResult) result = NULL;
     GAsyncResult *slot = NULL;
 
-    picky_store_add_channel_async (store, "telegram", "bot", "Support", "{}", NULL, on_result_cb, &slot);
+    picky_store_add_channel_async (store, "telegram", "bot", "Support", "{}", NULL, picky_test_got_result_cb, &slot);
     result = await_result (&slot);
     g_assert_cmpint (picky_store_add_channel_finish (store, result, &error), >, 0);
     g_assert_no_error (error);
@@ -301,7 +274,7 @@ test_key_missing_with_sealed (Fixture       *fixture,
     GAsyncResult *slot = NULL;
     const char *provider_id, *name;
 
-    picky_store_list_contacts_async (store, NULL, NULL, 0, 10, NULL, on_result_cb, &slot);
+    picky_store_list_contacts_async (store, NULL, NULL, 0, 10, NULL, picky_test_got_result_cb, &slot);
     result = await_result (&slot);
     contacts = picky_store_list_contacts_finish (store, result, &error);
     g_assert_no_error (error);

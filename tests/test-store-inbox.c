@@ -10,6 +10,7 @@
 #include "picky-message-list.h"
 #include "picky-store-private.h"
 #include "picky-store.h"
+#include "picky-test-util.h"
 
 #define T0 1770000000
 
@@ -20,22 +21,6 @@ typedef struct {
   PickyStore  *store;
   gint64       channel;
 } Fixture;
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
 
 static PickyMessage *
 make_message (gint64         channel,
@@ -66,8 +51,8 @@ ingest (Fixture   *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
-  picky_store_ingest_finish (fixture->store, wait_for (&result), &error);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 }
 
@@ -79,8 +64,8 @@ list (Fixture        *fixture,
   g_autoptr(GError) error = NULL;
   GPtrArray *page;
 
-  picky_store_list_messages_async (fixture->store, query, NULL, got_result_cb, &result);
-  page = picky_store_list_messages_finish (fixture->store, wait_for (&result), &error);
+  picky_store_list_messages_async (fixture->store, query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   return page;
 }
@@ -100,13 +85,13 @@ fixture_set_up (Fixture       *fixture,
   fixture->cipher = picky_cipher_new (key, &error);
   g_assert_no_error (error);
 
-  picky_store_open_async (fixture->path, fixture->cipher, NULL, got_result_cb, &result);
-  fixture->store = picky_store_open_finish (wait_for (&result), &error);
+  picky_store_open_async (fixture->path, fixture->cipher, NULL, picky_test_got_result_cb, &result);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_add_channel_async (fixture->store, "telegram", "bot", "Support", "{}", NULL, got_result_cb, &result);
-  fixture->channel = picky_store_add_channel_finish (fixture->store, wait_for (&result), &error);
+  picky_store_add_channel_async (fixture->store, "telegram", "bot", "Support", "{}", NULL, picky_test_got_result_cb, &result);
+  fixture->channel = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 }
 
@@ -159,8 +144,8 @@ test_unread (Fixture       *fixture,
   g_assert_cmpuint (page->len, ==, 3);
   g_clear_pointer (&page, g_ptr_array_unref);
 
-  picky_store_mark_read_async (fixture->store, ann, NULL, got_result_cb, &result);
-  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, wait_for (&result), &error), ==, 2);
+  picky_store_mark_read_async (fixture->store, ann, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 2);
   g_assert_no_error (error);
   g_clear_object (&result);
 
@@ -170,8 +155,8 @@ test_unread (Fixture       *fixture,
   g_assert_true (picky_message_get_unread (page->pdata[0]));
 
   /* Once more: nothing left to mark. */
-  picky_store_mark_read_async (fixture->store, ann, NULL, got_result_cb, &result);
-  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, wait_for (&result), &error), ==, 0);
+  picky_store_mark_read_async (fixture->store, ann, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 0);
 }
 
 static void
@@ -205,8 +190,8 @@ test_outgoing (Fixture       *fixture,
   id = picky_message_get_id (batch->pdata[0]);
 
   picky_store_update_outgoing_async (fixture->store, id, PICKY_MESSAGE_STATUS_FAILED, NULL,
-                                     "The server did not answer", NULL, got_result_cb, &result);
-  stored = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+                                     "The server did not answer", NULL, picky_test_got_result_cb, &result);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_FAILED);
@@ -214,17 +199,17 @@ test_outgoing (Fixture       *fixture,
   g_clear_object (&stored);
 
   picky_store_update_outgoing_async (fixture->store, id, PICKY_MESSAGE_STATUS_QUEUED, NULL, NULL,
-                                     NULL, got_result_cb, &result);
+                                     NULL, picky_test_got_result_cb, &result);
   g_clear_object (&stored);
-  stored = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_clear_object (&result);
   g_assert_cmpint (picky_message_get_status (stored), ==, PICKY_MESSAGE_STATUS_QUEUED);
   g_assert_null (picky_message_get_error (stored));
   g_clear_object (&stored);
 
   picky_store_update_outgoing_async (fixture->store, id, PICKY_MESSAGE_STATUS_SENT, "ann:77", NULL,
-                                     NULL, got_result_cb, &result);
-  stored = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+                                     NULL, picky_test_got_result_cb, &result);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_clear_object (&result);
   g_assert_no_error (error);
   g_assert_cmpint (picky_message_get_id (stored), ==, id);
@@ -256,9 +241,9 @@ test_outgoing (Fixture       *fixture,
   g_ptr_array_add (batch, make_message (fixture->channel, "in:1", "ann", PICKY_DIRECTION_IN, "thanks", T0 + 5));
   ingest (fixture, batch);
   picky_store_update_outgoing_async (fixture->store, picky_message_get_id (batch->pdata[0]),
-                                     PICKY_MESSAGE_STATUS_SENT, NULL, NULL, NULL, got_result_cb, &result);
+                                     PICKY_MESSAGE_STATUS_SENT, NULL, NULL, NULL, picky_test_got_result_cb, &result);
   g_clear_object (&stored);
-  stored = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_null (stored);
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
 }
@@ -276,16 +261,16 @@ test_get_message (Fixture       *fixture,
   picky_message_set_contact_name (batch->pdata[0], "Ann Example");
   ingest (fixture, batch);
 
-  picky_store_get_message_async (fixture->store, picky_message_get_id (batch->pdata[0]), NULL, got_result_cb, &result);
-  message = picky_store_get_message_finish (fixture->store, wait_for (&result), &error);
+  picky_store_get_message_async (fixture->store, picky_message_get_id (batch->pdata[0]), NULL, picky_test_got_result_cb, &result);
+  message = picky_store_get_message_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (picky_message_get_text (message), ==, "Hallo");
   g_assert_cmpstr (picky_message_get_contact_name (message), ==, "Ann Example");
   g_assert_cmpstr (picky_message_get_app (message), ==, "telegram");
   g_clear_object (&result);
 
-  picky_store_get_message_async (fixture->store, 4242, NULL, got_result_cb, &result);
-  g_assert_null (picky_store_get_message_finish (fixture->store, wait_for (&result), &error));
+  picky_store_get_message_async (fixture->store, 4242, NULL, picky_test_got_result_cb, &result);
+  g_assert_null (picky_store_get_message_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
 }
 
@@ -663,13 +648,13 @@ test_added_main_thread (Fixture       *fixture,
 
   g_signal_connect (fixture->store, "messages-added", G_CALLBACK (on_added_thread_cb), &handler_thread);
   g_ptr_array_add (batch, make_message (fixture->channel, "t1", "ann", PICKY_DIRECTION_IN, "hi", T0));
-  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
 
   /* Busy, not iterating: the store's thread commits meanwhile. */
   g_usleep (500 * 1000);
   g_assert_null (handler_thread);
 
-  picky_store_ingest_finish (fixture->store, wait_for (&result), &error);
+  picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   while (handler_thread == NULL)
     g_main_context_iteration (NULL, TRUE);
@@ -697,13 +682,13 @@ test_migrate_unread (Fixture       *fixture,
   g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
-  picky_store_open_async (path, fixture->cipher, NULL, got_result_cb, &result);
-  store = picky_store_open_finish (wait_for (&result), &error);
+  picky_store_open_async (path, fixture->cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_list_messages_async (store, &unread, NULL, got_result_cb, &result);
-  page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+  picky_store_list_messages_async (store, &unread, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpuint (page->len, ==, 0);
   picky_store_close (store);

@@ -15,6 +15,7 @@
 
 #include "picky-store.h"
 #include "picky-store-private.h"
+#include "picky-test-util.h"
 
 #define BATCH 20
 #define IN_FLIGHT 4
@@ -27,36 +28,6 @@ typedef struct {
   guint running;
   GError *error;
 } Writer;
-
-static PickyCipher *
-test_cipher (void)
-{
-  guint8 raw[PICKY_CIPHER_KEY_SIZE];
-  g_autoptr(GBytes) key = NULL;
-
-  memset (raw, 3, sizeof raw);
-  key = g_bytes_new (raw, sizeof raw);
-  return picky_cipher_new (key, NULL);
-}
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
 
 static GPtrArray *
 make_batch (const char *round,
@@ -129,12 +100,12 @@ static int
 run_writer (const char *path,
             const char *round)
 {
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(GAsyncResult) result = NULL;
   Writer writer = { 0 };
 
-  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
-  writer.store = picky_store_open_finish (wait_for (&result), &writer.error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  writer.store = picky_store_open_finish (picky_test_wait_result (&result), &writer.error);
   if (writer.store == NULL)
     {
       g_printerr ("%s\n", writer.error->message);
@@ -155,18 +126,18 @@ static char *
 make_database (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "store.db", NULL);
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(PickyStore) store = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
-  store = picky_store_open_finish (wait_for (&result), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_add_channel_async (store, "telegram", "bot", "Bot", NULL, NULL, got_result_cb, &result);
-  g_assert_cmpint (picky_store_add_channel_finish (store, wait_for (&result), &error), ==, 1);
+  picky_store_add_channel_async (store, "telegram", "bot", "Bot", NULL, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error), ==, 1);
   g_assert_no_error (error);
   picky_store_close (store);
 
@@ -203,7 +174,7 @@ test_store_kill_mid_ingest (void)
   g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PICKY_TEST_WRITER", path, TRUE);
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autofree char *integrity = NULL;
   guint killed_with_work = 0;
 
@@ -300,7 +271,7 @@ remove_database (const char *dir,
 static void
 fill_until_full (const char *path)
 {
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(PickyStore) store = NULL;
   g_autoptr(GError) error = NULL;
@@ -309,8 +280,8 @@ fill_until_full (const char *path)
   signal (SIGXFSZ, SIG_IGN);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limit), ==, 0);
 
-  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
-  store = picky_store_open_finish (wait_for (&result), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < 10000 && error == NULL; i++)
@@ -318,8 +289,8 @@ fill_until_full (const char *path)
       g_autoptr(GPtrArray) batch = make_batch ("full", i);
 
       g_clear_object (&result);
-      picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-      picky_store_ingest_finish (store, wait_for (&result), &error);
+      picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+      picky_store_ingest_finish (store, picky_test_wait_result (&result), &error);
     }
 
   g_assert_nonnull (error);

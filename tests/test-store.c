@@ -13,6 +13,7 @@
 
 #include "picky-store.h"
 #include "picky-store-private.h"
+#include "picky-test-util.h"
 
 #define DAY PICKY_STORE_DAY
 /* A fixed, recent Monday noon: reports count whole UTC days from here. */
@@ -27,35 +28,9 @@ typedef struct {
   GPtrArray *emissions;
 } Fixture;
 
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
-
-static void
-messages_added_cb (PickyStore *store,
-                   GPtrArray  *added,
-                   Fixture    *fixture)
-{
-  g_ptr_array_add (fixture->emissions, g_ptr_array_ref (added));
-}
-
+/* The key the migration fixtures under data/ were written with. */
 static PickyCipher *
-test_cipher (void)
+fixtures_cipher (void)
 {
   guint8 raw[PICKY_CIPHER_KEY_SIZE];
   g_autoptr(GBytes) key = NULL;
@@ -67,6 +42,14 @@ test_cipher (void)
   return picky_cipher_new (key, NULL);
 }
 
+static void
+messages_added_cb (PickyStore *store,
+                   GPtrArray  *added,
+                   Fixture    *fixture)
+{
+  g_ptr_array_add (fixture->emissions, g_ptr_array_ref (added));
+}
+
 static PickyStore *
 open_store (const char  *path,
             PickyCipher *cipher,
@@ -74,8 +57,8 @@ open_store (const char  *path,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_store_open_async (path, cipher, NULL, got_result_cb, &result);
-  return picky_store_open_finish (wait_for (&result), error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  return picky_store_open_finish (picky_test_wait_result (&result), error);
 }
 
 static gint64
@@ -87,8 +70,8 @@ add_channel (PickyStore *store,
   g_autoptr(GError) error = NULL;
   gint64 id;
 
-  picky_store_add_channel_async (store, app, "bot", name, "{\"poll\":true}", NULL, got_result_cb, &result);
-  id = picky_store_add_channel_finish (store, wait_for (&result), &error);
+  picky_store_add_channel_async (store, app, "bot", name, "{\"poll\":true}", NULL, picky_test_got_result_cb, &result);
+  id = picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpint (id, >, 0);
 
@@ -121,26 +104,10 @@ fixture_set_up (Fixture       *fixture,
   fixture->dir = g_dir_make_tmp ("picky-store-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->path = g_build_filename (fixture->dir, "picky-console", "picky-console.db", NULL);
-  fixture->cipher = test_cipher ();
+  fixture->cipher = fixtures_cipher ();
   fixture->emissions = g_ptr_array_new_with_free_func ((GDestroyNotify) g_ptr_array_unref);
   fixture_reopen (fixture);
   fixture->channel = add_channel (fixture->store, "telegram", "Support bot");
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir != NULL)
-    while ((name = g_dir_read_name (dir)) != NULL)
-      {
-        g_autofree char *child = g_build_filename (path, name, NULL);
-
-        remove_tree (child);
-      }
-  g_remove (path);
 }
 
 static void
@@ -156,7 +123,7 @@ fixture_tear_down (Fixture       *fixture,
     }
   g_assert_finalize_object (fixture->cipher);
   g_ptr_array_unref (fixture->emissions);
-  remove_tree (fixture->dir);
+  picky_test_remove_tree (fixture->dir);
   g_free (fixture->path);
   g_free (fixture->dir);
 }
@@ -191,8 +158,8 @@ ingest (Fixture    *fixture,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &result);
-  return picky_store_ingest_finish (fixture->store, wait_for (&result), error);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  return picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), error);
 }
 
 static guint
@@ -218,8 +185,8 @@ list_page (Fixture              *fixture,
   g_autoptr(GError) error = NULL;
   GPtrArray *page;
 
-  picky_store_list_messages_async (fixture->store, query, NULL, got_result_cb, &result);
-  page = picky_store_list_messages_finish (fixture->store, wait_for (&result), &error);
+  picky_store_list_messages_async (fixture->store, query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return page;
@@ -236,8 +203,8 @@ search (Fixture              *fixture,
   GPtrArray *page;
 
   picky_store_search_async (fixture->store, words, query != NULL ? query : &all, NULL,
-                            got_result_cb, &result);
-  page = picky_store_search_finish (fixture->store, wait_for (&result), &error);
+                            picky_test_got_result_cb, &result);
+  page = picky_store_search_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return page;
@@ -264,8 +231,8 @@ count_messages (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   gint64 count;
 
-  picky_store_count_messages_async (fixture->store, NULL, got_result_cb, &result);
-  count = picky_store_count_messages_finish (fixture->store, wait_for (&result), &error);
+  picky_store_count_messages_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  count = picky_store_count_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return count;
@@ -530,13 +497,13 @@ test_store_ingest_group (Fixture       *fixture,
 
           g_ptr_array_add (batch, make_message (channel, key, contact, PICKY_DIRECTION_IN, "x", T0 + b));
         }
-      picky_store_ingest_async (fixture->store, batch, NULL, got_result_cb, &pending[b].result);
+      picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &pending[b].result);
     }
 
   for (guint b = 0; b < G_N_ELEMENTS (pending); b++)
     {
       g_autoptr(GError) error = NULL;
-      guint n_new = picky_store_ingest_finish (fixture->store, wait_for (&pending[b].result), &error);
+      guint n_new = picky_store_ingest_finish (fixture->store, picky_test_wait_result (&pending[b].result), &error);
 
       if (b == 7)
         g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
@@ -574,13 +541,13 @@ test_store_channels (Fixture       *fixture,
   gint64 id;
   const char *app, *kind, *name, *settings;
 
-  picky_store_update_channel_async (fixture->store, second, "Sales", NULL, NULL, got_result_cb, &result);
-  g_assert_true (picky_store_update_channel_finish (fixture->store, wait_for (&result), &error));
+  picky_store_update_channel_async (fixture->store, second, "Sales", NULL, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_update_channel_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_list_channels_async (fixture->store, NULL, got_result_cb, &result);
-  channels = picky_store_list_channels_finish (fixture->store, wait_for (&result), &error);
+  picky_store_list_channels_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  channels = picky_store_list_channels_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (channels->len, ==, 2);
@@ -594,49 +561,49 @@ test_store_channels (Fixture       *fixture,
   g_clear_pointer (&channels, g_ptr_array_unref);
 
   /* State alone, and together with a batch in one transaction. */
-  picky_store_set_channel_state_async (fixture->store, fixture->channel, "offset", "100", NULL, got_result_cb, &result);
-  g_assert_true (picky_store_set_channel_state_finish (fixture->store, wait_for (&result), &error));
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, "offset", "100", NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_set_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
   g_ptr_array_add (batch, make_message (fixture->channel, "s1", "u1", PICKY_DIRECTION_IN, "x", T0));
   picky_store_ingest_with_state_async (fixture->store, batch, fixture->channel, "offset", "101",
-                                       NULL, got_result_cb, &result);
-  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, wait_for (&result), &error), ==, 1);
+                                       NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 1);
   g_assert_no_error (error);
   g_clear_object (&result);
 
   /* A batch that fails leaves the offset where it was. */
   g_ptr_array_add (batch, make_message (999, "s2", "u1", PICKY_DIRECTION_IN, "x", T0));
   picky_store_ingest_with_state_async (fixture->store, batch, fixture->channel, "offset", "102",
-                                       NULL, got_result_cb, &result);
-  picky_store_ingest_finish (fixture->store, wait_for (&result), &error);
+                                       NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
   g_clear_object (&result);
 
   fixture_reopen (fixture);
-  picky_store_get_channel_state_async (fixture->store, fixture->channel, "offset", NULL, got_result_cb, &result);
-  value = picky_store_get_channel_state_finish (fixture->store, wait_for (&result), &error);
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, "offset", NULL, picky_test_got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (value, ==, "101");
   g_clear_object (&result);
   g_clear_pointer (&value, g_free);
 
-  picky_store_get_channel_state_async (fixture->store, fixture->channel, "missing", NULL, got_result_cb, &result);
-  value = picky_store_get_channel_state_finish (fixture->store, wait_for (&result), &error);
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, "missing", NULL, picky_test_got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_null (value);
   g_clear_object (&result);
 
   /* Removed: gone from the list, refuses messages, keeps its history. */
-  picky_store_remove_channel_async (fixture->store, fixture->channel, NULL, got_result_cb, &result);
-  g_assert_true (picky_store_remove_channel_finish (fixture->store, wait_for (&result), &error));
+  picky_store_remove_channel_async (fixture->store, fixture->channel, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_remove_channel_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
-  picky_store_list_channels_async (fixture->store, NULL, got_result_cb, &result);
-  channels = picky_store_list_channels_finish (fixture->store, wait_for (&result), &error);
+  picky_store_list_channels_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  channels = picky_store_list_channels_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_clear_object (&result);
   g_assert_cmpuint (channels->len, ==, 1);
   g_assert_cmpint (count_messages (fixture), ==, 1);
@@ -647,8 +614,8 @@ test_store_channels (Fixture       *fixture,
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
-  picky_store_update_channel_async (fixture->store, 12345, "x", NULL, NULL, got_result_cb, &result);
-  g_assert_false (picky_store_update_channel_finish (fixture->store, wait_for (&result), &error));
+  picky_store_update_channel_async (fixture->store, 12345, "x", NULL, NULL, picky_test_got_result_cb, &result);
+  g_assert_false (picky_store_update_channel_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
 }
 
@@ -677,8 +644,8 @@ test_store_encryption (Fixture       *fixture,
   }
 
   /* Found by phone in another spelling, through the keyed hash. */
-  picky_store_list_contacts_async (fixture->store, NULL, "+4930 555-0123", 0, 10, NULL, got_result_cb, &result);
-  contacts = picky_store_list_contacts_finish (fixture->store, wait_for (&result), &error);
+  picky_store_list_contacts_async (fixture->store, NULL, "+4930 555-0123", 0, 10, NULL, picky_test_got_result_cb, &result);
+  contacts = picky_store_list_contacts_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (contacts->len, ==, 1);
@@ -731,8 +698,8 @@ test_store_encryption_wrong_key (Fixture       *fixture,
   store = open_store (fixture->path, other, &error);
   g_assert_no_error (error);
   g_ptr_array_add (batch, make_message (fixture->channel, "w2", "user-1", PICKY_DIRECTION_IN, "y", T0 + 1));
-  picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-  picky_store_ingest_finish (store, wait_for (&result), &error);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (store, picky_test_wait_result (&result), &error);
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT);
   picky_store_close (store);
 }
@@ -822,8 +789,8 @@ test_store_rollups (Fixture       *fixture,
       guint want_in = 0, want_out = 0;
 
       picky_store_report_contact_async (fixture->store, contact_ids[c], T0 - DAY, T0 + N_DAYS * DAY,
-                                        NULL, got_result_cb, &result);
-      days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+                                        NULL, picky_test_got_result_cb, &result);
+      days = picky_store_report_contact_finish (fixture->store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
 
       for (guint i = 0; i < days->len; i++)
@@ -865,8 +832,8 @@ test_store_rollups (Fixture       *fixture,
     guint day3_in = 0;
 
     picky_store_report_overall_async (fixture->store, NULL, T0 - DAY, T0 + N_DAYS * DAY,
-                                      NULL, got_result_cb, &result);
-    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+                                      NULL, picky_test_got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, picky_test_wait_result (&result), &error);
     g_assert_no_error (error);
     picky_store_report_sum (days, &total);
     g_assert_cmpuint (total.n_in, ==, total_in);
@@ -877,8 +844,8 @@ test_store_rollups (Fixture       *fixture,
     for (guint c = 0; c < N_CONTACTS; c++)
       day3_in += n_in[c][3];
     picky_store_report_overall_async (fixture->store, "telegram", T0 / DAY * DAY + 3 * DAY,
-                                      T0 / DAY * DAY + 4 * DAY, NULL, got_result_cb, &result);
-    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+                                      T0 / DAY * DAY + 4 * DAY, NULL, picky_test_got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, picky_test_wait_result (&result), &error);
     g_assert_no_error (error);
     g_assert_cmpuint (days->len, ==, 1);
     g_assert_cmpuint (g_array_index (days, PickyReportDay, 0).n_in, ==, day3_in);
@@ -886,8 +853,8 @@ test_store_rollups (Fixture       *fixture,
     g_clear_pointer (&days, g_array_unref);
 
     picky_store_report_overall_async (fixture->store, "whatsapp", T0 - DAY, T0 + N_DAYS * DAY,
-                                      NULL, got_result_cb, &result);
-    days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+                                      NULL, picky_test_got_result_cb, &result);
+    days = picky_store_report_overall_finish (fixture->store, picky_test_wait_result (&result), &error);
     g_assert_cmpuint (days->len, ==, 0);
   }
 }
@@ -1091,8 +1058,8 @@ test_store_erase (Fixture       *fixture,
   victim = picky_message_get_contact_id (batch->pdata[0]);
   g_assert_true (file_contains (fixture->path, "xylophonic"));
 
-  picky_store_erase_contact_async (fixture->store, victim, NULL, got_result_cb, &result);
-  g_assert_true (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  picky_store_erase_contact_async (fixture->store, victim, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
   g_clear_object (&result);
 
@@ -1104,16 +1071,16 @@ test_store_erase (Fixture       *fixture,
     g_assert_cmpuint (hits->len, ==, 0);
     g_assert_cmpuint (kept->len, ==, 50);
   }
-  picky_store_report_contact_async (fixture->store, victim, T0 - DAY, T0 + DAY, NULL, got_result_cb, &result);
+  picky_store_report_contact_async (fixture->store, victim, T0 - DAY, T0 + DAY, NULL, picky_test_got_result_cb, &result);
   {
-    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, picky_test_wait_result (&result), &error);
 
     g_assert_cmpuint (days->len, ==, 0);
   }
   g_clear_object (&result);
-  picky_store_report_overall_async (fixture->store, NULL, T0 - DAY, T0 + DAY, NULL, got_result_cb, &result);
+  picky_store_report_overall_async (fixture->store, NULL, T0 - DAY, T0 + DAY, NULL, picky_test_got_result_cb, &result);
   {
-    g_autoptr(GArray) days = picky_store_report_overall_finish (fixture->store, wait_for (&result), &error);
+    g_autoptr(GArray) days = picky_store_report_overall_finish (fixture->store, picky_test_wait_result (&result), &error);
     PickyReportDay total;
 
     picky_store_report_sum (days, &total);
@@ -1121,8 +1088,8 @@ test_store_erase (Fixture       *fixture,
   }
   g_clear_object (&result);
 
-  picky_store_erase_contact_async (fixture->store, victim, NULL, got_result_cb, &result);
-  g_assert_false (picky_store_erase_contact_finish (fixture->store, wait_for (&result), &error));
+  picky_store_erase_contact_async (fixture->store, victim, NULL, picky_test_got_result_cb, &result);
+  g_assert_false (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
   g_clear_error (&error);
 
@@ -1165,8 +1132,8 @@ test_store_purge (Fixture       *fixture,
   g_assert_no_error (error);
 
   /* Keep today and the last 30 whole days. */
-  picky_store_purge_async (fixture->store, 30, NULL, got_result_cb, &result);
-  g_assert_cmpint (picky_store_purge_finish (fixture->store, wait_for (&result), &error), ==, 29);
+  picky_store_purge_async (fixture->store, 30, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 29);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpint (count_messages (fixture), ==, 31);
@@ -1177,9 +1144,9 @@ test_store_purge (Fixture       *fixture,
     g_assert_cmpuint (hits->len, ==, 0);
   }
   picky_store_report_contact_async (fixture->store, picky_message_get_contact_id (batch->pdata[0]),
-                                    now - 100 * DAY, now + DAY, NULL, got_result_cb, &result);
+                                    now - 100 * DAY, now + DAY, NULL, picky_test_got_result_cb, &result);
   {
-    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, wait_for (&result), &error);
+    g_autoptr(GArray) days = picky_store_report_contact_finish (fixture->store, picky_test_wait_result (&result), &error);
     PickyReportDay total;
 
     picky_store_report_sum (days, &total);
@@ -1251,8 +1218,8 @@ test_store_migrate (Fixture       *fixture,
       store = open_store (path, fixture->cipher, &error);
       g_assert_no_error (error);
 
-      picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
-      page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+      picky_store_list_messages_async (store, &query, NULL, picky_test_got_result_cb, &result);
+      page = picky_store_list_messages_finish (store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_assert_cmpuint (page->len, ==, 4);
@@ -1261,14 +1228,14 @@ test_store_migrate (Fixture       *fixture,
       g_assert_cmpstr (picky_message_get_contact_provider_id (page->pdata[0]), ==, "1001");
       g_assert_cmpint (picky_message_get_status (page->pdata[1]), ==, PICKY_MESSAGE_STATUS_READ);
 
-      picky_store_search_async (store, "lieferung", &query, NULL, got_result_cb, &result);
-      hits = picky_store_search_finish (store, wait_for (&result), &error);
+      picky_store_search_async (store, "lieferung", &query, NULL, picky_test_got_result_cb, &result);
+      hits = picky_store_search_finish (store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_assert_cmpuint (hits->len, ==, 1);
 
-      picky_store_report_contact_async (store, 1, 0, G_MAXINT32, NULL, got_result_cb, &result);
-      days = picky_store_report_contact_finish (store, wait_for (&result), &error);
+      picky_store_report_contact_async (store, 1, 0, G_MAXINT32, NULL, picky_test_got_result_cb, &result);
+      days = picky_store_report_contact_finish (store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       picky_store_report_sum (days, &total);
@@ -1277,8 +1244,8 @@ test_store_migrate (Fixture       *fixture,
 
       /* The hourly rollups are backfilled from the messages: one hour, the
        * 300 s reply counted, the later reply to a reply not. */
-      picky_store_report_hours_async (store, 1, 0, G_MAXINT32, NULL, got_result_cb, &result);
-      hours = picky_store_report_hours_finish (store, wait_for (&result), &error);
+      picky_store_report_hours_async (store, 1, 0, G_MAXINT32, NULL, picky_test_got_result_cb, &result);
+      hours = picky_store_report_hours_finish (store, picky_test_wait_result (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
       g_assert_cmpuint (hours->hours->len, ==, 1);
@@ -1298,8 +1265,8 @@ test_store_migrate (Fixture       *fixture,
       /* Ingest goes on where the old version left off. */
       g_ptr_array_add (batch, make_message (1, "tg:1:4", "1001", PICKY_DIRECTION_IN, "Noch eine Frage", 1700003000));
       g_ptr_array_add (batch, make_message (1, "tg:1:5", "1001", PICKY_DIRECTION_IN, "new", 1700003001));
-      picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-      g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 1);
+      picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+      g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 1);
       g_assert_no_error (error);
       picky_store_close (store);
 
@@ -1361,8 +1328,8 @@ list_contacts (PickyStore *store,
   g_autoptr(GError) error = NULL;
   GPtrArray *contacts;
 
-  picky_store_list_contacts_async (store, NULL, phone, 0, 100, NULL, got_result_cb, &result);
-  contacts = picky_store_list_contacts_finish (store, wait_for (&result), &error);
+  picky_store_list_contacts_async (store, NULL, phone, 0, 100, NULL, picky_test_got_result_cb, &result);
+  contacts = picky_store_list_contacts_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return contacts;
@@ -1375,8 +1342,8 @@ peek (const char *path)
   g_autoptr(GError) error = NULL;
   gboolean found;
 
-  picky_store_peek_has_encrypted_rows_async (path, NULL, got_result_cb, &result);
-  found = picky_store_peek_has_encrypted_rows_finish (wait_for (&result), &error);
+  picky_store_peek_has_encrypted_rows_async (path, NULL, picky_test_got_result_cb, &result);
+  found = picky_store_peek_has_encrypted_rows_finish (picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return found;
@@ -1534,8 +1501,8 @@ test_store_migrate_sealed (Fixture       *fixture,
   g_assert_cmpint (id, ==, 2);
   g_assert_cmpstr (provider_id, ==, "4915112345678");
 
-  picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
-  page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+  picky_store_list_messages_async (store, &query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (page->len, ==, 4);
@@ -1547,8 +1514,8 @@ test_store_migrate_sealed (Fixture       *fixture,
     PickyMessage *message = make_message (2, "wamid.M1", "4915112345678", PICKY_DIRECTION_IN, "Hallo", 1700005000);
 
     g_ptr_array_add (batch, message);
-    picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-    g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 1);
+    picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+    g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 1);
     g_assert_no_error (error);
     g_assert_cmpint (picky_message_get_contact_id (message), ==, 2);
   }
@@ -1628,8 +1595,8 @@ test_store_encryption_message_key (Fixture       *fixture,
   reply_id = picky_message_get_id (message);
   g_object_unref (message);
   picky_store_update_outgoing_async (fixture->store, reply_id, PICKY_MESSAGE_STATUS_SENT, WAMID_OUT, NULL,
-                                     NULL, got_result_cb, &result);
-  sent = picky_store_update_outgoing_finish (fixture->store, wait_for (&result), &error);
+                                     NULL, picky_test_got_result_cb, &result);
+  sent = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_cmpstr (picky_message_get_provider_key (sent), ==, WAMID_OUT);
   message = picky_message_new ();
@@ -1683,8 +1650,8 @@ test_store_migrate_keys (Fixture       *fixture,
   store = open_store (path, fixture->cipher, &error);
   g_assert_no_error (error);
 
-  picky_store_list_messages_async (store, &query, NULL, got_result_cb, &result);
-  page = picky_store_list_messages_finish (store, wait_for (&result), &error);
+  picky_store_list_messages_async (store, &query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
   g_assert_cmpuint (page->len, ==, 4);
@@ -1700,8 +1667,8 @@ test_store_migrate_keys (Fixture       *fixture,
 
   /* A migrated message is found by its hash: a redelivery adds nothing. */
   g_ptr_array_add (batch, make_message (1, "tg:1:2", "1001", PICKY_DIRECTION_OUT, "Sie kommt morgen", 1700000300));
-  picky_store_ingest_async (store, batch, NULL, got_result_cb, &result);
-  g_assert_cmpuint (picky_store_ingest_finish (store, wait_for (&result), &error), ==, 0);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 0);
   g_assert_no_error (error);
   picky_store_close (store);
 

@@ -14,6 +14,7 @@
 #include "picky-store.h"
 #include "picky-telegram-channel.h"
 #include "picky-vault.h"
+#include "picky-test-util.h"
 
 /* Shaped like a real token, so every redaction rule has to catch it. */
 #define CANARY_TOKEN "7001234567:AAcanaryCANARYcanaryCANARY_tok-en99"
@@ -59,56 +60,6 @@ capture_log_writer (GLogLevelFlags   log_level,
   return g_log_writer_default (log_level, fields, n_fields, user_data);
 }
 
-static gboolean
-on_tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main context until @done says so or @timeout_ms pass. */
-static gboolean
-spin_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (10, on_tick_cb, NULL);
-  gboolean reached = FALSE;
-
-  while (!(reached = (done != NULL && done (data))) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (tick);
-  return reached;
-}
-
-static void
-spin (guint ms)
-{
-  spin_until (NULL, NULL, ms);
-}
-
-static gboolean
-result_arrived (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  g_assert_true (spin_until (result_arrived, slot, 10000));
-  return *slot;
-}
-
 typedef struct
 {
   PickyFakeTelegram *server;
@@ -132,7 +83,7 @@ wait_for_requests (Fixture    *fixture,
 {
   CountWait wait = { fixture->server, method, count };
 
-  return spin_until (count_reached, &wait, timeout_ms);
+  return picky_test_wait_until (count_reached, &wait, timeout_ms);
 }
 
 typedef struct
@@ -156,7 +107,7 @@ wait_for_state (Fixture           *fixture,
 {
   StateWait wait = { fixture->channel, state };
 
-  return spin_until (state_reached, &wait, timeout_ms);
+  return picky_test_wait_until (state_reached, &wait, timeout_ms);
 }
 
 static JsonObject *
@@ -187,8 +138,8 @@ list_messages (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   GPtrArray *messages;
 
-  picky_store_list_messages_async (fixture->store, &query, NULL, on_result_cb, &result);
-  messages = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_list_messages_async (fixture->store, &query, NULL, picky_test_got_result_cb, &result);
+  messages = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return messages;
@@ -247,8 +198,8 @@ fixture_set_up (Fixture       *fixture,
   cipher = picky_cipher_new (key, &error);
   g_assert_no_error (error);
   path = g_build_filename (fixture->tmpdir, "messages.db", NULL);
-  picky_store_open_async (path, cipher, NULL, on_result_cb, &opened);
-  fixture->store = picky_store_open_finish (wait_result (&opened), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &opened);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
   g_assert_no_error (error);
 
   fixture->settings = g_settings_new (APPLICATION_ID);
@@ -259,35 +210,17 @@ fixture_set_up (Fixture       *fixture,
 
   settings = g_strdup_printf ("{\"api_base\":\"%s\"}", picky_fake_telegram_get_base_url (fixture->server));
   picky_store_add_channel_async (fixture->store, "telegram", "telegram", "Acme Support", settings,
-                                 NULL, on_result_cb, &added);
-  fixture->channel_id = picky_store_add_channel_finish (fixture->store, wait_result (&added), &error);
+                                 NULL, picky_test_got_result_cb, &added);
+  fixture->channel_id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
   g_assert_no_error (error);
 
   fixture->vault = picky_vault_new ();
   picky_vault_store_secret_async (fixture->vault, fixture->channel_id, "token", CANARY_TOKEN,
-                                  NULL, on_result_cb, &stored);
-  g_assert_true (picky_vault_store_secret_finish (fixture->vault, wait_result (&stored), &error));
+                                  NULL, picky_test_got_result_cb, &stored);
+  g_assert_true (picky_vault_store_secret_finish (fixture->vault, picky_test_wait_result (&stored), &error));
   g_assert_no_error (error);
 
   fixture->channel = create_channel (fixture, settings);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      if (g_file_test (child, G_FILE_TEST_IS_DIR))
-        remove_tree (child);
-      else
-        g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -296,7 +229,7 @@ fixture_tear_down (Fixture       *fixture,
 {
   picky_channel_stop (fixture->channel);
   /* Let cancelled requests report back before the objects go. */
-  spin (50);
+  picky_test_spin (50);
   g_assert_finalize_object (fixture->channel);
 
   picky_store_close (fixture->store);
@@ -305,7 +238,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->access);
   g_clear_object (&fixture->settings);
   g_clear_object (&fixture->server);
-  remove_tree (fixture->tmpdir);
+  picky_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -519,7 +452,7 @@ test_error_401 (Fixture       *fixture,
   g_assert_nonnull (picky_channel_get_last_error (fixture->channel));
 
   /* No retry loop: nothing more reaches the server. */
-  spin (1500);
+  picky_test_spin (1500);
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), ==, 1);
   g_assert_cmpint (picky_channel_get_state (fixture->channel), ==, PICKY_CHANNEL_STATE_AUTH_FAILED);
 }
@@ -580,8 +513,8 @@ test_send_migrate (Fixture       *fixture,
   picky_message_set_direction (reply, PICKY_DIRECTION_OUT);
   picky_message_set_contact_provider_id (reply, "-4087654321");
   picky_message_set_text (reply, "आपका ऑर्डर #4471 रास्ते में है 🚚");
-  picky_channel_send_async (fixture->channel, reply, NULL, on_result_cb, &result);
-  key = picky_channel_send_finish (fixture->channel, wait_result (&result), &error);
+  picky_channel_send_async (fixture->channel, reply, NULL, picky_test_got_result_cb, &result);
+  key = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_suffix (key, ":517"));
 
@@ -606,12 +539,12 @@ test_send_push_off (Fixture       *fixture,
   picky_access_set_push (fixture->access, "telegram", FALSE);
   picky_message_set_contact_provider_id (reply, "6012345678");
   picky_message_set_text (reply, "hello");
-  picky_channel_send_async (fixture->channel, reply, NULL, on_result_cb, &result);
-  key = picky_channel_send_finish (fixture->channel, wait_result (&result), &error);
+  picky_channel_send_async (fixture->channel, reply, NULL, picky_test_got_result_cb, &result);
+  key = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&result), &error);
 
   g_assert_error (error, PICKY_ACCESS_ERROR, PICKY_ACCESS_ERROR_PUSH_OFF);
   g_assert_null (key);
-  spin (200);
+  picky_test_spin (200);
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, NULL), ==, 0);
 }
 
@@ -644,7 +577,7 @@ test_read_off (Fixture       *fixture,
   body = g_bytes_new (json, strlen (json));
   picky_fake_telegram_queue (fixture->server, "getUpdates", 200, body, NULL);
 
-  spin (1200);
+  picky_test_spin (1200);
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getUpdates"), ==, before);
 
   picky_access_set_read (fixture->access, "telegram", TRUE);
@@ -672,8 +605,8 @@ test_registry_load (Fixture       *fixture,
   registry = picky_channel_registry_new (fixture->store, fixture->vault, fixture->access);
   g_assert_true (picky_channel_registry_has_kind (registry, "telegram"));
 
-  picky_channel_registry_load_async (registry, NULL, on_result_cb, &result);
-  g_assert_true (picky_channel_registry_load_finish (registry, wait_result (&result), &error));
+  picky_channel_registry_load_async (registry, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_channel_registry_load_finish (registry, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 
   channels = picky_channel_registry_get_channels (registry);
@@ -755,8 +688,8 @@ test_token_canary (Fixture       *fixture,
 
   /* A broken address fails in GLib's URI parser, whose errors may quote the URL. */
   bad = create_channel (fixture, "{\"api_base\":\"http://[127.0.0.1\"}");
-  picky_telegram_channel_test_connection_async (PICKY_TELEGRAM_CHANNEL (bad), NULL, on_result_cb, &result);
-  name = picky_telegram_channel_test_connection_finish (PICKY_TELEGRAM_CHANNEL (bad), wait_result (&result),
+  picky_telegram_channel_test_connection_async (PICKY_TELEGRAM_CHANNEL (bad), NULL, picky_test_got_result_cb, &result);
+  name = picky_telegram_channel_test_connection_finish (PICKY_TELEGRAM_CHANNEL (bad), picky_test_wait_result (&result),
                                                         NULL, &error);
   g_assert_null (name);
   g_assert_nonnull (error);
@@ -788,9 +721,9 @@ test_connection (Fixture       *fixture,
 
   picky_fake_telegram_queue (fixture->server, "getMe", 200, body, NULL);
   picky_telegram_channel_test_connection_async (PICKY_TELEGRAM_CHANNEL (fixture->channel), NULL,
-                                                on_result_cb, &result);
+                                                picky_test_got_result_cb, &result);
   name = picky_telegram_channel_test_connection_finish (PICKY_TELEGRAM_CHANNEL (fixture->channel),
-                                                        wait_result (&result), &username, &error);
+                                                        picky_test_wait_result (&result), &username, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (name, ==, "Acme Support");
   g_assert_cmpstr (username, ==, "acme_support_bot");

@@ -11,6 +11,7 @@
 #include <libsecret/secret.h>
 
 #include "picky-vault.h"
+#include "picky-test-util.h"
 
 #define DATA_KEY_SCHEMA "io.github.pickyconsole.PickyConsole.DataKey"
 #define SECRET_SCHEMA "io.github.pickyconsole.PickyConsole.Secret"
@@ -23,16 +24,6 @@ typedef struct {
    * there is put back afterwards. */
   char       *saved_data_key;
 } Fixture;
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
 
 static gboolean
 on_timeout_cb (gpointer user_data)
@@ -69,7 +60,7 @@ vault_store (PickyVault  *vault,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_store_secret_async (vault, channel_id, kind, secret, NULL, on_result_cb, &slot);
+  picky_vault_store_secret_async (vault, channel_id, kind, secret, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
 
   return picky_vault_store_secret_finish (vault, result, error);
@@ -84,7 +75,7 @@ vault_lookup (PickyVault  *vault,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_lookup_secret_async (vault, channel_id, kind, NULL, on_result_cb, &slot);
+  picky_vault_lookup_secret_async (vault, channel_id, kind, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
 
   return picky_vault_lookup_secret_finish (vault, result, error);
@@ -98,7 +89,7 @@ vault_clear (PickyVault  *vault,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_clear_channel_async (vault, channel_id, NULL, on_result_cb, &slot);
+  picky_vault_clear_channel_async (vault, channel_id, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
 
   return picky_vault_clear_channel_finish (vault, result, error);
@@ -112,7 +103,7 @@ vault_get_key (PickyVault  *vault,
   GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_get_data_key_async (vault, may_create, NULL, on_result_cb, &slot);
+  picky_vault_get_data_key_async (vault, may_create, NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
 
   return picky_vault_get_data_key_finish (vault, result, error);
@@ -353,7 +344,7 @@ test_secret_label (Fixture       *fixture,
 
   picky_vault_store_secret_with_label_async (fixture->vault, 4, "token",
                                              "Picky Console: Telegram bot token for channel 4",
-                                             "777:labelled-token", NULL, on_result_cb, &slot);
+                                             "777:labelled-token", NULL, picky_test_got_result_cb, &slot);
   result = await_result (&slot);
   g_assert_true (picky_vault_store_secret_finish (fixture->vault, result, &error));
   g_assert_no_error (error);
@@ -529,7 +520,7 @@ test_data_key_concurrent (Fixture       *fixture,
 
   /* Three first calls at once: one key is created and all three get it. */
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
-    picky_vault_get_data_key_async (fixture->vault, TRUE, NULL, on_result_cb, &slots[i]);
+    picky_vault_get_data_key_async (fixture->vault, TRUE, NULL, picky_test_got_result_cb, &slots[i]);
 
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
     {

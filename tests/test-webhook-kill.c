@@ -11,6 +11,7 @@
 #include "picky-store.h"
 #include "picky-store-private.h"
 #include "picky-vault.h"
+#include "picky-test-util.h"
 
 #define APP_SECRET "test-app-secret"
 #define PHONE_ID "109876543210987"
@@ -27,35 +28,6 @@ typedef struct
   gint       *stop;
   guint       n_sent;
 } Client;
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-
-  while (*slot == NULL && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE);
-  g_assert_nonnull (*slot);
-  return *slot;
-}
-
-static PickyCipher *
-test_cipher (void)
-{
-  static const guint8 key_bytes[PICKY_CIPHER_KEY_SIZE] = { 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
-                                                           6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6 };
-  g_autoptr(GBytes) key = g_bytes_new_static (key_bytes, sizeof key_bytes);
-
-  return picky_cipher_new (key, NULL);
-}
 
 static char *
 make_body (const char *wamid,
@@ -138,7 +110,7 @@ client_thread (gpointer data)
 static gint64
 prepare_database (const char *path)
 {
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(PickyStore) store = NULL;
   g_autoptr(PickyVault) vault = picky_vault_new ();
   g_autoptr(GAsyncResult) opened = NULL;
@@ -147,17 +119,17 @@ prepare_database (const char *path)
   g_autoptr(GError) error = NULL;
   gint64 id;
 
-  picky_store_open_async (path, cipher, NULL, on_result_cb, &opened);
-  store = picky_store_open_finish (wait_result (&opened), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &opened);
+  store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
   g_assert_no_error (error);
   picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Kill test",
-                                 "{\"phone_number_id\":\"" PHONE_ID "\"}", NULL, on_result_cb, &added);
-  id = picky_store_add_channel_finish (store, wait_result (&added), &error);
+                                 "{\"phone_number_id\":\"" PHONE_ID "\"}", NULL, picky_test_got_result_cb, &added);
+  id = picky_store_add_channel_finish (store, picky_test_wait_result (&added), &error);
   g_assert_no_error (error);
   picky_store_close (store);
 
-  picky_vault_store_secret_async (vault, id, "app-secret", APP_SECRET, NULL, on_result_cb, &stored);
-  g_assert_true (picky_vault_store_secret_finish (vault, wait_result (&stored), &error));
+  picky_vault_store_secret_async (vault, id, "app-secret", APP_SECRET, NULL, picky_test_got_result_cb, &stored);
+  g_assert_true (picky_vault_store_secret_finish (vault, picky_test_wait_result (&stored), &error));
   g_assert_no_error (error);
 
   return id;
@@ -173,7 +145,7 @@ test_kill_under_load (void)
   GMutex lock;
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
-  g_autoptr(PickyCipher) cipher = test_cipher ();
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   gint64 channel_id;
   guint missing = 0;
   guint kills = 0;

@@ -14,6 +14,7 @@
 #include "picky-vault.h"
 #include "picky-webhook-server.h"
 #include "picky-whatsapp-channel.h"
+#include "picky-test-util.h"
 
 #define APP_SECRET "test-app-secret"
 #define VERIFY_TOKEN "verify-me-0123456789abcdefghijkl"
@@ -44,49 +45,6 @@ typedef struct
   guint  status;
   char  *body;
 } GraphReply;
-
-static gboolean
-on_tick_cb (gpointer user_data)
-{
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-spin_until (gboolean (*done) (gpointer data),
-            gpointer   data,
-            guint      timeout_ms)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint tick = g_timeout_add (10, on_tick_cb, NULL);
-  gboolean reached = FALSE;
-
-  while (!(reached = (done != NULL && done (data))) && g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_source_remove (tick);
-  return reached;
-}
-
-static gboolean
-result_arrived (gpointer data)
-{
-  return *(GAsyncResult **) data != NULL;
-}
-
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  g_assert_true (spin_until (result_arrived, slot, 15000));
-  return *slot;
-}
 
 static GBytes *
 load_data (const char *name)
@@ -259,8 +217,8 @@ list_messages (Fixture *fixture,
   g_autoptr(GError) error = NULL;
   GPtrArray *messages;
 
-  picky_store_list_messages_async (fixture->store, &query, NULL, on_result_cb, &result);
-  messages = picky_store_list_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_list_messages_async (fixture->store, &query, NULL, picky_test_got_result_cb, &result);
+  messages = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return messages;
@@ -284,8 +242,8 @@ count_messages (Fixture *fixture)
   g_autoptr(GError) error = NULL;
   gint64 count;
 
-  picky_store_count_messages_async (fixture->store, NULL, on_result_cb, &result);
-  count = picky_store_count_messages_finish (fixture->store, wait_result (&result), &error);
+  picky_store_count_messages_async (fixture->store, NULL, picky_test_got_result_cb, &result);
+  count = picky_store_count_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
 
   return count;
@@ -300,8 +258,8 @@ store_secret (Fixture    *fixture,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
-  picky_vault_store_secret_async (fixture->vault, channel_id, kind, secret, NULL, on_result_cb, &result);
-  g_assert_true (picky_vault_store_secret_finish (fixture->vault, wait_result (&result), &error));
+  picky_vault_store_secret_async (fixture->vault, channel_id, kind, secret, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_vault_store_secret_finish (fixture->vault, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
 }
 
@@ -328,16 +286,16 @@ add_channel (Fixture    *fixture,
                               fixture->graph != NULL
                                 ? g_uri_get_port (soup_server_get_uris (fixture->graph)->data) : 9);
   picky_store_add_channel_async (fixture->store, "whatsapp-business", "whatsapp", "Acme WhatsApp",
-                                 settings, NULL, on_result_cb, &added);
-  id = picky_store_add_channel_finish (fixture->store, wait_result (&added), &error);
+                                 settings, NULL, picky_test_got_result_cb, &added);
+  id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
   g_assert_no_error (error);
 
   /* Ids start at 1 in every fresh database: secrets of an earlier test go. */
   {
     g_autoptr(GAsyncResult) cleared = NULL;
 
-    picky_vault_clear_channel_async (fixture->vault, id, NULL, on_result_cb, &cleared);
-    g_assert_true (picky_vault_clear_channel_finish (fixture->vault, wait_result (&cleared), &error));
+    picky_vault_clear_channel_async (fixture->vault, id, NULL, picky_test_got_result_cb, &cleared);
+    g_assert_true (picky_vault_clear_channel_finish (fixture->vault, picky_test_wait_result (&cleared), &error));
   }
   if (with_secret)
     store_secret (fixture, id, "app-secret", APP_SECRET);
@@ -356,7 +314,7 @@ add_channel (Fixture    *fixture,
                           "backoff-scale", 0.001,
                           NULL);
   picky_channel_start (channel);
-  g_assert_true (spin_until (channel_ready, channel, 10000));
+  g_assert_true (picky_test_wait_until (channel_ready, channel, 10000));
 
   return channel;
 }
@@ -422,8 +380,8 @@ fixture_set_up (Fixture       *fixture,
   cipher = picky_cipher_new (key, &error);
   g_assert_no_error (error);
   path = g_build_filename (fixture->tmpdir, "messages.db", NULL);
-  picky_store_open_async (path, cipher, NULL, on_result_cb, &opened);
-  fixture->store = picky_store_open_finish (wait_result (&opened), &error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &opened);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
   g_assert_no_error (error);
 
   fixture->settings = g_settings_new (APPLICATION_ID);
@@ -448,21 +406,6 @@ fixture_set_up (Fixture       *fixture,
     }
 
   fixture->channel = add_channel (fixture, PHONE_A, with_secret);
-}
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      g_unlink (child);
-    }
-  g_rmdir (path);
 }
 
 static void
@@ -494,7 +437,7 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->vault);
   g_clear_object (&fixture->access);
   g_clear_object (&fixture->settings);
-  remove_tree (fixture->tmpdir);
+  picky_test_remove_tree (fixture->tmpdir);
   g_free (fixture->tmpdir);
 }
 
@@ -625,8 +568,8 @@ add_outgoing (Fixture    *fixture,
   picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
   g_ptr_array_add (batch, message);
 
-  picky_store_ingest_async (fixture->store, batch, NULL, on_result_cb, &result);
-  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, wait_result (&result), &error), ==, 1);
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 1);
   g_assert_no_error (error);
 }
 
@@ -890,7 +833,7 @@ test_slow_client (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, 1);
 
   /* … and it is cut off once its time is up. */
-  g_assert_true (spin_until (slow_client_closed, &slow, 5000));
+  g_assert_true (picky_test_wait_until (slow_client_closed, &slow, 5000));
 }
 
 static void
@@ -908,7 +851,7 @@ test_connection_cap (Fixture       *fixture,
   g_object_set (fixture->server, "max-connections", 1, NULL);
   first = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->port, NULL, &error);
   g_assert_no_error (error);
-  g_assert_true (spin_until ((gboolean (*) (gpointer)) picky_webhook_server_get_n_connections,
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) picky_webhook_server_get_n_connections,
                              fixture->server, 2000));
 
   /* The second connection is over the cap. */
@@ -927,9 +870,9 @@ send_reply (Fixture  *fixture,
   picky_message_set_contact_provider_id (message, "15551234567");
   picky_message_set_text (message, "Your order A-4471/2 arrives today 🙏");
   picky_message_set_related_key (message, "wamid.HBgLMTU1NTEyMzQ1NjcVAgASGBQ4MjcyODNFMEFEODQxNzM1ODE1NgA=");
-  picky_channel_send_async (fixture->channel, message, NULL, on_result_cb, &result);
+  picky_channel_send_async (fixture->channel, message, NULL, picky_test_got_result_cb, &result);
 
-  return picky_channel_send_finish (fixture->channel, wait_result (&result), error);
+  return picky_channel_send_finish (fixture->channel, picky_test_wait_result (&result), error);
 }
 
 static void

@@ -56,7 +56,7 @@ test_window_pages_by_action (Fixture       *fixture,
       const char *name = page_names[i - 1];
 
       gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", name);
-      picky_test_gui_spin (50);
+      picky_test_spin (50);
       g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, name);
       g_assert_true (gtk_widget_get_mapped (visible_page_widget (fixture->window)));
       /* Inbox and Contacts start with an empty state that says what to do;
@@ -109,7 +109,7 @@ click_through_switcher (PickyWindow *window,
        * only once the button is on screen. */
       picky_test_gui_wait_mapped (g_ptr_array_index (buttons, i - 1));
       gtk_widget_activate (g_ptr_array_index (buttons, i - 1));
-      g_assert_true (picky_test_gui_wait (page_shown, &wait, 2000));
+      g_assert_true (picky_test_wait_until (page_shown, &wait, 2000));
       g_assert_true (gtk_toggle_button_get_active (g_ptr_array_index (buttons, i - 1)));
     }
 }
@@ -144,16 +144,16 @@ test_window_narrow (Fixture       *fixture,
   AdwViewSwitcherBar *bar = ADW_VIEW_SWITCHER_BAR (picky_test_gui_find (GTK_WIDGET (fixture->window),
                                                                         ADW_TYPE_VIEW_SWITCHER_BAR, 0));
 
-  g_assert_true (picky_test_gui_wait (bar_hidden, bar, 2000));
+  g_assert_true (picky_test_wait_until (bar_hidden, bar, 2000));
 
   /* At phone width the switcher leaves the header bar for a bottom bar. */
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 360, 640);
-  g_assert_true (picky_test_gui_wait (bar_revealed, bar, 5000));
+  g_assert_true (picky_test_wait_until (bar_revealed, bar, 5000));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 400);
   click_through_switcher (fixture->window, GTK_WIDGET (bar));
 
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
-  g_assert_true (picky_test_gui_wait (bar_hidden, bar, 5000));
+  g_assert_true (picky_test_wait_until (bar_hidden, bar, 5000));
 }
 
 static GtkWindow *
@@ -181,7 +181,7 @@ test_window_menu_windows (Fixture       *fixture,
   GtkWindow *shortcuts;
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "about", NULL);
-  picky_test_gui_spin (100);
+  picky_test_spin (100);
   about = find_toplevel (ADW_TYPE_ABOUT_WINDOW);
   g_assert_nonnull (about);
   g_assert_cmpstr (adw_about_window_get_version (ADW_ABOUT_WINDOW (about)), ==, PACKAGE_VERSION);
@@ -190,14 +190,14 @@ test_window_menu_windows (Fixture       *fixture,
   gtk_window_destroy (about);
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "preferences", NULL);
-  picky_test_gui_spin (100);
+  picky_test_spin (100);
   preferences = find_toplevel (PICKY_TYPE_PREFERENCES_WINDOW);
   g_assert_nonnull (preferences);
   g_assert_true (gtk_window_get_transient_for (preferences) == GTK_WINDOW (fixture->window));
   gtk_window_destroy (preferences);
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-help-overlay", NULL);
-  picky_test_gui_spin (100);
+  picky_test_spin (100);
   shortcuts = find_toplevel (GTK_TYPE_SHORTCUTS_WINDOW);
   g_assert_nonnull (shortcuts);
   gtk_widget_set_visible (GTK_WIDGET (shortcuts), FALSE);
@@ -259,11 +259,11 @@ run_instance (int save_width,
   gtk_window_present (GTK_WINDOW (window));
   picky_test_gui_wait_mapped (GTK_WIDGET (window));
   wanted_width = expect_width;
-  g_assert_true (picky_test_gui_wait (has_wanted_width, window, 5000));
+  g_assert_true (picky_test_wait_until (has_wanted_width, window, 5000));
 
   gtk_window_set_default_size (GTK_WINDOW (window), save_width, save_height);
   wanted_width = save_width;
-  g_assert_true (picky_test_gui_wait (has_wanted_width, window, 5000));
+  g_assert_true (picky_test_wait_until (has_wanted_width, window, 5000));
   gtk_window_close (GTK_WINDOW (window));
   g_settings_sync ();
 }

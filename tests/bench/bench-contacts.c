@@ -7,26 +7,8 @@
 #include <stdio.h>
 #include <glib/gstdio.h>
 
+#include "bench-common.h"
 #include "picky-contacts-page.h"
-
-static void
-got_result_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  GAsyncResult **slot = user_data;
-
-  *slot = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
-{
-  while (*slot == NULL)
-    g_main_context_iteration (NULL, TRUE);
-
-  return *slot;
-}
 
 static double
 now_ms (void)
@@ -110,8 +92,8 @@ main (int   argc,
     g_main_context_iteration (NULL, TRUE);
 
   picky_store_add_channel_async (picky_service_get_store (service), "telegram", "telegram", "Desk", "{}",
-                                 NULL, got_result_cb, &result);
-  channel = picky_store_add_channel_finish (picky_service_get_store (service), wait_for (&result), &error);
+                                 NULL, bench_got_result_cb, &result);
+  channel = picky_store_add_channel_finish (picky_service_get_store (service), bench_wait_for (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);
 
@@ -137,8 +119,8 @@ main (int   argc,
         g_ptr_array_add (batch, message);
         if (batch->len == 2000)
           {
-            picky_store_ingest_async (picky_service_get_store (service), batch, NULL, got_result_cb, &result);
-            picky_store_ingest_finish (picky_service_get_store (service), wait_for (&result), &error);
+            picky_store_ingest_async (picky_service_get_store (service), batch, NULL, bench_got_result_cb, &result);
+            picky_store_ingest_finish (picky_service_get_store (service), bench_wait_for (&result), &error);
             g_assert_no_error (error);
             g_clear_object (&result);
             g_ptr_array_set_size (batch, 0);
@@ -146,8 +128,8 @@ main (int   argc,
       }
   if (batch->len > 0)
     {
-      picky_store_ingest_async (picky_service_get_store (service), batch, NULL, got_result_cb, &result);
-      picky_store_ingest_finish (picky_service_get_store (service), wait_for (&result), &error);
+      picky_store_ingest_async (picky_service_get_store (service), batch, NULL, bench_got_result_cb, &result);
+      picky_store_ingest_finish (picky_service_get_store (service), bench_wait_for (&result), &error);
       g_assert_no_error (error);
       g_clear_object (&result);
     }

@@ -41,14 +41,6 @@ typedef struct
 
 static guint64 next_index;
 
-static void
-on_result_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
 static GAsyncResult *
 wait_on (GMainContext  *context,
          GAsyncResult **slot)
@@ -90,12 +82,12 @@ listener_thread (gpointer data)
   g_main_context_push_thread_default (context);
   listener->context = context;
 
-  picky_store_open_async (listener->path, cipher, NULL, on_result_cb, &opened);
+  picky_store_open_async (listener->path, cipher, NULL, bench_got_result_cb, &opened);
   store = picky_store_open_finish (wait_on (context, &opened), &error);
   if (store == NULL)
     g_error ("%s", error->message);
   picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Bench", settings,
-                                 NULL, on_result_cb, &added);
+                                 NULL, bench_got_result_cb, &added);
   channel_id = picky_store_add_channel_finish (store, wait_on (context, &added), &error);
   if (channel_id <= 0)
     g_error ("%s", error->message);

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What every test shares: running the main context until something happens, a fixed data key, temporary folders. */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "picky-test-util.h"
+
+/* Longer than any single operation of the tests takes on a busy machine. */
+#define RESULT_TIMEOUT_S 30
+
+/**
+ * picky_test_got_result_cb:
+ * @user_data: a `GAsyncResult **`, %NULL until the result arrives
+ *
+ * A #GAsyncReadyCallback that keeps the result for picky_test_wait_result().
+ */
+void
+picky_test_got_result_cb (GObject      *source,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static gboolean
+on_tick_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * picky_test_wait_until:
+ * @condition: (nullable): checked after each iteration; %NULL waits the
+ *   whole time
+ *
+ * Runs the main context until @condition holds or @timeout_ms pass. It
+ * wakes up every 10 ms, for conditions that other threads change.
+ *
+ * Returns: whether @condition held
+ */
+gboolean
+picky_test_wait_until (gboolean (*condition) (gpointer data),
+                       gpointer   data,
+                       guint      timeout_ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint tick = g_timeout_add (10, on_tick_cb, NULL);
+  gboolean held;
+
+  while (!(held = condition != NULL && condition (data)) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (tick);
+
+  return held;
+}
+
+/**
+ * picky_test_spin:
+ *
+ * Lets the main context run for @ms milliseconds, for layout, frames or
+ * something that must not happen.
+ */
+void
+picky_test_spin (guint ms)
+{
+  picky_test_wait_until (NULL, NULL, ms);
+}
+
+static gboolean
+result_arrived (gpointer data)
+{
+  return *(GAsyncResult **) data != NULL;
+}
+
+/**
+ * picky_test_wait_result:
+ * @slot: filled by picky_test_got_result_cb()
+ *
+ * Runs the main context until the result arrives; a result that never
+ * comes fails the test instead of hanging it.
+ *
+ * Returns: (transfer none): the result, still owned by @slot
+ */
+GAsyncResult *
+picky_test_wait_result (GAsyncResult **slot)
+{
+  g_assert_true (picky_test_wait_until (result_arrived, slot, RESULT_TIMEOUT_S * 1000));
+
+  return *slot;
+}
+
+/**
+ * picky_test_cipher:
+ *
+ * Returns: (transfer full): a cipher with the one fixed key of the tests,
+ *   so that a helper process opens what a test wrote
+ */
+PickyCipher *
+picky_test_cipher (void)
+{
+  static const guint8 key_bytes[PICKY_CIPHER_KEY_SIZE] = {
+    5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5,
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+  };
+  g_autoptr(GBytes) key = g_bytes_new_static (key_bytes, sizeof key_bytes);
+  g_autoptr(GError) error = NULL;
+  PickyCipher *cipher = picky_cipher_new (key, &error);
+
+  g_assert_no_error (error);
+  return cipher;
+}
+
+/**
+ * picky_test_remove_tree:
+ *
+ * Removes @path and, if it is a folder, all below it; a link is removed,
+ * never what it points to.
+ */
+void
+picky_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  if (g_file_test (path, G_FILE_TEST_IS_SYMLINK) || !g_file_test (path, G_FILE_TEST_IS_DIR))
+    {
+      g_remove (path);
+      return;
+    }
+
+  dir = g_dir_open (path, 0, NULL);
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      picky_test_remove_tree (child);
+    }
+  g_rmdir (path);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What every test shares: running the main context until something happens, a fixed data key, temporary folders. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "picky-cipher.h"
+
+G_BEGIN_DECLS
+
+gboolean      picky_test_wait_until    (gboolean     (*condition) (gpointer data),
+                                        gpointer       data,
+                                        guint          timeout_ms);
+void          picky_test_spin          (guint          ms);
+void          picky_test_got_result_cb (GObject       *source,
+                                        GAsyncResult  *result,
+                                        gpointer       user_data);
+GAsyncResult *picky_test_wait_result   (GAsyncResult **slot);
+PickyCipher  *picky_test_cipher        (void);
+void          picky_test_remove_tree   (const char    *path);
+
+G_END_DECLS
