@@ -294,6 +294,49 @@ split_page (PickyMessageList *self,
   update_starts (self, 0);
 }
 
+/* Asks the store for @limit rows of the list's filters after @after's last
+ * row, or from the newest when @after is %NULL. */
+static void
+ask_store (PickyMessageList    *self,
+           Page                *after,
+           guint                limit,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  PickyPageQuery query = { 0, };
+
+  query.apps = (const char * const *) self->apps;
+  query.channel_id = self->channel_id;
+  query.direction = self->direction;
+  query.unread_only = self->unread_only;
+  query.limit = limit;
+  if (after != NULL)
+    {
+      query.before_timestamp = after->last_timestamp;
+      query.before_id = after->last_id;
+    }
+
+  if (self->search != NULL)
+    picky_store_search_async (self->store, self->search, &query, cancellable, callback, user_data);
+  else
+    picky_store_list_messages_async (self->store, &query, cancellable, callback, user_data);
+}
+
+/* The store's answer to ask_store(); the store is the result's source, as
+ * a list being disposed has let go of its own. */
+static GPtrArray *
+read_answer (PickyMessageList  *self,
+             GObject           *store,
+             GAsyncResult      *result,
+             GError           **error)
+{
+  if (self->search != NULL)
+    return picky_store_search_finish (PICKY_STORE (store), result, error);
+
+  return picky_store_list_messages_finish (PICKY_STORE (store), result, error);
+}
+
 static void fetch_page (PickyMessageList *self,
                         Page             *page);
 
@@ -309,10 +352,7 @@ on_page_fetched_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   gboolean current = fetch->generation == self->generation;
 
-  if (self->search != NULL)
-    items = picky_store_search_finish (PICKY_STORE (object), result, &error);
-  else
-    items = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
+  items = read_answer (self, object, result, &error);
 
   /* The page belongs to a filter that is gone. */
   if (!current || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -360,10 +400,8 @@ static void
 fetch_page (PickyMessageList *self,
             Page             *page)
 {
-  PickyPageQuery query = { 0, };
   guint index = find_page (self, page->start);
   Fetch *fetch;
-  GCancellable *cancellable = self->cancellable;
 
   if (page->fetching)
     return;
@@ -377,27 +415,14 @@ fetch_page (PickyMessageList *self,
       make_resident (self, page, blanks);
     }
 
-  query.apps = (const char * const *) self->apps;
-  query.channel_id = self->channel_id;
-  query.direction = self->direction;
-  query.unread_only = self->unread_only;
-  query.limit = page->len;
-  if (index > 0)
-    {
-      query.before_timestamp = get_page (self, index - 1)->last_timestamp;
-      query.before_id = get_page (self, index - 1)->last_id;
-    }
-
   page->fetching = TRUE;
   page->stale = FALSE;
   fetch = g_new0 (Fetch, 1);
   fetch->self = g_object_ref (self);
   fetch->page = page;
   fetch->generation = self->generation;
-  if (self->search != NULL)
-    picky_store_search_async (self->store, self->search, &query, cancellable, on_page_fetched_cb, fetch);
-  else
-    picky_store_list_messages_async (self->store, &query, cancellable, on_page_fetched_cb, fetch);
+  ask_store (self, index > 0 ? get_page (self, index - 1) : NULL, page->len, self->cancellable,
+             on_page_fetched_cb, fetch);
 }
 
 static void
@@ -445,10 +470,7 @@ on_page_loaded_cb (GObject      *object,
   g_autoptr(GPtrArray) page = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (self->search != NULL)
-    page = picky_store_search_finish (PICKY_STORE (object), result, &error);
-  else
-    page = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
+  page = read_answer (self, object, result, &error);
 
   /* A cancelled page belongs to a filter that is gone, and the loading
    * flag already to the page of the new one. */
@@ -865,33 +887,14 @@ picky_message_list_set_filter (PickyMessageList   *self,
 void
 picky_message_list_load_more (PickyMessageList *self)
 {
-  PickyPageQuery query = { 0, };
-
   g_return_if_fail (PICKY_IS_MESSAGE_LIST (self));
 
   if (self->loading || self->complete)
     return;
 
-  query.apps = (const char * const *) self->apps;
-  query.channel_id = self->channel_id;
-  query.direction = self->direction;
-  query.unread_only = self->unread_only;
-  query.limit = PAGE_SIZE;
-  if (self->pages->len > 0)
-    {
-      Page *last = get_page (self, self->pages->len - 1);
-
-      query.before_timestamp = last->last_timestamp;
-      query.before_id = last->last_id;
-    }
-
   self->loading = TRUE;
-  if (self->search != NULL)
-    picky_store_search_async (self->store, self->search, &query, self->cancellable,
-                              on_page_loaded_cb, g_object_ref (self));
-  else
-    picky_store_list_messages_async (self->store, &query, self->cancellable,
-                                     on_page_loaded_cb, g_object_ref (self));
+  ask_store (self, self->pages->len > 0 ? get_page (self, self->pages->len - 1) : NULL, PAGE_SIZE,
+             self->cancellable, on_page_loaded_cb, g_object_ref (self));
 }
 
 const char *
