@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 
 #include "picky-message.h"
 
@@ -142,6 +143,25 @@ PickyMessage *
 picky_message_new (void)
 {
   return g_object_new (PICKY_TYPE_MESSAGE, NULL);
+}
+
+/**
+ * picky_message_get_display_name:
+ *
+ * Returns: what to call the contact of @self: their name, else their id in
+ *   the app (a number or a user name), else "Unknown contact"
+ */
+const char *
+picky_message_get_display_name (PickyMessage *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE (self), NULL);
+
+  if (self->contact_name != NULL && *self->contact_name != '\0')
+    return self->contact_name;
+  if (self->contact_provider_id != NULL)
+    return self->contact_provider_id;
+
+  return _("Unknown contact");
 }
 
 /**

@@ -49,6 +49,7 @@ G_DECLARE_FINAL_TYPE (PickyMessage, picky_message, PICKY, MESSAGE, GObject)
 
 PickyMessage      *picky_message_new                 (void);
 void               picky_message_changed             (PickyMessage      *self);
+const char        *picky_message_get_display_name    (PickyMessage      *self);
 void               picky_message_fill                (PickyMessage      *self,
                                                       PickyMessage      *source);
 

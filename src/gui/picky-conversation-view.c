@@ -552,9 +552,7 @@ picky_conversation_view_open (PickyConversationView *self,
   picky_reaction_index_clear (self->reactions);
   g_list_store_remove_all (self->messages);
 
-  name = picky_message_get_contact_name (message);
-  if (name == NULL || *name == '\0')
-    name = self->contact_provider_id != NULL ? self->contact_provider_id : _("Unknown contact");
+  name = picky_message_get_display_name (message);
   app_name = picky_app_catalog_get_display_name (self->app);
   gtk_label_set_label (self->title_label, name);
   gtk_label_set_label (self->subtitle_label, app_name != NULL ? app_name : self->app);

@@ -171,11 +171,7 @@ show_message (PickyInboxRow *self,
 
   app = picky_app_catalog_lookup (picky_message_get_app (message));
   app_name = app != NULL ? picky_app_info_get_display_name (app) : picky_message_get_app (message);
-  name = picky_message_get_contact_name (message);
-  if (name == NULL || *name == '\0')
-    name = picky_message_get_contact_provider_id (message);
-  if (name == NULL)
-    name = _("Unknown contact");
+  name = picky_message_get_display_name (message);
 
   self->preview = make_preview (message);
   markup = picky_inbox_highlight_markup (self->preview, self->highlight);

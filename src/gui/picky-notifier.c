@@ -33,17 +33,6 @@ window_in_use (PickyNotifier *self)
   return window != NULL && gtk_widget_get_visible (GTK_WIDGET (window)) && gtk_window_is_active (window);
 }
 
-static const char *
-contact_name (PickyMessage *message)
-{
-  const char *name = picky_message_get_contact_name (message);
-
-  if (name == NULL || *name == '\0')
-    name = picky_message_get_contact_provider_id (message);
-
-  return name != NULL ? name : _("Unknown contact");
-}
-
 static void
 notify_one (PickyNotifier *self,
             PickyMessage  *message,
@@ -56,7 +45,7 @@ notify_one (PickyNotifier *self,
   const char *text = picky_message_get_text (message);
 
   /* Translators: a notification's title: contact, then app, e.g. "Ana Souza (WhatsApp)" */
-  title = g_strdup_printf (_("%s (%s)"), contact_name (message), app != NULL ? app : picky_message_get_app (message));
+  title = g_strdup_printf (_("%s (%s)"), picky_message_get_display_name (message), app != NULL ? app : picky_message_get_app (message));
   notification = g_notification_new (title);
   if (privacy)
     g_notification_set_body (notification, _("New message"));
@@ -84,7 +73,7 @@ notify_group (PickyNotifier *self,
                            messages->len);
   for (guint i = 0; i < messages->len && g_hash_table_size (seen) < 3; i++)
     {
-      const char *name = contact_name (messages->pdata[i]);
+      const char *name = picky_message_get_display_name (messages->pdata[i]);
 
       if (!g_hash_table_add (seen, (gpointer) name))
         continue;
