@@ -291,6 +291,20 @@ picky_inbox_describe_kind (PickyMessageKind kind)
     }
 }
 
+static void
+append_escaped (GString    *out,
+                const char *text,
+                gsize       length)
+{
+  g_autofree char *escaped = NULL;
+
+  if (length == 0)
+    return;
+
+  escaped = g_markup_escape_text (text, length);
+  g_string_append (out, escaped);
+}
+
 /**
  * picky_inbox_highlight_markup:
  * @words: (nullable): space-separated words to mark, in any case
@@ -303,61 +317,69 @@ picky_inbox_highlight_markup (const char *text,
                               const char *words)
 {
   g_auto(GStrv) list = NULL;
-  GString *out = g_string_new (NULL);
+  g_autofree char *folded_text = NULL;
+  g_autoptr(GPtrArray) present = g_ptr_array_new ();
+  g_autoptr(GArray) lengths = g_array_new (FALSE, FALSE, sizeof (glong));
+  GString *out;
   const char *p = text;
+  const char *run = text;
 
   if (words == NULL || *words == '\0')
-    {
-      g_string_free (out, TRUE);
-      return g_markup_escape_text (text, -1);
-    }
+    return g_markup_escape_text (text, -1);
 
+  /* Rows are bound while the admin scrolls: the words that do not occur
+   * at all are set aside first, and most texts need no mark then. */
+  folded_text = g_utf8_casefold (text, -1);
   list = g_strsplit_set (words, " \t\n", -1);
   for (guint i = 0; list[i] != NULL; i++)
     {
       char *folded = g_utf8_casefold (list[i], -1);
+      glong n_chars = g_utf8_strlen (folded, -1);
 
       g_free (list[i]);
       list[i] = folded;
+      if (n_chars > 0 && strstr (folded_text, folded) != NULL)
+        {
+          g_ptr_array_add (present, folded);
+          g_array_append_val (lengths, n_chars);
+        }
     }
+  if (present->len == 0)
+    return g_markup_escape_text (text, -1);
 
+  out = g_string_new (NULL);
   while (*p != '\0')
     {
       gsize matched = 0;
 
       /* Compare the casefolded text at this character with each word, a
        * character at a time, so the mark lands on the original spelling. */
-      for (guint i = 0; list[i] != NULL && matched == 0; i++)
+      for (guint i = 0; i < present->len && matched == 0; i++)
         {
-          glong n_chars = g_utf8_strlen (list[i], -1);
           const char *end = p;
           g_autofree char *folded = NULL;
 
-          if (n_chars == 0)
-            continue;
-          for (glong c = 0; c < n_chars && *end != '\0'; c++)
+          for (glong c = 0; c < g_array_index (lengths, glong, i) && *end != '\0'; c++)
             end = g_utf8_next_char (end);
           folded = g_utf8_casefold (p, end - p);
-          if (g_strcmp0 (folded, list[i]) == 0)
+          if (strcmp (folded, present->pdata[i]) == 0)
             matched = end - p;
         }
 
-      if (matched > 0)
+      if (matched == 0)
         {
-          g_autofree char *escaped = g_markup_escape_text (p, matched);
-
-          g_string_append_printf (out, "<span weight=\"bold\" underline=\"single\">%s</span>", escaped);
-          p += matched;
+          p = g_utf8_next_char (p);
+          continue;
         }
-      else
-        {
-          const char *next = g_utf8_next_char (p);
-          g_autofree char *escaped = g_markup_escape_text (p, next - p);
 
-          g_string_append (out, escaped);
-          p = next;
-        }
+      append_escaped (out, run, p - run);
+      g_string_append (out, "<span weight=\"bold\" underline=\"single\">");
+      append_escaped (out, p, matched);
+      g_string_append (out, "</span>");
+      p += matched;
+      run = p;
     }
+  append_escaped (out, run, p - run);
 
   return g_string_free (out, FALSE);
 }
