@@ -127,25 +127,6 @@ picky_cipher_new (GBytes  *key,
 }
 
 /**
- * picky_cipher_generate_key:
- *
- * Returns: (transfer full): %PICKY_CIPHER_KEY_SIZE fresh random bytes
- */
-GBytes *
-picky_cipher_generate_key (void)
-{
-  guint8 key[PICKY_CIPHER_KEY_SIZE];
-  GBytes *bytes;
-
-  ensure_sodium ();
-  crypto_aead_xchacha20poly1305_ietf_keygen (key);
-  bytes = g_bytes_new (key, sizeof key);
-  sodium_memzero (key, sizeof key);
-
-  return bytes;
-}
-
-/**
  * picky_cipher_encrypt:
  *
  * A fresh random nonce per call: XChaCha20's 192-bit nonces make random

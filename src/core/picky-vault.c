@@ -8,10 +8,8 @@
 #include <libsecret/secret.h>
 #include <sodium.h>
 
+#include "picky-cipher.h"
 #include "picky-vault.h"
-
-/* 32 bytes: the size of the key PickyCipher takes. */
-#define DATA_KEY_SIZE 32
 
 struct _PickyVault
 {
@@ -180,13 +178,13 @@ decode_data_key (const char  *encoded,
 
   buffer = sodium_malloc ((len / 4) * 3 + 3);
   decoded = g_base64_decode_step (encoded, len, buffer, &state, &save);
-  if (decoded != DATA_KEY_SIZE)
+  if (decoded != PICKY_CIPHER_KEY_SIZE)
     {
       sodium_free (buffer);
       goto damaged;
     }
 
-  return g_bytes_new_with_free_func (buffer, DATA_KEY_SIZE, sodium_free, buffer);
+  return g_bytes_new_with_free_func (buffer, PICKY_CIPHER_KEY_SIZE, sodium_free, buffer);
 
 damaged:
   /* Never replaced by a fresh key: rows encrypted with the old one would be
@@ -381,12 +379,12 @@ create_data_key (PickyVault *self,
 
   /* From the kernel's generator: the key must be unpredictable, which
    * GLib's random numbers are not. */
-  buffer = sodium_malloc (DATA_KEY_SIZE);
-  randombytes_buf (buffer, DATA_KEY_SIZE);
-  data->key = g_bytes_new_with_free_func (buffer, DATA_KEY_SIZE, sodium_free, buffer);
+  buffer = sodium_malloc (PICKY_CIPHER_KEY_SIZE);
+  randombytes_buf (buffer, PICKY_CIPHER_KEY_SIZE);
+  data->key = g_bytes_new_with_free_func (buffer, PICKY_CIPHER_KEY_SIZE, sodium_free, buffer);
 
   /* libsecret copies the value at once, so its text form lives only here. */
-  encoded = g_base64_encode (buffer, DATA_KEY_SIZE);
+  encoded = g_base64_encode (buffer, PICKY_CIPHER_KEY_SIZE);
   secret_password_storev (&data_key_schema, attributes, SECRET_COLLECTION_DEFAULT,
                           _("Picky Console: key that protects stored personal details"),
                           encoded, g_task_get_cancellable (task),
