@@ -112,6 +112,44 @@ update_channel_row (AdwActionRow *row,
   adw_action_row_set_subtitle (row, subtitle);
 }
 
+/* Tells the admin why @heading's change failed; a cancelled one needs no word. */
+static void
+present_error (PickyChannelsPage *self,
+               const char        *heading,
+               const GError      *error)
+{
+  GtkWidget *window;
+  GtkWidget *dialog;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  dialog = adw_message_dialog_new (GTK_WINDOW (window), heading, error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Asks before something that cannot be undone: Cancel is the default and
+ * what Escape does; @response is the destructive answer. */
+static AdwMessageDialog *
+new_confirmation (PickyChannelsPage *self,
+                  const char        *heading,
+                  const char        *body,
+                  const char        *response,
+                  const char        *label)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (window), heading, body));
+
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), response, label, NULL);
+  adw_message_dialog_set_response_appearance (dialog, response, ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  return dialog;
+}
+
 static void
 on_channel_removed_cb (GObject      *object,
                        GAsyncResult *result,
@@ -121,18 +159,7 @@ on_channel_removed_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!picky_service_remove_channel_finish (PICKY_SERVICE (object), result, &error))
-    {
-      GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_APPLICATION_WINDOW);
-      GtkWidget *dialog;
-
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      dialog = adw_message_dialog_new (GTK_WINDOW (window), _("The Channel Could Not Be Removed"),
-                                       error->message);
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+    present_error (self, _("The Channel Could Not Be Removed"), error);
 }
 
 static void
@@ -156,20 +183,12 @@ on_remove_button_clicked_cb (GtkButton    *button,
 {
   PickyChannelsPage *self = PICKY_CHANNELS_PAGE (gtk_widget_get_ancestor (GTK_WIDGET (button),
                                                                            PICKY_TYPE_CHANNELS_PAGE));
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
   g_autofree char *heading = g_strdup_printf (_("Remove “%s”?"), picky_channel_get_name (channel));
-  GtkWidget *dialog;
+  AdwMessageDialog *dialog;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (window), heading,
-                                   _("The channel stops receiving and its tokens are deleted from the keyring. Messages already received stay in the console."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = new_confirmation (self, heading,
+                             _("The channel stops receiving and its tokens are deleted from the keyring. Messages already received stay in the console."),
+                             "remove", _("_Remove"));
   g_object_set_data (G_OBJECT (dialog), "picky-channel-id",
                      GSIZE_TO_POINTER (picky_channel_get_id (channel)));
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_remove_response_cb), self, 0);
@@ -414,17 +433,9 @@ on_device_state_set_cb (GObject      *object,
 
   if (!picky_store_set_device_state_finish (PICKY_STORE (object), result, &error))
     {
-      GtkWidget *window;
-      GtkWidget *dialog;
-
+      present_error (self, _("The Phone Could Not Be Changed"), error);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-
-      window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
-      dialog = adw_message_dialog_new (GTK_WINDOW (window), _("The Phone Could Not Be Changed"),
-                                       error->message);
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
     }
 
   reload_phones (self);
@@ -469,21 +480,13 @@ static void
 on_revoke_button_clicked_cb (GtkButton         *button,
                              PickyChannelsPage *self)
 {
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
   const char *name = g_object_get_data (G_OBJECT (button), DEVICE_NAME);
   g_autofree char *heading = g_strdup_printf (_("Revoke “%s”?"), name);
-  GtkWidget *dialog;
+  AdwMessageDialog *dialog;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (window), heading,
-                                   _("The phone can no longer relay messages or send replies, and replies still waiting for it fail. To use it again, pair it anew. Messages it relayed stay in the console."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "revoke", _("_Revoke"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "revoke",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = new_confirmation (self, heading,
+                             _("The phone can no longer relay messages or send replies, and replies still waiting for it fail. To use it again, pair it anew. Messages it relayed stay in the console."),
+                             "revoke", _("_Revoke"));
   g_object_set_data (G_OBJECT (dialog), DEVICE_ID, g_object_get_data (G_OBJECT (button), DEVICE_ID));
   g_signal_connect_object (dialog, "response", G_CALLBACK (on_revoke_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
@@ -677,15 +680,8 @@ on_relay_channel_changed_cb (GObject      *object,
   else
     picky_service_remove_channel_finish (PICKY_SERVICE (object), result, &error);
 
-  if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
-      GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (window), _("The Relayed Apps Could Not Be Changed"),
-                                                  error->message);
-
-      adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-      gtk_window_present (GTK_WINDOW (dialog));
-    }
+  if (error != NULL)
+    present_error (self, _("The Relayed Apps Could Not Be Changed"), error);
 
   /* A refusal puts the switch back; a success shows already. */
   update_relay_switches (self);
