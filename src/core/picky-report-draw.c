@@ -6,7 +6,6 @@
 #include <glib/gi18n.h>
 #include <pango/pangocairo.h>
 
-#include "picky-app-catalog.h"
 #include "picky-report-draw.h"
 
 #define MARGIN 48.0
@@ -73,29 +72,6 @@ picky_report_style_init_paper (PickyReportStyle *style)
   /* Translators: "default:RTL" for a language written right to left, as
    * GTK itself asks; anything else keeps the report left to right. */
   style->rtl = g_str_equal (_("default:LTR"), "default:RTL");
-}
-
-/**
- * picky_report_format_time:
- *
- * Returns: (transfer full): @timestamp in the report's time zone, or a
- *   dash for 0
- */
-char *
-picky_report_format_time (PickyReport *report,
-                          gint64       timestamp)
-{
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
-
-  g_return_val_if_fail (PICKY_IS_REPORT (report), NULL);
-
-  if (timestamp == 0)
-    return g_strdup (C_("time", "—"));
-
-  utc = g_date_time_new_from_unix_utc (timestamp);
-  local = g_date_time_to_timezone (utc, picky_report_get_timezone (report));
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
 }
 
 /**
@@ -289,6 +265,24 @@ draw_row (cairo_t                *cr,
   return h + 4;
 }
 
+/* Where the next row of a table goes. */
+typedef struct {
+  cairo_t                *cr;
+  const PickyReportStyle *style;
+  double                  y;
+  double                  width;
+} Table;
+
+static void
+table_row_cb (const char *title,
+              const char *value,
+              gpointer    user_data)
+{
+  Table *table = user_data;
+
+  table->y += draw_row (table->cr, table->style, title, value, table->y, table->width);
+}
+
 static double
 draw_summary (PickyReport            *report,
               cairo_t                *cr,
@@ -296,50 +290,10 @@ draw_summary (PickyReport            *report,
               double                  y,
               double                  width)
 {
-  g_autofree char *in = g_strdup_printf ("%u", picky_report_get_total_in (report));
-  g_autofree char *out = g_strdup_printf ("%u", picky_report_get_total_out (report));
-  g_autofree char *first = picky_report_format_time (report, picky_report_get_first_timestamp (report));
-  g_autofree char *last = picky_report_format_time (report, picky_report_get_last_timestamp (report));
-  g_autofree char *median = picky_report_format_duration (picky_report_get_response_median (report));
-  g_autofree char *p90 = picky_report_format_duration (picky_report_get_response_p90 (report));
-  g_autofree char *busiest = NULL;
-  guint count = 0;
-  int day = picky_report_get_busiest_day (report, &count);
+  Table table = { cr, style, y, width };
 
-  if (day >= 0)
-    {
-      GDate date;
-      char text[32];
-
-      picky_report_get_dates (report, &date, NULL);
-      g_date_add_days (&date, day);
-      g_date_strftime (text, sizeof text, "%Y-%m-%d", &date);
-      /* Translators: the busiest day of a report and its number of messages */
-      busiest = g_strdup_printf (ngettext ("%s (%u message)", "%s (%u messages)", count), text, count);
-    }
-  else
-    busiest = g_strdup (C_("day", "—"));
-
-  y += draw_row (cr, style, _("Messages in"), in, y, width);
-  y += draw_row (cr, style, _("Messages out"), out, y, width);
-  y += draw_row (cr, style, _("First contact"), first, y, width);
-  y += draw_row (cr, style, _("Last contact"), last, y, width);
-  y += draw_row (cr, style, _("Busiest day"), busiest, y, width);
-  y += draw_row (cr, style, _("Median first response"), median, y, width);
-  y += draw_row (cr, style, _("90th percentile first response"), p90, y, width);
-
-  for (guint i = 0; i < picky_report_get_n_apps (report); i++)
-    {
-      guint n_in, n_out;
-      const char *app = picky_report_get_app_totals (report, i, &n_in, &n_out);
-      const char *name = picky_app_catalog_get_display_name (app);
-      /* Translators: messages in and out of one app in a report */
-      g_autofree char *value = g_strdup_printf (_("%u in, %u out"), n_in, n_out);
-
-      y += draw_row (cr, style, name != NULL ? name : app, value, y, width);
-    }
-
-  return y;
+  picky_report_foreach_summary_row (report, table_row_cb, &table);
+  return table.y;
 }
 
 static double
@@ -350,29 +304,16 @@ draw_top (PickyReport            *report,
           double                  y,
           double                  width)
 {
-  y += draw_text (cr, style, HEADING_FONT,
-                  top == PICKY_REPORT_TOP_VOLUME ? _("Most Messages") : _("Slowest First Response"),
-                  MARGIN, y, width, PANGO_ALIGN_LEFT) + 6;
+  Table table = { cr, style, y, width };
 
-  for (guint i = 0; i < picky_report_get_n_top (report, top); i++)
-    {
-      const PickyContactSummary *summary = picky_report_get_top (report, top, i);
-      g_autofree char *fallback = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
-      const char *label = summary->name != NULL ? summary->name
-                          : summary->phone != NULL ? summary->phone : fallback;
-      g_autofree char *value = NULL;
-
-      if (top == PICKY_REPORT_TOP_VOLUME)
-        value = g_strdup_printf (_("%u in, %u out"), summary->n_in, summary->n_out);
-      else
-        value = picky_report_format_duration (summary->response_median);
-      y += draw_row (cr, style, label, value, y, width);
-    }
-
+  table.y += draw_text (cr, style, HEADING_FONT,
+                        top == PICKY_REPORT_TOP_VOLUME ? _("Most Messages") : _("Slowest First Response"),
+                        MARGIN, table.y, width, PANGO_ALIGN_LEFT) + 6;
+  picky_report_foreach_top_row (report, top, table_row_cb, &table);
   if (picky_report_get_n_top (report, top) == 0)
-    y += draw_row (cr, style, _("No contacts in this range"), "", y, width);
+    table_row_cb (_("No contacts in this range"), "", &table);
 
-  return y + 12;
+  return table.y + 12;
 }
 
 /**

@@ -40,7 +40,5 @@ void   picky_report_draw_page         (PickyReport            *report,
                                        double                  height,
                                        const PickyReportStyle *style);
 
-char  *picky_report_format_time       (PickyReport            *report,
-                                       gint64                  timestamp);
 
 G_END_DECLS

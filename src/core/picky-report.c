@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "picky-app-catalog.h"
 #include "picky-report.h"
 
 typedef struct {
@@ -929,4 +930,127 @@ picky_report_get_summaries (PickyReport *self)
   g_return_val_if_fail (PICKY_IS_REPORT (self), NULL);
 
   return self->summaries;
+}
+
+/**
+ * picky_report_format_time:
+ *
+ * Returns: (transfer full): @timestamp in the report's time zone, or a
+ *   dash for 0
+ */
+char *
+picky_report_format_time (PickyReport *report,
+                          gint64       timestamp)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  g_return_val_if_fail (PICKY_IS_REPORT (report), NULL);
+
+  if (timestamp == 0)
+    return g_strdup (C_("time", "—"));
+
+  utc = g_date_time_new_from_unix_utc (timestamp);
+  local = g_date_time_to_timezone (utc, picky_report_get_timezone (report));
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+/**
+ * picky_report_foreach_summary_row:
+ * @func: called with each row's title and value, in order
+ *
+ * The summary rows of the report, as the window shows them and the PDF
+ * prints them: totals, first and last contact, busiest day, response
+ * times, and each app's messages in and out.
+ */
+void
+picky_report_foreach_summary_row (PickyReport        *self,
+                                  PickyReportRowFunc  func,
+                                  gpointer            user_data)
+{
+  g_autofree char *in = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
+  g_autofree char *median = NULL;
+  g_autofree char *p90 = NULL;
+  g_autofree char *busiest = NULL;
+  guint count = 0;
+  int day;
+
+  g_return_if_fail (PICKY_IS_REPORT (self));
+
+  in = g_strdup_printf ("%u", self->total_in);
+  out = g_strdup_printf ("%u", self->total_out);
+  first = picky_report_format_time (self, picky_report_get_first_timestamp (self));
+  last = picky_report_format_time (self, picky_report_get_last_timestamp (self));
+  median = picky_report_format_duration (picky_report_get_response_median (self));
+  p90 = picky_report_format_duration (picky_report_get_response_p90 (self));
+  day = picky_report_get_busiest_day (self, &count);
+  if (day >= 0)
+    {
+      GDate date;
+      char text[32];
+
+      picky_report_get_dates (self, &date, NULL);
+      g_date_add_days (&date, day);
+      g_date_strftime (text, sizeof text, "%Y-%m-%d", &date);
+      /* Translators: the busiest day of a report and its number of messages */
+      busiest = g_strdup_printf (ngettext ("%s (%u message)", "%s (%u messages)", count), text, count);
+    }
+  else
+    {
+      busiest = g_strdup (C_("day", "—"));
+    }
+
+  func (_("Messages in"), in, user_data);
+  func (_("Messages out"), out, user_data);
+  func (_("First contact"), first, user_data);
+  func (_("Last contact"), last, user_data);
+  func (_("Busiest day"), busiest, user_data);
+  func (_("Median first response"), median, user_data);
+  func (_("90th percentile first response"), p90, user_data);
+
+  for (guint i = 0; i < picky_report_get_n_apps (self); i++)
+    {
+      guint n_in, n_out;
+      const char *app = picky_report_get_app_totals (self, i, &n_in, &n_out);
+      const char *name = picky_app_catalog_get_display_name (app);
+      /* Translators: messages in and out of one app in a report */
+      g_autofree char *value = g_strdup_printf (_("%u in, %u out"), n_in, n_out);
+
+      func (name != NULL ? name : app, value, user_data);
+    }
+}
+
+/**
+ * picky_report_foreach_top_row:
+ * @func: called with each contact's name and value, in order
+ *
+ * The rows of the list @top: each contact by name, number or id, with
+ * their messages in and out or their median first response.
+ */
+void
+picky_report_foreach_top_row (PickyReport        *self,
+                              PickyReportTop      top,
+                              PickyReportRowFunc  func,
+                              gpointer            user_data)
+{
+  g_return_if_fail (PICKY_IS_REPORT (self));
+  g_return_if_fail (top <= PICKY_REPORT_TOP_SLOWEST);
+
+  for (guint i = 0; i < picky_report_get_n_top (self, top); i++)
+    {
+      const PickyContactSummary *summary = picky_report_get_top (self, top, i);
+      g_autofree char *fallback = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
+      const char *label = summary->name != NULL ? summary->name
+                          : summary->phone != NULL ? summary->phone : fallback;
+      g_autofree char *value = NULL;
+
+      if (top == PICKY_REPORT_TOP_VOLUME)
+        value = g_strdup_printf (_("%u in, %u out"), summary->n_in, summary->n_out);
+      else
+        value = picky_report_format_duration (summary->response_median);
+      func (label, value, user_data);
+    }
 }

@@ -106,4 +106,20 @@ const PickyContactSummary *picky_report_get_top (PickyReport      *self,
                                               guint                index);
 GArray      *picky_report_get_summaries      (PickyReport         *self);
 
+char        *picky_report_format_time        (PickyReport         *self,
+                                              gint64               timestamp);
+
+/* One row of a report: a title and its value, both for showing. */
+typedef void (*PickyReportRowFunc) (const char *title,
+                                    const char *value,
+                                    gpointer    user_data);
+
+void         picky_report_foreach_summary_row (PickyReport        *self,
+                                               PickyReportRowFunc  func,
+                                               gpointer            user_data);
+void         picky_report_foreach_top_row    (PickyReport         *self,
+                                              PickyReportTop       top,
+                                              PickyReportRowFunc   func,
+                                              gpointer             user_data);
+
 G_END_DECLS

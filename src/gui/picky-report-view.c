@@ -118,26 +118,20 @@ add_row (PickyReportView     *self,
   g_ptr_array_add (self->rows, group);
 }
 
+/* Rows go into one group of the page. */
+typedef struct {
+  PickyReportView     *self;
+  AdwPreferencesGroup *group;
+} Rows;
+
 static void
-fill_top (PickyReportView     *self,
-          AdwPreferencesGroup *group,
-          PickyReportTop       top)
+add_row_cb (const char *title,
+            const char *value,
+            gpointer    user_data)
 {
-  guint n = picky_report_get_n_top (self->report, top);
+  Rows *rows = user_data;
 
-  gtk_widget_set_visible (GTK_WIDGET (group), picky_report_get_contact_id (self->report) == 0);
-  for (guint i = 0; i < n; i++)
-    {
-      const PickyContactSummary *summary = picky_report_get_top (self->report, top, i);
-      g_autofree char *fallback = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
-      g_autofree char *value = top == PICKY_REPORT_TOP_VOLUME
-                               ? g_strdup_printf (_("%u in, %u out"), summary->n_in, summary->n_out)
-                               : picky_report_format_duration (summary->response_median);
-
-      add_row (self, group,
-               summary->name != NULL ? summary->name : summary->phone != NULL ? summary->phone : fallback,
-               value);
-    }
+  add_row (rows->self, rows->group, title, value);
 }
 
 static void
@@ -145,52 +139,22 @@ fill (PickyReportView *self)
 {
   g_autofree char *title = picky_report_dup_title (self->report);
   g_autofree char *range = picky_report_dup_range_text (self->report);
-  g_autofree char *in = g_strdup_printf ("%u", picky_report_get_total_in (self->report));
-  g_autofree char *out = g_strdup_printf ("%u", picky_report_get_total_out (self->report));
-  g_autofree char *first = picky_report_format_time (self->report, picky_report_get_first_timestamp (self->report));
-  g_autofree char *last = picky_report_format_time (self->report, picky_report_get_last_timestamp (self->report));
-  g_autofree char *median = picky_report_format_duration (picky_report_get_response_median (self->report));
-  g_autofree char *p90 = picky_report_format_duration (picky_report_get_response_p90 (self->report));
-  g_autofree char *busiest = NULL;
-  guint count = 0;
-  int day = picky_report_get_busiest_day (self->report, &count);
+  gboolean overall = picky_report_get_contact_id (self->report) == 0;
+  Rows summary = { self, self->summary_group };
+  Rows volume = { self, self->top_volume_group };
+  Rows slowest = { self, self->top_slowest_group };
 
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->range_label, range);
   /* The flow box's own child, so that no empty slot is left. */
-  gtk_widget_set_visible (gtk_widget_get_parent (self->conversation_button),
-                          picky_report_get_contact_id (self->report) != 0);
-
-  if (day >= 0)
-    {
-      GDate date;
-      char text[32];
-
-      picky_report_get_dates (self->report, &date, NULL);
-      g_date_add_days (&date, day);
-      g_date_strftime (text, sizeof text, "%Y-%m-%d", &date);
-      busiest = g_strdup_printf (ngettext ("%s (%u message)", "%s (%u messages)", count), text, count);
-    }
+  gtk_widget_set_visible (gtk_widget_get_parent (self->conversation_button), !overall);
 
   clear_rows (self);
-  add_row (self, self->summary_group, _("Messages in"), in);
-  add_row (self, self->summary_group, _("Messages out"), out);
-  add_row (self, self->summary_group, _("First contact"), first);
-  add_row (self, self->summary_group, _("Last contact"), last);
-  add_row (self, self->summary_group, _("Busiest day"), busiest != NULL ? busiest : C_("day", "—"));
-  add_row (self, self->summary_group, _("Median first response"), median);
-  add_row (self, self->summary_group, _("90th percentile first response"), p90);
-  for (guint i = 0; i < picky_report_get_n_apps (self->report); i++)
-    {
-      guint n_in, n_out;
-      const char *app = picky_report_get_app_totals (self->report, i, &n_in, &n_out);
-      const char *name = picky_app_catalog_get_display_name (app);
-      g_autofree char *value = g_strdup_printf (_("%u in, %u out"), n_in, n_out);
-
-      add_row (self, self->summary_group, name != NULL ? name : app, value);
-    }
-  fill_top (self, self->top_volume_group, PICKY_REPORT_TOP_VOLUME);
-  fill_top (self, self->top_slowest_group, PICKY_REPORT_TOP_SLOWEST);
+  picky_report_foreach_summary_row (self->report, add_row_cb, &summary);
+  gtk_widget_set_visible (GTK_WIDGET (self->top_volume_group), overall);
+  picky_report_foreach_top_row (self->report, PICKY_REPORT_TOP_VOLUME, add_row_cb, &volume);
+  gtk_widget_set_visible (GTK_WIDGET (self->top_slowest_group), overall);
+  picky_report_foreach_top_row (self->report, PICKY_REPORT_TOP_SLOWEST, add_row_cb, &slowest);
 
   gtk_widget_queue_draw (GTK_WIDGET (self->daily_area));
   gtk_widget_queue_draw (GTK_WIDGET (self->heat_area));
