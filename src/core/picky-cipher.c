@@ -127,6 +127,29 @@ picky_cipher_new (GBytes  *key,
 }
 
 /**
+ * picky_cipher_generate_key:
+ *
+ * Makes a new data key from the kernel's generator (a key must be
+ * unpredictable, which GLib's random numbers are not), in guarded memory
+ * that is wiped when the last reference goes.
+ *
+ * Returns: (transfer full): %PICKY_CIPHER_KEY_SIZE fresh random bytes
+ */
+GBytes *
+picky_cipher_generate_key (void)
+{
+  guint8 *key;
+
+  ensure_sodium ();
+  key = sodium_malloc (PICKY_CIPHER_KEY_SIZE);
+  if (key == NULL)
+    g_error ("Out of locked memory for the data-encryption key");
+  crypto_aead_xchacha20poly1305_ietf_keygen (key);
+
+  return g_bytes_new_with_free_func (key, PICKY_CIPHER_KEY_SIZE, sodium_free, key);
+}
+
+/**
  * picky_cipher_encrypt:
  *
  * A fresh random nonce per call: XChaCha20's 192-bit nonces make random

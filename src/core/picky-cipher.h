@@ -26,6 +26,7 @@ GQuark       picky_cipher_error_quark (void);
 
 PickyCipher *picky_cipher_new         (GBytes      *key,
                                        GError     **error);
+GBytes      *picky_cipher_generate_key (void);
 
 /* Output is version ‖ nonce ‖ ciphertext; table, column and row id are bound
  * as associated data, so a value copied to another row does not decrypt. */

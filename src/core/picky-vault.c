@@ -367,24 +367,12 @@ create_data_key (PickyVault *self,
 {
   KeyData *data = g_task_get_task_data (task);
   g_autoptr(GHashTable) attributes = data_key_attributes ();
-  g_autoptr(GError) error = NULL;
-  guchar *buffer;
   char *encoded;
 
-  if (!ensure_sodium (&error))
-    {
-      finish_key_task (self, NULL, g_steal_pointer (&error));
-      return;
-    }
-
-  /* From the kernel's generator: the key must be unpredictable, which
-   * GLib's random numbers are not. */
-  buffer = sodium_malloc (PICKY_CIPHER_KEY_SIZE);
-  randombytes_buf (buffer, PICKY_CIPHER_KEY_SIZE);
-  data->key = g_bytes_new_with_free_func (buffer, PICKY_CIPHER_KEY_SIZE, sodium_free, buffer);
+  data->key = picky_cipher_generate_key ();
 
   /* libsecret copies the value at once, so its text form lives only here. */
-  encoded = g_base64_encode (buffer, PICKY_CIPHER_KEY_SIZE);
+  encoded = g_base64_encode (g_bytes_get_data (data->key, NULL), PICKY_CIPHER_KEY_SIZE);
   secret_password_storev (&data_key_schema, attributes, SECRET_COLLECTION_DEFAULT,
                           _("Picky Console: key that protects stored personal details"),
                           encoded, g_task_get_cancellable (task),
