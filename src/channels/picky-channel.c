@@ -516,6 +516,25 @@ picky_channel_stop (PickyChannel *self)
 }
 
 /**
+ * picky_channel_can_read:
+ * @self: a #PickyChannel
+ *
+ * Whether read access is on for the channel's app, so that what arrives
+ * may be stored; a channel made without access switches always reads.
+ *
+ * Returns: %TRUE if the channel may store incoming messages
+ */
+gboolean
+picky_channel_can_read (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), FALSE);
+
+  return priv->access == NULL || picky_access_can_read (priv->access, priv->app);
+}
+
+/**
  * picky_channel_send_async:
  * @self: a #PickyChannel
  * @message: the outgoing reply: recipient in contact-provider-id, and text
@@ -622,15 +641,24 @@ picky_channel_set_last_error (PickyChannel *self,
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LAST_ERROR]);
 }
 
+/**
+ * picky_channel_note_message_time:
+ * @self: a #PickyChannel
+ * @unix_seconds: when a message that just arrived was sent
+ *
+ * For subclasses. Raises #PickyChannel:last-message-time to @unix_seconds
+ * if that is later: a batch may hold older messages, redelivered or held
+ * back, and the Channels page shows when the newest one came.
+ */
 void
-picky_channel_set_last_message_time (PickyChannel *self,
-                                     gint64        unix_seconds)
+picky_channel_note_message_time (PickyChannel *self,
+                                 gint64        unix_seconds)
 {
   PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
 
   g_return_if_fail (PICKY_IS_CHANNEL (self));
 
-  if (priv->last_message_time == unix_seconds)
+  if (unix_seconds <= priv->last_message_time)
     return;
 
   priv->last_message_time = unix_seconds;

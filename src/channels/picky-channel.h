@@ -81,6 +81,7 @@ PickyStore        *picky_channel_get_store            (PickyChannel        *self
 PickyVault        *picky_channel_get_vault            (PickyChannel        *self);
 PickyAccess       *picky_channel_get_access           (PickyChannel        *self);
 PickyWebhookServer *picky_channel_get_webhook_server  (PickyChannel        *self);
+gboolean           picky_channel_can_read             (PickyChannel        *self);
 
 void               picky_channel_start                (PickyChannel        *self);
 void               picky_channel_stop                 (PickyChannel        *self);
@@ -98,7 +99,7 @@ void               picky_channel_set_state            (PickyChannel        *self
                                                        PickyChannelState    state);
 void               picky_channel_set_last_error       (PickyChannel        *self,
                                                        const char          *last_error);
-void               picky_channel_set_last_message_time (PickyChannel       *self,
+void               picky_channel_note_message_time    (PickyChannel        *self,
                                                        gint64               unix_seconds);
 void               picky_channel_lookup_secret_async  (PickyChannel        *self,
                                                        const char          *kind,

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "picky-app-catalog.h"
+#include "picky-json.h"
 #include "picky-relay-channel.h"
 
 #define HUB_KEY "picky-relay-hub"
@@ -62,7 +63,7 @@ struct _Call
   CallStep             next;       /* what runs once the device is known */
   char                *token;      /* a new device's, answered once */
   PickyDevice         *device;
-  JsonNode            *root;
+  JsonObject          *root;
   GPtrArray           *batch;
   guint                n_dropped;
   guint                wait;
@@ -135,7 +136,7 @@ call_free (Call *call)
     sodium_memzero (call->token, strlen (call->token));
   g_free (call->token);
   g_clear_pointer (&call->device, picky_device_free);
-  g_clear_pointer (&call->root, json_node_unref);
+  g_clear_pointer (&call->root, json_object_unref);
   g_clear_pointer (&call->batch, g_ptr_array_unref);
   g_object_unref (call->request);
   hub_unref (call->hub);
@@ -145,15 +146,12 @@ call_free (Call *call)
 /* ---- Answers ---- */
 
 static void
-respond_json (Call     *call,
-              guint     status,
-              JsonNode *node)
+respond_json (Call        *call,
+              guint        status,
+              JsonBuilder *builder)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = picky_json_builder_to_string (builder);
 
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
   picky_webhook_request_respond (call->request, status, "application/json", text, -1);
 }
 
@@ -164,14 +162,12 @@ respond_error (Call       *call,
                const char *word)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "error");
   json_builder_add_string_value (builder, word);
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  respond_json (call, status, node);
+  respond_json (call, status, builder);
 }
 
 static void
@@ -186,19 +182,6 @@ respond_store_error (Call         *call,
 /* ---- Request bodies ---- */
 
 /* json-glib 1.6 warns on a missing member; absent is normal here. */
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static gboolean
 get_boolean_member (JsonObject *object,
                     const char *name)
@@ -229,26 +212,13 @@ is_short_text (const char *text,
   return text == NULL || (strlen (text) <= max_length && g_utf8_validate (text, -1, NULL));
 }
 
-/* Parses the body into an object, after checking its depth: json-glib 1.6
- * recurses on the stack with no limit of its own. */
+/* Keeps the body's object in @call, for the step after authentication. */
 static JsonObject *
 parse_body (Call *call)
 {
-  GBytes *body = picky_webhook_request_get_body (call->request);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize size;
-  const char *data;
-
-  if (body == NULL || !picky_webhook_check_json_depth (body, PICKY_WEBHOOK_MAX_JSON_DEPTH))
-    return NULL;
-
-  data = g_bytes_get_data (body, &size);
-  if (!json_parser_load_from_data (parser, data, size, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return NULL;
-
-  call->root = json_node_ref (json_parser_get_root (parser));
-  return json_node_get_object (call->root);
+  call->root = picky_json_parse_object (picky_webhook_request_get_body (call->request),
+                                        PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  return call->root;
 }
 
 /* ---- Registration ---- */
@@ -262,7 +232,6 @@ on_registered_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(PickyDevice) device = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   device = picky_store_register_device_finish (PICKY_STORE (object), result, &error);
   if (g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_LIMIT))
@@ -286,8 +255,7 @@ on_registered_cb (GObject      *object,
   json_builder_set_member_name (builder, "state");
   json_builder_add_string_value (builder, device->state == PICKY_DEVICE_STATE_TRUSTED ? "trusted" : "pending");
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  respond_json (call, SOUP_STATUS_CREATED, node);
+  respond_json (call, SOUP_STATUS_CREATED, builder);
   call_free (call);
 }
 
@@ -307,7 +275,7 @@ handle_register (Call *call)
 
   for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
     {
-      values[i] = get_string_member (object, fields[i]);
+      values[i] = picky_json_get_string (object, fields[i]);
       if (!is_short_text (values[i], MAX_FIELD_LENGTH))
         {
           respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
@@ -383,7 +351,6 @@ respond_counts (Call  *call,
                 guint  n_new)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "new");
@@ -393,8 +360,7 @@ respond_counts (Call  *call,
   json_builder_set_member_name (builder, "dropped");
   json_builder_add_int_value (builder, call->n_dropped);
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  respond_json (call, SOUP_STATUS_OK, node);
+  respond_json (call, SOUP_STATUS_OK, builder);
 }
 
 static void
@@ -419,9 +385,8 @@ on_notifications_ingested_cb (GObject      *object,
       PickyMessage *message = g_ptr_array_index (call->batch, i);
       PickyRelayChannel *channel = hub_find_channel (call->hub, picky_message_get_app (message));
 
-      if (channel != NULL && picky_message_get_is_new (message) &&
-          picky_message_get_timestamp (message) > picky_channel_get_last_message_time (PICKY_CHANNEL (channel)))
-        picky_channel_set_last_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
+      if (channel != NULL && picky_message_get_is_new (message))
+        picky_channel_note_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
     }
 
   respond_counts (call, n_new);
@@ -433,10 +398,10 @@ message_from_notification (gint64             device_id,
                            PickyRelayChannel *channel,
                            JsonObject        *item)
 {
-  const char *key = get_string_member (item, "key");
-  const char *sender = get_string_member (item, "sender");
-  const char *conversation = get_string_member (item, "conversation");
-  const char *text = get_string_member (item, "text");
+  const char *key = picky_json_get_string (item, "key");
+  const char *sender = picky_json_get_string (item, "sender");
+  const char *conversation = picky_json_get_string (item, "conversation");
+  const char *text = picky_json_get_string (item, "text");
   gint64 posted = get_int_member (item, "posted");
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *provider_key = g_strdup_printf ("%" G_GINT64_FORMAT ":%s", device_id, key);
@@ -463,8 +428,6 @@ message_from_notification (gint64             device_id,
   if (get_boolean_member (item, "group") && sender != NULL && sender[0] != '\0')
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autoptr(JsonNode) root = NULL;
       g_autofree char *media = NULL;
 
       json_builder_begin_object (builder);
@@ -474,9 +437,7 @@ message_from_notification (gint64             device_id,
       json_builder_add_string_value (builder, sender);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
-      root = json_builder_get_root (builder);
-      json_generator_set_root (generator, root);
-      media = json_generator_to_data (generator, NULL);
+      media = picky_json_builder_to_string (builder);
       picky_message_set_media (message, media);
     }
   /* Milliseconds, as Android's notifications carry them. */
@@ -489,24 +450,22 @@ message_from_notification (gint64             device_id,
 static gboolean
 is_valid_notification (JsonObject *item)
 {
-  const char *key = get_string_member (item, "key");
-  const char *package = get_string_member (item, "package");
+  const char *key = picky_json_get_string (item, "key");
+  const char *package = picky_json_get_string (item, "package");
 
   return key != NULL && key[0] != '\0' && strlen (key) <= MAX_FIELD_LENGTH &&
          package != NULL && strlen (package) <= MAX_FIELD_LENGTH &&
-         is_short_text (get_string_member (item, "sender"), MAX_FIELD_LENGTH) &&
-         is_short_text (get_string_member (item, "conversation"), MAX_FIELD_LENGTH) &&
-         is_short_text (get_string_member (item, "text"), MAX_TEXT_LENGTH) &&
+         is_short_text (picky_json_get_string (item, "sender"), MAX_FIELD_LENGTH) &&
+         is_short_text (picky_json_get_string (item, "conversation"), MAX_FIELD_LENGTH) &&
+         is_short_text (picky_json_get_string (item, "text"), MAX_TEXT_LENGTH) &&
          g_utf8_validate (key, -1, NULL);
 }
 
 static void
 store_notifications (Call *call)
 {
-  JsonObject *object = json_node_get_object (call->root);
-  JsonNode *list = json_object_get_member (object, "notifications");
   g_autoptr(GHashTable) dropped = g_hash_table_new (g_str_hash, g_str_equal);
-  JsonArray *items = json_node_get_array (list);
+  JsonArray *items = picky_json_get_array (call->root, "notifications");
   GHashTableIter iter;
   gpointer app, count;
 
@@ -514,7 +473,7 @@ store_notifications (Call *call)
   for (guint i = 0; i < json_array_get_length (items); i++)
     {
       JsonObject *item = json_array_get_object_element (items, i);
-      const PickyAppInfo *info = picky_app_catalog_lookup_package (get_string_member (item, "package"));
+      const PickyAppInfo *info = picky_app_catalog_lookup_package (picky_json_get_string (item, "package"));
       PickyRelayChannel *channel = info != NULL ? hub_find_channel (call->hub, picky_app_info_get_id (info)) : NULL;
       const char *app_id;
 
@@ -557,11 +516,9 @@ store_notifications (Call *call)
 static void
 handle_notifications (Call *call)
 {
-  JsonObject *object = parse_body (call);
-  JsonNode *list = object != NULL ? json_object_get_member (object, "notifications") : NULL;
-  JsonArray *items;
+  JsonArray *items = picky_json_get_array (parse_body (call), "notifications");
 
-  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+  if (items == NULL)
     {
       respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
       call_free (call);
@@ -570,7 +527,6 @@ handle_notifications (Call *call)
 
   /* The whole batch is refused when one item is malformed: storing part of
    * it would leave the phone unsure which part to send again. */
-  items = json_node_get_array (list);
   if (json_array_get_length (items) > PICKY_RELAY_MAX_BATCH)
     {
       respond_error (call, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-many");
@@ -704,7 +660,6 @@ on_outbox_listed_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) replies = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
   guint n = 0;
 
   replies = picky_store_list_relay_replies_finish (PICKY_STORE (object), result, &error);
@@ -738,8 +693,7 @@ on_outbox_listed_cb (GObject      *object,
       return;
     }
 
-  node = json_builder_get_root (builder);
-  respond_json (call, SOUP_STATUS_OK, node);
+  respond_json (call, SOUP_STATUS_OK, builder);
   call_free (call);
 }
 
@@ -776,7 +730,6 @@ on_acked_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(PickyMessage) message = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) node = NULL;
   PickyMessageStatus status;
   gint64 id;
 
@@ -819,19 +772,17 @@ on_acked_cb (GObject      *object,
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, picky_message_status_to_string (status));
   json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-  respond_json (call, SOUP_STATUS_OK, node);
+  respond_json (call, SOUP_STATUS_OK, builder);
   call_free (call);
 }
 
 static void
 store_ack (Call *call)
 {
-  JsonObject *object = json_node_get_object (call->root);
-  const char *status = get_string_member (object, "status");
+  const char *status = picky_json_get_string (call->root, "status");
 
-  picky_store_ack_relay_reply_async (call->hub->store, call->device->id, get_int_member (object, "id"),
-                                     g_strcmp0 (status, "sent") == 0, get_string_member (object, "error"),
+  picky_store_ack_relay_reply_async (call->hub->store, call->device->id, get_int_member (call->root, "id"),
+                                     g_strcmp0 (status, "sent") == 0, picky_json_get_string (call->root, "error"),
                                      NULL, on_acked_cb, call);
 }
 
@@ -839,11 +790,11 @@ static void
 handle_ack (Call *call)
 {
   JsonObject *object = parse_body (call);
-  const char *status = object != NULL ? get_string_member (object, "status") : NULL;
+  const char *status = picky_json_get_string (object, "status");
 
   if (object == NULL || get_int_member (object, "id") <= 0 ||
       (g_strcmp0 (status, "sent") != 0 && g_strcmp0 (status, "failed") != 0) ||
-      !is_short_text (get_string_member (object, "error"), MAX_FIELD_LENGTH))
+      !is_short_text (picky_json_get_string (object, "error"), MAX_FIELD_LENGTH))
     {
       respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
       call_free (call);
@@ -956,14 +907,6 @@ leave_hub (PickyRelayChannel *self)
 
 /* ---- Running ---- */
 
-static gboolean
-can_read (PickyRelayChannel *self)
-{
-  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (self));
-
-  return access == NULL || picky_access_can_read (access, picky_channel_get_app (PICKY_CHANNEL (self)));
-}
-
 static void
 update_state (PickyRelayChannel *self)
 {
@@ -976,7 +919,7 @@ update_state (PickyRelayChannel *self)
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no phone can relay messages"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
-  else if (!can_read (self))
+  else if (!picky_channel_can_read (channel))
     picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
   else
     {
@@ -1070,16 +1013,6 @@ picky_relay_channel_send_async (PickyChannel        *channel,
                                        NULL, on_reply_queued_cb, g_steal_pointer (&task));
 }
 
-static char *
-picky_relay_channel_send_finish (PickyChannel  *channel,
-                                 GAsyncResult  *result,
-                                 GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* ---- Object ---- */
 
 static void
@@ -1147,7 +1080,6 @@ picky_relay_channel_class_init (PickyRelayChannelClass *klass)
   channel_class->start = picky_relay_channel_start;
   channel_class->stop = picky_relay_channel_stop;
   channel_class->send_async = picky_relay_channel_send_async;
-  channel_class->send_finish = picky_relay_channel_send_finish;
 }
 
 static void

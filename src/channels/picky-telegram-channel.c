@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-json.h"
 #include "picky-telegram-channel.h"
 
 #define UPDATE_LIMIT 100
@@ -56,12 +57,12 @@ static GParamSpec *properties[N_PROPS];
 /* One Bot API answer, success or error envelope. */
 typedef struct
 {
-  guint     status;
-  JsonNode *root;
-  JsonNode *result;       /* borrowed from root */
-  char     *description;
-  gint64    retry_after;
-  gint64    migrate_to_chat_id;
+  guint       status;
+  JsonObject *root;
+  JsonNode   *result;     /* borrowed from root */
+  char       *description;
+  gint64      retry_after;
+  gint64      migrate_to_chat_id;
 } ApiReply;
 
 typedef struct
@@ -104,7 +105,7 @@ static GBytes *build_send_body (SendData *data);
 static void
 api_reply_free (ApiReply *reply)
 {
-  g_clear_pointer (&reply->root, json_node_unref);
+  g_clear_pointer (&reply->root, json_object_unref);
   g_free (reply->description);
   g_free (reply);
 }
@@ -259,49 +260,18 @@ wait_then (GTask  *task,
   g_source_attach (wait->cancelled, g_task_get_context (task));
 }
 
-/* json-glib 1.6 warns on a missing member; absent is normal here. */
-static JsonObject *
-get_object_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = json_object_get_member (object, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-
-  return json_node_get_object (node);
-}
-
-static GBytes *
-generate_body (JsonBuilder *builder)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  gsize length = 0;
-  char *data;
-
-  json_generator_set_root (generator, root);
-  data = json_generator_to_data (generator, &length);
-
-  return g_bytes_new_take (data, length);
-}
-
 static ApiReply *
 parse_reply (guint    status,
              GBytes  *bytes,
              GError **error)
 {
   g_autoptr(ApiReply) reply = g_new0 (ApiReply, 1);
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
-  JsonObject *object;
   JsonObject *parameters;
 
   reply->status = status;
+  reply->root = picky_json_parse_object (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH);
 
-  if (length == 0 || !json_parser_load_from_data (parser, data, length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (reply->root == NULL)
     {
       /* A proxy's HTML error page is still an answer with a status. */
       if (status != SOUP_STATUS_OK)
@@ -312,15 +282,12 @@ parse_reply (guint    status,
       return NULL;
     }
 
-  reply->root = json_parser_steal_root (parser);
-  object = json_node_get_object (reply->root);
+  if (json_object_get_boolean_member_with_default (reply->root, "ok", FALSE))
+    reply->result = json_object_get_member (reply->root, "result");
 
-  if (json_object_get_boolean_member_with_default (object, "ok", FALSE))
-    reply->result = json_object_get_member (object, "result");
+  reply->description = g_strdup (json_object_get_string_member_with_default (reply->root, "description", NULL));
 
-  reply->description = g_strdup (json_object_get_string_member_with_default (object, "description", NULL));
-
-  parameters = get_object_member (object, "parameters");
+  parameters = picky_json_get_object (reply->root, "parameters");
   if (parameters != NULL)
     {
       reply->retry_after = json_object_get_int_member_with_default (parameters, "retry_after", 0);
@@ -660,8 +627,7 @@ on_ingested_cb (GObject      *object,
 
   for (guint i = 0; i < batch->messages->len; i++)
     newest = MAX (newest, picky_message_get_timestamp (g_ptr_array_index (batch->messages, i)));
-  if (newest > picky_channel_get_last_message_time (PICKY_CHANNEL (self)))
-    picky_channel_set_last_message_time (PICKY_CHANNEL (self), newest);
+  picky_channel_note_message_time (PICKY_CHANNEL (self), newest);
 
   if (!is_current (self, batch->cancellable))
     {
@@ -845,7 +811,7 @@ poll_once (PickyTelegramChannel *self)
   json_builder_add_string_value (builder, "edited_channel_post");
   json_builder_end_array (builder);
   json_builder_end_object (builder);
-  body = generate_body (builder);
+  body = picky_json_builder_to_bytes (builder);
 
   call_api_async (self, "getUpdates", body, self->run_cancellable,
                   on_get_updates_cb, g_object_ref (self->run_cancellable));
@@ -938,18 +904,10 @@ begin_run (PickyTelegramChannel *self)
                       on_run_token_cb, g_object_ref (self->run_cancellable));
 }
 
-static gboolean
-can_read (PickyTelegramChannel *self)
-{
-  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (self));
-
-  return access == NULL || picky_access_can_read (access, picky_channel_get_app (PICKY_CHANNEL (self)));
-}
-
 static void
 on_access_changed_cb (PickyTelegramChannel *self)
 {
-  gboolean reading = can_read (self);
+  gboolean reading = picky_channel_can_read (PICKY_CHANNEL (self));
 
   if (reading == self->reading)
     return;
@@ -981,7 +939,7 @@ picky_telegram_channel_start (PickyChannel *channel)
     return;
 
   self->running = TRUE;
-  self->reading = can_read (self);
+  self->reading = picky_channel_can_read (channel);
   if (!self->reading)
     {
       /* When read went off is unknown, so everything sent before it comes
@@ -1027,7 +985,7 @@ on_send_reply_cb (GObject      *object,
   if (reply->result != NULL && JSON_NODE_HOLDS_OBJECT (reply->result))
     {
       JsonObject *sent = json_node_get_object (reply->result);
-      JsonObject *chat = get_object_member (sent, "chat");
+      JsonObject *chat = picky_json_get_object (sent, "chat");
       gint64 message_id = json_object_get_int_member_with_default (sent, "message_id", 0);
       gint64 chat_id = chat != NULL ? json_object_get_int_member_with_default (chat, "id", 0) : 0;
 
@@ -1113,7 +1071,7 @@ build_send_body (SendData *data)
     }
   json_builder_end_object (builder);
 
-  return generate_body (builder);
+  return picky_json_builder_to_bytes (builder);
 }
 
 static void
@@ -1177,16 +1135,6 @@ picky_telegram_channel_send_async (PickyChannel        *channel,
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
   ensure_token_async (self, FALSE, cancellable, on_send_token_cb, g_steal_pointer (&task));
-}
-
-static char *
-picky_telegram_channel_send_finish (PickyChannel  *channel,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -1284,7 +1232,6 @@ picky_telegram_channel_class_init (PickyTelegramChannelClass *klass)
   channel_class->start = picky_telegram_channel_start;
   channel_class->stop = picky_telegram_channel_stop;
   channel_class->send_async = picky_telegram_channel_send_async;
-  channel_class->send_finish = picky_telegram_channel_send_finish;
 
   /* Seconds the server may hold a getUpdates open; tests use 1. */
   properties[PROP_POLL_TIMEOUT] =
@@ -1466,23 +1413,6 @@ dup_person_name (JsonObject *object)
   return NULL;
 }
 
-static void
-copy_members (JsonBuilder *builder,
-              JsonObject  *from,
-              const char  *const *names)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      JsonNode *node = json_object_get_member (from, names[i]);
-
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-        {
-          json_builder_set_member_name (builder, names[i]);
-          json_builder_add_value (builder, json_node_copy (node));
-        }
-    }
-}
-
 /* The media column keeps what a later download or a report needs, not the
  * whole object: thumbnails and duplicate members are left behind. */
 static PickyMessageKind
@@ -1504,59 +1434,57 @@ describe_content (JsonObject  *message,
     { "video_note", PICKY_MESSAGE_KIND_VIDEO },
     { "animation", PICKY_MESSAGE_KIND_VIDEO },
   };
-  JsonNode *photo = json_object_get_member (message, "photo");
+  JsonArray *sizes = picky_json_get_array (message, "photo");
   JsonObject *object;
 
-  if (photo != NULL && JSON_NODE_HOLDS_ARRAY (photo) &&
-      json_array_get_length (json_node_get_array (photo)) > 0)
+  if (sizes != NULL && json_array_get_length (sizes) > 0)
     {
-      JsonArray *sizes = json_node_get_array (photo);
       /* Sizes come smallest first; the largest is the picture itself. */
       JsonNode *largest = json_array_get_element (sizes, json_array_get_length (sizes) - 1);
 
       json_builder_set_member_name (media, "type");
       json_builder_add_string_value (media, "photo");
       if (JSON_NODE_HOLDS_OBJECT (largest))
-        copy_members (media, json_node_get_object (largest), file_members);
+        picky_json_copy_members (media, json_node_get_object (largest), file_members);
       return PICKY_MESSAGE_KIND_IMAGE;
     }
 
   for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    if ((object = get_object_member (message, files[i].member)) != NULL)
+    if ((object = picky_json_get_object (message, files[i].member)) != NULL)
       {
         json_builder_set_member_name (media, "type");
         json_builder_add_string_value (media, files[i].member);
-        copy_members (media, object, file_members);
+        picky_json_copy_members (media, object, file_members);
         return files[i].kind;
       }
 
-  if ((object = get_object_member (message, "sticker")) != NULL)
+  if ((object = picky_json_get_object (message, "sticker")) != NULL)
     {
       static const char *const sticker_members[] = { "file_id", "file_unique_id", "emoji", "set_name", NULL };
 
       json_builder_set_member_name (media, "type");
       json_builder_add_string_value (media, "sticker");
-      copy_members (media, object, sticker_members);
+      picky_json_copy_members (media, object, sticker_members);
       return PICKY_MESSAGE_KIND_STICKER;
     }
 
-  if ((object = get_object_member (message, "location")) != NULL)
+  if ((object = picky_json_get_object (message, "location")) != NULL)
     {
       static const char *const location_members[] = { "latitude", "longitude", "horizontal_accuracy", NULL };
 
       json_builder_set_member_name (media, "type");
       json_builder_add_string_value (media, "location");
-      copy_members (media, object, location_members);
+      picky_json_copy_members (media, object, location_members);
       return PICKY_MESSAGE_KIND_LOCATION;
     }
 
-  if ((object = get_object_member (message, "contact")) != NULL)
+  if ((object = picky_json_get_object (message, "contact")) != NULL)
     {
       static const char *const contact_members[] = { "phone_number", "first_name", "last_name", "user_id", NULL };
 
       json_builder_set_member_name (media, "type");
       json_builder_add_string_value (media, "contact");
-      copy_members (media, object, contact_members);
+      picky_json_copy_members (media, object, contact_members);
       return PICKY_MESSAGE_KIND_CONTACT;
     }
 
@@ -1579,12 +1507,11 @@ parse_message (JsonObject     *object,
 {
   g_autoptr(PickyMessage) message = NULL;
   g_autoptr(JsonBuilder) media = json_builder_new ();
-  g_autoptr(JsonNode) media_root = NULL;
   g_autofree char *key = NULL;
   g_autofree char *chat_id_str = NULL;
   g_autofree char *chat_name = NULL;
-  JsonObject *chat = get_object_member (object, "chat");
-  JsonObject *from = get_object_member (object, "from");
+  JsonObject *chat = picky_json_get_object (object, "chat");
+  JsonObject *from = picky_json_get_object (object, "from");
   const char *text;
   const char *chat_type;
   gint64 chat_id;
@@ -1641,12 +1568,8 @@ parse_message (JsonObject     *object,
 
   if (has_media)
     {
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
-      g_autofree char *media_json = NULL;
+      g_autofree char *media_json = picky_json_builder_to_string (media);
 
-      media_root = json_builder_get_root (media);
-      json_generator_set_root (generator, media_root);
-      media_json = json_generator_to_data (generator, NULL);
       picky_message_set_media (message, media_json);
     }
 
@@ -1726,7 +1649,7 @@ picky_telegram_channel_parse_updates (JsonNode    *result,
 
       for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
         {
-          JsonObject *object = get_object_member (update, kinds[k].member);
+          JsonObject *object = picky_json_get_object (update, kinds[k].member);
           PickyMessage *message;
 
           if (object == NULL)

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 #include <sodium.h>
 
+#include "picky-json.h"
 #include "picky-whatsapp-channel.h"
 
 #define HUB_KEY "picky-whatsapp-hub"
@@ -90,43 +91,6 @@ send_data_free (SendData *data)
   g_free (data->text);
   g_free (data->context_id);
   g_free (data);
-}
-
-/* json-glib 1.6 warns on a missing member; absent is normal here. */
-static JsonObject *
-get_object_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return NULL;
-
-  return json_node_get_object (node);
-}
-
-static JsonArray *
-get_array_member (JsonObject *object,
-                  const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-
-  return json_node_get_array (node);
-}
-
-static const char *
-get_string_member (JsonObject *object,
-                   const char *name)
-{
-  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
 }
 
 /* Timestamps come as strings of seconds; a number is taken too. */
@@ -284,36 +248,6 @@ picky_whatsapp_channel_generate_verify_token (void)
   return token;
 }
 
-static void
-add_media_members (JsonBuilder *media,
-                   JsonObject  *from,
-                   const char  *const *names)
-{
-  for (guint i = 0; names[i] != NULL; i++)
-    {
-      JsonNode *node = json_object_get_member (from, names[i]);
-
-      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
-        {
-          json_builder_set_member_name (media, names[i]);
-          json_builder_add_value (media, json_node_copy (node));
-        }
-    }
-}
-
-static char *
-finish_media (JsonBuilder *media)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-
-  json_builder_end_object (media);
-  root = json_builder_get_root (media);
-  json_generator_set_root (generator, root);
-
-  return json_generator_to_data (generator, NULL);
-}
-
 /* Fills kind, text, media and related key from one messages[] element.
  * Every type yields a row; those without words keep a NULL text, which the
  * inbox shows as a placeholder for the kind. */
@@ -334,9 +268,9 @@ describe_message (JsonObject   *object,
     { "document", PICKY_MESSAGE_KIND_DOCUMENT },
     { "sticker", PICKY_MESSAGE_KIND_STICKER },
   };
-  const char *type = get_string_member (object, "type");
-  JsonObject *payload = type != NULL ? get_object_member (object, type) : NULL;
-  JsonObject *context = get_object_member (object, "context");
+  const char *type = picky_json_get_string (object, "type");
+  JsonObject *payload = type != NULL ? picky_json_get_object (object, type) : NULL;
+  JsonObject *context = picky_json_get_object (object, "context");
   g_autoptr(JsonBuilder) media = json_builder_new ();
   g_autofree char *media_json = NULL;
 
@@ -344,13 +278,13 @@ describe_message (JsonObject   *object,
   json_builder_set_member_name (media, "type");
   json_builder_add_string_value (media, type != NULL ? type : "unknown");
 
-  if (context != NULL && get_string_member (context, "id") != NULL)
-    picky_message_set_related_key (message, get_string_member (context, "id"));
+  if (context != NULL && picky_json_get_string (context, "id") != NULL)
+    picky_message_set_related_key (message, picky_json_get_string (context, "id"));
 
   if (g_strcmp0 (type, "text") == 0)
     {
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
-      picky_message_set_text (message, get_string_member (payload, "body"));
+      picky_message_set_text (message, picky_json_get_string (payload, "body"));
       return;
     }
 
@@ -358,9 +292,10 @@ describe_message (JsonObject   *object,
     if (g_strcmp0 (type, files[i].type) == 0 && payload != NULL)
       {
         picky_message_set_kind (message, files[i].kind);
-        picky_message_set_text (message, get_string_member (payload, "caption"));
-        add_media_members (media, payload, file_members);
-        media_json = finish_media (media);
+        picky_message_set_text (message, picky_json_get_string (payload, "caption"));
+        picky_json_copy_members (media, payload, file_members);
+        json_builder_end_object (media);
+        media_json = picky_json_builder_to_string (media);
         picky_message_set_media (message, media_json);
         return;
       }
@@ -370,21 +305,21 @@ describe_message (JsonObject   *object,
       static const char *const location_members[] = { "latitude", "longitude", "name", "address", "url", NULL };
 
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_LOCATION);
-      picky_message_set_text (message, get_string_member (payload, "name"));
-      add_media_members (media, payload, location_members);
+      picky_message_set_text (message, picky_json_get_string (payload, "name"));
+      picky_json_copy_members (media, payload, location_members);
     }
   else if (g_strcmp0 (type, "reaction") == 0 && payload != NULL)
     {
       /* Attached to our message; no emoji member means it was taken back,
        * kept as a reaction with no text so the latest one wins. */
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_REACTION);
-      picky_message_set_related_key (message, get_string_member (payload, "message_id"));
-      picky_message_set_text (message, get_string_member (payload, "emoji"));
+      picky_message_set_related_key (message, picky_json_get_string (payload, "message_id"));
+      picky_message_set_text (message, picky_json_get_string (payload, "emoji"));
       return;
     }
   else if (g_strcmp0 (type, "contacts") == 0)
     {
-      JsonArray *cards = get_array_member (object, "contacts");
+      JsonArray *cards = picky_json_get_array (object, "contacts");
       g_autoptr(GString) names = g_string_new (NULL);
 
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_CONTACT);
@@ -392,7 +327,7 @@ describe_message (JsonObject   *object,
         {
           JsonNode *card = json_array_get_element (cards, i);
           const char *name = JSON_NODE_HOLDS_OBJECT (card)
-                             ? get_string_member (get_object_member (json_node_get_object (card), "name"), "formatted_name")
+                             ? picky_json_get_string (picky_json_get_object (json_node_get_object (card), "name"), "formatted_name")
                              : NULL;
 
           if (name == NULL)
@@ -405,16 +340,16 @@ describe_message (JsonObject   *object,
     }
   else if (g_strcmp0 (type, "interactive") == 0 && payload != NULL)
     {
-      const char *kind = get_string_member (payload, "type");
-      JsonObject *reply = kind != NULL ? get_object_member (payload, kind) : NULL;
+      const char *kind = picky_json_get_string (payload, "type");
+      JsonObject *reply = kind != NULL ? picky_json_get_object (payload, kind) : NULL;
 
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
-      picky_message_set_text (message, get_string_member (reply, "title"));
+      picky_message_set_text (message, picky_json_get_string (reply, "title"));
       if (reply != NULL)
         {
           static const char *const reply_members[] = { "id", "description", NULL };
 
-          add_media_members (media, reply, reply_members);
+          picky_json_copy_members (media, reply, reply_members);
         }
     }
   else if (g_strcmp0 (type, "button") == 0 && payload != NULL)
@@ -422,12 +357,12 @@ describe_message (JsonObject   *object,
       static const char *const button_members[] = { "payload", NULL };
 
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
-      picky_message_set_text (message, get_string_member (payload, "text"));
-      add_media_members (media, payload, button_members);
+      picky_message_set_text (message, picky_json_get_string (payload, "text"));
+      picky_json_copy_members (media, payload, button_members);
     }
   else
     {
-      JsonArray *errors = get_array_member (object, "errors");
+      JsonArray *errors = picky_json_get_array (object, "errors");
 
       /* "unsupported" and types newer than this console. */
       picky_message_set_kind (message, PICKY_MESSAGE_KIND_UNSUPPORTED);
@@ -441,7 +376,8 @@ describe_message (JsonObject   *object,
         }
     }
 
-  media_json = finish_media (media);
+  json_builder_end_object (media);
+  media_json = picky_json_builder_to_string (media);
   picky_message_set_media (message, media_json);
 }
 
@@ -452,11 +388,11 @@ parse_status (JsonObject *object,
               gint64      now)
 {
   g_autoptr(PickyMessage) message = NULL;
-  const char *id = get_string_member (object, "id");
+  const char *id = picky_json_get_string (object, "id");
   PickyMessageStatus status;
   JsonArray *errors;
 
-  if (id == NULL || !picky_message_status_from_string (get_string_member (object, "status"), &status) ||
+  if (id == NULL || !picky_message_status_from_string (picky_json_get_string (object, "status"), &status) ||
       status < PICKY_MESSAGE_STATUS_SENT)
     return NULL;
 
@@ -470,17 +406,17 @@ parse_status (JsonObject *object,
   picky_message_set_timestamp (message, get_time_member (object, "timestamp", now));
   picky_message_set_received (message, now);
 
-  errors = get_array_member (object, "errors");
+  errors = picky_json_get_array (object, "errors");
   if (status == PICKY_MESSAGE_STATUS_FAILED && errors != NULL && json_array_get_length (errors) > 0 &&
       JSON_NODE_HOLDS_OBJECT (json_array_get_element (errors, 0)))
     {
       JsonObject *first = json_node_get_object (json_array_get_element (errors, 0));
-      const char *details = get_string_member (get_object_member (first, "error_data"), "details");
-      const char *title = get_string_member (first, "title");
+      const char *details = picky_json_get_string (picky_json_get_object (first, "error_data"), "details");
+      const char *title = picky_json_get_string (first, "title");
       g_autofree char *text = NULL;
 
       if (details == NULL)
-        details = get_string_member (first, "message");
+        details = picky_json_get_string (first, "message");
       /* The code comes first: it is what a later report groups by. */
       text = g_strdup_printf ("%" G_GINT64_FORMAT ": %s%s%s",
                               json_object_get_int_member_with_default (first, "code", 0),
@@ -518,7 +454,7 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
 
   /* Names by phone and by business-scoped id: a user with a username may
    * come with an empty phone. */
-  contacts = get_array_member (value, "contacts");
+  contacts = picky_json_get_array (value, "contacts");
   for (guint i = 0; contacts != NULL && i < json_array_get_length (contacts); i++)
     {
       JsonNode *node = json_array_get_element (contacts, i);
@@ -528,9 +464,9 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       contact = json_node_get_object (node);
-      name = get_string_member (get_object_member (contact, "profile"), "name");
-      wa_id = get_string_member (contact, "wa_id");
-      user_id = get_string_member (contact, "user_id");
+      name = picky_json_get_string (picky_json_get_object (contact, "profile"), "name");
+      wa_id = picky_json_get_string (contact, "wa_id");
+      user_id = picky_json_get_string (contact, "user_id");
       if (name == NULL)
         continue;
       if (wa_id != NULL && *wa_id != '\0')
@@ -539,7 +475,7 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
         g_hash_table_insert (names, (gpointer) user_id, (gpointer) name);
     }
 
-  items = get_array_member (value, "messages");
+  items = picky_json_get_array (value, "messages");
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
       JsonNode *node = json_array_get_element (items, i);
@@ -551,9 +487,9 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       object = json_node_get_object (node);
-      id = get_string_member (object, "id");
-      from = get_string_member (object, "from");
-      from_user_id = get_string_member (object, "from_user_id");
+      id = picky_json_get_string (object, "id");
+      from = picky_json_get_string (object, "from");
+      from_user_id = picky_json_get_string (object, "from_user_id");
       contact_key = from != NULL && *from != '\0' ? from : from_user_id;
       if (id == NULL || contact_key == NULL || *contact_key == '\0')
         continue;
@@ -577,7 +513,7 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
       g_ptr_array_add (messages, g_steal_pointer (&message));
     }
 
-  statuses = get_array_member (value, "statuses");
+  statuses = picky_json_get_array (value, "statuses");
   for (guint i = 0; statuses != NULL && i < json_array_get_length (statuses); i++)
     {
       JsonNode *node = json_array_get_element (statuses, i);
@@ -598,8 +534,8 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
 static guint
 count_items (JsonObject *value)
 {
-  JsonArray *messages = get_array_member (value, "messages");
-  JsonArray *statuses = get_array_member (value, "statuses");
+  JsonArray *messages = picky_json_get_array (value, "messages");
+  JsonArray *statuses = picky_json_get_array (value, "statuses");
 
   return (messages != NULL ? json_array_get_length (messages) : 0) +
          (statuses != NULL ? json_array_get_length (statuses) : 0);
@@ -618,14 +554,6 @@ find_signer (GPtrArray  *signers,
     }
 
   return NULL;
-}
-
-static gboolean
-can_read (PickyWhatsAppChannel *self)
-{
-  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (self));
-
-  return access == NULL || picky_access_can_read (access, picky_channel_get_app (PICKY_CHANNEL (self)));
 }
 
 static void
@@ -684,13 +612,10 @@ handle_notification (Hub                 *hub,
   GBytes *body = picky_webhook_request_get_body (request);
   const char *header = picky_webhook_request_get_header (request, SIGNATURE_HEADER);
   g_autoptr(GPtrArray) signers = g_ptr_array_new ();
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonObject) root = NULL;
   g_autoptr(GPtrArray) batch = NULL;
   PickyStore *store = NULL;
   guint8 given[DIGEST_SIZE];
-  gsize length = 0;
-  const char *data;
-  JsonNode *root;
   JsonArray *entries;
   Delivery *delivery;
 
@@ -722,23 +647,15 @@ handle_notification (Hub                 *hub,
       return;
     }
 
-  if (!picky_webhook_check_json_depth (body, PICKY_WEBHOOK_MAX_JSON_DEPTH))
-    {
-      picky_webhook_request_respond (request, SOUP_STATUS_BAD_REQUEST, NULL, NULL, 0);
-      return;
-    }
-
-  parser = json_parser_new_immutable ();
-  data = g_bytes_get_data (body, &length);
-  if (length == 0 || !json_parser_load_from_data (parser, data, length, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser))))
+  root = picky_json_parse_object (body, PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  if (root == NULL)
     {
       picky_webhook_request_respond (request, SOUP_STATUS_BAD_REQUEST, NULL, NULL, 0);
       return;
     }
 
   batch = g_ptr_array_new_with_free_func (g_object_unref);
-  entries = get_array_member (json_node_get_object (root), "entry");
+  entries = picky_json_get_array (root, "entry");
   for (guint e = 0; entries != NULL && e < json_array_get_length (entries); e++)
     {
       JsonNode *entry = json_array_get_element (entries, e);
@@ -746,7 +663,7 @@ handle_notification (Hub                 *hub,
 
       if (!JSON_NODE_HOLDS_OBJECT (entry))
         continue;
-      changes = get_array_member (json_node_get_object (entry), "changes");
+      changes = picky_json_get_array (json_node_get_object (entry), "changes");
       for (guint c = 0; changes != NULL && c < json_array_get_length (changes); c++)
         {
           JsonNode *change = json_array_get_element (changes, c);
@@ -756,13 +673,13 @@ handle_notification (Hub                 *hub,
           const char *phone_number_id;
 
           if (!JSON_NODE_HOLDS_OBJECT (change) ||
-              g_strcmp0 (get_string_member (json_node_get_object (change), "field"), "messages") != 0)
+              g_strcmp0 (picky_json_get_string (json_node_get_object (change), "field"), "messages") != 0)
             continue;
-          value = get_object_member (json_node_get_object (change), "value");
+          value = picky_json_get_object (json_node_get_object (change), "value");
           if (value == NULL)
             continue;
 
-          phone_number_id = get_string_member (get_object_member (value, "metadata"), "phone_number_id");
+          phone_number_id = picky_json_get_string (picky_json_get_object (value, "metadata"), "phone_number_id");
           channel = find_signer (signers, phone_number_id);
           if (channel == NULL)
             {
@@ -773,7 +690,7 @@ handle_notification (Hub                 *hub,
               continue;
             }
 
-          if (!can_read (channel))
+          if (!picky_channel_can_read (PICKY_CHANNEL (channel)))
             {
               PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (channel));
               guint n = count_items (value);
@@ -789,9 +706,8 @@ handle_notification (Hub                 *hub,
             {
               PickyMessage *message = g_ptr_array_index (messages, m);
 
-              if (picky_message_get_op (message) == PICKY_MESSAGE_OP_INSERT &&
-                  picky_message_get_timestamp (message) > picky_channel_get_last_message_time (PICKY_CHANNEL (channel)))
-                picky_channel_set_last_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
+              if (picky_message_get_op (message) == PICKY_MESSAGE_OP_INSERT)
+                picky_channel_note_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
               g_ptr_array_add (batch, g_object_ref (message));
             }
           store = picky_channel_get_store (PICKY_CHANNEL (channel));
@@ -895,7 +811,7 @@ update_state (PickyWhatsAppChannel *self)
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no WhatsApp messages can arrive"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
-  else if (!can_read (self))
+  else if (!picky_channel_can_read (channel))
     picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
   else
     picky_channel_set_state (channel, PICKY_CHANNEL_STATE_ONLINE);
@@ -1050,10 +966,6 @@ static GBytes *
 build_send_body (SendData *data)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  gsize length = 0;
-  char *text;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "messaging_product");
@@ -1081,11 +993,7 @@ build_send_body (SendData *data)
   json_builder_end_object (builder);
   json_builder_end_object (builder);
 
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
-
-  return g_bytes_new_take (text, length);
+  return picky_json_builder_to_bytes (builder);
 }
 
 static gboolean
@@ -1145,8 +1053,7 @@ on_send_reply_cb (GObject      *object,
   SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *root = NULL;
+  g_autoptr(JsonObject) root = NULL;
   JsonObject *graph_error;
   const char *details = NULL;
   guint status;
@@ -1163,18 +1070,14 @@ on_send_reply_cb (GObject      *object,
     }
 
   status = soup_message_get_status (message);
-  if (g_bytes_get_size (bytes) > 0 &&
-      picky_webhook_check_json_depth (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH) &&
-      json_parser_load_from_data (parser, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes), NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    root = json_node_get_object (json_parser_get_root (parser));
+  root = picky_json_parse_object (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH);
 
   if (SOUP_STATUS_IS_SUCCESSFUL (status) && root != NULL)
     {
-      JsonArray *sent = get_array_member (root, "messages");
+      JsonArray *sent = picky_json_get_array (root, "messages");
       JsonNode *first = sent != NULL && json_array_get_length (sent) > 0 ? json_array_get_element (sent, 0) : NULL;
       const char *id = first != NULL && JSON_NODE_HOLDS_OBJECT (first)
-                       ? get_string_member (json_node_get_object (first), "id") : NULL;
+                       ? picky_json_get_string (json_node_get_object (first), "id") : NULL;
 
       if (id != NULL)
         {
@@ -1186,13 +1089,13 @@ on_send_reply_cb (GObject      *object,
     }
 
   /* Decisions rest on the Graph error code, not on HTTP status or wording. */
-  graph_error = get_object_member (root, "error");
+  graph_error = picky_json_get_object (root, "error");
   code = graph_error != NULL ? json_object_get_int_member_with_default (graph_error, "code", -1) : -1;
   if (graph_error != NULL)
     {
-      details = get_string_member (get_object_member (graph_error, "error_data"), "details");
+      details = picky_json_get_string (picky_json_get_object (graph_error, "error_data"), "details");
       if (details == NULL)
-        details = get_string_member (graph_error, "message");
+        details = picky_json_get_string (graph_error, "message");
     }
   if (details == NULL)
     details = soup_status_get_phrase (status);
@@ -1339,16 +1242,6 @@ picky_whatsapp_channel_send_async (PickyChannel        *channel,
                                      cancellable, on_send_token_cb, g_steal_pointer (&task));
 }
 
-static char *
-picky_whatsapp_channel_send_finish (PickyChannel  *channel,
-                                    GAsyncResult  *result,
-                                    GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* ---- Object ---- */
 
 static void
@@ -1412,7 +1305,6 @@ picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
   channel_class->start = picky_whatsapp_channel_start;
   channel_class->stop = picky_whatsapp_channel_stop;
   channel_class->send_async = picky_whatsapp_channel_send_async;
-  channel_class->send_finish = picky_whatsapp_channel_send_finish;
 }
 
 static void
