@@ -35,6 +35,19 @@ gboolean picky_store_schema_migrate   (sqlite3      *db,
 void     picky_store_set_sqlite_error (GError  **error,
                                        sqlite3  *db,
                                        int       rc);
+/* Runs one or more statements that return no rows. */
+gboolean picky_store_exec             (sqlite3     *db,
+                                       const char  *sql,
+                                       GError     **error);
+/* The value of an integer pragma that is never negative, such as
+ * "PRAGMA user_version", or -1 with @error set. */
+int      picky_store_get_pragma_int   (sqlite3     *db,
+                                       const char  *pragma,
+                                       GError     **error);
+/* Binds a copy of @bytes, or NULL when there are none. */
+void     picky_store_bind_blob        (sqlite3_stmt *stmt,
+                                       int           index,
+                                       GBytes       *bytes);
 guint    picky_store_response_bucket  (gint64    seconds);
 char    *picky_store_contact_hash     (PickyCipher *cipher,
                                        const char  *app,

@@ -375,10 +375,10 @@ picky_store_set_sqlite_error (GError  **error,
     }
 }
 
-static gboolean
-exec_sql (sqlite3     *db,
-          const char  *sql,
-          GError     **error)
+gboolean
+picky_store_exec (sqlite3     *db,
+                  const char  *sql,
+                  GError     **error)
 {
   int rc = sqlite3_exec (db, sql, NULL, NULL, NULL);
 
@@ -423,13 +423,13 @@ picky_store_schema_configure (sqlite3  *db,
    * connection, not only while erasing: the search index frees its old
    * segments as it merges them, and a page freed without zeroing would keep
    * an erased contact's words in the file whatever a later erasure does. */
-  return exec_sql (db,
-                   "PRAGMA secure_delete = ON;"
-                   "PRAGMA synchronous = FULL;"
-                   "PRAGMA foreign_keys = ON;"
-                   "PRAGMA temp_store = MEMORY;"
-                   "PRAGMA cache_size = -32768;",
-                   error);
+  return picky_store_exec (db,
+                           "PRAGMA secure_delete = ON;"
+                           "PRAGMA synchronous = FULL;"
+                           "PRAGMA foreign_keys = ON;"
+                           "PRAGMA temp_store = MEMORY;"
+                           "PRAGMA cache_size = -32768;",
+                           error);
 }
 
 /**
@@ -481,15 +481,22 @@ step_done (sqlite3       *db,
   return TRUE;
 }
 
-static void
-bind_sealed (sqlite3_stmt *stmt,
-             int           index,
-             GBytes       *sealed)
+void
+picky_store_bind_blob (sqlite3_stmt *stmt,
+                       int           index,
+                       GBytes       *bytes)
 {
   gsize size;
-  const void *bytes = g_bytes_get_data (sealed, &size);
+  const void *data;
 
-  sqlite3_bind_blob (stmt, index, bytes, size, SQLITE_TRANSIENT);
+  if (bytes == NULL)
+    {
+      sqlite3_bind_null (stmt, index);
+      return;
+    }
+
+  data = g_bytes_get_data (bytes, &size);
+  sqlite3_bind_blob (stmt, index, data, size, SQLITE_TRANSIENT);
 }
 
 /* Binds the write statement's parameters from one row the read statement
@@ -554,7 +561,7 @@ convert_contact_v6 (sqlite3_stmt *read,
   sqlite3_bind_int64 (write, 1, id);
   sqlite3_bind_text (write, 2, app, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (write, 3, hash, -1, SQLITE_TRANSIENT);
-  bind_sealed (write, 4, sealed);
+  picky_store_bind_blob (write, 4, sealed);
   for (int column = 3; column < 7; column++)
     sqlite3_bind_value (write, column + 2, sqlite3_column_value (read, column));
 }
@@ -570,7 +577,7 @@ convert_media_v6 (sqlite3_stmt *read,
   g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, media, "messages", "media", id);
 
   sqlite3_bind_int64 (write, 1, id);
-  bind_sealed (write, 2, sealed);
+  picky_store_bind_blob (write, 2, sealed);
 }
 
 /* Only text media values are read, so a step run again finds nothing left
@@ -587,7 +594,7 @@ convert_v6 (sqlite3      *db,
                        "  name_enc, phone_enc, phone_hash, pending_since)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                        convert_contact_v6, error) &&
-         exec_sql (db, schema_v6_swap, error) &&
+         picky_store_exec (db, schema_v6_swap, error) &&
          convert_rows (db, cipher,
                        "SELECT id, media FROM messages WHERE typeof (media) = 'text'",
                        "UPDATE messages SET media = ?2 WHERE id = ?1",
@@ -608,18 +615,12 @@ convert_message_v7 (sqlite3_stmt *read,
   g_autoptr(GBytes) sealed = picky_cipher_encrypt (cipher, key, "messages", "provider_key", id);
   g_autoptr(GBytes) sealed_related = NULL;
 
+  if (related != NULL)
+    sealed_related = picky_cipher_encrypt (cipher, related, "messages", "related_key", id);
   sqlite3_bind_int64 (write, 1, id);
   sqlite3_bind_text (write, 2, hash, -1, SQLITE_TRANSIENT);
-  bind_sealed (write, 3, sealed);
-  if (related != NULL)
-    {
-      sealed_related = picky_cipher_encrypt (cipher, related, "messages", "related_key", id);
-      bind_sealed (write, 4, sealed_related);
-    }
-  else
-    {
-      sqlite3_bind_null (write, 4);
-    }
+  picky_store_bind_blob (write, 3, sealed);
+  picky_store_bind_blob (write, 4, sealed_related);
 }
 
 /* Rows already sealed are skipped, so a step run again finds nothing left
@@ -637,20 +638,23 @@ convert_v7 (sqlite3      *db,
                        convert_message_v7, error);
 }
 
-/* The value of an integer pragma, or -1. */
-static int
-get_pragma_int (sqlite3    *db,
-                const char *pragma)
+int
+picky_store_get_pragma_int (sqlite3     *db,
+                            const char  *pragma,
+                            GError     **error)
 {
   sqlite3_stmt *stmt = NULL;
-  int version = -1;
+  int value = -1;
+  int rc;
 
-  if (sqlite3_prepare_v2 (db, pragma, -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
+  rc = sqlite3_prepare_v2 (db, pragma, -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    value = sqlite3_column_int (stmt, 0);
   sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW)
+    picky_store_set_sqlite_error (error, db, rc);
 
-  return version;
+  return value;
 }
 
 static void
@@ -666,16 +670,13 @@ picky_store_schema_migrate (sqlite3      *db,
                             PickyCipher  *cipher,
                             GError      **error)
 {
-  int version = get_pragma_int (db, "PRAGMA user_version");
+  int version = picky_store_get_pragma_int (db, "PRAGMA user_version", error);
   g_autofree char *restore = NULL;
   gboolean converted = FALSE;
   gboolean ok = TRUE;
 
   if (version < 0)
-    {
-      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
-      return FALSE;
-    }
+    return FALSE;
 
   if (version > PICKY_STORE_SCHEMA_VERSION)
     {
@@ -702,8 +703,8 @@ picky_store_schema_migrate (sqlite3      *db,
    * a transaction. secure_delete zeroes the pages that held plaintext; the
    * connection's own setting (some builds default to on) comes back after. */
   restore = g_strdup_printf ("PRAGMA secure_delete = %d; PRAGMA foreign_keys = ON",
-                             MAX (get_pragma_int (db, "PRAGMA secure_delete"), 0));
-  if (!exec_sql (db, "PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON", error))
+                             MAX (picky_store_get_pragma_int (db, "PRAGMA secure_delete", NULL), 0));
+  if (!picky_store_exec (db, "PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON", error))
     return FALSE;
 
   for (int step = version; ok && step < PICKY_STORE_SCHEMA_VERSION; step++)
@@ -712,12 +713,12 @@ picky_store_schema_migrate (sqlite3      *db,
 
       /* One transaction per step, the version bump inside it: an interrupted
        * migration leaves the previous version, never half of the next. */
-      ok = exec_sql (db, "BEGIN IMMEDIATE", error);
+      ok = picky_store_exec (db, "BEGIN IMMEDIATE", error);
       if (ok &&
-          (!exec_sql (db, migrations[step].sql, error) ||
+          (!picky_store_exec (db, migrations[step].sql, error) ||
            (migrations[step].convert != NULL && !migrations[step].convert (db, cipher, error)) ||
-           !exec_sql (db, bump, error) ||
-           !exec_sql (db, "COMMIT", error)))
+           !picky_store_exec (db, bump, error) ||
+           !picky_store_exec (db, "COMMIT", error)))
         {
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
           ok = FALSE;
@@ -728,7 +729,7 @@ picky_store_schema_migrate (sqlite3      *db,
   /* Copy the log into the file and truncate it, so no page image with the
    * plaintext survives in either. */
   if (ok && converted)
-    ok = exec_sql (db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+    ok = picky_store_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
 
   sqlite3_exec (db, restore, NULL, NULL, NULL);
 

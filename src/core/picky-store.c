@@ -270,22 +270,6 @@ set_closed_error (GError **error)
 
 /* ---- Worker thread: statements ---- */
 
-static gboolean
-worker_exec (Worker      *w,
-             const char  *sql,
-             GError     **error)
-{
-  int rc = sqlite3_exec (w->db, sql, NULL, NULL, NULL);
-
-  if (rc != SQLITE_OK)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 static sqlite3_stmt *
 worker_stmt (Worker *w,
              StmtId  id)
@@ -328,6 +312,58 @@ next_row (sqlite3_stmt *stmt,
   return *rc == SQLITE_ROW;
 }
 
+/* A statement run once: prepared here, stepped and finalized by
+ * worker_finish(). Returns NULL with @error set when it does not compile. */
+static sqlite3_stmt *
+worker_prepare (Worker      *w,
+                const char  *sql,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+
+  if (rc != SQLITE_OK)
+    picky_store_set_sqlite_error (error, w->db, rc);
+
+  return stmt;
+}
+
+/* Runs @stmt from worker_prepare() to its end and finalizes it. Returns the
+ * number of rows it changed, or -1 with @error set from the step's own
+ * result. */
+static gint64
+worker_finish (Worker        *w,
+               sqlite3_stmt  *stmt,
+               GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return -1;
+    }
+
+  return sqlite3_changes64 (w->db);
+}
+
+/* Runs @sql with ?1 bound to @value; returns the number of rows changed, or -1. */
+static gint64
+worker_exec_int (Worker      *w,
+                 const char  *sql,
+                 gint64       value,
+                 GError     **error)
+{
+  sqlite3_stmt *stmt = worker_prepare (w, sql, error);
+
+  if (stmt == NULL)
+    return -1;
+
+  sqlite3_bind_int64 (stmt, 1, value);
+  return worker_finish (w, stmt, error);
+}
+
 static gboolean
 worker_run_done (Worker        *w,
                  sqlite3_stmt  *stmt,
@@ -337,24 +373,6 @@ worker_run_done (Worker        *w,
 
   sqlite3_reset (stmt);
   return ok;
-}
-
-static void
-bind_blob (sqlite3_stmt *stmt,
-           int           index,
-           GBytes       *bytes)
-{
-  gsize size;
-  const void *data;
-
-  if (bytes == NULL)
-    {
-      sqlite3_bind_null (stmt, index);
-      return;
-    }
-
-  data = g_bytes_get_data (bytes, &size);
-  sqlite3_bind_blob (stmt, index, data, size, SQLITE_TRANSIENT);
 }
 
 static char *
@@ -470,7 +488,7 @@ worker_set_contact_detail (Worker      *w,
   g_autofree char *hash = NULL;
 
   sqlite3_bind_int64 (stmt, 1, contact->id);
-  bind_blob (stmt, 2, sealed);
+  picky_store_bind_blob (stmt, 2, sealed);
   if (is_phone)
     {
       normal = normalize_phone (value);
@@ -538,7 +556,7 @@ worker_ensure_contact (Worker        *w,
       sealed = picky_cipher_encrypt (w->cipher, provider_id, "contacts", "provider_id", id);
       stmt = worker_stmt (w, STMT_SET_CONTACT_PROVIDER_ID);
       sqlite3_bind_int64 (stmt, 1, id);
-      bind_blob (stmt, 2, sealed);
+      picky_store_bind_blob (stmt, 2, sealed);
       if (!worker_run_done (w, stmt, error))
         return NULL;
 
@@ -689,7 +707,7 @@ bind_sealed_message (Worker       *w,
 
   if (value != NULL)
     sealed = picky_cipher_encrypt (w->cipher, value, "messages", column, id);
-  bind_blob (stmt, index, sealed);
+  picky_store_bind_blob (stmt, index, sealed);
 }
 
 static gboolean
@@ -944,6 +962,18 @@ worker_emit (Worker    *w,
   picky_main_context_dispatch (w->context, emit_messages_added_cb, emission, emission_free);
 }
 
+/* Hands @message alone to messages-changed. */
+static void
+worker_emit_changed (Worker       *w,
+                     GTask        *task,
+                     PickyMessage *message)
+{
+  g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_ptr_array_add (changed, g_object_ref (message));
+  worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
+}
+
 static void
 ingest_done (Worker *w,
              GTask  *task)
@@ -1002,7 +1032,7 @@ worker_run_group (Worker    *w,
 
   if (w->db == NULL)
     set_closed_error (&error);
-  else if (worker_exec (w, "BEGIN IMMEDIATE", &error))
+  else if (picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < jobs->len; i++)
         {
@@ -1013,7 +1043,7 @@ worker_run_group (Worker    *w,
 
           /* A savepoint per job: a bad batch fails alone, the others in the
            * group still commit. */
-          if (!worker_exec (w, "SAVEPOINT job", &error))
+          if (!picky_store_exec (w->db, "SAVEPOINT job", &error))
             break;
           if (!job->write (w, job->task, &job->error))
             {
@@ -1023,7 +1053,7 @@ worker_run_group (Worker    *w,
           sqlite3_exec (w->db, "RELEASE job", NULL, NULL, NULL);
         }
 
-      if (error != NULL || !worker_exec (w, "COMMIT", &error))
+      if (error != NULL || !picky_store_exec (w->db, "COMMIT", &error))
         {
           sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
           worker_forget_contacts (w);
@@ -1291,19 +1321,12 @@ static gboolean
 peek_has_keyed_rows (sqlite3  *db,
                      GError  **error)
 {
+  int version = picky_store_get_pragma_int (db, "PRAGMA user_version", error);
   sqlite3_stmt *stmt = NULL;
-  int version = -1;
   int rc;
 
-  rc = sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL);
-  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    version = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
   if (version < 0)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      return FALSE;
-    }
+    return FALSE;
 
   /* A file of a newer version may seal things this one does not know. */
   if (version > PICKY_STORE_SCHEMA_VERSION)
@@ -1595,27 +1618,25 @@ add_channel_run (Worker *w,
                  GTask  *task)
 {
   ArgsData *args = g_task_get_task_data (task);
-  sqlite3_stmt *stmt = NULL;
+  GError *error = NULL;
+  sqlite3_stmt *stmt;
   Channel *channel;
   gint64 *id;
-  int rc;
 
-  rc = sqlite3_prepare_v2 (w->db,
-                           "INSERT INTO channels (app, kind, name, settings) VALUES (?1, ?2, ?3, ?4)",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
+  stmt = worker_prepare (w, "INSERT INTO channels (app, kind, name, settings) VALUES (?1, ?2, ?3, ?4)",
+                         &error);
+  if (stmt == NULL)
     {
-      sqlite3_bind_text (stmt, 1, args->app, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, args->kind, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, args->name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, args->settings != NULL ? args->settings : "{}", -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
+      g_task_return_error (task, error);
+      return;
     }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
+  sqlite3_bind_text (stmt, 1, args->app, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, args->kind, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, args->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, args->settings != NULL ? args->settings : "{}", -1, SQLITE_STATIC);
+  if (worker_finish (w, stmt, &error) < 0)
     {
-      return_sqlite_error (w, task, rc);
+      g_task_return_error (task, error);
       return;
     }
 
@@ -1628,70 +1649,87 @@ add_channel_run (Worker *w,
   g_task_return_int (task, *id);
 }
 
-/* Runs @sql with ?1 = args->id, ?2 = name, ?3 = settings; fails with
- * NOT_FOUND when no live channel has that id. */
-static void
-change_channel_run (Worker     *w,
-                    GTask      *task,
-                    const char *sql)
+/* The channel @id unless it is unknown or removed, else NULL with @error
+ * set to NOT_FOUND. */
+static Channel *
+worker_live_channel (Worker  *w,
+                     gint64   id,
+                     GError **error)
 {
-  ArgsData *args = g_task_get_task_data (task);
-  Channel *channel = g_hash_table_lookup (w->channels, &args->id);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  Channel *channel = g_hash_table_lookup (w->channels, &id);
 
   if (channel == NULL || channel->removed)
     {
-      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                               _("No channel with the number %lld exists"), (long long) args->id);
-      return;
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("No channel with the number %lld exists"), (long long) id);
+      return NULL;
     }
 
-  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, args->id);
-      if (sqlite3_bind_parameter_count (stmt) >= 3)
-        {
-          sqlite3_bind_text (stmt, 2, args->name, -1, SQLITE_STATIC);
-          sqlite3_bind_text (stmt, 3, args->settings, -1, SQLITE_STATIC);
-        }
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    return_sqlite_error (w, task, rc);
-  else
-    g_task_return_boolean (task, TRUE);
+  return channel;
 }
 
 static void
 update_channel_run (Worker *w,
                     GTask  *task)
 {
-  change_channel_run (w, task,
-                      "UPDATE channels SET name = coalesce (?2, name),"
-                      " settings = coalesce (?3, settings) WHERE id = ?1");
+  ArgsData *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  sqlite3_stmt *stmt;
+
+  if (worker_live_channel (w, args->id, &error) == NULL ||
+      (stmt = worker_prepare (w,
+                              "UPDATE channels SET name = coalesce (?2, name),"
+                              " settings = coalesce (?3, settings) WHERE id = ?1",
+                              &error)) == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  sqlite3_bind_int64 (stmt, 1, args->id);
+  sqlite3_bind_text (stmt, 2, args->name, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, args->settings, -1, SQLITE_STATIC);
+  if (worker_finish (w, stmt, &error) < 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* The row stays, marked removed: its messages remain part of the history
- * and the reports; only ingest and the channel list forget it. */
+ * and the reports; only ingest and the channel list forget it. Its state
+ * goes, with any left by channels removed before. One transaction, so that
+ * the file never says removed while the cached channel still takes
+ * messages. */
 static void
 remove_channel_run (Worker *w,
                     GTask  *task)
 {
   ArgsData *args = g_task_get_task_data (task);
-  Channel *channel = g_hash_table_lookup (w->channels, &args->id);
+  Channel *channel;
+  GError *error = NULL;
 
-  change_channel_run (w, task,
-                      "UPDATE channels SET removed = 1 WHERE id = ?1");
-  if (channel != NULL && sqlite3_changes (w->db) > 0)
+  channel = worker_live_channel (w, args->id, &error);
+  if (channel == NULL ||
+      !picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
     {
-      channel->removed = TRUE;
-      sqlite3_exec (w->db, "DELETE FROM channel_state WHERE channel_id NOT IN"
-                           " (SELECT id FROM channels WHERE removed = 0)", NULL, NULL, NULL);
+      g_task_return_error (task, error);
+      return;
     }
+
+  if (worker_exec_int (w, "UPDATE channels SET removed = 1 WHERE id = ?1", args->id, &error) < 0 ||
+      !picky_store_exec (w->db,
+                         "DELETE FROM channel_state WHERE channel_id NOT IN"
+                         " (SELECT id FROM channels WHERE removed = 0)",
+                         &error) ||
+      !picky_store_exec (w->db, "COMMIT", &error))
+    {
+      sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  channel->removed = TRUE;
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -1919,30 +1957,7 @@ compare_bucket_counts (gconstpointer a,
   const BucketCount *x = a;
   const BucketCount *y = b;
 
-  if (x->contact_id != y->contact_id)
-    return x->contact_id < y->contact_id ? -1 : 1;
-  return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
-}
-
-/* The nearest-rank percentile of one contact's run of (bucket, n), in
- * ascending buckets. */
-static gint64
-run_percentile (const BucketCount *run,
-                guint              length,
-                guint64            total,
-                double             fraction)
-{
-  guint64 wanted = CLAMP ((guint64) ceil (fraction * total), 1, total);
-  guint64 seen = 0;
-
-  for (guint i = 0; i < length; i++)
-    {
-      seen += run[i].n;
-      if (seen >= wanted)
-        return picky_store_fine_bucket_value (run[i].bucket);
-    }
-
-  return picky_store_fine_bucket_value (run[length - 1].bucket);
+  return x->contact_id < y->contact_id ? -1 : x->contact_id > y->contact_id;
 }
 
 static void
@@ -2015,8 +2030,10 @@ summarize_contacts_run (Worker *w,
   sqlite3_finalize (stmt);
   stmt = NULL;
 
-  /* Response buckets: far fewer rows; sorted by contact and bucket here,
-   * then each contact's run gives its percentiles. */
+  /* Response buckets: far fewer rows; sorted by contact here, then each
+   * contact's run is added up into one histogram on the stack. Keeping a
+   * histogram for every contact instead costs more to allocate and scan
+   * than the sort does. */
   if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
                              "SELECT contact_id, bucket, n FROM response_hours"
@@ -2042,33 +2059,24 @@ summarize_contacts_run (Worker *w,
   g_array_sort (buckets, compare_bucket_counts);
   for (guint start = 0, end; start < buckets->len; start = end)
     {
-      const BucketCount *run = &g_array_index (buckets, BucketCount, start);
-      PickyContactSummary *summary;
-      guint64 total = 0;
+      gint64 id = g_array_index (buckets, BucketCount, start).contact_id;
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+      guint counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
 
-      for (end = start; end < buckets->len && g_array_index (buckets, BucketCount, end).contact_id == run->contact_id; end++)
-        total += g_array_index (buckets, BucketCount, end).n;
+      for (end = start; end < buckets->len; end++)
+        {
+          const BucketCount *count = &g_array_index (buckets, BucketCount, end);
 
-      /* Merge equal buckets of different hours in place. */
-      {
-        guint length = 0;
-        BucketCount *merged = (BucketCount *) run;
+          if (count->contact_id != id)
+            break;
+          counts[count->bucket] += count->n;
+        }
 
-        for (guint i = 0; i < end - start; i++)
-          {
-            if (length > 0 && merged[length - 1].bucket == run[i].bucket)
-              merged[length - 1].n += run[i].n;
-            else
-              merged[length++] = run[i];
-          }
-
-        summary = g_hash_table_lookup (index, &run->contact_id);
-        if (summary != NULL && total > 0)
-          {
-            summary->response_median = run_percentile (merged, length, total, 0.5);
-            summary->response_p90 = run_percentile (merged, length, total, 0.9);
-          }
-      }
+      if (summary != NULL)
+        {
+          summary->response_median = picky_store_fine_percentile (counts, 0.5);
+          summary->response_p90 = picky_store_fine_percentile (counts, 0.9);
+        }
     }
 
   if (rc != SQLITE_DONE)
@@ -2148,60 +2156,22 @@ count_messages_run (Worker *w,
     g_task_return_int (task, count);
 }
 
-/* Runs @sql with ?1 bound to @value; returns the number of rows changed, or -1. */
-static gint64
-worker_exec_int (Worker      *w,
-                 const char  *sql,
-                 gint64       value,
-                 GError     **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
-  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, value);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return -1;
-    }
-
-  return sqlite3_changes64 (w->db);
-}
-
 static gboolean
 worker_audit (Worker      *w,
               const char  *action,
               const char  *detail,
               GError     **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  sqlite3_stmt *stmt = worker_prepare (w, "INSERT INTO audit_log (time, action, detail) VALUES (?1, ?2, ?3)",
+                                       error);
 
-  rc = sqlite3_prepare_v2 (w->db, "INSERT INTO audit_log (time, action, detail) VALUES (?1, ?2, ?3)",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
-      sqlite3_bind_text (stmt, 2, action, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, detail, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
+  if (stmt == NULL)
+    return FALSE;
 
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
-
-  return TRUE;
+  sqlite3_bind_int64 (stmt, 1, g_get_real_time () / G_USEC_PER_SEC);
+  sqlite3_bind_text (stmt, 2, action, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, detail, -1, SQLITE_STATIC);
+  return worker_finish (w, stmt, error) >= 0;
 }
 
 /* After a deletion of personal data: merge the search index into one new
@@ -2212,8 +2182,8 @@ static gboolean
 worker_scrub (Worker  *w,
               GError **error)
 {
-  return worker_exec (w, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", error) &&
-         worker_exec (w, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+  return picky_store_exec (w->db, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", error) &&
+         picky_store_exec (w->db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
 }
 
 static void
@@ -2247,7 +2217,7 @@ purge_run (Worker *w,
   gint64 count = -1;
   gboolean ok;
 
-  ok = worker_exec (w, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error) &&
+  ok = picky_store_exec (w->db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error) &&
        (count = worker_exec_int (w, "DELETE FROM messages WHERE timestamp < ?1",
                                  cutoff_day * PICKY_STORE_DAY, &error)) >= 0 &&
        worker_exec_int (w, "DELETE FROM contact_days WHERE day < ?1", cutoff_day, &error) >= 0 &&
@@ -2259,7 +2229,7 @@ purge_run (Worker *w,
       g_autofree char *detail = g_strdup_printf ("older than %" G_GINT64_FORMAT " days: %" G_GINT64_FORMAT " messages",
                                                  args->from, count);
 
-      ok = worker_audit (w, "purge", detail, &error) && worker_exec (w, "COMMIT", &error);
+      ok = worker_audit (w, "purge", detail, &error) && picky_store_exec (w->db, "COMMIT", &error);
     }
 
   finish_erasure (w, task, ok, error, count);
@@ -2274,7 +2244,7 @@ erase_contact_run (Worker *w,
   gint64 count = -1;
   gboolean ok;
 
-  ok = worker_exec (w, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error);
+  ok = picky_store_exec (w->db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error);
   if (ok && worker_get_contact (w, args->id) == NULL)
     {
       g_set_error (&error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
@@ -2305,7 +2275,7 @@ erase_contact_run (Worker *w,
       g_autofree char *detail = g_strdup_printf ("contact %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " messages",
                                                  args->id, count);
 
-      ok = worker_audit (w, "erase-contact", detail, &error) && worker_exec (w, "COMMIT", &error);
+      ok = worker_audit (w, "erase-contact", detail, &error) && picky_store_exec (w->db, "COMMIT", &error);
     }
   if (ok)
     worker_forget_contacts (w);
@@ -2375,66 +2345,67 @@ mark_read_run (Worker *w,
 
 /* The console's own outgoing rows: the status is set as the send went,
  * without the forward-only rule of provider reports, since a retry takes a
- * failed message back to queued. */
+ * failed message back to queued. The provider's @key for a sent message,
+ * if it gave one, is stored hashed and sealed like any other. A message
+ * that is not there, or not outgoing, changes nothing. */
+static gboolean
+worker_set_outgoing (Worker              *w,
+                     gint64               id,
+                     PickyMessageStatus   status,
+                     const char          *error_text,
+                     const char          *key,
+                     GError             **error)
+{
+  g_autofree char *key_hash = NULL;
+  sqlite3_stmt *stmt;
+
+  /* The key is found by its hash within the channel, so the channel is
+   * read first. */
+  if (key != NULL)
+    {
+      gint64 channel_id = 0;
+      int rc;
+
+      stmt = worker_prepare (w, "SELECT channel_id FROM messages WHERE id = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_int64 (stmt, 1, id);
+      rc = worker_step (w, stmt, error);
+      if (rc == SQLITE_ROW)
+        channel_id = sqlite3_column_int64 (stmt, 0);
+      sqlite3_finalize (stmt);
+      if (rc == 0)
+        return FALSE;
+      key_hash = picky_store_message_hash (w->cipher, channel_id, key);
+    }
+
+  stmt = worker_prepare (w,
+                         "UPDATE messages SET status = ?2, error = ?3,"
+                         " key_hash = coalesce (?4, key_hash),"
+                         " provider_key_enc = coalesce (?5, provider_key_enc)"
+                         " WHERE id = ?1 AND direction = 1",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, error_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, key_hash, -1, SQLITE_STATIC);
+  bind_sealed_message (w, stmt, 5, key, "provider_key", id);
+
+  return worker_finish (w, stmt, error) >= 0;
+}
+
 static void
 update_outgoing_run (Worker *w,
                      GTask  *task)
 {
   ArgsData *args = g_task_get_task_data (task);
-  g_autoptr(GPtrArray) changed = NULL;
-  g_autofree char *key_hash = NULL;
-  sqlite3_stmt *stmt = NULL;
-  PickyMessageStatus status = args->limit;
   GError *error = NULL;
   PickyMessage *message;
-  int rc = SQLITE_OK;
 
-  /* The provider's key is found by its hash within the channel, so the
-   * channel is read first; a message that is not there changes nothing. */
-  if (args->key != NULL)
-    {
-      gint64 channel_id = 0;
-
-      rc = sqlite3_prepare_v2 (w->db, "SELECT channel_id FROM messages WHERE id = ?1", -1, &stmt, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_int64 (stmt, 1, args->id);
-          rc = sqlite3_step (stmt);
-          if (rc == SQLITE_ROW)
-            channel_id = sqlite3_column_int64 (stmt, 0);
-          if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-            rc = SQLITE_OK;
-        }
-      g_clear_pointer (&stmt, sqlite3_finalize);
-      key_hash = picky_store_message_hash (w->cipher, channel_id, args->key);
-    }
-
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2 (w->db,
-                             "UPDATE messages SET status = ?2, error = ?3,"
-                             " key_hash = coalesce (?4, key_hash),"
-                             " provider_key_enc = coalesce (?5, provider_key_enc)"
-                             " WHERE id = ?1 AND direction = 1",
-                             -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, args->id);
-      sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, args->value, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, key_hash, -1, SQLITE_STATIC);
-      bind_sealed_message (w, stmt, 5, args->key, "provider_key", args->id);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-
-  if (rc != SQLITE_DONE)
-    {
-      return_sqlite_error (w, task, rc);
-      return;
-    }
-
-  message = worker_load_message (w, args->id, &error);
-  if (message == NULL)
+  if (!worker_set_outgoing (w, args->id, args->limit, args->value, args->key, &error) ||
+      (message = worker_load_message (w, args->id, &error)) == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -2447,9 +2418,7 @@ update_outgoing_run (Worker *w,
       return;
     }
 
-  changed = g_ptr_array_new_with_free_func (g_object_unref);
-  g_ptr_array_add (changed, g_object_ref (message));
-  worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
+  worker_emit_changed (w, task, message);
   g_task_return_pointer (task, message, g_object_unref);
 }
 
@@ -2568,21 +2537,17 @@ register_device_write (Worker  *w,
     {
       g_autofree char *normal = normalize_code (data->code);
       g_autofree char *code_hash = picky_cipher_lookup_hash (w->cipher, "pairing-code", normal);
+      gint64 used;
 
       /* Deleting it is what uses it up: one device per code. */
-      rc = sqlite3_prepare_v2 (w->db, "DELETE FROM pairing_codes WHERE code_hash = ?1", -1, &stmt, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
-          rc = sqlite3_step (stmt);
-        }
-      sqlite3_finalize (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          picky_store_set_sqlite_error (error, w->db, rc);
-          return FALSE;
-        }
-      trusted = sqlite3_changes (w->db) > 0;
+      stmt = worker_prepare (w, "DELETE FROM pairing_codes WHERE code_hash = ?1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
+      used = worker_finish (w, stmt, error);
+      if (used < 0)
+        return FALSE;
+      trusted = used > 0;
     }
 
   /* A flood of phones without a code must not bury the ones the admin
@@ -2609,23 +2574,17 @@ register_device_write (Worker  *w,
         }
     }
 
-  rc = sqlite3_prepare_v2 (w->db,
-                           "INSERT INTO devices (trusted, paired, last_seen, token_hash)"
-                           " VALUES (?1, ?2, ?2, ?3)",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int (stmt, 1, trusted);
-      sqlite3_bind_int64 (stmt, 2, now);
-      sqlite3_bind_text (stmt, 3, token_hash, -1, SQLITE_STATIC);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
+  stmt = worker_prepare (w,
+                         "INSERT INTO devices (trusted, paired, last_seen, token_hash)"
+                         " VALUES (?1, ?2, ?2, ?3)",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int (stmt, 1, trusted);
+  sqlite3_bind_int64 (stmt, 2, now);
+  sqlite3_bind_text (stmt, 3, token_hash, -1, SQLITE_STATIC);
+  if (worker_finish (w, stmt, error) < 0)
+    return FALSE;
   id = sqlite3_last_insert_rowid (w->db);
 
   /* Sealed with the row id as associated data, so it can only be written
@@ -2633,19 +2592,13 @@ register_device_write (Worker  *w,
   details = g_variant_ref_sink (g_variant_new ("(ssss)", data->make, data->model, data->os, data->phone));
   details_text = g_variant_print (details, FALSE);
   sealed = picky_cipher_encrypt (w->cipher, details_text, "devices", "details", id);
-  rc = sqlite3_prepare_v2 (w->db, "UPDATE devices SET details_enc = ?2 WHERE id = ?1", -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, id);
-      bind_blob (stmt, 2, sealed);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
+  stmt = worker_prepare (w, "UPDATE devices SET details_enc = ?2 WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  picky_store_bind_blob (stmt, 2, sealed);
+  if (worker_finish (w, stmt, error) < 0)
+    return FALSE;
 
   data->device = g_new0 (PickyDevice, 1);
   data->device->id = id;
@@ -2677,27 +2630,18 @@ add_pairing_code_write (Worker  *w,
   DeviceData *data = g_task_get_task_data (task);
   g_autofree char *normal = normalize_code (data->code);
   g_autofree char *code_hash = picky_cipher_lookup_hash (w->cipher, "pairing-code", normal);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
+  sqlite3_stmt *stmt;
 
-  rc = sqlite3_prepare_v2 (w->db,
-                           "INSERT INTO pairing_codes (code_hash, expires) VALUES (?1, ?2)"
-                           " ON CONFLICT (code_hash) DO UPDATE SET expires = excluded.expires",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 2, data->id);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
+  stmt = worker_prepare (w,
+                         "INSERT INTO pairing_codes (code_hash, expires) VALUES (?1, ?2)"
+                         " ON CONFLICT (code_hash) DO UPDATE SET expires = excluded.expires",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, data->id);
 
-  return TRUE;
+  return worker_finish (w, stmt, error) >= 0;
 }
 
 static void
@@ -2782,9 +2726,8 @@ set_device_state_write (Worker  *w,
                         GError **error)
 {
   DeviceData *data = g_task_get_task_data (task);
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt;
   gint64 changed;
-  int rc;
 
   if (data->state == PICKY_DEVICE_STATE_TRUSTED)
     changed = worker_exec_int (w, "UPDATE devices SET trusted = 1 WHERE id = ?1 AND revoked = 0",
@@ -2806,22 +2749,16 @@ set_device_state_write (Worker  *w,
 
   /* What a revoked phone was still to send never goes out: say so on the
    * replies instead of leaving them queued for ever. */
-  rc = sqlite3_prepare_v2 (w->db,
-                           "UPDATE messages SET status = 'failed', error = ?2 WHERE id IN"
-                           " (SELECT message_id FROM relay_outbox WHERE device_id = ?1 AND state = 0)",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, data->id);
-      sqlite3_bind_text (stmt, 2, _("The phone that was to send this reply was revoked"), -1, SQLITE_TRANSIENT);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
+  stmt = worker_prepare (w,
+                         "UPDATE messages SET status = 'failed', error = ?2 WHERE id IN"
+                         " (SELECT message_id FROM relay_outbox WHERE device_id = ?1 AND state = 0)",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->id);
+  sqlite3_bind_text (stmt, 2, _("The phone that was to send this reply was revoked"), -1, SQLITE_TRANSIENT);
+  if (worker_finish (w, stmt, error) < 0)
+    return FALSE;
 
   return worker_exec_int (w, "UPDATE relay_outbox SET state = 2 WHERE device_id = ?1 AND state = 0",
                           data->id, error) >= 0;
@@ -2860,25 +2797,17 @@ queue_relay_reply_write (Worker  *w,
     }
 
   /* A retry of a failed reply puts the same row back in the outbox. */
-  rc = sqlite3_prepare_v2 (w->db,
-                           "INSERT INTO relay_outbox (message_id, device_id) VALUES (?1, ?2)"
-                           " ON CONFLICT (message_id) DO UPDATE SET device_id = excluded.device_id,"
-                           " state = 0",
-                           -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_bind_int64 (stmt, 1, data->message_id);
-      sqlite3_bind_int64 (stmt, 2, data->id);
-      rc = sqlite3_step (stmt);
-    }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, w->db, rc);
-      return FALSE;
-    }
+  stmt = worker_prepare (w,
+                         "INSERT INTO relay_outbox (message_id, device_id) VALUES (?1, ?2)"
+                         " ON CONFLICT (message_id) DO UPDATE SET device_id = excluded.device_id,"
+                         " state = 0",
+                         error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, data->message_id);
+  sqlite3_bind_int64 (stmt, 2, data->id);
 
-  return TRUE;
+  return worker_finish (w, stmt, error) >= 0;
 }
 
 static void
@@ -2947,26 +2876,9 @@ ack_relay_reply_write (Worker  *w,
     {
       if (worker_exec_int (w, data->sent ? "UPDATE relay_outbox SET state = 1 WHERE message_id = ?1"
                                          : "UPDATE relay_outbox SET state = 2 WHERE message_id = ?1",
-                           data->message_id, error) < 0)
+                           data->message_id, error) < 0 ||
+          !worker_set_outgoing (w, data->message_id, status, data->sent ? NULL : data->text, NULL, error))
         return FALSE;
-
-      rc = sqlite3_prepare_v2 (w->db,
-                               "UPDATE messages SET status = ?2, error = ?3 WHERE id = ?1 AND direction = 1",
-                               -1, &stmt, NULL);
-      if (rc == SQLITE_OK)
-        {
-          sqlite3_bind_int64 (stmt, 1, data->message_id);
-          sqlite3_bind_text (stmt, 2, picky_message_status_to_string (status), -1, SQLITE_STATIC);
-          if (!data->sent)
-            sqlite3_bind_text (stmt, 3, data->text, -1, SQLITE_STATIC);
-          rc = sqlite3_step (stmt);
-        }
-      sqlite3_finalize (stmt);
-      if (rc != SQLITE_DONE)
-        {
-          picky_store_set_sqlite_error (error, w->db, rc);
-          return FALSE;
-        }
       data->moved = TRUE;
     }
 
@@ -2981,12 +2893,7 @@ ack_relay_reply_done (Worker *w,
   DeviceData *data = g_task_get_task_data (task);
 
   if (data->moved)
-    {
-      g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
-
-      g_ptr_array_add (changed, g_object_ref (data->message));
-      worker_emit (w, task, signals[MESSAGES_CHANGED], changed);
-    }
+    worker_emit_changed (w, task, data->message);
 
   g_task_return_pointer (task, g_steal_pointer (&data->message), g_object_unref);
 }
