@@ -544,6 +544,25 @@ make_reaction (gint64      channel,
   return reaction;
 }
 
+/* The bubble on screen that shows the message with @text, if any. */
+static PickyMessageBubble *
+find_bubble (Fixture    *fixture,
+             const char *text)
+{
+  g_autoptr(GPtrArray) bubbles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_MESSAGE_BUBBLE);
+
+  for (guint i = 0; i < bubbles->len; i++)
+    {
+      PickyMessage *shown = picky_message_bubble_get_message (bubbles->pdata[i]);
+
+      if (shown != NULL && g_strcmp0 (picky_message_get_text (shown), text) == 0 &&
+          gtk_widget_get_mapped (bubbles->pdata[i]))
+        return bubbles->pdata[i];
+    }
+
+  return NULL;
+}
+
 typedef struct {
   Fixture    *fixture;
   const char *text;        /* of the message reacted to */
@@ -554,18 +573,9 @@ static gboolean
 bubble_shows (gpointer data)
 {
   BubbleWait *wait = data;
-  g_autoptr(GPtrArray) bubbles = picky_test_gui_find_all (GTK_WIDGET (wait->fixture->page), PICKY_TYPE_MESSAGE_BUBBLE);
+  PickyMessageBubble *bubble = find_bubble (wait->fixture, wait->text);
 
-  for (guint i = 0; i < bubbles->len; i++)
-    {
-      PickyMessage *shown = picky_message_bubble_get_message (bubbles->pdata[i]);
-
-      if (shown != NULL && g_strcmp0 (picky_message_get_text (shown), wait->text) == 0 &&
-          gtk_widget_get_mapped (bubbles->pdata[i]))
-        return g_strcmp0 (picky_message_bubble_get_reactions_text (bubbles->pdata[i]), wait->reactions) == 0;
-    }
-
-  return FALSE;
+  return bubble != NULL && g_strcmp0 (picky_message_bubble_get_reactions_text (bubble), wait->reactions) == 0;
 }
 
 /* A reaction shows on the message it reacts to, not as a row of its own;
@@ -621,18 +631,9 @@ static gboolean
 day_heading_is (gpointer data)
 {
   DayWait *wait = data;
-  g_autoptr(GPtrArray) bubbles = picky_test_gui_find_all (GTK_WIDGET (wait->fixture->page), PICKY_TYPE_MESSAGE_BUBBLE);
+  PickyMessageBubble *bubble = find_bubble (wait->fixture, wait->text);
 
-  for (guint i = 0; i < bubbles->len; i++)
-    {
-      PickyMessage *shown = picky_message_bubble_get_message (bubbles->pdata[i]);
-
-      if (shown != NULL && g_strcmp0 (picky_message_get_text (shown), wait->text) == 0 &&
-          gtk_widget_get_mapped (bubbles->pdata[i]))
-        return (picky_message_bubble_get_day_text (bubbles->pdata[i]) != NULL) == wait->day_shown;
-    }
-
-  return FALSE;
+  return bubble != NULL && (picky_message_bubble_get_day_text (bubble) != NULL) == wait->day_shown;
 }
 
 /* A day heading belongs to the first row of a day, also when the row that
