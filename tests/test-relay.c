@@ -476,6 +476,35 @@ test_unknown_token (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, 0);
 }
 
+/* Bodies that hide their nesting from a scan that does not follow JSON's
+ * grammar; no credentials are needed to send them, so they are refused
+ * before anyone is known, and the listener keeps serving. */
+static void
+test_hostile_nesting (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *openers[] = { "{\"a\":/*\"*/", "\"" };
+  const char *paths[] = { "/relay/v1/register", "/relay/v1/notifications" };
+  g_autofree char *token = NULL;
+  gint64 id = 0;
+
+  for (guint p = 0; p < G_N_ELEMENTS (paths); p++)
+    for (guint k = 0; k < G_N_ELEMENTS (openers); k++)
+      {
+        g_autoptr(GString) text = g_string_new (openers[k]);
+        g_auto(Answer) answer = { 0, NULL };
+
+        for (guint i = 0; i < 200000; i++)
+          g_string_append_c (text, '[');
+        answer = request (fixture, "POST", paths[p], NULL, text->str);
+        g_assert_cmpuint (answer.status, >=, 400);
+        g_assert_cmpuint (answer.status, <, 500);
+      }
+
+  token = register_trusted (fixture, &id);
+  g_assert_nonnull (token);
+}
+
 /* ---- Notifications ---- */
 
 static void
@@ -861,6 +890,7 @@ main (int   argc,
   ADD ("/picky/relay/pairing/pending-limit", test_pending_limit);
   ADD ("/picky/relay/pairing/revoke", test_revoke);
   ADD ("/picky/relay/pairing/unknown-token", test_unknown_token);
+  ADD ("/picky/relay/hostile/nesting", test_hostile_nesting);
   ADD ("/picky/relay/notifications/duplicate", test_notifications_duplicate);
   ADD ("/picky/relay/notifications/read-off", test_notifications_read_off);
   ADD ("/picky/relay/outbox/push-on", test_outbox_push_on);

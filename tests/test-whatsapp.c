@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "picky-access.h"
+#include "picky-json.h"
 #include "picky-store.h"
 #include "picky-vault.h"
 #include "picky-webhook-server.h"
@@ -474,15 +475,101 @@ test_verify_token_generated (void)
     g_assert_true (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
 }
 
-static void
-test_json_depth (void)
+static gboolean
+check_syntax (const char *text,
+              guint       max_depth)
 {
-  g_autoptr(GBytes) flat = g_bytes_new_static ("{\"a\":[1,{\"b\":\"[[[[[[\"}]}", 22);
-  g_autoptr(GBytes) deep = g_bytes_new_static ("[[[[[", 5);
+  return picky_json_check_syntax (text, strlen (text), max_depth);
+}
 
-  g_assert_true (picky_webhook_check_json_depth (flat, 3));
-  g_assert_false (picky_webhook_check_json_depth (flat, 2));
-  g_assert_false (picky_webhook_check_json_depth (deep, 4));
+static void
+test_json_syntax (void)
+{
+  g_autoptr(GBytes) sample = load_data ("whatsapp-webhook-text.body");
+  g_autoptr(GString) hidden = g_string_new ("{\"a\":/*\"*/");
+  g_autoptr(GString) quote = g_string_new ("\"");
+  g_autoptr(GString) balanced = g_string_new (NULL);
+
+  g_assert_true (picky_json_check_syntax (g_bytes_get_data (sample, NULL), g_bytes_get_size (sample), 64));
+
+  /* Depth counts containers, not brackets inside strings. */
+  g_assert_true (check_syntax ("{\"a\":[1,{\"b\":\"[[[[[[\"}]}", 3));
+  g_assert_false (check_syntax ("{\"a\":[1,{\"b\":\"[[[[[[\"}]}", 2));
+  g_assert_false (check_syntax ("[[[[[", 4));
+  g_assert_true (check_syntax (" {\"k\\\"\\\\\\u00e9\": [true, false, null, -0.5e+3, 10, \"\\/\"]}\n", 2));
+  g_assert_true (check_syntax ("\"just a string\"", 0));
+  g_assert_true (check_syntax ("{}", 1));
+  g_assert_true (check_syntax ("[]", 1));
+
+  /* What json-glib would take but the standard does not: each could make
+   * the bytes look shallower than they are, so each is refused. */
+  for (guint i = 0; i < 200000; i++)
+    {
+      g_string_append_c (hidden, '[');
+      g_string_append_c (quote, '[');
+    }
+  for (guint i = 0; i < 100000; i++)
+    g_string_prepend_c (balanced, '[');
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (balanced, ']');
+  g_assert_false (picky_json_check_syntax (hidden->str, hidden->len, 64));
+  g_assert_false (picky_json_check_syntax (quote->str, quote->len, 64));
+  g_assert_false (picky_json_check_syntax (balanced->str, balanced->len, 64));
+  g_assert_false (check_syntax ("{\"a\": 1 /* c */}", 64));
+  g_assert_false (check_syntax ("{\"a\": 1} // c", 64));
+  g_assert_false (check_syntax ("{'a': 1}", 64));
+  g_assert_false (check_syntax ("{a: 1}", 64));
+  g_assert_false (check_syntax ("[1,]", 64));
+  g_assert_false (check_syntax ("{\"a\":1,}", 64));
+  g_assert_false (check_syntax ("[01]", 64));
+  g_assert_false (check_syntax ("[1.]", 64));
+  g_assert_false (check_syntax ("[.5]", 64));
+  g_assert_false (check_syntax ("[1e]", 64));
+  g_assert_false (check_syntax ("[+1]", 64));
+  g_assert_false (check_syntax ("[NaN]", 64));
+  g_assert_false (check_syntax ("[tru]", 64));
+  g_assert_false (check_syntax ("[1 2]", 64));
+  g_assert_false (check_syntax ("{} {}", 64));
+  g_assert_false (check_syntax ("[}", 64));
+  g_assert_false (check_syntax ("{]", 64));
+  g_assert_false (check_syntax ("]", 64));
+  g_assert_false (check_syntax ("{\"a\" 1}", 64));
+  g_assert_false (check_syntax ("{\"a\":}", 64));
+  g_assert_false (check_syntax ("[\"\\x41\"]", 64));
+  g_assert_false (check_syntax ("[\"\\u12\"]", 64));
+  g_assert_false (check_syntax ("[\"tab\there\"]", 64));
+  g_assert_false (check_syntax ("[\"open", 64));
+  g_assert_false (check_syntax ("[\"\\", 64));
+  g_assert_false (check_syntax ("[\"\xc3\x28\"]", 64));  /* invalid UTF-8 */
+  g_assert_false (check_syntax ("", 64));
+  g_assert_false (check_syntax ("   ", 64));
+  g_assert_false (picky_json_check_syntax ("[1]\0", 4, 64));
+}
+
+/* Bodies that once made json-glib recurse until the stack overflowed: a
+ * signed one is refused as bad JSON, and the listener keeps serving. */
+static void
+test_hostile_nesting (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *openers[] = { "{\"a\":/*\"*/", "\"", "{\"entry\": " };
+
+  for (guint k = 0; k < G_N_ELEMENTS (openers); k++)
+    {
+      g_autoptr(GString) text = g_string_new (openers[k]);
+      g_autoptr(GBytes) body = NULL;
+      g_autofree char *signature = NULL;
+
+      for (guint i = 0; i < 200000; i++)
+        g_string_append_c (text, '[');
+      body = g_bytes_new (text->str, text->len);
+      signature = sign (body);
+      g_assert_cmpuint (post (fixture, body, signature), ==, 400);
+    }
+
+  g_assert_cmpint (count_messages (fixture), ==, 0);
+  g_assert_cmpuint (post_sample (fixture, "whatsapp-webhook-text"), ==, 200);
+  g_assert_cmpint (count_messages (fixture), ==, 1);
 }
 
 static void
@@ -962,7 +1049,7 @@ main (int   argc,
 
   g_test_add_func ("/picky/whatsapp/signature/worked-example", test_signature_worked_example);
   g_test_add_func ("/picky/whatsapp/verify-token/generated", test_verify_token_generated);
-  g_test_add_func ("/picky/webhook/json-depth", test_json_depth);
+  g_test_add_func ("/picky/webhook/json-syntax", test_json_syntax);
 #define ADD(path, flags, func) \
   g_test_add (path, Fixture, GINT_TO_POINTER (flags), fixture_set_up, func, fixture_tear_down)
   ADD ("/picky/whatsapp/sample/text", 0, test_sample_text);
@@ -970,6 +1057,7 @@ main (int   argc,
   ADD ("/picky/whatsapp/sample/status", 0, test_sample_status);
   ADD ("/picky/whatsapp/sample/multi-entry", 0, test_sample_multi_entry);
   ADD ("/picky/whatsapp/route/unknown-number", 0, test_unknown_number);
+  ADD ("/picky/whatsapp/hostile/nesting", 0, test_hostile_nesting);
   ADD ("/picky/whatsapp/rejected/signatures", 0, test_rejected);
   ADD ("/picky/whatsapp/rejected/no-app-secret", 2, test_no_secret);
   ADD ("/picky/whatsapp/verify", 0, test_verify);

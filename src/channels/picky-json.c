@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "picky-json.h"
-#include "picky-webhook-server.h"
 
 /**
  * picky_json_get_object:
@@ -144,13 +143,252 @@ picky_json_builder_to_bytes (JsonBuilder *builder)
   return g_bytes_new_take (text, strlen (text));
 }
 
+/* What the syntax check expects next; see picky_json_check_syntax(). */
+typedef enum
+{
+  EXPECT_VALUE,             /* at the top, after ':' or after ',' in an array */
+  EXPECT_VALUE_OR_CLOSE,    /* just after '[' */
+  EXPECT_KEY,               /* after ',' in an object */
+  EXPECT_KEY_OR_CLOSE,      /* just after '{' */
+  EXPECT_COLON,
+  EXPECT_COMMA_OR_CLOSE,
+  EXPECT_END,               /* the top-level value is complete */
+} Expect;
+
+static gboolean
+is_json_space (char c)
+{
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Steps over one string starting at its opening quote; FALSE if it is not
+ * a valid JSON string (raw control characters, unknown escapes). */
+static gboolean
+skip_string (const char *data,
+             gsize       length,
+             gsize      *at)
+{
+  gsize i = *at + 1;
+
+  while (i < length)
+    {
+      guchar c = data[i];
+
+      if (c == '"')
+        {
+          *at = i + 1;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return FALSE;
+      if (c != '\\')
+        {
+          i++;
+          continue;
+        }
+      if (++i >= length)
+        return FALSE;
+      switch (data[i])
+        {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+          i++;
+          break;
+        case 'u':
+          if (length - i < 5)
+            return FALSE;
+          for (guint k = 1; k <= 4; k++)
+            if (!g_ascii_isxdigit (data[i + k]))
+              return FALSE;
+          i += 5;
+          break;
+        default:
+          return FALSE;
+        }
+    }
+
+  return FALSE;
+}
+
+static gsize
+skip_digits (const char *data,
+             gsize       length,
+             gsize       i)
+{
+  while (i < length && g_ascii_isdigit (data[i]))
+    i++;
+  return i;
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static gboolean
+skip_number (const char *data,
+             gsize       length,
+             gsize      *at)
+{
+  gsize i = *at;
+  gsize start;
+
+  if (i < length && data[i] == '-')
+    i++;
+  if (i >= length || !g_ascii_isdigit (data[i]))
+    return FALSE;
+  i = data[i] == '0' ? i + 1 : skip_digits (data, length, i);
+
+  if (i < length && data[i] == '.')
+    {
+      start = ++i;
+      i = skip_digits (data, length, i);
+      if (i == start)
+        return FALSE;
+    }
+  if (i < length && (data[i] == 'e' || data[i] == 'E'))
+    {
+      i++;
+      if (i < length && (data[i] == '+' || data[i] == '-'))
+        i++;
+      start = i;
+      i = skip_digits (data, length, i);
+      if (i == start)
+        return FALSE;
+    }
+
+  *at = i;
+  return TRUE;
+}
+
+static gboolean
+skip_literal (const char *data,
+              gsize       length,
+              gsize      *at,
+              const char *literal)
+{
+  gsize n = strlen (literal);
+
+  if (length - *at < n || memcmp (data + *at, literal, n) != 0)
+    return FALSE;
+  *at += n;
+  return TRUE;
+}
+
+/**
+ * picky_json_check_syntax:
+ * @data: bytes as they arrived
+ * @length: how many
+ * @max_depth: how many arrays and objects may nest
+ *
+ * Checks that @data is exactly one JSON text by RFC 8259, in UTF-8, that
+ * nests no deeper than @max_depth. It never recurses.
+ *
+ * json-glib 1.6 recurses on the stack with no limit and also accepts
+ * comments and other extensions; a depth scan that reads the bytes
+ * differently from it can be fooled (a comment holding one quote makes
+ * the brackets after it look like a string) into passing 200,000 "[" to
+ * it. Following the standard exactly, and refusing
+ * everything else, leaves json-glib only input whose depth this function
+ * has counted.
+ *
+ * Returns: whether @data may be handed to json-glib
+ */
+gboolean
+picky_json_check_syntax (const char *data,
+                         gsize       length,
+                         guint       max_depth)
+{
+  /* '{' or '[' for each open container; max_depth is small. */
+  g_autofree char *open = NULL;
+  guint depth = 0;
+  Expect expect = EXPECT_VALUE;
+  gsize i = 0;
+
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+
+  if (!g_utf8_validate_len (data, length, NULL))
+    return FALSE;
+
+  open = g_malloc (MAX (max_depth, 1));
+
+  for (;;)
+    {
+      char c;
+
+      while (i < length && is_json_space (data[i]))
+        i++;
+      if (i == length)
+        return expect == EXPECT_END;
+      c = data[i];
+
+      switch (expect)
+        {
+        case EXPECT_END:
+          return FALSE;
+
+        case EXPECT_COLON:
+          if (c != ':')
+            return FALSE;
+          i++;
+          expect = EXPECT_VALUE;
+          continue;
+
+        case EXPECT_KEY_OR_CLOSE:
+        case EXPECT_KEY:
+          if (c == '}' && expect == EXPECT_KEY_OR_CLOSE)
+            break;  /* closed below */
+          if (c != '"' || !skip_string (data, length, &i))
+            return FALSE;
+          expect = EXPECT_COLON;
+          continue;
+
+        case EXPECT_COMMA_OR_CLOSE:
+          if (c == ',')
+            {
+              i++;
+              expect = open[depth - 1] == '{' ? EXPECT_KEY : EXPECT_VALUE;
+              continue;
+            }
+          break;  /* a close, checked below */
+
+        case EXPECT_VALUE_OR_CLOSE:
+          if (c == ']')
+            break;
+          G_GNUC_FALLTHROUGH;
+        case EXPECT_VALUE:
+          if (c == '{' || c == '[')
+            {
+              if (depth >= max_depth)
+                return FALSE;
+              open[depth++] = c;
+              i++;
+              expect = c == '{' ? EXPECT_KEY_OR_CLOSE : EXPECT_VALUE_OR_CLOSE;
+              continue;
+            }
+          if (c == '"' ? !skip_string (data, length, &i) :
+              c == 't' ? !skip_literal (data, length, &i, "true") :
+              c == 'f' ? !skip_literal (data, length, &i, "false") :
+              c == 'n' ? !skip_literal (data, length, &i, "null") :
+              !skip_number (data, length, &i))
+            return FALSE;
+          expect = depth == 0 ? EXPECT_END : EXPECT_COMMA_OR_CLOSE;
+          continue;
+        }
+
+      /* A closing bracket: it must match the container that is open. */
+      if (depth == 0 || (c != '}' && c != ']') ||
+          (c == '}') != (open[depth - 1] == '{'))
+        return FALSE;
+      depth--;
+      i++;
+      expect = depth == 0 ? EXPECT_END : EXPECT_COMMA_OR_CLOSE;
+    }
+}
+
 /**
  * picky_json_parse_object:
  * @body: (nullable): JSON bytes as they arrived
  * @max_depth: how many arrays and objects may nest
  *
- * Checks the nesting first, because json-glib 1.6 recurses on the stack
- * with no limit of its own and a body of nothing but "[" would exhaust it.
+ * Checks syntax and nesting first (picky_json_check_syntax()), because
+ * json-glib 1.6 recurses on the stack with no limit of its own and a body
+ * of nothing but "[" would exhaust it.
  * Every caller answers any failure the same way, so none is told apart.
  *
  * The tree is sealed: it is only read, and json-glib then warns about any
@@ -168,12 +406,14 @@ picky_json_parse_object (GBytes *body,
   const char *data;
   JsonNode *root;
 
-  if (body == NULL || g_bytes_get_size (body) == 0 ||
-      !picky_webhook_check_json_depth (body, max_depth))
+  if (body == NULL || g_bytes_get_size (body) == 0)
+    return NULL;
+
+  data = g_bytes_get_data (body, &length);
+  if (!picky_json_check_syntax (data, length, max_depth))
     return NULL;
 
   parser = json_parser_new_immutable ();
-  data = g_bytes_get_data (body, &length);
   if (!json_parser_load_from_data (parser, data, length, NULL))
     return NULL;
 

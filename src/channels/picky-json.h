@@ -18,6 +18,9 @@ void        picky_json_copy_members        (JsonBuilder        *builder,
                                             const char * const *names);
 char       *picky_json_builder_to_string   (JsonBuilder        *builder);
 GBytes     *picky_json_builder_to_bytes    (JsonBuilder        *builder);
+gboolean    picky_json_check_syntax        (const char         *data,
+                                            gsize               length,
+                                            guint               max_depth);
 JsonObject *picky_json_parse_object        (GBytes             *body,
                                             guint               max_depth);
 

@@ -53,7 +53,4 @@ void                picky_webhook_server_remove_route    (PickyWebhookServer  *s
 gboolean            picky_webhook_server_has_route       (PickyWebhookServer  *self,
                                                           const char          *prefix);
 
-gboolean            picky_webhook_check_json_depth       (GBytes              *body,
-                                                          guint                max_depth);
-
 G_END_DECLS
