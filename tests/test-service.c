@@ -20,31 +20,6 @@ typedef struct {
   char *saved_data_key;
 } Fixture;
 
-static gboolean
-on_timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* A keyring that never answers must fail the test, not hang it. */
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (20, on_timeout_cb, &timed_out);
-
-  while (*slot == NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_assert_false (timed_out);
-  g_source_remove (id);
-
-  return g_steal_pointer (slot);
-}
-
 static GHashTable *
 data_key_attributes (void)
 {
@@ -141,10 +116,9 @@ start_service (const char  *path,
 {
   g_autoptr(PickyService) service = picky_service_new (path);
   g_autoptr(GAsyncResult) result = NULL;
-  GAsyncResult *slot = NULL;
 
-  picky_service_start_async (service, FALSE, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_service_start_async (service, FALSE, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
   if (!picky_service_start_finish (service, result, error))
     return NULL;
 
@@ -167,12 +141,11 @@ ingest_contact (PickyService *service)
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
   PickyMessage *message = picky_message_new ();
   gint64 channel;
 
-  picky_store_add_channel_async (store, "whatsapp", "cloud", "Sales", "{}", NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_store_add_channel_async (store, "whatsapp", "cloud", "Sales", "{}", NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
   channel = picky_store_add_channel_finish (store, result, &error);
   g_assert_no_error (error);
   g_clear_object (&result);
@@ -186,8 +159,8 @@ ingest_contact (PickyService *service)
   picky_message_set_timestamp (message, 1700000000);
   picky_message_set_received (message, 1700000000);
   g_ptr_array_add (batch, message);
-  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
   g_assert_cmpuint (picky_store_ingest_finish (store, result, &error), ==, 1);
   g_assert_no_error (error);
 }
@@ -210,10 +183,9 @@ test_key_created_for_unsealed (Fixture       *fixture,
   {
     PickyStore *store = picky_service_get_store (service);
     g_autoptr(GAsyncResult) result = NULL;
-    GAsyncResult *slot = NULL;
 
-    picky_store_add_channel_async (store, "telegram", "bot", "Support", "{}", NULL, picky_test_got_result_cb, &slot);
-    result = await_result (&slot);
+    picky_store_add_channel_async (store, "telegram", "bot", "Support", "{}", NULL, picky_test_got_result_cb, &result);
+    picky_test_wait_result (&result);
     g_assert_cmpint (picky_store_add_channel_finish (store, result, &error), >, 0);
     g_assert_no_error (error);
   }
@@ -271,11 +243,10 @@ test_key_missing_with_sealed (Fixture       *fixture,
     PickyStore *store = picky_service_get_store (service);
     g_autoptr(GAsyncResult) result = NULL;
     g_autoptr(GPtrArray) contacts = NULL;
-    GAsyncResult *slot = NULL;
     const char *provider_id, *name;
 
-    picky_store_list_contacts_async (store, NULL, NULL, 0, 10, NULL, picky_test_got_result_cb, &slot);
-    result = await_result (&slot);
+    picky_store_list_contacts_async (store, NULL, NULL, 0, 10, NULL, picky_test_got_result_cb, &result);
+    picky_test_wait_result (&result);
     contacts = picky_store_list_contacts_finish (store, result, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (contacts->len, ==, 1);

@@ -26,42 +26,16 @@ typedef struct {
 } Fixture;
 
 static gboolean
-on_timeout_cb (gpointer user_data)
-{
-  gboolean *timed_out = user_data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* A keyring that never answers must fail the test, not hang it. */
-static GAsyncResult *
-await_result (GAsyncResult **slot)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (20, on_timeout_cb, &timed_out);
-
-  while (*slot == NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_assert_false (timed_out);
-  g_source_remove (id);
-
-  return g_steal_pointer (slot);
-}
-
-static gboolean
 vault_store (PickyVault  *vault,
              gint64       channel_id,
              const char  *kind,
              const char  *secret,
              GError     **error)
 {
-  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_store_secret_async (vault, channel_id, kind, secret, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_vault_store_secret_async (vault, channel_id, kind, secret, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
 
   return picky_vault_store_secret_finish (vault, result, error);
 }
@@ -72,11 +46,10 @@ vault_lookup (PickyVault  *vault,
               const char  *kind,
               GError     **error)
 {
-  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_lookup_secret_async (vault, channel_id, kind, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_vault_lookup_secret_async (vault, channel_id, kind, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
 
   return picky_vault_lookup_secret_finish (vault, result, error);
 }
@@ -86,11 +59,10 @@ vault_clear (PickyVault  *vault,
              gint64       channel_id,
              GError     **error)
 {
-  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_clear_channel_async (vault, channel_id, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_vault_clear_channel_async (vault, channel_id, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
 
   return picky_vault_clear_channel_finish (vault, result, error);
 }
@@ -100,11 +72,10 @@ vault_get_key (PickyVault  *vault,
                gboolean     may_create,
                GError     **error)
 {
-  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  picky_vault_get_data_key_async (vault, may_create, NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+  picky_vault_get_data_key_async (vault, may_create, NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
 
   return picky_vault_get_data_key_finish (vault, result, error);
 }
@@ -337,15 +308,14 @@ test_secret_label (Fixture       *fixture,
 {
   g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GError) error = NULL;
-  GAsyncResult *slot = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autofree char *label = NULL;
   GList *items;
 
   picky_vault_store_secret_with_label_async (fixture->vault, 4, "token",
                                              "Picky Console: Telegram bot token for channel 4",
-                                             "777:labelled-token", NULL, picky_test_got_result_cb, &slot);
-  result = await_result (&slot);
+                                             "777:labelled-token", NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
   g_assert_true (picky_vault_store_secret_finish (fixture->vault, result, &error));
   g_assert_no_error (error);
 
@@ -524,10 +494,9 @@ test_data_key_concurrent (Fixture       *fixture,
 
   for (guint i = 0; i < G_N_ELEMENTS (slots); i++)
     {
-      g_autoptr(GAsyncResult) result = await_result (&slots[i]);
-
-      keys[i] = picky_vault_get_data_key_finish (fixture->vault, result, &error);
+      keys[i] = picky_vault_get_data_key_finish (fixture->vault, picky_test_wait_result (&slots[i]), &error);
       g_assert_no_error (error);
+      g_clear_object (&slots[i]);
     }
 
   g_assert_true (g_bytes_equal (keys[0], keys[1]));
