@@ -139,3 +139,41 @@ picky_test_remove_tree (const char *path)
     }
   g_rmdir (path);
 }
+
+/**
+ * picky_test_keyring_missing:
+ *
+ * Tells whether a Secret Service runs on the session bus, without
+ * activating one: an activated keyring starts locked and would ask for a
+ * password.
+ *
+ * Returns: (transfer full) (nullable): why there is no keyring to test
+ *   against, for g_test_skip(); %NULL when there is one
+ */
+char *
+picky_test_keyring_missing (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean has_owner = FALSE;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  if (bus == NULL)
+    return g_strdup_printf ("no D-Bus session bus (%s); run the test in build-aux/headless-session.sh",
+                            error->message);
+
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, &error);
+  if (reply == NULL)
+    return g_strdup_printf ("the session bus does not answer (%s)", error->message);
+
+  g_variant_get (reply, "(b)", &has_owner);
+  if (!has_owner)
+    return g_strdup ("no Secret Service on the session bus; run the test in build-aux/headless-session.sh");
+
+  return NULL;
+}

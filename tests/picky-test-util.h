@@ -19,5 +19,6 @@ void          picky_test_got_result_cb (GObject       *source,
 GAsyncResult *picky_test_wait_result   (GAsyncResult **slot);
 PickyCipher  *picky_test_cipher        (void);
 void          picky_test_remove_tree   (const char    *path);
+char         *picky_test_keyring_missing (void);
 
 G_END_DECLS

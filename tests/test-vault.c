@@ -661,6 +661,25 @@ test_unavailable_no_service (void)
   g_rmdir (dir);
 }
 
+static void
+skip_without_keyring (gconstpointer data)
+{
+  g_test_skip (data);
+}
+
+/* Without a keyring each test reports itself skipped, with the reason,
+ * instead of the first one aborting the run. */
+static void
+add_keyring_test (const char  *path,
+                  void       (*test) (Fixture *, gconstpointer),
+                  const char  *missing)
+{
+  if (missing != NULL)
+    g_test_add_data_func (path, missing, skip_without_keyring);
+  else
+    g_test_add (path, Fixture, NULL, fixture_set_up, test, fixture_tear_down);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -668,6 +687,7 @@ main (int   argc,
   /* Without a keyring the test runs in its own process: the bus connection
    * it opens would otherwise be the one every later test reuses. */
   gboolean no_keyring = g_strcmp0 (g_getenv ("PICKY_TEST_NO_KEYRING"), "1") == 0;
+  g_autofree char *missing = NULL;
 
   setlocale (LC_ALL, "C");
   if (no_keyring)
@@ -683,24 +703,16 @@ main (int   argc,
       return g_test_run ();
     }
 
-  g_test_add ("/picky/vault/secret/roundtrip", Fixture, NULL,
-              fixture_set_up, test_secret_roundtrip, fixture_tear_down);
-  g_test_add ("/picky/vault/secret/outside", Fixture, NULL,
-              fixture_set_up, test_secret_outside, fixture_tear_down);
-  g_test_add ("/picky/vault/secret/attributes", Fixture, NULL,
-              fixture_set_up, test_secret_attributes, fixture_tear_down);
-  g_test_add ("/picky/vault/secret/label", Fixture, NULL,
-              fixture_set_up, test_secret_label, fixture_tear_down);
-  g_test_add ("/picky/vault/secret/clear", Fixture, NULL,
-              fixture_set_up, test_secret_clear, fixture_tear_down);
-  g_test_add ("/picky/vault/secret/canary", Fixture, NULL,
-              fixture_set_up, test_secret_canary, fixture_tear_down);
-  g_test_add ("/picky/vault/data-key/create", Fixture, NULL,
-              fixture_set_up, test_data_key_create, fixture_tear_down);
-  g_test_add ("/picky/vault/data-key/concurrent", Fixture, NULL,
-              fixture_set_up, test_data_key_concurrent, fixture_tear_down);
-  g_test_add ("/picky/vault/data-key/damaged", Fixture, NULL,
-              fixture_set_up, test_data_key_damaged, fixture_tear_down);
+  missing = picky_test_keyring_missing ();
+  add_keyring_test ("/picky/vault/secret/roundtrip", test_secret_roundtrip, missing);
+  add_keyring_test ("/picky/vault/secret/outside", test_secret_outside, missing);
+  add_keyring_test ("/picky/vault/secret/attributes", test_secret_attributes, missing);
+  add_keyring_test ("/picky/vault/secret/label", test_secret_label, missing);
+  add_keyring_test ("/picky/vault/secret/clear", test_secret_clear, missing);
+  add_keyring_test ("/picky/vault/secret/canary", test_secret_canary, missing);
+  add_keyring_test ("/picky/vault/data-key/create", test_data_key_create, missing);
+  add_keyring_test ("/picky/vault/data-key/concurrent", test_data_key_concurrent, missing);
+  add_keyring_test ("/picky/vault/data-key/damaged", test_data_key_damaged, missing);
 
   return g_test_run ();
 }
