@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of webhook ingest: signed WhatsApp posts over 32 keep-alive connections against the store's ceiling. */
+/* Benchmark of webhook ingest: signed WhatsApp posts over 32 keep-alive connections against the store's ceiling, then memory over short connections. */
 
 #include "config.h"
 
@@ -18,6 +18,7 @@
 #include "picky-whatsapp-channel.h"
 
 #define CONNECTIONS 32
+#define SHORT_THREADS 8
 #define APP_SECRET "bench-app-secret"
 #define PHONE_ID "109876543210987"
 
@@ -40,6 +41,8 @@ typedef struct
 } Client;
 
 static guint64 next_index;
+static guint64 next_short;
+static guint64 n_short;
 
 static GAsyncResult *
 wait_on (GMainContext  *context,
@@ -249,6 +252,80 @@ client_thread (gpointer data)
   return NULL;
 }
 
+/* Resident memory now, in MiB: growth over a run shows what each
+ * connection leaves behind, which the peak does not. */
+static double
+current_rss_mb (void)
+{
+  g_autofree char *status = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL) ||
+      (line = strstr (status, "VmRSS:")) == NULL)
+    return 0;
+
+  return g_ascii_strtod (line + strlen ("VmRSS:"), NULL) / 1024.0;
+}
+
+/* One signed post per connection, closed after the answer, as a proxy that
+ * keeps no connections open sends them. The message is the same each time:
+ * storing it again changes nothing, so only the listener's memory moves. */
+static gpointer
+short_client_thread (gpointer data)
+{
+  guint port = GPOINTER_TO_UINT (data);
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET));
+  g_autoptr(GString) request = g_string_new (NULL);
+  g_autoptr(GString) response = g_string_new (NULL);
+  const char *body =
+    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
+    "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+    "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
+    "\"contacts\":[{\"profile\":{\"name\":\"Short\"},\"wa_id\":\"15550009999\"}],"
+    "\"messages\":[{\"from\":\"15550009999\",\"id\":\"wamid.bench-short\","
+    "\"timestamp\":\"1700000000\",\"type\":\"text\",\"text\":{\"body\":\"again\"}}]},"
+    "\"field\":\"messages\"}]}]}";
+
+  g_hmac_update (hmac, (const guchar *) body, strlen (body));
+  g_string_printf (request,
+                   "POST /whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   "Connection: close\r\nX-Hub-Signature-256: sha256=%s\r\n"
+                   "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
+                   g_hmac_get_string (hmac), strlen (body), body);
+
+  while (g_atomic_pointer_add (&next_short, 1) < n_short)
+    {
+      int fd = connect_to (port);
+      guint status;
+
+      write_all (fd, request->str, request->len);
+      status = read_response (fd, response);
+      if (status != 200)
+        g_error ("The listener answered %u to a short connection", status);
+      close (fd);
+    }
+
+  return NULL;
+}
+
+/* Runs @count short connections from SHORT_THREADS threads; returns the rate. */
+static double
+run_short (guint   port,
+           guint64 count)
+{
+  GThread *threads[SHORT_THREADS];
+  double start = now_s ();
+
+  next_short = 0;
+  n_short = count;
+  for (guint t = 0; t < SHORT_THREADS; t++)
+    threads[t] = g_thread_new ("short", short_client_thread, GUINT_TO_POINTER (port));
+  for (guint t = 0; t < SHORT_THREADS; t++)
+    g_thread_join (threads[t]);
+
+  return count / (now_s () - start);
+}
+
 static gint64
 count_rows (const char *path)
 {
@@ -277,15 +354,18 @@ main (int   argc,
   g_autofree char *ceiling_path = NULL;
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
   gint64 messages = 200000;
+  gint64 short_connections = 100000;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to post (default 200,000)", "N" },
+    { "short", 0, 0, G_OPTION_ARG_INT64, &short_connections,
+      "Short connections for the memory figure (default 100,000)", "N" },
     { NULL },
   };
   Listener listener = { 0 };
   GThread *server_thread;
   GThread *threads[CONNECTIONS];
   Client clients[CONNECTIONS];
-  double ceiling, rate, start, elapsed, p99;
+  double ceiling, rate, start, elapsed, p99, short_rate, rss_before, rss_growth;
   guint n_acked = 0;
   gint64 stored;
 
@@ -333,11 +413,20 @@ main (int   argc,
     }
   elapsed = now_s () - start;
 
+  /* A first round settles the allocator and the store's caches, so the
+   * growth over the measured round is what connections leave behind. */
+  short_connections = MAX (short_connections, 1000);
+  run_short (listener.port, short_connections / 10);
+  rss_before = current_rss_mb ();
+  short_rate = run_short (listener.port, short_connections);
+  rss_growth = (current_rss_mb () - rss_before) * 100000.0 / short_connections;
+
   g_atomic_int_set (&listener.stop, 1);
   g_main_context_wakeup (listener.context);
   g_thread_join (server_thread);
 
-  stored = count_rows (listener.path);
+  /* The short connections posted one message, over and over. */
+  stored = count_rows (listener.path) - 1;
   if (n_acked != n_messages || stored != (gint64) n_messages)
     g_error ("%u acknowledged and %" G_GINT64_FORMAT " stored of %" G_GUINT64_FORMAT,
              n_acked, stored, n_messages);
@@ -350,6 +439,9 @@ main (int   argc,
   printf ("webhook_ratio: %.2f\n", rate / ceiling);
   printf ("ack_p99_ms: %.2f\n", p99);
   printf ("rss_mb: %.1f\n", peak_rss_mb ());
+  printf ("short_connections: %" G_GINT64_FORMAT "\n", short_connections);
+  printf ("short_connections_per_s: %.0f\n", short_rate);
+  printf ("rss_mb_growth_per_100k: %.1f\n", rss_growth);
 
   remove_database (listener.path);
   g_rmdir (dir);
