@@ -839,7 +839,8 @@ test_limits (Fixture       *fixture,
   g_autofree char *response = NULL;
   g_autoptr(GBytes) body = load_data ("whatsapp-webhook-text.body");
   g_autoptr(GBytes) text_request = NULL;
-  g_autoptr(GBytes) put = g_bytes_new_static ("PUT /whatsapp HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n", 75);
+  static const char put_text[] = "PUT /whatsapp HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  g_autoptr(GBytes) put = g_bytes_new_static (put_text, sizeof put_text - 1);
   g_autoptr(GBytes) elsewhere = NULL;
   g_autofree char *r1 = NULL, *r2 = NULL, *r3 = NULL;
 
