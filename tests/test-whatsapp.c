@@ -452,8 +452,9 @@ test_signature_worked_example (void)
 
   g_assert_true (picky_whatsapp_channel_check_signature (body,
     "sha256=c84a394cc475525991e78ff16e430b02e47f953877d2af0ade26956ce6f384dc", APP_SECRET));
-  /* Upper-case hex is the same digest. */
-  g_assert_true (picky_whatsapp_channel_check_signature (body,
+  /* Meta sends lower-case hex; the same digest in upper case is not its
+   * signature, so another spelling of the header cannot slip through. */
+  g_assert_false (picky_whatsapp_channel_check_signature (body,
     "sha256=C84A394CC475525991E78FF16E430B02E47F953877D2AF0ADE26956CE6F384DC", APP_SECRET));
   g_assert_true (picky_whatsapp_channel_check_signature (escaped,
     "sha256=03a188fdd88ca2b5e9096727c5129f9be1065ab33f39bedda391f3161a305c1f", APP_SECRET));
@@ -741,6 +742,8 @@ test_rejected (Fixture       *fixture,
   g_autofree char *wrong = g_strdup (good);
   g_autofree char *short_sig = g_strndup (good, strlen (good) - 2);
   g_autofree char *non_hex = g_strdup (good);
+  g_autofree char *upper_hex = g_ascii_strup (good + strlen ("sha256="), -1);
+  g_autofree char *upper = g_strconcat ("sha256=", upper_hex, NULL);
   g_autofree char *sha1 = g_strconcat ("sha1=", good + strlen ("sha256="), NULL);
   g_autofree char *changed_data = g_memdup2 (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_autoptr(GBytes) changed = NULL;
@@ -754,6 +757,7 @@ test_rejected (Fixture       *fixture,
   g_assert_cmpuint (post (fixture, body, sha1), ==, 403);
   g_assert_cmpuint (post (fixture, body, short_sig), ==, 403);
   g_assert_cmpuint (post (fixture, body, non_hex), ==, 403);
+  g_assert_cmpuint (post (fixture, body, upper), ==, 403);
   g_assert_cmpuint (post (fixture, body, wrong), ==, 403);
   g_assert_cmpuint (post (fixture, changed, good), ==, 403);
   g_assert_cmpint (count_messages (fixture), ==, 0);

@@ -111,6 +111,9 @@ get_time_member (JsonObject *object,
   return fallback;
 }
 
+/* Lower case only: Meta sends the digest in lower-case hex, and accepting
+ * other spellings of the same header would only widen what a forger or a
+ * proxy in between may send. */
 static int
 hex_value (char c)
 {
@@ -118,8 +121,6 @@ hex_value (char c)
     return c - '0';
   if (c >= 'a' && c <= 'f')
     return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
 
   return -1;
 }
@@ -203,7 +204,7 @@ compute_signature (GBytes     *body,
  * @app_secret: (nullable): the Meta app's secret
  *
  * Returns: whether @header is "sha256=" and the HMAC-SHA256 of @body under
- *   @app_secret in hex; always %FALSE without a secret
+ *   @app_secret in lower-case hex, as Meta sends it; always %FALSE without a secret
  */
 gboolean
 picky_whatsapp_channel_check_signature (GBytes     *body,
