@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers for widget tests in a real window. */
+/* Helpers for widget tests in a real window: finding controls by the names assistive technologies read. */
 
 #include "config.h"
 
 #include <locale.h>
+#include <string.h>
 
 #include "picky-languages.h"
 #include "picky-test-gui.h"
@@ -102,4 +103,168 @@ picky_test_gui_find (GtkWidget *root,
   g_autoptr(GPtrArray) found = picky_test_gui_find_all (root, type);
 
   return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
+}
+
+/* GTK 4.8 has no public getter for accessible properties; its test API
+ * returns the value it found when the expected one differs, so asking for a
+ * value no label has reads the real one. */
+#define NO_LABEL "\x01no label\x01"
+
+static char *
+dup_label_property (GtkWidget *widget)
+{
+  char *value;
+
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return NULL;
+
+  value = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                              GTK_ACCESSIBLE_PROPERTY_LABEL, NO_LABEL);
+  return value != NULL ? value : g_strdup (NO_LABEL);
+}
+
+typedef struct {
+  gsize  position;
+  char  *label;
+} LabelledBy;
+
+static int
+compare_position (gconstpointer a,
+                  gconstpointer b)
+{
+  const LabelledBy *x = a;
+  const LabelledBy *y = b;
+
+  return x->position < y->position ? -1 : x->position > y->position;
+}
+
+static void
+clear_labelled_by (gpointer data)
+{
+  g_free (((LabelledBy *) data)->label);
+}
+
+/**
+ * picky_test_gui_accessible_name:
+ *
+ * Computes @widget's accessible name as GTK 4.8's AT-SPI bridge gives it to
+ * a screen reader: its label property, then the label property of each
+ * widget it is labelled by, joined by spaces. (GTK falls back to the type
+ * name for a widget with neither; that is no name to a user, so it is left
+ * out here and an unnamed control is found by no name.) A button whose
+ * label has a mnemonic is named twice, underscore included ("_Add Add"), as
+ * GTK 4.8 does; the tests spell such names the way GTK gives them.
+ *
+ * Returns: (transfer full): the name, "" when there is none
+ */
+char *
+picky_test_gui_accessible_name (GtkWidget *widget)
+{
+  g_autoptr(GString) name = g_string_new (NULL);
+  g_autofree char *own = dup_label_property (widget);
+
+  if (own != NULL)
+    g_string_append (name, own);
+
+  if (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+    {
+      GtkWidget *top = GTK_WIDGET (gtk_widget_get_root (widget));
+      g_autoptr(GPtrArray) all = picky_test_gui_find_all (top != NULL ? top : widget, GTK_TYPE_WIDGET);
+      g_autoptr(GArray) found = g_array_new (FALSE, FALSE, sizeof (LabelledBy));
+      /* The relation prints as "Type<address>" per widget, in its order;
+       * an empty list never equals it, so this reads it. */
+      g_autofree char *relation =
+        gtk_test_accessible_check_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY, NULL);
+
+      g_array_set_clear_func (found, clear_labelled_by);
+      for (guint i = 0; relation != NULL && i < all->len; i++)
+        {
+          GtkWidget *candidate = g_ptr_array_index (all, i);
+          g_autofree char *key = g_strdup_printf ("%s<%p>", G_OBJECT_TYPE_NAME (candidate), candidate);
+          const char *at = strstr (relation, key);
+          LabelledBy by;
+
+          if (at == NULL)
+            continue;
+
+          /* Labels of the labels are not followed, as in GTK. */
+          by.position = at - relation;
+          by.label = dup_label_property (candidate);
+          if (by.label != NULL)
+            g_array_append_val (found, by);
+        }
+      g_array_sort (found, compare_position);
+
+      for (guint i = 0; i < found->len; i++)
+        {
+          if (name->len > 0)
+            g_string_append_c (name, ' ');
+          g_string_append (name, g_array_index (found, LabelledBy, i).label);
+        }
+    }
+
+  return g_string_free (g_steal_pointer (&name), FALSE);
+}
+
+/* The last name not found, so that a test waiting for it logs once. */
+static char *last_missing;
+
+/**
+ * picky_test_gui_find_named:
+ * @name: the accessible name, as picky_test_gui_accessible_name() computes it
+ *
+ * Finds a control the way a screen reader user does: by what it is called.
+ * When none is found, the names that are there go to the test log.
+ *
+ * Returns: (transfer none) (nullable): the first widget of @type under @root,
+ *   depth first, whose accessible name is @name
+ */
+GtkWidget *
+picky_test_gui_find_named (GtkWidget  *root,
+                           GType       type,
+                           const char *name)
+{
+  g_autoptr(GPtrArray) all = picky_test_gui_find_all (root, type);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      g_autofree char *candidate = picky_test_gui_accessible_name (g_ptr_array_index (all, i));
+
+      if (g_strcmp0 (candidate, name) == 0)
+        return g_ptr_array_index (all, i);
+    }
+
+  if (g_strcmp0 (name, last_missing) != 0)
+    {
+      g_free (last_missing);
+      last_missing = g_strdup (name);
+      g_test_message ("No %s named \"%s\"; there are:", g_type_name (type), name);
+      for (guint i = 0; i < all->len; i++)
+        {
+          g_autofree char *candidate = picky_test_gui_accessible_name (g_ptr_array_index (all, i));
+
+          g_test_message ("  \"%s\"", candidate);
+        }
+    }
+
+  return NULL;
+}
+
+/**
+ * picky_test_gui_find_only:
+ *
+ * For what has no name because it is no control (a view stack, a status
+ * page, a switcher bar): the test fails unless @root holds exactly one
+ * widget of @type.
+ *
+ * Returns: (transfer none): the one widget of @type under @root
+ */
+GtkWidget *
+picky_test_gui_find_only (GtkWidget *root,
+                          GType      type)
+{
+  g_autoptr(GPtrArray) all = picky_test_gui_find_all (root, type);
+
+  g_assert_cmpuint (all->len, ==, 1);
+  return g_ptr_array_index (all, 0);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Helpers for widget tests in a real window. */
+/* Helpers for widget tests in a real window: finding controls by the names assistive technologies read. */
 
 #pragma once
 
@@ -18,6 +18,12 @@ GtkWidget        *picky_test_gui_find          (GtkWidget    *root,
                                                 GType         type,
                                                 guint         nth);
 GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
+                                                GType         type);
+char             *picky_test_gui_accessible_name (GtkWidget  *widget);
+GtkWidget        *picky_test_gui_find_named    (GtkWidget    *root,
+                                                GType         type,
+                                                const char   *name);
+GtkWidget        *picky_test_gui_find_only     (GtkWidget    *root,
                                                 GType         type);
 
 G_END_DECLS

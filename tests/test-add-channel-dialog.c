@@ -73,13 +73,11 @@ static GtkWidget *
 row (Fixture    *fixture,
      const char *title)
 {
-  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW);
+  GtkWidget *found = picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW, title);
 
-  for (guint i = 0; i < rows->len; i++)
-    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
-      return g_ptr_array_index (rows, i);
-
-  g_error ("no row “%s”", title);
+  if (found == NULL)
+    g_error ("no row named “%s”", title);
+  return found;
 }
 
 static void
@@ -90,16 +88,17 @@ type_into (Fixture    *fixture,
   gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), text);
 }
 
+/* The dialog's main button, called Add, Save or Done as the dialog goes on.
+ * GTK 4.8 names a button with a mnemonic twice, underscore included. */
 static GtkWidget *
-add_button (Fixture *fixture)
+button (Fixture    *fixture,
+        const char *name)
 {
-  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON);
+  GtkWidget *found = picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, name);
 
-  for (guint i = 0; i < buttons->len; i++)
-    if (gtk_widget_has_css_class (g_ptr_array_index (buttons, i), "suggested-action"))
-      return g_ptr_array_index (buttons, i);
-
-  g_error ("no Add button");
+  if (found == NULL)
+    g_error ("no button named “%s”", name);
+  return found;
 }
 
 static char *
@@ -147,21 +146,21 @@ test_dialog_telegram (Fixture       *fixture,
   /* Telegram is offered first, with the public Bot API preset. */
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
                    "https://api.telegram.org");
-  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
 
   type_into (fixture, _("Name"), "  Front desk ");
   type_into (fixture, _("Bot Token"), CANARY_TOKEN);
-  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
 
   /* A server address that is not a web address cannot be added. */
   type_into (fixture, _("Bot API Server"), "api.telegram.org");
-  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
   g_assert_true (gtk_widget_has_css_class (row (fixture, _("Bot API Server")), "error"));
   type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (fixture->server));
-  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
 
   picky_fake_telegram_queue (fixture->server, "getMe", 200, body, NULL);
-  gtk_widget_activate (add_button (fixture));
+  gtk_widget_activate (button (fixture, "_Add Add"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   /* The connection was tested, and the token lives in the keyring only. */
@@ -194,11 +193,11 @@ test_dialog_whatsapp (Fixture       *fixture,
   type_into (fixture, _("Name"), "Sales line");
   type_into (fixture, _("Phone Number ID"), "106540352242922");
   type_into (fixture, _("Access Token"), "EAAG-access-CANARY");
-  g_assert_false (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
   type_into (fixture, _("App Secret"), CANARY_SECRET);
-  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
 
-  gtk_widget_activate (add_button (fixture));
+  gtk_widget_activate (button (fixture, "_Add Add"));
   path = row (fixture, _("Callback Path"));
   picky_test_gui_wait_mapped (path);
 
@@ -218,7 +217,7 @@ test_dialog_whatsapp (Fixture       *fixture,
   secret = lookup_secret (picky_channel_get_id (channel), "app-secret");
   g_assert_cmpstr (secret, ==, CANARY_SECRET);
 
-  gtk_widget_activate (add_button (fixture));
+  gtk_widget_activate (button (fixture, "_Done Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
 }
 
@@ -283,14 +282,14 @@ test_dialog_edit (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
                    picky_fake_telegram_get_base_url (fixture->server));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot Token")))), ==, "");
-  g_assert_true (gtk_widget_get_sensitive (add_button (fixture)));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Save Save")));
 
   /* Moving it to another server replaces the running channel, token kept. */
   type_into (fixture, _("Name"), "Front desk (new server)");
   type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (second));
   picky_fake_telegram_set_idle_delay (second, 100);
   picky_fake_telegram_queue (second, "getMe", 200, body, NULL);
-  gtk_widget_activate (add_button (fixture));
+  gtk_widget_activate (button (fixture, "_Save Save"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   after = only_channel (fixture);

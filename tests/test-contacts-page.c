@@ -185,8 +185,8 @@ static void
 test_contacts_sort (Fixture       *fixture,
                     gconstpointer  data)
 {
-  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                                              GTK_TYPE_COLUMN_VIEW, 0));
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find_named (GTK_WIDGET (fixture->window),
+                                                                    GTK_TYPE_COLUMN_VIEW, "Contacts"));
   GListModel *columns = gtk_column_view_get_columns (view);
   GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
 
@@ -241,7 +241,8 @@ static void
 test_contacts_search (Fixture       *fixture,
                       gconstpointer  data)
 {
-  GtkEditable *entry = GTK_EDITABLE (picky_test_gui_find (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY, 0));
+  GtkEditable *entry = GTK_EDITABLE (picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY,
+                                                                   "Search Contacts"));
   guint expected = 0;
 
   for (guint c = 0; c < N_CONTACTS; c++)
@@ -291,10 +292,10 @@ static void
 test_contacts_report (Fixture       *fixture,
                       gconstpointer  data)
 {
-  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                                              GTK_TYPE_COLUMN_VIEW, 0));
-  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                                                         PICKY_TYPE_REPORT_VIEW, 0));
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find_named (GTK_WIDGET (fixture->window),
+                                                                    GTK_TYPE_COLUMN_VIEW, "Contacts"));
+  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                              PICKY_TYPE_REPORT_VIEW));
   GListModel *rows = G_LIST_MODEL (gtk_column_view_get_model (view));
   g_autoptr(PickyContactItem) item = g_list_model_get_item (rows, 5);
   g_autofree char *path = g_build_filename (fixture->dir, "report.csv", NULL);

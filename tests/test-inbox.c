@@ -180,8 +180,8 @@ open_window (Fixture *fixture)
   gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
   gtk_window_present (GTK_WINDOW (fixture->window));
   picky_test_gui_wait_mapped (GTK_WIDGET (fixture->window));
-  fixture->page = PICKY_INBOX_PAGE (picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                                         PICKY_TYPE_INBOX_PAGE, 0));
+  fixture->page = PICKY_INBOX_PAGE (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                              PICKY_TYPE_INBOX_PAGE));
   g_assert_nonnull (fixture->page);
 }
 
@@ -321,28 +321,29 @@ count_all (PickyMessageList *list)
 }
 
 static GtkToggleButton *
-find_chip (Fixture    *fixture,
-           const char *app)
+find_toggle (Fixture    *fixture,
+             const char *name)
 {
-  g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
+  GtkWidget *toggle = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON, name);
 
-  for (guint i = 0; i < toggles->len; i++)
-    if (g_strcmp0 (g_object_get_data (toggles->pdata[i], "picky-app-id"), app) == 0)
-      return toggles->pdata[i];
+  g_assert_nonnull (toggle);
+  return GTK_TOGGLE_BUTTON (toggle);
+}
 
-  g_assert_not_reached ();
+/* The filter chip of an app, by the app's name as the Inbox shows it. */
+static GtkToggleButton *
+find_chip (Fixture    *fixture,
+           const char *app_name)
+{
+  g_autofree char *name = g_strdup_printf ("Show %s messages", app_name);
+
+  return find_toggle (fixture, name);
 }
 
 static GtkToggleButton *
 find_all_chip (Fixture *fixture)
 {
-  g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
-
-  for (guint i = 0; i < toggles->len; i++)
-    if (g_strcmp0 (gtk_button_get_label (toggles->pdata[i]), "All Apps") == 0)
-      return toggles->pdata[i];
-
-  g_assert_not_reached ();
+  return find_toggle (fixture, "Show messages of every app");
 }
 
 static void
@@ -367,7 +368,7 @@ test_inbox_filters (Fixture       *fixture,
   list = wait_list (fixture);
   g_assert_cmpuint (count_all (list), ==, 120 + 150 + 7 + 4);
 
-  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), TRUE);
+  gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), TRUE);
   g_assert_cmpuint (count_all (list), ==, 157);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {
@@ -377,7 +378,8 @@ test_inbox_filters (Fixture       *fixture,
     }
 
   /* Search combines with the app chip. */
-  entry = GTK_SEARCH_ENTRY (picky_test_gui_find (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, 0));
+  entry = GTK_SEARCH_ENTRY (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY,
+                                                       "Search messages"));
   gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.search", NULL);
   gtk_editable_set_text (GTK_EDITABLE (entry), "invoice");
   picky_test_spin (400);
@@ -385,10 +387,10 @@ test_inbox_filters (Fixture       *fixture,
   g_assert_cmpstr (picky_message_list_get_search (list), ==, "invoice");
 
   /* Chips add up: Telegram's invoices join WhatsApp's; All Apps goes off. */
-  gtk_toggle_button_set_active (find_chip (fixture, "telegram"), TRUE);
+  gtk_toggle_button_set_active (find_chip (fixture, "Telegram"), TRUE);
   g_assert_cmpuint (count_all (list), ==, 7 + 4);
   g_assert_false (gtk_toggle_button_get_active (find_all_chip (fixture)));
-  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), FALSE);
+  gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), FALSE);
   g_assert_cmpuint (count_all (list), ==, 4);
 
   /* Unread only: everything but what was read. */
@@ -398,25 +400,17 @@ test_inbox_filters (Fixture       *fixture,
   g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 120);
   g_clear_object (&result);
   /* Tara, the first contact, has read hers; Tom's four are left. */
-  {
-    g_autoptr(GPtrArray) toggles = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON);
-
-    unread = NULL;
-    for (guint i = 0; i < toggles->len; i++)
-      if (g_strcmp0 (gtk_button_get_label (toggles->pdata[i]), "Unread") == 0)
-        unread = toggles->pdata[i];
-  }
-  g_assert_nonnull (unread);
+  unread = find_toggle (fixture, "Show unread messages only");
   gtk_toggle_button_set_active (unread, TRUE);
   g_assert_cmpuint (count_all (list), ==, 4);
 
   /* All Apps turns the chips off again; the last chip turned off brings it back. */
   gtk_toggle_button_set_active (find_all_chip (fixture), TRUE);
-  g_assert_false (gtk_toggle_button_get_active (find_chip (fixture, "telegram")));
+  g_assert_false (gtk_toggle_button_get_active (find_chip (fixture, "Telegram")));
   g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
-  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), TRUE);
+  gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), TRUE);
   g_assert_cmpuint (count_all (list), ==, 150 + 7);
-  gtk_toggle_button_set_active (find_chip (fixture, "whatsapp"), FALSE);
+  gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), FALSE);
   g_assert_true (gtk_toggle_button_get_active (find_all_chip (fixture)));
   g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
 
@@ -738,7 +732,7 @@ test_inbox_composer_send (Fixture       *fixture,
   g_assert_true (picky_test_wait_until (composer_ready, conversation, 10000));
 
   picky_fake_telegram_queue_sample (server, "sendMessage", 200, "telegram-sendmessage-response.wire.json", NULL);
-  composer = GTK_TEXT_VIEW (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0));
+  composer = GTK_TEXT_VIEW (picky_test_gui_find_named (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, "Reply"));
   g_assert_true (gtk_widget_is_sensitive (GTK_WIDGET (composer)));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (composer), "On its way 🚚", -1);
   gtk_widget_activate_action (GTK_WIDGET (composer), "conversation.send", NULL);
@@ -782,11 +776,14 @@ test_inbox_composer_push_off (Fixture       *fixture,
 
   picky_access_set_push (picky_service_get_access (fixture->service), "telegram", FALSE);
   g_assert_true (picky_test_wait_until (composer_blocked, conversation, 2000));
-  composer = picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, 0);
+  composer = picky_test_gui_find_named (GTK_WIDGET (conversation), GTK_TYPE_TEXT_VIEW, "Reply");
   g_assert_false (gtk_widget_is_sensitive (composer));
-  hint = GTK_LABEL (picky_test_gui_find (GTK_WIDGET (conversation), GTK_TYPE_LABEL, 2));
   g_assert_nonnull (strstr (picky_conversation_view_get_hint (conversation), "switched off"));
+  /* The reason is on screen, and read out as what it says. */
+  hint = GTK_LABEL (picky_test_gui_find_named (GTK_WIDGET (conversation), GTK_TYPE_LABEL,
+                                               picky_conversation_view_get_hint (conversation)));
   g_assert_nonnull (hint);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (hint)));
 
   picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
   g_assert_true (picky_test_wait_until (composer_ready, conversation, 2000));

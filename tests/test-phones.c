@@ -21,7 +21,7 @@ typedef struct {
 
 typedef struct {
   Fixture    *fixture;
-  const char *tooltip;
+  const char *name;
 } Lookup;
 
 static gboolean
@@ -99,15 +99,9 @@ device_state (Fixture *fixture,
 
 static GtkWidget *
 find_button (GtkWidget  *root,
-             const char *tooltip)
+             const char *name)
 {
-  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (root, GTK_TYPE_BUTTON);
-
-  for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), tooltip) == 0)
-      return g_ptr_array_index (buttons, i);
-
-  return NULL;
+  return picky_test_gui_find_named (root, GTK_TYPE_BUTTON, name);
 }
 
 static gboolean
@@ -115,7 +109,7 @@ button_present (gpointer data)
 {
   Lookup *lookup = data;
 
-  return find_button (GTK_WIDGET (lookup->fixture->page), lookup->tooltip) != NULL;
+  return find_button (GTK_WIDGET (lookup->fixture->page), lookup->name) != NULL;
 }
 
 static gboolean
@@ -126,15 +120,9 @@ button_absent (gpointer data)
 
 static AdwActionRow *
 find_row (GtkWidget  *root,
-          const char *title)
+          const char *name)
 {
-  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (root, ADW_TYPE_ACTION_ROW);
-
-  for (guint i = 0; i < rows->len; i++)
-    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
-      return g_ptr_array_index (rows, i);
-
-  return NULL;
+  return ADW_ACTION_ROW (picky_test_gui_find_named (root, ADW_TYPE_ACTION_ROW, name));
 }
 
 static GtkWindow *
@@ -209,14 +197,14 @@ test_phones_trust_revoke (Fixture       *fixture,
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Waiting for your trust")));
   g_assert_true (button_present (&revoke));
 
-  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), trust.tooltip));
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), trust.name));
   g_assert_true (picky_test_wait_until (button_absent, &trust, 10000));
   g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
   row = find_row (GTK_WIDGET (fixture->page), "Google Pixel 8");
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("Trusted")));
 
   /* Cancelled: nothing changes. */
-  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.name));
   picky_test_spin (300);
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
@@ -224,7 +212,7 @@ test_phones_trust_revoke (Fixture       *fixture,
   picky_test_spin (300);
   g_assert_cmpint (device_state (fixture, device->id), ==, PICKY_DEVICE_STATE_TRUSTED);
 
-  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.tooltip));
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), revoke.name));
   picky_test_spin (300);
   dialog = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
   g_assert_nonnull (dialog);
@@ -265,7 +253,7 @@ test_phones_pair (Fixture       *fixture,
 
   g_settings_set_string (settings, "relay-public-url", "https://console.example.com");
   g_assert_true (button_present (&pair));
-  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), pair.tooltip));
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), pair.name));
   /* A button activated from the keyboard clicks after a short flash. */
   g_assert_true (picky_test_wait_until (pair_dialog_shown, NULL, 5000));
   dialog = PICKY_PAIR_DIALOG (find_toplevel (PICKY_TYPE_PAIR_DIALOG));
@@ -277,7 +265,8 @@ test_phones_pair (Fixture       *fixture,
     if (g_strcmp0 (gtk_label_get_text (g_ptr_array_index (labels, i)), picky_pair_dialog_get_code (dialog)) == 0)
       shown = TRUE;
   g_assert_true (shown);
-  picture = GTK_PICTURE (picky_test_gui_find (GTK_WIDGET (dialog), GTK_TYPE_PICTURE, 0));
+  picture = GTK_PICTURE (picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_PICTURE,
+                                                    "QR code with the console’s address and the pairing code"));
   paintable = gtk_picture_get_paintable (picture);
   g_assert_nonnull (paintable);
   /* A square of whole modules, quiet zone included. */
@@ -341,19 +330,11 @@ static void
 test_phones_relayed_apps (Fixture       *fixture,
                           gconstpointer  data)
 {
-  g_autoptr(GPtrArray) switches = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH);
-  GtkSwitch *whatsapp = NULL;
-  GtkSwitch *telegram = NULL;
+  GtkSwitch *whatsapp = GTK_SWITCH (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH,
+                                                               "Relay WhatsApp from phones"));
+  GtkSwitch *telegram = GTK_SWITCH (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SWITCH,
+                                                               "Relay Telegram from phones"));
 
-  for (guint i = 0; i < switches->len; i++)
-    {
-      const char *tooltip = gtk_widget_get_tooltip_text (g_ptr_array_index (switches, i));
-
-      if (g_strcmp0 (tooltip, "Relay WhatsApp from phones") == 0)
-        whatsapp = g_ptr_array_index (switches, i);
-      else if (g_strcmp0 (tooltip, "Relay Telegram from phones") == 0)
-        telegram = g_ptr_array_index (switches, i);
-    }
   g_assert_nonnull (whatsapp);
   g_assert_nonnull (telegram);
   g_assert_false (gtk_switch_get_active (whatsapp));

@@ -21,7 +21,7 @@ open_preferences (void)
 static AdwComboRow *
 language_row (PickyPreferencesWindow *window)
 {
-  return ADW_COMBO_ROW (picky_test_gui_find (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, 0));
+  return ADW_COMBO_ROW (picky_test_gui_find_named (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Language"));
 }
 
 static guint
@@ -120,12 +120,17 @@ test_preferences_background (void)
 
   g_settings_set_boolean (settings, "run-in-background", FALSE);
   window = open_preferences ();
-  widget = GTK_SWITCH (picky_test_gui_find (GTK_WIDGET (window), GTK_TYPE_SWITCH, 0));
+  widget = GTK_SWITCH (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SWITCH,
+                                                    "Keep Receiving When Closed"));
   g_assert_nonnull (widget);
   g_assert_false (gtk_switch_get_active (widget));
 
   gtk_switch_set_active (widget, TRUE);
   g_assert_true (g_settings_get_boolean (settings, "run-in-background"));
+
+  /* A switch per app, called what it does, not only after its row. */
+  g_assert_nonnull (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SWITCH,
+                                               "Notify about WhatsApp messages"));
 
   gtk_window_destroy (GTK_WINDOW (window));
   g_settings_set_boolean (settings, "run-in-background", FALSE);
@@ -143,8 +148,8 @@ test_preferences_webhook (void)
   g_settings_reset (settings, "webhook-address");
   g_settings_reset (settings, "webhook-port");
   window = open_preferences ();
-  row = ADW_ENTRY_ROW (picky_test_gui_find (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, 0));
-  port = GTK_SPIN_BUTTON (picky_test_gui_find (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON, 0));
+  row = ADW_ENTRY_ROW (picky_test_gui_find_named (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, "Listening Address"));
+  port = GTK_SPIN_BUTTON (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON, "Port"));
   g_assert_nonnull (row);
   g_assert_nonnull (port);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row)), ==, "127.0.0.1");

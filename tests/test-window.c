@@ -11,6 +11,8 @@
 #include "picky-window.h"
 
 static const char *page_names[] = { "inbox", "contacts", "channels" };
+/* What the switcher's buttons are called, in the same order. */
+static const char *page_titles[] = { "Inbox", "Contacts", "Channels" };
 
 typedef struct {
   PickyApplication *app;
@@ -39,10 +41,23 @@ fixture_tear_down (Fixture       *fixture,
 static GtkWidget *
 visible_page_widget (PickyWindow *window)
 {
-  AdwViewStack *stack = ADW_VIEW_STACK (picky_test_gui_find (GTK_WIDGET (window),
-                                                             ADW_TYPE_VIEW_STACK, 0));
+  /* The pages' stack is the one the header's switcher switches. */
+  AdwViewSwitcherTitle *title = ADW_VIEW_SWITCHER_TITLE (picky_test_gui_find_only (GTK_WIDGET (window),
+                                                                                   ADW_TYPE_VIEW_SWITCHER_TITLE));
 
-  return adw_view_stack_get_visible_child (stack);
+  return adw_view_stack_get_visible_child (adw_view_switcher_title_get_stack (title));
+}
+
+static gboolean
+shows_status_page (GtkWidget *page)
+{
+  g_autoptr(GPtrArray) status_pages = picky_test_gui_find_all (page, ADW_TYPE_STATUS_PAGE);
+
+  for (guint i = 0; i < status_pages->len; i++)
+    if (gtk_widget_get_mapped (g_ptr_array_index (status_pages, i)))
+      return TRUE;
+
+  return FALSE;
 }
 
 static void
@@ -62,23 +77,24 @@ test_window_pages_by_action (Fixture       *fixture,
       /* Inbox and Contacts start with an empty state that says what to do;
        * Channels always lists the apps and their switches. */
       if (g_strcmp0 (name, "channels") == 0)
-        g_assert_nonnull (picky_test_gui_find (visible_page_widget (fixture->window),
-                                               GTK_TYPE_SWITCH, 0));
+        g_assert_nonnull (picky_test_gui_find_named (visible_page_widget (fixture->window),
+                                                     GTK_TYPE_SWITCH, "Read WhatsApp messages"));
       else
-        g_assert_nonnull (picky_test_gui_find (visible_page_widget (fixture->window),
-                                               ADW_TYPE_STATUS_PAGE, 0));
+        g_assert_true (shows_status_page (visible_page_widget (fixture->window)));
     }
 }
 
 /* The header's switcher title holds a wide and a narrow switcher and shows
- * one of them; the bottom bar holds one. The first is the one in use. */
-static GPtrArray *
-switcher_buttons (GtkWidget *switcher)
+ * one of them; the bottom bar holds one. The first is the one in use, and
+ * the first button of a name is found in it. */
+static GtkToggleButton *
+switcher_button (GtkWidget  *switcher,
+                 const char *title)
 {
-  GtkWidget *first = picky_test_gui_find (switcher, ADW_TYPE_VIEW_SWITCHER, 0);
+  GtkWidget *button = picky_test_gui_find_named (switcher, GTK_TYPE_TOGGLE_BUTTON, title);
 
-  g_assert_nonnull (first);
-  return picky_test_gui_find_all (first, GTK_TYPE_TOGGLE_BUTTON);
+  g_assert_nonnull (button);
+  return GTK_TOGGLE_BUTTON (button);
 }
 
 typedef struct {
@@ -98,19 +114,17 @@ static void
 click_through_switcher (PickyWindow *window,
                         GtkWidget   *switcher)
 {
-  g_autoptr(GPtrArray) buttons = switcher_buttons (switcher);
-
-  g_assert_cmpuint (buttons->len, ==, G_N_ELEMENTS (page_names));
   for (guint i = G_N_ELEMENTS (page_names); i > 0; i--)
     {
+      GtkToggleButton *button = switcher_button (switcher, page_titles[i - 1]);
       PageWait wait = { window, page_names[i - 1] };
 
       /* Activation presses the button for a moment before it clicks, and
        * only once the button is on screen. */
-      picky_test_gui_wait_mapped (g_ptr_array_index (buttons, i - 1));
-      gtk_widget_activate (g_ptr_array_index (buttons, i - 1));
+      picky_test_gui_wait_mapped (GTK_WIDGET (button));
+      gtk_widget_activate (GTK_WIDGET (button));
       g_assert_true (picky_test_wait_until (page_shown, &wait, 2000));
-      g_assert_true (gtk_toggle_button_get_active (g_ptr_array_index (buttons, i - 1)));
+      g_assert_true (gtk_toggle_button_get_active (button));
     }
 }
 
@@ -118,10 +132,9 @@ static void
 test_window_pages_by_switcher (Fixture       *fixture,
                                gconstpointer  data)
 {
-  GtkWidget *title = picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                          ADW_TYPE_VIEW_SWITCHER_TITLE, 0);
+  GtkWidget *title = picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                               ADW_TYPE_VIEW_SWITCHER_TITLE);
 
-  g_assert_nonnull (title);
   click_through_switcher (fixture->window, title);
 }
 
@@ -141,8 +154,8 @@ static void
 test_window_narrow (Fixture       *fixture,
                     gconstpointer  data)
 {
-  AdwViewSwitcherBar *bar = ADW_VIEW_SWITCHER_BAR (picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                                                        ADW_TYPE_VIEW_SWITCHER_BAR, 0));
+  AdwViewSwitcherBar *bar = ADW_VIEW_SWITCHER_BAR (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                             ADW_TYPE_VIEW_SWITCHER_BAR));
 
   g_assert_true (picky_test_wait_until (bar_hidden, bar, 2000));
 
@@ -208,9 +221,8 @@ test_window_german (Fixture       *fixture,
                     gconstpointer  data)
 {
   static const char *german[] = { "Posteingang", "Kontakte", "Kanäle" };
-  GtkWidget *title = picky_test_gui_find (GTK_WIDGET (fixture->window),
-                                          ADW_TYPE_VIEW_SWITCHER_TITLE, 0);
-  g_autoptr(GPtrArray) buttons = switcher_buttons (title);
+  GtkWidget *title = picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                               ADW_TYPE_VIEW_SWITCHER_TITLE);
 
   if (g_strcmp0 (g_getenv ("LANGUAGE"), "de") != 0)
     {
@@ -218,17 +230,9 @@ test_window_german (Fixture       *fixture,
       return;
     }
 
-  g_assert_cmpuint (buttons->len, ==, G_N_ELEMENTS (german));
-  for (guint i = 0; i < buttons->len; i++)
-    {
-      g_autoptr(GPtrArray) labels = picky_test_gui_find_all (g_ptr_array_index (buttons, i),
-                                                             GTK_TYPE_LABEL);
-      gboolean found = FALSE;
-
-      for (guint j = 0; j < labels->len; j++)
-        found |= g_strcmp0 (gtk_label_get_label (g_ptr_array_index (labels, j)), german[i]) == 0;
-      g_assert_true (found);
-    }
+  /* What a screen reader says is German too, not only what is drawn. */
+  for (guint i = 0; i < G_N_ELEMENTS (german); i++)
+    switcher_button (title, german[i]);
 }
 
 static int wanted_width;

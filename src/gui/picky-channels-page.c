@@ -506,6 +506,9 @@ create_device_button (PickyChannelsPage *self,
   gtk_accessible_update_property (GTK_ACCESSIBLE (button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
+  /* The button is also labelled by its mnemonic label, which a screen reader
+   * would read again after the name. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_widget_set_tooltip_text (button, label);
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (button, trust ? "suggested-action" : "destructive-action");
@@ -746,6 +749,9 @@ fill_relay_apps (PickyChannelsPage *self)
       adw_action_row_set_icon_name (ADW_ACTION_ROW (row), picky_app_info_get_icon_name (apps[i]));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
+      /* The row labels the switch with its title too, which a screen reader
+       * would read after the switch's own name. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
       adw_expander_row_add_row (self->relay_apps_row, row);
       g_hash_table_insert (self->relay_switches, (gpointer) picky_app_info_get_id (apps[i]), widget);
     }

@@ -259,6 +259,8 @@ add_app_chips (PickyInboxPage *self)
   gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (all), TRUE);
   gtk_accessible_update_property (GTK_ACCESSIBLE (all), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Show messages of every app"), -1);
+  /* Its label names it too, which a screen reader would read after the name. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (all), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   g_signal_connect (all, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
   gtk_box_prepend (self->chips_box, all);
 
@@ -530,6 +532,9 @@ picky_inbox_page_init (PickyInboxPage *self)
   self->channel_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   add_app_chips (self);
+  /* As the All Apps chip: named by its accessible label alone, not by that
+   * and its short label. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->unread_toggle), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_pane));
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",

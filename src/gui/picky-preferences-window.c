@@ -172,6 +172,9 @@ picky_preferences_window_fill_muted (PickyPreferencesWindow *self)
       g_signal_connect_object (widget, "notify::active", G_CALLBACK (on_notify_switch_active_cb), self, 0);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), widget);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), widget);
+      /* The row labels the switch with its title too, which a screen reader
+       * would read after the switch's own name. */
+      gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
       adw_expander_row_add_row (self->muted_row, row);
     }
 }
