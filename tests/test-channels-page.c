@@ -105,32 +105,16 @@ fixture_tear_down (Fixture       *fixture,
 
 static GtkSwitch *
 find_switch (GtkWidget  *root,
-             const char *label)
+             const char *name)
 {
-  g_autoptr(GPtrArray) switches = picky_test_gui_find_all (root, GTK_TYPE_SWITCH);
-
-  for (guint i = 0; i < switches->len; i++)
-    {
-      const char *tooltip = gtk_widget_get_tooltip_text (g_ptr_array_index (switches, i));
-
-      if (g_strcmp0 (tooltip, label) == 0)
-        return g_ptr_array_index (switches, i);
-    }
-
-  return NULL;
+  return GTK_SWITCH (picky_test_gui_find_named (root, GTK_TYPE_SWITCH, name));
 }
 
 static AdwActionRow *
 find_row (GtkWidget  *root,
-          const char *title)
+          const char *name)
 {
-  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (root, ADW_TYPE_ACTION_ROW);
-
-  for (guint i = 0; i < rows->len; i++)
-    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), title) == 0)
-      return g_ptr_array_index (rows, i);
-
-  return NULL;
+  return ADW_ACTION_ROW (picky_test_gui_find_named (root, ADW_TYPE_ACTION_ROW, name));
 }
 
 typedef struct {
@@ -249,15 +233,9 @@ find_dialog (void)
 
 static GtkWidget *
 find_button (GtkWidget  *root,
-             const char *tooltip)
+             const char *name)
 {
-  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (root, GTK_TYPE_BUTTON);
-
-  for (guint i = 0; i < buttons->len; i++)
-    if (g_strcmp0 (gtk_widget_get_tooltip_text (g_ptr_array_index (buttons, i)), tooltip) == 0)
-      return g_ptr_array_index (buttons, i);
-
-  return NULL;
+  return picky_test_gui_find_named (root, GTK_TYPE_BUTTON, name);
 }
 
 static gboolean
@@ -280,7 +258,7 @@ test_page_remove (Fixture       *fixture,
   const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "channel-id", id, "kind", "token", NULL };
 
   g_assert_nonnull (row);
-  remove = find_button (GTK_WIDGET (row), _("Remove Channel"));
+  remove = find_button (GTK_WIDGET (row), "Remove channel Front desk");
   g_assert_nonnull (remove);
 
   /* Nothing happens without confirmation. */
@@ -349,13 +327,14 @@ test_page_trouble (void)
   g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, picky_service_get_error (service)->message);
   group = gtk_widget_get_ancestor (GTK_WIDGET (row), ADW_TYPE_PREFERENCES_GROUP);
   g_assert_true (gtk_widget_get_visible (group));
-  add = gtk_widget_get_ancestor (picky_test_gui_find (GTK_WIDGET (page), ADW_TYPE_BUTTON_CONTENT, 0),
-                                 GTK_TYPE_BUTTON);
+  add = find_button (GTK_WIDGET (page), "Add Channel");
+  g_assert_nonnull (add);
   g_assert_false (gtk_widget_is_sensitive (add));
 
   /* Once the cause is gone, Try Again brings the page to life. */
   g_assert_cmpint (g_unlink (blocked), ==, 0);
-  retry = picky_test_gui_find (GTK_WIDGET (row), GTK_TYPE_BUTTON, 0);
+  /* GTK 4.8 names a button with a mnemonic twice, underscore included. */
+  retry = find_button (GTK_WIDGET (row), "_Try Again Try Again");
   g_assert_nonnull (retry);
   gtk_widget_activate (retry);
   g_assert_true (picky_test_wait_until (trouble_hidden, group, 20000));
