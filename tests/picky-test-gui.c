@@ -90,21 +90,6 @@ picky_test_gui_find_all (GtkWidget *root,
   return found;
 }
 
-/**
- * picky_test_gui_find:
- *
- * Returns: (transfer none) (nullable): the @nth widget of @type under @root
- */
-GtkWidget *
-picky_test_gui_find (GtkWidget *root,
-                     GType      type,
-                     guint      nth)
-{
-  g_autoptr(GPtrArray) found = picky_test_gui_find_all (root, type);
-
-  return nth < found->len ? g_ptr_array_index (found, nth) : NULL;
-}
-
 /* GTK 4.8 has no public getter for accessible properties; its test API
  * returns the value it found when the expected one differs, so asking for a
  * value no label has reads the real one. */

@@ -14,9 +14,6 @@ void              picky_test_gui_init          (int          *argc,
                                                 char       ***argv);
 PickyApplication *picky_test_gui_application   (void);
 void              picky_test_gui_wait_mapped   (GtkWidget    *widget);
-GtkWidget        *picky_test_gui_find          (GtkWidget    *root,
-                                                GType         type,
-                                                guint         nth);
 GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
                                                 GType         type);
 char             *picky_test_gui_accessible_name (GtkWidget  *widget);
