@@ -755,7 +755,8 @@ on_acked_cb (GObject      *object,
       if (task == NULL)
         continue;
 
-      g_hash_table_steal (channel->sending, &id);
+      /* The table owns the key, not the task: removing frees only the key. */
+      g_hash_table_remove (channel->sending, &id);
       if (status == PICKY_MESSAGE_STATUS_FAILED)
         g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
                                  _("The phone could not send the reply: %s"),
@@ -1047,7 +1048,7 @@ picky_relay_channel_dispose (GObject *object)
       g_hash_table_iter_init (&iter, self->sending);
       while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &task))
         {
-          g_hash_table_iter_steal (&iter);
+          g_hash_table_iter_remove (&iter);
           g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
                                    _("The relay channel closed before the phone confirmed the reply"));
           g_object_unref (task);
@@ -1085,6 +1086,8 @@ picky_relay_channel_class_init (PickyRelayChannelClass *klass)
 static void
 picky_relay_channel_init (PickyRelayChannel *self)
 {
+  /* Message id → its send task; the task's reference is taken out by
+   * whoever removes it, so only the keys are freed by the table. */
   self->sending = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
 }
 
