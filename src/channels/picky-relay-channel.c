@@ -12,6 +12,7 @@
 #include "picky-app-catalog.h"
 #include "picky-json.h"
 #include "picky-relay-channel.h"
+#include "picky-relay-channel-private.h"
 
 #define HUB_KEY "picky-relay-hub"
 #define TOKEN_BYTES 32
@@ -262,26 +263,13 @@ on_registered_cb (GObject      *object,
 static void
 handle_register (Call *call)
 {
-  JsonObject *object = parse_body (call);
-  const char *fields[] = { "pairing_code", "make", "model", "os", "phone_number" };
-  const char *values[G_N_ELEMENTS (fields)];
+  const char *values[PICKY_RELAY_REGISTER_N_FIELDS];
 
-  if (object == NULL)
+  if (!picky_relay_channel_read_register (parse_body (call), values))
     {
       respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
       call_free (call);
       return;
-    }
-
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    {
-      values[i] = picky_json_get_string (object, fields[i]);
-      if (!is_short_text (values[i], MAX_FIELD_LENGTH))
-        {
-          respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
-          call_free (call);
-          return;
-        }
     }
 
   /* The token is answered once and kept nowhere but in the phone: the
@@ -461,6 +449,83 @@ is_valid_notification (JsonObject *item)
          g_utf8_validate (key, -1, NULL);
 }
 
+/**
+ * picky_relay_channel_read_register:
+ * @body: (nullable): a register body
+ * @values: (out caller-allocates) (array fixed-size=5): its pairing code,
+ *   make, model, os and phone number, each %NULL when absent
+ *
+ * Returns: whether @body is an object whose fields are absent or short UTF-8
+ */
+gboolean
+picky_relay_channel_read_register (JsonObject  *body,
+                                   const char **values)
+{
+  static const char *const fields[PICKY_RELAY_REGISTER_N_FIELDS] = {
+    "pairing_code", "make", "model", "os", "phone_number",
+  };
+
+  if (body == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      values[i] = picky_json_get_string (body, fields[i]);
+      if (!is_short_text (values[i], MAX_FIELD_LENGTH))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * picky_relay_channel_check_notifications:
+ * @body: (nullable): a notifications body
+ *
+ * The whole batch is refused when one item is malformed: storing part of
+ * it would leave the phone unsure which part to send again.
+ *
+ * Returns: %SOUP_STATUS_OK when every item may be stored, else the status
+ *   to answer
+ */
+guint
+picky_relay_channel_check_notifications (JsonObject *body)
+{
+  JsonArray *items = picky_json_get_array (body, "notifications");
+
+  if (items == NULL)
+    return SOUP_STATUS_BAD_REQUEST;
+  if (json_array_get_length (items) > PICKY_RELAY_MAX_BATCH)
+    return SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *item = json_array_get_element (items, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (item) || !is_valid_notification (json_node_get_object (item)))
+        return SOUP_STATUS_BAD_REQUEST;
+    }
+
+  return SOUP_STATUS_OK;
+}
+
+/**
+ * picky_relay_channel_check_ack:
+ * @body: (nullable): an acknowledgement body
+ *
+ * Returns: whether @body names a reply by a positive id, says "sent" or
+ *   "failed", and carries an error that is absent or short UTF-8
+ */
+gboolean
+picky_relay_channel_check_ack (JsonObject *body)
+{
+  const char *status = picky_json_get_string (body, "status");
+
+  return body != NULL && get_int_member (body, "id") > 0 &&
+         (g_strcmp0 (status, "sent") == 0 || g_strcmp0 (status, "failed") == 0) &&
+         is_short_text (picky_json_get_string (body, "error"), MAX_FIELD_LENGTH);
+}
+
 static void
 store_notifications (Call *call)
 {
@@ -516,33 +581,13 @@ store_notifications (Call *call)
 static void
 handle_notifications (Call *call)
 {
-  JsonArray *items = picky_json_get_array (parse_body (call), "notifications");
+  guint status = picky_relay_channel_check_notifications (parse_body (call));
 
-  if (items == NULL)
+  if (status != SOUP_STATUS_OK)
     {
-      respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
+      respond_error (call, status, status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE ? "too-many" : "malformed");
       call_free (call);
       return;
-    }
-
-  /* The whole batch is refused when one item is malformed: storing part of
-   * it would leave the phone unsure which part to send again. */
-  if (json_array_get_length (items) > PICKY_RELAY_MAX_BATCH)
-    {
-      respond_error (call, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too-many");
-      call_free (call);
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonNode *item = json_array_get_element (items, i);
-
-      if (!JSON_NODE_HOLDS_OBJECT (item) || !is_valid_notification (json_node_get_object (item)))
-        {
-          respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
-          call_free (call);
-          return;
-        }
     }
 
   authenticate (call, store_notifications);
@@ -790,12 +835,7 @@ store_ack (Call *call)
 static void
 handle_ack (Call *call)
 {
-  JsonObject *object = parse_body (call);
-  const char *status = picky_json_get_string (object, "status");
-
-  if (object == NULL || get_int_member (object, "id") <= 0 ||
-      (g_strcmp0 (status, "sent") != 0 && g_strcmp0 (status, "failed") != 0) ||
-      !is_short_text (picky_json_get_string (object, "error"), MAX_FIELD_LENGTH))
+  if (!picky_relay_channel_check_ack (parse_body (call)))
     {
       respond_error (call, SOUP_STATUS_BAD_REQUEST, "malformed");
       call_free (call);
