@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Crash tests of the message store: writers killed mid-ingest, and a file that cannot grow. */
+/* Tests of the message store across processes: writers killed mid-ingest, a file that cannot grow, consoles opening one file at once. */
 
 #include "config.h"
 
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -20,6 +21,8 @@
 #define BATCH 20
 #define IN_FLIGHT 4
 #define ROUNDS 6
+#define OPENERS 4
+#define OPEN_ROUNDS 20
 
 typedef struct {
   PickyStore *store;
@@ -120,6 +123,41 @@ run_writer (const char *path,
 
   g_printerr ("%s\n", writer.error->message);
   return 1;
+}
+
+/* The child: waits for the parent's go on stdin, so that all of them start
+ * together, then opens the store as a starting console does and adds a
+ * channel named after @name. */
+static int
+run_opener (const char *path,
+            const char *name)
+{
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  char go;
+
+  if (read (STDIN_FILENO, &go, 1) != 1)
+    return 2;
+
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
+  if (store != NULL)
+    {
+      g_clear_object (&result);
+      picky_store_add_channel_async (store, "telegram", "bot", name, NULL, NULL,
+                                     picky_test_got_result_cb, &result);
+      picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
+      picky_store_close (store);
+    }
+  if (error != NULL)
+    {
+      g_printerr ("%s\n", error->message);
+      return 1;
+    }
+
+  return 0;
 }
 
 static char *
@@ -268,6 +306,84 @@ remove_database (const char *dir,
   g_rmdir (dir);
 }
 
+static int
+query_int (sqlite3    *db,
+           const char *sql)
+{
+  g_autofree char *text = query_text (db, sql);
+
+  g_assert_nonnull (text);
+  return atoi (text);
+}
+
+/* Consoles started together on a fresh file: each migrates the schema it
+ * found inside its own write transaction, so none of them sees another's
+ * half-done work or gives up while another holds the file. */
+static void
+test_store_open_concurrent (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", &error);
+
+  g_assert_no_error (error);
+
+  for (guint round = 0; round < OPEN_ROUNDS; round++)
+    {
+      g_autofree char *dir = g_dir_make_tmp ("picky-open-XXXXXX", &error);
+      g_autofree char *path = g_build_filename (dir, "store.db", NULL);
+      g_auto(GStrv) env = g_environ_setenv (g_get_environ (), "PICKY_TEST_OPENER", path, TRUE);
+      GPid pids[OPENERS];
+      int in_fds[OPENERS];
+      int err_fds[OPENERS];
+      g_autofree char *integrity = NULL;
+      sqlite3 *db = NULL;
+
+      g_assert_no_error (error);
+      for (guint i = 0; i < OPENERS; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("opener %u", i);
+          const char *argv[] = { self_exe, name, NULL };
+
+          g_spawn_async_with_pipes (NULL, (char **) argv, env, G_SPAWN_DO_NOT_REAP_CHILD,
+                                    NULL, NULL, &pids[i], &in_fds[i], NULL, &err_fds[i], &error);
+          g_assert_no_error (error);
+        }
+
+      /* Go, all at once. */
+      for (guint i = 0; i < OPENERS; i++)
+        {
+          g_assert_cmpint (write (in_fds[i], "g", 1), ==, 1);
+          close (in_fds[i]);
+        }
+
+      for (guint i = 0; i < OPENERS; i++)
+        {
+          g_autoptr(GIOChannel) channel = g_io_channel_unix_new (err_fds[i]);
+          g_autofree char *output = NULL;
+          int status;
+
+          g_io_channel_set_close_on_unref (channel, TRUE);
+          g_io_channel_read_to_end (channel, &output, NULL, &error);
+          g_assert_no_error (error);
+          g_assert_cmpint (waitpid (pids[i], &status, 0), ==, pids[i]);
+          g_spawn_close_pid (pids[i]);
+          if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+            g_error ("Round %u: opener %u failed: %s", round, i, output);
+        }
+
+      g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+      g_assert_cmpint (query_int (db, "PRAGMA user_version"), ==, PICKY_STORE_SCHEMA_VERSION);
+      integrity = query_text (db, "PRAGMA integrity_check");
+      g_assert_cmpstr (integrity, ==, "ok");
+      /* Every console's channel is there, each once. */
+      g_assert_cmpint (query_int (db, "SELECT count(DISTINCT name) FROM channels"), ==, OPENERS);
+      g_assert_cmpint (query_int (db, "SELECT count(*) FROM channels"), ==, OPENERS);
+      sqlite3_close (db);
+
+      remove_database (dir, path);
+    }
+}
+
 static void
 fill_until_full (const char *path)
 {
@@ -334,15 +450,19 @@ main (int   argc,
       char *argv[])
 {
   const char *writer_path = g_getenv ("PICKY_TEST_WRITER");
+  const char *opener_path = g_getenv ("PICKY_TEST_OPENER");
 
   setlocale (LC_ALL, "C.UTF-8");
   if (writer_path != NULL && argc == 2)
     return run_writer (writer_path, argv[1]);
+  if (opener_path != NULL && argc == 2)
+    return run_opener (opener_path, argv[1]);
 
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/picky/store/crash/kill-mid-ingest", test_store_kill_mid_ingest);
   g_test_add_func ("/picky/store/crash/disk-full", test_store_disk_full);
+  g_test_add_func ("/picky/store/open/concurrent", test_store_open_concurrent);
 
   return g_test_run ();
 }

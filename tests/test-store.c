@@ -308,6 +308,55 @@ test_store_open_files (Fixture       *fixture,
   sqlite3_close (db);
 }
 
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* A folder and a file that other users can read, as a copy, a restore from
+ * backup or an older build may leave them, are tightened on open; so are
+ * the log and index files another connection already made from them. */
+static void
+test_store_open_loose_modes (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autofree char *dir = g_path_get_dirname (fixture->path);
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (fixture->path, "-shm", NULL);
+  sqlite3 *db = NULL;
+
+  picky_store_close (fixture->store);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (fixture->path, 0644), ==, 0);
+
+  /* A reader that stays open makes the -wal and -shm from the file's mode. */
+  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "SELECT count(*) FROM channels", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpuint (file_mode (wal), ==, 0644);
+  g_assert_cmpuint (file_mode (shm), ==, 0644);
+
+  fixture_reopen (fixture);
+  ingest_one (fixture, make_message (fixture->channel, "k1", "u1", PICKY_DIRECTION_IN, "hi", T0));
+
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (fixture->path), ==, 0600);
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
+  sqlite3_close (db);
+
+  /* Files made anew after the tightening inherit the tight mode. */
+  picky_store_close (fixture->store);
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  fixture_reopen (fixture);
+  ingest_one (fixture, make_message (fixture->channel, "k2", "u1", PICKY_DIRECTION_IN, "hi", T0));
+  g_assert_cmpuint (file_mode (wal), ==, 0600);
+  g_assert_cmpuint (file_mode (shm), ==, 0600);
+}
+
 static void
 test_store_ingest_duplicate (Fixture       *fixture,
                              gconstpointer  data)
@@ -1712,6 +1761,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   ADD ("/picky/store/open/files", test_store_open_files);
+  ADD ("/picky/store/open/loose-modes", test_store_open_loose_modes);
   ADD ("/picky/store/open/closed", test_store_closed);
   ADD ("/picky/store/open/not-a-database", test_store_not_a_database);
   ADD ("/picky/store/ingest/duplicate", test_store_ingest_duplicate);

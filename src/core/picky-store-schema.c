@@ -12,6 +12,9 @@
 /* The growth of the fine response-time buckets past 16 seconds. */
 #define FINE_RATIO 1.15
 
+/* How long a connection waits for another process that holds the file. */
+#define BUSY_TIMEOUT_MS 5000
+
 /* Version 1: channels, contacts (personal details only as ciphertext and a
  * keyed phone hash), messages and the two rollups. Kept verbatim: it is
  * what databases written by 0.1 development builds hold, and the fixture
@@ -391,27 +394,54 @@ picky_store_exec (sqlite3     *db,
   return TRUE;
 }
 
+/* Switching a new file to WAL reads its header, then writes it. SQLite
+ * never waits to turn a read into a write, as two readers waiting for each
+ * other would wait for ever: when consoles open a new file together, all
+ * but one are told "busy" at once, and try again here until the others are
+ * done or the busy timeout has passed. Returns the journal mode the file
+ * has, or NULL with @error set. */
+static char *
+switch_to_wal (sqlite3  *db,
+               GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+
+  for (;;)
+    {
+      sqlite3_stmt *stmt = NULL;
+      char *mode = NULL;
+      int rc;
+
+      rc = sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+      if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      sqlite3_finalize (stmt);
+
+      if (mode != NULL)
+        return mode;
+      if ((rc & 0xff) != SQLITE_BUSY || g_get_monotonic_time () >= deadline)
+        {
+          picky_store_set_sqlite_error (error, db, rc);
+          return NULL;
+        }
+      g_usleep (10 * G_TIME_SPAN_MILLISECOND);
+    }
+}
+
 gboolean
 picky_store_schema_configure (sqlite3  *db,
                               GError  **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  gboolean wal;
+  g_autofree char *mode = NULL;
 
   /* Several seconds: a backup tool or a second console reading the file
    * must not make an ingest fail at once. */
-  sqlite3_busy_timeout (db, 5000);
+  sqlite3_busy_timeout (db, BUSY_TIMEOUT_MS);
 
-  if (sqlite3_prepare_v2 (db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK ||
-      sqlite3_step (stmt) != SQLITE_ROW)
-    {
-      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
-      sqlite3_finalize (stmt);
-      return FALSE;
-    }
-  wal = g_ascii_strcasecmp ((const char *) sqlite3_column_text (stmt, 0), "wal") == 0;
-  sqlite3_finalize (stmt);
-  if (!wal)
+  mode = switch_to_wal (db, error);
+  if (mode == NULL)
+    return FALSE;
+  if (g_ascii_strcasecmp (mode, "wal") != 0)
     {
       g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
                    _("The message database cannot use write-ahead logging on this file system"));
@@ -665,25 +695,37 @@ sql_fine_bucket (sqlite3_context  *context,
   sqlite3_result_int (context, picky_store_fine_bucket (sqlite3_value_int64 (argv[0])));
 }
 
+/* Within a write transaction: another console may have migrated the file
+ * since this one last looked. Returns the version the file has now, or -1
+ * with @error set. */
+static int
+read_version (sqlite3  *db,
+              GError  **error)
+{
+  int version = picky_store_get_pragma_int (db, "PRAGMA user_version", error);
+
+  if (version > PICKY_STORE_SCHEMA_VERSION)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER,
+                   _("The message database was written by a newer version of Picky Console"));
+      return -1;
+    }
+
+  return version;
+}
+
 gboolean
 picky_store_schema_migrate (sqlite3      *db,
                             PickyCipher  *cipher,
                             GError      **error)
 {
-  int version = picky_store_get_pragma_int (db, "PRAGMA user_version", error);
+  int version = read_version (db, error);
   g_autofree char *restore = NULL;
   gboolean converted = FALSE;
   gboolean ok = TRUE;
 
   if (version < 0)
     return FALSE;
-
-  if (version > PICKY_STORE_SCHEMA_VERSION)
-    {
-      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER,
-                   _("The message database was written by a newer version of Picky Console"));
-      return FALSE;
-    }
 
   /* The backfill of version 4 buckets response times with the same
    * function the ingest uses. */
@@ -695,6 +737,8 @@ picky_store_schema_migrate (sqlite3      *db,
       return FALSE;
     }
 
+  /* Versions only grow, so a current file read outside a transaction is
+   * current for good. */
   if (version == PICKY_STORE_SCHEMA_VERSION)
     return TRUE;
 
@@ -707,18 +751,36 @@ picky_store_schema_migrate (sqlite3      *db,
   if (!picky_store_exec (db, "PRAGMA foreign_keys = OFF; PRAGMA secure_delete = ON", error))
     return FALSE;
 
-  for (int step = version; ok && step < PICKY_STORE_SCHEMA_VERSION; step++)
+  while (ok)
     {
-      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %d;", step + 1);
+      g_autofree char *bump = NULL;
+      int step;
 
       /* One transaction per step, the version bump inside it: an interrupted
-       * migration leaves the previous version, never half of the next. */
-      ok = picky_store_exec (db, "BEGIN IMMEDIATE", error);
-      if (ok &&
-          (!picky_store_exec (db, migrations[step].sql, error) ||
-           (migrations[step].convert != NULL && !migrations[step].convert (db, cipher, error)) ||
-           !picky_store_exec (db, bump, error) ||
-           !picky_store_exec (db, "COMMIT", error)))
+       * migration leaves the previous version, never half of the next. The
+       * version is read again once the transaction holds the file: a second
+       * console started at the same moment may have taken this step already,
+       * and it waits its turn for the lock instead of failing. */
+      if (!picky_store_exec (db, "BEGIN IMMEDIATE", error))
+        {
+          ok = FALSE;
+          break;
+        }
+
+      step = read_version (db, error);
+      if (step < 0 || step == PICKY_STORE_SCHEMA_VERSION)
+        {
+          ok = step >= 0 && picky_store_exec (db, "COMMIT", error);
+          if (!ok)
+            sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          break;
+        }
+
+      bump = g_strdup_printf ("PRAGMA user_version = %d;", step + 1);
+      if (!picky_store_exec (db, migrations[step].sql, error) ||
+          (migrations[step].convert != NULL && !migrations[step].convert (db, cipher, error)) ||
+          !picky_store_exec (db, bump, error) ||
+          !picky_store_exec (db, "COMMIT", error))
         {
           sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
           ok = FALSE;

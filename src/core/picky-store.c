@@ -1214,13 +1214,96 @@ worker_check_key (Worker  *w,
   return TRUE;
 }
 
+/* Closes @fd's file to everyone but its owner, when it is open to more. */
+static gboolean
+tighten_fd (int          fd,
+            mode_t       mode,
+            const char  *path,
+            GError     **error)
+{
+  struct stat st;
+
+  if (fstat (fd, &st) == 0 && (st.st_mode & 0777) == mode)
+    return TRUE;
+
+  if (fchmod (fd, mode) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+                   _("Other users could read “%s”, and it could not be made private: %s"),
+                   path, g_strerror (saved));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Tightens a file SQLite made beside the database, if there is one. */
+static gboolean
+tighten_companion (const char  *path,
+                   const char  *suffix,
+                   GError     **error)
+{
+  g_autofree char *name = g_strconcat (path, suffix, NULL);
+  int fd = g_open (name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return TRUE;
+
+  ok = tighten_fd (fd, 0600, name, error);
+  close (fd);
+  return ok;
+}
+
+/* The folder is tightened only when it is the user's own and holds nothing
+ * but the database's files: a folder shared with anything else was set up
+ * by someone for more than this database, and is theirs to change. */
+static gboolean
+tighten_folder (const char  *dir,
+                const char  *path,
+                GError     **error)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr(GDir) entries = NULL;
+  const char *name;
+  GStatBuf st;
+
+  if (g_stat (dir, &st) != 0 || (st.st_mode & 0777) == 0700 || st.st_uid != geteuid ())
+    return TRUE;
+
+  entries = g_dir_open (dir, 0, NULL);
+  if (entries == NULL)
+    return TRUE;
+  while ((name = g_dir_read_name (entries)) != NULL)
+    if (!g_str_has_prefix (name, base))
+      return TRUE;
+
+  if (g_chmod (dir, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+                   _("Other users could read “%s”, and it could not be made private: %s"),
+                   dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* The file is created here, not by SQLite, so that it is 0600 from its
- * first byte; SQLite gives the -wal and -shm files the same mode. */
+ * first byte; SQLite gives the -wal and -shm files it makes the same mode.
+ * A folder or files that a copy, a restore from backup or an older build
+ * left readable by others are made private again first, so that the log
+ * and index files made from them are private too. */
 static gboolean
 prepare_file (const char  *path,
               GError     **error)
 {
   g_autofree char *dir = g_path_get_dirname (path);
+  gboolean ok;
   int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -1243,9 +1326,14 @@ prepare_file (const char  *path,
                    _("The message database could not be opened: %s"), g_strerror (saved));
       return FALSE;
     }
+  ok = tighten_fd (fd, 0600, path, error);
   close (fd);
 
-  return TRUE;
+  return ok &&
+         tighten_companion (path, "-wal", error) &&
+         tighten_companion (path, "-shm", error) &&
+         tighten_companion (path, "-journal", error) &&
+         tighten_folder (dir, path, error);
 }
 
 static void
