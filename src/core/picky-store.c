@@ -145,28 +145,13 @@ typedef struct {
   char *state_key;
   char *state_value;
   GPtrArray *added;
-} IngestData;
+} IngestArgs;
 
 typedef struct {
   PickyPageQuery query;
   GStrv apps;                    /* the query's own copy */
   char *text;
-} PageData;
-
-typedef struct {
-  gint64 id;
-  char *app;
-  char *kind;
-  char *name;
-  char *settings;
-  char *key;
-  char *value;
-  gint64 from;
-  gint64 to;
-  gint64 after;
-  guint limit;
-  char *phone;
-} ArgsData;
+} PageArgs;
 
 static void
 contact_free (gpointer data)
@@ -190,9 +175,9 @@ channel_free (gpointer data)
 }
 
 static void
-ingest_data_free (gpointer data)
+ingest_args_free (gpointer data)
 {
-  IngestData *ingest = data;
+  IngestArgs *ingest = data;
 
   g_clear_pointer (&ingest->batch, g_ptr_array_unref);
   g_clear_pointer (&ingest->added, g_ptr_array_unref);
@@ -202,28 +187,13 @@ ingest_data_free (gpointer data)
 }
 
 static void
-page_data_free (gpointer data)
+page_args_free (gpointer data)
 {
-  PageData *page = data;
+  PageArgs *page = data;
 
   g_strfreev (page->apps);
   g_free (page->text);
   g_free (page);
-}
-
-static void
-args_data_free (gpointer data)
-{
-  ArgsData *args = data;
-
-  g_free (args->app);
-  g_free (args->kind);
-  g_free (args->name);
-  g_free (args->settings);
-  g_free (args->key);
-  g_free (args->value);
-  g_free (args->phone);
-  g_free (args);
 }
 
 static gint64
@@ -906,7 +876,7 @@ ingest_write (Worker  *w,
               GTask   *task,
               GError **error)
 {
-  IngestData *data = g_task_get_task_data (task);
+  IngestArgs *data = g_task_get_task_data (task);
 
   for (guint i = 0; i < data->batch->len; i++)
     {
@@ -978,7 +948,7 @@ static void
 ingest_done (Worker *w,
              GTask  *task)
 {
-  IngestData *data = g_task_get_task_data (task);
+  IngestArgs *data = g_task_get_task_data (task);
   g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func (g_object_unref);
   guint n_new = 0;
 
@@ -1007,11 +977,20 @@ ingest_done (Worker *w,
   g_task_return_int (task, n_new);
 }
 
+typedef struct {
+  gint64 channel_id;
+  char *key;
+  char *value;
+} SetChannelStateArgs;
+
 static void
-state_done (Worker *w,
-            GTask  *task)
+set_channel_state_args_free (gpointer data)
 {
-  g_task_return_boolean (task, TRUE);
+  SetChannelStateArgs *args = data;
+
+  g_free (args->key);
+  g_free (args->value);
+  g_free (args);
 }
 
 static gboolean
@@ -1019,9 +998,17 @@ state_write (Worker  *w,
              GTask   *task,
              GError **error)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  SetChannelStateArgs *args = g_task_get_task_data (task);
 
-  return worker_set_state (w, args->id, args->key, args->value, error);
+  return worker_set_state (w, args->channel_id, args->key, args->value, error);
+}
+
+/* The end of a write that only says it was committed. */
+static void
+boolean_done (Worker *w,
+              GTask  *task)
+{
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -1634,7 +1621,7 @@ static void
 list_messages_run (Worker *w,
                    GTask  *task)
 {
-  PageData *data = g_task_get_task_data (task);
+  PageArgs *data = g_task_get_task_data (task);
   g_autoptr(GString) sql = g_string_new ("SELECT " MESSAGE_COLUMNS " FROM messages m WHERE 1");
 
   append_filters (sql, &data->query);
@@ -1679,7 +1666,7 @@ static void
 search_run (Worker *w,
             GTask  *task)
 {
-  PageData *data = g_task_get_task_data (task);
+  PageArgs *data = g_task_get_task_data (task);
   g_autofree char *match = build_match (data->text);
   g_autoptr(GString) sql = NULL;
 
@@ -1701,11 +1688,30 @@ search_run (Worker *w,
   run_message_query (w, task, sql->str, &data->query, match);
 }
 
+typedef struct {
+  char *app;
+  char *kind;
+  char *name;
+  char *settings;
+} AddChannelArgs;
+
+static void
+add_channel_args_free (gpointer data)
+{
+  AddChannelArgs *args = data;
+
+  g_free (args->app);
+  g_free (args->kind);
+  g_free (args->name);
+  g_free (args->settings);
+  g_free (args);
+}
+
 static void
 add_channel_run (Worker *w,
                  GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  AddChannelArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
   sqlite3_stmt *stmt;
   Channel *channel;
@@ -1756,15 +1762,31 @@ worker_live_channel (Worker  *w,
   return channel;
 }
 
+typedef struct {
+  gint64 channel_id;
+  char *name;
+  char *settings;
+} UpdateChannelArgs;
+
+static void
+update_channel_args_free (gpointer data)
+{
+  UpdateChannelArgs *args = data;
+
+  g_free (args->name);
+  g_free (args->settings);
+  g_free (args);
+}
+
 static void
 update_channel_run (Worker *w,
                     GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  UpdateChannelArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
   sqlite3_stmt *stmt;
 
-  if (worker_live_channel (w, args->id, &error) == NULL ||
+  if (worker_live_channel (w, args->channel_id, &error) == NULL ||
       (stmt = worker_prepare (w,
                               "UPDATE channels SET name = coalesce (?2, name),"
                               " settings = coalesce (?3, settings) WHERE id = ?1",
@@ -1774,7 +1796,7 @@ update_channel_run (Worker *w,
       return;
     }
 
-  sqlite3_bind_int64 (stmt, 1, args->id);
+  sqlite3_bind_int64 (stmt, 1, args->channel_id);
   sqlite3_bind_text (stmt, 2, args->name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, args->settings, -1, SQLITE_STATIC);
   if (worker_finish (w, stmt, &error) < 0)
@@ -1782,6 +1804,11 @@ update_channel_run (Worker *w,
   else
     g_task_return_boolean (task, TRUE);
 }
+
+/* Arguments that own nothing, as this one, are freed with g_free(). */
+typedef struct {
+  gint64 channel_id;
+} RemoveChannelArgs;
 
 /* The row stays, marked removed: its messages remain part of the history
  * and the reports; only ingest and the channel list forget it. Its state
@@ -1792,11 +1819,11 @@ static void
 remove_channel_run (Worker *w,
                     GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  RemoveChannelArgs *args = g_task_get_task_data (task);
   Channel *channel;
   GError *error = NULL;
 
-  channel = worker_live_channel (w, args->id, &error);
+  channel = worker_live_channel (w, args->channel_id, &error);
   if (channel == NULL ||
       !picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
     {
@@ -1804,7 +1831,7 @@ remove_channel_run (Worker *w,
       return;
     }
 
-  if (worker_exec_int (w, "UPDATE channels SET removed = 1 WHERE id = ?1", args->id, &error) < 0 ||
+  if (worker_exec_int (w, "UPDATE channels SET removed = 1 WHERE id = ?1", args->channel_id, &error) < 0 ||
       !picky_store_exec (w->db,
                          "DELETE FROM channel_state WHERE channel_id NOT IN"
                          " (SELECT id FROM channels WHERE removed = 0)",
@@ -1848,11 +1875,25 @@ list_channels_run (Worker *w,
     g_task_return_pointer (task, g_steal_pointer (&channels), (GDestroyNotify) g_ptr_array_unref);
 }
 
+typedef struct {
+  gint64 channel_id;
+  char *key;
+} GetChannelStateArgs;
+
+static void
+get_channel_state_args_free (gpointer data)
+{
+  GetChannelStateArgs *args = data;
+
+  g_free (args->key);
+  g_free (args);
+}
+
 static void
 get_state_run (Worker *w,
                GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  GetChannelStateArgs *args = g_task_get_task_data (task);
   sqlite3_stmt *stmt = NULL;
   char *value = NULL;
   int rc;
@@ -1862,7 +1903,7 @@ get_state_run (Worker *w,
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_bind_int64 (stmt, 1, args->id);
+      sqlite3_bind_int64 (stmt, 1, args->channel_id);
       sqlite3_bind_text (stmt, 2, args->key, -1, SQLITE_STATIC);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
@@ -1876,12 +1917,17 @@ get_state_run (Worker *w,
     g_task_return_pointer (task, value, g_free);
 }
 
+/* Days of one contact (@contact_id) or of all, of one @app or of all;
+ * @from and @to are unix times. */
 static void
 report_run (Worker     *w,
             GTask      *task,
-            const char *sql)
+            const char *sql,
+            gint64      contact_id,
+            const char *app,
+            gint64      from,
+            gint64      to)
 {
-  ArgsData *args = g_task_get_task_data (task);
   g_autoptr(GArray) days = g_array_new (FALSE, TRUE, sizeof (PickyReportDay));
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -1889,11 +1935,11 @@ report_run (Worker     *w,
   rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      bind_named_int64 (stmt, ":contact", args->id);
-      bind_named_int64 (stmt, ":from", floor_day (args->from));
-      bind_named_int64 (stmt, ":to", floor_day (args->to - 1));
+      bind_named_int64 (stmt, ":contact", contact_id);
+      bind_named_int64 (stmt, ":from", floor_day (from));
+      bind_named_int64 (stmt, ":to", floor_day (to - 1));
       if (sqlite3_bind_parameter_index (stmt, ":app") > 0)
-        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), args->app, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), app, -1, SQLITE_STATIC);
     }
   while (next_row (stmt, &rc))
     {
@@ -1918,21 +1964,45 @@ report_run (Worker     *w,
     g_task_return_pointer (task, g_steal_pointer (&days), (GDestroyNotify) g_array_unref);
 }
 
+typedef struct {
+  gint64 contact_id;
+  gint64 from;
+  gint64 to;
+} ReportContactArgs;
+
 static void
 report_contact_run (Worker *w,
                     GTask  *task)
 {
+  ReportContactArgs *args = g_task_get_task_data (task);
+
   report_run (w, task,
               "SELECT day, n_in, n_out, first_ts, last_ts, resp_sum, resp_count,"
               " h0, h1, h2, h3, h4, h5, h6 FROM contact_days"
-              " WHERE contact_id = :contact AND day BETWEEN :from AND :to ORDER BY day");
+              " WHERE contact_id = :contact AND day BETWEEN :from AND :to ORDER BY day",
+              args->contact_id, NULL, args->from, args->to);
+}
+
+typedef struct {
+  char *app;
+  gint64 from;
+  gint64 to;
+} ReportOverallArgs;
+
+static void
+report_overall_args_free (gpointer data)
+{
+  ReportOverallArgs *args = data;
+
+  g_free (args->app);
+  g_free (args);
 }
 
 static void
 report_overall_run (Worker *w,
                     GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  ReportOverallArgs *args = g_task_get_task_data (task);
 
   report_run (w, task,
               args->app != NULL
@@ -1942,14 +2012,21 @@ report_overall_run (Worker *w,
               : "SELECT day, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
                 " sum (resp_sum), sum (resp_count), sum (h0), sum (h1), sum (h2), sum (h3),"
                 " sum (h4), sum (h5), sum (h6) FROM daily"
-                " WHERE day BETWEEN :from AND :to GROUP BY day ORDER BY day");
+                " WHERE day BETWEEN :from AND :to GROUP BY day ORDER BY day",
+              0, args->app, args->from, args->to);
 }
+
+typedef struct {
+  gint64 contact_id;
+  gint64 from;
+  gint64 to;
+} ReportHoursArgs;
 
 static void
 report_hours_run (Worker *w,
                   GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  ReportHoursArgs *args = g_task_get_task_data (task);
   g_autoptr(PickyReportHours) hours = g_new0 (PickyReportHours, 1);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -1959,7 +2036,7 @@ report_hours_run (Worker *w,
   /* One contact reads its own rows by the primary key; all contacts read
    * the covering index by time, summed per hour and app. */
   rc = sqlite3_prepare_v2 (w->db,
-                           args->id != 0
+                           args->contact_id != 0
                            ? "SELECT h.hour, c.app, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
                              " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
                              " WHERE h.contact_id = :contact AND h.hour BETWEEN :from AND :to"
@@ -1972,7 +2049,7 @@ report_hours_run (Worker *w,
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      bind_named_int64 (stmt, ":contact", args->id);
+      bind_named_int64 (stmt, ":contact", args->contact_id);
       bind_named_int64 (stmt, ":from", floor_hour (args->from));
       bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
     }
@@ -1981,7 +2058,7 @@ report_hours_run (Worker *w,
       PickyReportHour hour = { 0 };
 
       hour.hour = sqlite3_column_int64 (stmt, 0);
-      hour.contact_id = args->id;
+      hour.contact_id = args->contact_id;
       hour.app = g_intern_string ((const char *) sqlite3_column_text (stmt, 1));
       hour.n_in = sqlite3_column_int64 (stmt, 2);
       hour.n_out = sqlite3_column_int64 (stmt, 3);
@@ -1996,7 +2073,7 @@ report_hours_run (Worker *w,
 
   if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
-                             args->id != 0
+                             args->contact_id != 0
                              ? "SELECT bucket, sum (n) FROM response_hours"
                                " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
                              : "SELECT bucket, sum (n) FROM response_hours"
@@ -2004,7 +2081,7 @@ report_hours_run (Worker *w,
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      bind_named_int64 (stmt, ":contact", args->id);
+      bind_named_int64 (stmt, ":contact", args->contact_id);
       bind_named_int64 (stmt, ":from", floor_hour (args->from));
       bind_named_int64 (stmt, ":to", floor_hour (args->to - 1));
     }
@@ -2048,11 +2125,16 @@ compare_bucket_counts (gconstpointer a,
   return x->contact_id < y->contact_id ? -1 : x->contact_id > y->contact_id;
 }
 
+typedef struct {
+  gint64 from;
+  gint64 to;
+} SummarizeContactsArgs;
+
 static void
 summarize_contacts_run (Worker *w,
                         GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  SummarizeContactsArgs *args = g_task_get_task_data (task);
   g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (PickyContactSummary));
   g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
   g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (BucketCount));
@@ -2173,11 +2255,28 @@ summarize_contacts_run (Worker *w,
     g_task_return_pointer (task, g_steal_pointer (&summaries), (GDestroyNotify) g_array_unref);
 }
 
+typedef struct {
+  char *app;
+  char *phone;
+  gint64 after_id;
+  guint limit;
+} ListContactsArgs;
+
+static void
+list_contacts_args_free (gpointer data)
+{
+  ListContactsArgs *args = data;
+
+  g_free (args->app);
+  g_free (args->phone);
+  g_free (args);
+}
+
 static void
 list_contacts_run (Worker *w,
                    GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  ListContactsArgs *args = g_task_get_task_data (task);
   g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
   g_autoptr(GString) sql = g_string_new ("SELECT id FROM contacts WHERE id > :after");
   g_autofree char *hash = NULL;
@@ -2198,7 +2297,7 @@ list_contacts_run (Worker *w,
   rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      bind_named_int64 (stmt, ":after", args->after);
+      bind_named_int64 (stmt, ":after", args->after_id);
       bind_named_int64 (stmt, ":limit", args->limit);
       if (args->app != NULL)
         sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), args->app, -1, SQLITE_STATIC);
@@ -2295,13 +2394,17 @@ finish_erasure (Worker  *w,
     g_task_return_int (task, count);
 }
 
+typedef struct {
+  guint days;
+} PurgeArgs;
+
 static void
 purge_run (Worker *w,
            GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  PurgeArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
-  gint64 cutoff_day = floor_day (g_get_real_time () / G_USEC_PER_SEC) - args->from;
+  gint64 cutoff_day = floor_day (g_get_real_time () / G_USEC_PER_SEC) - args->days;
   gint64 count = -1;
   gboolean ok;
 
@@ -2315,7 +2418,7 @@ purge_run (Worker *w,
   if (ok)
     {
       g_autofree char *detail = g_strdup_printf ("older than %" G_GINT64_FORMAT " days: %" G_GINT64_FORMAT " messages",
-                                                 args->from, count);
+                                                 (gint64) args->days, count);
 
       ok = worker_audit (w, "purge", detail, &error) && picky_store_exec (w->db, "COMMIT", &error);
     }
@@ -2323,20 +2426,24 @@ purge_run (Worker *w,
   finish_erasure (w, task, ok, error, count);
 }
 
+typedef struct {
+  gint64 contact_id;
+} EraseContactArgs;
+
 static void
 erase_contact_run (Worker *w,
                    GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  EraseContactArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
   gint64 count = -1;
   gboolean ok;
 
   ok = picky_store_exec (w->db, "PRAGMA secure_delete = ON; BEGIN IMMEDIATE", &error);
-  if (ok && worker_get_contact (w, args->id) == NULL)
+  if (ok && worker_get_contact (w, args->contact_id) == NULL)
     {
       g_set_error (&error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                   _("No contact with the number %lld exists"), (long long) args->id);
+                   _("No contact with the number %lld exists"), (long long) args->contact_id);
       ok = FALSE;
     }
 
@@ -2352,16 +2459,16 @@ erase_contact_run (Worker *w,
                         " h6 = daily.h6 - cd.h6"
                         " FROM contact_days cd JOIN contacts c ON c.id = cd.contact_id"
                         " WHERE cd.contact_id = ?1 AND daily.day = cd.day AND daily.app = c.app",
-                        args->id, &error) >= 0 &&
-       (count = worker_exec_int (w, "DELETE FROM messages WHERE contact_id = ?1", args->id, &error)) >= 0 &&
-       worker_exec_int (w, "DELETE FROM contact_days WHERE contact_id = ?1", args->id, &error) >= 0 &&
-       worker_exec_int (w, "DELETE FROM contact_hours WHERE contact_id = ?1", args->id, &error) >= 0 &&
-       worker_exec_int (w, "DELETE FROM response_hours WHERE contact_id = ?1", args->id, &error) >= 0 &&
-       worker_exec_int (w, "DELETE FROM contacts WHERE id = ?1", args->id, &error) >= 0;
+                        args->contact_id, &error) >= 0 &&
+       (count = worker_exec_int (w, "DELETE FROM messages WHERE contact_id = ?1", args->contact_id, &error)) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_days WHERE contact_id = ?1", args->contact_id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contact_hours WHERE contact_id = ?1", args->contact_id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM response_hours WHERE contact_id = ?1", args->contact_id, &error) >= 0 &&
+       worker_exec_int (w, "DELETE FROM contacts WHERE id = ?1", args->contact_id, &error) >= 0;
   if (ok)
     {
       g_autofree char *detail = g_strdup_printf ("contact %" G_GINT64_FORMAT ": %" G_GINT64_FORMAT " messages",
-                                                 args->id, count);
+                                                 args->contact_id, count);
 
       ok = worker_audit (w, "erase-contact", detail, &error) && picky_store_exec (w->db, "COMMIT", &error);
     }
@@ -2400,13 +2507,17 @@ worker_load_message (Worker  *w,
   return message;
 }
 
+typedef struct {
+  gint64 message_id;
+} GetMessageArgs;
+
 static void
 get_message_run (Worker *w,
                  GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  GetMessageArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
-  PickyMessage *message = worker_load_message (w, args->id, &error);
+  PickyMessage *message = worker_load_message (w, args->message_id, &error);
 
   if (message == NULL)
     g_task_return_error (task, error);
@@ -2414,17 +2525,21 @@ get_message_run (Worker *w,
     g_task_return_pointer (task, message, g_object_unref);
 }
 
+typedef struct {
+  gint64 contact_id;
+} MarkReadArgs;
+
 /* Only the unread rows are visited, through their partial index. */
 static void
 mark_read_run (Worker *w,
                GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  MarkReadArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
   gint64 count;
 
   count = worker_exec_int (w, "UPDATE messages SET unread = 0 WHERE unread = 1 AND contact_id = ?1",
-                           args->id, &error);
+                           args->contact_id, &error);
   if (count < 0)
     g_task_return_error (task, error);
   else
@@ -2484,16 +2599,33 @@ worker_set_outgoing (Worker              *w,
   return worker_finish (w, stmt, error) >= 0;
 }
 
+typedef struct {
+  gint64 message_id;
+  PickyMessageStatus status;
+  char *provider_key;
+  char *error_text;
+} UpdateOutgoingArgs;
+
+static void
+update_outgoing_args_free (gpointer data)
+{
+  UpdateOutgoingArgs *args = data;
+
+  g_free (args->provider_key);
+  g_free (args->error_text);
+  g_free (args);
+}
+
 static void
 update_outgoing_run (Worker *w,
                      GTask  *task)
 {
-  ArgsData *args = g_task_get_task_data (task);
+  UpdateOutgoingArgs *args = g_task_get_task_data (task);
   GError *error = NULL;
   PickyMessage *message;
 
-  if (!worker_set_outgoing (w, args->id, args->limit, args->value, args->key, &error) ||
-      (message = worker_load_message (w, args->id, &error)) == NULL)
+  if (!worker_set_outgoing (w, args->message_id, args->status, args->error_text, args->provider_key, &error) ||
+      (message = worker_load_message (w, args->message_id, &error)) == NULL)
     {
       g_task_return_error (task, error);
       return;
@@ -2502,7 +2634,7 @@ update_outgoing_run (Worker *w,
     {
       g_object_unref (message);
       g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                               _("Message %lld is not an outgoing one"), (long long) args->id);
+                               _("Message %lld is not an outgoing one"), (long long) args->message_id);
       return;
     }
 
@@ -2512,45 +2644,11 @@ update_outgoing_run (Worker *w,
 
 /* ---- Worker thread: phone relay devices ---- */
 
-typedef struct {
-  gint64 id;                     /* the device */
-  gint64 message_id;
-  PickyDeviceState state;
-  gboolean sent;
-  gboolean moved;               /* an acknowledgement changed the message */
-  char *token;
-  char *code;
-  char *make;
-  char *model;
-  char *os;
-  char *phone;
-  char *text;
-  PickyDevice *device;           /* what a write returns once committed */
-  PickyMessage *message;
-} DeviceData;
-
 #define DEVICE_COLUMNS "id, trusted, revoked, details_enc, paired, last_seen"
 
 /* last_seen is rewritten at most this often: every relay request reads the
  * device, and a write (with its fsync) per request would halve ingest. */
 #define LAST_SEEN_GRANULARITY 60
-
-static void
-device_data_free (gpointer data)
-{
-  DeviceData *device = data;
-
-  g_free (device->token);
-  g_free (device->code);
-  g_free (device->make);
-  g_free (device->model);
-  g_free (device->os);
-  g_free (device->phone);
-  g_free (device->text);
-  g_clear_pointer (&device->device, picky_device_free);
-  g_clear_object (&device->message);
-  g_free (device);
-}
 
 /* Pairing codes are typed by people: case and separators do not count. */
 static char *
@@ -2602,12 +2700,37 @@ device_from_row (Worker       *w,
   return device;
 }
 
+typedef struct {
+  char *token;
+  char *code;
+  char *make;
+  char *model;
+  char *os;
+  char *phone;
+  PickyDevice *device;           /* what the write returns once committed */
+} RegisterDeviceArgs;
+
+static void
+register_device_args_free (gpointer data)
+{
+  RegisterDeviceArgs *args = data;
+
+  g_free (args->token);
+  g_free (args->code);
+  g_free (args->make);
+  g_free (args->model);
+  g_free (args->os);
+  g_free (args->phone);
+  g_clear_pointer (&args->device, picky_device_free);
+  g_free (args);
+}
+
 static gboolean
 register_device_write (Worker  *w,
                        GTask   *task,
                        GError **error)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  RegisterDeviceArgs *data = g_task_get_task_data (task);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autofree char *token_hash = picky_cipher_lookup_hash (w->cipher, "device-token", data->token);
   g_autoptr(GVariant) details = NULL;
@@ -2702,12 +2825,26 @@ register_device_write (Worker  *w,
 }
 
 static void
-device_done (Worker *w,
-             GTask  *task)
+register_device_done (Worker *w,
+                      GTask  *task)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  RegisterDeviceArgs *data = g_task_get_task_data (task);
 
   g_task_return_pointer (task, g_steal_pointer (&data->device), (GDestroyNotify) picky_device_free);
+}
+
+typedef struct {
+  char *code;
+  gint64 expires;
+} AddPairingCodeArgs;
+
+static void
+add_pairing_code_args_free (gpointer data)
+{
+  AddPairingCodeArgs *args = data;
+
+  g_free (args->code);
+  g_free (args);
 }
 
 static gboolean
@@ -2715,7 +2852,7 @@ add_pairing_code_write (Worker  *w,
                         GTask   *task,
                         GError **error)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  AddPairingCodeArgs *data = g_task_get_task_data (task);
   g_autofree char *normal = normalize_code (data->code);
   g_autofree char *code_hash = picky_cipher_lookup_hash (w->cipher, "pairing-code", normal);
   sqlite3_stmt *stmt;
@@ -2727,23 +2864,29 @@ add_pairing_code_write (Worker  *w,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, code_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, data->id);
+  sqlite3_bind_int64 (stmt, 2, data->expires);
 
   return worker_finish (w, stmt, error) >= 0;
 }
 
+typedef struct {
+  char *token;
+} AuthenticateDeviceArgs;
+
 static void
-boolean_done (Worker *w,
-              GTask  *task)
+authenticate_device_args_free (gpointer data)
 {
-  g_task_return_boolean (task, TRUE);
+  AuthenticateDeviceArgs *args = data;
+
+  g_free (args->token);
+  g_free (args);
 }
 
 static void
 authenticate_device_run (Worker *w,
                          GTask  *task)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  AuthenticateDeviceArgs *data = g_task_get_task_data (task);
   g_autofree char *token_hash = picky_cipher_lookup_hash (w->cipher, "device-token", data->token);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   PickyDevice *device = NULL;
@@ -2808,27 +2951,32 @@ list_devices_run (Worker *w,
     g_task_return_pointer (task, g_steal_pointer (&devices), (GDestroyNotify) g_ptr_array_unref);
 }
 
+typedef struct {
+  gint64 device_id;
+  PickyDeviceState state;
+} SetDeviceStateArgs;
+
 static gboolean
 set_device_state_write (Worker  *w,
                         GTask   *task,
                         GError **error)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  SetDeviceStateArgs *data = g_task_get_task_data (task);
   sqlite3_stmt *stmt;
   gint64 changed;
 
   if (data->state == PICKY_DEVICE_STATE_TRUSTED)
     changed = worker_exec_int (w, "UPDATE devices SET trusted = 1 WHERE id = ?1 AND revoked = 0",
-                               data->id, error);
+                               data->device_id, error);
   else
     changed = worker_exec_int (w, "UPDATE devices SET trusted = 0, revoked = 1 WHERE id = ?1",
-                               data->id, error);
+                               data->device_id, error);
   if (changed < 0)
     return FALSE;
   if (changed == 0)
     {
       g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                   _("Phone %lld does not exist or was revoked"), (long long) data->id);
+                   _("Phone %lld does not exist or was revoked"), (long long) data->device_id);
       return FALSE;
     }
 
@@ -2843,21 +2991,26 @@ set_device_state_write (Worker  *w,
                          error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, data->id);
+  sqlite3_bind_int64 (stmt, 1, data->device_id);
   sqlite3_bind_text (stmt, 2, _("The phone that was to send this reply was revoked"), -1, SQLITE_TRANSIENT);
   if (worker_finish (w, stmt, error) < 0)
     return FALSE;
 
   return worker_exec_int (w, "UPDATE relay_outbox SET state = 2 WHERE device_id = ?1 AND state = 0",
-                          data->id, error) >= 0;
+                          data->device_id, error) >= 0;
 }
+
+typedef struct {
+  gint64 message_id;
+  gint64 device_id;
+} QueueRelayReplyArgs;
 
 static gboolean
 queue_relay_reply_write (Worker  *w,
                          GTask   *task,
                          GError **error)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  QueueRelayReplyArgs *data = g_task_get_task_data (task);
   sqlite3_stmt *stmt = NULL;
   gboolean trusted = FALSE;
   int rc;
@@ -2866,7 +3019,7 @@ queue_relay_reply_write (Worker  *w,
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
-      sqlite3_bind_int64 (stmt, 1, data->id);
+      sqlite3_bind_int64 (stmt, 1, data->device_id);
       rc = sqlite3_step (stmt);
       trusted = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
     }
@@ -2880,7 +3033,7 @@ queue_relay_reply_write (Worker  *w,
     {
       g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
                    _("No trusted phone with the number %lld exists to send this reply"),
-                   (long long) data->id);
+                   (long long) data->device_id);
       return FALSE;
     }
 
@@ -2893,16 +3046,20 @@ queue_relay_reply_write (Worker  *w,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, data->message_id);
-  sqlite3_bind_int64 (stmt, 2, data->id);
+  sqlite3_bind_int64 (stmt, 2, data->device_id);
 
   return worker_finish (w, stmt, error) >= 0;
 }
+
+typedef struct {
+  gint64 device_id;
+} ListRelayRepliesArgs;
 
 static void
 list_relay_replies_run (Worker *w,
                         GTask  *task)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  ListRelayRepliesArgs *data = g_task_get_task_data (task);
   g_autoptr(GPtrArray) replies = g_ptr_array_new_with_free_func (g_object_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -2913,7 +3070,7 @@ list_relay_replies_run (Worker *w,
                            " WHERE o.device_id = ?1 AND o.state = 0 ORDER BY o.message_id",
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
-    sqlite3_bind_int64 (stmt, 1, data->id);
+    sqlite3_bind_int64 (stmt, 1, data->device_id);
   while (next_row (stmt, &rc))
     g_ptr_array_add (replies, message_from_row (w, stmt));
   sqlite3_finalize (stmt);
@@ -2924,12 +3081,31 @@ list_relay_replies_run (Worker *w,
     g_task_return_pointer (task, g_steal_pointer (&replies), (GDestroyNotify) g_ptr_array_unref);
 }
 
+typedef struct {
+  gint64 device_id;
+  gint64 message_id;
+  gboolean sent;
+  char *error_text;
+  gboolean moved;                /* the acknowledgement changed the message */
+  PickyMessage *message;         /* what the write returns once committed */
+} AckRelayReplyArgs;
+
+static void
+ack_relay_reply_args_free (gpointer data)
+{
+  AckRelayReplyArgs *args = data;
+
+  g_free (args->error_text);
+  g_clear_object (&args->message);
+  g_free (args);
+}
+
 static gboolean
 ack_relay_reply_write (Worker  *w,
                        GTask   *task,
                        GError **error)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  AckRelayReplyArgs *data = g_task_get_task_data (task);
   PickyMessageStatus status = data->sent ? PICKY_MESSAGE_STATUS_SENT : PICKY_MESSAGE_STATUS_FAILED;
   sqlite3_stmt *stmt = NULL;
   int state = -1;
@@ -2940,7 +3116,7 @@ ack_relay_reply_write (Worker  *w,
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, data->message_id);
-      sqlite3_bind_int64 (stmt, 2, data->id);
+      sqlite3_bind_int64 (stmt, 2, data->device_id);
       rc = sqlite3_step (stmt);
       if (rc == SQLITE_ROW)
         state = sqlite3_column_int (stmt, 0);
@@ -2965,7 +3141,7 @@ ack_relay_reply_write (Worker  *w,
       if (worker_exec_int (w, data->sent ? "UPDATE relay_outbox SET state = 1 WHERE message_id = ?1"
                                          : "UPDATE relay_outbox SET state = 2 WHERE message_id = ?1",
                            data->message_id, error) < 0 ||
-          !worker_set_outgoing (w, data->message_id, status, data->sent ? NULL : data->text, NULL, error))
+          !worker_set_outgoing (w, data->message_id, status, data->sent ? NULL : data->error_text, NULL, error))
         return FALSE;
       data->moved = TRUE;
     }
@@ -2978,7 +3154,7 @@ static void
 ack_relay_reply_done (Worker *w,
                       GTask  *task)
 {
-  DeviceData *data = g_task_get_task_data (task);
+  AckRelayReplyArgs *data = g_task_get_task_data (task);
 
   if (data->moved)
     worker_emit_changed (w, task, data->message);
@@ -2987,6 +3163,26 @@ ack_relay_reply_done (Worker *w,
 }
 
 /* ---- Main thread ---- */
+
+/* A task of the operation @tag that owns @args, the operation's arguments,
+ * freed with @args_free (NULL when there are none). */
+static GTask *
+store_task_new (PickyStore          *self,
+                gpointer             tag,
+                gpointer             args,
+                GDestroyNotify       args_free,
+                GCancellable        *cancellable,
+                GAsyncReadyCallback  callback,
+                gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, tag);
+  if (args != NULL)
+    g_task_set_task_data (task, args, args_free);
+
+  return task;
+}
 
 static void
 queue_job (PickyStore *self,
@@ -3237,7 +3433,7 @@ ingest_common (PickyStore          *self,
                gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  IngestData *data = g_new0 (IngestData, 1);
+  IngestArgs *data = g_new0 (IngestArgs, 1);
 
   g_task_set_source_tag (task, picky_store_ingest_async);
   /* Once committed, the result must reach the caller even if it cancelled
@@ -3247,7 +3443,7 @@ ingest_common (PickyStore          *self,
   data->state_channel = channel_id;
   data->state_key = g_strdup (key);
   data->state_value = g_strdup (value);
-  g_task_set_task_data (task, data, ingest_data_free);
+  g_task_set_task_data (task, data, ingest_args_free);
 
   queue_job (self, task, NULL, ingest_write, ingest_done);
 }
@@ -3321,7 +3517,7 @@ page_common (PickyStore           *self,
              gpointer              user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
-  PageData *data = g_new0 (PageData, 1);
+  PageArgs *data = g_new0 (PageArgs, 1);
 
   g_task_set_source_tag (task, tag);
   data->query = *query;
@@ -3330,7 +3526,7 @@ page_common (PickyStore           *self,
   data->text = g_strdup (text);
   if (data->query.limit == 0)
     data->query.limit = 50;
-  g_task_set_task_data (task, data, page_data_free);
+  g_task_set_task_data (task, data, page_args_free);
 
   queue_job (self, task, run, NULL, NULL);
 }
@@ -3410,23 +3606,6 @@ picky_store_search_finish (PickyStore    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static ArgsData *
-args_task (PickyStore          *self,
-           gpointer             tag,
-           GCancellable        *cancellable,
-           GAsyncReadyCallback  callback,
-           gpointer             user_data,
-           GTask              **task)
-{
-  ArgsData *args = g_new0 (ArgsData, 1);
-
-  *task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (*task, tag);
-  g_task_set_task_data (*task, args, args_data_free);
-
-  return args;
-}
-
 void
 picky_store_add_channel_async (PickyStore          *self,
                                const char          *app,
@@ -3437,19 +3616,19 @@ picky_store_add_channel_async (PickyStore          *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  AddChannelArgs *args = g_new0 (AddChannelArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (app != NULL);
   g_return_if_fail (kind != NULL);
   g_return_if_fail (name != NULL);
 
-  args = args_task (self, picky_store_add_channel_async, cancellable, callback, user_data, &task);
   args->app = g_strdup (app);
   args->kind = g_strdup (kind);
   args->name = g_strdup (name);
   args->settings = g_strdup (settings_json);
+  task = store_task_new (self, picky_store_add_channel_async, args, add_channel_args_free, cancellable, callback, user_data);
   queue_job (self, task, add_channel_run, NULL, NULL);
 }
 
@@ -3486,15 +3665,15 @@ picky_store_update_channel_async (PickyStore          *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  UpdateChannelArgs *args = g_new0 (UpdateChannelArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_update_channel_async, cancellable, callback, user_data, &task);
-  args->id = channel_id;
+  args->channel_id = channel_id;
   args->name = g_strdup (name);
   args->settings = g_strdup (settings_json);
+  task = store_task_new (self, picky_store_update_channel_async, args, update_channel_args_free, cancellable, callback, user_data);
   queue_job (self, task, update_channel_run, NULL, NULL);
 }
 
@@ -3521,13 +3700,13 @@ picky_store_remove_channel_async (PickyStore          *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  RemoveChannelArgs *args = g_new0 (RemoveChannelArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_remove_channel_async, cancellable, callback, user_data, &task);
-  args->id = channel_id;
+  args->channel_id = channel_id;
+  task = store_task_new (self, picky_store_remove_channel_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, remove_channel_run, NULL, NULL);
 }
 
@@ -3552,7 +3731,7 @@ picky_store_list_channels_async (PickyStore          *self,
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args_task (self, picky_store_list_channels_async, cancellable, callback, user_data, &task);
+  task = store_task_new (self, picky_store_list_channels_async, NULL, NULL, cancellable, callback, user_data);
   queue_job (self, task, list_channels_run, NULL, NULL);
 }
 
@@ -3587,17 +3766,17 @@ picky_store_set_channel_state_async (PickyStore          *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
+  SetChannelStateArgs *args = g_new0 (SetChannelStateArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (key != NULL);
 
-  args = args_task (self, picky_store_set_channel_state_async, cancellable, callback, user_data, &task);
-  args->id = channel_id;
+  args->channel_id = channel_id;
   args->key = g_strdup (key);
   args->value = g_strdup (value);
-  queue_job (self, task, NULL, state_write, state_done);
+  task = store_task_new (self, picky_store_set_channel_state_async, args, set_channel_state_args_free, cancellable, callback, user_data);
+  queue_job (self, task, NULL, state_write, boolean_done);
 }
 
 gboolean
@@ -3619,15 +3798,15 @@ picky_store_get_channel_state_async (PickyStore          *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
+  GetChannelStateArgs *args = g_new0 (GetChannelStateArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (key != NULL);
 
-  args = args_task (self, picky_store_get_channel_state_async, cancellable, callback, user_data, &task);
-  args->id = channel_id;
+  args->channel_id = channel_id;
   args->key = g_strdup (key);
+  task = store_task_new (self, picky_store_get_channel_state_async, args, get_channel_state_args_free, cancellable, callback, user_data);
   queue_job (self, task, get_state_run, NULL, NULL);
 }
 
@@ -3656,16 +3835,16 @@ picky_store_report_contact_async (PickyStore          *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  ReportContactArgs *args = g_new0 (ReportContactArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (from < to);
 
-  args = args_task (self, picky_store_report_contact_async, cancellable, callback, user_data, &task);
-  args->id = contact_id;
+  args->contact_id = contact_id;
   args->from = from;
   args->to = to;
+  task = store_task_new (self, picky_store_report_contact_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, report_contact_run, NULL, NULL);
 }
 
@@ -3694,16 +3873,16 @@ picky_store_report_overall_async (PickyStore          *self,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
+  ReportOverallArgs *args = g_new0 (ReportOverallArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (from < to);
 
-  args = args_task (self, picky_store_report_overall_async, cancellable, callback, user_data, &task);
   args->app = g_strdup (app);
   args->from = from;
   args->to = to;
+  task = store_task_new (self, picky_store_report_overall_async, args, report_overall_args_free, cancellable, callback, user_data);
   queue_job (self, task, report_overall_run, NULL, NULL);
 }
 
@@ -3835,16 +4014,16 @@ picky_store_report_hours_async (PickyStore          *self,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  ReportHoursArgs *args = g_new0 (ReportHoursArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (from < to);
 
-  args = args_task (self, picky_store_report_hours_async, cancellable, callback, user_data, &task);
-  args->id = contact_id;
+  args->contact_id = contact_id;
   args->from = from;
   args->to = to;
+  task = store_task_new (self, picky_store_report_hours_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, report_hours_run, NULL, NULL);
 }
 
@@ -3882,15 +4061,15 @@ picky_store_summarize_contacts_async (PickyStore          *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
+  SummarizeContactsArgs *args = g_new0 (SummarizeContactsArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (from < to);
 
-  args = args_task (self, picky_store_summarize_contacts_async, cancellable, callback, user_data, &task);
   args->from = from;
   args->to = to;
+  task = store_task_new (self, picky_store_summarize_contacts_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, summarize_contacts_run, NULL, NULL);
 }
 
@@ -3920,16 +4099,16 @@ picky_store_list_contacts_async (PickyStore          *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  ListContactsArgs *args = g_new0 (ListContactsArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_list_contacts_async, cancellable, callback, user_data, &task);
   args->app = g_strdup (app);
   args->phone = g_strdup (phone);
-  args->after = after_id;
+  args->after_id = after_id;
   args->limit = limit > 0 ? limit : 100;
+  task = store_task_new (self, picky_store_list_contacts_async, args, list_contacts_args_free, cancellable, callback, user_data);
   queue_job (self, task, list_contacts_run, NULL, NULL);
 }
 
@@ -3959,7 +4138,7 @@ picky_store_count_messages_async (PickyStore          *self,
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args_task (self, picky_store_count_messages_async, cancellable, callback, user_data, &task);
+  task = store_task_new (self, picky_store_count_messages_async, NULL, NULL, cancellable, callback, user_data);
   queue_job (self, task, count_messages_run, NULL, NULL);
 }
 
@@ -3986,13 +4165,13 @@ picky_store_purge_async (PickyStore          *self,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  PurgeArgs *args = g_new0 (PurgeArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_purge_async, cancellable, callback, user_data, &task);
-  args->from = days;
+  args->days = days;
+  task = store_task_new (self, picky_store_purge_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, purge_run, NULL, NULL);
 }
 
@@ -4019,13 +4198,13 @@ picky_store_erase_contact_async (PickyStore          *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
+  EraseContactArgs *args = g_new0 (EraseContactArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_erase_contact_async, cancellable, callback, user_data, &task);
-  args->id = contact_id;
+  args->contact_id = contact_id;
+  task = store_task_new (self, picky_store_erase_contact_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, erase_contact_run, NULL, NULL);
 }
 
@@ -4053,13 +4232,13 @@ picky_store_get_message_async (PickyStore          *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
+  GetMessageArgs *args = g_new0 (GetMessageArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  args = args_task (self, picky_store_get_message_async, cancellable, callback, user_data, &task);
-  args->id = id;
+  args->message_id = id;
+  task = store_task_new (self, picky_store_get_message_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, get_message_run, NULL, NULL);
 }
 
@@ -4093,14 +4272,14 @@ picky_store_mark_read_async (PickyStore          *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
+  MarkReadArgs *args = g_new0 (MarkReadArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (contact_id > 0);
 
-  args = args_task (self, picky_store_mark_read_async, cancellable, callback, user_data, &task);
-  args->id = contact_id;
+  args->contact_id = contact_id;
+  task = store_task_new (self, picky_store_mark_read_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, mark_read_run, NULL, NULL);
 }
 
@@ -4141,20 +4320,21 @@ picky_store_update_outgoing_async (PickyStore          *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
+  UpdateOutgoingArgs *args = g_new0 (UpdateOutgoingArgs, 1);
   GTask *task;
-  ArgsData *args;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (status > PICKY_MESSAGE_STATUS_NONE && status <= PICKY_MESSAGE_STATUS_FAILED);
 
-  args = args_task (self, picky_store_update_outgoing_async, cancellable, callback, user_data, &task);
+  args->message_id = id;
+  args->status = status;
+  args->provider_key = g_strdup (provider_key);
+  args->error_text = g_strdup (error_text);
+  task = store_task_new (self, picky_store_update_outgoing_async, args, update_outgoing_args_free,
+                         cancellable, callback, user_data);
   /* The result must reach the sender even if it stopped waiting: the row
    * has changed either way. */
   g_task_set_check_cancellable (task, FALSE);
-  args->id = id;
-  args->limit = status;
-  args->key = g_strdup (provider_key);
-  args->value = g_strdup (error_text);
   queue_job (self, task, update_outgoing_run, NULL, NULL);
 }
 
@@ -4192,23 +4372,6 @@ picky_device_free (PickyDevice *device)
   g_free (device);
 }
 
-static DeviceData *
-device_task (PickyStore          *self,
-             gpointer             tag,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data,
-             GTask              **task)
-{
-  DeviceData *data = g_new0 (DeviceData, 1);
-
-  *task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (*task, tag);
-  g_task_set_task_data (*task, data, device_data_free);
-
-  return data;
-}
-
 /**
  * picky_store_add_pairing_code_async:
  * @code: the code as the admin reads it out; case and separators do not count
@@ -4225,15 +4388,15 @@ picky_store_add_pairing_code_async (PickyStore          *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  DeviceData *data;
+  AddPairingCodeArgs *args = g_new0 (AddPairingCodeArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (code != NULL);
 
-  data = device_task (self, picky_store_add_pairing_code_async, cancellable, callback, user_data, &task);
-  data->code = g_strdup (code);
-  data->id = expires;
+  args->code = g_strdup (code);
+  args->expires = expires;
+  task = store_task_new (self, picky_store_add_pairing_code_async, args, add_pairing_code_args_free, cancellable, callback, user_data);
   queue_job (self, task, NULL, add_pairing_code_write, boolean_done);
 }
 
@@ -4267,20 +4430,20 @@ picky_store_register_device_async (PickyStore          *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  DeviceData *data;
+  RegisterDeviceArgs *args = g_new0 (RegisterDeviceArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (token != NULL);
 
-  data = device_task (self, picky_store_register_device_async, cancellable, callback, user_data, &task);
-  data->token = g_strdup (token);
-  data->code = g_strdup (pairing_code);
-  data->make = g_strdup (make != NULL ? make : "");
-  data->model = g_strdup (model != NULL ? model : "");
-  data->os = g_strdup (os != NULL ? os : "");
-  data->phone = g_strdup (phone != NULL ? phone : "");
-  queue_job (self, task, NULL, register_device_write, device_done);
+  args->token = g_strdup (token);
+  args->code = g_strdup (pairing_code);
+  args->make = g_strdup (make != NULL ? make : "");
+  args->model = g_strdup (model != NULL ? model : "");
+  args->os = g_strdup (os != NULL ? os : "");
+  args->phone = g_strdup (phone != NULL ? phone : "");
+  task = store_task_new (self, picky_store_register_device_async, args, register_device_args_free, cancellable, callback, user_data);
+  queue_job (self, task, NULL, register_device_write, register_device_done);
 }
 
 /**
@@ -4306,14 +4469,14 @@ picky_store_authenticate_device_async (PickyStore          *self,
                                        GAsyncReadyCallback  callback,
                                        gpointer             user_data)
 {
-  DeviceData *data;
+  AuthenticateDeviceArgs *args = g_new0 (AuthenticateDeviceArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (token != NULL);
 
-  data = device_task (self, picky_store_authenticate_device_async, cancellable, callback, user_data, &task);
-  data->token = g_strdup (token);
+  args->token = g_strdup (token);
+  task = store_task_new (self, picky_store_authenticate_device_async, args, authenticate_device_args_free, cancellable, callback, user_data);
   queue_job (self, task, authenticate_device_run, NULL, NULL);
 }
 
@@ -4343,7 +4506,7 @@ picky_store_list_devices_async (PickyStore          *self,
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  device_task (self, picky_store_list_devices_async, cancellable, callback, user_data, &task);
+  task = store_task_new (self, picky_store_list_devices_async, NULL, NULL, cancellable, callback, user_data);
   queue_job (self, task, list_devices_run, NULL, NULL);
 }
 
@@ -4377,15 +4540,15 @@ picky_store_set_device_state_async (PickyStore          *self,
                                     GAsyncReadyCallback  callback,
                                     gpointer             user_data)
 {
-  DeviceData *data;
+  SetDeviceStateArgs *args = g_new0 (SetDeviceStateArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (state == PICKY_DEVICE_STATE_TRUSTED || state == PICKY_DEVICE_STATE_REVOKED);
 
-  data = device_task (self, picky_store_set_device_state_async, cancellable, callback, user_data, &task);
-  data->id = device_id;
-  data->state = state;
+  args->device_id = device_id;
+  args->state = state;
+  task = store_task_new (self, picky_store_set_device_state_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, NULL, set_device_state_write, boolean_done);
 }
 
@@ -4408,15 +4571,15 @@ picky_store_queue_relay_reply_async (PickyStore          *self,
                                      GAsyncReadyCallback  callback,
                                      gpointer             user_data)
 {
-  DeviceData *data;
+  QueueRelayReplyArgs *args = g_new0 (QueueRelayReplyArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (message_id > 0);
 
-  data = device_task (self, picky_store_queue_relay_reply_async, cancellable, callback, user_data, &task);
-  data->id = device_id;
-  data->message_id = message_id;
+  args->message_id = message_id;
+  args->device_id = device_id;
+  task = store_task_new (self, picky_store_queue_relay_reply_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, NULL, queue_relay_reply_write, boolean_done);
 }
 
@@ -4438,13 +4601,13 @@ picky_store_list_relay_replies_async (PickyStore          *self,
                                       GAsyncReadyCallback  callback,
                                       gpointer             user_data)
 {
-  DeviceData *data;
+  ListRelayRepliesArgs *args = g_new0 (ListRelayRepliesArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  data = device_task (self, picky_store_list_relay_replies_async, cancellable, callback, user_data, &task);
-  data->id = device_id;
+  args->device_id = device_id;
+  task = store_task_new (self, picky_store_list_relay_replies_async, args, g_free, cancellable, callback, user_data);
   queue_job (self, task, list_relay_replies_run, NULL, NULL);
 }
 
@@ -4474,16 +4637,16 @@ picky_store_ack_relay_reply_async (PickyStore          *self,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
 {
-  DeviceData *data;
+  AckRelayReplyArgs *args = g_new0 (AckRelayReplyArgs, 1);
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
 
-  data = device_task (self, picky_store_ack_relay_reply_async, cancellable, callback, user_data, &task);
-  data->id = device_id;
-  data->message_id = message_id;
-  data->sent = sent;
-  data->text = g_strdup (error_text);
+  args->device_id = device_id;
+  args->message_id = message_id;
+  args->sent = sent;
+  args->error_text = g_strdup (error_text);
+  task = store_task_new (self, picky_store_ack_relay_reply_async, args, ack_relay_reply_args_free, cancellable, callback, user_data);
   queue_job (self, task, NULL, ack_relay_reply_write, ack_relay_reply_done);
 }
 
