@@ -66,6 +66,9 @@ run_console (Fixture     *fixture,
   const char *arg;
   va_list args;
 
+  /* A console that hangs fails the test instead of stalling the suite. */
+  g_ptr_array_add (argv, (gpointer) "timeout");
+  g_ptr_array_add (argv, (gpointer) "60");
   g_ptr_array_add (argv, (gpointer) g_getenv ("PICKY_CONSOLE"));
   va_start (args, err);
   while ((arg = va_arg (args, const char *)) != NULL)
@@ -205,6 +208,41 @@ test_errors (Fixture       *fixture,
     }
 }
 
+/* A secret no provider would issue is refused with a message naming it,
+ * before any row or secret is stored; "tok" is also part of the label
+ * "access token", which once left the console waiting for ever. */
+static void
+test_unusable_secret (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *inputs[] = {
+    "access-token=tok\napp-secret=0123456789abcdef0123456789abcdef\nverify-token=vt\n",
+    "access-token=EAAtestACCESStoken\napp-secret=0123456789abcdef\t0123456789abcdef\n",
+  };
+  const char *messages[] = {
+    "The secret “access-token” is too short to be a real one: it needs at least 8 characters",
+    "The secret “app-secret” contains a line break or another control character",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (inputs); i++)
+    {
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+      int status;
+
+      status = run_console (fixture, inputs[i], &out, &err,
+                            "--add-channel=whatsapp", "--name=tok", NULL);
+      g_assert_cmpint (status, ==, 1);
+      g_assert_nonnull (strstr (err, messages[i]));
+      g_assert_cmpstr (out, ==, "");
+
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
+      g_assert_cmpstr (out, ==, "");
+    }
+}
+
 typedef struct {
   PickyFakeTelegram *server;
   guint              n;
@@ -302,6 +340,8 @@ main (int   argc,
               fixture_set_up, test_provision, fixture_tear_down);
   g_test_add ("/picky/command-line/errors", Fixture, NULL,
               fixture_set_up, test_errors, fixture_tear_down);
+  g_test_add ("/picky/command-line/unusable-secret", Fixture, NULL,
+              fixture_set_up, test_unusable_secret, fixture_tear_down);
   g_test_add ("/picky/command-line/headless", Fixture, NULL,
               fixture_set_up, test_headless, fixture_tear_down);
 

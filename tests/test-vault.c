@@ -327,6 +327,66 @@ test_secret_label (Fixture       *fixture,
   g_list_free_full (items, g_object_unref);
 }
 
+/* A label that happens to hold the secret is replaced, and the call still
+ * ends in its callback: "tok" is part of "access token". */
+static void
+test_secret_label_holds_secret (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *label = NULL;
+  g_autofree char *value = NULL;
+  GList *items;
+
+  picky_vault_store_secret_with_label_async (fixture->vault, 5, "token",
+                                             "Picky Console: bot token for channel 5 of shop-front-42",
+                                             "shop-front-42", NULL, picky_test_got_result_cb, &result);
+  picky_test_wait_result (&result);
+  g_assert_true (picky_vault_store_secret_finish (fixture->vault, result, &error));
+  g_assert_no_error (error);
+
+  g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "5");
+  items = search_items (query);
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  label = secret_item_get_label (items->data);
+  g_assert_cmpstr (label, ==, "Picky Console channel 5");
+  g_list_free_full (items, g_object_unref);
+
+  value = vault_lookup (fixture->vault, 5, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (value, ==, "shop-front-42");
+  g_assert_true (vault_clear (fixture->vault, 5, &error));
+}
+
+/* Values no provider issues end with an error in the callback, and nothing
+ * is stored. */
+static void
+test_secret_unusable (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *values[] = { "", "tok", "two\nlines-of-it", "tab\tinside-it" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *value = NULL;
+
+      g_assert_false (vault_store (fixture->vault, 6, "token", values[i], &error));
+      g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_INVALID_SECRET);
+      g_assert_nonnull (strstr (error->message, "“token”"));
+      g_assert_null (strstr (error->message, "tok\""));
+      g_clear_error (&error);
+
+      value = vault_lookup (fixture->vault, 6, "token", &error);
+      g_assert_no_error (error);
+      g_assert_null (value);
+    }
+
+  g_assert_true (picky_vault_check_secret ("token", "12345678", NULL));
+}
+
 static void
 test_secret_clear (Fixture       *fixture,
                    gconstpointer  data)
@@ -708,6 +768,8 @@ main (int   argc,
   add_keyring_test ("/picky/vault/secret/outside", test_secret_outside, missing);
   add_keyring_test ("/picky/vault/secret/attributes", test_secret_attributes, missing);
   add_keyring_test ("/picky/vault/secret/label", test_secret_label, missing);
+  add_keyring_test ("/picky/vault/secret/label-holds-secret", test_secret_label_holds_secret, missing);
+  add_keyring_test ("/picky/vault/secret/unusable", test_secret_unusable, missing);
   add_keyring_test ("/picky/vault/secret/clear", test_secret_clear, missing);
   add_keyring_test ("/picky/vault/secret/canary", test_secret_canary, missing);
   add_keyring_test ("/picky/vault/data-key/create", test_data_key_create, missing);

@@ -450,6 +450,22 @@ channel_data_free (ChannelData *data)
   g_free (data);
 }
 
+/* Every secret is checked before anything is stored, so that a bad one
+ * leaves neither a row nor the other secrets behind. */
+static gboolean
+check_secrets (GHashTable  *secrets,
+               GError     **error)
+{
+  g_autoptr(GList) kinds = g_hash_table_get_keys (secrets);
+
+  kinds = g_list_sort (kinds, (GCompareFunc) g_strcmp0);
+  for (GList *l = kinds; l != NULL; l = l->next)
+    if (!picky_vault_check_secret (l->data, g_hash_table_lookup (secrets, l->data), error))
+      return FALSE;
+
+  return TRUE;
+}
+
 static void
 on_added_channel_loaded_cb (GObject      *object,
                             GAsyncResult *result,
@@ -580,8 +596,9 @@ on_channel_row_added_cb (GObject      *object,
  * @secrets: (element-type utf8 utf8): secret kind → secret, for the keyring only
  *
  * Adds the channel's row, puts its secrets in the keyring, and starts it.
- * If the keyring refuses, the row is removed again and nothing is stored
- * anywhere else.
+ * A secret picky_vault_check_secret() refuses fails it before anything is
+ * stored. If the keyring refuses, the row is removed again and nothing is
+ * stored anywhere else.
  */
 void
 picky_service_add_channel_async (PickyService        *self,
@@ -596,6 +613,7 @@ picky_service_add_channel_async (PickyService        *self,
 {
   g_autoptr(GTask) task = NULL;
   ChannelData *data;
+  GError *error = NULL;
 
   g_return_if_fail (PICKY_IS_SERVICE (self));
   g_return_if_fail (self->registry != NULL);
@@ -610,6 +628,12 @@ picky_service_add_channel_async (PickyService        *self,
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
                                _("This version of Picky Console does not know channels of the kind “%s”"),
                                kind);
+      return;
+    }
+
+  if (!check_secrets (secrets, &error))
+    {
+      g_task_return_error (task, error);
       return;
     }
 
@@ -676,6 +700,7 @@ picky_service_update_channel_async (PickyService        *self,
 {
   g_autoptr(GTask) task = NULL;
   ChannelData *data;
+  GError *error = NULL;
 
   g_return_if_fail (PICKY_IS_SERVICE (self));
   g_return_if_fail (self->registry != NULL);
@@ -687,6 +712,12 @@ picky_service_update_channel_async (PickyService        *self,
   if (picky_channel_registry_lookup (self->registry, channel_id) == NULL)
     {
       return_no_such_channel (task, channel_id);
+      return;
+    }
+
+  if (!check_secrets (secrets, &error))
+    {
+      g_task_return_error (task, error);
       return;
     }
 

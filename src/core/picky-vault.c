@@ -212,6 +212,28 @@ label_for_secret (gint64      channel_id,
   return g_strdup_printf (_("Picky Console: secret “%s” for channel %d"), kind, id);
 }
 
+/* A label is stored unencrypted and shown by every keyring manager, so it
+ * must not hold the secret, not even by chance: "tok" is in "access token".
+ * The caller's label is kept when it can be, else a plain one, else none,
+ * which no secret can be part of. */
+static char *
+choose_label (const char *label,
+              gint64      channel_id,
+              const char *secret)
+{
+  g_autofree char *plain = NULL;
+
+  if (strstr (label, secret) == NULL)
+    return g_strdup (label);
+
+  /* Translators: the name of a keyring item; %d is the number of a channel. */
+  plain = g_strdup_printf (_("Picky Console channel %d"), (int) channel_id);
+  if (strstr (plain, secret) == NULL)
+    return g_steal_pointer (&plain);
+
+  return g_strdup ("");
+}
+
 /* Looking up: a value, nothing, or a reason. libsecret answers "nothing"
  * both when no item exists and when the item stayed locked because an
  * unlock prompt was dismissed; a search that includes locked items tells
@@ -550,6 +572,55 @@ picky_vault_init (PickyVault *self)
 }
 
 /**
+ * picky_vault_check_secret:
+ * @kind: what the secret is, such as "access-token", for the message
+ * @secret: (nullable): the value to be stored
+ * @error: return location for %PICKY_VAULT_ERROR_INVALID_SECRET
+ *
+ * Refuses values no provider issues: empty ones, ones shorter than
+ * %PICKY_VAULT_MIN_SECRET_LENGTH characters, and ones holding a line break
+ * or another control character, which a paste or a script got wrong.
+ * The message names @kind, never the value.
+ *
+ * Returns: whether @secret may be stored
+ */
+gboolean
+picky_vault_check_secret (const char  *kind,
+                          const char  *secret,
+                          GError     **error)
+{
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  if (secret == NULL || secret[0] == '\0')
+    {
+      g_set_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_INVALID_SECRET,
+                   _("The secret “%s” is empty"), kind);
+      return FALSE;
+    }
+
+  for (const char *c = secret; *c != '\0'; c++)
+    if (g_ascii_iscntrl (*c))
+      {
+        g_set_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_INVALID_SECRET,
+                     _("The secret “%s” contains a line break or another control character"),
+                     kind);
+        return FALSE;
+      }
+
+  if (!g_utf8_validate (secret, -1, NULL) || g_utf8_strlen (secret, -1) < PICKY_VAULT_MIN_SECRET_LENGTH)
+    {
+      g_set_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_INVALID_SECRET,
+                   ngettext ("The secret “%s” is too short to be a real one: it needs at least %d character",
+                             "The secret “%s” is too short to be a real one: it needs at least %d characters",
+                             PICKY_VAULT_MIN_SECRET_LENGTH),
+                   kind, PICKY_VAULT_MIN_SECRET_LENGTH);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
  * picky_vault_new:
  *
  * Nothing is asked of the keyring until the first call.
@@ -624,16 +695,17 @@ picky_vault_get_data_key_finish (PickyVault    *self,
  * @self: a vault
  * @channel_id: the channel the secret belongs to, a positive 32-bit number
  * @kind: what the secret is, such as "token" or "app-secret"
- * @label: the item's name as keyring managers show it; must not contain
- *   the secret
- * @secret: the secret
+ * @label: the item's name as keyring managers show it; if it contains
+ *   the secret, a plainer one is used
+ * @secret: the secret, as picky_vault_check_secret() accepts it
  * @cancellable: (nullable): a #GCancellable
  * @callback: called when the secret is stored
  * @user_data: data for @callback
  *
  * Like picky_vault_store_secret_async(), for a channel that can name its
  * secret better, such as "Picky Console: Telegram bot token for channel 3".
- * Finish with picky_vault_store_secret_finish().
+ * Finish with picky_vault_store_secret_finish(); a secret that
+ * picky_vault_check_secret() refuses ends it with that error.
  */
 void
 picky_vault_store_secret_with_label_async (PickyVault          *self,
@@ -647,22 +719,31 @@ picky_vault_store_secret_with_label_async (PickyVault          *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
+  g_autofree char *safe_label = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
   g_return_if_fail (kind != NULL && kind[0] != '\0');
   g_return_if_fail (label != NULL);
-  g_return_if_fail (secret != NULL && secret[0] != '\0');
-  g_return_if_fail (strstr (label, secret) == NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, picky_vault_store_secret_async);
 
+  /* The value comes from the admin, so a bad one is a runtime error that
+   * reaches the callback, never a precondition that would skip it. */
+  if (!picky_vault_check_secret (kind, secret, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
   /* An item with the same attributes is replaced, not duplicated. */
   attributes = channel_attributes (channel_id, kind);
+  safe_label = choose_label (label, channel_id, secret);
   secret_password_storev (&secret_schema, attributes, SECRET_COLLECTION_DEFAULT,
-                          label, secret, cancellable,
+                          safe_label, secret, cancellable,
                           on_secret_stored_cb, g_steal_pointer (&task));
 }
 

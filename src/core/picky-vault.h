@@ -14,7 +14,12 @@ typedef enum {
   PICKY_VAULT_ERROR_LOCKED,        /* the keyring is locked or unlocking was dismissed */
   PICKY_VAULT_ERROR_KEY_MISSING,   /* encrypted data exists but its key is gone */
   PICKY_VAULT_ERROR_FAILED,
+  PICKY_VAULT_ERROR_INVALID_SECRET, /* empty, too short or with a line break */
 } PickyVaultError;
+
+/* Shorter than any token a provider issues: such a value is a typo or a
+ * placeholder, and would be found by chance in the item's label. */
+#define PICKY_VAULT_MIN_SECRET_LENGTH 8
 
 #define PICKY_TYPE_VAULT (picky_vault_get_type ())
 
@@ -22,6 +27,9 @@ G_DECLARE_FINAL_TYPE (PickyVault, picky_vault, PICKY, VAULT, GObject)
 
 GQuark      picky_vault_error_quark        (void);
 PickyVault *picky_vault_new                (void);
+gboolean    picky_vault_check_secret       (const char          *kind,
+                                            const char          *secret,
+                                            GError             **error);
 
 /* The data-encryption key: created only when @may_create (no encrypted
  * rows exist yet), else its absence is PICKY_VAULT_ERROR_KEY_MISSING. */
@@ -44,7 +52,8 @@ void        picky_vault_store_secret_async  (PickyVault          *self,
                                              GAsyncReadyCallback  callback,
                                              gpointer             user_data);
 /* The same with a label of the caller's, e.g. naming the provider; finish
- * with picky_vault_store_secret_finish(). The label must not hold the secret. */
+ * with picky_vault_store_secret_finish(). A label that holds the secret is
+ * replaced by one that does not. */
 void        picky_vault_store_secret_with_label_async (PickyVault          *self,
                                                        gint64               channel_id,
                                                        const char          *kind,
