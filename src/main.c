@@ -18,9 +18,14 @@ main (int   argc,
 
   setlocale (LC_ALL, "");
 
-  /* The language choice must be in place before the first string is translated. */
-  settings = g_settings_new (APPLICATION_ID);
-  picky_languages_apply_preference (settings);
+  /* The language choice must be in place before the first string is
+   * translated. Without the schema there is no choice to read: the
+   * application says what is missing once --help has had its chance. */
+  if (picky_application_check_settings (NULL))
+    {
+      settings = g_settings_new (APPLICATION_ID);
+      picky_languages_apply_preference (settings);
+    }
 
   picky_languages_bind_textdomain ();
   g_set_application_name (_("Picky Console"));

@@ -243,6 +243,48 @@ test_unusable_secret (Fixture       *fixture,
     }
 }
 
+/* Straight from a build folder the schema is not installed: --help still
+ * answers, and a command says what is missing instead of aborting. */
+static void
+test_no_schema (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autofree char *empty = g_build_filename (fixture->home, "no-schemas", NULL);
+  const char *commands[] = { "--help", "--list-channels", "--headless" };
+
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+      g_autofree char *err = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", empty, TRUE);
+      process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "60",
+                                             g_getenv ("PICKY_CONSOLE"), commands[i], NULL);
+      g_assert_no_error (error);
+      g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (process));
+
+      if (i == 0)
+        {
+          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+          g_assert_nonnull (strstr (out, "--add-channel=KIND"));
+          continue;
+        }
+
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+      g_assert_nonnull (strstr (err, "The settings schema io.github.pickyconsole.PickyConsole is not installed"));
+      g_assert_nonnull (strstr (err, "meson devenv -C "));
+      g_assert_nonnull (strstr (err, "GSETTINGS_SCHEMA_DIR="));
+      g_assert_null (strstr (err, "GLib-GIO-ERROR"));
+    }
+}
+
 typedef struct {
   PickyFakeTelegram *server;
   guint              n;
@@ -342,6 +384,8 @@ main (int   argc,
               fixture_set_up, test_errors, fixture_tear_down);
   g_test_add ("/picky/command-line/unusable-secret", Fixture, NULL,
               fixture_set_up, test_unusable_secret, fixture_tear_down);
+  g_test_add ("/picky/command-line/no-schema", Fixture, NULL,
+              fixture_set_up, test_no_schema, fixture_tear_down);
   g_test_add ("/picky/command-line/headless", Fixture, NULL,
               fixture_set_up, test_headless, fixture_tear_down);
 

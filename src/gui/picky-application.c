@@ -121,12 +121,75 @@ on_service_started_cb (GObject      *object,
     g_message ("The console could not start its channels: %s", error->message);
 }
 
+/* The build folder this binary runs from, when it runs from one: there,
+ * <build>/src/picky-console has its compiled schema in <build>/data. */
+static char *
+find_build_dir (void)
+{
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *src = NULL;
+  g_autofree char *build = NULL;
+  g_autofree char *compiled = NULL;
+
+  if (exe == NULL)
+    return NULL;
+
+  src = g_path_get_dirname (exe);
+  build = g_path_get_dirname (src);
+  compiled = g_build_filename (build, "data", "gschemas.compiled", NULL);
+  if (!g_file_test (compiled, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+
+  return g_steal_pointer (&build);
+}
+
+/**
+ * picky_application_check_settings:
+ * @error: return location for what is missing and how to run the console
+ *
+ * GSettings aborts the process when a schema is missing, which is what
+ * running the binary straight from its build folder meets; this says so
+ * in words instead, before any setting is read.
+ *
+ * Returns: whether the console's settings schema is installed
+ */
+gboolean
+picky_application_check_settings (GError **error)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autofree char *build = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema != NULL)
+    return TRUE;
+
+  build = find_build_dir ();
+  /* Translators: the first %s is a schema id; the others are the build
+   * folder, or “BUILD” when it is not known. Keep the commands as they are. */
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+               _("The settings schema %s is not installed. To run Picky Console from its build "
+                 "folder, start it with “meson devenv -C %s picky-console”, or set "
+                 "GSETTINGS_SCHEMA_DIR=%s/data"),
+               APPLICATION_ID, build != NULL ? build : "BUILD", build != NULL ? build : "BUILD");
+  return FALSE;
+}
+
 static int
 picky_application_handle_local_options (GApplication *app,
                                         GVariantDict *options)
 {
   g_autoptr(GInputStream) secrets_in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  g_autoptr(GError) error = NULL;
   int status;
+
+  /* --help has been answered by now, without any setting. */
+  if (!picky_application_check_settings (&error))
+    {
+      g_printerr ("picky-console: %s\n", error->message);
+      return 1;
+    }
 
   /* Headless running, provisioning and report exports never touch GTK:
    * they must work where there is no display at all. */
@@ -159,7 +222,8 @@ picky_application_shutdown (GApplication *app)
 {
   PickyApplication *self = PICKY_APPLICATION (app);
 
-  picky_service_shutdown (self->service);
+  if (self->service != NULL)
+    picky_service_shutdown (self->service);
 
   G_APPLICATION_CLASS (picky_application_parent_class)->shutdown (app);
 }
@@ -183,6 +247,9 @@ picky_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences",
                                          preferences_accels);
 
+  /* Made here rather than in init: the service reads GSettings, which
+   * --help and a missing schema must not reach. */
+  self->service = picky_service_new (NULL);
   self->notifier = picky_notifier_new (GTK_APPLICATION (app), self->service);
   picky_service_start_async (self->service, TRUE, NULL, on_service_started_cb, NULL);
 
@@ -220,7 +287,6 @@ picky_application_class_init (PickyApplicationClass *klass)
 static void
 picky_application_init (PickyApplication *self)
 {
-  self->service = picky_service_new (NULL);
   picky_command_line_add_options (G_APPLICATION (self));
   picky_report_command_add_options (G_APPLICATION (self));
 }
@@ -244,7 +310,8 @@ picky_application_new (void)
  * picky_application_get_service:
  * @self: a #PickyApplication
  *
- * Returns: (transfer none): the keyring, store and channels behind the windows
+ * Returns: (transfer none) (nullable): the keyring, store and channels
+ *   behind the windows; %NULL until the application started up
  */
 PickyService *
 picky_application_get_service (PickyApplication *self)

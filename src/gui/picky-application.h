@@ -15,5 +15,6 @@ G_DECLARE_FINAL_TYPE (PickyApplication, picky_application, PICKY, APPLICATION, A
 
 PickyApplication *picky_application_new         (void);
 PickyService     *picky_application_get_service (PickyApplication *self);
+gboolean          picky_application_check_settings (GError       **error);
 
 G_END_DECLS
