@@ -538,6 +538,15 @@ test_json_syntax (void)
   g_assert_false (check_syntax ("{\"a\":}", 64));
   g_assert_false (check_syntax ("[\"\\x41\"]", 64));
   g_assert_false (check_syntax ("[\"\\u12\"]", 64));
+
+  /* A UTF-16 surrogate only as half of a pair: json-glib refuses a lone
+   * high one, and makes text that is not UTF-8 of a lone low one. */
+  g_assert_true (check_syntax ("[\"\\ud83d\\ude00\"]", 64));
+  g_assert_false (check_syntax ("[\"\\ud800\"]", 64));
+  g_assert_false (check_syntax ("[\"\\ude00\"]", 64));
+  g_assert_false (check_syntax ("[\"\\ud83d\\u0041\"]", 64));
+  g_assert_false (check_syntax ("[\"\\ud83d\"]", 64));
+  g_assert_false (check_syntax ("[\"\\\\ud83d\\ude00\"]", 64));
   g_assert_false (check_syntax ("[\"tab\there\"]", 64));
   g_assert_false (check_syntax ("[\"open", 64));
   g_assert_false (check_syntax ("[\"\\", 64));
@@ -939,6 +948,7 @@ test_connection_cap (Fixture       *fixture,
   g_autoptr(GBytes) body = load_data ("whatsapp-webhook-text.body");
   g_autofree char *signature = load_text ("whatsapp-webhook-text.sig");
   g_autoptr(GBytes) request = build_post ("/whatsapp", "application/json", signature, body);
+  SlowClient slow = { NULL, FALSE };
 
   g_object_set (fixture->server, "max-connections", 1, NULL);
   first = g_socket_client_connect_to_host (client, "127.0.0.1", fixture->port, NULL, &error);
@@ -946,10 +956,14 @@ test_connection_cap (Fixture       *fixture,
   g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) picky_webhook_server_get_n_connections,
                              fixture->server, 2000));
 
-  /* The second connection is over the cap. */
+  /* The second connection is over the cap: the silent first one makes
+   * room for it, and is closed. */
   response = exchange (fixture, request, 0);
-  g_assert_cmpuint (status_of (response), ==, 503);
-  g_assert_cmpint (count_messages (fixture), ==, 0);
+  g_assert_cmpuint (status_of (response), ==, 200);
+  g_assert_cmpint (count_messages (fixture), ==, 1);
+  slow.socket = g_socket_connection_get_socket (first);
+  g_socket_set_blocking (slow.socket, FALSE);
+  g_assert_true (picky_test_wait_until (slow_client_closed, &slow, 2000));
 }
 
 static char *

@@ -161,8 +161,29 @@ is_json_space (char c)
   return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
+/* Reads the four hex digits of a \u escape at @at. */
+static gboolean
+read_hex4 (const char *data,
+           gsize       length,
+           gsize       at,
+           gunichar   *unit)
+{
+  *unit = 0;
+  if (at > length || length - at < 4)
+    return FALSE;
+  for (guint k = 0; k < 4; k++)
+    {
+      if (!g_ascii_isxdigit (data[at + k]))
+        return FALSE;
+      *unit = *unit << 4 | g_ascii_xdigit_value (data[at + k]);
+    }
+
+  return TRUE;
+}
+
 /* Steps over one string starting at its opening quote; FALSE if it is not
- * a valid JSON string (raw control characters, unknown escapes). */
+ * a valid JSON string (raw control characters, unknown escapes, a UTF-16
+ * surrogate that is not half of a pair). */
 static gboolean
 skip_string (const char *data,
              gsize       length,
@@ -194,12 +215,24 @@ skip_string (const char *data,
           i++;
           break;
         case 'u':
-          if (length - i < 5)
-            return FALSE;
-          for (guint k = 1; k <= 4; k++)
-            if (!g_ascii_isxdigit (data[i + k]))
+          {
+            gunichar unit;
+
+            /* json-glib 1.6 refuses a lone high surrogate yet turns a lone
+             * low one into bytes that are not UTF-8: only whole pairs pass. */
+            if (!read_hex4 (data, length, i + 1, &unit))
               return FALSE;
-          i += 5;
+            i += 5;
+            if (unit >= 0xdc00 && unit <= 0xdfff)
+              return FALSE;
+            if (unit >= 0xd800 && unit <= 0xdbff)
+              {
+                if (length - i < 2 || data[i] != '\\' || data[i + 1] != 'u' ||
+                    !read_hex4 (data, length, i + 2, &unit) || unit < 0xdc00 || unit > 0xdfff)
+                  return FALSE;
+                i += 6;
+              }
+          }
           break;
         default:
           return FALSE;
