@@ -343,6 +343,27 @@ test_parse_placeholders (void)
   g_assert_cmpstr (picky_message_get_contact_name (g_ptr_array_index (messages, 3)), ==, "News");
 }
 
+/* The offset only moves forward, even when an update id has no successor. */
+static void
+test_parse_largest_id (void)
+{
+  const char *json = "[{\"update_id\":9223372036854775807,\"poll\":{\"id\":\"x\"}}]";
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) messages = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 next_offset = 100;
+  guint n_updates = 0;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  messages = picky_telegram_channel_parse_updates (json_parser_get_root (parser), 1, "telegram",
+                                                   &next_offset, &n_updates, &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (n_updates, ==, 1);
+  g_assert_cmpuint (messages->len, ==, 0);
+  g_assert_cmpint (next_offset, >=, 100);
+}
+
 static void
 test_redact (void)
 {
@@ -748,6 +769,7 @@ main (int   argc,
 
   g_test_add_func ("/picky/telegram/parse/mixed", test_parse_mixed);
   g_test_add_func ("/picky/telegram/parse/placeholders", test_parse_placeholders);
+  g_test_add_func ("/picky/telegram/parse/largest-id", test_parse_largest_id);
   g_test_add_func ("/picky/telegram/redact", test_redact);
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

@@ -1644,7 +1644,9 @@ picky_telegram_channel_parse_updates (JsonNode    *result,
 
       update = json_node_get_object (node);
       update_id = json_object_get_int_member_with_default (update, "update_id", 0);
-      if (update_id >= *next_offset)
+      /* The largest id has no next one: the offset stays below it rather
+       * than wrapping round to a negative one that fetches everything again. */
+      if (update_id >= *next_offset && update_id < G_MAXINT64)
         *next_offset = update_id + 1;
 
       for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
