@@ -285,6 +285,53 @@ test_no_schema (Fixture       *fixture,
     }
 }
 
+/* --headless with its port taken says so on standard error, with the
+ * address and why, and keeps running to try again. */
+static void
+test_headless_port_taken (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GSocketService) holder = g_socket_service_new ();
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GDataInputStream) err = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (fixture->home, "config", "glib-2.0", "settings", NULL);
+  g_autofree char *keyfile = g_build_filename (dir, "keyfile", NULL);
+  g_autofree char *settings = NULL;
+  g_autofree char *expected = NULL;
+  char *line;
+  gboolean said = FALSE;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (G_SOCKET_LISTENER (holder), NULL, &error);
+  g_assert_no_error (error);
+  settings = g_strdup_printf ("[io/github/pickyconsole/PickyConsole]\nwebhook-address='127.0.0.1'\n"
+                              "webhook-port=%u\n", port);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (keyfile, settings, -1, &error));
+
+  /* "timeout" ends a console that never says it, so the read below ends. */
+  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "30",
+                                         g_getenv ("PICKY_CONSOLE"), "--headless", NULL);
+  g_assert_no_error (error);
+  err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
+  expected = g_strdup_printf ("picky-console: Listener unavailable: 127.0.0.1 port %u is in use.", port);
+  while (!said && (line = g_data_input_stream_read_line_utf8 (err, NULL, NULL, &error)) != NULL)
+    {
+      said = g_str_has_prefix (line, expected);
+      g_free (line);
+    }
+  g_assert_no_error (error);
+  g_assert_true (said);
+
+  /* It keeps running, and stops cleanly when asked. */
+  g_assert_null (g_subprocess_get_identifier (process) == NULL ? "exited" : NULL);
+  g_subprocess_send_signal (process, SIGTERM);
+  g_assert_true (g_subprocess_wait (process, NULL, &error));
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
 typedef struct {
   PickyFakeTelegram *server;
   guint              n;
@@ -386,6 +433,8 @@ main (int   argc,
               fixture_set_up, test_unusable_secret, fixture_tear_down);
   g_test_add ("/picky/command-line/no-schema", Fixture, NULL,
               fixture_set_up, test_no_schema, fixture_tear_down);
+  g_test_add ("/picky/command-line/headless-port-taken", Fixture, NULL,
+              fixture_set_up, test_headless_port_taken, fixture_tear_down);
   g_test_add ("/picky/command-line/headless", Fixture, NULL,
               fixture_set_up, test_headless, fixture_tear_down);
 

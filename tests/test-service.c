@@ -257,6 +257,113 @@ test_key_missing_with_sealed (Fixture       *fixture,
   stop_service (service);
 }
 
+static gboolean
+channels_show (gpointer data)
+{
+  PickyChannel **channels = ((gpointer *) data)[0];
+  const char *error = ((gpointer *) data)[1];
+  PickyChannelState state = error != NULL ? PICKY_CHANNEL_STATE_BACKING_OFF : PICKY_CHANNEL_STATE_ONLINE;
+
+  for (guint i = 0; i < 2; i++)
+    if (picky_channel_get_state (channels[i]) != state ||
+        g_strcmp0 (picky_channel_get_last_error (channels[i]), error) != 0)
+      return FALSE;
+
+  return TRUE;
+}
+
+static gint64
+add_channel (PickyService *service,
+             const char   *kind,
+             const char   *settings,
+             GHashTable   *secrets)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  picky_service_add_channel_async (service, kind, "whatsapp", kind, settings, secrets,
+                                   NULL, picky_test_got_result_cb, &result);
+  id = picky_service_add_channel_finish (service, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  return id;
+}
+
+/* A port that another program holds: the channels that receive through the
+ * listener say so, with the address and why, and come online by
+ * themselves once the port is free. */
+static void
+test_listener_port_taken (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GSocket) holder = NULL;
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new_from_string ("127.0.0.1", 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GHashTable) no_secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = NULL;
+  PickyService *service;
+  PickyChannel *channels[2];
+  gpointer wait[2] = { channels, NULL };
+  gint64 ids[2];
+  guint port;
+
+  holder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (holder, any, FALSE, &error));
+  g_assert_true (g_socket_listen (holder, &error));
+  bound = g_socket_get_local_address (holder, &error);
+  g_assert_no_error (error);
+  port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  g_settings_set_string (settings, "webhook-address", "127.0.0.1");
+  g_settings_set_int (settings, "webhook-port", (int) port);
+
+  service = picky_service_new (fixture->path);
+  picky_service_set_listener_retry_interval (service, 100);
+  picky_service_start_async (service, TRUE, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_service_start_finish (service, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  g_hash_table_insert (secrets, (gpointer) "app-secret", (gpointer) "test-app-secret");
+  g_hash_table_insert (secrets, (gpointer) "verify-token", (gpointer) "verify-me-0123456789");
+  g_hash_table_insert (secrets, (gpointer) "access-token", (gpointer) "EAAtestACCESStoken");
+  ids[0] = add_channel (service, "relay", "{}", no_secrets);
+  ids[1] = add_channel (service, "whatsapp", "{\"phone_number_id\":\"106540352242922\"}", secrets);
+  for (guint i = 0; i < 2; i++)
+    channels[i] = picky_channel_registry_lookup (picky_service_get_registry (service), ids[i]);
+
+  expected = g_strdup_printf ("Listener unavailable: 127.0.0.1 port %u is in use", port);
+  wait[1] = expected;
+  g_assert_true (picky_test_wait_until (channels_show, wait, 10000));
+  g_assert_cmpstr (picky_service_get_listener_error (service), ==, expected);
+  g_assert_false (picky_webhook_server_is_listening (picky_service_get_webhook_server (service)));
+
+  /* Still refused after several tries while the port stays taken. */
+  picky_test_spin (500);
+  g_assert_true (channels_show (wait));
+
+  g_socket_close (holder, &error);
+  g_assert_no_error (error);
+  wait[1] = NULL;
+  g_assert_true (picky_test_wait_until (channels_show, wait, 10000));
+  g_assert_null (picky_service_get_listener_error (service));
+  g_assert_true (picky_webhook_server_is_listening (picky_service_get_webhook_server (service)));
+  g_assert_cmpuint (picky_webhook_server_get_port (picky_service_get_webhook_server (service)), ==, port);
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GAsyncResult) removed = NULL;
+
+      picky_service_remove_channel_async (service, ids[i], NULL, picky_test_got_result_cb, &removed);
+      g_assert_true (picky_service_remove_channel_finish (service, picky_test_wait_result (&removed), &error));
+    }
+  stop_service (service);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -269,6 +376,7 @@ main (int   argc,
 
   ADD ("/picky/service/data-key/created-for-unsealed", test_key_created_for_unsealed);
   ADD ("/picky/service/data-key/missing-with-sealed", test_key_missing_with_sealed);
+  ADD ("/picky/service/listener/port-taken", test_listener_port_taken);
 
   return g_test_run ();
 }

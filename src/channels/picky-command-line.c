@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "picky-command-line.h"
+#include "picky-listener-state.h"
 #include "picky-service.h"
 
 /* One run of a command: a main loop of its own, since no window and no
@@ -247,6 +248,23 @@ add_channel (Run *run)
                                    secrets, NULL, on_channel_added_cb, run);
 }
 
+/* Running headless, the listener's state is what an admin watching the
+ * log needs most: a port that is taken is said at once, and so is the
+ * moment the listener could bind after all. */
+static void
+on_listener_error_changed_cb (PickyListenerState *state,
+                              GParamSpec         *pspec,
+                              Run                *run)
+{
+  const char *error = picky_listener_state_get_error (state);
+
+  if (error != NULL)
+    g_printerr ("picky-console: %s. %s\n", error,
+                _("Messages that arrive through it are not received; binding is tried again until it works."));
+  else
+    g_printerr ("picky-console: %s\n", _("The webhook listener is listening again."));
+}
+
 static void
 on_service_started_cb (GObject      *object,
                        GAsyncResult *result,
@@ -270,7 +288,15 @@ on_service_started_cb (GObject      *object,
   else if (g_variant_dict_lookup (run->options, "remove-channel", "x", &remove_id))
     picky_service_remove_channel_async (run->service, remove_id, NULL, on_channel_removed_cb, run);
   else
-    g_printerr ("%s\n", _("Receiving messages without a window. Press Ctrl+C to stop."));
+    {
+      PickyListenerState *state =
+        picky_listener_state_get_for_server (picky_service_get_webhook_server (run->service));
+
+      g_printerr ("%s\n", _("Receiving messages without a window. Press Ctrl+C to stop."));
+      if (picky_listener_state_get_error (state) != NULL)
+        on_listener_error_changed_cb (state, NULL, run);
+      g_signal_connect (state, "notify::error", G_CALLBACK (on_listener_error_changed_cb), run);
+    }
 }
 
 /**
@@ -360,6 +386,8 @@ picky_command_line_run (GVariantDict *options,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_signal_handlers_disconnect_by_data (picky_listener_state_get_for_server (picky_service_get_webhook_server (service)),
+                                        &run);
 
   /* Stops the channels and lets the store finish what it had accepted. */
   picky_service_shutdown (service);

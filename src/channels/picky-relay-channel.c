@@ -11,6 +11,7 @@
 
 #include "picky-app-catalog.h"
 #include "picky-json.h"
+#include "picky-listener-state.h"
 #include "picky-relay-channel.h"
 #include "picky-relay-channel-private.h"
 
@@ -49,6 +50,7 @@ struct _PickyRelayChannel
 
   /* borrowed */
   Hub          *hub;
+  PickyListenerState *listener;   /* lives as long as the webhook server */
 };
 
 G_DEFINE_FINAL_TYPE (PickyRelayChannel, picky_relay_channel, PICKY_TYPE_CHANNEL)
@@ -960,6 +962,12 @@ update_state (PickyRelayChannel *self)
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no phone can relay messages"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
+  else if (picky_listener_state_get_error (self->listener) != NULL)
+    {
+      /* The listener's owner keeps trying to bind; this follows it. */
+      picky_channel_set_last_error (channel, picky_listener_state_get_error (self->listener));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
   else if (!picky_channel_can_read (channel))
     picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
   else
@@ -1060,6 +1068,7 @@ static void
 picky_relay_channel_constructed (GObject *object)
 {
   PickyRelayChannel *self = PICKY_RELAY_CHANNEL (object);
+  PickyWebhookServer *server;
   PickyAccess *access;
 
   G_OBJECT_CLASS (picky_relay_channel_parent_class)->constructed (object);
@@ -1068,6 +1077,14 @@ picky_relay_channel_constructed (GObject *object)
   if (access != NULL)
     g_signal_connect_object (access, "changed",
                              G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
+
+  server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
+  if (server != NULL)
+    {
+      self->listener = picky_listener_state_get_for_server (server);
+      g_signal_connect_object (self->listener, "notify::error",
+                               G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
+    }
 }
 
 static void

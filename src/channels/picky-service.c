@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-cipher.h"
+#include "picky-listener-state.h"
 #include "picky-service.h"
 
 struct _PickyService
@@ -22,7 +23,12 @@ struct _PickyService
   GSettings            *settings;
   GError               *error;
   gboolean              start_channels;
+  guint                 listener_retry_id;
+  guint                 listener_retry_ms;
 };
+
+/* How often a listener whose port is taken tries again. */
+#define LISTENER_RETRY_MS 5000
 
 G_DEFINE_FINAL_TYPE (PickyService, picky_service, G_TYPE_OBJECT)
 
@@ -56,23 +62,51 @@ fail_start (GTask  *task,
   g_task_return_error (task, error);
 }
 
+static void start_webhook_server (PickyService *self);
+
+static gboolean
+on_listener_retry_cb (gpointer user_data)
+{
+  PickyService *self = user_data;
+
+  self->listener_retry_id = 0;
+  start_webhook_server (self);
+  return G_SOURCE_REMOVE;
+}
+
 /* A listener that cannot bind (the port is taken) must not keep the
- * console from starting: the channels that need it say so themselves. */
+ * console from starting: its state says why, the channels that need it
+ * show that, and binding is tried again until it works. */
 static void
 start_webhook_server (PickyService *self)
 {
   g_autofree char *address = g_settings_get_string (self->settings, "webhook-address");
   guint port = (guint) g_settings_get_int (self->settings, "webhook-port");
+  PickyListenerState *state = picky_listener_state_get_for_server (self->webhook_server);
   g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
 
-  if (!picky_webhook_server_start (self->webhook_server, address, port, &error))
-    g_message ("%s", error->message);
+  g_clear_handle_id (&self->listener_retry_id, g_source_remove);
+
+  if (picky_webhook_server_start (self->webhook_server, address, port, &error))
+    {
+      picky_listener_state_set_error (state, NULL);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    message = g_strdup_printf (_("Listener unavailable: %s port %u is in use"), address, port);
+  else
+    message = g_strdup_printf (_("Listener unavailable: %s"), error->message);
+
+  picky_listener_state_set_error (state, message);
+  self->listener_retry_id = g_timeout_add (self->listener_retry_ms, on_listener_retry_cb, self);
 }
 
 static void
 on_webhook_setting_changed_cb (PickyService *self)
 {
-  if (picky_webhook_server_is_listening (self->webhook_server))
+  if (picky_webhook_server_is_listening (self->webhook_server) || self->listener_retry_id != 0)
     start_webhook_server (self);
 }
 
@@ -188,6 +222,7 @@ picky_service_dispose (GObject *object)
   PickyService *self = PICKY_SERVICE (object);
 
   picky_service_shutdown (self);
+  g_clear_handle_id (&self->listener_retry_id, g_source_remove);
   g_clear_object (&self->registry);
   if (self->webhook_server != NULL)
     picky_webhook_server_stop (self->webhook_server);
@@ -261,6 +296,7 @@ picky_service_init (PickyService *self)
   self->access = picky_access_new (NULL);
   self->vault = picky_vault_new ();
   self->webhook_server = picky_webhook_server_new ();
+  self->listener_retry_ms = LISTENER_RETRY_MS;
   self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect_object (self->settings, "changed::webhook-address",
                            G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
@@ -346,6 +382,36 @@ picky_service_get_webhook_server (PickyService *self)
   g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
 
   return self->webhook_server;
+}
+
+/**
+ * picky_service_get_listener_error:
+ *
+ * Returns: (nullable): why the webhook listener does not listen, e.g.
+ *   "Listener unavailable: 127.0.0.1 port 8080 is in use", while binding is
+ *   retried; %NULL when it listens or was never started
+ */
+const char *
+picky_service_get_listener_error (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return picky_listener_state_get_error (picky_listener_state_get_for_server (self->webhook_server));
+}
+
+/**
+ * picky_service_set_listener_retry_interval:
+ * @interval_ms: how long a listener that could not bind waits before it
+ *   tries again; 5 seconds unless set
+ */
+void
+picky_service_set_listener_retry_interval (PickyService *self,
+                                           guint         interval_ms)
+{
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (interval_ms > 0);
+
+  self->listener_retry_ms = interval_ms;
 }
 
 PickyChannelRegistry *

@@ -24,6 +24,9 @@ PickyVault           *picky_service_get_vault              (PickyService        
 PickyAccess          *picky_service_get_access             (PickyService         *self);
 PickyChannelRegistry *picky_service_get_registry           (PickyService         *self);
 PickyWebhookServer   *picky_service_get_webhook_server     (PickyService         *self);
+const char           *picky_service_get_listener_error     (PickyService         *self);
+void                  picky_service_set_listener_retry_interval (PickyService    *self,
+                                                            guint                 interval_ms);
 
 void                  picky_service_start_async            (PickyService         *self,
                                                             gboolean              start_channels,

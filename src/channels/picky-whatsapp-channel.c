@@ -9,6 +9,7 @@
 #include <sodium.h>
 
 #include "picky-json.h"
+#include "picky-listener-state.h"
 #include "picky-whatsapp-channel.h"
 
 #define HUB_KEY "picky-whatsapp-hub"
@@ -43,9 +44,11 @@ struct _PickyWhatsAppChannel
   char         *access_token;
   gboolean      running;
   gboolean      ready;
+  gboolean      listener_failed;
 
   /* borrowed */
   Hub          *hub;
+  PickyListenerState *listener;   /* lives as long as the webhook server */
 
   /* construct-only */
 };
@@ -812,10 +815,21 @@ update_state (PickyWhatsAppChannel *self)
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no WhatsApp messages can arrive"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
-  else if (!picky_channel_can_read (channel))
-    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_DISABLED);
+  else if (picky_listener_state_get_error (self->listener) != NULL)
+    {
+      /* The listener's owner keeps trying to bind; this follows it. */
+      self->listener_failed = TRUE;
+      picky_channel_set_last_error (channel, picky_listener_state_get_error (self->listener));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
   else
-    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_ONLINE);
+    {
+      if (self->listener_failed)
+        picky_channel_set_last_error (channel, NULL);
+      self->listener_failed = FALSE;
+      picky_channel_set_state (channel, picky_channel_can_read (channel) ? PICKY_CHANNEL_STATE_ONLINE
+                                                                         : PICKY_CHANNEL_STATE_DISABLED);
+    }
 }
 
 typedef struct
@@ -942,6 +956,13 @@ picky_whatsapp_channel_stop (PickyChannel *channel)
 
 static void
 on_access_changed_cb (PickyWhatsAppChannel *self)
+{
+  if (self->running && self->ready)
+    update_state (self);
+}
+
+static void
+on_listener_error_changed_cb (PickyWhatsAppChannel *self)
 {
   if (self->running && self->ready)
     update_state (self);
@@ -1249,6 +1270,7 @@ static void
 picky_whatsapp_channel_constructed (GObject *object)
 {
   PickyWhatsAppChannel *self = PICKY_WHATSAPP_CHANNEL (object);
+  PickyWebhookServer *server;
   PickyAccess *access;
 
   G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->constructed (object);
@@ -1261,6 +1283,14 @@ picky_whatsapp_channel_constructed (GObject *object)
   if (access != NULL)
     g_signal_connect_object (access, "changed",
                              G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
+
+  server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
+  if (server != NULL)
+    {
+      self->listener = picky_listener_state_get_for_server (server);
+      g_signal_connect_object (self->listener, "notify::error",
+                               G_CALLBACK (on_listener_error_changed_cb), self, G_CONNECT_SWAPPED);
+    }
 }
 
 static void

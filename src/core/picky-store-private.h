@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The store's schema, its migrations and its hot statements, shared with the benchmark. */
+/* What the store's files share: the worker and its helpers, the schema, its migrations and the
+ * hot statements (which the benchmark shares too). */
 
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "picky-cipher.h"
+#include "picky-store.h"
 
 G_BEGIN_DECLS
 
@@ -69,5 +71,198 @@ extern const char picky_store_sql_add_contact_day[];
 extern const char picky_store_sql_add_daily[];
 extern const char picky_store_sql_add_contact_hour[];
 extern const char picky_store_sql_add_response_hour[];
+
+/* ---- The worker thread ---- */
+
+typedef enum {
+  PICKY_STORE_STMT_INSERT_MESSAGE,
+  PICKY_STORE_STMT_FIND_MESSAGE,
+  PICKY_STORE_STMT_EDIT_MESSAGE,
+  PICKY_STORE_STMT_SET_STATUS,
+  PICKY_STORE_STMT_SEAL_MESSAGE,
+  PICKY_STORE_STMT_FIND_CONTACT,
+  PICKY_STORE_STMT_GET_CONTACT,
+  PICKY_STORE_STMT_INSERT_CONTACT,
+  PICKY_STORE_STMT_SET_CONTACT_PROVIDER_ID,
+  PICKY_STORE_STMT_SET_CONTACT_NAME,
+  PICKY_STORE_STMT_SET_CONTACT_PHONE,
+  PICKY_STORE_STMT_SET_CONTACT_PENDING,
+  PICKY_STORE_STMT_ADD_CONTACT_DAY,
+  PICKY_STORE_STMT_ADD_DAILY,
+  PICKY_STORE_STMT_ADD_CONTACT_HOUR,
+  PICKY_STORE_STMT_ADD_RESPONSE_HOUR,
+  PICKY_STORE_STMT_SET_STATE,
+  PICKY_STORE_N_STMTS
+} PickyStoreStmt;
+
+#define PICKY_STORE_CONTACT_COLUMNS "id, app, provider_id_enc, name_enc, phone_enc, pending_since"
+#define PICKY_STORE_MESSAGE_COLUMNS \
+  "m.id, m.channel_id, m.provider_key_enc, m.contact_id, m.direction, m.kind, m.text," \
+  " m.media, m.related_key_enc, m.timestamp, m.received, m.status, m.error, m.edited, m.unread"
+
+typedef struct {
+  gint64 id;
+  char *app;
+  char *provider_id;
+  char *name;
+  char *phone;
+  gboolean has_pending;
+  gint64 pending_since;
+} PickyStoreContact;
+
+typedef struct {
+  char *app;
+  gboolean removed;
+} PickyStoreChannel;
+
+/* Everything the worker thread owns. Only that thread touches it, so none of
+ * it needs a lock; it outlives the PickyStore when the last reference to the
+ * store is dropped on the worker thread itself. */
+typedef struct {
+  GAsyncQueue *queue;
+  char *path;
+  sqlite3 *db;
+  PickyCipher *cipher;
+  GMainContext *context;
+  sqlite3_stmt *stmts[PICKY_STORE_N_STMTS];
+  GHashTable *channels;          /* gint64* → PickyStoreChannel* */
+  GHashTable *contacts_by_key;   /* "app\x1fprovider id" → PickyStoreContact* */
+  GHashTable *contacts_by_id;    /* gint64* → PickyStoreContact*, borrowed from the above */
+  /* The stored details do not open with this cipher: contacts are found by
+   * keyed hashes, so writing on would make a second copy of each. */
+  gboolean wrong_key;
+} PickyStoreWorker;
+
+/* A job either runs alone (run) or is one write of a group commit (write,
+ * then done once the group is durable). */
+typedef void     (*PickyStoreJobRun)   (PickyStoreWorker *w, GTask *task);
+typedef gboolean (*PickyStoreJobWrite) (PickyStoreWorker *w, GTask *task, GError **error);
+typedef void     (*PickyStoreJobDone)  (PickyStoreWorker *w, GTask *task);
+
+typedef enum {
+  PICKY_STORE_SIGNAL_MESSAGES_ADDED,
+  PICKY_STORE_SIGNAL_MESSAGES_CHANGED,
+  PICKY_STORE_N_SIGNALS
+} PickyStoreSignal;
+
+/* In picky-store.c: the worker and its helpers. */
+/* A prepared statement of the worker, reset and unbound. */
+sqlite3_stmt *picky_store_worker_stmt (PickyStoreWorker *w,
+                                       PickyStoreStmt    id);
+/* Steps @stmt: SQLITE_ROW or SQLITE_DONE, or 0 with @error set. */
+int picky_store_worker_step (PickyStoreWorker  *w,
+                             sqlite3_stmt      *stmt,
+                             GError           **error);
+/* Steps through rows after a prepare that left @rc; the final result stays in @rc. */
+gboolean picky_store_next_row (sqlite3_stmt *stmt,
+                               int          *rc);
+/* A statement run once, prepared here and run by picky_store_worker_finish(). */
+sqlite3_stmt *picky_store_worker_prepare (PickyStoreWorker  *w,
+                                          const char        *sql,
+                                          GError           **error);
+/* Runs and finalizes @stmt: the number of rows changed, or -1 with @error set. */
+gint64 picky_store_worker_finish (PickyStoreWorker  *w,
+                                  sqlite3_stmt      *stmt,
+                                  GError           **error);
+/* Runs @sql with ?1 bound to @value: the number of rows changed, or -1. */
+gint64 picky_store_worker_exec_int (PickyStoreWorker  *w,
+                                    const char        *sql,
+                                    gint64             value,
+                                    GError           **error);
+/* Runs a prepared statement that returns no rows. */
+gboolean picky_store_worker_run_done (PickyStoreWorker  *w,
+                                      sqlite3_stmt      *stmt,
+                                      GError           **error);
+/* Opens the sealed @column of @stmt, sealed for @table, @name and @row_id. */
+char *picky_store_worker_decrypt (PickyStoreWorker  *w,
+                                  sqlite3_stmt      *stmt,
+                                  int                column,
+                                  const char        *table,
+                                  const char        *name,
+                                  gint64             row_id,
+                                  GError           **error);
+/* Hands @messages to @signal on the store's main context. */
+void picky_store_worker_emit (PickyStoreWorker *w,
+                              GTask            *task,
+                              PickyStoreSignal  signal,
+                              GPtrArray        *messages);
+/* The end of a write that only says it was committed. */
+void picky_store_boolean_done (PickyStoreWorker *w,
+                               GTask            *task);
+/* Returns the SQLite result @rc as the error of @task. */
+void picky_store_return_sqlite_error (PickyStoreWorker *w,
+                                      GTask            *task,
+                                      int               rc);
+/* Binds @value to the parameter @name, if @stmt has it. */
+void picky_store_bind_named_int64 (sqlite3_stmt *stmt,
+                                   const char   *name,
+                                   gint64        value);
+/* The rollup day of a unix time. */
+gint64 picky_store_floor_day (gint64 timestamp);
+/* The rollup hour of a unix time. */
+gint64 picky_store_floor_hour (gint64 timestamp);
+/* A task of the operation @tag owning @args, freed with @args_free;
+ * arguments that own no memory are freed with g_free(). */
+GTask *picky_store_task_new (PickyStore          *self,
+                             gpointer             tag,
+                             gpointer             args,
+                             GDestroyNotify       args_free,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data);
+/* Queues @task for the worker: alone (@run), or as a write of a group
+ * commit (@write, then @done once durable). */
+void picky_store_queue_job (PickyStore         *self,
+                            GTask              *task,
+                            PickyStoreJobRun    run,
+                            PickyStoreJobWrite  write,
+                            PickyStoreJobDone   done);
+
+/* In picky-store-channels.c. */
+void picky_store_channel_free (gpointer data);
+/* Sets the state @key of a live channel. */
+gboolean picky_store_worker_set_state (PickyStoreWorker  *w,
+                                       gint64             channel_id,
+                                       const char        *key,
+                                       const char        *value,
+                                       GError           **error);
+/* Reads every channel into the worker's cache, at open. */
+gboolean picky_store_worker_load_channels (PickyStoreWorker  *w,
+                                           GError           **error);
+
+/* In picky-store-contacts.c. */
+void picky_store_contact_free (gpointer data);
+/* Empties the contact cache, after a rollback or an erasure. */
+void picky_store_worker_forget_contacts (PickyStoreWorker *w);
+/* The contact @id, from the cache or read into it; NULL when there is none. */
+PickyStoreContact *picky_store_worker_get_contact (PickyStoreWorker *w,
+                                                   gint64            id);
+/* Finds or creates the contact of @message and keeps its details current. */
+PickyStoreContact *picky_store_worker_ensure_contact (PickyStoreWorker  *w,
+                                                      const char        *app,
+                                                      PickyMessage      *message,
+                                                      GError           **error);
+/* Counts a new @message in the rollups that reports read. */
+gboolean picky_store_worker_add_rollups (PickyStoreWorker   *w,
+                                         const char         *app,
+                                         PickyStoreContact  *contact,
+                                         PickyMessage       *message,
+                                         GError            **error);
+
+/* In picky-store-messages.c. */
+/* A message from a row of PICKY_STORE_MESSAGE_COLUMNS. */
+PickyMessage *picky_store_worker_message_from_row (PickyStoreWorker *w,
+                                                   sqlite3_stmt     *stmt);
+/* The message @id, or NULL with NOT_FOUND. */
+PickyMessage *picky_store_worker_load_message (PickyStoreWorker  *w,
+                                               gint64             id,
+                                               GError           **error);
+/* Seals @value under message @id into @index of @stmt, or binds NULL. */
+void picky_store_worker_bind_sealed (PickyStoreWorker *w,
+                                     sqlite3_stmt     *stmt,
+                                     int               index,
+                                     const char       *value,
+                                     const char       *column,
+                                     gint64            id);
 
 G_END_DECLS

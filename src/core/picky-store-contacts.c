@@ -1,0 +1,1024 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The store's contacts and reports: the contact cache, the rollups kept at ingest, the reports. */
+
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+/* ---- Worker thread ---- */
+
+void
+picky_store_contact_free (gpointer data)
+{
+  PickyStoreContact *contact = data;
+
+  g_free (contact->app);
+  g_free (contact->provider_id);
+  g_free (contact->name);
+  g_free (contact->phone);
+  g_free (contact);
+}
+
+/* Digits only, with a leading "+" kept: "+49 (30) 1234-5" and "+49301234 5"
+ * are one number and must hash alike. */
+static char *
+normalize_phone (const char *phone)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = phone; *p != '\0'; p++)
+    {
+      if (g_ascii_isdigit (*p))
+        g_string_append_c (out, *p);
+      else if (*p == '+' && out->len == 0)
+        g_string_append_c (out, '+');
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+void
+picky_store_worker_forget_contacts (PickyStoreWorker *w)
+{
+  g_hash_table_remove_all (w->contacts_by_id);
+  g_hash_table_remove_all (w->contacts_by_key);
+}
+
+/* Reads a row of PICKY_STORE_CONTACT_COLUMNS into the cache. A detail that does not
+ * decrypt fails the load when @strict (a write must not go on with a wrong
+ * key), and is left out otherwise. */
+static PickyStoreContact *
+worker_cache_contact (PickyStoreWorker  *w,
+                      sqlite3_stmt      *stmt,
+                      gboolean           strict,
+                      GError           **error)
+{
+  g_autoptr(GError) local = NULL;
+  PickyStoreContact *contact = g_new0 (PickyStoreContact, 1);
+
+  contact->id = sqlite3_column_int64 (stmt, 0);
+  contact->app = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  contact->provider_id = picky_store_worker_decrypt (w, stmt, 2, "contacts", "provider_id",
+                                                     contact->id, &local);
+  if (local == NULL)
+    contact->name = picky_store_worker_decrypt (w, stmt, 3, "contacts", "name", contact->id, &local);
+  if (local == NULL)
+    contact->phone = picky_store_worker_decrypt (w, stmt, 4, "contacts", "phone", contact->id, &local);
+  contact->has_pending = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
+  contact->pending_since = sqlite3_column_int64 (stmt, 5);
+
+  if (local != NULL)
+    {
+      if (strict)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          picky_store_contact_free (contact);
+          return NULL;
+        }
+      g_debug ("Contact %" G_GINT64_FORMAT ": %s", contact->id, local->message);
+    }
+
+  /* One whose id does not decrypt is still listed by its row id; the
+   * control character keeps its key apart from every real one. */
+  g_hash_table_insert (w->contacts_by_key,
+                       contact->provider_id != NULL
+                         ? g_strconcat (contact->app, "\x1f", contact->provider_id, NULL)
+                         : g_strdup_printf ("%s\x1f\x1e%" G_GINT64_FORMAT, contact->app, contact->id),
+                       contact);
+  g_hash_table_insert (w->contacts_by_id, &contact->id, contact);
+  return contact;
+}
+
+PickyStoreContact *
+picky_store_worker_get_contact (PickyStoreWorker *w,
+                                gint64            id)
+{
+  sqlite3_stmt *stmt;
+  PickyStoreContact *contact = g_hash_table_lookup (w->contacts_by_id, &id);
+
+  if (contact != NULL || id == 0)
+    return contact;
+
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_GET_CONTACT);
+  sqlite3_bind_int64 (stmt, 1, id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    contact = worker_cache_contact (w, stmt, FALSE, NULL);
+  sqlite3_reset (stmt);
+
+  return contact;
+}
+
+static gboolean
+worker_set_contact_detail (PickyStoreWorker   *w,
+                           PickyStoreContact  *contact,
+                           const char         *column,
+                           const char         *value,
+                           GError            **error)
+{
+  g_autoptr(GBytes) sealed = picky_cipher_encrypt (w->cipher, value, "contacts", column, contact->id);
+  gboolean is_phone = g_str_equal (column, "phone");
+  sqlite3_stmt *stmt = picky_store_worker_stmt (w, is_phone ? PICKY_STORE_STMT_SET_CONTACT_PHONE
+                                                            : PICKY_STORE_STMT_SET_CONTACT_NAME);
+  g_autofree char *normal = NULL;
+  g_autofree char *hash = NULL;
+
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  picky_store_bind_blob (stmt, 2, sealed);
+  if (is_phone)
+    {
+      normal = normalize_phone (value);
+      hash = picky_cipher_lookup_hash (w->cipher, "phone", normal);
+      sqlite3_bind_text (stmt, 3, hash, -1, SQLITE_STATIC);
+    }
+
+  return picky_store_worker_run_done (w, stmt, error);
+}
+
+/* Finds or creates the contact a message is from or to, and keeps its name
+ * and phone current. Plaintext details only ever exist in memory. */
+PickyStoreContact *
+picky_store_worker_ensure_contact (PickyStoreWorker  *w,
+                                   const char        *app,
+                                   PickyMessage      *message,
+                                   GError           **error)
+{
+  const char *provider_id = picky_message_get_contact_provider_id (message);
+  const char *name = picky_message_get_contact_name (message);
+  const char *phone = picky_message_get_contact_phone (message);
+  g_autofree char *key = g_strconcat (app, "\x1f", provider_id, NULL);
+  PickyStoreContact *contact = g_hash_table_lookup (w->contacts_by_key, key);
+  sqlite3_stmt *stmt;
+
+  g_autofree char *hash = NULL;
+  g_autoptr(GBytes) sealed = NULL;
+
+  if (contact == NULL && w->wrong_key)
+    {
+      g_set_error_literal (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT,
+                           _("Personal details in the message database cannot be decrypted with this key"));
+      return NULL;
+    }
+
+  if (contact == NULL)
+    {
+      int rc;
+
+      hash = picky_store_contact_hash (w->cipher, app, provider_id);
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_FIND_CONTACT);
+      sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
+      rc = picky_store_worker_step (w, stmt, error);
+      if (rc == 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        contact = worker_cache_contact (w, stmt, TRUE, error);
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_ROW && contact == NULL)
+        return NULL;
+    }
+
+  if (contact == NULL)
+    {
+      gint64 id;
+
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_INSERT_CONTACT);
+      sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, hash, -1, SQLITE_STATIC);
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return NULL;
+
+      /* Sealed under its row id, which exists only now. */
+      id = sqlite3_last_insert_rowid (w->db);
+      sealed = picky_cipher_encrypt (w->cipher, provider_id, "contacts", "provider_id", id);
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_SET_CONTACT_PROVIDER_ID);
+      sqlite3_bind_int64 (stmt, 1, id);
+      picky_store_bind_blob (stmt, 2, sealed);
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return NULL;
+
+      contact = g_new0 (PickyStoreContact, 1);
+      contact->id = id;
+      contact->app = g_strdup (app);
+      contact->provider_id = g_strdup (provider_id);
+      g_hash_table_insert (w->contacts_by_key, g_steal_pointer (&key), contact);
+      g_hash_table_insert (w->contacts_by_id, &contact->id, contact);
+    }
+
+  if (name != NULL && *name != '\0' && g_strcmp0 (name, contact->name) != 0)
+    {
+      if (!worker_set_contact_detail (w, contact, "name", name, error))
+        return NULL;
+      g_free (contact->name);
+      contact->name = g_strdup (name);
+    }
+
+  if (phone != NULL && *phone != '\0' && g_strcmp0 (phone, contact->phone) != 0)
+    {
+      if (!worker_set_contact_detail (w, contact, "phone", phone, error))
+        return NULL;
+      g_free (contact->phone);
+      contact->phone = g_strdup (phone);
+    }
+
+  return contact;
+}
+
+gboolean
+picky_store_worker_add_rollups (PickyStoreWorker   *w,
+                                const char         *app,
+                                PickyStoreContact  *contact,
+                                PickyMessage       *message,
+                                GError            **error)
+{
+  gint64 timestamp = picky_message_get_timestamp (message);
+  gboolean incoming = picky_message_get_direction (message) == PICKY_DIRECTION_IN;
+  gint64 response = -1;
+  sqlite3_stmt *stmt;
+
+  /* A reaction is not a message anyone answers or counts. */
+  if (picky_message_get_kind (message) == PICKY_MESSAGE_KIND_REACTION)
+    return TRUE;
+
+  if (contact != NULL && incoming != contact->has_pending)
+    {
+      /* The first unanswered incoming message starts the clock; the next
+       * outgoing one stops it. */
+      if (!incoming)
+        response = MAX (0, timestamp - contact->pending_since);
+
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_SET_CONTACT_PENDING);
+      sqlite3_bind_int64 (stmt, 1, contact->id);
+      if (incoming)
+        sqlite3_bind_int64 (stmt, 2, timestamp);
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return FALSE;
+
+      contact->has_pending = incoming;
+      contact->pending_since = timestamp;
+    }
+
+  for (PickyStoreStmt id = PICKY_STORE_STMT_ADD_CONTACT_DAY; id <= PICKY_STORE_STMT_ADD_DAILY; id++)
+    {
+      if (id == PICKY_STORE_STMT_ADD_CONTACT_DAY && contact == NULL)
+        continue;
+
+      stmt = picky_store_worker_stmt (w, id);
+      if (id == PICKY_STORE_STMT_ADD_CONTACT_DAY)
+        sqlite3_bind_int64 (stmt, 1, contact->id);
+      else
+        sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, picky_store_floor_day (timestamp));
+      sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+      sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+      sqlite3_bind_int64 (stmt, 5, timestamp);
+      sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+      sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
+      sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return FALSE;
+    }
+
+  if (contact == NULL)
+    return TRUE;
+
+  /* Hours, so that reports can count days in any time zone. */
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_ADD_CONTACT_HOUR);
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  sqlite3_bind_int64 (stmt, 2, picky_store_floor_hour (timestamp));
+  sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
+  sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+  sqlite3_bind_int64 (stmt, 5, timestamp);
+  sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+  sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
+  if (!picky_store_worker_run_done (w, stmt, error))
+    return FALSE;
+
+  if (response < 0)
+    return TRUE;
+
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_ADD_RESPONSE_HOUR);
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  sqlite3_bind_int64 (stmt, 2, picky_store_floor_hour (timestamp));
+  sqlite3_bind_int (stmt, 3, picky_store_fine_bucket (response));
+  return picky_store_worker_run_done (w, stmt, error);
+}
+
+/* Days of one contact (@contact_id) or of all, of one @app or of all;
+ * @from and @to are unix times. */
+static void
+report_run (PickyStoreWorker *w,
+            GTask            *task,
+            const char       *sql,
+            gint64            contact_id,
+            const char       *app,
+            gint64            from,
+            gint64            to)
+{
+  g_autoptr(GArray) days = g_array_new (FALSE, TRUE, sizeof (PickyReportDay));
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":contact", contact_id);
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_day (from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_day (to - 1));
+      if (sqlite3_bind_parameter_index (stmt, ":app") > 0)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), app, -1, SQLITE_STATIC);
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyReportDay day = { 0 };
+
+      day.day = sqlite3_column_int64 (stmt, 0);
+      day.n_in = sqlite3_column_int64 (stmt, 1);
+      day.n_out = sqlite3_column_int64 (stmt, 2);
+      day.first_timestamp = sqlite3_column_int64 (stmt, 3);
+      day.last_timestamp = sqlite3_column_int64 (stmt, 4);
+      day.response_sum = sqlite3_column_int64 (stmt, 5);
+      day.response_count = sqlite3_column_int64 (stmt, 6);
+      for (guint i = 0; i < PICKY_STORE_RESPONSE_BUCKETS; i++)
+        day.response_histogram[i] = sqlite3_column_int64 (stmt, 7 + i);
+      g_array_append_val (days, day);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&days), (GDestroyNotify) g_array_unref);
+}
+
+typedef struct {
+  gint64 contact_id;
+  gint64 from;
+  gint64 to;
+} ReportContactArgs;
+
+static void
+report_contact_run (PickyStoreWorker *w,
+                    GTask            *task)
+{
+  ReportContactArgs *args = g_task_get_task_data (task);
+
+  report_run (w, task,
+              "SELECT day, n_in, n_out, first_ts, last_ts, resp_sum, resp_count,"
+              " h0, h1, h2, h3, h4, h5, h6 FROM contact_days"
+              " WHERE contact_id = :contact AND day BETWEEN :from AND :to ORDER BY day",
+              args->contact_id, NULL, args->from, args->to);
+}
+
+typedef struct {
+  char *app;
+  gint64 from;
+  gint64 to;
+} ReportOverallArgs;
+
+static void
+report_overall_args_free (gpointer data)
+{
+  ReportOverallArgs *args = data;
+
+  g_free (args->app);
+  g_free (args);
+}
+
+static void
+report_overall_run (PickyStoreWorker *w,
+                    GTask            *task)
+{
+  ReportOverallArgs *args = g_task_get_task_data (task);
+
+  report_run (w, task,
+              args->app != NULL
+              ? "SELECT day, n_in, n_out, first_ts, last_ts, resp_sum, resp_count,"
+                " h0, h1, h2, h3, h4, h5, h6 FROM daily"
+                " WHERE day BETWEEN :from AND :to AND app = :app ORDER BY day"
+              : "SELECT day, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
+                " sum (resp_sum), sum (resp_count), sum (h0), sum (h1), sum (h2), sum (h3),"
+                " sum (h4), sum (h5), sum (h6) FROM daily"
+                " WHERE day BETWEEN :from AND :to GROUP BY day ORDER BY day",
+              0, args->app, args->from, args->to);
+}
+
+typedef struct {
+  gint64 contact_id;
+  gint64 from;
+  gint64 to;
+} ReportHoursArgs;
+
+static void
+report_hours_run (PickyStoreWorker *w,
+                  GTask            *task)
+{
+  ReportHoursArgs *args = g_task_get_task_data (task);
+  g_autoptr(PickyReportHours) hours = g_new0 (PickyReportHours, 1);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  hours->hours = g_array_new (FALSE, TRUE, sizeof (PickyReportHour));
+
+  /* One contact reads its own rows by the primary key; all contacts read
+   * the covering index by time, summed per hour and app. */
+  rc = sqlite3_prepare_v2 (w->db,
+                           args->contact_id != 0
+                           ? "SELECT h.hour, c.app, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
+                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
+                             " WHERE h.contact_id = :contact AND h.hour BETWEEN :from AND :to"
+                             " ORDER BY h.hour"
+                           : "SELECT h.hour, c.app, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
+                             " sum (resp_sum), sum (resp_count)"
+                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
+                             " WHERE h.hour BETWEEN :from AND :to"
+                             " GROUP BY h.hour, c.app ORDER BY h.hour",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":contact", args->contact_id);
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyReportHour hour = { 0 };
+
+      hour.hour = sqlite3_column_int64 (stmt, 0);
+      hour.contact_id = args->contact_id;
+      hour.app = g_intern_string ((const char *) sqlite3_column_text (stmt, 1));
+      hour.n_in = sqlite3_column_int64 (stmt, 2);
+      hour.n_out = sqlite3_column_int64 (stmt, 3);
+      hour.first_timestamp = sqlite3_column_int64 (stmt, 4);
+      hour.last_timestamp = sqlite3_column_int64 (stmt, 5);
+      hour.response_sum = sqlite3_column_int64 (stmt, 6);
+      hour.response_count = sqlite3_column_int64 (stmt, 7);
+      g_array_append_val (hours->hours, hour);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             args->contact_id != 0
+                             ? "SELECT bucket, sum (n) FROM response_hours"
+                               " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
+                             : "SELECT bucket, sum (n) FROM response_hours"
+                               " WHERE hour BETWEEN :from AND :to GROUP BY bucket",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":contact", args->contact_id);
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      gint64 bucket = sqlite3_column_int64 (stmt, 0);
+
+      if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+        hours->responses[bucket] += sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&hours), (GDestroyNotify) picky_report_hours_free);
+}
+
+static void
+contact_summary_clear (gpointer data)
+{
+  PickyContactSummary *summary = data;
+
+  g_clear_pointer (&summary->name, g_free);
+  g_clear_pointer (&summary->phone, g_free);
+}
+
+typedef struct {
+  gint64 contact_id;
+  guint  bucket;
+  guint  n;
+} BucketCount;
+
+static int
+compare_bucket_counts (gconstpointer a,
+                       gconstpointer b)
+{
+  const BucketCount *x = a;
+  const BucketCount *y = b;
+
+  return x->contact_id < y->contact_id ? -1 : x->contact_id > y->contact_id;
+}
+
+typedef struct {
+  gint64 from;
+  gint64 to;
+} SummarizeContactsArgs;
+
+static void
+summarize_contacts_run (PickyStoreWorker *w,
+                        GTask            *task)
+{
+  SummarizeContactsArgs *args = g_task_get_task_data (task);
+  g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (PickyContactSummary));
+  g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (BucketCount));
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_array_set_clear_func (summaries, contact_summary_clear);
+
+  rc = sqlite3_prepare_v2 (w->db, "SELECT id FROM contacts ORDER BY id", -1, &stmt, NULL);
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyStoreContact *contact = picky_store_worker_get_contact (w, sqlite3_column_int64 (stmt, 0));
+      PickyContactSummary summary = { 0 };
+
+      if (contact == NULL)
+        continue;
+      summary.contact_id = contact->id;
+      summary.app = g_intern_string (contact->app);
+      summary.name = g_strdup (contact->name);
+      summary.phone = g_strdup (contact->phone);
+      summary.response_median = -1;
+      summary.response_p90 = -1;
+      g_array_append_val (summaries, summary);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  /* The array does not move from here on, so the index may point into it. */
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+
+      g_hash_table_insert (index, &summary->contact_id, summary);
+    }
+
+  /* Summed here rather than by GROUP BY: the rows come from the covering
+   * index in hour order, and sorting millions of them by contact in SQL
+   * costs more than adding them up in a hash table. */
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             "SELECT contact_id, n_in, n_out, first_ts, last_ts"
+                             " FROM contact_hours WHERE hour BETWEEN :from AND :to",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+      gint64 first = sqlite3_column_int64 (stmt, 3);
+
+      if (summary == NULL)
+        continue;
+      summary->n_in += sqlite3_column_int64 (stmt, 1);
+      summary->n_out += sqlite3_column_int64 (stmt, 2);
+      if (summary->first_timestamp == 0 || first < summary->first_timestamp)
+        summary->first_timestamp = first;
+      summary->last_timestamp = MAX (summary->last_timestamp, sqlite3_column_int64 (stmt, 4));
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
+
+  /* Response buckets: far fewer rows; sorted by contact here, then each
+   * contact's run is added up into one histogram on the stack. Keeping a
+   * histogram for every contact instead costs more to allocate and scan
+   * than the sort does. */
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             "SELECT contact_id, bucket, n FROM response_hours"
+                             " WHERE hour BETWEEN :from AND :to",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      BucketCount count = {
+        .contact_id = sqlite3_column_int64 (stmt, 0),
+        .bucket = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, PICKY_STORE_FINE_BUCKETS - 1),
+        .n = (guint) sqlite3_column_int64 (stmt, 2),
+      };
+
+      g_array_append_val (buckets, count);
+    }
+  sqlite3_finalize (stmt);
+
+  g_array_sort (buckets, compare_bucket_counts);
+  for (guint start = 0, end; start < buckets->len; start = end)
+    {
+      gint64 id = g_array_index (buckets, BucketCount, start).contact_id;
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+      guint counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
+
+      for (end = start; end < buckets->len; end++)
+        {
+          const BucketCount *count = &g_array_index (buckets, BucketCount, end);
+
+          if (count->contact_id != id)
+            break;
+          counts[count->bucket] += count->n;
+        }
+
+      if (summary != NULL)
+        {
+          summary->response_median = picky_store_fine_percentile (counts, 0.5);
+          summary->response_p90 = picky_store_fine_percentile (counts, 0.9);
+        }
+    }
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&summaries), (GDestroyNotify) g_array_unref);
+}
+
+typedef struct {
+  char *app;
+  char *phone;
+  gint64 after_id;
+  guint limit;
+} ListContactsArgs;
+
+static void
+list_contacts_args_free (gpointer data)
+{
+  ListContactsArgs *args = data;
+
+  g_free (args->app);
+  g_free (args->phone);
+  g_free (args);
+}
+
+static void
+list_contacts_run (PickyStoreWorker *w,
+                   GTask            *task)
+{
+  ListContactsArgs *args = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) contacts = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autoptr(GString) sql = g_string_new ("SELECT id FROM contacts WHERE id > :after");
+  g_autofree char *hash = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (args->app != NULL)
+    g_string_append (sql, " AND app = :app");
+  if (args->phone != NULL)
+    {
+      g_autofree char *normal = normalize_phone (args->phone);
+
+      hash = picky_cipher_lookup_hash (w->cipher, "phone", normal);
+      g_string_append (sql, " AND phone_hash = :hash");
+    }
+  g_string_append (sql, " ORDER BY id LIMIT :limit");
+
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":after", args->after_id);
+      picky_store_bind_named_int64 (stmt, ":limit", args->limit);
+      if (args->app != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":app"), args->app, -1, SQLITE_STATIC);
+      if (hash != NULL)
+        sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":hash"), hash, -1, SQLITE_STATIC);
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyStoreContact *contact = picky_store_worker_get_contact (w, sqlite3_column_int64 (stmt, 0));
+
+      if (contact == NULL)
+        continue;
+      g_ptr_array_add (contacts,
+                       g_variant_ref_sink (g_variant_new ("(xssss)", contact->id, contact->app,
+                                                          contact->provider_id,
+                                                          contact->name != NULL ? contact->name : "",
+                                                          contact->phone != NULL ? contact->phone : "")));
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&contacts), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* ---- Main thread ---- */
+
+void
+picky_store_report_contact_async (PickyStore          *self,
+                                  gint64               contact_id,
+                                  gint64               from,
+                                  gint64               to,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  ReportContactArgs *args = g_new0 (ReportContactArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args->contact_id = contact_id;
+  args->from = from;
+  args->to = to;
+  task = picky_store_task_new (self, picky_store_report_contact_async, args, g_free, cancellable,
+                               callback, user_data);
+  picky_store_queue_job (self, task, report_contact_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_contact_finish:
+ *
+ * Returns: (transfer full) (element-type PickyReportDay): the days
+ */
+GArray *
+picky_store_report_contact_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_report_overall_async (PickyStore          *self,
+                                  const char          *app,
+                                  gint64               from,
+                                  gint64               to,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  ReportOverallArgs *args = g_new0 (ReportOverallArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args->app = g_strdup (app);
+  args->from = from;
+  args->to = to;
+  task = picky_store_task_new (self, picky_store_report_overall_async, args,
+                               report_overall_args_free, cancellable, callback, user_data);
+  picky_store_queue_job (self, task, report_overall_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_overall_finish:
+ *
+ * Returns: (transfer full) (element-type PickyReportDay): the days
+ */
+GArray *
+picky_store_report_overall_finish (PickyStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_report_sum:
+ * @days: (element-type PickyReportDay): days of a report
+ * @total: (out caller-allocates): their sum; its day is the first day's
+ */
+void
+picky_store_report_sum (GArray         *days,
+                        PickyReportDay *total)
+{
+  g_return_if_fail (days != NULL);
+  g_return_if_fail (total != NULL);
+
+  memset (total, 0, sizeof *total);
+  for (guint i = 0; i < days->len; i++)
+    {
+      const PickyReportDay *day = &g_array_index (days, PickyReportDay, i);
+
+      if (i == 0)
+        {
+          total->day = day->day;
+          total->first_timestamp = day->first_timestamp;
+        }
+      total->n_in += day->n_in;
+      total->n_out += day->n_out;
+      total->first_timestamp = MIN (total->first_timestamp, day->first_timestamp);
+      total->last_timestamp = MAX (total->last_timestamp, day->last_timestamp);
+      total->response_sum += day->response_sum;
+      total->response_count += day->response_count;
+      for (guint b = 0; b < PICKY_STORE_RESPONSE_BUCKETS; b++)
+        total->response_histogram[b] += day->response_histogram[b];
+    }
+}
+
+/**
+ * picky_store_report_response_percentile:
+ * @fraction: 0.5 for the median, 0.9 for p90
+ *
+ * Returns: the upper bound in seconds of the histogram bucket that holds
+ *   that share of the first-response times, %G_MAXINT64 for the open last
+ *   bucket, or -1 when no response was counted
+ */
+gint64
+picky_store_report_response_percentile (const PickyReportDay *day,
+                                        double                fraction)
+{
+  static const gint64 bounds[PICKY_STORE_RESPONSE_BUCKETS] = {
+    60, 300, 900, 3600, 4 * 3600, 86400, G_MAXINT64,
+  };
+  double wanted;
+  guint seen = 0;
+
+  g_return_val_if_fail (day != NULL, -1);
+
+  if (day->response_count == 0)
+    return -1;
+
+  wanted = fraction * day->response_count;
+  for (guint b = 0; b < PICKY_STORE_RESPONSE_BUCKETS; b++)
+    {
+      seen += day->response_histogram[b];
+      if (seen >= wanted && seen > 0)
+        return bounds[b];
+    }
+
+  return G_MAXINT64;
+}
+
+/**
+ * picky_store_fine_percentile:
+ * @responses: (array fixed-size=128): counts per fine bucket
+ * @fraction: 0.5 for the median, 0.9 for p90
+ *
+ * Returns: the nearest-rank percentile in seconds, within 10 % of the exact
+ *   one, or -1 when no response was counted
+ */
+gint64
+picky_store_fine_percentile (const guint *responses,
+                             double       fraction)
+{
+  guint64 total = 0;
+  guint64 wanted;
+  guint64 seen = 0;
+
+  g_return_val_if_fail (responses != NULL, -1);
+
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    total += responses[b];
+  if (total == 0)
+    return -1;
+
+  /* Nearest rank: the smallest time with at least this share at or below it. */
+  wanted = (guint64) ceil (fraction * total);
+  wanted = CLAMP (wanted, 1, total);
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    {
+      seen += responses[b];
+      if (seen >= wanted)
+        return picky_store_fine_bucket_value (b);
+    }
+
+  return picky_store_fine_bucket_value (PICKY_STORE_FINE_BUCKETS - 1);
+}
+
+void
+picky_store_report_hours_async (PickyStore          *self,
+                                gint64               contact_id,
+                                gint64               from,
+                                gint64               to,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  ReportHoursArgs *args = g_new0 (ReportHoursArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args->contact_id = contact_id;
+  args->from = from;
+  args->to = to;
+  task = picky_store_task_new (self, picky_store_report_hours_async, args, g_free, cancellable,
+                               callback, user_data);
+  picky_store_queue_job (self, task, report_hours_run, NULL, NULL);
+}
+
+/**
+ * picky_store_report_hours_finish:
+ *
+ * Returns: (transfer full): the hours and the response-time histogram
+ */
+PickyReportHours *
+picky_store_report_hours_finish (PickyStore    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_report_hours_free (PickyReportHours *hours)
+{
+  if (hours == NULL)
+    return;
+
+  g_clear_pointer (&hours->hours, g_array_unref);
+  g_free (hours);
+}
+
+void
+picky_store_summarize_contacts_async (PickyStore          *self,
+                                      gint64               from,
+                                      gint64               to,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  SummarizeContactsArgs *args = g_new0 (SummarizeContactsArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (from < to);
+
+  args->from = from;
+  args->to = to;
+  task = picky_store_task_new (self, picky_store_summarize_contacts_async, args, g_free,
+                               cancellable, callback, user_data);
+  picky_store_queue_job (self, task, summarize_contacts_run, NULL, NULL);
+}
+
+/**
+ * picky_store_summarize_contacts_finish:
+ *
+ * Returns: (transfer full) (element-type PickyContactSummary): every contact
+ */
+GArray *
+picky_store_summarize_contacts_finish (PickyStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_list_contacts_async (PickyStore          *self,
+                                 const char          *app,
+                                 const char          *phone,
+                                 gint64               after_id,
+                                 guint                limit,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  ListContactsArgs *args = g_new0 (ListContactsArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args->app = g_strdup (app);
+  args->phone = g_strdup (phone);
+  args->after_id = after_id;
+  args->limit = limit > 0 ? limit : 100;
+  task = picky_store_task_new (self, picky_store_list_contacts_async, args, list_contacts_args_free,
+                               cancellable, callback, user_data);
+  picky_store_queue_job (self, task, list_contacts_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_contacts_finish:
+ *
+ * Returns: (transfer container) (element-type GVariant): one (xssss) per contact
+ */
+GPtrArray *
+picky_store_list_contacts_finish (PickyStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
