@@ -818,6 +818,33 @@ picky_http_parser_get_header (PickyHttpParser *self,
   return g_ptr_array_index (self->joined, self->joined->len - 1);
 }
 
+/**
+ * picky_http_parser_get_field:
+ * @self: a #PickyHttpParser
+ * @index: from 0
+ * @name: (out): the field's name, in lower case
+ * @value: (out): its value, without surrounding whitespace
+ *
+ * Returns: whether the head has a field @index
+ */
+gboolean
+picky_http_parser_get_field (PickyHttpParser  *self,
+                             guint             index,
+                             const char      **name,
+                             const char      **value)
+{
+  Field *field;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (index >= self->fields->len)
+    return FALSE;
+  field = &g_array_index (self->fields, Field, index);
+  *name = field->name;
+  *value = field->value;
+  return TRUE;
+}
+
 gboolean
 picky_http_parser_get_keep_alive (PickyHttpParser *self)
 {

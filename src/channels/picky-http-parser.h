@@ -36,6 +36,10 @@ const char      *picky_http_parser_get_method     (PickyHttpParser *self);
 const char      *picky_http_parser_get_target     (PickyHttpParser *self);
 const char      *picky_http_parser_get_header     (PickyHttpParser *self,
                                                    const char      *name);
+gboolean         picky_http_parser_get_field      (PickyHttpParser *self,
+                                                   guint            index,
+                                                   const char     **name,
+                                                   const char     **value);
 gboolean         picky_http_parser_get_keep_alive (PickyHttpParser *self);
 gboolean         picky_http_parser_get_expects_continue (PickyHttpParser *self);
 gboolean         picky_http_parser_has_body       (PickyHttpParser *self);

@@ -4,30 +4,27 @@
 #include "config.h"
 
 #include <string.h>
+#include <libsoup/soup.h>
 
 #include "picky-webhook-request.h"
 
 struct _PickyWebhookRequest
 {
-  GObject            parent_instance;
+  GObject              parent_instance;
 
   /* owned */
-  SoupServerMessage *message;
-  GHashTable        *query;
-  GBytes            *body;
-  gulong             finished_id;
-  gboolean           answered;
+  PickyHttpConnection *connection;
+  char                *method;
+  char                *path;
+  GHashTable          *query;       /* decoded names and values, or NULL */
+  GHashTable          *headers;     /* lower-case name → value, repeated ones joined */
+  GBytes              *body;
+
+  guint                serial;
+  gboolean             answered;
 };
 
 G_DEFINE_FINAL_TYPE (PickyWebhookRequest, picky_webhook_request, G_TYPE_OBJECT)
-
-/* A client that hangs up while its request waits for a commit leaves a
- * finished message behind; answering it then must do nothing. */
-static void
-on_message_finished_cb (PickyWebhookRequest *self)
-{
-  self->answered = TRUE;
-}
 
 static void
 picky_webhook_request_dispose (GObject *object)
@@ -35,12 +32,9 @@ picky_webhook_request_dispose (GObject *object)
   PickyWebhookRequest *self = PICKY_WEBHOOK_REQUEST (object);
 
   /* Never leave a client waiting forever because a handler forgot it. */
-  if (!self->answered && self->message != NULL)
+  if (!self->answered && self->connection != NULL)
     picky_webhook_request_respond (self, SOUP_STATUS_INTERNAL_SERVER_ERROR, NULL, NULL, 0);
-
-  if (self->message != NULL)
-    g_clear_signal_handler (&self->finished_id, self->message);
-  g_clear_object (&self->message);
+  g_clear_object (&self->connection);
 
   G_OBJECT_CLASS (picky_webhook_request_parent_class)->dispose (object);
 }
@@ -50,7 +44,10 @@ picky_webhook_request_finalize (GObject *object)
 {
   PickyWebhookRequest *self = PICKY_WEBHOOK_REQUEST (object);
 
+  g_free (self->method);
+  g_free (self->path);
   g_clear_pointer (&self->query, g_hash_table_unref);
+  g_clear_pointer (&self->headers, g_hash_table_unref);
   g_clear_pointer (&self->body, g_bytes_unref);
 
   G_OBJECT_CLASS (picky_webhook_request_parent_class)->finalize (object);
@@ -68,31 +65,59 @@ picky_webhook_request_class_init (PickyWebhookRequestClass *klass)
 static void
 picky_webhook_request_init (PickyWebhookRequest *self)
 {
+  self->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
 /**
  * picky_webhook_request_new:
- * @message: a paused message whose body has been read
- * @query: (nullable) (element-type utf8 utf8): its decoded query
+ * @connection: the connection the request came on
+ * @serial: the request's number on @connection
+ * @parser: the parser that read the whole request; its body is taken
  *
- * Returns: (transfer full): a request that answers @message once
+ * Keeps a copy of what the handler may ask for, since the connection goes
+ * on to the next request once this one is answered.
+ *
+ * Returns: (transfer full): a request that answers on @connection once
  */
 PickyWebhookRequest *
-picky_webhook_request_new (SoupServerMessage *message,
-                           GHashTable        *query)
+picky_webhook_request_new (PickyHttpConnection *connection,
+                           guint                serial,
+                           PickyHttpParser     *parser)
 {
   PickyWebhookRequest *self;
-  SoupMessageBody *body;
+  const char *target;
+  const char *question;
+  const char *name;
+  const char *value;
 
-  g_return_val_if_fail (SOUP_IS_SERVER_MESSAGE (message), NULL);
+  g_return_val_if_fail (PICKY_IS_HTTP_CONNECTION (connection), NULL);
+  g_return_val_if_fail (parser != NULL, NULL);
 
   self = g_object_new (PICKY_TYPE_WEBHOOK_REQUEST, NULL);
-  self->message = g_object_ref (message);
-  self->query = query != NULL ? g_hash_table_ref (query) : NULL;
-  body = soup_server_message_get_request_body (message);
-  self->body = soup_message_body_flatten (body);
-  self->finished_id = g_signal_connect_swapped (message, "finished",
-                                                G_CALLBACK (on_message_finished_cb), self);
+  self->connection = g_object_ref (connection);
+  self->serial = serial;
+  self->method = g_strdup (picky_http_parser_get_method (parser));
+
+  /* The query is decoded as forms are, as libsoup's server did. */
+  target = picky_http_parser_get_target (parser);
+  question = strchr (target, '?');
+  if (question != NULL)
+    {
+      self->path = g_strndup (target, question - target);
+      self->query = soup_form_decode (question + 1);
+    }
+  else
+    self->path = g_strdup (target);
+
+  for (guint i = 0; picky_http_parser_get_field (parser, i, &name, &value); i++)
+    {
+      const char *earlier = g_hash_table_lookup (self->headers, name);
+
+      g_hash_table_replace (self->headers, g_strdup (name),
+                            earlier != NULL ? g_strconcat (earlier, ", ", value, NULL) : g_strdup (value));
+    }
+
+  self->body = picky_http_parser_steal_body (parser);
 
   return self;
 }
@@ -102,15 +127,16 @@ picky_webhook_request_get_method (PickyWebhookRequest *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_REQUEST (self), NULL);
 
-  return soup_server_message_get_method (self->message);
+  return self->method;
 }
 
+/* The path as sent, without the query. */
 const char *
 picky_webhook_request_get_path (PickyWebhookRequest *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_REQUEST (self), NULL);
 
-  return g_uri_get_path (soup_server_message_get_uri (self->message));
+  return self->path;
 }
 
 /**
@@ -141,18 +167,21 @@ const char *
 picky_webhook_request_get_header (PickyWebhookRequest *self,
                                   const char          *name)
 {
+  g_autofree char *lower = NULL;
+
   g_return_val_if_fail (PICKY_IS_WEBHOOK_REQUEST (self), NULL);
   g_return_val_if_fail (name != NULL, NULL);
 
-  return soup_message_headers_get_list (soup_server_message_get_request_headers (self->message), name);
+  lower = g_ascii_strdown (name, -1);
+  return g_hash_table_lookup (self->headers, lower);
 }
 
 /**
  * picky_webhook_request_get_body:
  * @self: a #PickyWebhookRequest
  *
- * Returns: (transfer none): the raw body bytes exactly as they arrived,
- *   which is what signatures are computed over
+ * Returns: (transfer none): the raw body bytes exactly as they arrived
+ *   (dechunked), which is what signatures are computed over
  */
 GBytes *
 picky_webhook_request_get_body (PickyWebhookRequest *self)
@@ -162,12 +191,13 @@ picky_webhook_request_get_body (PickyWebhookRequest *self)
   return self->body;
 }
 
+/* Whether the request was answered, or its client has gone. */
 gboolean
 picky_webhook_request_is_answered (PickyWebhookRequest *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_REQUEST (self), TRUE);
 
-  return self->answered;
+  return self->answered || !picky_http_connection_is_waiting (self->connection, self->serial);
 }
 
 /**
@@ -200,9 +230,6 @@ picky_webhook_request_respond (PickyWebhookRequest *self,
   if (length < 0)
     length = strlen (body);
 
-  soup_server_message_set_status (self->message, status, NULL);
-  soup_server_message_set_response (self->message,
-                                    content_type != NULL ? content_type : "text/plain",
-                                    SOUP_MEMORY_COPY, body, length);
-  soup_server_message_unpause (self->message);
+  picky_http_connection_respond (self->connection, self->serial, status, NULL,
+                                 content_type != NULL ? content_type : "text/plain", body, length);
 }

@@ -3,7 +3,9 @@
 
 #pragma once
 
-#include <libsoup/soup.h>
+#include <gio/gio.h>
+
+#include "picky-http-connection.h"
 
 G_BEGIN_DECLS
 
@@ -11,9 +13,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (PickyWebhookRequest, picky_webhook_request, PICKY, WEBHOOK_REQUEST, GObject)
 
-/* Made by PickyWebhookServer only: it pauses @message first. */
-PickyWebhookRequest *picky_webhook_request_new         (SoupServerMessage   *message,
-                                                        GHashTable          *query);
+/* Made by PickyWebhookServer only, from a complete request. */
+PickyWebhookRequest *picky_webhook_request_new         (PickyHttpConnection *connection,
+                                                        guint                serial,
+                                                        PickyHttpParser     *parser);
 
 const char          *picky_webhook_request_get_method  (PickyWebhookRequest *self);
 const char          *picky_webhook_request_get_path    (PickyWebhookRequest *self);

@@ -1,24 +1,26 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The webhook listener: a SoupServer with the limits it lacks, and routes that channels own. */
+/* The webhook listener: a strict HTTP/1.1 server with its own limits, and routes that channels own. */
 
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n.h>
-#include <libsoup/soup.h>
 
+#include "picky-http-connection.h"
 #include "picky-webhook-server.h"
 
 #define DEFAULT_HEADER_TIMEOUT_MS 10000
 #define DEFAULT_BODY_TIMEOUT_MS 30000
 #define DEFAULT_MAX_CONNECTIONS 256
-#define STATE_KEY "picky-webhook-state"
-
-/* Written by hand: by the time a body turns out too long, libsoup has not
- * started an answer of its own, and reading on would cost what the limit
- * is there to save. */
-#define TOO_LARGE_RESPONSE \
-  "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+/* Connections the kernel queues before they are accepted: a burst of
+ * them must not be refused before the shedding below can see them. */
+#define LISTEN_BACKLOG 1024
+/* Accepts per wake-up, so that serving goes on during a flood. */
+#define ACCEPTS_PER_WAKEUP 64
+/* How long accepting pauses when the process is out of descriptors and no
+ * connection can be shed. */
+#define ACCEPT_PAUSE_MS 100
 
 typedef struct
 {
@@ -28,26 +30,17 @@ typedef struct
   GDestroyNotify       destroy;
 } Route;
 
-/* What the listener knows about one request while it is being read. */
-typedef struct
-{
-  PickyWebhookServer *server;    /* weak */
-  SoupServerMessage  *message;   /* borrowed: the state lives on it */
-  GSource            *timeout;
-  guint64             received;
-  gboolean            over_connection_limit;
-  gboolean            cut_off;
-} MessageState;
-
 struct _PickyWebhookServer
 {
   GObject       parent_instance;
 
   /* owned */
-  SoupServer   *server;
+  GSocket      *socket;
+  GSource      *accept_source;
+  GSource      *accept_pause;
   GMainContext *context;
   GPtrArray    *routes;        /* Route */
-  GHashTable   *messages;      /* SoupServerMessage, weakly: one per open connection */
+  GPtrArray    *connections;   /* PickyHttpConnection, open ones */
   guint         port;
 
   /* limits */
@@ -69,6 +62,8 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+static void start_accepting (PickyWebhookServer *self);
 
 static void
 route_free (Route *route)
@@ -107,255 +102,268 @@ find_route (PickyWebhookServer *self,
   return best;
 }
 
-static void
-clear_timeout (MessageState *state)
+/* The target without its query. */
+static char *
+dup_path (PickyHttpParser *parser)
 {
-  if (state->timeout != NULL)
-    {
-      g_source_destroy (state->timeout);
-      g_clear_pointer (&state->timeout, g_source_unref);
-    }
+  const char *target = picky_http_parser_get_target (parser);
+
+  return g_strndup (target, strcspn (target, "?"));
 }
 
-static void
-message_state_free (MessageState *state)
+/* A media type without its parameters: "application/json; charset=utf-8". */
+static gboolean
+is_json (const char *content_type)
 {
-  clear_timeout (state);
-  g_clear_weak_pointer (&state->server);
-  g_free (state);
-}
+  g_autofree char *type = NULL;
 
-static void
-cut_connection (SoupServerMessage *message)
-{
-  GSocket *socket = soup_server_message_get_socket (message);
-
-  /* Shutting down, not closing: libsoup still owns the socket and sees a
-   * plain end of stream, so it drops the request through its usual path. */
-  if (socket != NULL)
-    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+  if (content_type == NULL)
+    return FALSE;
+  type = g_strndup (content_type, strcspn (content_type, ";"));
+  return g_ascii_strcasecmp (g_strstrip (type), "application/json") == 0;
 }
 
 static gboolean
-on_timeout_cb (gpointer user_data)
+check_head_cb (PickyHttpConnection *connection,
+               PickyHttpParser     *parser,
+               guint                serial,
+               gpointer             user_data)
 {
-  MessageState *state = user_data;
-
-  g_clear_pointer (&state->timeout, g_source_unref);
-  g_debug ("Webhook listener: a client took too long, closing its connection");
-  cut_connection (state->message);
-
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_timeout (MessageState *state,
-               guint         ms)
-{
-  clear_timeout (state);
-  if (ms == 0 || state->server == NULL)
-    return;
-
-  state->timeout = g_timeout_source_new (ms);
-  g_source_set_callback (state->timeout, on_timeout_cb, state, NULL);
-  g_source_attach (state->timeout, state->server->context);
-}
-
-static void
-reject (SoupServerMessage *message,
-        guint              status)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (message);
-
-  /* An unread body would be taken for the next request: close instead. */
-  soup_message_headers_replace (headers, "Connection", "close");
-  soup_server_message_set_status (message, status, NULL);
-  soup_server_message_set_response (message, "text/plain", SOUP_MEMORY_STATIC, "", 0);
-}
-
-static void
-refuse_too_large (MessageState *state)
-{
-  GSocket *socket = soup_server_message_get_socket (state->message);
-
-  state->cut_off = TRUE;
-  clear_timeout (state);
-  if (socket != NULL)
-    g_socket_send (socket, TOO_LARGE_RESPONSE, strlen (TOO_LARGE_RESPONSE), NULL, NULL);
-  cut_connection (state->message);
-}
-
-static void
-on_got_headers_cb (SoupServerMessage *message,
-                   gpointer           user_data)
-{
-  MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
-  PickyWebhookServer *self = state->server;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
-  const char *method = soup_server_message_get_method (message);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (message));
-  const char *content_type;
-
-  clear_timeout (state);
-  if (self == NULL)
-    {
-      reject (message, SOUP_STATUS_SERVICE_UNAVAILABLE);
-      return;
-    }
-
-  if (state->over_connection_limit)
-    {
-      reject (message, SOUP_STATUS_SERVICE_UNAVAILABLE);
-      return;
-    }
+  PickyWebhookServer *self = user_data;
+  g_autofree char *path = dup_path (parser);
+  const char *method = picky_http_parser_get_method (parser);
+  guint status = 0;
+  const char *extra = NULL;
 
   if (find_route (self, path) == NULL)
+    status = 404;
+  else if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "POST") != 0)
     {
-      reject (message, SOUP_STATUS_NOT_FOUND);
-      return;
+      status = 405;
+      extra = "Allow: GET, POST\r\n";
     }
+  else if (g_strcmp0 (method, "POST") == 0 && !is_json (picky_http_parser_get_header (parser, "Content-Type")))
+    status = 415;
 
-  if (g_strcmp0 (method, SOUP_METHOD_GET) != 0 && g_strcmp0 (method, SOUP_METHOD_POST) != 0)
-    {
-      soup_message_headers_replace (soup_server_message_get_response_headers (message),
-                                    "Allow", "GET, POST");
-      reject (message, SOUP_STATUS_METHOD_NOT_ALLOWED);
-      return;
-    }
+  if (status == 0)
+    return TRUE;
 
-  if (g_strcmp0 (method, SOUP_METHOD_POST) == 0)
-    {
-      content_type = soup_message_headers_get_content_type (headers, NULL);
-      if (content_type == NULL || g_ascii_strcasecmp (content_type, "application/json") != 0)
-        {
-          reject (message, SOUP_STATUS_UNSUPPORTED_MEDIA_TYPE);
-          return;
-        }
-    }
-
-  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
-      (guint64) soup_message_headers_get_content_length (headers) > self->max_body_size)
-    {
-      /* A status set here still lets libsoup read the whole body first. */
-      refuse_too_large (state);
-      return;
-    }
-
-  start_timeout (state, self->body_timeout);
+  picky_http_connection_respond (connection, serial, status, extra, "text/plain", "", 0);
+  return FALSE;
 }
 
 static void
-on_got_chunk_cb (SoupServerMessage *message,
-                 GBytes            *chunk,
-                 gpointer           user_data)
-{
-  MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
-
-  state->received += g_bytes_get_size (chunk);
-  if (state->cut_off || state->server == NULL || state->received <= state->server->max_body_size)
-    return;
-
-  /* A chunked body that outgrows the limit: no Content-Length warned us. */
-  refuse_too_large (state);
-}
-
-static void
-on_message_gone_cb (gpointer  user_data,
-                    GObject  *where_the_message_was)
+dispatch_cb (PickyHttpConnection *connection,
+             PickyHttpParser     *parser,
+             guint                serial,
+             gpointer             user_data)
 {
   PickyWebhookServer *self = user_data;
-
-  g_hash_table_remove (self->messages, where_the_message_was);
-}
-
-static void
-forget_message (PickyWebhookServer *self,
-                SoupServerMessage  *message)
-{
-  if (g_hash_table_remove (self->messages, message))
-    g_object_weak_unref (G_OBJECT (message), on_message_gone_cb, self);
-}
-
-static void
-on_request_started_cb (SoupServer        *server,
-                       SoupServerMessage *message,
-                       gpointer           user_data)
-{
-  PickyWebhookServer *self = user_data;
-  MessageState *state = g_new0 (MessageState, 1);
-
-  state->message = message;
-  g_set_weak_pointer (&state->server, self);
-  g_object_set_data_full (G_OBJECT (message), STATE_KEY, state, (GDestroyNotify) message_state_free);
-
-  /* libsoup starts reading the next request on a kept-alive connection at
-   * once, so this one timer covers both an idle connection and headers that
-   * never finish. */
-  start_timeout (state, self->header_timeout);
-
-  /* Every open connection has exactly one message in progress, even when
-   * idle, so counting live messages counts connections. */
-  g_hash_table_add (self->messages, message);
-  g_object_weak_ref (G_OBJECT (message), on_message_gone_cb, self);
-  if (g_hash_table_size (self->messages) > self->max_connections)
-    state->over_connection_limit = TRUE;
-
-  g_signal_connect (message, "got-headers", G_CALLBACK (on_got_headers_cb), NULL);
-  g_signal_connect (message, "got-chunk", G_CALLBACK (on_got_chunk_cb), NULL);
-}
-
-static void
-on_request_done_cb (SoupServer        *server,
-                    SoupServerMessage *message,
-                    gpointer           user_data)
-{
-  PickyWebhookServer *self = user_data;
-  MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
-
-  if (state != NULL)
-    clear_timeout (state);
-  forget_message (self, message);
-}
-
-static void
-handle_request_cb (SoupServer        *server,
-                   SoupServerMessage *message,
-                   const char        *path,
-                   GHashTable        *query,
-                   gpointer           user_data)
-{
-  PickyWebhookServer *self = user_data;
-  MessageState *state = g_object_get_data (G_OBJECT (message), STATE_KEY);
   g_autoptr(PickyWebhookRequest) request = NULL;
+  g_autofree char *path = dup_path (parser);
   Route *route;
-
-  if (state != NULL)
-    clear_timeout (state);
 
   /* The route may have gone while the body was read. */
   route = find_route (self, path);
   if (route == NULL)
     {
-      reject (message, SOUP_STATUS_NOT_FOUND);
+      picky_http_connection_respond (connection, serial, 404, NULL, "text/plain", "", 0);
       return;
     }
 
-  soup_server_message_pause (message);
-  request = picky_webhook_request_new (message, query);
+  request = picky_webhook_request_new (connection, serial, parser);
   route->handler (self, request, route->user_data);
 }
 
 static void
-forget_messages (PickyWebhookServer *self)
+closed_cb (PickyHttpConnection *connection,
+           gpointer             user_data)
 {
-  GHashTableIter iter;
-  gpointer message;
+  PickyWebhookServer *self = user_data;
 
-  g_hash_table_iter_init (&iter, self->messages);
-  while (g_hash_table_iter_next (&iter, &message, NULL))
+  g_ptr_array_remove_fast (self->connections, connection);
+}
+
+static const PickyHttpConnectionHandlers handlers = {
+  check_head_cb,
+  dispatch_cb,
+  closed_cb,
+};
+
+/* At the cap, the connection that has sent least goes: one already
+ * answered and draining, then an idle one (kept alive, or opened and
+ * silent), then one with part of a head, least bytes first; the oldest
+ * among equals. A request being read or answered is never cut. */
+static PickyHttpConnection *
+find_victim (PickyWebhookServer *self)
+{
+  PickyHttpConnection *victim = NULL;
+  guint victim_rank = G_MAXUINT;
+  guint64 victim_received = 0;
+  gint64 victim_since = 0;
+
+  for (guint i = 0; i < self->connections->len; i++)
     {
-      g_object_weak_unref (message, on_message_gone_cb, self);
-      g_hash_table_iter_remove (&iter);
+      PickyHttpConnection *connection = g_ptr_array_index (self->connections, i);
+      guint64 received = picky_http_connection_get_received (connection);
+      gint64 since = picky_http_connection_get_since (connection);
+      guint rank;
+
+      switch (picky_http_connection_get_state (connection))
+        {
+        case PICKY_HTTP_CONNECTION_CLOSING:
+          rank = 0;
+          break;
+        case PICKY_HTTP_CONNECTION_IDLE:
+          rank = 1;
+          received = 0;
+          break;
+        case PICKY_HTTP_CONNECTION_HEAD:
+          rank = 2;
+          break;
+        case PICKY_HTTP_CONNECTION_BODY:
+        case PICKY_HTTP_CONNECTION_WAITING:
+        case PICKY_HTTP_CONNECTION_WRITING:
+        case PICKY_HTTP_CONNECTION_CLOSED:
+        default:
+          continue;
+        }
+
+      if (victim == NULL || rank < victim_rank ||
+          (rank == victim_rank && (received < victim_received ||
+                                   (received == victim_received && since < victim_since))))
+        {
+          victim = connection;
+          victim_rank = rank;
+          victim_received = received;
+          victim_since = since;
+        }
+    }
+
+  return victim;
+}
+
+static gboolean
+shed_one (PickyWebhookServer *self)
+{
+  PickyHttpConnection *victim = find_victim (self);
+
+  if (victim == NULL)
+    return FALSE;
+  g_debug ("Webhook listener: at %u connections, closing the one that sent least", self->max_connections);
+  picky_http_connection_close (victim);
+  return TRUE;
+}
+
+/* Every connection is busy with a real request: the newcomer waits for
+ * nothing and is told to come back. */
+static void
+refuse_connection (GSocket *socket)
+{
+  g_autofree char *head = picky_http_format_response (503, "Retry-After: 1\r\n", NULL, 0, TRUE);
+
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_send (socket, head, strlen (head), NULL, NULL);
+  g_socket_shutdown (socket, FALSE, TRUE, NULL);
+  g_socket_close (socket, NULL);
+}
+
+static void
+add_connection (PickyWebhookServer *self,
+                GSocket            *socket)
+{
+  PickyHttpLimits limits = { self->max_body_size, self->header_timeout, self->body_timeout };
+  PickyHttpConnection *connection;
+
+  if (self->connections->len >= self->max_connections && !shed_one (self))
+    {
+      refuse_connection (socket);
+      return;
+    }
+
+  connection = picky_http_connection_new (socket, &limits, &handlers, self);
+  g_ptr_array_add (self->connections, connection);
+  picky_http_connection_start (connection);
+}
+
+static gboolean
+on_accept_pause_done_cb (gpointer user_data)
+{
+  PickyWebhookServer *self = user_data;
+
+  g_clear_pointer (&self->accept_pause, g_source_unref);
+  start_accepting (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+stop_accepting (PickyWebhookServer *self)
+{
+  if (self->accept_source != NULL)
+    {
+      g_source_destroy (self->accept_source);
+      g_clear_pointer (&self->accept_source, g_source_unref);
+    }
+  if (self->accept_pause != NULL)
+    {
+      g_source_destroy (self->accept_pause);
+      g_clear_pointer (&self->accept_pause, g_source_unref);
+    }
+}
+
+static gboolean
+on_acceptable_cb (GSocket      *socket,
+                  GIOCondition  condition,
+                  gpointer      user_data)
+{
+  PickyWebhookServer *self = user_data;
+
+  for (guint i = 0; i < ACCEPTS_PER_WAKEUP; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GSocket) accepted = g_socket_accept (self->socket, NULL, &error);
+
+      if (accepted != NULL)
+        {
+          add_connection (self, accepted);
+          continue;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        break;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_OPEN_FILES) && shed_one (self))
+        continue;
+
+      /* Out of descriptors with nothing to shed, or another failure: the
+       * connection stays queued, and accepting resumes in a moment. */
+      g_debug ("Webhook listener: cannot accept: %s", error->message);
+      stop_accepting (self);
+      self->accept_pause = g_timeout_source_new (ACCEPT_PAUSE_MS);
+      g_source_set_callback (self->accept_pause, on_accept_pause_done_cb, self, NULL);
+      g_source_attach (self->accept_pause, self->context);
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_accepting (PickyWebhookServer *self)
+{
+  self->accept_source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_acceptable_cb), self, NULL);
+  g_source_attach (self->accept_source, self->context);
+}
+
+static void
+close_connections (PickyWebhookServer *self)
+{
+  /* Closing removes each from the array through closed_cb. */
+  while (self->connections->len > 0)
+    {
+      g_autoptr(PickyHttpConnection) connection =
+        g_object_ref (g_ptr_array_index (self->connections, self->connections->len - 1));
+
+      picky_http_connection_close (connection);
     }
 }
 
@@ -377,7 +385,7 @@ picky_webhook_server_finalize (GObject *object)
   PickyWebhookServer *self = PICKY_WEBHOOK_SERVER (object);
 
   g_clear_pointer (&self->routes, g_ptr_array_unref);
-  g_clear_pointer (&self->messages, g_hash_table_unref);
+  g_clear_pointer (&self->connections, g_ptr_array_unref);
 
   G_OBJECT_CLASS (picky_webhook_server_parent_class)->finalize (object);
 }
@@ -461,7 +469,8 @@ picky_webhook_server_class_init (PickyWebhookServerClass *klass)
     g_param_spec_uint ("body-timeout", NULL, NULL,
                        0, G_MAXUINT, DEFAULT_BODY_TIMEOUT_MS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
-  /* Connections beyond this many are answered 503 and closed. */
+  /* At this many connections, a newcomer sheds the one that has sent
+   * least; only when every one is busy with a request is it answered 503. */
   properties[PROP_MAX_CONNECTIONS] =
     g_param_spec_uint ("max-connections", NULL, NULL,
                        1, G_MAXUINT, DEFAULT_MAX_CONNECTIONS,
@@ -474,7 +483,7 @@ static void
 picky_webhook_server_init (PickyWebhookServer *self)
 {
   self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) route_free);
-  self->messages = g_hash_table_new (NULL, NULL);
+  self->connections = g_ptr_array_new_with_free_func (g_object_unref);
   self->max_body_size = PICKY_WEBHOOK_MAX_BODY_SIZE;
   self->header_timeout = DEFAULT_HEADER_TIMEOUT_MS;
   self->body_timeout = DEFAULT_BODY_TIMEOUT_MS;
@@ -511,8 +520,8 @@ picky_webhook_server_start (PickyWebhookServer  *self,
                             GError             **error)
 {
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GError) local_error = NULL;
-  GSList *listeners;
 
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
@@ -528,15 +537,17 @@ picky_webhook_server_start (PickyWebhookServer  *self,
       return FALSE;
     }
 
-  /* No server header: nothing tells a scanner which libsoup answers. */
-  self->server = soup_server_new ("server-header", NULL, NULL);
-  self->context = g_main_context_ref_thread_default ();
-  g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started_cb), self);
-  g_signal_connect (self->server, "request-finished", G_CALLBACK (on_request_done_cb), self);
-  g_signal_connect (self->server, "request-aborted", G_CALLBACK (on_request_done_cb), self);
-  soup_server_add_handler (self->server, "/", handle_request_cb, self, NULL);
-
-  if (!soup_server_listen (self->server, socket_address, 0, &local_error))
+  self->socket = g_socket_new (g_socket_address_get_family (socket_address),
+                               G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (self->socket != NULL)
+    {
+      g_socket_set_blocking (self->socket, FALSE);
+      g_socket_set_listen_backlog (self->socket, LISTEN_BACKLOG);
+    }
+  if (self->socket == NULL ||
+      !g_socket_bind (self->socket, socket_address, TRUE, &local_error) ||
+      !g_socket_listen (self->socket, &local_error) ||
+      (local = g_socket_get_local_address (self->socket, &local_error)) == NULL)
     {
       g_set_error (error, G_IO_ERROR, local_error->code,
                    _("The webhook listener cannot use %s port %u: %s"),
@@ -545,16 +556,9 @@ picky_webhook_server_start (PickyWebhookServer  *self,
       return FALSE;
     }
 
-  listeners = soup_server_get_listeners (self->server);
-  self->port = port;
-  if (listeners != NULL)
-    {
-      g_autoptr(GSocketAddress) local = g_socket_get_local_address (listeners->data, NULL);
-
-      if (G_IS_INET_SOCKET_ADDRESS (local))
-        self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-    }
-  g_slist_free (listeners);
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  self->context = g_main_context_ref_thread_default ();
+  start_accepting (self);
 
   return TRUE;
 }
@@ -570,13 +574,11 @@ picky_webhook_server_stop (PickyWebhookServer *self)
 {
   g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
 
-  if (self->server != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->server, self);
-      soup_server_disconnect (self->server);
-      g_clear_object (&self->server);
-    }
-  forget_messages (self);
+  stop_accepting (self);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  close_connections (self);
   g_clear_pointer (&self->context, g_main_context_unref);
   self->port = 0;
 }
@@ -586,7 +588,7 @@ picky_webhook_server_is_listening (PickyWebhookServer *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), FALSE);
 
-  return self->server != NULL;
+  return self->socket != NULL;
 }
 
 /**
@@ -608,7 +610,7 @@ picky_webhook_server_get_n_connections (PickyWebhookServer *self)
 {
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), 0);
 
-  return g_hash_table_size (self->messages);
+  return self->connections->len;
 }
 
 /**

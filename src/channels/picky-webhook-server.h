@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The webhook listener: a SoupServer with the limits it lacks, and routes that channels own. */
+/* The webhook listener: a strict HTTP/1.1 server with its own limits, and routes that channels own. */
 
 #pragma once
 
