@@ -443,6 +443,17 @@ worker_check_key (PickyStoreWorker  *w,
   return TRUE;
 }
 
+static gboolean
+set_not_private_error (GError     **error,
+                       const char  *path,
+                       int          saved_errno)
+{
+  g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
+               _("Other users could read “%s”, and it could not be made private: %s"),
+               path, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /* Closes @fd's file to everyone but its owner, when it is open to more. */
 static gboolean
 tighten_fd (int          fd,
@@ -456,14 +467,7 @@ tighten_fd (int          fd,
     return TRUE;
 
   if (fchmod (fd, mode) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
-                   _("Other users could read “%s”, and it could not be made private: %s"),
-                   path, g_strerror (saved));
-      return FALSE;
-    }
+    return set_not_private_error (error, path, errno);
 
   return TRUE;
 }
@@ -510,14 +514,7 @@ tighten_folder (const char  *dir,
       return TRUE;
 
   if (g_chmod (dir, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO,
-                   _("Other users could read “%s”, and it could not be made private: %s"),
-                   dir, g_strerror (saved));
-      return FALSE;
-    }
+    return set_not_private_error (error, dir, errno);
 
   return TRUE;
 }
