@@ -7,7 +7,10 @@
 
 #include "fakes/picky-fake-telegram.h"
 #include "picky-add-channel-dialog.h"
+#include "picky-telegram-channel.h"
 #include "picky-test-gui.h"
+#include "picky-test-kind.h"
+#include "picky-whatsapp-channel.h"
 
 #define CANARY_TOKEN "7001234567:AAHdialogCANARYdialogCANARYdialog99"
 #define CANARY_SECRET "app-secret-CANARY-dialog"
@@ -133,6 +136,15 @@ dialog_closed (gpointer data)
   return ((Fixture *) data)->dialog == NULL;
 }
 
+/* The channel exists, and what the kind asks to do next is shown. */
+static gboolean
+offers_done (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, "_Done Done") != NULL;
+}
+
 static void
 test_dialog_telegram (Fixture       *fixture,
                       gconstpointer  data)
@@ -198,6 +210,7 @@ test_dialog_whatsapp (Fixture       *fixture,
   g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
 
   gtk_widget_activate (button (fixture, "_Add Add"));
+  g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
   path = row (fixture, _("Callback Path"));
   picky_test_gui_wait_mapped (path);
 
@@ -219,6 +232,114 @@ test_dialog_whatsapp (Fixture       *fixture,
 
   gtk_widget_activate (button (fixture, "_Done Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
+}
+
+/* A fresh dialog, for a channel to edit or after a kind was registered. */
+static void
+reopen_dialog (Fixture      *fixture,
+               PickyChannel *channel)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->dialog));
+  if (channel != NULL)
+    fixture->dialog = picky_add_channel_dialog_new_for_channel (NULL, fixture->service, channel);
+  else
+    fixture->dialog = picky_add_channel_dialog_new (NULL, fixture->service);
+  g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
+  gtk_window_present (GTK_WINDOW (fixture->dialog));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
+}
+
+static void
+select_kind (Fixture *fixture,
+             GType    type)
+{
+  AdwComboRow *kind = ADW_COMBO_ROW (row (fixture, _("Kind")));
+  GListModel *titles = adw_combo_row_get_model (kind);
+
+  for (guint i = 0; i < g_list_model_get_n_items (titles); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (titles), i),
+                   picky_channel_class_get_title (type)) == 0)
+      {
+        adw_combo_row_set_selected (kind, i);
+        return;
+      }
+
+  g_error ("the Kind row does not offer %s", g_type_name (type));
+}
+
+/* The rows shown for @type are its fields, in order, and nothing else. */
+static void
+assert_rows_describe (Fixture *fixture,
+                      GType    type)
+{
+  GPtrArray *fields = picky_channel_class_get_fields (type);
+  const char *first = picky_channel_field_get_label (g_ptr_array_index (fields, 0));
+  GtkWidget *group = gtk_widget_get_ancestor (row (fixture, first), ADW_TYPE_PREFERENCES_GROUP);
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (group, ADW_TYPE_PREFERENCES_ROW);
+
+  g_assert_true (gtk_widget_get_visible (group));
+  g_assert_cmpuint (rows->len, ==, fields->len);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      PickyChannelField *field = g_ptr_array_index (fields, i);
+      GtkWidget *shown = g_ptr_array_index (rows, i);
+      g_autofree char *name = picky_test_gui_accessible_name (shown);
+      const char *value = picky_channel_field_get_default_value (field);
+
+      g_assert_cmpstr (name, ==, picky_channel_field_get_label (field));
+      g_assert_cmpint (ADW_IS_PASSWORD_ENTRY_ROW (shown), ==,
+                       picky_channel_field_get_kind (field) == PICKY_CHANNEL_FIELD_SECRET);
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (shown)), ==, value != NULL ? value : "");
+      g_assert_cmpstr (gtk_widget_get_tooltip_text (shown), ==, picky_channel_field_get_help (field));
+    }
+}
+
+/* The dialog asks what each kind describes, a kind only tests know included. */
+static void
+test_dialog_kinds (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  PickyChannelRegistry *registry = picky_service_get_registry (fixture->service);
+  g_autofree char *secret = NULL;
+  PickyChannel *channel;
+  GtkWidget *group;
+
+  select_kind (fixture, PICKY_TYPE_WHATSAPP_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_WHATSAPP_CHANNEL);
+  select_kind (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
+
+  picky_channel_registry_register_kind (registry, PICKY_TYPE_TEST_KIND_CHANNEL);
+  reopen_dialog (fixture, NULL);
+  select_kind (fixture, PICKY_TYPE_TEST_KIND_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_TEST_KIND_CHANNEL);
+  group = gtk_widget_get_ancestor (row (fixture, "Signing Key"), ADW_TYPE_PREFERENCES_GROUP);
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), ==,
+                   "Only tests know this kind.");
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (row (fixture, _("Bot Token")),
+                                                                   ADW_TYPE_PREFERENCES_GROUP)));
+
+  /* Its address is checked and its secret is required, as the kind says. */
+  type_into (fixture, _("Name"), "Hook");
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  type_into (fixture, "Signing Key", "signing-key-CANARY-of-the-test-kind");
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  type_into (fixture, "Endpoint", "127.0.0.1:9");
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Endpoint"), "error"));
+  type_into (fixture, "Endpoint", PICKY_TEST_KIND_DEFAULT_ENDPOINT);
+
+  /* Added without a connection test, which the kind does not offer. */
+  gtk_widget_activate (button (fixture, "_Add Add"));
+  g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
+  channel = only_channel (fixture);
+  g_assert_nonnull (channel);
+  g_assert_cmpstr (picky_channel_get_kind (channel), ==, PICKY_TEST_KIND);
+  g_assert_cmpstr (picky_channel_get_app (channel), ==, "viber");
+  g_assert_cmpstr (picky_channel_get_settings (channel), ==, "{\"endpoint\":\"" PICKY_TEST_KIND_DEFAULT_ENDPOINT "\"}");
+  secret = lookup_secret (picky_channel_get_id (channel), "signing-key");
+  g_assert_cmpstr (secret, ==, "signing-key-CANARY-of-the-test-kind");
+  g_assert_false (gtk_widget_is_sensitive (row (fixture, _("Name"))));
 }
 
 static gboolean
@@ -270,11 +391,7 @@ test_dialog_edit (Fixture       *fixture,
   picky_channel_start (before);
   g_assert_true (picky_test_wait_until (is_online, fixture, 10000));
 
-  gtk_window_destroy (GTK_WINDOW (fixture->dialog));
-  fixture->dialog = picky_add_channel_dialog_new_for_channel (NULL, fixture->service, before);
-  g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
-  gtk_window_present (GTK_WINDOW (fixture->dialog));
-  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
+  reopen_dialog (fixture, before);
 
   /* The channel's own values, and no secret shown. */
   g_assert_false (gtk_widget_get_sensitive (row (fixture, _("Kind"))));
@@ -317,6 +434,8 @@ main (int   argc,
               fixture_set_up, test_dialog_whatsapp, fixture_tear_down);
   g_test_add ("/picky/add-channel-dialog/edit", Fixture, NULL,
               fixture_set_up, test_dialog_edit, fixture_tear_down);
+  g_test_add ("/picky/add-channel-dialog/kinds", Fixture, NULL,
+              fixture_set_up, test_dialog_kinds, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -26,15 +26,13 @@ struct _PickyChannelRegistry
 
 G_DEFINE_FINAL_TYPE (PickyChannelRegistry, picky_channel_registry, G_TYPE_OBJECT)
 
-/* Adding a channel kind means adding one line here: the store keeps the
- * kind as a plain string and the pages only see PickyChannel. */
-static const struct {
-  const char *kind;
-  GType     (*get_type) (void);
-} builtin_kinds[] = {
-  { "relay", picky_relay_channel_get_type },
-  { "telegram", picky_telegram_channel_get_type },
-  { "whatsapp", picky_whatsapp_channel_get_type },
+/* The one list of kinds. Adding a kind means one line here: each kind
+ * names and describes itself in its class_init, the store keeps the kind
+ * as a plain string, and the pages only see PickyChannel. */
+static GType (* const builtin_kinds[]) (void) = {
+  picky_relay_channel_get_type,
+  picky_telegram_channel_get_type,
+  picky_whatsapp_channel_get_type,
 };
 
 static int
@@ -183,11 +181,11 @@ picky_channel_registry_class_init (PickyChannelRegistryClass *klass)
 static void
 picky_channel_registry_init (PickyChannelRegistry *self)
 {
-  self->kinds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->kinds = g_hash_table_new (g_str_hash, g_str_equal);
   self->channels = g_list_store_new (PICKY_TYPE_CHANNEL);
 
   for (guint i = 0; i < G_N_ELEMENTS (builtin_kinds); i++)
-    picky_channel_registry_register_kind (self, builtin_kinds[i].kind, builtin_kinds[i].get_type ());
+    picky_channel_registry_register_kind (self, builtin_kinds[i] ());
 }
 
 /**
@@ -235,22 +233,44 @@ picky_channel_registry_set_webhook_server (PickyChannelRegistry *self,
 /**
  * picky_channel_registry_register_kind:
  * @self: a #PickyChannelRegistry
- * @kind: the kind as the store names it, e.g. "telegram"
- * @channel_type: a concrete subtype of #PickyChannel
+ * @channel_type: a concrete subtype of #PickyChannel that names its kind
  *
- * Makes rows of @kind become channels of @channel_type.
+ * Makes rows of @channel_type's kind become channels of @channel_type.
  */
 void
 picky_channel_registry_register_kind (PickyChannelRegistry *self,
-                                      const char           *kind,
                                       GType                 channel_type)
 {
+  const char *kind;
+
   g_return_if_fail (PICKY_IS_CHANNEL_REGISTRY (self));
-  g_return_if_fail (kind != NULL);
   g_return_if_fail (g_type_is_a (channel_type, PICKY_TYPE_CHANNEL));
   g_return_if_fail (!G_TYPE_IS_ABSTRACT (channel_type));
 
-  g_hash_table_replace (self->kinds, g_strdup (kind), GSIZE_TO_POINTER (channel_type));
+  kind = picky_channel_class_get_kind (channel_type);
+  g_return_if_fail (kind != NULL);
+
+  /* The kind is an interned string, as long-lived as the type. */
+  g_hash_table_replace (self->kinds, (gpointer) kind, GSIZE_TO_POINTER (channel_type));
+}
+
+/**
+ * picky_channel_registry_get_kind_type:
+ * @self: a #PickyChannelRegistry
+ * @kind: a kind as the store names it, e.g. "telegram"
+ *
+ * Returns: the type of channels of @kind, or %G_TYPE_INVALID for a kind
+ *   this console does not know; read its description with
+ *   picky_channel_class_get_title() and the like
+ */
+GType
+picky_channel_registry_get_kind_type (PickyChannelRegistry *self,
+                                      const char           *kind)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL_REGISTRY (self), G_TYPE_INVALID);
+  g_return_val_if_fail (kind != NULL, G_TYPE_INVALID);
+
+  return GPOINTER_TO_SIZE (g_hash_table_lookup (self->kinds, kind));
 }
 
 gboolean

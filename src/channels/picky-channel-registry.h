@@ -20,11 +20,12 @@ PickyChannelRegistry *picky_channel_registry_new             (PickyStore        
 void                  picky_channel_registry_set_webhook_server (PickyChannelRegistry *self,
                                                               PickyWebhookServer    *server);
 void                  picky_channel_registry_register_kind   (PickyChannelRegistry  *self,
-                                                              const char            *kind,
                                                               GType                  channel_type);
 gboolean              picky_channel_registry_has_kind        (PickyChannelRegistry  *self,
                                                               const char            *kind);
 GStrv                 picky_channel_registry_dup_kinds       (PickyChannelRegistry  *self);
+GType                 picky_channel_registry_get_kind_type   (PickyChannelRegistry  *self,
+                                                              const char            *kind);
 
 PickyChannel         *picky_channel_registry_create_channel  (PickyChannelRegistry  *self,
                                                               gint64                 id,

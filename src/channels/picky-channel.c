@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The base of every channel: its identity, its state for the UI, and sending replies. */
+/* The base of every channel: its identity, its state for the UI, sending replies, and the description of its kind. */
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "picky-channel.h"
+#include "picky-channel-private.h"
 
 typedef struct
 {
@@ -25,8 +25,44 @@ typedef struct
   double             backoff_scale;
 } PickyChannelPrivate;
 
+struct _PickyChannelField
+{
+  char                   *key;            /* settings member, or the secret's kind in the keyring */
+  PickyChannelFieldKind   kind;
+  PickyChannelFieldFlags  flags;
+  char                   *label;          /* untranslated */
+  char                   *default_value;
+  char                   *help;           /* untranslated */
+};
+
+struct _PickyChannelSetup
+{
+  char      *title;
+  char      *description;
+  GPtrArray *labels;
+  GPtrArray *values;
+};
+
+/* What a kind says about itself, kept on its GType rather than in the
+ * class structure so that a subclass never inherits its parent's. */
+typedef struct
+{
+  const char *kind;
+  const char *app;          /* NULL: one channel of the kind per app, chosen when it is made */
+  const char *title;        /* untranslated, as all texts here */
+  const char *description;
+  gboolean    addable;
+  GPtrArray  *fields;       /* PickyChannelField */
+} KindInfo;
+
+static PickyChannelSetup *picky_channel_setup_copy (PickyChannelSetup *setup);
+static GQuark kind_info_quark (void);
+
 G_DEFINE_QUARK (picky-channel-error-quark, picky_channel_error)
+G_DEFINE_QUARK (picky-channel-kind-info, kind_info)
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (PickyChannel, picky_channel, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (PickyChannelField, picky_channel_field, picky_channel_field_copy, picky_channel_field_free)
+G_DEFINE_BOXED_TYPE (PickyChannelSetup, picky_channel_setup, picky_channel_setup_copy, picky_channel_setup_free)
 
 enum {
   PROP_0,
@@ -118,6 +154,78 @@ static char *
 picky_channel_real_send_finish (PickyChannel  *self,
                                 GAsyncResult  *result,
                                 GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static KindInfo *
+ensure_kind_info (GType type)
+{
+  KindInfo *info = g_type_get_qdata (type, kind_info_quark ());
+
+  if (info == NULL)
+    {
+      info = g_new0 (KindInfo, 1);
+      info->addable = TRUE;
+      info->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) picky_channel_field_free);
+      g_type_set_qdata (type, kind_info_quark (), info);
+    }
+
+  return info;
+}
+
+/* The description is written by class_init, so the class must exist
+ * before it is read. The reference is kept: a static type's class lives
+ * as long as the process anyway. */
+static KindInfo *
+lookup_kind_info (GType type)
+{
+  g_return_val_if_fail (g_type_is_a (type, PICKY_TYPE_CHANNEL), NULL);
+
+  if (g_type_class_peek (type) == NULL)
+    g_type_class_ref (type);
+
+  return ensure_kind_info (type);
+}
+
+static gboolean
+is_web_address (const char *text)
+{
+  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+
+  return uri != NULL &&
+         (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ||
+          g_strcmp0 (g_uri_get_scheme (uri), "http") == 0) &&
+         g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+}
+
+static PickyChannelSetup *
+picky_channel_setup_copy (PickyChannelSetup *setup)
+{
+  PickyChannelSetup *copy = picky_channel_setup_new (setup->title, setup->description);
+
+  for (guint i = 0; i < setup->labels->len; i++)
+    picky_channel_setup_add_value (copy, g_ptr_array_index (setup->labels, i),
+                                   g_ptr_array_index (setup->values, i));
+
+  return copy;
+}
+
+static void
+picky_channel_real_test_connection_async (PickyChannel        *self,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_task_report_new_error (self, callback, user_data, picky_channel_real_test_connection_async,
+                           PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
+                           _("This channel cannot test its connection"));
+}
+
+static char *
+picky_channel_real_test_connection_finish (PickyChannel  *self,
+                                           GAsyncResult  *result,
+                                           GError       **error)
 {
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -257,6 +365,8 @@ picky_channel_class_init (PickyChannelClass *klass)
 
   klass->send_async = picky_channel_real_send_async;
   klass->send_finish = picky_channel_real_send_finish;
+  klass->test_connection_async = picky_channel_real_test_connection_async;
+  klass->test_connection_finish = picky_channel_real_test_connection_finish;
 
   properties[PROP_ID] =
     g_param_spec_int64 ("id", NULL, NULL,
@@ -363,6 +473,20 @@ picky_channel_get_id (PickyChannel *self)
   g_return_val_if_fail (PICKY_IS_CHANNEL (self), 0);
 
   return priv->id;
+}
+
+/**
+ * picky_channel_get_kind:
+ * @self: a #PickyChannel
+ *
+ * Returns: (nullable): the kind as the store names it, e.g. "telegram"
+ */
+const char *
+picky_channel_get_kind (PickyChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  return picky_channel_class_get_kind (G_OBJECT_TYPE (self));
 }
 
 const char *
@@ -597,6 +721,73 @@ picky_channel_send_finish (PickyChannel  *self,
 }
 
 /**
+ * picky_channel_test_connection_async:
+ * @self: a #PickyChannel
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called with what answered, or why nothing did
+ * @user_data: data for @callback
+ *
+ * Asks the provider whether the channel's stored secrets work, reading
+ * them from the keyring anew. A kind that cannot check fails with
+ * %PICKY_CHANNEL_ERROR_NOT_SUPPORTED; see
+ * picky_channel_class_can_test_connection().
+ */
+void
+picky_channel_test_connection_async (PickyChannel        *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  PICKY_CHANNEL_GET_CLASS (self)->test_connection_async (self, cancellable, callback, user_data);
+}
+
+/**
+ * picky_channel_test_connection_finish:
+ * @self: a #PickyChannel
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): a translated sentence naming who answered,
+ *   such as the bot, or %NULL with @error set
+ */
+char *
+picky_channel_test_connection_finish (PickyChannel  *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (G_IS_ASYNC_RESULT (result), NULL);
+
+  return PICKY_CHANNEL_GET_CLASS (self)->test_connection_finish (self, result, error);
+}
+
+/**
+ * picky_channel_dup_setup_instructions:
+ * @self: a #PickyChannel
+ * @secrets: (nullable): the secrets just stored for @self, kind → value
+ *
+ * Returns: (transfer full) (nullable): what the admin must now do at the
+ *   provider for @self to receive messages, or %NULL when nothing
+ */
+PickyChannelSetup *
+picky_channel_dup_setup_instructions (PickyChannel *self,
+                                      GHashTable   *secrets)
+{
+  PickyChannelClass *klass;
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+
+  klass = PICKY_CHANNEL_GET_CLASS (self);
+  if (klass->dup_setup_instructions == NULL)
+    return NULL;
+
+  return klass->dup_setup_instructions (self, secrets);
+}
+
+/**
  * picky_channel_set_state:
  * @self: a #PickyChannel
  * @state: the new state
@@ -777,4 +968,463 @@ picky_channel_lookup_secret_finish (PickyChannel  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_channel_class_set_kind:
+ * @klass: the class being initialised
+ * @kind: the kind as the store names it, e.g. "telegram"
+ * @app: (nullable): the app of every channel of the kind, or %NULL for a
+ *   kind with one channel per app, chosen when it is made
+ * @title: the kind's name for people, untranslated, e.g. N_("Telegram Bot")
+ *
+ * For subclasses, in class_init.
+ */
+void
+picky_channel_class_set_kind (PickyChannelClass *klass,
+                              const char        *kind,
+                              const char        *app,
+                              const char        *title)
+{
+  KindInfo *info;
+
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+  g_return_if_fail (kind != NULL && kind[0] != '\0');
+  g_return_if_fail (title != NULL);
+
+  info = ensure_kind_info (G_TYPE_FROM_CLASS (klass));
+  info->kind = g_intern_string (kind);
+  info->app = g_intern_string (app);
+  info->title = g_intern_string (title);
+}
+
+/**
+ * picky_channel_class_set_description:
+ * @klass: the class being initialised
+ * @description: untranslated: where the admin finds what the fields ask for
+ *
+ * For subclasses, in class_init.
+ */
+void
+picky_channel_class_set_description (PickyChannelClass *klass,
+                                     const char        *description)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+
+  ensure_kind_info (G_TYPE_FROM_CLASS (klass))->description = g_intern_string (description);
+}
+
+/**
+ * picky_channel_class_set_addable:
+ * @klass: the class being initialised
+ * @addable: whether the admin adds channels of the kind by filling in its
+ *   fields; %TRUE unless set
+ *
+ * For subclasses, in class_init. Relay channels, for one, are made by the
+ * switches of the Channels page.
+ */
+void
+picky_channel_class_set_addable (PickyChannelClass *klass,
+                                 gboolean           addable)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+
+  ensure_kind_info (G_TYPE_FROM_CLASS (klass))->addable = !!addable;
+}
+
+/**
+ * picky_channel_class_add_field:
+ * @klass: the class being initialised
+ * @key: the member of the settings, or for a secret its kind in the keyring
+ * @kind: what the field holds
+ * @flags: hints for entering it
+ * @label: untranslated, e.g. N_("Bot Token")
+ * @default_value: (nullable): what a new channel starts with
+ * @help: (nullable): untranslated: where to find the value, or what it does
+ *
+ * For subclasses, in class_init: fields are asked for in the order added.
+ */
+void
+picky_channel_class_add_field (PickyChannelClass      *klass,
+                               const char             *key,
+                               PickyChannelFieldKind   kind,
+                               PickyChannelFieldFlags  flags,
+                               const char             *label,
+                               const char             *default_value,
+                               const char             *help)
+{
+  PickyChannelField *field;
+
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+  g_return_if_fail (key != NULL && key[0] != '\0');
+  g_return_if_fail (kind <= PICKY_CHANNEL_FIELD_SECRET);
+  g_return_if_fail (label != NULL && label[0] != '\0');
+  /* A secret typed once must never sit in the source as a default. */
+  g_return_if_fail (kind != PICKY_CHANNEL_FIELD_SECRET || default_value == NULL);
+
+  field = g_new0 (PickyChannelField, 1);
+  field->key = g_strdup (key);
+  field->kind = kind;
+  field->flags = flags;
+  field->label = g_strdup (label);
+  field->default_value = g_strdup (default_value);
+  field->help = g_strdup (help);
+  g_ptr_array_add (ensure_kind_info (G_TYPE_FROM_CLASS (klass))->fields, field);
+}
+
+/**
+ * picky_channel_class_get_kind:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (nullable): the kind as the store names it, e.g. "telegram"
+ */
+const char *
+picky_channel_class_get_kind (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL ? info->kind : NULL;
+}
+
+/**
+ * picky_channel_class_get_app:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (nullable): the app of every channel of the kind, or %NULL
+ *   when each channel of the kind is made for an app of its own
+ */
+const char *
+picky_channel_class_get_app (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL ? info->app : NULL;
+}
+
+/**
+ * picky_channel_class_get_title:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (nullable): the kind's translated name, e.g. "Telegram Bot"
+ */
+const char *
+picky_channel_class_get_title (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL && info->title != NULL ? _(info->title) : NULL;
+}
+
+/**
+ * picky_channel_class_get_description:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (nullable): translated: where the admin finds what the fields
+ *   ask for
+ */
+const char *
+picky_channel_class_get_description (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL && info->description != NULL ? _(info->description) : NULL;
+}
+
+/**
+ * picky_channel_class_get_addable:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: whether the admin adds channels of the kind by filling in its
+ *   fields, as in the Add Channel dialog
+ */
+gboolean
+picky_channel_class_get_addable (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL && info->kind != NULL && info->addable;
+}
+
+/**
+ * picky_channel_class_get_fields:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (transfer none) (element-type PickyChannelField): what the kind
+ *   asks for, in order; empty for a kind that asks for nothing
+ */
+GPtrArray *
+picky_channel_class_get_fields (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  g_return_val_if_fail (info != NULL, NULL);
+
+  return info->fields;
+}
+
+/**
+ * picky_channel_class_can_test_connection:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: whether picky_channel_test_connection_async() can check a
+ *   channel of the kind
+ */
+gboolean
+picky_channel_class_can_test_connection (GType type)
+{
+  PickyChannelClass *klass;
+
+  g_return_val_if_fail (lookup_kind_info (type) != NULL, FALSE);
+
+  klass = g_type_class_peek (type);
+  return klass->test_connection_async != picky_channel_real_test_connection_async;
+}
+
+/**
+ * picky_channel_class_prepare_settings:
+ * @type: a subtype of #PickyChannel
+ * @settings: a new channel's settings, as the admin gave them
+ * @secrets: (element-type utf8 utf8): its secrets, kind → value, both
+ *   freed with g_free() by the table
+ *
+ * Adds what the kind generates for a new channel instead of asking for,
+ * such as a token to paste into the provider's dashboard.
+ */
+void
+picky_channel_class_prepare_settings (GType       type,
+                                      JsonObject *settings,
+                                      GHashTable *secrets)
+{
+  PickyChannelClass *klass;
+
+  g_return_if_fail (lookup_kind_info (type) != NULL);
+  g_return_if_fail (settings != NULL);
+  g_return_if_fail (secrets != NULL);
+
+  klass = g_type_class_peek (type);
+  if (klass->prepare_settings != NULL)
+    klass->prepare_settings (klass, settings, secrets);
+}
+
+PickyChannelField *
+picky_channel_field_copy (const PickyChannelField *field)
+{
+  PickyChannelField *copy;
+
+  g_return_val_if_fail (field != NULL, NULL);
+
+  copy = g_new0 (PickyChannelField, 1);
+  copy->key = g_strdup (field->key);
+  copy->kind = field->kind;
+  copy->flags = field->flags;
+  copy->label = g_strdup (field->label);
+  copy->default_value = g_strdup (field->default_value);
+  copy->help = g_strdup (field->help);
+
+  return copy;
+}
+
+void
+picky_channel_field_free (PickyChannelField *field)
+{
+  if (field == NULL)
+    return;
+
+  g_free (field->key);
+  g_free (field->label);
+  g_free (field->default_value);
+  g_free (field->help);
+  g_free (field);
+}
+
+const char *
+picky_channel_field_get_key (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return field->key;
+}
+
+PickyChannelFieldKind
+picky_channel_field_get_kind (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, PICKY_CHANNEL_FIELD_SETTING);
+
+  return field->kind;
+}
+
+PickyChannelFieldFlags
+picky_channel_field_get_flags (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, PICKY_CHANNEL_FIELD_FLAGS_NONE);
+
+  return field->flags;
+}
+
+/**
+ * picky_channel_field_get_label:
+ * @field: a #PickyChannelField
+ *
+ * Returns: the field's translated label, e.g. "Bot Token"
+ */
+const char *
+picky_channel_field_get_label (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return _(field->label);
+}
+
+const char *
+picky_channel_field_get_default_value (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return field->default_value;
+}
+
+/**
+ * picky_channel_field_get_help:
+ * @field: a #PickyChannelField
+ *
+ * Returns: (nullable): translated: where to find the value, or what it does
+ */
+const char *
+picky_channel_field_get_help (const PickyChannelField *field)
+{
+  g_return_val_if_fail (field != NULL, NULL);
+
+  return field->help != NULL ? _(field->help) : NULL;
+}
+
+/**
+ * picky_channel_field_accepts:
+ * @field: a #PickyChannelField
+ * @text: the value typed, without surrounding space
+ * @secret_kept: whether an empty secret keeps the one already stored, as
+ *   when a channel is edited
+ *
+ * Returns: whether @text may be stored for @field: a required setting is
+ *   not empty, an address is an http(s) URL with a host
+ */
+gboolean
+picky_channel_field_accepts (const PickyChannelField *field,
+                             const char              *text,
+                             gboolean                 secret_kept)
+{
+  g_return_val_if_fail (field != NULL, FALSE);
+
+  if (text == NULL)
+    text = "";
+
+  switch (field->kind)
+    {
+    case PICKY_CHANNEL_FIELD_URL:
+      return is_web_address (text);
+    case PICKY_CHANNEL_FIELD_OPTIONAL:
+      return TRUE;
+    case PICKY_CHANNEL_FIELD_SECRET:
+      return secret_kept || text[0] != '\0';
+    case PICKY_CHANNEL_FIELD_SETTING:
+    default:
+      return text[0] != '\0';
+    }
+}
+
+/**
+ * picky_channel_setup_new:
+ * @title: translated, e.g. "Connect the Webhook"
+ * @description: translated: what to do with the values
+ *
+ * For subclasses' dup_setup_instructions.
+ *
+ * Returns: (transfer full): instructions without values yet
+ */
+PickyChannelSetup *
+picky_channel_setup_new (const char *title,
+                         const char *description)
+{
+  PickyChannelSetup *setup = g_new0 (PickyChannelSetup, 1);
+
+  setup->title = g_strdup (title);
+  setup->description = g_strdup (description);
+  setup->labels = g_ptr_array_new_with_free_func (g_free);
+  setup->values = g_ptr_array_new_with_free_func (g_free);
+
+  return setup;
+}
+
+/**
+ * picky_channel_setup_add_value:
+ * @setup: a #PickyChannelSetup
+ * @label: translated, e.g. "Verify Token"
+ * @value: what the admin copies into the provider's dashboard
+ */
+void
+picky_channel_setup_add_value (PickyChannelSetup *setup,
+                               const char        *label,
+                               const char        *value)
+{
+  g_return_if_fail (setup != NULL);
+  g_return_if_fail (label != NULL && value != NULL);
+
+  g_ptr_array_add (setup->labels, g_strdup (label));
+  g_ptr_array_add (setup->values, g_strdup (value));
+}
+
+void
+picky_channel_setup_free (PickyChannelSetup *setup)
+{
+  if (setup == NULL)
+    return;
+
+  g_free (setup->title);
+  g_free (setup->description);
+  g_ptr_array_unref (setup->labels);
+  g_ptr_array_unref (setup->values);
+  g_free (setup);
+}
+
+const char *
+picky_channel_setup_get_title (PickyChannelSetup *setup)
+{
+  g_return_val_if_fail (setup != NULL, NULL);
+
+  return setup->title;
+}
+
+const char *
+picky_channel_setup_get_description (PickyChannelSetup *setup)
+{
+  g_return_val_if_fail (setup != NULL, NULL);
+
+  return setup->description;
+}
+
+guint
+picky_channel_setup_get_n_values (PickyChannelSetup *setup)
+{
+  g_return_val_if_fail (setup != NULL, 0);
+
+  return setup->values->len;
+}
+
+const char *
+picky_channel_setup_get_label (PickyChannelSetup *setup,
+                               guint              position)
+{
+  g_return_val_if_fail (setup != NULL, NULL);
+  g_return_val_if_fail (position < setup->labels->len, NULL);
+
+  return g_ptr_array_index (setup->labels, position);
+}
+
+const char *
+picky_channel_setup_get_value (PickyChannelSetup *setup,
+                               guint              position)
+{
+  g_return_val_if_fail (setup != NULL, NULL);
+  g_return_val_if_fail (position < setup->values->len, NULL);
+
+  return g_ptr_array_index (setup->values, position);
 }

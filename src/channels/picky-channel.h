@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "picky-access.h"
 #include "picky-message.h"
@@ -38,37 +39,112 @@ typedef enum {
 } PickyChannelState;
 
 #define PICKY_TYPE_CHANNEL_STATE (picky_channel_state_get_type ())
+#define PICKY_TYPE_CHANNEL_FIELD (picky_channel_field_get_type ())
+#define PICKY_TYPE_CHANNEL_SETUP (picky_channel_setup_get_type ())
 #define PICKY_TYPE_CHANNEL (picky_channel_get_type ())
+
+/* What a field of a channel kind holds, and so how it is asked for and kept. */
+typedef enum {
+  PICKY_CHANNEL_FIELD_SETTING,   /* a setting that must be filled in */
+  PICKY_CHANNEL_FIELD_OPTIONAL,  /* a setting that may stay empty */
+  PICKY_CHANNEL_FIELD_URL,       /* a setting that must be an http(s) address */
+  PICKY_CHANNEL_FIELD_SECRET,    /* kept in the keyring under its key, never in the settings */
+} PickyChannelFieldKind;
+
+typedef enum {
+  PICKY_CHANNEL_FIELD_FLAGS_NONE   = 0,
+  PICKY_CHANNEL_FIELD_FLAGS_DIGITS = 1 << 0, /* a number such as an account id */
+} PickyChannelFieldFlags;
+
+/* One thing a channel kind asks the admin for. */
+typedef struct _PickyChannelField PickyChannelField;
+/* What the admin must do at the provider once a channel is added. */
+typedef struct _PickyChannelSetup PickyChannelSetup;
 
 G_DECLARE_DERIVABLE_TYPE (PickyChannel, picky_channel, PICKY, CHANNEL, GObject)
 
+/* Filled in by the kinds' class_init only, with the description setters of
+ * picky-channel-private.h; callers use the functions below. It is here and
+ * not there because each kind's G_DECLARE_FINAL_TYPE embeds it. */
 struct _PickyChannelClass
 {
   GObjectClass parent_class;
 
   /* start and stop are idempotent; start may be called again after stop. */
-  void   (*start)       (PickyChannel        *self);
-  void   (*stop)        (PickyChannel        *self);
+  void                (*start)                  (PickyChannel        *self);
+  void                (*stop)                   (PickyChannel        *self);
   /* Called only when push access is on. Returns the provider key of the
    * sent message, as the store keys incoming ones. */
-  void   (*send_async)  (PickyChannel        *self,
-                         PickyMessage        *message,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data);
-  char * (*send_finish) (PickyChannel        *self,
-                         GAsyncResult        *result,
-                         GError             **error);
+  void                (*send_async)             (PickyChannel        *self,
+                                                 PickyMessage        *message,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+  char *              (*send_finish)            (PickyChannel        *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
 
-  /*< private >*/
-  gpointer padding[8];
+  /* Optional. Asks the provider whether the stored secrets work; finish
+   * returns a translated sentence naming who answered, for a toast. */
+  void                (*test_connection_async)  (PickyChannel        *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+  char *              (*test_connection_finish) (PickyChannel        *self,
+                                                 GAsyncResult        *result,
+                                                 GError             **error);
+  /* Optional. Adds to a new channel's settings and secrets what the kind
+   * generates instead of asking for, before they are stored. */
+  void                (*prepare_settings)       (PickyChannelClass   *klass,
+                                                 JsonObject          *settings,
+                                                 GHashTable          *secrets);
+  /* Optional. What the admin must now copy into the provider's dashboard;
+   * @secrets are the ones just stored (a generated one may be shown once). */
+  PickyChannelSetup * (*dup_setup_instructions) (PickyChannel        *self,
+                                                 GHashTable          *secrets);
 };
 
 GQuark             picky_channel_error_quark          (void);
 GType              picky_channel_state_get_type       (void);
 const char        *picky_channel_state_to_string      (PickyChannelState state);
 
+GType              picky_channel_field_get_type       (void);
+PickyChannelField *picky_channel_field_copy           (const PickyChannelField *field);
+void               picky_channel_field_free           (PickyChannelField   *field);
+const char        *picky_channel_field_get_key        (const PickyChannelField *field);
+PickyChannelFieldKind picky_channel_field_get_kind    (const PickyChannelField *field);
+PickyChannelFieldFlags picky_channel_field_get_flags  (const PickyChannelField *field);
+const char        *picky_channel_field_get_label      (const PickyChannelField *field);
+const char        *picky_channel_field_get_default_value (const PickyChannelField *field);
+const char        *picky_channel_field_get_help       (const PickyChannelField *field);
+gboolean           picky_channel_field_accepts        (const PickyChannelField *field,
+                                                       const char          *text,
+                                                       gboolean             secret_kept);
+
+GType              picky_channel_setup_get_type       (void);
+void               picky_channel_setup_free           (PickyChannelSetup   *setup);
+const char        *picky_channel_setup_get_title      (PickyChannelSetup   *setup);
+const char        *picky_channel_setup_get_description (PickyChannelSetup  *setup);
+guint              picky_channel_setup_get_n_values   (PickyChannelSetup   *setup);
+const char        *picky_channel_setup_get_label      (PickyChannelSetup   *setup,
+                                                       guint                position);
+const char        *picky_channel_setup_get_value      (PickyChannelSetup   *setup,
+                                                       guint                position);
+
+/* A kind's description of itself, read from its type. */
+const char        *picky_channel_class_get_kind       (GType                type);
+const char        *picky_channel_class_get_app        (GType                type);
+const char        *picky_channel_class_get_title      (GType                type);
+const char        *picky_channel_class_get_description (GType               type);
+gboolean           picky_channel_class_get_addable    (GType                type);
+GPtrArray         *picky_channel_class_get_fields     (GType                type);
+gboolean           picky_channel_class_can_test_connection (GType           type);
+void               picky_channel_class_prepare_settings (GType              type,
+                                                       JsonObject          *settings,
+                                                       GHashTable          *secrets);
+
 gint64             picky_channel_get_id               (PickyChannel        *self);
+const char        *picky_channel_get_kind             (PickyChannel        *self);
 const char        *picky_channel_get_app              (PickyChannel        *self);
 const char        *picky_channel_get_name             (PickyChannel        *self);
 void               picky_channel_set_name             (PickyChannel        *self,
@@ -93,29 +169,17 @@ void               picky_channel_send_async           (PickyChannel        *self
 char              *picky_channel_send_finish          (PickyChannel        *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
-
-/* For subclasses. */
-void               picky_channel_set_state            (PickyChannel        *self,
-                                                       PickyChannelState    state);
-void               picky_channel_set_last_error       (PickyChannel        *self,
-                                                       const char          *last_error);
-void               picky_channel_note_message_time    (PickyChannel        *self,
-                                                       gint64               unix_seconds);
-void               picky_channel_lookup_secret_async  (PickyChannel        *self,
-                                                       const char          *kind,
-                                                       const char          *missing,
+void               picky_channel_test_connection_async (PickyChannel       *self,
                                                        GCancellable        *cancellable,
                                                        GAsyncReadyCallback  callback,
                                                        gpointer             user_data);
-char              *picky_channel_lookup_secret_finish (PickyChannel        *self,
+char              *picky_channel_test_connection_finish (PickyChannel      *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
-guint              picky_channel_backoff_ms           (PickyChannel        *self,
-                                                       guint                n_failures,
-                                                       guint                first_ms,
-                                                       guint                at_least_ms);
-char              *picky_channel_dup_setting          (PickyChannel        *self,
-                                                       const char          *key,
-                                                       const char          *default_value);
+PickyChannelSetup *picky_channel_dup_setup_instructions (PickyChannel      *self,
+                                                       GHashTable          *secrets);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyChannelField, picky_channel_field_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyChannelSetup, picky_channel_setup_free)
 
 G_END_DECLS

@@ -12,6 +12,7 @@
 #include "picky-app-catalog.h"
 #include "picky-json.h"
 #include "picky-listener-state.h"
+#include "picky-channel-private.h"
 #include "picky-relay-channel.h"
 #include "picky-relay-channel-private.h"
 
@@ -1138,6 +1139,13 @@ picky_relay_channel_class_init (PickyRelayChannelClass *klass)
   channel_class->start = picky_relay_channel_start;
   channel_class->stop = picky_relay_channel_stop;
   channel_class->send_async = picky_relay_channel_send_async;
+
+  picky_channel_class_set_kind (channel_class, "relay", NULL, N_("Phone Relay"));
+  picky_channel_class_set_description (channel_class,
+                                       N_("Messages that paired phones forward from their apps."));
+  /* One channel per app, made and removed by the phone switches of the
+   * Channels page rather than filled in by the admin. */
+  picky_channel_class_set_addable (channel_class, FALSE);
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "picky-json.h"
+#include "picky-channel-private.h"
 #include "picky-telegram-channel.h"
 
 #define UPDATE_LIMIT 100
@@ -1138,6 +1139,104 @@ picky_telegram_channel_send_async (PickyChannel        *channel,
 }
 
 static void
+on_get_me_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ApiReply) reply = NULL;
+
+  reply = call_api_finish (self, result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (reply->result == NULL || !JSON_NODE_HOLDS_OBJECT (reply->result))
+    {
+      g_autofree char *safe = redact_with_token (reply->description, self->token);
+
+      if (reply->status == SOUP_STATUS_UNAUTHORIZED || reply->status == SOUP_STATUS_NOT_FOUND)
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED,
+                                 _("Telegram rejected the bot token"));
+      else
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                                 _("The Telegram server answered %u: %s"), reply->status,
+                                 safe != NULL ? safe : "");
+      return;
+    }
+
+  g_task_return_pointer (task, json_node_ref (reply->result), (GDestroyNotify) json_node_unref);
+}
+
+static void
+on_test_token_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = g_bytes_new_static ("{}", 2);
+
+  if (!ensure_token_finish (self, result, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  call_api_async (self, "getMe", body, g_task_get_cancellable (task),
+                  on_get_me_cb, g_object_ref (task));
+}
+
+/* Asks the Bot API who the stored token belongs to (getMe), reading the
+ * token from the keyring anew. */
+static void
+picky_telegram_channel_test_connection_async (PickyChannel        *channel,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data)
+{
+  PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (channel);
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_telegram_channel_test_connection_async);
+
+  ensure_token_async (self, TRUE, cancellable, on_test_token_cb, g_steal_pointer (&task));
+}
+
+static char *
+picky_telegram_channel_test_connection_finish (PickyChannel  *channel,
+                                               GAsyncResult  *result,
+                                               GError       **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+  const char *first_name;
+  const char *username;
+  JsonObject *me;
+
+  g_return_val_if_fail (g_task_is_valid (result, channel), NULL);
+
+  node = g_task_propagate_pointer (G_TASK (result), error);
+  if (node == NULL)
+    return NULL;
+
+  me = json_node_get_object (node);
+  first_name = json_object_get_string_member_with_default (me, "first_name", "");
+  username = json_object_get_string_member_with_default (me, "username", NULL);
+  if (username == NULL || username[0] == '\0')
+    /* Translators: %s is the name of the Telegram bot the token belongs to */
+    return g_strdup_printf (_("Connected to %s"), first_name);
+
+  /* Translators: the bot's name and its @username, e.g. "Connected to Acme Support (@acme_support_bot)" */
+  return g_strdup_printf (_("Connected to %s (@%s)"), first_name, username);
+}
+
+static void
 picky_telegram_channel_constructed (GObject *object)
 {
   PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
@@ -1232,6 +1331,19 @@ picky_telegram_channel_class_init (PickyTelegramChannelClass *klass)
   channel_class->start = picky_telegram_channel_start;
   channel_class->stop = picky_telegram_channel_stop;
   channel_class->send_async = picky_telegram_channel_send_async;
+  channel_class->test_connection_async = picky_telegram_channel_test_connection_async;
+  channel_class->test_connection_finish = picky_telegram_channel_test_connection_finish;
+
+  picky_channel_class_set_kind (channel_class, "telegram", "telegram", N_("Telegram Bot"));
+  picky_channel_class_set_description (channel_class,
+                                       N_("Create a bot with @BotFather in Telegram and paste the token it gives you. The token is stored in your system keyring only."));
+  picky_channel_class_add_field (channel_class, "token", PICKY_CHANNEL_FIELD_SECRET,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Bot Token"), NULL,
+                                 N_("The token @BotFather sent when the bot was made, such as 123456789:AAH…"));
+  picky_channel_class_add_field (channel_class, "api_base", PICKY_CHANNEL_FIELD_URL,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Bot API Server"),
+                                 PICKY_TELEGRAM_DEFAULT_API_BASE,
+                                 N_("Change it only for a Bot API server of your own."));
 
   /* Seconds the server may hold a getUpdates open; tests use 1. */
   properties[PROP_POLL_TIMEOUT] =
@@ -1278,119 +1390,6 @@ picky_telegram_channel_new (gint64       id,
                        "vault", vault,
                        "access", access,
                        NULL);
-}
-
-static void
-on_get_me_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(ApiReply) reply = NULL;
-
-  reply = call_api_finish (self, result, &error);
-  if (reply == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (reply->result == NULL || !JSON_NODE_HOLDS_OBJECT (reply->result))
-    {
-      g_autofree char *safe = redact_with_token (reply->description, self->token);
-
-      if (reply->status == SOUP_STATUS_UNAUTHORIZED || reply->status == SOUP_STATUS_NOT_FOUND)
-        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED,
-                                 _("Telegram rejected the bot token"));
-      else
-        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
-                                 _("The Telegram server answered %u: %s"), reply->status,
-                                 safe != NULL ? safe : "");
-      return;
-    }
-
-  g_task_return_pointer (task, json_node_ref (reply->result), (GDestroyNotify) json_node_unref);
-}
-
-static void
-on_test_token_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = g_bytes_new_static ("{}", 2);
-
-  if (!ensure_token_finish (self, result, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  call_api_async (self, "getMe", body, g_task_get_cancellable (task),
-                  on_get_me_cb, g_object_ref (task));
-}
-
-/**
- * picky_telegram_channel_test_connection_async:
- * @self: a #PickyTelegramChannel
- * @cancellable: (nullable): a #GCancellable
- * @callback: called with the bot's identity or the reason it failed
- * @user_data: data for @callback
- *
- * Asks the Bot API who the stored token belongs to (getMe), reading the
- * token from the keyring anew.
- */
-void
-picky_telegram_channel_test_connection_async (PickyTelegramChannel *self,
-                                              GCancellable         *cancellable,
-                                              GAsyncReadyCallback   callback,
-                                              gpointer              user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (PICKY_IS_TELEGRAM_CHANNEL (self));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, picky_telegram_channel_test_connection_async);
-
-  ensure_token_async (self, TRUE, cancellable, on_test_token_cb, g_steal_pointer (&task));
-}
-
-/**
- * picky_telegram_channel_test_connection_finish:
- * @self: a #PickyTelegramChannel
- * @result: the #GAsyncResult given to the callback
- * @username: (out) (optional) (transfer full): the bot's @username, without "@"
- * @error: return location for a #GError
- *
- * Returns: (transfer full): the bot's display name, or %NULL on error
- */
-char *
-picky_telegram_channel_test_connection_finish (PickyTelegramChannel  *self,
-                                               GAsyncResult          *result,
-                                               char                 **username,
-                                               GError               **error)
-{
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *me;
-
-  g_return_val_if_fail (PICKY_IS_TELEGRAM_CHANNEL (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  node = g_task_propagate_pointer (G_TASK (result), error);
-  if (node == NULL)
-    return NULL;
-
-  me = json_node_get_object (node);
-  if (username != NULL)
-    *username = g_strdup (json_object_get_string_member_with_default (me, "username", NULL));
-
-  return g_strdup (json_object_get_string_member_with_default (me, "first_name", ""));
 }
 
 static char *

@@ -22,15 +22,6 @@ PickyChannel *picky_telegram_channel_new                  (gint64               
                                                            PickyVault            *vault,
                                                            PickyAccess           *access);
 
-void          picky_telegram_channel_test_connection_async (PickyTelegramChannel *self,
-                                                           GCancellable          *cancellable,
-                                                           GAsyncReadyCallback    callback,
-                                                           gpointer               user_data);
-char         *picky_telegram_channel_test_connection_finish (PickyTelegramChannel *self,
-                                                           GAsyncResult          *result,
-                                                           char                 **username,
-                                                           GError               **error);
-
 /* The pure part of the protocol, public so it can be tested alone. */
 GPtrArray    *picky_telegram_channel_parse_updates        (JsonNode              *result,
                                                            gint64                 channel_id,

@@ -10,6 +10,7 @@
 
 #include "picky-json.h"
 #include "picky-listener-state.h"
+#include "picky-channel-private.h"
 #include "picky-whatsapp-channel.h"
 
 #define HUB_KEY "picky-whatsapp-hub"
@@ -1323,6 +1324,34 @@ picky_whatsapp_channel_finalize (GObject *object)
   G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->finalize (object);
 }
 
+/* Meta calls us, not the other way round: the verify token that proves
+ * it is us is made here, not typed, and shown once to paste there. */
+static void
+picky_whatsapp_channel_prepare_settings (PickyChannelClass *klass,
+                                         JsonObject        *settings,
+                                         GHashTable        *secrets)
+{
+  g_hash_table_insert (secrets, g_strdup ("verify-token"), picky_whatsapp_channel_generate_verify_token ());
+}
+
+static PickyChannelSetup *
+picky_whatsapp_channel_dup_setup_instructions (PickyChannel *channel,
+                                               GHashTable   *secrets)
+{
+  const char *verify_token = secrets != NULL ? g_hash_table_lookup (secrets, "verify-token") : NULL;
+  PickyChannelSetup *setup;
+
+  if (verify_token == NULL)
+    return NULL;
+
+  setup = picky_channel_setup_new (_("Connect the Webhook"),
+                                   _("In Meta’s dashboard, set the callback URL to your public HTTPS address followed by this path, and paste the verify token. It is shown only now and kept in your keyring."));
+  picky_channel_setup_add_value (setup, _("Callback Path"), PICKY_WHATSAPP_WEBHOOK_PATH);
+  picky_channel_setup_add_value (setup, _("Verify Token"), verify_token);
+
+  return setup;
+}
+
 static void
 picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
 {
@@ -1336,6 +1365,32 @@ picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
   channel_class->start = picky_whatsapp_channel_start;
   channel_class->stop = picky_whatsapp_channel_stop;
   channel_class->send_async = picky_whatsapp_channel_send_async;
+  channel_class->prepare_settings = picky_whatsapp_channel_prepare_settings;
+  channel_class->dup_setup_instructions = picky_whatsapp_channel_dup_setup_instructions;
+
+  picky_channel_class_set_kind (channel_class, "whatsapp", "whatsapp", N_("WhatsApp Business Number"));
+  picky_channel_class_set_description (channel_class,
+                                       N_("From your app in Meta’s developer dashboard: the phone number ID, the WhatsApp Business account ID, a permanent access token and the app secret. The token and the secret are stored in your system keyring only."));
+  picky_channel_class_add_field (channel_class, "phone_number_id", PICKY_CHANNEL_FIELD_SETTING,
+                                 PICKY_CHANNEL_FIELD_FLAGS_DIGITS, N_("Phone Number ID"), NULL,
+                                 N_("Under WhatsApp, API Setup, below the business phone number."));
+  picky_channel_class_add_field (channel_class, "business_account_id", PICKY_CHANNEL_FIELD_OPTIONAL,
+                                 PICKY_CHANNEL_FIELD_FLAGS_DIGITS, N_("Business Account ID (optional)"), NULL,
+                                 N_("Under WhatsApp, API Setup, beside the phone number ID."));
+  picky_channel_class_add_field (channel_class, "access-token", PICKY_CHANNEL_FIELD_SECRET,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Access Token"), NULL,
+                                 N_("A system user’s permanent token from Meta Business Settings; the temporary one of API Setup expires within a day."));
+  picky_channel_class_add_field (channel_class, "app-secret", PICKY_CHANNEL_FIELD_SECRET,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("App Secret"), NULL,
+                                 N_("Under App Settings, Basic; it proves that a webhook comes from Meta."));
+  picky_channel_class_add_field (channel_class, "graph_base", PICKY_CHANNEL_FIELD_URL,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Graph API Server"),
+                                 PICKY_WHATSAPP_DEFAULT_GRAPH_BASE,
+                                 N_("Change it only to reach Meta through a proxy of your own."));
+  picky_channel_class_add_field (channel_class, "graph_version", PICKY_CHANNEL_FIELD_SETTING,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Graph API Version"),
+                                 PICKY_WHATSAPP_DEFAULT_GRAPH_VERSION,
+                                 N_("The version of the Graph API that requests ask for."));
 }
 
 static void

@@ -7,133 +7,95 @@
 #include <json-glib/json-glib.h>
 
 #include "picky-add-channel-dialog.h"
-#include "picky-telegram-channel.h"
-#include "picky-whatsapp-channel.h"
 #include "picky-window.h"
+
+/* The rows of one kind, built from its description. */
+typedef struct
+{
+  GType      type;
+  GtkWidget *group;  /* AdwPreferencesGroup, borrowed from the box */
+  GPtrArray *rows;   /* one entry row per field, in the kind's order; borrowed */
+} KindGroup;
 
 struct _PickyAddChannelDialog
 {
-  AdwWindow      parent_instance;
+  AdwWindow          parent_instance;
 
   /* template widgets */
-  GtkButton     *add_button;
-  GtkSpinner    *spinner;
-  AdwComboRow   *kind_row;
-  AdwEntryRow   *name_row;
-  AdwActionRow  *path_row;
-  AdwActionRow  *verify_row;
-  GtkWidget     *webhook_group;
-  GtkLabel      *error_label;
+  GtkButton         *add_button;
+  GtkSpinner        *spinner;
+  GtkBox            *groups_box;
+  AdwPreferencesGroup *general_group;
+  AdwComboRow       *kind_row;
+  AdwEntryRow       *name_row;
+  AdwPreferencesGroup *setup_group;
+  GtkLabel          *error_label;
 
   /* owned */
-  PickyService  *service;
-  GCancellable  *cancellable;
-  char          *verify_token;
-  gint64         channel_id;
-  gboolean       editing;      /* channel_id is an existing channel being changed */
+  PickyService      *service;
+  GCancellable      *cancellable;
+  GArray            *kinds;        /* KindGroup, in the order of the Kind row */
+  GtkStringList     *titles;       /* the Kind row's model */
+  JsonObject        *settings;     /* the edited channel's, members of no field included */
+  GHashTable        *secrets;      /* the ones being stored, until the channel is there */
+  PickyChannelSetup *setup;        /* what to do at the provider, once added */
+  gint64             channel_id;
+  gboolean           editing;      /* channel_id is an existing channel being changed */
 };
 
 G_DEFINE_FINAL_TYPE (PickyAddChannelDialog, picky_add_channel_dialog, ADW_TYPE_WINDOW)
 
-/* What each kind asks for. Adding a kind is a line here and its rows in the
- * template; the rest of the dialog is generic. */
-static const struct {
-  const char *kind;
-  const char *app;
-  const char *title;
-  const char *group;
-  GType     (*get_type) (void);
-} kinds[] = {
-  { "telegram", "telegram", N_("Telegram Bot"), "telegram_group", picky_telegram_channel_get_type },
-  { "whatsapp", "whatsapp", N_("WhatsApp Business Number"), "whatsapp_group", picky_whatsapp_channel_get_type },
-};
+static void
+clear_kind_group (gpointer data)
+{
+  g_clear_pointer (&((KindGroup *) data)->rows, g_ptr_array_unref);
+}
 
-typedef enum {
-  FIELD_SETTING,
-  FIELD_SECRET,
-  FIELD_URL,          /* a setting that must be an http(s) address */
-  FIELD_OPTIONAL,     /* a setting that may stay empty */
-} FieldType;
-
-static const struct {
-  const char *kind;
-  const char *row;
-  const char *key;    /* the settings member, or the secret's kind in the keyring */
-  FieldType   type;
-  const char *preset;
-} fields[] = {
-  { "telegram", "token_row", "token", FIELD_SECRET, NULL },
-  { "telegram", "server_row", "api_base", FIELD_URL, PICKY_TELEGRAM_DEFAULT_API_BASE },
-  { "whatsapp", "phone_id_row", "phone_number_id", FIELD_SETTING, NULL },
-  { "whatsapp", "account_row", "business_account_id", FIELD_OPTIONAL, NULL },
-  { "whatsapp", "access_token_row", "access-token", FIELD_SECRET, NULL },
-  { "whatsapp", "app_secret_row", "app-secret", FIELD_SECRET, NULL },
-  { "whatsapp", "graph_row", "graph_base", FIELD_URL, PICKY_WHATSAPP_DEFAULT_GRAPH_BASE },
-  { "whatsapp", "version_row", "graph_version", FIELD_SETTING, PICKY_WHATSAPP_DEFAULT_GRAPH_VERSION },
-};
-
-static const char *
+static KindGroup *
 selected_kind (PickyAddChannelDialog *self)
 {
   guint selected = adw_combo_row_get_selected (self->kind_row);
 
-  return selected < G_N_ELEMENTS (kinds) ? kinds[selected].kind : kinds[0].kind;
-}
+  if (selected >= self->kinds->len)
+    return NULL;
 
-static GtkWidget *
-child (PickyAddChannelDialog *self,
-       const char            *name)
-{
-  return GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (self), PICKY_TYPE_ADD_CHANNEL_DIALOG, name));
+  return &g_array_index (self->kinds, KindGroup, selected);
 }
 
 static char *
-field_text (PickyAddChannelDialog *self,
-            const char            *row)
+row_text (GtkWidget *row)
 {
-  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (child (self, row)))));
-}
-
-static gboolean
-is_web_address (const char *text)
-{
-  g_autoptr(GUri) uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
-
-  return uri != NULL &&
-         (g_strcmp0 (g_uri_get_scheme (uri), "https") == 0 ||
-          g_strcmp0 (g_uri_get_scheme (uri), "http") == 0) &&
-         g_uri_get_host (uri) != NULL && g_uri_get_host (uri)[0] != '\0';
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 }
 
 static void
 on_field_changed_cb (PickyAddChannelDialog *self)
 {
-  const char *kind = selected_kind (self);
-  g_autofree char *name = field_text (self, "name_row");
-  gboolean complete = name[0] != '\0' && (self->channel_id == 0 || self->editing);
+  KindGroup *kind = selected_kind (self);
+  g_autofree char *name = row_text (GTK_WIDGET (self->name_row));
+  gboolean complete = kind != NULL && name[0] != '\0' && (self->channel_id == 0 || self->editing);
+  GPtrArray *fields;
 
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+  if (kind == NULL)
     {
-      g_autofree char *text = NULL;
-      gboolean ok;
+      gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), FALSE);
+      return;
+    }
 
-      if (g_strcmp0 (fields[i].kind, kind) != 0)
-        continue;
+  fields = picky_channel_class_get_fields (kind->type);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      GtkWidget *row = g_ptr_array_index (kind->rows, i);
+      g_autofree char *text = row_text (row);
+      gboolean ok = picky_channel_field_accepts (g_ptr_array_index (fields, i), text, self->editing);
 
-      text = field_text (self, fields[i].row);
-      if (fields[i].type == FIELD_URL)
-        ok = is_web_address (text);
-      else if (fields[i].type == FIELD_OPTIONAL || (fields[i].type == FIELD_SECRET && self->editing))
-        ok = TRUE;
-      else
-        ok = text[0] != '\0';
       complete &= ok;
 
-      /* Only a wrong address is marked: an empty field is simply not done yet. */
-      if (fields[i].type == FIELD_URL && !ok)
-        gtk_widget_add_css_class (child (self, fields[i].row), "error");
+      /* Only a wrong value is marked: an empty field is simply not done yet. */
+      if (!ok && text[0] != '\0')
+        gtk_widget_add_css_class (row, "error");
       else
-        gtk_widget_remove_css_class (child (self, fields[i].row), "error");
+        gtk_widget_remove_css_class (row, "error");
     }
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), complete);
@@ -142,12 +104,87 @@ on_field_changed_cb (PickyAddChannelDialog *self)
 static void
 on_kind_row_selected_cb (PickyAddChannelDialog *self)
 {
-  const char *kind = selected_kind (self);
+  KindGroup *selected = selected_kind (self);
 
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_set_visible (child (self, kinds[i].group), g_strcmp0 (kinds[i].kind, kind) == 0);
+  for (guint i = 0; i < self->kinds->len; i++)
+    {
+      KindGroup *kind = &g_array_index (self->kinds, KindGroup, i);
+
+      gtk_widget_set_visible (kind->group, kind == selected);
+    }
 
   on_field_changed_cb (self);
+}
+
+/* A row per field, as the kind describes it, in a group of its own that
+ * shows while the kind is chosen. */
+static void
+add_kind (PickyAddChannelDialog *self,
+          GType                  type)
+{
+  GPtrArray *fields = picky_channel_class_get_fields (type);
+  const char *description = picky_channel_class_get_description (type);
+  GtkWidget *previous;
+  KindGroup kind;
+
+  kind.type = type;
+  kind.group = adw_preferences_group_new ();
+  kind.rows = g_ptr_array_new ();
+  if (description != NULL)
+    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (kind.group), description);
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      PickyChannelField *field = g_ptr_array_index (fields, i);
+      const char *help = picky_channel_field_get_help (field);
+      const char *value = picky_channel_field_get_default_value (field);
+      GtkWidget *row;
+
+      if (picky_channel_field_get_kind (field) == PICKY_CHANNEL_FIELD_SECRET)
+        row = adw_password_entry_row_new ();
+      else
+        row = adw_entry_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), picky_channel_field_get_label (field));
+      if (picky_channel_field_get_flags (field) & PICKY_CHANNEL_FIELD_FLAGS_DIGITS)
+        adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (row), GTK_INPUT_PURPOSE_DIGITS);
+      if (value != NULL)
+        gtk_editable_set_text (GTK_EDITABLE (row), value);
+      if (help != NULL)
+        {
+          gtk_widget_set_tooltip_text (row, help);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, help,
+                                          -1);
+        }
+      g_signal_connect_object (row, "changed", G_CALLBACK (on_field_changed_cb), self, G_CONNECT_SWAPPED);
+      adw_preferences_group_add (ADW_PREFERENCES_GROUP (kind.group), row);
+      g_ptr_array_add (kind.rows, row);
+    }
+
+  previous = self->kinds->len > 0
+             ? g_array_index (self->kinds, KindGroup, self->kinds->len - 1).group
+             : GTK_WIDGET (self->general_group);
+  gtk_box_insert_child_after (self->groups_box, kind.group, previous);
+  gtk_widget_set_visible (kind.group, FALSE);
+
+  g_array_append_val (self->kinds, kind);
+  gtk_string_list_append (self->titles, picky_channel_class_get_title (type));
+}
+
+/* The kinds the registry says an admin adds by filling in their fields. */
+static void
+add_addable_kinds (PickyAddChannelDialog *self)
+{
+  PickyChannelRegistry *registry = picky_service_get_registry (self->service);
+  g_auto(GStrv) kinds = picky_channel_registry_dup_kinds (registry);
+
+  for (guint i = 0; kinds[i] != NULL; i++)
+    {
+      GType type = picky_channel_registry_get_kind_type (registry, kinds[i]);
+
+      if (picky_channel_class_get_addable (type))
+        add_kind (self, type);
+    }
 }
 
 static void
@@ -158,9 +195,9 @@ set_busy (PickyAddChannelDialog *self,
 
   gtk_spinner_set_spinning (self->spinner, busy);
   gtk_widget_set_sensitive (GTK_WIDGET (self->add_button), !busy);
-  gtk_widget_set_sensitive (child (self, "general_group"), editable);
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_set_sensitive (child (self, kinds[i].group), editable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->general_group), editable);
+  for (guint i = 0; i < self->kinds->len; i++)
+    gtk_widget_set_sensitive (g_array_index (self->kinds, KindGroup, i).group, editable);
 }
 
 static void
@@ -169,6 +206,58 @@ show_error (PickyAddChannelDialog *self,
 {
   gtk_label_set_text (self->error_label, message);
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+}
+
+static void
+on_copy_button_clicked_cb (GtkButton *button,
+                           gpointer   user_data)
+{
+  const char *value = g_object_get_data (G_OBJECT (button), "picky-value");
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), value);
+}
+
+/* What the kind says the admin must now do at the provider, each value
+ * with a button to copy it. */
+static void
+show_setup (PickyAddChannelDialog *self)
+{
+  guint n;
+
+  if (self->setup == NULL)
+    return;
+
+  adw_preferences_group_set_title (self->setup_group, picky_channel_setup_get_title (self->setup));
+  adw_preferences_group_set_description (self->setup_group,
+                                         picky_channel_setup_get_description (self->setup));
+
+  n = picky_channel_setup_get_n_values (self->setup);
+  for (guint i = 0; i < n; i++)
+    {
+      const char *label = picky_channel_setup_get_label (self->setup, i);
+      const char *value = picky_channel_setup_get_value (self->setup, i);
+      /* Translators: a button's name, e.g. "Copy Verify Token" */
+      g_autofree char *copy_label = g_strdup_printf (_("Copy %s"), label);
+      GtkWidget *row = adw_action_row_new ();
+      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+
+      gtk_widget_set_valign (copy, GTK_ALIGN_CENTER);
+      gtk_widget_set_tooltip_text (copy, copy_label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (copy),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, copy_label,
+                                      -1);
+      gtk_widget_add_css_class (copy, "flat");
+      g_object_set_data_full (G_OBJECT (copy), "picky-value", g_strdup (value), g_free);
+      g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_button_clicked_cb), NULL);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
+
+      adw_preferences_group_add (self->setup_group, row);
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->setup_group), TRUE);
 }
 
 /* From here on the channel exists: the button only closes the dialog. */
@@ -186,32 +275,33 @@ on_connection_tested_cb (GObject      *object,
 {
   g_autoptr(PickyAddChannelDialog) self = user_data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *username = NULL;
-  g_autofree char *bot_name = NULL;
+  g_autofree char *answer = NULL;
   GtkWindow *parent;
 
-  bot_name = picky_telegram_channel_test_connection_finish (PICKY_TELEGRAM_CHANNEL (object), result,
-                                                            &username, &error);
+  answer = picky_channel_test_connection_finish (PICKY_CHANNEL (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (bot_name == NULL)
+  if (answer == NULL)
     {
       g_autofree char *message = g_strdup_printf (_("The channel was added, but the connection test failed: %s"),
                                                   error->message);
 
       show_error (self, message);
+      show_setup (self);
       offer_close (self);
       return;
     }
 
   parent = gtk_window_get_transient_for (GTK_WINDOW (self));
   if (PICKY_IS_WINDOW (parent))
-    {
-      g_autofree char *title = g_strdup_printf (_("Connected to %s (@%s)"), bot_name,
-                                                username != NULL ? username : "");
+    picky_window_add_toast (PICKY_WINDOW (parent), adw_toast_new (answer));
 
-      picky_window_add_toast (PICKY_WINDOW (parent), adw_toast_new (title));
+  if (self->setup != NULL)
+    {
+      show_setup (self);
+      offer_close (self);
+      return;
     }
 
   gtk_window_close (GTK_WINDOW (self));
@@ -241,6 +331,7 @@ on_channel_saved_cb (GObject      *object,
 
   if (!saved)
     {
+      g_clear_pointer (&self->secrets, g_hash_table_unref);
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
 
@@ -252,43 +343,32 @@ on_channel_saved_cb (GObject      *object,
   /* Edited and tested, the dialog has nothing more to say. */
   self->editing = FALSE;
 
+  /* A secret the kind generated may be shown this once; none is kept. */
   channel = picky_channel_registry_lookup (picky_service_get_registry (self->service), self->channel_id);
-  if (PICKY_IS_TELEGRAM_CHANNEL (channel))
+  if (channel != NULL)
+    self->setup = picky_channel_dup_setup_instructions (channel, self->secrets);
+  g_clear_pointer (&self->secrets, g_hash_table_unref);
+
+  if (channel != NULL && picky_channel_class_can_test_connection (G_OBJECT_TYPE (channel)))
     {
-      picky_telegram_channel_test_connection_async (PICKY_TELEGRAM_CHANNEL (channel), self->cancellable,
-                                                    on_connection_tested_cb, g_object_ref (self));
+      picky_channel_test_connection_async (channel, self->cancellable,
+                                           on_connection_tested_cb, g_object_ref (self));
       return;
     }
 
-  /* Meta calls us, not the other way round: what the admin needs now is
-   * what to paste into the dashboard. */
-  if (self->verify_token != NULL)
-    {
-      adw_action_row_set_subtitle (self->path_row, PICKY_WHATSAPP_WEBHOOK_PATH);
-      adw_action_row_set_subtitle (self->verify_row, self->verify_token);
-      gtk_widget_set_visible (self->webhook_group, TRUE);
-    }
+  show_setup (self);
   offer_close (self);
-}
-
-static void
-on_copy_button_clicked_cb (PickyAddChannelDialog *self)
-{
-  g_return_if_fail (self->verify_token != NULL);
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->verify_token);
 }
 
 static void
 on_add_button_clicked_cb (PickyAddChannelDialog *self)
 {
-  const char *kind = selected_kind (self);
-  const char *app = kind;
-  g_autoptr(GHashTable) secrets = NULL;
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  KindGroup *kind = selected_kind (self);
+  g_autoptr(JsonObject) settings = NULL;
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *settings = NULL;
+  g_autofree char *settings_json = NULL;
   g_autofree char *name = NULL;
+  GPtrArray *fields;
 
   if (self->channel_id != 0 && !self->editing)
     {
@@ -296,52 +376,59 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
       return;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (g_strcmp0 (kinds[i].kind, kind) == 0)
-      app = kinds[i].app;
+  g_return_if_fail (kind != NULL);
 
-  secrets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  json_builder_begin_object (builder);
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+  /* Members no field shows, such as ones the kind generated, stay. */
+  settings = json_object_new ();
+  if (self->settings != NULL)
     {
-      g_autofree char *text = NULL;
+      g_autoptr(GList) members = json_object_get_members (self->settings);
 
-      if (g_strcmp0 (fields[i].kind, kind) != 0)
-        continue;
-
-      text = field_text (self, fields[i].row);
-      if (fields[i].type == FIELD_SECRET)
-        {
-          /* When editing, an empty secret keeps the one in the keyring. */
-          if (text[0] != '\0')
-            g_hash_table_insert (secrets, (gpointer) fields[i].key, g_steal_pointer (&text));
-        }
-      else if (text[0] != '\0')
-        {
-          json_builder_set_member_name (builder, fields[i].key);
-          json_builder_add_string_value (builder, text);
-        }
+      for (GList *l = members; l != NULL; l = l->next)
+        json_object_set_member (settings, l->data,
+                                json_node_copy (json_object_get_member (self->settings, l->data)));
     }
-  json_builder_end_object (builder);
-  root = json_builder_get_root (builder);
-  settings = json_to_string (root, FALSE);
-
-  if (g_strcmp0 (kind, "whatsapp") == 0 && !self->editing)
+  g_clear_pointer (&self->secrets, g_hash_table_unref);
+  self->secrets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  fields = picky_channel_class_get_fields (kind->type);
+  for (guint i = 0; i < fields->len; i++)
     {
-      g_free (self->verify_token);
-      self->verify_token = picky_whatsapp_channel_generate_verify_token ();
-      g_hash_table_insert (secrets, (gpointer) "verify-token", g_strdup (self->verify_token));
+      PickyChannelField *field = g_ptr_array_index (fields, i);
+      const char *key = picky_channel_field_get_key (field);
+      g_autofree char *text = row_text (g_ptr_array_index (kind->rows, i));
+
+      /* When editing, an empty secret keeps the one in the keyring, and an
+       * empty setting is left out. */
+      if (text[0] == '\0')
+        {
+          json_object_remove_member (settings, key);
+          continue;
+        }
+
+      if (picky_channel_field_get_kind (field) == PICKY_CHANNEL_FIELD_SECRET)
+        g_hash_table_insert (self->secrets, g_strdup (key), g_steal_pointer (&text));
+      else
+        json_object_set_string_member (settings, key, text);
     }
 
-  name = field_text (self, "name_row");
+  if (!self->editing)
+    picky_channel_class_prepare_settings (kind->type, settings, self->secrets);
+
+  root = json_node_init_object (json_node_alloc (), settings);
+  settings_json = json_to_string (root, FALSE);
+
+  name = row_text (GTK_WIDGET (self->name_row));
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
   set_busy (self, TRUE);
   if (self->editing)
-    picky_service_update_channel_async (self->service, self->channel_id, name, settings, secrets,
-                                        self->cancellable, on_channel_saved_cb, g_object_ref (self));
+    picky_service_update_channel_async (self->service, self->channel_id, name, settings_json,
+                                        self->secrets, self->cancellable, on_channel_saved_cb,
+                                        g_object_ref (self));
   else
-    picky_service_add_channel_async (self->service, kind, app, name, settings, secrets,
-                                     self->cancellable, on_channel_saved_cb, g_object_ref (self));
+    picky_service_add_channel_async (self->service, picky_channel_class_get_kind (kind->type),
+                                     picky_channel_class_get_app (kind->type), name, settings_json,
+                                     self->secrets, self->cancellable, on_channel_saved_cb,
+                                     g_object_ref (self));
 }
 
 static void
@@ -361,7 +448,11 @@ picky_add_channel_dialog_finalize (GObject *object)
 {
   PickyAddChannelDialog *self = PICKY_ADD_CHANNEL_DIALOG (object);
 
-  g_clear_pointer (&self->verify_token, g_free);
+  g_clear_pointer (&self->kinds, g_array_unref);
+  g_clear_object (&self->titles);
+  g_clear_pointer (&self->settings, json_object_unref);
+  g_clear_pointer (&self->secrets, g_hash_table_unref);
+  g_clear_pointer (&self->setup, picky_channel_setup_free);
 
   G_OBJECT_CLASS (picky_add_channel_dialog_parent_class)->finalize (object);
 }
@@ -379,22 +470,14 @@ picky_add_channel_dialog_class_init (PickyAddChannelDialogClass *klass)
                                                "/io/github/pickyconsole/PickyConsole/picky-add-channel-dialog.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, add_button);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, spinner);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, groups_box);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, general_group);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, kind_row);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, name_row);
-  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, path_row);
-  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, verify_row);
-  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, webhook_group);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, setup_group);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, error_label);
 
-  /* Looked up by name from the tables above. */
-  gtk_widget_class_bind_template_child_full (widget_class, "general_group", FALSE, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_widget_class_bind_template_child_full (widget_class, kinds[i].group, FALSE, 0);
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    gtk_widget_class_bind_template_child_full (widget_class, fields[i].row, FALSE, 0);
-
   gtk_widget_class_bind_template_callback (widget_class, on_add_button_clicked_cb);
-  gtk_widget_class_bind_template_callback (widget_class, on_copy_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_kind_row_selected_cb);
 
@@ -404,21 +487,34 @@ picky_add_channel_dialog_class_init (PickyAddChannelDialogClass *klass)
 static void
 picky_add_channel_dialog_init (PickyAddChannelDialog *self)
 {
-  g_autoptr(GtkStringList) titles = gtk_string_list_new (NULL);
+  self->kinds = g_array_new (FALSE, FALSE, sizeof (KindGroup));
+  g_array_set_clear_func (self->kinds, clear_kind_group);
+  self->titles = gtk_string_list_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+}
 
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    gtk_string_list_append (titles, _(kinds[i].title));
-  adw_combo_row_set_model (self->kind_row, G_LIST_MODEL (titles));
+/* The kinds come from the service's registry, so the rows are built once
+ * it is known. */
+static PickyAddChannelDialog *
+create_dialog (GtkWindow    *parent,
+               PickyService *service,
+               PickyChannel *channel)
+{
+  PickyAddChannelDialog *self;
 
-  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
-    if (fields[i].preset != NULL)
-      gtk_editable_set_text (GTK_EDITABLE (child (self, fields[i].row)), fields[i].preset);
+  self = g_object_new (PICKY_TYPE_ADD_CHANNEL_DIALOG, "transient-for", parent, NULL);
+  self->service = g_object_ref (service);
 
-  on_kind_row_selected_cb (self);
+  add_addable_kinds (self);
+  /* A kind made elsewhere, such as a relay, can still be renamed here. */
+  if (channel != NULL && !picky_channel_class_get_addable (G_OBJECT_TYPE (channel)))
+    add_kind (self, G_OBJECT_TYPE (channel));
+  adw_combo_row_set_model (self->kind_row, G_LIST_MODEL (self->titles));
+
+  return self;
 }
 
 /**
@@ -426,8 +522,8 @@ picky_add_channel_dialog_init (PickyAddChannelDialog *self)
  * @parent: the window it belongs to
  * @service: a started service
  *
- * Returns: (transfer full): a dialog that adds a Telegram bot or a
- * WhatsApp Business number
+ * Returns: (transfer full): a dialog that adds a channel of any kind the
+ *   service's registry lets an admin add
  */
 PickyAddChannelDialog *
 picky_add_channel_dialog_new (GtkWindow    *parent,
@@ -438,8 +534,9 @@ picky_add_channel_dialog_new (GtkWindow    *parent,
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (PICKY_IS_SERVICE (service), NULL);
 
-  self = g_object_new (PICKY_TYPE_ADD_CHANNEL_DIALOG, "transient-for", parent, NULL);
-  self->service = g_object_ref (service);
+  self = create_dialog (parent, service, NULL);
+  on_kind_row_selected_cb (self);
+
   return self;
 }
 
@@ -460,36 +557,49 @@ picky_add_channel_dialog_new_for_channel (GtkWindow    *parent,
   PickyAddChannelDialog *self;
   g_autoptr(JsonNode) settings = NULL;
   JsonObject *object = NULL;
-  const char *kind = NULL;
+  KindGroup *kind = NULL;
+  GPtrArray *fields;
 
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (PICKY_IS_SERVICE (service), NULL);
   g_return_val_if_fail (PICKY_IS_CHANNEL (channel), NULL);
 
-  self = picky_add_channel_dialog_new (parent, service);
+  self = create_dialog (parent, service, channel);
   self->channel_id = picky_channel_get_id (channel);
   self->editing = TRUE;
 
-  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
-    if (G_TYPE_CHECK_INSTANCE_TYPE (channel, kinds[i].get_type ()))
+  for (guint i = 0; i < self->kinds->len; i++)
+    if (g_array_index (self->kinds, KindGroup, i).type == G_OBJECT_TYPE (channel))
       {
-        kind = kinds[i].kind;
+        kind = &g_array_index (self->kinds, KindGroup, i);
         adw_combo_row_set_selected (self->kind_row, i);
       }
+  g_assert (kind != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->kind_row), FALSE);
 
   gtk_window_set_title (GTK_WINDOW (self), _("Edit Channel"));
   gtk_button_set_label (self->add_button, _("_Save"));
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (child (self, "general_group")),
+  adw_preferences_group_set_description (self->general_group,
                                          _("Leave a token or secret empty to keep the one in the keyring."));
   gtk_editable_set_text (GTK_EDITABLE (self->name_row), picky_channel_get_name (channel));
 
   settings = json_from_string (picky_channel_get_settings (channel), NULL);
   if (settings != NULL && JSON_NODE_HOLDS_OBJECT (settings))
-    object = json_node_get_object (settings);
-  for (guint i = 0; object != NULL && i < G_N_ELEMENTS (fields); i++)
-    if (g_strcmp0 (fields[i].kind, kind) == 0 && fields[i].type != FIELD_SECRET &&
-        json_object_has_member (object, fields[i].key))
-      gtk_editable_set_text (GTK_EDITABLE (child (self, fields[i].row)),
-                             json_object_get_string_member_with_default (object, fields[i].key, ""));
+    {
+      object = json_node_get_object (settings);
+      self->settings = json_object_ref (object);
+    }
+  fields = picky_channel_class_get_fields (kind->type);
+  for (guint i = 0; object != NULL && i < fields->len; i++)
+    {
+      PickyChannelField *field = g_ptr_array_index (fields, i);
+      const char *key = picky_channel_field_get_key (field);
+
+      if (picky_channel_field_get_kind (field) != PICKY_CHANNEL_FIELD_SECRET &&
+          json_object_has_member (object, key))
+        gtk_editable_set_text (GTK_EDITABLE (g_ptr_array_index (kind->rows, i)),
+                               json_object_get_string_member_with_default (object, key, ""));
+    }
 
   on_kind_row_selected_cb (self);
   return self;
