@@ -10,9 +10,9 @@
 #include <sodium.h>
 
 #include "picky-app-catalog.h"
+#include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-listener-state.h"
-#include "picky-channel-private.h"
 #include "picky-relay-channel.h"
 #include "picky-relay-channel-private.h"
 

@@ -8,9 +8,9 @@
 #include <libsoup/soup.h>
 #include <sodium.h>
 
+#include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-listener-state.h"
-#include "picky-channel-private.h"
 #include "picky-whatsapp-channel.h"
 
 #define HUB_KEY "picky-whatsapp-hub"
