@@ -354,7 +354,7 @@ set_device_state_write (PickyStoreWorker  *w,
   stmt = picky_store_worker_prepare (w,
                                      "UPDATE messages SET status = 'failed', error = ?2 WHERE id IN"
                                      " (SELECT message_id FROM relay_outbox"
-                                     "  WHERE device_id = ?1 AND state = 0)",
+                                     " WHERE device_id = ?1 AND state = 0)",
                                      error);
   if (stmt == NULL)
     return FALSE;
