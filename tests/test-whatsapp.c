@@ -278,14 +278,14 @@ add_channel (Fixture    *fixture,
   g_autoptr(GAsyncResult) added = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *settings = NULL;
+  g_autoslist(GUri) graph_uris = fixture->graph != NULL ? soup_server_get_uris (fixture->graph) : NULL;
   PickyChannel *channel;
   gint64 id;
 
   settings = g_strdup_printf ("{\"phone_number_id\":\"%s\",\"business_account_id\":\"102938475610293\","
                               "\"graph_base\":\"http://127.0.0.1:%u\",\"graph_version\":\"v25.0\"}",
                               phone_number_id,
-                              fixture->graph != NULL
-                                ? g_uri_get_port (soup_server_get_uris (fixture->graph)->data) : 9);
+                              graph_uris != NULL ? g_uri_get_port (graph_uris->data) : 9);
   picky_store_add_channel_async (fixture->store, "whatsapp-business", "whatsapp", "Acme WhatsApp",
                                  settings, NULL, picky_test_got_result_cb, &added);
   id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
@@ -676,6 +676,7 @@ test_sample_status (Fixture       *fixture,
 {
   g_autoptr(GPtrArray) messages = NULL;
   g_autoptr(GPtrArray) again = NULL;
+  const char *late_body;
   g_autoptr(GBytes) late = NULL;
   g_autofree char *late_signature = NULL;
   PickyMessage *read, *failed;
@@ -694,10 +695,10 @@ test_sample_status (Fixture       *fixture,
   g_assert_nonnull (strstr (picky_message_get_error (failed), "Message Undeliverable."));
 
   /* A late "delivered" never takes back "read". */
-  late = g_bytes_new_static ("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"messages\","
-                             "\"value\":{\"metadata\":{\"phone_number_id\":\"" PHONE_A "\"},\"statuses\":[{\"id\":\"" WAMID_READ "\","
-                             "\"status\":\"delivered\",\"timestamp\":\"1777011300\",\"recipient_id\":\"15551234567\"}]}}]}]}", 228);
-  late = g_bytes_new (g_bytes_get_data (late, NULL), strlen (g_bytes_get_data (late, NULL)));
+  late_body = "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"messages\","
+              "\"value\":{\"metadata\":{\"phone_number_id\":\"" PHONE_A "\"},\"statuses\":[{\"id\":\"" WAMID_READ "\","
+              "\"status\":\"delivered\",\"timestamp\":\"1777011300\",\"recipient_id\":\"15551234567\"}]}}]}]}";
+  late = g_bytes_new_static (late_body, strlen (late_body));
   late_signature = sign (late);
   g_assert_cmpuint (post (fixture, late, late_signature), ==, 200);
   g_assert_cmpuint (post_sample (fixture, "whatsapp-webhook-status"), ==, 200);
