@@ -119,10 +119,17 @@ on_idle_delay_cb (gpointer user_data)
       soup_server_message_unpause (held->message);
     }
 
+  return G_SOURCE_REMOVE;
+}
+
+/* Also when the server stops before the poll timed out. */
+static void
+held_free (gpointer data)
+{
+  Held *held = data;
+
   g_object_unref (held->message);
   g_free (held);
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -190,7 +197,7 @@ handle_request_cb (SoupServer        *server,
       g_hash_table_add (self->live, message);
       soup_server_message_pause (message);
       /* On the server's own context, not the test's. */
-      g_source_set_callback (source, on_idle_delay_cb, held, NULL);
+      g_source_set_callback (source, on_idle_delay_cb, held, held_free);
       g_source_set_name (source, "[picky-fake-telegram] long poll");
       g_source_attach (source, self->context);
       return;
