@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the webhook listener's HTTP over raw sockets on 127.0.0.1: what it answers, when it closes, whom it sheds. */
+/* Tests of the webhook listener over raw sockets on 127.0.0.1: what it answers, when it closes, whom it sheds, how paths fan out. */
 
 #include "config.h"
 
@@ -76,6 +76,28 @@ handle_cb (PickyWebhookServer  *server,
                               (int) g_bytes_get_size (body), (const char *) g_bytes_get_data (body, NULL),
                               picky_webhook_request_get_header (request, "x-hub-signature-256"));
   picky_webhook_request_respond (request, 200, "text/plain", answer, -1);
+}
+
+/* Answers with the names of the members, in the order it got them. */
+static void
+fan_out_cb (PickyWebhookServer  *server,
+            PickyWebhookRequest *request,
+            GPtrArray           *members)
+{
+  g_autoptr(GString) names = g_string_new (NULL);
+
+  for (guint i = 0; i < members->len; i++)
+    g_string_append_printf (names, "%s%s", i > 0 ? "," : "",
+                            g_action_get_name (G_ACTION (g_ptr_array_index (members, i))));
+  picky_webhook_request_respond (request, 200, "text/plain", names->str, -1);
+}
+
+static void
+count_cb (GObject    *object,
+          GParamSpec *pspec,
+          gpointer    user_data)
+{
+  (*(guint *) user_data)++;
 }
 
 static void
@@ -526,6 +548,86 @@ test_all_busy (Fixture       *fixture,
   g_assert_false (picky_webhook_request_is_answered (fixture->held));
 }
 
+#define SHARED_GET "GET /shared/v1/x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+
+/* Members share a path: each request reaches the path's one handler with
+ * whoever is in it, until the last one leaves and takes the route along. */
+static void
+test_fan_out (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GSimpleAction) a = g_simple_action_new ("a", NULL);
+  g_autoptr(GSimpleAction) b = g_simple_action_new ("b", NULL);
+  g_autoptr(Seen) both = NULL;
+  g_autoptr(Seen) one = NULL;
+  g_autoptr(Seen) again = NULL;
+  g_autoptr(Seen) gone = NULL;
+  g_autoptr(Seen) own = NULL;
+
+  g_assert_null (picky_webhook_server_get_members (fixture->server, "/shared/"));
+  picky_webhook_server_join (fixture->server, "/shared/", fan_out_cb, a);
+  picky_webhook_server_join (fixture->server, "/shared/", fan_out_cb, b);
+  g_assert_cmpuint (picky_webhook_server_get_members (fixture->server, "/shared/")->len, ==, 2);
+  both = exchange (fixture, SHARED_GET);
+  g_assert_true (g_str_has_prefix (both->response->str, "HTTP/1.1 200 OK\r\n"));
+  g_assert_true (g_str_has_suffix (both->response->str, "\r\n\r\na,b"));
+
+  /* The other member still gets every request; leaving twice is no harm. */
+  picky_webhook_server_leave (fixture->server, "/shared/", a);
+  one = exchange (fixture, SHARED_GET);
+  g_assert_true (g_str_has_suffix (one->response->str, "\r\n\r\nb"));
+  picky_webhook_server_leave (fixture->server, "/shared/", a);
+  again = exchange (fixture, SHARED_GET);
+  g_assert_true (g_str_has_suffix (again->response->str, "\r\n\r\nb"));
+  g_assert_true (picky_webhook_server_has_route (fixture->server, "/shared/"));
+
+  picky_webhook_server_leave (fixture->server, "/shared/", b);
+  g_assert_false (picky_webhook_server_has_route (fixture->server, "/shared/"));
+  g_assert_null (picky_webhook_server_get_members (fixture->server, "/shared/"));
+  gone = exchange (fixture, SHARED_GET);
+  g_assert_true (g_str_has_prefix (gone->response->str, "HTTP/1.1 404 Not Found\r\n"));
+
+  /* A route of its own beside the path was never touched. */
+  own = exchange (fixture, "GET /hook?q=x HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  g_assert_true (g_str_has_suffix (own->response->str, "q=x|mode=(null)"));
+  g_assert_cmpuint (fixture->n_handled, ==, 1);
+}
+
+/* A port that is taken shows as the listener's bind error, notified once
+ * per change, until a start works. */
+static void
+test_bind_error (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(PickyWebhookServer) other = picky_webhook_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *expected = g_strdup_printf ("Listener unavailable: 127.0.0.1 port %u is in use", fixture->port);
+  guint n_notified = 0;
+
+  g_signal_connect (other, "notify::bind-error", G_CALLBACK (count_cb), &n_notified);
+  g_assert_false (picky_webhook_server_start (other, "127.0.0.1", fixture->port, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE);
+  g_assert_cmpstr (picky_webhook_server_get_bind_error (other), ==, expected);
+  g_assert_cmpuint (n_notified, ==, 1);
+  g_assert_false (picky_webhook_server_is_listening (other));
+
+  /* Trying again on the same taken port is no news. */
+  g_assert_false (picky_webhook_server_start (other, "127.0.0.1", fixture->port, NULL));
+  g_assert_cmpuint (n_notified, ==, 1);
+
+  g_assert_true (picky_webhook_server_start (other, "127.0.0.1", 0, NULL));
+  g_assert_null (picky_webhook_server_get_bind_error (other));
+  g_assert_cmpuint (n_notified, ==, 2);
+
+  /* An address that is none is said as such; a stop clears it. */
+  g_assert_false (picky_webhook_server_start (other, "localhost", 0, NULL));
+  g_assert_cmpstr (picky_webhook_server_get_bind_error (other), ==,
+                   "Listener unavailable: “localhost” is not an IP address the webhook listener can use");
+  picky_webhook_server_stop (other);
+  g_assert_null (picky_webhook_server_get_bind_error (other));
+  g_assert_cmpuint (n_notified, ==, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -542,6 +644,8 @@ main (int   argc,
   ADD ("/picky/webhook-server/hang-up", test_hang_up);
   ADD ("/picky/webhook-server/shedding", test_shedding);
   ADD ("/picky/webhook-server/all-busy", test_all_busy);
+  ADD ("/picky/webhook-server/fan-out", test_fan_out);
+  ADD ("/picky/webhook-server/bind-error", test_bind_error);
 #undef ADD
 
   return g_test_run ();

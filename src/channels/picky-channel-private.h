@@ -57,4 +57,12 @@ char              *picky_channel_dup_setting          (PickyChannel        *self
                                                        const char          *key,
                                                        const char          *default_value);
 
+/* For a kind fed by webhooks: a running channel is a member of its kind's
+ * path on the listener, and the kind's one handler serves every member. */
+gboolean           picky_channel_join_webhook         (PickyChannel        *self,
+                                                       const char          *prefix,
+                                                       PickyWebhookFanout   fanout);
+void               picky_channel_leave_webhook        (PickyChannel        *self);
+gboolean           picky_channel_is_webhook_member    (PickyChannel        *self);
+
 G_END_DECLS

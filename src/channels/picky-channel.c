@@ -22,6 +22,7 @@ typedef struct
   PickyVault        *vault;
   PickyAccess       *access;
   PickyWebhookServer *webhook_server;
+  char              *webhook_path;   /* the path it joined, while it did */
   double             backoff_scale;
 } PickyChannelPrivate;
 
@@ -236,6 +237,7 @@ picky_channel_dispose (GObject *object)
   PickyChannel *self = PICKY_CHANNEL (object);
   PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
 
+  picky_channel_leave_webhook (self);
   g_clear_object (&priv->store);
   g_clear_object (&priv->vault);
   g_clear_object (&priv->access);
@@ -410,7 +412,7 @@ picky_channel_class_init (PickyChannelClass *klass)
     g_param_spec_object ("access", NULL, NULL,
                          PICKY_TYPE_ACCESS,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  /* The listener that channels fed by webhooks add their routes to. */
+  /* The listener whose paths channels fed by webhooks join. */
   properties[PROP_WEBHOOK_SERVER] =
     g_param_spec_object ("webhook-server", NULL, NULL,
                          PICKY_TYPE_WEBHOOK_SERVER,
@@ -595,7 +597,8 @@ picky_channel_get_access (PickyChannel *self)
  * picky_channel_get_webhook_server:
  * @self: a #PickyChannel
  *
- * Returns: (transfer none) (nullable): the listener to add webhook routes to
+ * Returns: (transfer none) (nullable): the listener whose paths the
+ *   channel joins
  */
 PickyWebhookServer *
 picky_channel_get_webhook_server (PickyChannel *self)
@@ -1427,4 +1430,74 @@ picky_channel_setup_get_value (PickyChannelSetup *setup,
   g_return_val_if_fail (position < setup->values->len, NULL);
 
   return g_ptr_array_index (setup->values, position);
+}
+
+/**
+ * picky_channel_join_webhook:
+ * @self: a #PickyChannel
+ * @prefix: the path of the kind on the listener, such as "/whatsapp"
+ * @fanout: the kind's one handler of that path
+ *
+ * For subclasses fed by webhooks, on start: makes the channel a member of
+ * @prefix, which every running channel of its kind shares. Joining again
+ * changes nothing.
+ *
+ * Returns: whether the channel is a member; %FALSE when it has no listener
+ */
+gboolean
+picky_channel_join_webhook (PickyChannel       *self,
+                            const char         *prefix,
+                            PickyWebhookFanout  fanout)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), FALSE);
+  g_return_val_if_fail (prefix != NULL, FALSE);
+
+  if (priv->webhook_server == NULL)
+    return FALSE;
+
+  if (priv->webhook_path == NULL)
+    {
+      picky_webhook_server_join (priv->webhook_server, prefix, fanout, self);
+      priv->webhook_path = g_strdup (prefix);
+    }
+
+  return TRUE;
+}
+
+/**
+ * picky_channel_leave_webhook:
+ * @self: a #PickyChannel
+ *
+ * For subclasses, on stop: leaves the path the channel joined, if any.
+ */
+void
+picky_channel_leave_webhook (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+  g_autofree char *path = NULL;
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  path = g_steal_pointer (&priv->webhook_path);
+  if (path != NULL)
+    picky_webhook_server_leave (priv->webhook_server, path, self);
+}
+
+/**
+ * picky_channel_is_webhook_member:
+ * @self: a #PickyChannel
+ *
+ * Returns: whether the channel joined a path of its listener and has not
+ *   left it
+ */
+gboolean
+picky_channel_is_webhook_member (PickyChannel *self)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), FALSE);
+
+  return priv->webhook_path != NULL;
 }

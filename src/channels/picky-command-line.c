@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "picky-command-line.h"
-#include "picky-listener-state.h"
 #include "picky-service.h"
 
 /* One run of a command: a main loop of its own, since no window and no
@@ -252,11 +251,11 @@ add_channel (Run *run)
  * log needs most: a port that is taken is said at once, and so is the
  * moment the listener could bind after all. */
 static void
-on_listener_error_changed_cb (PickyListenerState *state,
-                              GParamSpec         *pspec,
-                              Run                *run)
+on_bind_error_changed_cb (PickyWebhookServer *server,
+                          GParamSpec         *pspec,
+                          Run                *run)
 {
-  const char *error = picky_listener_state_get_error (state);
+  const char *error = picky_webhook_server_get_bind_error (server);
 
   if (error != NULL)
     g_printerr ("picky-console: %s. %s\n", error,
@@ -289,13 +288,12 @@ on_service_started_cb (GObject      *object,
     picky_service_remove_channel_async (run->service, remove_id, NULL, on_channel_removed_cb, run);
   else
     {
-      PickyListenerState *state =
-        picky_listener_state_get_for_server (picky_service_get_webhook_server (run->service));
+      PickyWebhookServer *server = picky_service_get_webhook_server (run->service);
 
       g_printerr ("%s\n", _("Receiving messages without a window. Press Ctrl+C to stop."));
-      if (picky_listener_state_get_error (state) != NULL)
-        on_listener_error_changed_cb (state, NULL, run);
-      g_signal_connect (state, "notify::error", G_CALLBACK (on_listener_error_changed_cb), run);
+      if (picky_webhook_server_get_bind_error (server) != NULL)
+        on_bind_error_changed_cb (server, NULL, run);
+      g_signal_connect (server, "notify::bind-error", G_CALLBACK (on_bind_error_changed_cb), run);
     }
 }
 
@@ -386,8 +384,7 @@ picky_command_line_run (GVariantDict *options,
 
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (picky_listener_state_get_for_server (picky_service_get_webhook_server (service)),
-                                        &run);
+  g_signal_handlers_disconnect_by_data (picky_service_get_webhook_server (service), &run);
 
   /* Stops the channels and lets the store finish what it had accepted. */
   picky_service_shutdown (service);

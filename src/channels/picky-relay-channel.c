@@ -12,11 +12,9 @@
 #include "picky-app-catalog.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
-#include "picky-listener-state.h"
 #include "picky-relay-channel.h"
 #include "picky-relay-channel-private.h"
 
-#define HUB_KEY "picky-relay-hub"
 #define TOKEN_BYTES 32
 #define MAX_FIELD_LENGTH 1024
 #define MAX_TEXT_LENGTH 65536
@@ -26,32 +24,19 @@
 /* RFC 6585; libsoup 3.2 has no name for it. */
 #define HTTP_TOO_MANY_REQUESTS 429
 
-/* Every relay channel on one listener shares its "/relay/" route: a phone
- * relays the notifications of all its apps to one address, and each one
- * goes to the relay channel of its app. The route, each channel in it and
- * each request on its way hold a reference, so the hub outlives whichever
- * of them goes first. */
-typedef struct
-{
-  PickyWebhookServer *server;     /* weak */
-  PickyStore         *store;
-  PickyAccess        *access;
-  GPtrArray          *channels;   /* PickyRelayChannel, borrowed: they leave on stop */
-  GHashTable         *waiters;    /* gint64* device id → GPtrArray of Call, parked outbox polls */
-  guint64             n_unsupported;
-} Hub;
-
+/* Every running relay channel on one listener is a member of "/relay/": a
+ * phone relays the notifications of all its apps to one address, and each
+ * one goes to the relay channel of its app. */
 struct _PickyRelayChannel
 {
   PickyChannel  parent_instance;
 
   /* owned */
   GHashTable   *sending;          /* gint64* message id → GTask, until the phone acknowledges */
+  GHashTable   *waiters;          /* gint64* device id → GPtrArray of Call, parked outbox
+                                   * polls; one table for all members, while a member */
+  guint64       n_unsupported;
   gboolean      running;
-
-  /* borrowed */
-  Hub          *hub;
-  PickyListenerState *listener;   /* lives as long as the webhook server */
 };
 
 G_DEFINE_FINAL_TYPE (PickyRelayChannel, picky_relay_channel, PICKY_TYPE_CHANNEL)
@@ -62,7 +47,10 @@ typedef void (*CallStep) (Call *call);
 
 struct _Call
 {
-  Hub                 *hub;
+  GPtrArray           *members;    /* the path's relay channels, as they come and go */
+  PickyStore          *store;
+  PickyAccess         *access;
+  GHashTable          *waiters;    /* the members' parked polls */
   PickyWebhookRequest *request;
   CallStep             next;       /* what runs once the device is known */
   char                *token;      /* a new device's, answered once */
@@ -77,37 +65,15 @@ struct _Call
 
 static void list_outbox (Call *call);
 
-/* ---- Hub ---- */
-
-static Hub *
-hub_ref (Hub *hub)
-{
-  return g_atomic_rc_box_acquire (hub);
-}
-
-static void
-hub_clear (Hub *hub)
-{
-  g_clear_weak_pointer (&hub->server);
-  g_clear_object (&hub->store);
-  g_clear_object (&hub->access);
-  g_ptr_array_unref (hub->channels);
-  g_hash_table_unref (hub->waiters);
-}
-
-static void
-hub_unref (Hub *hub)
-{
-  g_atomic_rc_box_release_full (hub, (GDestroyNotify) hub_clear);
-}
+/* ---- Calls ---- */
 
 static PickyRelayChannel *
-hub_find_channel (Hub        *hub,
-                  const char *app)
+find_channel (GPtrArray  *members,
+              const char *app)
 {
-  for (guint i = 0; i < hub->channels->len; i++)
+  for (guint i = 0; i < members->len; i++)
     {
-      PickyRelayChannel *channel = g_ptr_array_index (hub->channels, i);
+      PickyRelayChannel *channel = g_ptr_array_index (members, i);
 
       if (g_strcmp0 (picky_channel_get_app (PICKY_CHANNEL (channel)), app) == 0)
         return channel;
@@ -116,13 +82,20 @@ hub_find_channel (Hub        *hub,
   return NULL;
 }
 
+/* A request holds what it needs itself: the channels may stop while it
+ * waits for the store. */
 static Call *
-call_new (Hub                 *hub,
+call_new (GPtrArray           *members,
           PickyWebhookRequest *request)
 {
+  PickyRelayChannel *member = g_ptr_array_index (members, 0);
+  PickyAccess *access = picky_channel_get_access (PICKY_CHANNEL (member));
   Call *call = g_new0 (Call, 1);
 
-  call->hub = hub_ref (hub);
+  call->members = g_ptr_array_ref (members);
+  call->store = g_object_ref (picky_channel_get_store (PICKY_CHANNEL (member)));
+  call->access = access != NULL ? g_object_ref (access) : NULL;
+  call->waiters = g_hash_table_ref (member->waiters);
   call->request = g_object_ref (request);
 
   return call;
@@ -143,7 +116,10 @@ call_free (Call *call)
   g_clear_pointer (&call->root, json_object_unref);
   g_clear_pointer (&call->batch, g_ptr_array_unref);
   g_object_unref (call->request);
-  hub_unref (call->hub);
+  g_hash_table_unref (call->waiters);
+  g_clear_object (&call->access);
+  g_object_unref (call->store);
+  g_ptr_array_unref (call->members);
   g_free (call);
 }
 
@@ -278,7 +254,7 @@ handle_register (Call *call)
   /* The token is answered once and kept nowhere but in the phone: the
    * store sees it only to hash it. */
   call->token = picky_relay_channel_generate_token ();
-  picky_store_register_device_async (call->hub->store, call->token,
+  picky_store_register_device_async (call->store, call->token,
                                      values[0] != NULL && values[0][0] != '\0' ? values[0] : NULL,
                                      values[1], values[2], values[3], values[4],
                                      NULL, on_registered_cb, call);
@@ -332,7 +308,7 @@ authenticate (Call     *call,
     }
 
   call->next = next;
-  picky_store_authenticate_device_async (call->hub->store, header + 7, NULL, on_authenticated_cb, call);
+  picky_store_authenticate_device_async (call->store, header + 7, NULL, on_authenticated_cb, call);
 }
 
 /* ---- Notifications ---- */
@@ -374,7 +350,7 @@ on_notifications_ingested_cb (GObject      *object,
   for (guint i = 0; i < call->batch->len; i++)
     {
       PickyMessage *message = g_ptr_array_index (call->batch, i);
-      PickyRelayChannel *channel = hub_find_channel (call->hub, picky_message_get_app (message));
+      PickyRelayChannel *channel = find_channel (call->members, picky_message_get_app (message));
 
       if (channel != NULL && picky_message_get_is_new (message))
         picky_channel_note_message_time (PICKY_CHANNEL (channel), picky_message_get_timestamp (message));
@@ -542,20 +518,22 @@ store_notifications (Call *call)
     {
       JsonObject *item = json_array_get_object_element (items, i);
       const PickyAppInfo *info = picky_app_catalog_lookup_package (picky_json_get_string (item, "package"));
-      PickyRelayChannel *channel = info != NULL ? hub_find_channel (call->hub, picky_app_info_get_id (info)) : NULL;
+      PickyRelayChannel *channel = info != NULL ? find_channel (call->members, picky_app_info_get_id (info)) : NULL;
       const char *app_id;
 
-      /* An app the console does not know, or has no relay channel for. */
+      /* An app the console does not know, or has no relay channel for:
+       * counted by every relay channel. */
       if (channel == NULL)
         {
-          call->hub->n_unsupported++;
+          for (guint m = 0; m < call->members->len; m++)
+            ((PickyRelayChannel *) g_ptr_array_index (call->members, m))->n_unsupported++;
           call->n_dropped++;
           continue;
         }
 
       /* Read off: acknowledged so the phone does not resend, never stored. */
       app_id = picky_app_info_get_id (info);
-      if (call->hub->access != NULL && !picky_access_can_read (call->hub->access, app_id))
+      if (call->access != NULL && !picky_access_can_read (call->access, app_id))
         {
           g_hash_table_insert (dropped, (gpointer) app_id,
                                GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (dropped, app_id)) + 1));
@@ -568,7 +546,7 @@ store_notifications (Call *call)
 
   g_hash_table_iter_init (&iter, dropped);
   while (g_hash_table_iter_next (&iter, &app, &count))
-    picky_access_count_dropped (call->hub->access, app, GPOINTER_TO_UINT (count));
+    picky_access_count_dropped (call->access, app, GPOINTER_TO_UINT (count));
 
   if (call->batch->len == 0)
     {
@@ -578,7 +556,7 @@ store_notifications (Call *call)
     }
 
   /* Answered only once committed: the phone forgets what got a 200. */
-  picky_store_ingest_async (call->hub->store, call->batch, NULL, on_notifications_ingested_cb, call);
+  picky_store_ingest_async (call->store, call->batch, NULL, on_notifications_ingested_cb, call);
 }
 
 static void
@@ -607,7 +585,7 @@ unpark (Call *call)
     return;
 
   call->parked = FALSE;
-  waiting = g_hash_table_lookup (call->hub->waiters, &call->device->id);
+  waiting = g_hash_table_lookup (call->waiters, &call->device->id);
   if (waiting != NULL)
     g_ptr_array_remove (waiting, call);
   if (call->timeout != NULL)
@@ -641,12 +619,12 @@ on_poll_timeout_cb (gpointer user_data)
 static void
 park (Call *call)
 {
-  GPtrArray *waiting = g_hash_table_lookup (call->hub->waiters, &call->device->id);
+  GPtrArray *waiting = g_hash_table_lookup (call->waiters, &call->device->id);
 
   if (waiting == NULL)
     {
       waiting = g_ptr_array_new ();
-      g_hash_table_insert (call->hub->waiters, g_memdup2 (&call->device->id, sizeof (gint64)), waiting);
+      g_hash_table_insert (call->waiters, g_memdup2 (&call->device->id, sizeof (gint64)), waiting);
     }
   g_ptr_array_add (waiting, call);
   call->parked = TRUE;
@@ -658,10 +636,10 @@ park (Call *call)
 
 /* A reply was put in @device_id's outbox: parked polls look again. */
 static void
-hub_wake (Hub    *hub,
-          gint64  device_id)
+wake_polls (GHashTable *waiters,
+            gint64      device_id)
 {
-  GPtrArray *waiting = g_hash_table_lookup (hub->waiters, &device_id);
+  GPtrArray *waiting = g_hash_table_lookup (waiters, &device_id);
 
   while (waiting != NULL && waiting->len > 0)
     {
@@ -726,8 +704,8 @@ on_outbox_listed_cb (GObject      *object,
       PickyMessage *message = g_ptr_array_index (replies, i);
 
       /* Push switched off after the reply was queued: held back, not sent. */
-      if (call->hub->access != NULL &&
-          !picky_access_can_push (call->hub->access, picky_message_get_app (message)))
+      if (call->access != NULL &&
+          !picky_access_can_push (call->access, picky_message_get_app (message)))
         continue;
       add_reply (builder, message);
       n++;
@@ -748,7 +726,7 @@ on_outbox_listed_cb (GObject      *object,
 static void
 list_outbox (Call *call)
 {
-  picky_store_list_relay_replies_async (call->hub->store, call->device->id, NULL,
+  picky_store_list_relay_replies_async (call->store, call->device->id, NULL,
                                         on_outbox_listed_cb, call);
 }
 
@@ -795,9 +773,9 @@ on_acked_cb (GObject      *object,
   /* The send that handed the reply over ends with the phone's word. */
   id = picky_message_get_id (message);
   status = picky_message_get_status (message);
-  for (guint i = 0; i < call->hub->channels->len; i++)
+  for (guint i = 0; i < call->members->len; i++)
     {
-      PickyRelayChannel *channel = g_ptr_array_index (call->hub->channels, i);
+      PickyRelayChannel *channel = g_ptr_array_index (call->members, i);
       GTask *task = g_hash_table_lookup (channel->sending, &id);
 
       if (task == NULL)
@@ -830,7 +808,7 @@ store_ack (Call *call)
 {
   const char *status = picky_json_get_string (call->root, "status");
 
-  picky_store_ack_relay_reply_async (call->hub->store, call->device->id, get_int_member (call->root, "id"),
+  picky_store_ack_relay_reply_async (call->store, call->device->id, get_int_member (call->root, "id"),
                                      g_strcmp0 (status, "sent") == 0, picky_json_get_string (call->root, "error"),
                                      NULL, on_acked_cb, call);
 }
@@ -851,11 +829,10 @@ handle_ack (Call *call)
 /* ---- Routing ---- */
 
 static void
-hub_handle_cb (PickyWebhookServer  *server,
-               PickyWebhookRequest *request,
-               gpointer             user_data)
+handle_request_cb (PickyWebhookServer  *server,
+                   PickyWebhookRequest *request,
+                   GPtrArray           *members)
 {
-  Hub *hub = user_data;
   const char *path = picky_webhook_request_get_path (request) + strlen (PICKY_RELAY_PATH);
   gboolean post = g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_POST) == 0;
   static const struct {
@@ -877,7 +854,7 @@ hub_handle_cb (PickyWebhookServer  *server,
       if (post != endpoints[i].post)
         picky_webhook_request_respond (request, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, NULL, 0);
       else
-        endpoints[i].handle (call_new (hub, request));
+        endpoints[i].handle (call_new (members, request));
       return;
     }
 
@@ -885,58 +862,48 @@ hub_handle_cb (PickyWebhookServer  *server,
 }
 
 static void
-join_hub (PickyRelayChannel *self)
+join_path (PickyRelayChannel *self)
 {
-  PickyWebhookServer *server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
-  Hub *hub;
+  PickyChannel *channel = PICKY_CHANNEL (self);
+  PickyRelayChannel *first;
 
-  if (server == NULL || self->hub != NULL)
+  if (self->waiters != NULL || picky_channel_get_store (channel) == NULL ||
+      !picky_channel_join_webhook (channel, PICKY_RELAY_PATH, handle_request_cb))
     return;
 
-  hub = g_object_get_data (G_OBJECT (server), HUB_KEY);
-  if (hub == NULL)
-    {
-      hub = g_atomic_rc_box_new0 (Hub);
-      hub->channels = g_ptr_array_new ();
-      hub->waiters = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
-                                            (GDestroyNotify) g_ptr_array_unref);
-      hub->store = g_object_ref (picky_channel_get_store (PICKY_CHANNEL (self)));
-      g_set_object (&hub->access, picky_channel_get_access (PICKY_CHANNEL (self)));
-      g_set_weak_pointer (&hub->server, server);
-      g_object_set_data (G_OBJECT (server), HUB_KEY, hub);
-      picky_webhook_server_add_route (server, PICKY_RELAY_PATH, hub_handle_cb, hub, (GDestroyNotify) hub_unref);
-    }
-
-  g_ptr_array_add (hub->channels, self);
-  /* A reference of its own: the listener may drop its routes first. */
-  self->hub = hub_ref (hub);
+  /* The members share one table of parked polls, since a reply of any
+   * app wakes the polls of its phone; the first to join makes it. */
+  first = g_ptr_array_index (picky_webhook_server_get_members (picky_channel_get_webhook_server (channel),
+                                                               PICKY_RELAY_PATH), 0);
+  if (first != self)
+    self->waiters = g_hash_table_ref (first->waiters);
+  else
+    self->waiters = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                           (GDestroyNotify) g_ptr_array_unref);
+  self->n_unsupported = 0;
 }
 
 static void
-leave_hub (PickyRelayChannel *self)
+leave_path (PickyRelayChannel *self)
 {
-  Hub *hub = self->hub;
+  PickyChannel *channel = PICKY_CHANNEL (self);
+  g_autoptr(GHashTable) waiters = g_steal_pointer (&self->waiters);
 
-  if (hub == NULL)
+  if (waiters == NULL)
     return;
 
-  self->hub = NULL;
-  g_ptr_array_remove (hub->channels, self);
-  if (hub->channels->len > 0 || hub->server == NULL)
-    {
-      hub_unref (hub);
-      return;
-    }
+  picky_channel_leave_webhook (channel);
+  if (picky_webhook_server_get_members (picky_channel_get_webhook_server (channel), PICKY_RELAY_PATH) != NULL)
+    return;
 
-  /* The route goes with the last channel; polls still parked are answered
-   * empty, so no phone hangs on a route that is gone. */
-  g_object_set_data (G_OBJECT (hub->server), HUB_KEY, NULL);
-  while (g_hash_table_size (hub->waiters) > 0)
+  /* The path went with the last channel; polls still parked are answered
+   * now, so no phone hangs on a path that is gone. */
+  while (g_hash_table_size (waiters) > 0)
     {
       GHashTableIter iter;
       GPtrArray *waiting;
 
-      g_hash_table_iter_init (&iter, hub->waiters);
+      g_hash_table_iter_init (&iter, waiters);
       g_hash_table_iter_next (&iter, NULL, (gpointer *) &waiting);
       if (waiting->len == 0)
         {
@@ -945,8 +912,6 @@ leave_hub (PickyRelayChannel *self)
         }
       flush_poll (g_ptr_array_index (waiting, 0));
     }
-  picky_webhook_server_remove_route (hub->server, PICKY_RELAY_PATH);
-  hub_unref (hub);
 }
 
 /* ---- Running ---- */
@@ -958,15 +923,15 @@ update_state (PickyRelayChannel *self)
 
   if (!self->running)
     picky_channel_set_state (channel, PICKY_CHANNEL_STATE_STOPPED);
-  else if (self->hub == NULL)
+  else if (!picky_channel_is_webhook_member (channel))
     {
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no phone can relay messages"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
-  else if (picky_listener_state_get_error (self->listener) != NULL)
+  else if (picky_webhook_server_get_bind_error (picky_channel_get_webhook_server (channel)) != NULL)
     {
       /* The listener's owner keeps trying to bind; this follows it. */
-      picky_channel_set_last_error (channel, picky_listener_state_get_error (self->listener));
+      picky_channel_set_last_error (channel, picky_webhook_server_get_bind_error (picky_channel_get_webhook_server (channel)));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
   else if (!picky_channel_can_read (channel))
@@ -992,8 +957,7 @@ picky_relay_channel_start (PickyChannel *channel)
   PickyRelayChannel *self = PICKY_RELAY_CHANNEL (channel);
 
   self->running = TRUE;
-  if (picky_channel_get_store (channel) != NULL)
-    join_hub (self);
+  join_path (self);
   update_state (self);
 }
 
@@ -1003,7 +967,7 @@ picky_relay_channel_stop (PickyChannel *channel)
   PickyRelayChannel *self = PICKY_RELAY_CHANNEL (channel);
 
   self->running = FALSE;
-  leave_hub (self);
+  leave_path (self);
   update_state (self);
 }
 
@@ -1032,8 +996,8 @@ on_reply_queued_cb (GObject      *object,
   /* Held until the phone acknowledges: "sent" means the phone sent it. */
   g_hash_table_insert (self->sending, g_memdup2 (&id, sizeof id), g_steal_pointer (&task));
   picky_relay_channel_parse_contact_id (picky_message_get_contact_provider_id (message), &device_id, NULL);
-  if (self->hub != NULL)
-    hub_wake (self->hub, device_id);
+  if (self->waiters != NULL)
+    wake_polls (self->waiters, device_id);
 }
 
 static void
@@ -1081,11 +1045,8 @@ picky_relay_channel_constructed (GObject *object)
 
   server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
   if (server != NULL)
-    {
-      self->listener = picky_listener_state_get_for_server (server);
-      g_signal_connect_object (self->listener, "notify::error",
-                               G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
-    }
+    g_signal_connect_object (server, "notify::bind-error",
+                             G_CALLBACK (update_state), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -1093,7 +1054,7 @@ picky_relay_channel_dispose (GObject *object)
 {
   PickyRelayChannel *self = PICKY_RELAY_CHANNEL (object);
 
-  leave_hub (self);
+  leave_path (self);
   self->running = FALSE;
 
   /* The replies stay in the phone's outbox and its acknowledgement still
@@ -1246,13 +1207,13 @@ picky_relay_channel_parse_contact_id (const char  *contact_id,
 /**
  * picky_relay_channel_get_n_unsupported:
  *
- * Returns: notifications dropped on this listener because their app is
- *   unknown or has no relay channel
+ * Returns: notifications dropped on this listener since the channel
+ *   started, because their app is unknown or has no relay channel
  */
 guint64
 picky_relay_channel_get_n_unsupported (PickyRelayChannel *self)
 {
   g_return_val_if_fail (PICKY_IS_RELAY_CHANNEL (self), 0);
 
-  return self->hub != NULL ? self->hub->n_unsupported : 0;
+  return self->waiters != NULL ? self->n_unsupported : 0;
 }

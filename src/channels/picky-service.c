@@ -6,7 +6,6 @@
 #include <glib/gi18n.h>
 
 #include "picky-cipher.h"
-#include "picky-listener-state.h"
 #include "picky-service.h"
 
 struct _PickyService
@@ -75,32 +74,18 @@ on_listener_retry_cb (gpointer user_data)
 }
 
 /* A listener that cannot bind (the port is taken) must not keep the
- * console from starting: its state says why, the channels that need it
- * show that, and binding is tried again until it works. */
+ * console from starting: its bind error says why, the channels that need
+ * it show that, and binding is tried again until it works. */
 static void
 start_webhook_server (PickyService *self)
 {
   g_autofree char *address = g_settings_get_string (self->settings, "webhook-address");
   guint port = (guint) g_settings_get_int (self->settings, "webhook-port");
-  PickyListenerState *state = picky_listener_state_get_for_server (self->webhook_server);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
 
   g_clear_handle_id (&self->listener_retry_id, g_source_remove);
 
-  if (picky_webhook_server_start (self->webhook_server, address, port, &error))
-    {
-      picky_listener_state_set_error (state, NULL);
-      return;
-    }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-    message = g_strdup_printf (_("Listener unavailable: %s port %u is in use"), address, port);
-  else
-    message = g_strdup_printf (_("Listener unavailable: %s"), error->message);
-
-  picky_listener_state_set_error (state, message);
-  self->listener_retry_id = g_timeout_add (self->listener_retry_ms, on_listener_retry_cb, self);
+  if (!picky_webhook_server_start (self->webhook_server, address, port, NULL))
+    self->listener_retry_id = g_timeout_add (self->listener_retry_ms, on_listener_retry_cb, self);
 }
 
 static void
@@ -396,7 +381,7 @@ picky_service_get_listener_error (PickyService *self)
 {
   g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
 
-  return picky_listener_state_get_error (picky_listener_state_get_for_server (self->webhook_server));
+  return picky_webhook_server_get_bind_error (self->webhook_server);
 }
 
 /**

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The webhook listener: a strict HTTP/1.1 server with its own limits, and routes that channels own. */
+/* The webhook listener: a strict HTTP/1.1 server with its own limits, and the paths that channels join. */
 
 #include "config.h"
 
@@ -30,6 +30,14 @@ typedef struct
   GDestroyNotify       destroy;
 } Route;
 
+/* A path that channels joined: the route's data, whose handler is
+ * fan_out_cb. */
+typedef struct
+{
+  PickyWebhookFanout  fanout;
+  GPtrArray          *members;   /* borrowed: each leaves before it goes */
+} Path;
+
 struct _PickyWebhookServer
 {
   GObject       parent_instance;
@@ -42,6 +50,7 @@ struct _PickyWebhookServer
   GPtrArray    *routes;        /* Route */
   GPtrArray    *connections;   /* PickyHttpConnection, open ones */
   guint         port;
+  char         *bind_error;
 
   /* limits */
   guint64       max_body_size;
@@ -58,6 +67,7 @@ enum {
   PROP_HEADER_TIMEOUT,
   PROP_BODY_TIMEOUT,
   PROP_MAX_CONNECTIONS,
+  PROP_BIND_ERROR,
   N_PROPS
 };
 
@@ -72,6 +82,65 @@ route_free (Route *route)
     route->destroy (route->user_data);
   g_free (route->prefix);
   g_free (route);
+}
+
+static void
+path_free (Path *path)
+{
+  g_ptr_array_unref (path->members);
+  g_free (path);
+}
+
+static void
+fan_out_cb (PickyWebhookServer  *server,
+            PickyWebhookRequest *request,
+            gpointer             user_data)
+{
+  Path *path = user_data;
+  /* Should the handler make the last member leave, the path goes, but
+   * the list it was given stays readable. */
+  g_autoptr(GPtrArray) members = g_ptr_array_ref (path->members);
+
+  path->fanout (server, request, members);
+}
+
+static gboolean
+is_valid_prefix (const char *prefix)
+{
+  return prefix != NULL && prefix[0] == '/' && prefix[1] != '\0';
+}
+
+static guint
+lookup_route (PickyWebhookServer *self,
+              const char         *prefix)
+{
+  for (guint i = 0; i < self->routes->len; i++)
+    if (g_strcmp0 (((Route *) g_ptr_array_index (self->routes, i))->prefix, prefix) == 0)
+      return i;
+
+  return G_MAXUINT;
+}
+
+static Path *
+lookup_path (PickyWebhookServer *self,
+             const char         *prefix)
+{
+  guint i = lookup_route (self, prefix);
+  Route *route = i != G_MAXUINT ? g_ptr_array_index (self->routes, i) : NULL;
+
+  return route != NULL && route->handler == fan_out_cb ? route->user_data : NULL;
+}
+
+static void
+set_bind_error (PickyWebhookServer *self,
+                const char         *bind_error)
+{
+  if (g_strcmp0 (self->bind_error, bind_error) == 0)
+    return;
+
+  g_free (self->bind_error);
+  self->bind_error = g_strdup (bind_error);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_BIND_ERROR]);
 }
 
 /* "/whatsapp" owns "/whatsapp" and "/whatsapp/…"; "/relay/" owns what
@@ -367,12 +436,71 @@ close_connections (PickyWebhookServer *self)
     }
 }
 
+/* Closes the listening socket and every connection, and forgets where it
+ * listened. */
+static void
+close_listener (PickyWebhookServer *self)
+{
+  stop_accepting (self);
+  if (self->socket != NULL)
+    g_socket_close (self->socket, NULL);
+  g_clear_object (&self->socket);
+  close_connections (self);
+  g_clear_pointer (&self->context, g_main_context_unref);
+  self->port = 0;
+}
+
+/* Binds and listens; @error says why not, in the words of the system. */
+static gboolean
+listen_on (PickyWebhookServer  *self,
+           const char          *address,
+           guint                port,
+           GError             **error)
+{
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocketAddress) local = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  socket_address = g_inet_socket_address_new_from_string (address, port);
+  if (socket_address == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not an IP address the webhook listener can use"), address);
+      return FALSE;
+    }
+
+  self->socket = g_socket_new (g_socket_address_get_family (socket_address),
+                               G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local_error);
+  if (self->socket != NULL)
+    {
+      g_socket_set_blocking (self->socket, FALSE);
+      g_socket_set_listen_backlog (self->socket, LISTEN_BACKLOG);
+    }
+  if (self->socket == NULL ||
+      !g_socket_bind (self->socket, socket_address, TRUE, &local_error) ||
+      !g_socket_listen (self->socket, &local_error) ||
+      (local = g_socket_get_local_address (self->socket, &local_error)) == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, local_error->code,
+                   _("The webhook listener cannot use %s port %u: %s"),
+                   address, port, local_error->message);
+      close_listener (self);
+      return FALSE;
+    }
+
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  self->context = g_main_context_ref_thread_default ();
+  start_accepting (self);
+
+  return TRUE;
+}
+
 static void
 picky_webhook_server_dispose (GObject *object)
 {
   PickyWebhookServer *self = PICKY_WEBHOOK_SERVER (object);
 
-  picky_webhook_server_stop (self);
+  close_listener (self);
   if (self->routes != NULL)
     g_ptr_array_set_size (self->routes, 0);
 
@@ -386,6 +514,7 @@ picky_webhook_server_finalize (GObject *object)
 
   g_clear_pointer (&self->routes, g_ptr_array_unref);
   g_clear_pointer (&self->connections, g_ptr_array_unref);
+  g_free (self->bind_error);
 
   G_OBJECT_CLASS (picky_webhook_server_parent_class)->finalize (object);
 }
@@ -411,6 +540,9 @@ picky_webhook_server_get_property (GObject    *object,
       break;
     case PROP_MAX_CONNECTIONS:
       g_value_set_uint (value, self->max_connections);
+      break;
+    case PROP_BIND_ERROR:
+      g_value_set_string (value, self->bind_error);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -475,6 +607,14 @@ picky_webhook_server_class_init (PickyWebhookServerClass *klass)
     g_param_spec_uint ("max-connections", NULL, NULL,
                        1, G_MAXUINT, DEFAULT_MAX_CONNECTIONS,
                        G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* Why the last start could not bind, in words for the admin, such as
+   * "Listener unavailable: 127.0.0.1 port 8765 is in use"; %NULL once a
+   * start worked or the listener was stopped. Channels whose messages come
+   * through the listener show it instead of a false "online". */
+  properties[PROP_BIND_ERROR] =
+    g_param_spec_string ("bind-error", NULL, NULL,
+                         NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -510,6 +650,7 @@ picky_webhook_server_new (void)
  *
  * Listens on @address:@port, serving on the thread-default main context
  * of the caller. A running listener is stopped first, so this also moves it.
+ * #PickyWebhookServer:bind-error follows the outcome.
  *
  * Returns: whether the listener is bound
  */
@@ -519,68 +660,45 @@ picky_webhook_server_start (PickyWebhookServer  *self,
                             guint                port,
                             GError             **error)
 {
-  g_autoptr(GSocketAddress) socket_address = NULL;
-  g_autoptr(GSocketAddress) local = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autofree char *reason = NULL;
 
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), FALSE);
   g_return_val_if_fail (address != NULL, FALSE);
   g_return_val_if_fail (port <= G_MAXUINT16, FALSE);
 
-  picky_webhook_server_stop (self);
+  close_listener (self);
 
-  socket_address = g_inet_socket_address_new_from_string (address, port);
-  if (socket_address == NULL)
+  if (listen_on (self, address, port, &local_error))
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not an IP address the webhook listener can use"), address);
-      return FALSE;
+      set_bind_error (self, NULL);
+      return TRUE;
     }
 
-  self->socket = g_socket_new (g_socket_address_get_family (socket_address),
-                               G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &local_error);
-  if (self->socket != NULL)
-    {
-      g_socket_set_blocking (self->socket, FALSE);
-      g_socket_set_listen_backlog (self->socket, LISTEN_BACKLOG);
-    }
-  if (self->socket == NULL ||
-      !g_socket_bind (self->socket, socket_address, TRUE, &local_error) ||
-      !g_socket_listen (self->socket, &local_error) ||
-      (local = g_socket_get_local_address (self->socket, &local_error)) == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, local_error->code,
-                   _("The webhook listener cannot use %s port %u: %s"),
-                   address, port, local_error->message);
-      picky_webhook_server_stop (self);
-      return FALSE;
-    }
+  if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
+    reason = g_strdup_printf (_("Listener unavailable: %s port %u is in use"), address, port);
+  else
+    reason = g_strdup_printf (_("Listener unavailable: %s"), local_error->message);
+  set_bind_error (self, reason);
+  g_propagate_error (error, g_steal_pointer (&local_error));
 
-  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  self->context = g_main_context_ref_thread_default ();
-  start_accepting (self);
-
-  return TRUE;
+  return FALSE;
 }
 
 /**
  * picky_webhook_server_stop:
  * @self: a #PickyWebhookServer
  *
- * Closes the listening socket and every connection. Routes stay.
+ * Closes the listening socket and every connection. Routes and the
+ * members of paths stay.
  */
 void
 picky_webhook_server_stop (PickyWebhookServer *self)
 {
   g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
 
-  stop_accepting (self);
-  if (self->socket != NULL)
-    g_socket_close (self->socket, NULL);
-  g_clear_object (&self->socket);
-  close_connections (self);
-  g_clear_pointer (&self->context, g_main_context_unref);
-  self->port = 0;
+  close_listener (self);
+  set_bind_error (self, NULL);
 }
 
 gboolean
@@ -614,6 +732,20 @@ picky_webhook_server_get_n_connections (PickyWebhookServer *self)
 }
 
 /**
+ * picky_webhook_server_get_bind_error:
+ * @self: a #PickyWebhookServer
+ *
+ * Returns: (nullable): why the last start could not bind, or %NULL
+ */
+const char *
+picky_webhook_server_get_bind_error (PickyWebhookServer *self)
+{
+  g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), NULL);
+
+  return self->bind_error;
+}
+
+/**
  * picky_webhook_server_add_route:
  * @self: a #PickyWebhookServer
  * @prefix: a path such as "/whatsapp" (that path and below it) or
@@ -638,7 +770,7 @@ picky_webhook_server_add_route (PickyWebhookServer  *self,
   Route *route;
 
   g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
-  g_return_if_fail (prefix != NULL && prefix[0] == '/' && prefix[1] != '\0');
+  g_return_if_fail (is_valid_prefix (prefix));
   g_return_if_fail (handler != NULL);
 
   picky_webhook_server_remove_route (self, prefix);
@@ -655,15 +787,14 @@ void
 picky_webhook_server_remove_route (PickyWebhookServer *self,
                                    const char         *prefix)
 {
+  guint i;
+
   g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
   g_return_if_fail (prefix != NULL);
 
-  for (guint i = 0; i < self->routes->len; i++)
-    if (g_strcmp0 (((Route *) g_ptr_array_index (self->routes, i))->prefix, prefix) == 0)
-      {
-        g_ptr_array_remove_index (self->routes, i);
-        return;
-      }
+  i = lookup_route (self, prefix);
+  if (i != G_MAXUINT)
+    g_ptr_array_remove_index (self->routes, i);
 }
 
 gboolean
@@ -673,9 +804,98 @@ picky_webhook_server_has_route (PickyWebhookServer *self,
   g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), FALSE);
   g_return_val_if_fail (prefix != NULL, FALSE);
 
-  for (guint i = 0; i < self->routes->len; i++)
-    if (g_strcmp0 (((Route *) g_ptr_array_index (self->routes, i))->prefix, prefix) == 0)
-      return TRUE;
+  return lookup_route (self, prefix) != G_MAXUINT;
+}
 
-  return FALSE;
+/**
+ * picky_webhook_server_join:
+ * @self: a #PickyWebhookServer
+ * @prefix: the path, as for picky_webhook_server_add_route()
+ * @fanout: the handler of the path, the same for every member
+ * @member: (type GObject): who joins, usually a channel; it must leave
+ *   before it is finalized
+ *
+ * Makes @member one of those that share @prefix, such as every channel
+ * of one kind: Meta posts all numbers of an app to one callback URL, and
+ * a phone relays all its apps to one address. The first member makes the
+ * route, which replaces a route of its own at @prefix; each request under
+ * it goes to @fanout with the members. The checks of
+ * picky_webhook_server_add_route() come first.
+ */
+void
+picky_webhook_server_join (PickyWebhookServer *self,
+                           const char         *prefix,
+                           PickyWebhookFanout  fanout,
+                           gpointer            member)
+{
+  Path *path;
+
+  g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
+  g_return_if_fail (is_valid_prefix (prefix));
+  g_return_if_fail (fanout != NULL);
+  g_return_if_fail (G_IS_OBJECT (member));
+
+  path = lookup_path (self, prefix);
+  if (path == NULL)
+    {
+      path = g_new0 (Path, 1);
+      path->fanout = fanout;
+      path->members = g_ptr_array_new ();
+      picky_webhook_server_add_route (self, prefix, fan_out_cb, path, (GDestroyNotify) path_free);
+    }
+
+  g_return_if_fail (path->fanout == fanout);
+  g_return_if_fail (!g_ptr_array_find (path->members, member, NULL));
+
+  g_ptr_array_add (path->members, member);
+}
+
+/**
+ * picky_webhook_server_leave:
+ * @self: a #PickyWebhookServer
+ * @prefix: a path that @member joined
+ * @member: (type GObject): who leaves
+ *
+ * The route goes with the last member: with nobody to serve them,
+ * requests under @prefix are answered 404. Leaving a path one is not a
+ * member of does nothing, so a channel may leave on stop and again on
+ * dispose.
+ */
+void
+picky_webhook_server_leave (PickyWebhookServer *self,
+                            const char         *prefix,
+                            gpointer            member)
+{
+  Path *path;
+
+  g_return_if_fail (PICKY_IS_WEBHOOK_SERVER (self));
+  g_return_if_fail (prefix != NULL);
+
+  path = lookup_path (self, prefix);
+  if (path == NULL || !g_ptr_array_remove (path->members, member))
+    return;
+
+  if (path->members->len == 0)
+    picky_webhook_server_remove_route (self, prefix);
+}
+
+/**
+ * picky_webhook_server_get_members:
+ * @self: a #PickyWebhookServer
+ * @prefix: a path
+ *
+ * Returns: (transfer none) (nullable) (element-type GObject): who joined
+ *   @prefix, in the order they joined, or %NULL when nobody did
+ */
+GPtrArray *
+picky_webhook_server_get_members (PickyWebhookServer *self,
+                                  const char         *prefix)
+{
+  Path *path;
+
+  g_return_val_if_fail (PICKY_IS_WEBHOOK_SERVER (self), NULL);
+  g_return_val_if_fail (prefix != NULL, NULL);
+
+  path = lookup_path (self, prefix);
+  return path != NULL ? path->members : NULL;
 }

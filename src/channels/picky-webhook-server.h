@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The webhook listener: a strict HTTP/1.1 server with its own limits, and routes that channels own. */
+/* The webhook listener: a strict HTTP/1.1 server with its own limits, and the paths that channels join. */
 
 #pragma once
 
@@ -32,6 +32,23 @@ typedef void (*PickyWebhookHandler) (PickyWebhookServer  *server,
                                      PickyWebhookRequest *request,
                                      gpointer             user_data);
 
+/**
+ * PickyWebhookFanout:
+ * @server: the listener
+ * @request: a request under the path, body complete
+ * @members: (element-type GObject): whoever joined the path, in the order
+ *   they joined; never empty
+ *
+ * The one handler of a path that several channels share, such as every
+ * WhatsApp channel on "/whatsapp": it decides which members a request is
+ * for. @members is the path's live list: a handler that answers later may
+ * keep a reference and look again, and finds it empty once the path is gone.
+ * As with #PickyWebhookHandler, the request waits until it is answered.
+ */
+typedef void (*PickyWebhookFanout)  (PickyWebhookServer  *server,
+                                     PickyWebhookRequest *request,
+                                     GPtrArray           *members);
+
 PickyWebhookServer *picky_webhook_server_new             (void);
 
 gboolean            picky_webhook_server_start           (PickyWebhookServer  *self,
@@ -42,6 +59,7 @@ void                picky_webhook_server_stop            (PickyWebhookServer  *s
 gboolean            picky_webhook_server_is_listening    (PickyWebhookServer  *self);
 guint               picky_webhook_server_get_port        (PickyWebhookServer  *self);
 guint               picky_webhook_server_get_n_connections (PickyWebhookServer *self);
+const char         *picky_webhook_server_get_bind_error  (PickyWebhookServer  *self);
 
 void                picky_webhook_server_add_route       (PickyWebhookServer  *self,
                                                           const char          *prefix,
@@ -51,6 +69,16 @@ void                picky_webhook_server_add_route       (PickyWebhookServer  *s
 void                picky_webhook_server_remove_route    (PickyWebhookServer  *self,
                                                           const char          *prefix);
 gboolean            picky_webhook_server_has_route       (PickyWebhookServer  *self,
+                                                          const char          *prefix);
+
+void                picky_webhook_server_join            (PickyWebhookServer  *self,
+                                                          const char          *prefix,
+                                                          PickyWebhookFanout   fanout,
+                                                          gpointer             member);
+void                picky_webhook_server_leave           (PickyWebhookServer  *self,
+                                                          const char          *prefix,
+                                                          gpointer             member);
+GPtrArray          *picky_webhook_server_get_members     (PickyWebhookServer  *self,
                                                           const char          *prefix);
 
 G_END_DECLS

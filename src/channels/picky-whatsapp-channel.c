@@ -10,10 +10,8 @@
 
 #include "picky-channel-private.h"
 #include "picky-json.h"
-#include "picky-listener-state.h"
 #include "picky-whatsapp-channel.h"
 
-#define HUB_KEY "picky-whatsapp-hub"
 #define SIGNATURE_HEADER "X-Hub-Signature-256"
 #define SIGNATURE_PREFIX "sha256="
 #define DIGEST_SIZE 32
@@ -21,16 +19,6 @@
 #define BACKOFF_MIN_MS 2000
 #define SEND_ATTEMPTS 5
 #define VERIFY_TOKEN_LENGTH 32
-
-/* Every WhatsApp channel on one listener shares its "/whatsapp" route:
- * Meta posts one app's numbers to one callback URL, and the route hands
- * each change to the channel of its phone_number_id. */
-typedef struct
-{
-  PickyWebhookServer *server;     /* weak */
-  GPtrArray          *channels;   /* PickyWhatsAppChannel, borrowed: they leave on stop */
-  guint64             n_unknown;
-} Hub;
 
 struct _PickyWhatsAppChannel
 {
@@ -46,12 +34,7 @@ struct _PickyWhatsAppChannel
   gboolean      running;
   gboolean      ready;
   gboolean      listener_failed;
-
-  /* borrowed */
-  Hub          *hub;
-  PickyListenerState *listener;   /* lives as long as the webhook server */
-
-  /* construct-only */
+  guint64       n_unknown;
 };
 
 G_DEFINE_FINAL_TYPE (PickyWhatsAppChannel, picky_whatsapp_channel, PICKY_TYPE_CHANNEL)
@@ -534,7 +517,11 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
   return g_steal_pointer (&messages);
 }
 
-/* ---- The shared route ---- */
+/* ---- The shared path ---- */
+
+/* Every running WhatsApp channel on one listener is a member of
+ * "/whatsapp": Meta posts one app's numbers to one callback URL, and each
+ * change goes to the channel of its phone_number_id. */
 
 static guint
 count_items (JsonObject *value)
@@ -584,7 +571,7 @@ on_delivery_ingested_cb (GObject      *object,
 }
 
 static void
-handle_verify (Hub                 *hub,
+handle_verify (GPtrArray           *members,
                PickyWebhookRequest *request)
 {
   const char *mode = picky_webhook_request_get_query (request, "hub.mode");
@@ -593,9 +580,9 @@ handle_verify (Hub                 *hub,
   gboolean matched = FALSE;
 
   if (g_strcmp0 (mode, "subscribe") == 0 && token != NULL && challenge != NULL)
-    for (guint i = 0; i < hub->channels->len; i++)
+    for (guint i = 0; i < members->len; i++)
       {
-        PickyWhatsAppChannel *channel = g_ptr_array_index (hub->channels, i);
+        PickyWhatsAppChannel *channel = g_ptr_array_index (members, i);
 
         /* Every channel is compared, so the time taken names none. */
         matched |= strings_equal_constant_time (channel->verify_token, token);
@@ -611,7 +598,7 @@ handle_verify (Hub                 *hub,
 }
 
 static void
-handle_notification (Hub                 *hub,
+handle_notification (GPtrArray           *members,
                      PickyWebhookRequest *request)
 {
   GBytes *body = picky_webhook_request_get_body (request);
@@ -634,9 +621,9 @@ handle_notification (Hub                 *hub,
    * channel without its app secret signs nothing, so with none configured
    * every POST ends here. */
   if (decode_signature (header, given))
-    for (guint i = 0; i < hub->channels->len; i++)
+    for (guint i = 0; i < members->len; i++)
       {
-        PickyWhatsAppChannel *channel = g_ptr_array_index (hub->channels, i);
+        PickyWhatsAppChannel *channel = g_ptr_array_index (members, i);
         guint8 expected[DIGEST_SIZE];
 
         if (channel->app_secret == NULL || *channel->app_secret == '\0')
@@ -689,8 +676,10 @@ handle_notification (Hub                 *hub,
           if (channel == NULL)
             {
               /* A number of the same app that no channel here serves:
-               * acknowledged, so Meta stops retrying, and counted. */
-              hub->n_unknown += MAX (1, count_items (value));
+               * acknowledged, so Meta stops retrying, and counted by
+               * each channel of that app. */
+              for (guint i = 0; i < signers->len; i++)
+                ((PickyWhatsAppChannel *) g_ptr_array_index (signers, i))->n_unknown += MAX (1, count_items (value));
               g_debug ("WhatsApp webhook for an unknown phone number id");
               continue;
             }
@@ -733,66 +722,14 @@ handle_notification (Hub                 *hub,
 }
 
 static void
-hub_handle_cb (PickyWebhookServer  *server,
-               PickyWebhookRequest *request,
-               gpointer             user_data)
+handle_webhook_cb (PickyWebhookServer  *server,
+                   PickyWebhookRequest *request,
+                   GPtrArray           *members)
 {
-  Hub *hub = user_data;
-
   if (g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_GET) == 0)
-    handle_verify (hub, request);
+    handle_verify (members, request);
   else
-    handle_notification (hub, request);
-}
-
-static void
-hub_free (Hub *hub)
-{
-  if (hub->server != NULL)
-    g_object_set_data (G_OBJECT (hub->server), HUB_KEY, NULL);
-  g_clear_weak_pointer (&hub->server);
-  g_ptr_array_unref (hub->channels);
-  g_free (hub);
-}
-
-static void
-join_hub (PickyWhatsAppChannel *self)
-{
-  PickyWebhookServer *server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
-  Hub *hub;
-
-  if (server == NULL || self->hub != NULL)
-    return;
-
-  hub = g_object_get_data (G_OBJECT (server), HUB_KEY);
-  if (hub == NULL)
-    {
-      hub = g_new0 (Hub, 1);
-      hub->channels = g_ptr_array_new ();
-      g_set_weak_pointer (&hub->server, server);
-      g_object_set_data (G_OBJECT (server), HUB_KEY, hub);
-      picky_webhook_server_add_route (server, PICKY_WHATSAPP_WEBHOOK_PATH,
-                                      hub_handle_cb, hub, (GDestroyNotify) hub_free);
-    }
-
-  g_ptr_array_add (hub->channels, self);
-  self->hub = hub;
-}
-
-static void
-leave_hub (PickyWhatsAppChannel *self)
-{
-  Hub *hub = self->hub;
-
-  if (hub == NULL)
-    return;
-
-  self->hub = NULL;
-  g_ptr_array_remove (hub->channels, self);
-  /* The route goes with the last channel; with no channel, no number is
-   * served and nothing could be verified anyway. */
-  if (hub->channels->len == 0 && hub->server != NULL)
-    picky_webhook_server_remove_route (hub->server, PICKY_WHATSAPP_WEBHOOK_PATH);
+    handle_notification (members, request);
 }
 
 /* ---- Running ---- */
@@ -811,16 +748,16 @@ update_state (PickyWhatsAppChannel *self)
       picky_channel_set_last_error (channel, _("No app secret is stored for this channel, so every webhook is rejected. Add the app secret and start the channel again."));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_AUTH_FAILED);
     }
-  else if (self->hub == NULL)
+  else if (!picky_channel_is_webhook_member (channel))
     {
       picky_channel_set_last_error (channel, _("The webhook listener is not running, so no WhatsApp messages can arrive"));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
-  else if (picky_listener_state_get_error (self->listener) != NULL)
+  else if (picky_webhook_server_get_bind_error (picky_channel_get_webhook_server (channel)) != NULL)
     {
       /* The listener's owner keeps trying to bind; this follows it. */
       self->listener_failed = TRUE;
-      picky_channel_set_last_error (channel, picky_listener_state_get_error (self->listener));
+      picky_channel_set_last_error (channel, picky_webhook_server_get_bind_error (picky_channel_get_webhook_server (channel)));
       picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
     }
   else
@@ -930,7 +867,9 @@ picky_whatsapp_channel_start (PickyChannel *channel)
   g_free (self->phone_number_id);
   self->phone_number_id = picky_channel_dup_setting (channel, "phone_number_id", NULL);
   picky_channel_set_last_error (channel, NULL);
-  join_hub (self);
+  if (!picky_channel_is_webhook_member (channel))
+    self->n_unknown = 0;
+  picky_channel_join_webhook (channel, PICKY_WHATSAPP_WEBHOOK_PATH, handle_webhook_cb);
   update_state (self);
 
   load = g_new0 (SecretLoad, 1);
@@ -947,7 +886,7 @@ picky_whatsapp_channel_stop (PickyChannel *channel)
   if (self->run_cancellable != NULL)
     g_cancellable_cancel (self->run_cancellable);
   g_clear_object (&self->run_cancellable);
-  leave_hub (self);
+  picky_channel_leave_webhook (channel);
   self->running = FALSE;
   self->ready = FALSE;
   g_clear_pointer (&self->app_secret, g_free);
@@ -963,7 +902,7 @@ on_access_changed_cb (PickyWhatsAppChannel *self)
 }
 
 static void
-on_listener_error_changed_cb (PickyWhatsAppChannel *self)
+on_bind_error_changed_cb (PickyWhatsAppChannel *self)
 {
   if (self->running && self->ready)
     update_state (self);
@@ -1287,11 +1226,8 @@ picky_whatsapp_channel_constructed (GObject *object)
 
   server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
   if (server != NULL)
-    {
-      self->listener = picky_listener_state_get_for_server (server);
-      g_signal_connect_object (self->listener, "notify::error",
-                               G_CALLBACK (on_listener_error_changed_cb), self, G_CONNECT_SWAPPED);
-    }
+    g_signal_connect_object (server, "notify::bind-error",
+                             G_CALLBACK (on_bind_error_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -1302,7 +1238,7 @@ picky_whatsapp_channel_dispose (GObject *object)
   if (self->run_cancellable != NULL)
     g_cancellable_cancel (self->run_cancellable);
   g_clear_object (&self->run_cancellable);
-  leave_hub (self);
+  picky_channel_leave_webhook (PICKY_CHANNEL (self));
   self->running = FALSE;
   if (self->session != NULL)
     soup_session_abort (self->session);
@@ -1416,15 +1352,16 @@ picky_whatsapp_channel_is_ready (PickyWhatsAppChannel *self)
  * picky_whatsapp_channel_get_n_unknown:
  * @self: a #PickyWhatsAppChannel
  *
- * Returns: how many messages and statuses arrived, signed by this
- *   channel's app, for a phone number id no channel on the listener serves
+ * Returns: how many messages and statuses arrived since the channel
+ *   started, signed by its app, for a phone number id no channel on the
+ *   listener serves
  */
 guint64
 picky_whatsapp_channel_get_n_unknown (PickyWhatsAppChannel *self)
 {
   g_return_val_if_fail (PICKY_IS_WHATSAPP_CHANNEL (self), 0);
 
-  return self->hub != NULL ? self->hub->n_unknown : 0;
+  return picky_channel_is_webhook_member (PICKY_CHANNEL (self)) ? self->n_unknown : 0;
 }
 
 /**
