@@ -34,14 +34,16 @@ meson compile -C _build-asan
 # run under them: it SIGKILLs writers after 50-300 ms, before an instrumented
 # one has started writing, so it cannot show what it is there to show.
 asan_slow=(report store-inbox store-kill)
-asan_tests() {
-  meson test -C _build-asan --list --suite core --suite channels 2>/dev/null |
-    sed -n 's|^[^ ]*:[a-z]* / ||p' |
-    grep -vxF "$(printf '%s\n' "${asan_slow[@]}")"
+# The names of the tests in suites $@ (meson takes either suites or names).
+suite_tests() {
+  meson test -C _build-asan --list $(printf -- '--suite %s ' "$@") 2>/dev/null |
+    sed -n 's|^[^ ]*:[a-z]* / ||p'
 }
 if [ $# -eq 0 ]; then
-  asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs $(asan_tests | tr '\n' ' ');
-            meson test -C _build-asan --setup asanfast --print-errorlogs --suite gui report store-inbox"
+  asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs
+              $(suite_tests core channels | grep -vxF "$(printf '%s\n' "${asan_slow[@]}")" | tr '\n' ' ');
+            meson test -C _build-asan --setup asanfast --print-errorlogs
+              $(suite_tests gui | tr '\n' ' ') report store-inbox"
 else
   asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs $(printf '%q ' "$@")"
 fi
