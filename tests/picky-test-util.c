@@ -177,3 +177,68 @@ picky_test_keyring_missing (void)
 
   return NULL;
 }
+
+/**
+ * picky_test_keyring_owner:
+ *
+ * Returns: (transfer full): the unique bus name of the Secret Service, which
+ *   tells whether the same keyring daemon still serves
+ */
+char *
+picky_test_keyring_owner (void)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  char *owner = NULL;
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "GetNameOwner",
+                                       g_variant_new ("(s)", "org.freedesktop.secrets"),
+                                       G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(s)", &owner);
+
+  return owner;
+}
+
+/**
+ * picky_test_lock_keyring:
+ *
+ * Locks the login keyring, as a screen locker does, so that the next call
+ * that needs it shows an unlock prompt. Only for a keyring of the test's
+ * own (tests/private-keyring.sh), since nothing unlocks it again.
+ */
+void
+picky_test_lock_keyring (void)
+{
+  static const char *login[] = { "/org/freedesktop/secrets/collection/login", NULL };
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) property = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (g_getenv ("PICKY_PRIVATE_KEYRING"));
+
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", "/org/freedesktop/secrets",
+                                       "org.freedesktop.Secret.Service", "Lock",
+                                       g_variant_new ("(^ao)", login),
+                                       G_VARIANT_TYPE ("(aoo)"), G_DBUS_CALL_FLAGS_NONE,
+                                       5000, NULL, &error);
+  g_assert_no_error (error);
+
+  property = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets", login[0],
+                                          "org.freedesktop.DBus.Properties", "Get",
+                                          g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+                                          G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE,
+                                          5000, NULL, &error);
+  g_assert_no_error (error);
+  g_variant_get (property, "(v)", &locked);
+  g_assert_true (g_variant_get_boolean (locked));
+}

@@ -20,5 +20,7 @@ GAsyncResult *picky_test_wait_result   (GAsyncResult **slot);
 PickyCipher  *picky_test_cipher        (void);
 void          picky_test_remove_tree   (const char    *path);
 char         *picky_test_keyring_missing (void);
+char         *picky_test_keyring_owner (void);
+void          picky_test_lock_keyring  (void);
 
 G_END_DECLS

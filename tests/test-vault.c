@@ -721,6 +721,113 @@ test_unavailable_no_service (void)
   g_rmdir (dir);
 }
 
+/* With a locked keyring whose unlock prompt nobody answers */
+
+#define LOCKED_TIMEOUT_S 2
+
+/* Gave up with a message that says why, once its time was up and soon
+ * after; the prompt was left open rather than dismissed, since dismissing
+ * it makes gnome-keyring 42 abort: the same daemon still serves. */
+static void
+assert_gave_up (const GError *error,
+                gint64        start,
+                const char   *owner)
+{
+  gint64 elapsed_ms = (g_get_monotonic_time () - start) / 1000;
+  g_autofree char *owner_now = picky_test_keyring_owner ();
+
+  g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_LOCKED);
+  g_assert_cmpstr (error->message, ==,
+                   "The system keyring is still locked: nobody answered its unlock prompt within "
+                   "2 seconds. Picky Console keeps tokens only there; unlock your keyring and try again.");
+  g_assert_cmpint (elapsed_ms, >=, LOCKED_TIMEOUT_S * 1000 - 50);
+  g_assert_cmpint (elapsed_ms, <, LOCKED_TIMEOUT_S * 1000 + 5000);
+  g_assert_cmpstr (owner_now, ==, owner);
+}
+
+static void
+test_locked_lookup (void)
+{
+  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autofree char *owner = picky_test_keyring_owner ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = NULL;
+  gint64 start;
+
+  picky_vault_set_unlock_timeout (vault, LOCKED_TIMEOUT_S);
+  g_assert_cmpuint (picky_vault_get_unlock_timeout (vault), ==, LOCKED_TIMEOUT_S);
+
+  /* Stored while unlocked: reading it back needs the keyring unlocked. */
+  g_assert_true (vault_store (vault, 7, "token", "7001234567:AAHlockedLOCKEDlocked", &error));
+  g_assert_no_error (error);
+  picky_test_lock_keyring ();
+
+  start = g_get_monotonic_time ();
+  value = vault_lookup (vault, 7, "token", &error);
+  assert_gave_up (error, start, owner);
+  g_assert_null (value);
+}
+
+static void
+test_locked_store_and_key (void)
+{
+  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autofree char *owner = picky_test_keyring_owner ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  gint64 start;
+
+  picky_test_lock_keyring ();
+  picky_vault_set_unlock_timeout (vault, LOCKED_TIMEOUT_S);
+
+  start = g_get_monotonic_time ();
+  g_assert_false (vault_store (vault, 8, "token", "7001234567:AAHlockedLOCKEDlocked", &error));
+  assert_gave_up (error, start, owner);
+  g_clear_error (&error);
+
+  /* No key stored yet: making one needs the keyring unlocked. */
+  start = g_get_monotonic_time ();
+  key = vault_get_key (vault, TRUE, &error);
+  assert_gave_up (error, start, owner);
+  g_assert_null (key);
+}
+
+static gboolean
+on_cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The caller's cancellable ends the wait too, long before the timeout. */
+static void
+test_locked_cancel (void)
+{
+  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *owner = picky_test_keyring_owner ();
+  g_autofree char *owner_now = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) key = NULL;
+  gint64 start;
+
+  picky_test_lock_keyring ();
+  picky_vault_set_unlock_timeout (vault, 60);
+
+  start = g_get_monotonic_time ();
+  picky_vault_get_data_key_async (vault, TRUE, cancellable, picky_test_got_result_cb, &result);
+  g_timeout_add (200, on_cancel_cb, cancellable);
+  picky_test_wait_result (&result);
+  key = picky_vault_get_data_key_finish (vault, result, &error);
+
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (key);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_TIME_SPAN_SECOND);
+  owner_now = picky_test_keyring_owner ();
+  g_assert_cmpstr (owner_now, ==, owner);
+}
+
 static void
 skip_without_keyring (gconstpointer data)
 {
@@ -754,6 +861,15 @@ main (int   argc,
     g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   else
     g_test_init (&argc, &argv, NULL);
+
+  if (g_getenv ("PICKY_PRIVATE_KEYRING") != NULL)
+    {
+      /* tests/private-keyring.sh gives this run a keyring it may lock. */
+      g_test_add_func ("/picky/vault/locked/lookup", test_locked_lookup);
+      g_test_add_func ("/picky/vault/locked/store-and-key", test_locked_store_and_key);
+      g_test_add_func ("/picky/vault/locked/cancel", test_locked_cancel);
+      return g_test_run ();
+    }
 
   if (no_keyring)
     {

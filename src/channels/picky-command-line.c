@@ -275,6 +275,21 @@ on_service_started_cb (GObject      *object,
 
   if (!picky_service_start_finish (run->service, result, &error))
     {
+      /* Without a window nobody may see the keyring's prompt: say how
+       * else it gets unlocked, and how to wait longer. */
+      if (g_error_matches (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_LOCKED))
+        {
+          g_autofree char *message =
+            g_strdup_printf ("%s\n%s", error->message,
+                             _("Unlock it by logging in to the desktop session this console "
+                               "runs in, or by answering the keyring’s prompt on its display, "
+                               "then start Picky Console again. --keyring-timeout=SECONDS "
+                               "waits longer for the prompt."));
+
+          fail (run, message);
+          return;
+        }
+
       fail (run, error->message);
       return;
     }
@@ -322,12 +337,48 @@ picky_command_line_add_options (GApplication *application)
       N_("A setting of the channel to add, such as api_base=URL; may be repeated"), N_("KEY=VALUE") },
     { "remove-channel", 0, 0, G_OPTION_ARG_INT64, NULL,
       N_("Remove the channel with this number and its secrets"), N_("ID") },
+    { "keyring-timeout", 0, 0, G_OPTION_ARG_INT, NULL,
+      N_("How many seconds to wait for the keyring to be unlocked before giving up; "
+         "0 waits for ever (default: 60)"), N_("SECONDS") },
     { NULL }
   };
 
   g_return_if_fail (G_IS_APPLICATION (application));
 
   g_application_add_main_option_entries (application, entries);
+}
+
+/**
+ * picky_command_line_apply_keyring_timeout:
+ * @options: the parsed command-line options
+ * @error: return location for a #G_OPTION_ERROR
+ *
+ * Makes --keyring-timeout, if given, the unlock timeout of every vault
+ * made from now on, headless or with a window.
+ *
+ * Returns: whether the option was absent or valid
+ */
+gboolean
+picky_command_line_apply_keyring_timeout (GVariantDict  *options,
+                                          GError       **error)
+{
+  gint32 seconds;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+
+  if (!g_variant_dict_lookup (options, "keyring-timeout", "i", &seconds))
+    return TRUE;
+
+  if (seconds < 0 || (guint) seconds > G_MAXUINT / 1000)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   _("--keyring-timeout needs a number of seconds, or 0 to wait for ever, not %d"),
+                   (int) seconds);
+      return FALSE;
+    }
+
+  picky_vault_set_default_unlock_timeout ((guint) seconds);
+  return TRUE;
 }
 
 /**

@@ -7,8 +7,10 @@
 
 G_BEGIN_DECLS
 
-void picky_command_line_add_options (GApplication *application);
-int  picky_command_line_run         (GVariantDict *options,
-                                     GInputStream *secrets_in);
+void     picky_command_line_add_options            (GApplication *application);
+gboolean picky_command_line_apply_keyring_timeout  (GVariantDict *options,
+                                                    GError      **error);
+int      picky_command_line_run                    (GVariantDict *options,
+                                                    GInputStream *secrets_in);
 
 G_END_DECLS

@@ -21,7 +21,9 @@ struct _PickyService
   PickyWebhookServer   *webhook_server;
   GSettings            *settings;
   GError               *error;
+  GPtrArray            *joined_starts;
   gboolean              start_channels;
+  gboolean              starting;
   guint                 listener_retry_id;
   guint                 listener_retry_ms;
 };
@@ -35,6 +37,7 @@ enum {
   PROP_0,
   PROP_READY,
   PROP_ERROR_MESSAGE,
+  PROP_STARTING,
   N_PROPS
 };
 
@@ -52,13 +55,43 @@ picky_service_set_error (PickyService *self,
 }
 
 static void
-fail_start (GTask  *task,
-            GError *error)
+set_starting (PickyService *self,
+              gboolean      starting)
+{
+  if (self->starting == starting)
+    return;
+
+  self->starting = starting;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTING]);
+}
+
+/* Ends the start under way, and every start asked for meanwhile, alike. */
+static void
+finish_start (GTask  *task,
+              GError *error)
 {
   PickyService *self = g_task_get_source_object (task);
+  g_autoptr(GPtrArray) joined = g_steal_pointer (&self->joined_starts);
 
   picky_service_set_error (self, error);
-  g_task_return_error (task, error);
+  set_starting (self, FALSE);
+  if (error == NULL)
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
+
+  for (guint i = 0; joined != NULL && i < joined->len; i++)
+    {
+      GTask *other = g_ptr_array_index (joined, i);
+
+      if (error != NULL)
+        g_task_return_error (other, g_error_copy (error));
+      else
+        g_task_return_boolean (other, TRUE);
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void start_webhook_server (PickyService *self);
@@ -106,7 +139,7 @@ on_registry_loaded_cb (GObject      *object,
 
   if (!picky_channel_registry_load_finish (self->registry, result, &error))
     {
-      fail_start (task, error);
+      finish_start (task, error);
       return;
     }
 
@@ -116,9 +149,7 @@ on_registry_loaded_cb (GObject      *object,
       picky_channel_registry_start_all (self->registry);
     }
 
-  picky_service_set_error (self, NULL);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_READY]);
-  g_task_return_boolean (task, TRUE);
+  finish_start (task, NULL);
 }
 
 static void
@@ -134,7 +165,7 @@ on_store_opened_cb (GObject      *object,
   self->store = picky_store_open_finish (result, &error);
   if (self->store == NULL)
     {
-      fail_start (task, error);
+      finish_start (task, error);
       return;
     }
 
@@ -159,14 +190,14 @@ on_data_key_cb (GObject      *object,
   key = picky_vault_get_data_key_finish (self->vault, result, &error);
   if (key == NULL)
     {
-      fail_start (task, error);
+      finish_start (task, error);
       return;
     }
 
   cipher = picky_cipher_new (key, &error);
   if (cipher == NULL)
     {
-      fail_start (task, error);
+      finish_start (task, error);
       return;
     }
 
@@ -188,7 +219,7 @@ on_store_peeked_cb (GObject      *object,
   sealed = picky_store_peek_has_encrypted_rows_finish (result, &error);
   if (error != NULL)
     {
-      fail_start (task, error);
+      finish_start (task, error);
       return;
     }
 
@@ -249,6 +280,10 @@ picky_service_get_property (GObject    *object,
       g_value_set_string (value, self->error != NULL ? self->error->message : NULL);
       break;
 
+    case PROP_STARTING:
+      g_value_set_boolean (value, self->starting);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -271,6 +306,12 @@ picky_service_class_init (PickyServiceClass *klass)
     g_param_spec_string ("error-message", NULL, NULL,
                          NULL,
                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* While the keyring is asked for the data key, which may wait on an
+   * unlock prompt, the window says so instead of looking empty. */
+  properties[PROP_STARTING] =
+    g_param_spec_boolean ("starting", NULL, NULL,
+                          FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -316,6 +357,20 @@ picky_service_get_ready (PickyService *self)
   g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
 
   return self->registry != NULL && self->error == NULL;
+}
+
+/**
+ * picky_service_get_starting:
+ *
+ * Returns: whether a start is under way: the keyring is asked for the
+ *   data key (perhaps showing an unlock prompt), or the store is opened
+ */
+gboolean
+picky_service_get_starting (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
+
+  return self->starting;
 }
 
 /**
@@ -414,7 +469,9 @@ picky_service_get_registry (PickyService *self)
  *
  * Fetches the data key from the keyring, opens the store and loads the
  * channels. When the keyring is unavailable or locked this fails with a
- * #PickyVaultError and may simply be called again (the admin's *Try Again*).
+ * #PickyVaultError and may simply be called again (the admin's *Try Again*);
+ * a keyring that waits on an unlock prompt fails once the vault's unlock
+ * timeout is over. A call made while a start is under way ends with it.
  */
 void
 picky_service_start_async (PickyService        *self,
@@ -437,7 +494,18 @@ picky_service_start_async (PickyService        *self,
       return;
     }
 
+  /* A second store and registry would race the first for the same file. */
+  if (self->starting)
+    {
+      if (self->joined_starts == NULL)
+        self->joined_starts = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (self->joined_starts, g_steal_pointer (&task));
+      return;
+    }
+
   self->start_channels = start_channels;
+  set_starting (self, TRUE);
+  picky_service_set_error (self, NULL);
 
   picky_store_peek_has_encrypted_rows_async (self->db_path, cancellable,
                                              on_store_peeked_cb, g_steal_pointer (&task));

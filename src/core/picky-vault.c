@@ -20,11 +20,15 @@ struct _PickyVault
    * nothing would otherwise each create a key, and the second would
    * replace the first after data was encrypted with it. */
   GQueue key_tasks;
+  guint  unlock_timeout_ms;
 };
 
 G_DEFINE_FINAL_TYPE (PickyVault, picky_vault, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (picky-vault-error-quark, picky_vault_error)
+
+/* What new vaults start with: the process's --keyring-timeout. */
+static guint default_unlock_timeout_ms = PICKY_VAULT_DEFAULT_UNLOCK_TIMEOUT * 1000;
 
 /* Attributes are stored unencrypted and are what other programs search by:
  * they name an item, and never hold a secret. */
@@ -46,15 +50,152 @@ static const SecretSchema data_key_schema = {
   }
 };
 
+/* How long one call waits for the keyring. libsecret waits for the answer
+ * to an unlock prompt without end, and a prompt shown on a display nobody
+ * watches (a console started over SSH, a service with DISPLAY set) is
+ * never answered. When the time is up, or the caller cancels, the call is
+ * answered at once, and libsecret's late answer is dropped.
+ *
+ * libsecret never gets a cancellable: cancelling it dismisses the prompt,
+ * and gnome-keyring 42 aborts on a dismissed unlock prompt (its queue of
+ * prompts asserts), which would take every application's secrets down.
+ * The prompt stays open instead, and unlocking it later helps the next
+ * call. */
+typedef void (*GiveUpFunc) (GTask  *task,
+                            GError *error);
+
 typedef struct {
-  gboolean  may_create;
-  GBytes   *key;
+  GTask      *task;          /* borrowed: the task owns its wait */
+  GiveUpFunc  give_up;
+  GSource    *timeout;
+  GSource    *cancelled;
+  guint       timeout_ms;
+  gboolean    answered;
+} UnlockWait;
+
+static void
+unlock_wait_stop (UnlockWait *wait)
+{
+  wait->answered = TRUE;
+
+  if (wait->timeout != NULL)
+    g_source_destroy (wait->timeout);
+  g_clear_pointer (&wait->timeout, g_source_unref);
+  if (wait->cancelled != NULL)
+    g_source_destroy (wait->cancelled);
+  g_clear_pointer (&wait->cancelled, g_source_unref);
+}
+
+static void
+unlock_wait_free (UnlockWait *wait)
+{
+  unlock_wait_stop (wait);
+  g_free (wait);
+}
+
+static GError *new_timed_out_error (const UnlockWait *wait);
+
+static gboolean
+on_unlock_wait_expired_cb (gpointer user_data)
+{
+  UnlockWait *wait = user_data;
+
+  unlock_wait_stop (wait);
+  wait->give_up (wait->task, new_timed_out_error (wait));
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_caller_cancelled_cb (GCancellable *cancellable,
+                        gpointer      user_data)
+{
+  UnlockWait *wait = user_data;
+  GError *error = NULL;
+
+  g_cancellable_set_error_if_cancelled (cancellable, &error);
+  unlock_wait_stop (wait);
+  wait->give_up (wait->task, error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Starts the clock for @task; @give_up answers it with an error when the
+ * time is up or its cancellable is cancelled. Both are dispatched on the
+ * task's context, whichever thread cancels. */
+static UnlockWait *
+unlock_wait_new (PickyVault *self,
+                 GTask      *task,
+                 GiveUpFunc  give_up)
+{
+  UnlockWait *wait = g_new0 (UnlockWait, 1);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  wait->task = task;
+  wait->give_up = give_up;
+  wait->timeout_ms = self->unlock_timeout_ms;
+
+  if (wait->timeout_ms > 0)
+    {
+      wait->timeout = g_timeout_source_new (wait->timeout_ms);
+      g_source_set_static_name (wait->timeout, "[picky] keyring unlock wait");
+      g_source_set_callback (wait->timeout, on_unlock_wait_expired_cb, wait, NULL);
+      g_source_attach (wait->timeout, g_task_get_context (task));
+    }
+
+  if (cancellable != NULL)
+    {
+      wait->cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_static_name (wait->cancelled, "[picky] keyring call cancelled");
+      g_source_set_callback (wait->cancelled, G_SOURCE_FUNC (on_caller_cancelled_cb), wait, NULL);
+      g_source_attach (wait->cancelled, g_task_get_context (task));
+    }
+
+  return wait;
+}
+
+/* Whether @wait's task still waits for libsecret's answer; if so, it is
+ * about to be answered, and the clock stops. */
+static gboolean
+unlock_wait_claim (UnlockWait *wait)
+{
+  if (wait->answered)
+    return FALSE;
+
+  unlock_wait_stop (wait);
+  return TRUE;
+}
+
+/* The channel calls give up by answering at once. */
+static void
+give_up_call (GTask  *task,
+              GError *error)
+{
+  g_task_return_error (task, error);
+}
+
+typedef struct {
+  UnlockWait *wait;
+  gboolean    may_create;
+  GBytes     *key;
 } KeyData;
 
 static void
 key_data_free (KeyData *data)
 {
+  g_clear_pointer (&data->wait, unlock_wait_free);
   g_clear_pointer (&data->key, g_bytes_unref);
+  g_free (data);
+}
+
+typedef struct {
+  UnlockWait *wait;
+  GHashTable *attributes;
+} ClearChannelData;
+
+static void
+clear_channel_data_free (ClearChannelData *data)
+{
+  g_clear_pointer (&data->wait, unlock_wait_free);
+  g_clear_pointer (&data->attributes, g_hash_table_unref);
   g_free (data);
 }
 
@@ -104,25 +245,35 @@ new_locked_error (void)
                                 "there; unlock your keyring and try again."));
 }
 
+static GError *
+new_timed_out_error (const UnlockWait *wait)
+{
+  guint seconds = (wait->timeout_ms + 999) / 1000;
+
+  return g_error_new (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_LOCKED,
+                      ngettext ("The system keyring is still locked: nobody answered its unlock "
+                                "prompt within %u second. Picky Console keeps tokens only there; "
+                                "unlock your keyring and try again.",
+                                "The system keyring is still locked: nobody answered its unlock "
+                                "prompt within %u seconds. Picky Console keeps tokens only there; "
+                                "unlock your keyring and try again.",
+                                seconds),
+                      seconds);
+}
+
 /* Says what happened in words the admin can act on. libsecret and D-Bus
  * errors name services and object paths, never a secret, so the last case
  * may pass the original text on. */
 static GError *
-translate_error (GError       *error,
-                 GCancellable *cancellable)
+translate_error (GError *error)
 {
   g_autoptr(GError) owned = error;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    {
-      /* Cancelled by the caller stays cancelled; cancelled by anyone else
-       * is an unlock prompt that was dismissed. */
-      if (g_cancellable_is_cancelled (cancellable))
-        return g_steal_pointer (&owned);
-      return new_locked_error ();
-    }
-
-  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+  /* libsecret gets no cancellable, so a cancelled call is an unlock
+   * prompt that was dismissed. */
+  if (error == NULL ||
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
     return new_locked_error ();
 
   /* Not knowing the service, nobody owning its name, no bus to ask on at
@@ -264,8 +415,7 @@ on_locked_search_cb (GObject      *object,
   items = secret_service_search_finish (NULL, result, &error);
   if (error != NULL)
     {
-      g_task_return_error (task, translate_error (g_steal_pointer (&error),
-                                                  g_task_get_cancellable (task)));
+      g_task_return_error (task, translate_error (g_steal_pointer (&error)));
       return;
     }
 
@@ -287,14 +437,12 @@ on_lookup_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   SearchData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  GCancellable *cancellable;
   char *value;
 
   value = secret_password_lookup_finish (result, &error);
   if (error != NULL)
     {
-      g_task_return_error (task, translate_error (g_steal_pointer (&error),
-                                                  g_task_get_cancellable (task)));
+      g_task_return_error (task, translate_error (g_steal_pointer (&error)));
       return;
     }
 
@@ -304,20 +452,20 @@ on_lookup_cb (GObject      *object,
       return;
     }
 
-  cancellable = g_task_get_cancellable (task);
   secret_service_search (NULL, data->schema, data->attributes, SECRET_SEARCH_ALL,
-                         cancellable, on_locked_search_cb, g_steal_pointer (&task));
+                         NULL, on_locked_search_cb, g_steal_pointer (&task));
 }
 
+/* Not cancellable, like every libsecret call here: the caller's task
+ * gives up on it instead (see UnlockWait). */
 static void
 lookup_value_async (PickyVault          *self,
                     const SecretSchema  *schema,
                     GHashTable          *attributes,
-                    GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
 {
-  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
   SearchData *data = g_new0 (SearchData, 1);
 
   data->schema = schema;
@@ -325,7 +473,7 @@ lookup_value_async (PickyVault          *self,
   g_task_set_source_tag (task, lookup_value_async);
   g_task_set_task_data (task, data, (GDestroyNotify) search_data_free);
 
-  secret_password_lookupv (schema, attributes, cancellable, on_lookup_cb, g_steal_pointer (&task));
+  secret_password_lookupv (schema, attributes, NULL, on_lookup_cb, g_steal_pointer (&task));
 }
 
 /* Returns: (transfer full) (nullable): the value, to be freed with
@@ -344,21 +492,51 @@ lookup_value_finish (PickyVault    *self,
 
 static void start_next_key_task (PickyVault *self);
 
+/* The head of the queue leaves it only when libsecret answered for it,
+ * even if its caller gave up earlier: a key it was still storing must be
+ * stored before the next caller looks, or that one would make another. */
 static void
 finish_key_task (PickyVault *self,
                  GBytes     *key,
                  GError     *error)
 {
   g_autoptr(GTask) task = g_queue_pop_head (&self->key_tasks);
+  KeyData *data = g_task_get_task_data (task);
 
   /* The next caller looks up again and finds what this one created. */
   if (!g_queue_is_empty (&self->key_tasks))
     start_next_key_task (self);
 
+  if (!unlock_wait_claim (data->wait))
+    {
+      /* Never handed out, so nothing was encrypted with it. */
+      g_clear_pointer (&key, g_bytes_unref);
+      g_clear_error (&error);
+      return;
+    }
+
   if (error != NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, key, (GDestroyNotify) g_bytes_unref);
+}
+
+static void
+give_up_key_task (GTask  *task,
+                  GError *error)
+{
+  PickyVault *self = g_task_get_source_object (task);
+
+  /* One still waiting for its turn has asked libsecret nothing yet. */
+  if (task != g_queue_peek_head (&self->key_tasks) &&
+      g_queue_remove (&self->key_tasks, task))
+    {
+      g_task_return_error (task, error);
+      g_object_unref (task);
+      return;
+    }
+
+  g_task_return_error (task, error);
 }
 
 static void
@@ -373,8 +551,7 @@ on_key_stored_cb (GObject      *object,
 
   if (!secret_password_store_finish (result, &error))
     {
-      finish_key_task (self, NULL, translate_error (g_steal_pointer (&error),
-                                                    g_task_get_cancellable (task)));
+      finish_key_task (self, NULL, translate_error (g_steal_pointer (&error)));
       g_object_unref (self);
       return;
     }
@@ -397,8 +574,7 @@ create_data_key (PickyVault *self,
   encoded = g_base64_encode (g_bytes_get_data (data->key, NULL), PICKY_CIPHER_KEY_SIZE);
   secret_password_storev (&data_key_schema, attributes, SECRET_COLLECTION_DEFAULT,
                           _("Picky Console: key that protects stored personal details"),
-                          encoded, g_task_get_cancellable (task),
-                          on_key_stored_cb, g_object_ref (self));
+                          encoded, NULL, on_key_stored_cb, g_object_ref (self));
   sodium_memzero (encoded, strlen (encoded));
   g_free (encoded);
 }
@@ -430,7 +606,8 @@ on_key_lookup_cb (GObject      *object,
       return;
     }
 
-  if (!data->may_create)
+  /* A caller that gave up gets no key, so none is made for it. */
+  if (!data->may_create || data->wait->answered)
     {
       finish_key_task (self, NULL,
                        g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING,
@@ -447,11 +624,9 @@ on_key_lookup_cb (GObject      *object,
 static void
 start_next_key_task (PickyVault *self)
 {
-  GTask *task = g_queue_peek_head (&self->key_tasks);
   g_autoptr(GHashTable) attributes = data_key_attributes ();
 
-  lookup_value_async (self, &data_key_schema, attributes, g_task_get_cancellable (task),
-                      on_key_lookup_cb, NULL);
+  lookup_value_async (self, &data_key_schema, attributes, on_key_lookup_cb, NULL);
 }
 
 /* Channel secrets */
@@ -463,10 +638,13 @@ on_secret_stored_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean stored = secret_password_store_finish (result, &error);
 
-  if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, translate_error (g_steal_pointer (&error),
-                                                g_task_get_cancellable (task)));
+  if (!unlock_wait_claim (g_task_get_task_data (task)))
+    return;
+
+  if (!stored)
+    g_task_return_error (task, translate_error (g_steal_pointer (&error)));
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -481,6 +659,13 @@ on_secret_lookup_cb (GObject      *object,
   char *value;
 
   value = lookup_value_finish (PICKY_VAULT (object), result, &error);
+  if (!unlock_wait_claim (g_task_get_task_data (task)))
+    {
+      if (value != NULL)
+        secret_password_free (value);
+      return;
+    }
+
   if (error != NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
@@ -499,22 +684,24 @@ on_remaining_search_cb (GObject      *object,
                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ClearChannelData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   GList *items;
   gboolean remaining;
 
   items = secret_service_search_finish (NULL, result, &error);
+  remaining = items != NULL;
+  g_list_free_full (items, g_object_unref);
+  if (!unlock_wait_claim (data->wait))
+    return;
+
   if (error != NULL)
     {
-      g_task_return_error (task, translate_error (g_steal_pointer (&error),
-                                                  g_task_get_cancellable (task)));
+      g_task_return_error (task, translate_error (g_steal_pointer (&error)));
       return;
     }
 
   /* libsecret deletes only unlocked items; one left behind is locked. */
-  remaining = items != NULL;
-  g_list_free_full (items, g_object_unref);
-
   if (remaining)
     g_task_return_error (task, new_locked_error ());
   else
@@ -527,23 +714,23 @@ on_channel_cleared_cb (GObject      *object,
                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  ClearChannelData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  GCancellable *cancellable;
-  GHashTable *attributes;
 
   /* FALSE without an error only means there was nothing to delete. */
   secret_password_clear_finish (result, &error);
+  if (data->wait->answered)
+    return;
+
   if (error != NULL)
     {
-      g_task_return_error (task, translate_error (g_steal_pointer (&error),
-                                                  g_task_get_cancellable (task)));
+      unlock_wait_claim (data->wait);
+      g_task_return_error (task, translate_error (g_steal_pointer (&error)));
       return;
     }
 
-  attributes = g_task_get_task_data (task);
-  cancellable = g_task_get_cancellable (task);
-  secret_service_search (NULL, &secret_schema, attributes, SECRET_SEARCH_ALL,
-                         cancellable, on_remaining_search_cb, g_steal_pointer (&task));
+  secret_service_search (NULL, &secret_schema, data->attributes, SECRET_SEARCH_ALL,
+                         NULL, on_remaining_search_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -569,6 +756,7 @@ static void
 picky_vault_init (PickyVault *self)
 {
   g_queue_init (&self->key_tasks);
+  self->unlock_timeout_ms = default_unlock_timeout_ms;
 }
 
 /**
@@ -634,6 +822,58 @@ picky_vault_new (void)
 }
 
 /**
+ * picky_vault_set_default_unlock_timeout:
+ * @seconds: how long calls of vaults made from now on wait for the keyring
+ *   to be unlocked, or 0 for no limit
+ *
+ * Sets, for the whole process, what picky_vault_set_unlock_timeout() sets
+ * for one vault; the command line's --keyring-timeout.
+ */
+void
+picky_vault_set_default_unlock_timeout (guint seconds)
+{
+  g_return_if_fail (seconds <= G_MAXUINT / 1000);
+
+  default_unlock_timeout_ms = seconds * 1000;
+}
+
+/**
+ * picky_vault_get_unlock_timeout:
+ * @self: a vault
+ *
+ * Returns: how many seconds a call waits for the keyring to be unlocked,
+ *   or 0 for no limit
+ */
+guint
+picky_vault_get_unlock_timeout (PickyVault *self)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), 0);
+
+  return self->unlock_timeout_ms / 1000;
+}
+
+/**
+ * picky_vault_set_unlock_timeout:
+ * @self: a vault
+ * @seconds: how long a call may wait, or 0 for no limit;
+ *   %PICKY_VAULT_DEFAULT_UNLOCK_TIMEOUT unless set
+ *
+ * A locked keyring asks for its password in a prompt, and libsecret waits
+ * for the answer without end. A call that is not answered within @seconds
+ * dismisses its prompt and fails with %PICKY_VAULT_ERROR_LOCKED, saying so.
+ * Calls made from now on use the new limit.
+ */
+void
+picky_vault_set_unlock_timeout (PickyVault *self,
+                                guint       seconds)
+{
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (seconds <= G_MAXUINT / 1000);
+
+  self->unlock_timeout_ms = seconds * 1000;
+}
+
+/**
  * picky_vault_get_data_key_async:
  * @self: a vault
  * @may_create: whether a key may be created when none is stored; only
@@ -662,6 +902,9 @@ picky_vault_get_data_key_async (PickyVault          *self,
   g_task_set_source_tag (task, picky_vault_get_data_key_async);
   data = g_new0 (KeyData, 1);
   data->may_create = !!may_create;
+  /* The clock runs from the call: time spent behind another caller's
+   * prompt counts too. */
+  data->wait = unlock_wait_new (self, task, give_up_key_task);
   g_task_set_task_data (task, data, (GDestroyNotify) key_data_free);
 
   g_queue_push_tail (&self->key_tasks, task);
@@ -720,6 +963,7 @@ picky_vault_store_secret_with_label_async (PickyVault          *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
   g_autofree char *safe_label = NULL;
+  UnlockWait *wait;
   GError *error = NULL;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
@@ -739,11 +983,14 @@ picky_vault_store_secret_with_label_async (PickyVault          *self,
       return;
     }
 
+  wait = unlock_wait_new (self, task, give_up_call);
+  g_task_set_task_data (task, wait, (GDestroyNotify) unlock_wait_free);
+
   /* An item with the same attributes is replaced, not duplicated. */
   attributes = channel_attributes (channel_id, kind);
   safe_label = choose_label (label, channel_id, secret);
   secret_password_storev (&secret_schema, attributes, SECRET_COLLECTION_DEFAULT,
-                          safe_label, secret, cancellable,
+                          safe_label, secret, NULL,
                           on_secret_stored_cb, g_steal_pointer (&task));
 }
 
@@ -814,6 +1061,7 @@ picky_vault_lookup_secret_async (PickyVault          *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
+  UnlockWait *wait;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
@@ -822,10 +1070,11 @@ picky_vault_lookup_secret_async (PickyVault          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, picky_vault_lookup_secret_async);
+  wait = unlock_wait_new (self, task, give_up_call);
+  g_task_set_task_data (task, wait, (GDestroyNotify) unlock_wait_free);
 
   attributes = channel_attributes (channel_id, kind);
-  lookup_value_async (self, &secret_schema, attributes, cancellable,
-                      on_secret_lookup_cb, g_steal_pointer (&task));
+  lookup_value_async (self, &secret_schema, attributes, on_secret_lookup_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -869,6 +1118,7 @@ picky_vault_clear_channel_async (PickyVault          *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
+  ClearChannelData *data;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
@@ -878,8 +1128,11 @@ picky_vault_clear_channel_async (PickyVault          *self,
   g_task_set_source_tag (task, picky_vault_clear_channel_async);
 
   attributes = channel_attributes (channel_id, NULL);
-  g_task_set_task_data (task, g_hash_table_ref (attributes), (GDestroyNotify) g_hash_table_unref);
-  secret_password_clearv (&secret_schema, attributes, cancellable,
+  data = g_new0 (ClearChannelData, 1);
+  data->wait = unlock_wait_new (self, task, give_up_call);
+  data->attributes = g_hash_table_ref (attributes);
+  g_task_set_task_data (task, data, (GDestroyNotify) clear_channel_data_free);
+  secret_password_clearv (&secret_schema, attributes, NULL,
                           on_channel_cleared_cb, g_steal_pointer (&task));
 }
 

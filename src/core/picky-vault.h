@@ -21,12 +21,20 @@ typedef enum {
  * placeholder, and would be found by chance in the item's label. */
 #define PICKY_VAULT_MIN_SECRET_LENGTH 8
 
+/* Seconds a call waits for the keyring to be unlocked before it gives up
+ * with PICKY_VAULT_ERROR_LOCKED. */
+#define PICKY_VAULT_DEFAULT_UNLOCK_TIMEOUT 60
+
 #define PICKY_TYPE_VAULT (picky_vault_get_type ())
 
 G_DECLARE_FINAL_TYPE (PickyVault, picky_vault, PICKY, VAULT, GObject)
 
 GQuark      picky_vault_error_quark        (void);
 PickyVault *picky_vault_new                (void);
+void        picky_vault_set_default_unlock_timeout (guint         seconds);
+guint       picky_vault_get_unlock_timeout (PickyVault          *self);
+void        picky_vault_set_unlock_timeout (PickyVault          *self,
+                                            guint                seconds);
 gboolean    picky_vault_check_secret       (const char          *kind,
                                             const char          *secret,
                                             GError             **error);

@@ -185,7 +185,8 @@ picky_application_handle_local_options (GApplication *app,
   int status;
 
   /* --help has been answered by now, without any setting. */
-  if (!picky_application_check_settings (&error))
+  if (!picky_application_check_settings (&error) ||
+      !picky_command_line_apply_keyring_timeout (options, &error))
     {
       g_printerr ("picky-console: %s\n", error->message);
       return 1;

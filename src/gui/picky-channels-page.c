@@ -763,17 +763,42 @@ update_service_state (PickyChannelsPage *self)
   const GError *error = picky_service_get_error (self->service);
   PickyChannelRegistry *registry = picky_service_get_registry (self->service);
   gboolean ready = picky_service_get_ready (self->service);
+  gboolean starting = picky_service_get_starting (self->service);
 
-  gtk_widget_set_visible (GTK_WIDGET (self->keyring_group), error != NULL);
-  if (error != NULL)
+  /* While the keyring may show its unlock prompt, the page says what it
+   * waits for and for how long, rather than looking empty. */
+  gtk_widget_set_visible (GTK_WIDGET (self->keyring_group), error != NULL || starting);
+  if (starting)
+    {
+      guint seconds = picky_vault_get_unlock_timeout (picky_service_get_vault (self->service));
+      g_autofree char *waiting = NULL;
+
+      if (seconds > 0)
+        waiting = g_strdup_printf (ngettext ("If your keyring is locked, a prompt asks for its "
+                                             "password. The console waits for it up to %u second.",
+                                             "If your keyring is locked, a prompt asks for its "
+                                             "password. The console waits for it up to %u seconds.",
+                                             seconds),
+                                   seconds);
+      else
+        waiting = g_strdup (_("If your keyring is locked, a prompt asks for its password."));
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->keyring_row),
+                                     _("Waiting for the Keyring"));
+      adw_action_row_set_subtitle (self->keyring_row, waiting);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->keyring_row), "error");
+    }
+  else if (error != NULL)
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->keyring_row),
                                      error->domain == PICKY_VAULT_ERROR
                                      ? _("The Keyring Is Not Available")
                                      : _("The Messages Could Not Be Opened"));
       adw_action_row_set_subtitle (self->keyring_row, error->message);
+      gtk_widget_add_css_class (GTK_WIDGET (self->keyring_row), "error");
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->retry_button), !starting);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->retry_button), !starting);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.add", ready);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "channels.pair", ready);
@@ -935,6 +960,8 @@ picky_channels_page_set_service (PickyChannelsPage *self,
   g_signal_connect_object (service, "notify::ready",
                            G_CALLBACK (update_service_state), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (service, "notify::error-message",
+                           G_CALLBACK (update_service_state), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (service, "notify::starting",
                            G_CALLBACK (update_service_state), self, G_CONNECT_SWAPPED);
   update_service_state (self);
 }
