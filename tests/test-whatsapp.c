@@ -547,6 +547,12 @@ test_json_syntax (void)
   g_assert_false (check_syntax ("[\"\\ud83d\\u0041\"]", 64));
   g_assert_false (check_syntax ("[\"\\ud83d\"]", 64));
   g_assert_false (check_syntax ("[\"\\\\ud83d\\ude00\"]", 64));
+
+  /* A number only within a double's range: beyond it json-glib makes it
+   * infinity, and a message's details written from it are not JSON. */
+  g_assert_true (check_syntax ("[1e308, -1.5e-400, 123456789012345678901234567890]", 64));
+  g_assert_false (check_syntax ("[1e999]", 64));
+  g_assert_false (check_syntax ("{\"width\": -1281e9990}", 64));
   g_assert_false (check_syntax ("[\"tab\there\"]", 64));
   g_assert_false (check_syntax ("[\"open", 64));
   g_assert_false (check_syntax ("[\"\\", 64));

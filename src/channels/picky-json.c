@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "picky-json.h"
@@ -284,6 +285,16 @@ skip_number (const char *data,
       if (i == start)
         return FALSE;
     }
+
+  /* RFC 8259 leaves the range to the implementation: json-glib reads a
+   * number beyond a double's as infinity, which it then writes out as
+   * "inf", and what is stored from it is no longer JSON. */
+  {
+    g_autofree char *number = g_strndup (data + *at, i - *at);
+
+    if (isinf (g_ascii_strtod (number, NULL)))
+      return FALSE;
+  }
 
   *at = i;
   return TRUE;
