@@ -34,6 +34,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Under LeakSanitizer, libsecret's leak of every unlock prompt is added to
+# the suite's suppressions (see tests/lsan-prompt.supp).
+case "${LSAN_OPTIONS:-}" in
+  *suppressions=*)
+    base=${LSAN_OPTIONS#*suppressions=}
+    base=${base%%:*}
+    cat "$base" "$(dirname "$0")/lsan-prompt.supp" >"$session/lsan.supp"
+    export LSAN_OPTIONS="${LSAN_OPTIONS/suppressions=$base/suppressions=$session/lsan.supp}"
+    ;;
+esac
+
 # A keyring of its own: one sharing the outer session's data or runtime
 # folder would unlock the login keyring there, or hand over to its daemon.
 export PICKY_PRIVATE_KEYRING="$session"
