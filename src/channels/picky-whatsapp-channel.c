@@ -380,7 +380,8 @@ parse_status (JsonObject *object,
   PickyMessageStatus status;
   JsonArray *errors;
 
-  if (id == NULL || !picky_message_status_from_string (picky_json_get_string (object, "status"), &status) ||
+  if (id == NULL || *id == '\0' ||
+      !picky_message_status_from_string (picky_json_get_string (object, "status"), &status) ||
       status < PICKY_MESSAGE_STATUS_SENT)
     return NULL;
 
@@ -479,7 +480,7 @@ picky_whatsapp_channel_parse_value (JsonObject *value,
       from = picky_json_get_string (object, "from");
       from_user_id = picky_json_get_string (object, "from_user_id");
       contact_key = from != NULL && *from != '\0' ? from : from_user_id;
-      if (id == NULL || contact_key == NULL || *contact_key == '\0')
+      if (id == NULL || *id == '\0' || contact_key == NULL || *contact_key == '\0')
         continue;
 
       message = picky_message_new ();
