@@ -476,6 +476,22 @@ test_verify_token_generated (void)
     g_assert_true (g_ascii_isalnum (*c) || *c == '-' || *c == '_');
 }
 
+/* A message or status without an id has no key to store it under. */
+static void
+test_parse_empty_id (void)
+{
+  const char *json = "{\"messages\":[{\"from\":\"15557654321\",\"id\":\"\",\"timestamp\":\"1777011060\","
+                     "\"type\":\"text\",\"text\":{\"body\":\"hi\"}}],"
+                     "\"statuses\":[{\"id\":\"\",\"status\":\"read\",\"timestamp\":\"1777011060\"}]}";
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) messages = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  messages = picky_whatsapp_channel_parse_value (json_node_get_object (json_parser_get_root (parser)), 1, "whatsapp");
+
+  g_assert_cmpuint (messages->len, ==, 0);
+}
+
 static gboolean
 check_syntax (const char *text,
               guint       max_depth)
@@ -546,6 +562,7 @@ test_json_syntax (void)
   g_assert_false (check_syntax ("[\"\\ude00\"]", 64));
   g_assert_false (check_syntax ("[\"\\ud83d\\u0041\"]", 64));
   g_assert_false (check_syntax ("[\"\\ud83d\"]", 64));
+  g_assert_false (check_syntax ("{\"id\": \"\\u0000wamid.1\"}", 64));
   g_assert_false (check_syntax ("[\"\\\\ud83d\\ude00\"]", 64));
 
   /* A number only within a double's range: beyond it json-glib makes it
@@ -1076,6 +1093,7 @@ main (int   argc,
   g_test_add_func ("/picky/whatsapp/signature/worked-example", test_signature_worked_example);
   g_test_add_func ("/picky/whatsapp/verify-token/generated", test_verify_token_generated);
   g_test_add_func ("/picky/webhook/json-syntax", test_json_syntax);
+  g_test_add_func ("/picky/whatsapp/parse/empty-id", test_parse_empty_id);
 #define ADD(path, flags, func) \
   g_test_add (path, Fixture, GINT_TO_POINTER (flags), fixture_set_up, func, fixture_tear_down)
   ADD ("/picky/whatsapp/sample/text", 0, test_sample_text);

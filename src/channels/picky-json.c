@@ -224,7 +224,9 @@ skip_string (const char *data,
             if (!read_hex4 (data, length, i + 1, &unit))
               return FALSE;
             i += 5;
-            if (unit >= 0xdc00 && unit <= 0xdfff)
+            /* json-glib hands strings on as C strings: a NUL would silently
+             * cut one short, an id to "" for instance. */
+            if (unit == 0 || (unit >= 0xdc00 && unit <= 0xdfff))
               return FALSE;
             if (unit >= 0xd800 && unit <= 0xdbff)
               {
