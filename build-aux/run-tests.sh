@@ -40,9 +40,9 @@ suite_tests() {
     sed -n 's|^[^ ]*:[a-z]* / ||p'
 }
 if [ $# -eq 0 ]; then
-  asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs
+  asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs \
               $(suite_tests core channels | grep -vxF "$(printf '%s\n' "${asan_slow[@]}")" | tr '\n' ' ');
-            meson test -C _build-asan --setup asanfast --print-errorlogs
+            meson test -C _build-asan --setup asanfast --print-errorlogs \
               $(suite_tests gui | tr '\n' ' ') report store-inbox"
 else
   asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs $(printf '%q ' "$@")"
