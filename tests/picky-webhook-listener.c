@@ -58,7 +58,7 @@ main (int   argc,
       return 1;
     }
 
-  vault = picky_vault_new ();
+  vault = picky_vault_new (picky_store_get_database_id (store));
   channel = g_object_new (PICKY_TYPE_WHATSAPP_CHANNEL,
                           "id", channel_id,
                           "app", "whatsapp-business",

@@ -1236,6 +1236,20 @@ exec_file (const char *db_path,
   sqlite3_close (db);
 }
 
+/* 128 random bits in lowercase hex, as version 8 makes them. */
+static gboolean
+is_database_id (const char *id)
+{
+  if (id == NULL || strlen (id) != 32)
+    return FALSE;
+
+  for (const char *c = id; *c != '\0'; c++)
+    if (!g_ascii_isxdigit (*c) || g_ascii_isupper (*c))
+      return FALSE;
+
+  return TRUE;
+}
+
 /* Every earlier schema version, from its fixture, opens as the current one
  * with its data intact and searchable. */
 static void
@@ -1311,6 +1325,9 @@ test_store_migrate (Fixture       *fixture,
       g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), >=, 270);
       g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), <=, 330);
 
+      /* Every migrated file has an id of its own. */
+      g_assert_true (is_database_id (picky_store_get_database_id (store)));
+
       /* Ingest goes on where the old version left off. */
       g_ptr_array_add (batch, make_message (1, "tg:1:4", "1001", PICKY_DIRECTION_IN, "Noch eine Frage", 1700003000));
       g_ptr_array_add (batch, make_message (1, "tg:1:5", "1001", PICKY_DIRECTION_IN, "new", 1700003001));
@@ -1384,17 +1401,30 @@ list_contacts (PickyStore *store,
   return contacts;
 }
 
-static gboolean
-peek (const char *path)
+/* Returns the file's id; @found tells whether anything in it is sealed. */
+static char *
+identify (const char *path,
+          gboolean   *found)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean found;
+  char *id;
 
-  picky_store_peek_has_encrypted_rows_async (path, NULL, picky_test_got_result_cb, &result);
-  found = picky_store_peek_has_encrypted_rows_finish (picky_test_wait_result (&result), &error);
+  picky_store_identify_async (path, NULL, picky_test_got_result_cb, &result);
+  id = picky_store_identify_finish (picky_test_wait_result (&result), found, &error);
   g_assert_no_error (error);
+  g_assert_nonnull (id);
 
+  return id;
+}
+
+static gboolean
+peek (const char *path)
+{
+  g_autofree char *id = NULL;
+  gboolean found = FALSE;
+
+  id = identify (path, &found);
   return found;
 }
 
@@ -1736,10 +1766,12 @@ static void
 test_store_peek (Fixture       *fixture,
                  gconstpointer  data)
 {
-  g_autofree char *missing = g_build_filename (fixture->dir, "missing.db", NULL);
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing", "missing.db", NULL);
 
+  /* A new file is made, private, since its id must exist before the key. */
   g_assert_false (peek (missing));
-  g_assert_false (g_file_test (missing, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (missing, G_FILE_TEST_IS_REGULAR));
+  g_assert_cmpint (file_mode (missing), ==, 0600);
 
   /* A channel alone holds nothing sealed. */
   g_assert_false (peek (fixture->path));
@@ -1748,6 +1780,128 @@ test_store_peek (Fixture       *fixture,
   g_assert_true (peek (fixture->path));
   picky_store_close (fixture->store);
   g_assert_true (peek (fixture->path));
+}
+
+/* A database has one id for good: reopening and identifying read the same,
+ * a copy of the file has it too (and so shares its secrets), another file
+ * has another. */
+static void
+test_store_id (Fixture       *fixture,
+               gconstpointer  data)
+{
+  g_autofree char *id = g_strdup (picky_store_get_database_id (fixture->store));
+  g_autofree char *identified = NULL;
+  g_autofree char *copy = g_build_filename (fixture->dir, "copy.db", NULL);
+  g_autofree char *other = g_build_filename (fixture->dir, "other.db", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length;
+
+  g_assert_true (is_database_id (id));
+  identified = identify (fixture->path, NULL);
+  g_assert_cmpstr (identified, ==, id);
+
+  picky_store_close (fixture->store);
+  g_assert_cmpstr (picky_store_get_database_id (fixture->store), ==, id);
+  g_file_get_contents (fixture->path, &contents, &length, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (copy, contents, length, &error);
+  g_assert_no_error (error);
+  store = open_store (copy, fixture->cipher, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (picky_store_get_database_id (store), ==, id);
+  picky_store_close (store);
+  g_clear_object (&store);
+
+  store = open_store (other, fixture->cipher, &error);
+  g_assert_no_error (error);
+  g_assert_true (is_database_id (picky_store_get_database_id (store)));
+  g_assert_cmpstr (picky_store_get_database_id (store), !=, id);
+  picky_store_close (store);
+  g_clear_object (&store);
+
+  fixture_reopen (fixture);
+  g_assert_cmpstr (picky_store_get_database_id (fixture->store), ==, id);
+}
+
+/* Consoles that start on a new file at the same moment agree on its id,
+ * and the store that opens it afterwards keeps it. */
+static void
+test_store_id_concurrent (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->dir, "new", "new.db", NULL);
+  GAsyncResult *results[6] = { NULL, };
+  char *ids[G_N_ELEMENTS (results)] = { NULL, };
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    picky_store_identify_async (path, NULL, picky_test_got_result_cb, &results[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      ids[i] = picky_store_identify_finish (picky_test_wait_result (&results[i]), NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (is_database_id (ids[i]));
+      g_assert_cmpstr (ids[i], ==, ids[0]);
+      g_clear_object (&results[i]);
+    }
+
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (picky_store_get_database_id (store), ==, ids[0]);
+  picky_store_close (store);
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_free (ids[i]);
+}
+
+/* A file of version 7 gets its id from whichever comes first, the service's
+ * identification or the migration, and keeps it; one of a newer version is
+ * refused before anything is written to it. */
+static void
+test_store_migrate_id (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *fixture_sql = g_test_build_filename (G_TEST_DIST, "data", "store-v7.sql", NULL);
+  g_autofree char *path = g_build_filename (fixture->dir, "v7.db", NULL);
+  g_autofree char *newer = g_build_filename (fixture->dir, "newer.db", NULL);
+  g_autofree char *id = NULL;
+  g_autofree char *value = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean sealed = FALSE;
+  sqlite3 *db = NULL;
+
+  exec_file (path, fixture_sql);
+  id = identify (path, &sealed);
+  g_assert_true (is_database_id (id));
+  g_assert_true (sealed);
+  value = query_text (path, "PRAGMA user_version");
+  g_assert_cmpstr (value, ==, "7");
+  g_clear_pointer (&value, g_free);
+
+  store = open_store (path, fixture->cipher, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (picky_store_get_database_id (store), ==, id);
+  picky_store_close (store);
+  value = query_text (path, "PRAGMA user_version");
+  g_assert_cmpstr (value, ==, "8");
+  g_clear_pointer (&value, g_free);
+  value = query_text (path, "SELECT count (*) FROM meta");
+  g_assert_cmpstr (value, ==, "1");
+  g_clear_pointer (&value, g_free);
+
+  g_assert_cmpint (sqlite3_open (newer, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  picky_store_identify_async (newer, NULL, picky_test_got_result_cb, &result);
+  g_assert_null (picky_store_identify_finish (picky_test_wait_result (&result), NULL, &error));
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NEWER);
+  value = query_text (newer, "SELECT count (*) FROM sqlite_master");
+  g_assert_cmpstr (value, ==, "0");
 }
 
 #define ADD(path, func) \
@@ -1784,6 +1938,9 @@ main (int   argc,
   ADD ("/picky/store/migrate/newer", test_store_migrate_newer);
   ADD ("/picky/store/migrate/sealed", test_store_migrate_sealed);
   ADD ("/picky/store/migrate/keys", test_store_migrate_keys);
+  ADD ("/picky/store/migrate/id", test_store_migrate_id);
+  ADD ("/picky/store/id/lasting", test_store_id);
+  ADD ("/picky/store/id/concurrent", test_store_id_concurrent);
 
   return g_test_run ();
 }

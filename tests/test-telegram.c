@@ -214,7 +214,7 @@ fixture_set_up (Fixture       *fixture,
   fixture->channel_id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
   g_assert_no_error (error);
 
-  fixture->vault = picky_vault_new ();
+  fixture->vault = picky_vault_new (picky_store_get_database_id (fixture->store));
   picky_vault_store_secret_async (fixture->vault, fixture->channel_id, "token", CANARY_TOKEN,
                                   NULL, picky_test_got_result_cb, &stored);
   g_assert_true (picky_vault_store_secret_finish (fixture->vault, picky_test_wait_result (&stored), &error));

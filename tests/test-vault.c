@@ -10,18 +10,26 @@
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 
+#include "picky-cipher.h"
+#include "picky-store.h"
 #include "picky-vault.h"
 #include "picky-test-util.h"
 
 #define DATA_KEY_SCHEMA "io.github.pickyconsole.PickyConsole.DataKey"
 #define SECRET_SCHEMA "io.github.pickyconsole.PickyConsole.Secret"
+/* For the vaults of tests that need no real database. */
+#define TEST_DATABASE_ID "0123456789abcdef0123456789abcdef"
 #define UNAVAILABLE_MESSAGE "The system keyring is not available. Picky Console keeps tokens " \
                             "only there; start or unlock your keyring and try again."
 
+/* Two databases sharing the session's keyring, as two data folders do. */
 typedef struct {
-  PickyVault *vault;
-  /* The session's keyring is shared with the other tests: a data key found
-   * there is put back afterwards. */
+  char       *dir;
+  char       *ids[2];
+  PickyVault *vaults[2];
+  PickyVault *vault;            /* the first of them */
+  /* The session's keyring is shared with the other tests: a data key from
+   * before database ids found there is put back afterwards. */
   char       *saved_data_key;
 } Fixture;
 
@@ -83,10 +91,11 @@ vault_get_key (PickyVault  *vault,
 /* What another program sees: `secret-tool lookup ATTR VALUE…`. Returns its
  * output, or %NULL when it found nothing. */
 static char *
-secret_tool_lookup (const char *channel_id,
+secret_tool_lookup (const char *database_id,
+                    const char *channel_id,
                     const char *kind)
 {
-  const char *argv[] = { "timeout", "20", "secret-tool", "lookup",
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "database", database_id,
                          "channel-id", channel_id, "kind", kind, NULL };
   g_autofree char *out = NULL;
   g_autoptr(GError) error = NULL;
@@ -105,15 +114,27 @@ secret_tool_lookup (const char *channel_id,
   return g_steal_pointer (&out);
 }
 
+/* A database's key, or with a %NULL @database_id every key: those of every
+ * database and the one from before ids. */
 static GHashTable *
-data_key_attributes (void)
+data_key_attributes (const char *database_id)
 {
   GHashTable *attributes = g_hash_table_new (g_str_hash, g_str_equal);
 
   g_hash_table_insert (attributes, (gpointer) "xdg:schema", (gpointer) DATA_KEY_SCHEMA);
   g_hash_table_insert (attributes, (gpointer) "kind", (gpointer) "data-key");
+  if (database_id != NULL)
+    g_hash_table_insert (attributes, (gpointer) "database", (gpointer) database_id);
 
   return attributes;
+}
+
+static gboolean
+has_database (SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+
+  return g_hash_table_contains (attributes, "database");
 }
 
 static GList *
@@ -130,20 +151,40 @@ search_items (GHashTable *attributes)
   return items;
 }
 
+/* Deletes the items @attributes find; with @legacy_only, only those from
+ * before database ids. */
 static void
-delete_data_key (void)
+delete_items (GHashTable *attributes,
+              gboolean    legacy_only)
 {
-  g_autoptr(GHashTable) attributes = data_key_attributes ();
-  g_autoptr(GError) error = NULL;
+  GList *items = search_items (attributes);
 
-  secret_service_clear_sync (NULL, NULL, attributes, NULL, &error);
-  g_assert_no_error (error);
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (legacy_only && has_database (l->data))
+        continue;
+      secret_item_delete_sync (l->data, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_list_free_full (items, g_object_unref);
 }
 
 static void
-store_raw_data_key (const char *text)
+delete_data_key (const char *database_id)
 {
-  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GHashTable) attributes = data_key_attributes (database_id);
+
+  delete_items (attributes, database_id == NULL);
+}
+
+/* With a %NULL @database_id, a key as versions from before ids stored it. */
+static void
+store_raw_data_key (const char *database_id,
+                    const char *text)
+{
+  g_autoptr(GHashTable) attributes = data_key_attributes (database_id);
   g_autoptr(SecretValue) value = secret_value_new (text, -1, "text/plain");
   g_autoptr(GError) error = NULL;
 
@@ -153,24 +194,92 @@ store_raw_data_key (const char *text)
   g_assert_no_error (error);
 }
 
+/* The key of @database_id, or with %NULL the one from before ids. */
 static char *
-read_raw_data_key (guint *n_items)
+read_raw_data_key (const char *database_id,
+                   guint      *n_items)
 {
-  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GHashTable) attributes = data_key_attributes (database_id);
   GList *items = search_items (attributes);
   char *text = NULL;
 
-  *n_items = g_list_length (items);
-  if (items != NULL)
+  *n_items = 0;
+  for (GList *l = items; l != NULL; l = l->next)
     {
-      SecretValue *value = secret_item_get_secret (items->data);
+      SecretValue *value;
 
+      if (database_id == NULL && has_database (l->data))
+        continue;
+      if ((*n_items)++ > 0)
+        continue;
+      value = secret_item_get_secret (l->data);
       text = g_strdup (secret_value_get_text (value));
       secret_value_unref (value);
     }
   g_list_free_full (items, g_object_unref);
 
   return text;
+}
+
+/* A channel secret as versions from before database ids stored it. */
+static void
+store_legacy_secret (const char *channel_id,
+                     const char *kind,
+                     const char *label,
+                     const char *text)
+{
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(SecretValue) value = secret_value_new (text, -1, "text/plain");
+  g_autoptr(GError) error = NULL;
+
+  g_hash_table_insert (attributes, (gpointer) "xdg:schema", (gpointer) SECRET_SCHEMA);
+  g_hash_table_insert (attributes, (gpointer) "channel-id", (gpointer) channel_id);
+  g_hash_table_insert (attributes, (gpointer) "kind", (gpointer) kind);
+  secret_service_store_sync (NULL, NULL, attributes, SECRET_COLLECTION_DEFAULT, label, value, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Every item of channel @channel_id: every database's and the old ones. */
+static GList *
+search_channel (const char *channel_id)
+{
+  g_autoptr(GHashTable) query = g_hash_table_new (g_str_hash, g_str_equal);
+
+  g_hash_table_insert (query, (gpointer) "xdg:schema", (gpointer) SECRET_SCHEMA);
+  g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) channel_id);
+  return search_items (query);
+}
+
+/* A real database's id, from a store opened on a new file in @dir. */
+static char *
+new_database_id (const char *dir,
+                 const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autoptr(PickyCipher) cipher = picky_test_cipher ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &result);
+  store = picky_store_open_finish (picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  picky_store_close (store);
+
+  return g_strdup (picky_store_get_database_id (store));
+}
+
+static void
+clear_channels (Fixture *fixture)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixture->vaults); i++)
+    for (gint64 channel = 1; channel <= 8; channel++)
+      {
+        g_autoptr(GError) error = NULL;
+
+        vault_clear (fixture->vaults[i], channel, &error);
+        g_assert_no_error (error);
+      }
 }
 
 static void
@@ -180,33 +289,43 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   guint n_items;
 
-  fixture->vault = picky_vault_new ();
-  fixture->saved_data_key = read_raw_data_key (&n_items);
-  delete_data_key ();
+  fixture->dir = g_dir_make_tmp ("picky-vault-XXXXXX", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (fixture->vaults); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("shop-%u.db", i);
 
-  vault_clear (fixture->vault, 3, &error);
-  g_assert_no_error (error);
-  vault_clear (fixture->vault, 4, &error);
-  g_assert_no_error (error);
+      fixture->ids[i] = new_database_id (fixture->dir, name);
+      fixture->vaults[i] = picky_vault_new (fixture->ids[i]);
+    }
+  fixture->vault = fixture->vaults[0];
+  g_assert_cmpstr (fixture->ids[0], !=, fixture->ids[1]);
+
+  fixture->saved_data_key = read_raw_data_key (NULL, &n_items);
+  delete_data_key (NULL);
+  clear_channels (fixture);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GError) error = NULL;
+  clear_channels (fixture);
 
-  vault_clear (fixture->vault, 3, &error);
-  g_assert_no_error (error);
-  vault_clear (fixture->vault, 4, &error);
-  g_assert_no_error (error);
-
-  delete_data_key ();
+  delete_data_key (NULL);
   if (fixture->saved_data_key != NULL)
-    store_raw_data_key (fixture->saved_data_key);
+    store_raw_data_key (NULL, fixture->saved_data_key);
   g_clear_pointer (&fixture->saved_data_key, g_free);
 
-  g_assert_finalize_object (fixture->vault);
+  for (guint i = 0; i < G_N_ELEMENTS (fixture->vaults); i++)
+    {
+      delete_data_key (fixture->ids[i]);
+      g_assert_finalize_object (fixture->vaults[i]);
+      g_free (fixture->ids[i]);
+    }
+
+  picky_test_remove_tree (fixture->dir);
+  g_free (fixture->dir);
 }
 
 static void
@@ -248,10 +367,10 @@ test_secret_outside (Fixture       *fixture,
   g_assert_true (vault_store (fixture->vault, 3, "token", "123456:AAE-outside-token", &error));
   g_assert_no_error (error);
 
-  seen = secret_tool_lookup ("3", "token");
+  seen = secret_tool_lookup (fixture->ids[0], "3", "token");
   g_assert_cmpstr (seen, ==, "123456:AAE-outside-token");
 
-  other = secret_tool_lookup ("4", "token");
+  other = secret_tool_lookup (fixture->ids[0], "4", "token");
   g_assert_null (other);
 }
 
@@ -274,17 +393,20 @@ test_secret_attributes (Fixture       *fixture,
   g_assert_no_error (error);
 
   g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "3");
+  g_hash_table_insert (query, (gpointer) "database", fixture->ids[0]);
   items = search_items (query);
   g_assert_cmpuint (g_list_length (items), ==, 1);
 
-  /* Only the two agreed attributes, and the schema name libsecret adds so
+  /* Only the three agreed attributes, and the schema name libsecret adds so
    * that our items never match another program's. */
   attributes = secret_item_get_attributes (items->data);
   keys = g_list_sort (g_hash_table_get_keys (attributes), (GCompareFunc) strcmp);
-  g_assert_cmpuint (g_list_length (keys), ==, 3);
+  g_assert_cmpuint (g_list_length (keys), ==, 4);
   g_assert_cmpstr (g_list_nth_data (keys, 0), ==, "channel-id");
-  g_assert_cmpstr (g_list_nth_data (keys, 1), ==, "kind");
-  g_assert_cmpstr (g_list_nth_data (keys, 2), ==, "xdg:schema");
+  g_assert_cmpstr (g_list_nth_data (keys, 1), ==, "database");
+  g_assert_cmpstr (g_list_nth_data (keys, 2), ==, "kind");
+  g_assert_cmpstr (g_list_nth_data (keys, 3), ==, "xdg:schema");
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "database"), ==, fixture->ids[0]);
   g_assert_cmpstr (g_hash_table_lookup (attributes, "channel-id"), ==, "3");
   g_assert_cmpstr (g_hash_table_lookup (attributes, "kind"), ==, "token");
   g_assert_cmpstr (g_hash_table_lookup (attributes, "xdg:schema"), ==, SECRET_SCHEMA);
@@ -320,6 +442,7 @@ test_secret_label (Fixture       *fixture,
   g_assert_no_error (error);
 
   g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "4");
+  g_hash_table_insert (query, (gpointer) "database", fixture->ids[0]);
   items = search_items (query);
   g_assert_cmpuint (g_list_length (items), ==, 1);
   label = secret_item_get_label (items->data);
@@ -348,6 +471,7 @@ test_secret_label_holds_secret (Fixture       *fixture,
   g_assert_no_error (error);
 
   g_hash_table_insert (query, (gpointer) "channel-id", (gpointer) "5");
+  g_hash_table_insert (query, (gpointer) "database", fixture->ids[0]);
   items = search_items (query);
   g_assert_cmpuint (g_list_length (items), ==, 1);
   label = secret_item_get_label (items->data);
@@ -411,11 +535,11 @@ test_secret_clear (Fixture       *fixture,
   app_secret = vault_lookup (fixture->vault, 3, "app-secret", &error);
   g_assert_no_error (error);
   g_assert_null (app_secret);
-  outside = secret_tool_lookup ("3", "token");
+  outside = secret_tool_lookup (fixture->ids[0], "3", "token");
   g_assert_null (outside);
 
   /* Another channel's secrets stay. */
-  kept = secret_tool_lookup ("4", "token");
+  kept = secret_tool_lookup (fixture->ids[0], "4", "token");
   g_assert_cmpstr (kept, ==, "token-of-four");
 
   /* Clearing what is already gone is no error. */
@@ -484,7 +608,7 @@ test_secret_canary (Fixture       *fixture,
   g_assert_no_error (error);
   key = vault_get_key (fixture->vault, TRUE, &error);
   g_assert_no_error (error);
-  key_text = read_raw_data_key (&n_items);
+  key_text = read_raw_data_key (fixture->ids[0], &n_items);
   g_assert_nonnull (key_text);
 
   /* The keyring file exists where the search looks, so finding nothing
@@ -515,7 +639,7 @@ test_data_key_create (Fixture       *fixture,
   missing = vault_get_key (fixture->vault, FALSE, &error);
   g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING);
   g_assert_null (missing);
-  g_assert_null (read_raw_data_key (&n_items));
+  g_assert_null (read_raw_data_key (fixture->ids[0], &n_items));
   g_assert_cmpuint (n_items, ==, 0);
   g_clear_error (&error);
 
@@ -532,7 +656,7 @@ test_data_key_create (Fixture       *fixture,
   g_assert_true (g_bytes_equal (created, again_may_create));
 
   /* Kept as base64 text, one item only. */
-  stored = read_raw_data_key (&n_items);
+  stored = read_raw_data_key (fixture->ids[0], &n_items);
   expected = g_base64_encode (g_bytes_get_data (created, NULL), 32);
   g_assert_cmpuint (n_items, ==, 1);
   g_assert_cmpstr (stored, ==, expected);
@@ -561,7 +685,7 @@ test_data_key_concurrent (Fixture       *fixture,
 
   g_assert_true (g_bytes_equal (keys[0], keys[1]));
   g_assert_true (g_bytes_equal (keys[0], keys[2]));
-  stored = read_raw_data_key (&n_items);
+  stored = read_raw_data_key (fixture->ids[0], &n_items);
   g_assert_cmpuint (n_items, ==, 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
@@ -577,16 +701,168 @@ test_data_key_damaged (Fixture       *fixture,
   g_autofree char *stored = NULL;
   guint n_items;
 
-  store_raw_data_key ("c2hvcnQ=");
+  store_raw_data_key (fixture->ids[0], "c2hvcnQ=");
 
   key = vault_get_key (fixture->vault, TRUE, &error);
   g_assert_error (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_FAILED);
   g_assert_null (key);
 
   /* The damaged key is left for the admin to restore, never replaced. */
-  stored = read_raw_data_key (&n_items);
+  stored = read_raw_data_key (fixture->ids[0], &n_items);
   g_assert_cmpuint (n_items, ==, 1);
   g_assert_cmpstr (stored, ==, "c2hvcnQ=");
+}
+
+/* Databases sharing one keyring */
+
+/* Two data folders, each with its "channel 1": neither replaces, finds or
+ * removes the other's token. */
+static void
+test_database_separate (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *outside = NULL;
+  g_autofree char *gone = NULL;
+  g_autofree char *kept = NULL;
+  g_autofree char *kept_outside = NULL;
+
+  g_assert_true (vault_store (fixture->vaults[0], 1, "token", "111111:first-shop-token", &error));
+  g_assert_no_error (error);
+  g_assert_true (vault_store (fixture->vaults[1], 1, "token", "222222:second-shop-token", &error));
+  g_assert_no_error (error);
+
+  first = vault_lookup (fixture->vaults[0], 1, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (first, ==, "111111:first-shop-token");
+  second = vault_lookup (fixture->vaults[1], 1, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (second, ==, "222222:second-shop-token");
+  outside = secret_tool_lookup (fixture->ids[0], "1", "token");
+  g_assert_cmpstr (outside, ==, "111111:first-shop-token");
+
+  /* Removing the first folder's channel 1 leaves the second's. */
+  g_assert_true (vault_clear (fixture->vaults[0], 1, &error));
+  g_assert_no_error (error);
+  gone = vault_lookup (fixture->vaults[0], 1, "token", &error);
+  g_assert_no_error (error);
+  g_assert_null (gone);
+  kept = vault_lookup (fixture->vaults[1], 1, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept, ==, "222222:second-shop-token");
+  kept_outside = secret_tool_lookup (fixture->ids[1], "1", "token");
+  g_assert_cmpstr (kept_outside, ==, "222222:second-shop-token");
+}
+
+/* A token stored before databases had ids is found by the first database
+ * that asks for it, moved to it with its label, and from then on found
+ * only with that database's id. */
+static void
+test_database_legacy_secret (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *label = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  GList *items;
+
+  store_legacy_secret ("3", "token", "Picky Console: Telegram bot token for channel 3", "333333:old-token");
+
+  taken = vault_lookup (fixture->vaults[0], 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (taken, ==, "333333:old-token");
+
+  items = search_channel ("3");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  attributes = secret_item_get_attributes (items->data);
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "database"), ==, fixture->ids[0]);
+  g_assert_cmpstr (g_hash_table_lookup (attributes, "kind"), ==, "token");
+  label = secret_item_get_label (items->data);
+  g_assert_cmpstr (label, ==, "Picky Console: Telegram bot token for channel 3");
+  g_list_free_full (items, g_object_unref);
+
+  again = vault_lookup (fixture->vaults[0], 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, "333333:old-token");
+
+  /* The second database's channel 3 is another channel. */
+  other = vault_lookup (fixture->vaults[1], 3, "token", &error);
+  g_assert_no_error (error);
+  g_assert_null (other);
+}
+
+/* Removing a channel removes its tokens from before ids too. */
+static void
+test_database_legacy_clear (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  GList *items;
+
+  store_legacy_secret ("4", "token", "Picky Console: access token for channel 4", "444444:old-token");
+  store_legacy_secret ("4", "app-secret", "Picky Console: app secret for channel 4", "444444:old-app-secret");
+  g_assert_true (vault_store (fixture->vaults[1], 4, "token", "444444:second-shop-token", &error));
+  g_assert_no_error (error);
+
+  g_assert_true (vault_clear (fixture->vaults[0], 4, &error));
+  g_assert_no_error (error);
+
+  items = search_channel ("4");
+  g_assert_cmpuint (g_list_length (items), ==, 1);
+  g_assert_true (has_database (items->data));
+  g_list_free_full (items, g_object_unref);
+}
+
+/* Each database has its own data key. The key every database shared
+ * before ids is copied to a database that has sealed rows and no key of
+ * its own, and kept for the others; a database with nothing sealed gets a
+ * new key instead. */
+static void
+test_database_data_keys (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) legacy = picky_cipher_generate_key ();
+  g_autofree char *legacy_text = g_base64_encode (g_bytes_get_data (legacy, NULL), 32);
+  g_autofree char *copied = NULL;
+  g_autofree char *kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) first = NULL;
+  g_autoptr(GBytes) first_again = NULL;
+  g_autoptr(GBytes) fresh = NULL;
+  g_autoptr(GBytes) second = NULL;
+  guint n_items;
+
+  store_raw_data_key (NULL, legacy_text);
+
+  first = vault_get_key (fixture->vaults[0], FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (first, legacy));
+  copied = read_raw_data_key (fixture->ids[0], &n_items);
+  g_assert_cmpuint (n_items, ==, 1);
+  g_assert_cmpstr (copied, ==, legacy_text);
+  kept = read_raw_data_key (NULL, &n_items);
+  g_assert_cmpuint (n_items, ==, 1);
+  g_assert_cmpstr (kept, ==, legacy_text);
+
+  /* Its own key from now on, even with the old one gone. */
+  delete_data_key (NULL);
+  first_again = vault_get_key (fixture->vaults[0], FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (first_again, legacy));
+
+  /* The second database has nothing sealed: a key of its own. */
+  store_raw_data_key (NULL, legacy_text);
+  fresh = vault_get_key (fixture->vaults[1], TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_bytes_equal (fresh, legacy));
+  second = vault_get_key (fixture->vaults[1], FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (second, fresh));
 }
 
 /* Without a keyring */
@@ -603,7 +879,7 @@ assert_nothing_written (void)
 static void
 assert_every_call_unavailable (void)
 {
-  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(PickyVault) vault = picky_vault_new (TEST_DATABASE_ID);
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) key = NULL;
   g_autofree char *value = NULL;
@@ -748,7 +1024,7 @@ assert_gave_up (const GError *error,
 static void
 test_locked_lookup (void)
 {
-  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(PickyVault) vault = picky_vault_new (TEST_DATABASE_ID);
   g_autofree char *owner = picky_test_keyring_owner ();
   g_autoptr(GError) error = NULL;
   g_autofree char *value = NULL;
@@ -771,7 +1047,7 @@ test_locked_lookup (void)
 static void
 test_locked_store_and_key (void)
 {
-  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(PickyVault) vault = picky_vault_new (TEST_DATABASE_ID);
   g_autofree char *owner = picky_test_keyring_owner ();
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) key = NULL;
@@ -803,7 +1079,7 @@ on_cancel_cb (gpointer user_data)
 static void
 test_locked_cancel (void)
 {
-  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(PickyVault) vault = picky_vault_new (TEST_DATABASE_ID);
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   g_autofree char *owner = picky_test_keyring_owner ();
   g_autofree char *owner_now = NULL;
@@ -891,6 +1167,10 @@ main (int   argc,
   add_keyring_test ("/picky/vault/data-key/create", test_data_key_create, missing);
   add_keyring_test ("/picky/vault/data-key/concurrent", test_data_key_concurrent, missing);
   add_keyring_test ("/picky/vault/data-key/damaged", test_data_key_damaged, missing);
+  add_keyring_test ("/picky/vault/database/separate", test_database_separate, missing);
+  add_keyring_test ("/picky/vault/database/legacy-secret", test_database_legacy_secret, missing);
+  add_keyring_test ("/picky/vault/database/legacy-clear", test_database_legacy_clear, missing);
+  add_keyring_test ("/picky/vault/database/data-keys", test_database_data_keys, missing);
 
   return g_test_run ();
 }

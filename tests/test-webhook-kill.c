@@ -112,7 +112,7 @@ prepare_database (const char *path)
 {
   g_autoptr(PickyCipher) cipher = picky_test_cipher ();
   g_autoptr(PickyStore) store = NULL;
-  g_autoptr(PickyVault) vault = picky_vault_new ();
+  g_autoptr(PickyVault) vault = NULL;
   g_autoptr(GAsyncResult) opened = NULL;
   g_autoptr(GAsyncResult) added = NULL;
   g_autoptr(GAsyncResult) stored = NULL;
@@ -128,6 +128,8 @@ prepare_database (const char *path)
   g_assert_no_error (error);
   picky_store_close (store);
 
+  /* The listener finds the secret under the same database's id. */
+  vault = picky_vault_new (picky_store_get_database_id (store));
   picky_vault_store_secret_async (vault, id, "app-secret", APP_SECRET, NULL, picky_test_got_result_cb, &stored);
   g_assert_true (picky_vault_store_secret_finish (vault, picky_test_wait_result (&stored), &error));
   g_assert_no_error (error);

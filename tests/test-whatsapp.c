@@ -390,7 +390,7 @@ fixture_set_up (Fixture       *fixture,
   picky_access_set_read (fixture->access, "whatsapp-business", TRUE);
   picky_access_set_push (fixture->access, "whatsapp-business", TRUE);
   picky_access_reset_dropped (fixture->access, "whatsapp-business");
-  fixture->vault = picky_vault_new ();
+  fixture->vault = picky_vault_new (picky_store_get_database_id (fixture->store));
 
   fixture->server = picky_webhook_server_new ();
   g_assert_true (picky_webhook_server_start (fixture->server, "127.0.0.1", 0, &error));

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 7
+#define PICKY_STORE_SCHEMA_VERSION 8
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -32,6 +32,13 @@ gboolean picky_store_schema_configure (sqlite3  *db,
  * kept in plaintext. */
 gboolean picky_store_schema_migrate   (sqlite3      *db,
                                        PickyCipher  *cipher,
+                                       GError      **error);
+/* The database's id (version 8's meta table), or NULL with @error set. */
+char    *picky_store_schema_read_id   (sqlite3      *db,
+                                       GError      **error);
+/* The same, made first if the file has none yet, in a transaction of its
+ * own; a file of a newer version is refused, and never written. */
+char    *picky_store_schema_ensure_id (sqlite3      *db,
                                        GError      **error);
 /* Turns the SQLite result @rc into a PickyStoreError on @error. */
 void     picky_store_set_sqlite_error (GError  **error,

@@ -242,6 +242,20 @@ static const char schema_v7[] =
   "ALTER TABLE messages RENAME COLUMN related_key TO related_key_enc;"
   "ALTER TABLE messages ADD COLUMN provider_key_enc BLOB;";
 
+/* Version 8: the database's id, which names its secrets in the system
+ * keyring (see PickyVault): two data folders in one keyring each keep
+ * their own tokens for their "channel 1". 128 random bits as hex, from
+ * SQLite's generator, which the operating system seeds. The service makes
+ * the id before it asks the keyring for the data key, so this step may
+ * find it made (picky_store_schema_ensure_id()); a copy of the file keeps
+ * it, and with it the secrets. */
+static const char schema_v8[] =
+  "CREATE TABLE IF NOT EXISTS meta ("
+  "  key TEXT PRIMARY KEY,"
+  "  value TEXT NOT NULL) WITHOUT ROWID;"
+  "INSERT OR IGNORE INTO meta (key, value)"
+  "  VALUES ('database-id', lower (hex (randomblob (16))));";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -265,6 +279,7 @@ static const struct {
   { schema_v5, NULL },
   { schema_v6, convert_v6 },
   { schema_v7, convert_v7 },
+  { schema_v8, NULL },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
@@ -796,6 +811,53 @@ picky_store_schema_migrate (sqlite3      *db,
   sqlite3_exec (db, restore, NULL, NULL, NULL);
 
   return ok;
+}
+
+char *
+picky_store_schema_read_id (sqlite3  *db,
+                            GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *id = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'database-id'", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  if (id == NULL && (rc == SQLITE_OK || rc == SQLITE_DONE))
+    g_set_error_literal (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CORRUPT,
+                         _("The message database has lost its id"));
+  else if (id == NULL)
+    picky_store_set_sqlite_error (error, db, rc);
+
+  return id;
+}
+
+char *
+picky_store_schema_ensure_id (sqlite3  *db,
+                              GError  **error)
+{
+  char *id = NULL;
+  int version;
+
+  /* Under the write lock: consoles that open a new file together all read
+   * the id the first one made. */
+  if (!picky_store_exec (db, "BEGIN IMMEDIATE", error))
+    return NULL;
+
+  /* A newer version may keep its id elsewhere; it is never written to. */
+  version = read_version (db, error);
+  if (version >= 0 &&
+      picky_store_exec (db, schema_v8, error) &&
+      (id = picky_store_schema_read_id (db, error)) != NULL &&
+      picky_store_exec (db, "COMMIT", error))
+    return id;
+
+  g_free (id);
+  sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+  return NULL;
 }
 
 /**

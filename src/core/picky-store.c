@@ -63,6 +63,8 @@ struct _PickyStore
   GAsyncQueue *queue;
   GThread *thread;
   gboolean closed;
+  /* Set by the worker before the open task returns, then never changed. */
+  char *database_id;
 };
 
 G_DEFINE_FINAL_TYPE (PickyStore, picky_store, G_TYPE_OBJECT)
@@ -566,6 +568,7 @@ static void
 open_run (PickyStoreWorker *w,
           GTask            *task)
 {
+  PickyStore *self = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   int rc;
 
@@ -600,7 +603,11 @@ open_run (PickyStoreWorker *w,
   if (!picky_store_worker_load_channels (w, &error) || !worker_check_key (w, &error))
     goto failed;
 
-  g_task_return_pointer (task, g_object_ref (g_task_get_source_object (task)), g_object_unref);
+  self->database_id = picky_store_schema_read_id (w->db, &error);
+  if (self->database_id == NULL)
+    goto failed;
+
+  g_task_return_pointer (task, g_object_ref (self), g_object_unref);
   return;
 
 failed:
@@ -610,7 +617,7 @@ failed:
   g_task_return_error (task, g_steal_pointer (&error));
 }
 
-/* ---- Peeking without the key ---- */
+/* ---- Identifying without the key ---- */
 
 /* Rows that hold a value sealed or hashed with the data key, by the schema
  * version that introduced them: a new key would leave any of them unreadable
@@ -667,42 +674,61 @@ peek_has_keyed_rows (sqlite3  *db,
   return FALSE;
 }
 
+typedef struct {
+  char     *database_id;
+  gboolean  has_keyed_rows;
+} Identity;
+
 static void
-peek_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
+identity_free (Identity *identity)
+{
+  g_free (identity->database_id);
+  g_free (identity);
+}
+
+static void
+identify_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
 {
   const char *path = task_data;
   g_autoptr(GError) error = NULL;
+  Identity *identity = g_new0 (Identity, 1);
   sqlite3 *db = NULL;
-  gboolean found = FALSE;
   int rc;
 
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_task_return_boolean (task, FALSE);
-      return;
-    }
+  /* The id is made before the data key is asked for, since it names the
+   * key: so a new file is made here, with the same care as by the store. */
+  if (!prepare_file (path, &error))
+    goto out;
 
-  /* Read-write, never create: a file in WAL mode may need its -shm made. */
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-  if (rc == SQLITE_OK)
-    {
-      sqlite3_extended_result_codes (db, TRUE);
-      sqlite3_busy_timeout (db, 5000);
-      found = peek_has_keyed_rows (db, &error);
-    }
-  else
+  if (rc != SQLITE_OK)
     {
       picky_store_set_sqlite_error (&error, db, rc);
+      goto out;
     }
+  sqlite3_extended_result_codes (db, TRUE);
+
+  if (!picky_store_schema_configure (db, &error))
+    goto out;
+  identity->database_id = picky_store_schema_ensure_id (db, &error);
+  if (identity->database_id != NULL)
+    identity->has_keyed_rows = peek_has_keyed_rows (db, &error);
+
+out:
   sqlite3_close (db);
 
   if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      identity_free (identity);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
   else
-    g_task_return_boolean (task, found);
+    {
+      g_task_return_pointer (task, identity, (GDestroyNotify) identity_free);
+    }
 }
 
 void
@@ -788,6 +814,7 @@ picky_store_finalize (GObject *object)
   PickyStore *self = PICKY_STORE (object);
 
   g_clear_pointer (&self->queue, g_async_queue_unref);
+  g_clear_pointer (&self->database_id, g_free);
 
   G_OBJECT_CLASS (picky_store_parent_class)->finalize (object);
 }
@@ -914,19 +941,21 @@ picky_store_open_finish (GAsyncResult  *result,
 }
 
 /**
- * picky_store_peek_has_encrypted_rows_async:
- * @path: the database file, which need not exist
+ * picky_store_identify_async:
+ * @path: the database file; it and its folder are created when missing
  *
- * Looks, without the data key, whether the file holds anything sealed or
- * hashed with it: personal details, contacts, relay devices, pairing codes.
- * Only when it holds none may a new key be made; otherwise a key missing
- * from the keyring is lost data, not a first start.
+ * Reads the database's id, making it first when the file has none, and
+ * looks, without the data key, whether the file holds anything sealed or
+ * hashed with it: personal details, contacts, relay devices, pairing
+ * codes. The id names the data key and the channel secrets in the keyring
+ * (see PickyVault); only when nothing sealed exists may a new key be made,
+ * otherwise a key missing from the keyring is lost data, not a first start.
  */
 void
-picky_store_peek_has_encrypted_rows_async (const char          *path,
-                                           GCancellable        *cancellable,
-                                           GAsyncReadyCallback  callback,
-                                           gpointer             user_data)
+picky_store_identify_async (const char          *path,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
@@ -934,26 +963,54 @@ picky_store_peek_has_encrypted_rows_async (const char          *path,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, picky_store_peek_has_encrypted_rows_async);
+  g_task_set_source_tag (task, picky_store_identify_async);
   g_task_set_task_data (task, g_strdup (path), g_free);
-  g_task_run_in_thread (task, peek_thread);
+  g_task_run_in_thread (task, identify_thread);
 }
 
 /**
- * picky_store_peek_has_encrypted_rows_finish:
+ * picky_store_identify_finish:
+ * @has_keyed_rows: (out) (optional): set to whether encrypted or keyed
+ *   rows exist
  *
- * Returns: %TRUE when encrypted or keyed rows exist; %FALSE when none do or
- *   the file does not exist, and on error
+ * Returns: (transfer full): the database's id, the same for every copy of
+ *   the file, or %NULL with @error set
  */
-gboolean
-picky_store_peek_has_encrypted_rows_finish (GAsyncResult  *result,
-                                            GError       **error)
+char *
+picky_store_identify_finish (GAsyncResult  *result,
+                             gboolean      *has_keyed_rows,
+                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_store_peek_has_encrypted_rows_async,
-                        FALSE);
+  Identity *identity;
+  char *id;
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == picky_store_identify_async, NULL);
+
+  identity = g_task_propagate_pointer (G_TASK (result), error);
+  if (identity == NULL)
+    return NULL;
+
+  if (has_keyed_rows != NULL)
+    *has_keyed_rows = identity->has_keyed_rows;
+  id = g_steal_pointer (&identity->database_id);
+  identity_free (identity);
+
+  return id;
+}
+
+/**
+ * picky_store_get_database_id:
+ *
+ * Returns: the id of the open database, as picky_store_identify_finish()
+ *   gives it; it stays readable after picky_store_close()
+ */
+const char *
+picky_store_get_database_id (PickyStore *self)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+
+  return self->database_id;
 }
 
 /**

@@ -109,15 +109,19 @@ void        picky_store_open_async           (const char          *path,
                                               gpointer             user_data);
 PickyStore *picky_store_open_finish          (GAsyncResult        *result,
                                               GError             **error);
-/* Whether the file at @path holds values sealed or hashed with a data key,
- * read without the key: decides whether a missing key may be created. */
-void        picky_store_peek_has_encrypted_rows_async (const char *path,
+/* Gives the file at @path its id, creating the file when missing, and says
+ * without the data key whether it holds values sealed or hashed with one:
+ * the id names the key in the keyring, the rest decides whether a missing
+ * key may be created. */
+void        picky_store_identify_async       (const char          *path,
                                               GCancellable        *cancellable,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
-gboolean    picky_store_peek_has_encrypted_rows_finish (GAsyncResult *result,
+char       *picky_store_identify_finish      (GAsyncResult        *result,
+                                              gboolean            *has_keyed_rows,
                                               GError             **error);
 void        picky_store_close                (PickyStore          *self);
+const char *picky_store_get_database_id      (PickyStore          *self);
 
 void        picky_store_ingest_async         (PickyStore          *self,
                                               GPtrArray           *batch,

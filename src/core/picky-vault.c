@@ -21,6 +21,8 @@ struct _PickyVault
    * replace the first after data was encrypted with it. */
   GQueue key_tasks;
   guint  unlock_timeout_ms;
+  /* The database whose secrets these are; set once. */
+  char  *database_id;
 };
 
 G_DEFINE_FINAL_TYPE (PickyVault, picky_vault, G_TYPE_OBJECT)
@@ -31,20 +33,27 @@ G_DEFINE_QUARK (picky-vault-error-quark, picky_vault_error)
 static guint default_unlock_timeout_ms = PICKY_VAULT_DEFAULT_UNLOCK_TIMEOUT * 1000;
 
 /* Attributes are stored unencrypted and are what other programs search by:
- * they name an item, and never hold a secret. */
+ * they name an item, and never hold a secret. "database" is the id of the
+ * database the item belongs to (picky_store_get_database_id()): data
+ * folders sharing one keyring each have their own "channel 1". Items
+ * made before databases had ids lack it; see find_legacy_items_async(). */
 static const SecretSchema secret_schema = {
   "io.github.pickyconsole.PickyConsole.Secret", SECRET_SCHEMA_NONE,
   {
+    { "database", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "channel-id", SECRET_SCHEMA_ATTRIBUTE_INTEGER },
     { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { NULL, 0 },
   }
 };
 
-/* A schema of its own, so that clearing a channel can never reach the key. */
+/* A schema of its own, so that clearing a channel can never reach the key.
+ * One key per database: a second folder never finds, and never replaces,
+ * another's key, so a key missing for one is reported as missing. */
 static const SecretSchema data_key_schema = {
   "io.github.pickyconsole.PickyConsole.DataKey", SECRET_SCHEMA_NONE,
   {
+    { "database", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
     { NULL, 0 },
   }
@@ -187,8 +196,30 @@ key_data_free (KeyData *data)
 }
 
 typedef struct {
+  UnlockWait  *wait;
+  gint64       channel_id;
+  char        *kind;
+  /* An item from before database ids, being taken over. */
+  SecretItem  *legacy;
+  SecretValue *value;
+} LookupSecretData;
+
+static void
+lookup_secret_data_free (LookupSecretData *data)
+{
+  g_clear_pointer (&data->wait, unlock_wait_free);
+  g_clear_pointer (&data->kind, g_free);
+  g_clear_object (&data->legacy);
+  g_clear_pointer (&data->value, secret_value_unref);
+  g_free (data);
+}
+
+typedef struct {
   UnlockWait *wait;
+  gint64      channel_id;
   GHashTable *attributes;
+  /* Items from before database ids, deleted one after another. */
+  GList      *legacy;
 } ClearChannelData;
 
 static void
@@ -196,6 +227,7 @@ clear_channel_data_free (ClearChannelData *data)
 {
   g_clear_pointer (&data->wait, unlock_wait_free);
   g_clear_pointer (&data->attributes, g_hash_table_unref);
+  g_list_free_full (data->legacy, g_object_unref);
   g_free (data);
 }
 
@@ -205,12 +237,17 @@ new_attributes (void)
   return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
 }
 
+/* With a %NULL @database_id, the attributes items had before databases had
+ * ids, which also match every database's items: see is_legacy_item(). */
 static GHashTable *
-channel_attributes (gint64      channel_id,
+channel_attributes (const char *database_id,
+                    gint64      channel_id,
                     const char *kind)
 {
   GHashTable *attributes = new_attributes ();
 
+  if (database_id != NULL)
+    g_hash_table_insert (attributes, (gpointer) "database", g_strdup (database_id));
   g_hash_table_insert (attributes, (gpointer) "channel-id",
                        g_strdup_printf ("%" G_GINT64_FORMAT, channel_id));
   if (kind != NULL)
@@ -220,10 +257,12 @@ channel_attributes (gint64      channel_id,
 }
 
 static GHashTable *
-data_key_attributes (void)
+data_key_attributes (const char *database_id)
 {
   GHashTable *attributes = new_attributes ();
 
+  if (database_id != NULL)
+    g_hash_table_insert (attributes, (gpointer) "database", g_strdup (database_id));
   g_hash_table_insert (attributes, (gpointer) "kind", g_strdup ("data-key"));
 
   return attributes;
@@ -488,6 +527,100 @@ lookup_value_finish (PickyVault    *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* Items from before database ids: they carry the same schema and
+ * attributes but no "database", and a search for them also finds every
+ * database's items, so those are left out here. Such an item belongs to
+ * whichever database asks for it first: a channel secret is moved to that
+ * database (see on_legacy_secret_found_cb()), or deleted with its channel;
+ * the data key is copied and kept, since every database made before ids
+ * was sealed with that one key. */
+
+static gboolean
+is_legacy_item (SecretItem *item)
+{
+  g_autoptr(GHashTable) attributes = secret_item_get_attributes (item);
+
+  return !g_hash_table_contains (attributes, "database");
+}
+
+static void
+on_legacy_search_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  GList *legacy = NULL;
+  gboolean locked = FALSE;
+
+  items = secret_service_search_finish (NULL, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, translate_error (g_steal_pointer (&error)));
+      return;
+    }
+
+  for (GList *l = items; l != NULL; l = l->next)
+    if (is_legacy_item (l->data))
+      {
+        locked |= secret_item_get_locked (l->data);
+        legacy = g_list_prepend (legacy, g_object_ref (l->data));
+      }
+  g_list_free_full (items, g_object_unref);
+
+  /* Still locked: an unlock prompt was dismissed. */
+  if (locked)
+    {
+      g_list_free_full (legacy, g_object_unref);
+      g_task_return_error (task, new_locked_error ());
+      return;
+    }
+
+  g_task_return_pointer (task, g_list_reverse (legacy), NULL);
+}
+
+/* Not cancellable, like every libsecret call here. The items come with
+ * their secrets loaded. */
+static void
+find_legacy_items_async (PickyVault          *self,
+                         const SecretSchema  *schema,
+                         GHashTable          *attributes,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, find_legacy_items_async);
+  secret_service_search (NULL, schema, attributes,
+                         SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
+                         NULL, on_legacy_search_cb, g_steal_pointer (&task));
+}
+
+/* Returns: (transfer full) (element-type SecretItem): the items, possibly
+ * none, or %NULL with @error set */
+static GList *
+find_legacy_items_finish (PickyVault    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The text of @item's secret, which a search loaded, or %NULL. */
+static SecretValue *
+dup_item_text (SecretItem *item)
+{
+  SecretValue *value = secret_item_get_secret (item);
+
+  if (value != NULL && secret_value_get_text (value) == NULL)
+    g_clear_pointer (&value, secret_value_unref);
+
+  return value;
+}
+
 /* The data key */
 
 static void start_next_key_task (PickyVault *self);
@@ -560,15 +693,15 @@ on_key_stored_cb (GObject      *object,
   g_object_unref (self);
 }
 
+/* Stores data->key as this database's key; the task is answered once it
+ * is stored. */
 static void
-create_data_key (PickyVault *self,
-                 GTask      *task)
+store_data_key (PickyVault *self,
+                GTask      *task)
 {
   KeyData *data = g_task_get_task_data (task);
-  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GHashTable) attributes = data_key_attributes (self->database_id);
   char *encoded;
-
-  data->key = picky_cipher_generate_key ();
 
   /* libsecret copies the value at once, so its text form lives only here. */
   encoded = g_base64_encode (g_bytes_get_data (data->key, NULL), PICKY_CIPHER_KEY_SIZE);
@@ -577,6 +710,57 @@ create_data_key (PickyVault *self,
                           encoded, NULL, on_key_stored_cb, g_object_ref (self));
   sodium_memzero (encoded, strlen (encoded));
   g_free (encoded);
+}
+
+static GError *
+new_key_missing_error (void)
+{
+  return g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING,
+                              _("The key that protects stored personal details is "
+                                "missing from the system keyring, so they cannot be "
+                                "read. Restore the keyring from a backup, or unlock "
+                                "the right keyring, and try again."));
+}
+
+/* The key every database shared before they had ids: a database with
+ * sealed rows and no key of its own was sealed with it. It is copied to
+ * the database and kept for the others. */
+static void
+on_legacy_key_found_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  PickyVault *self = PICKY_VAULT (object);
+  GTask *task = g_queue_peek_head (&self->key_tasks);
+  KeyData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SecretValue) value = NULL;
+  GList *items;
+
+  items = find_legacy_items_finish (self, result, &error);
+  if (error != NULL)
+    {
+      finish_key_task (self, NULL, g_steal_pointer (&error));
+      return;
+    }
+
+  if (items != NULL)
+    value = dup_item_text (items->data);
+  g_list_free_full (items, g_object_unref);
+  if (value == NULL || data->wait->answered)
+    {
+      finish_key_task (self, NULL, new_key_missing_error ());
+      return;
+    }
+
+  data->key = decode_data_key (secret_value_get_text (value), &error);
+  if (data->key == NULL)
+    {
+      finish_key_task (self, NULL, g_steal_pointer (&error));
+      return;
+    }
+
+  store_data_key (self, task);
 }
 
 static void
@@ -607,24 +791,31 @@ on_key_lookup_cb (GObject      *object,
     }
 
   /* A caller that gave up gets no key, so none is made for it. */
-  if (!data->may_create || data->wait->answered)
+  if (data->wait->answered)
     {
-      finish_key_task (self, NULL,
-                       g_error_new_literal (PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_KEY_MISSING,
-                                            _("The key that protects stored personal details is "
-                                              "missing from the system keyring, so they cannot be "
-                                              "read. Restore the keyring from a backup, or unlock "
-                                              "the right keyring, and try again.")));
+      finish_key_task (self, NULL, new_key_missing_error ());
       return;
     }
 
-  create_data_key (self, task);
+  /* Something is sealed, so with some key: the shared one of before ids,
+   * or none left. A database with nothing sealed gets a key of its own
+   * instead of the shared one. */
+  if (!data->may_create)
+    {
+      g_autoptr(GHashTable) legacy = data_key_attributes (NULL);
+
+      find_legacy_items_async (self, &data_key_schema, legacy, on_legacy_key_found_cb, NULL);
+      return;
+    }
+
+  data->key = picky_cipher_generate_key ();
+  store_data_key (self, task);
 }
 
 static void
 start_next_key_task (PickyVault *self)
 {
-  g_autoptr(GHashTable) attributes = data_key_attributes ();
+  g_autoptr(GHashTable) attributes = data_key_attributes (self->database_id);
 
   lookup_value_async (self, &data_key_schema, attributes, on_key_lookup_cb, NULL);
 }
@@ -649,17 +840,108 @@ on_secret_stored_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
+/* The item from before ids is gone, or stays if it could not be deleted;
+ * either way this database has its copy now. */
+static void
+on_legacy_secret_deleted_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupSecretData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (object), result, &error))
+    g_debug ("A secret from before database ids stays in the keyring: %s", error->message);
+
+  if (unlock_wait_claim (data->wait))
+    g_task_return_pointer (task, g_strdup (secret_value_get_text (data->value)), g_free);
+}
+
+static void
+on_legacy_secret_copied_cb (GObject      *object,
+                            GAsyncResult *result,
+                            gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupSecretData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  /* The old item stays until the copy is stored, so a failure loses
+   * nothing; once it is, the old one goes even if the caller gave up, or
+   * another database could take it over too. */
+  if (!secret_password_store_finish (result, &error))
+    {
+      if (unlock_wait_claim (data->wait))
+        g_task_return_error (task, translate_error (g_steal_pointer (&error)));
+      return;
+    }
+
+  secret_item_delete (data->legacy, NULL, on_legacy_secret_deleted_cb, g_steal_pointer (&task));
+}
+
+static void
+on_legacy_secret_found_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  PickyVault *self = PICKY_VAULT (object);
+  g_autoptr(GTask) task = user_data;
+  LookupSecretData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autofree char *label = NULL;
+  GList *items;
+
+  items = find_legacy_items_finish (self, result, &error);
+  if (data->wait->answered)
+    {
+      g_list_free_full (items, g_object_unref);
+      return;
+    }
+  if (error != NULL)
+    {
+      unlock_wait_claim (data->wait);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (items != NULL)
+    {
+      data->value = dup_item_text (items->data);
+      data->legacy = g_object_ref (items->data);
+    }
+  g_list_free_full (items, g_object_unref);
+  if (data->value == NULL)
+    {
+      unlock_wait_claim (data->wait);
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  /* Taken over by this database: stored with its id, under the label it
+   * had, then deleted. */
+  attributes = channel_attributes (self->database_id, data->channel_id, data->kind);
+  label = secret_item_get_label (data->legacy);
+  secret_password_storev (&secret_schema, attributes, SECRET_COLLECTION_DEFAULT, label,
+                          secret_value_get_text (data->value), NULL,
+                          on_legacy_secret_copied_cb, g_steal_pointer (&task));
+}
+
 static void
 on_secret_lookup_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
+  PickyVault *self = PICKY_VAULT (object);
   g_autoptr(GTask) task = user_data;
+  LookupSecretData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) legacy = NULL;
   char *value;
 
-  value = lookup_value_finish (PICKY_VAULT (object), result, &error);
-  if (!unlock_wait_claim (g_task_get_task_data (task)))
+  value = lookup_value_finish (self, result, &error);
+  if (data->wait->answered)
     {
       if (value != NULL)
         secret_password_free (value);
@@ -668,14 +950,23 @@ on_secret_lookup_cb (GObject      *object,
 
   if (error != NULL)
     {
+      unlock_wait_claim (data->wait);
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  /* Callers free with g_free(); the copy leaves libsecret's wiped memory. */
-  g_task_return_pointer (task, g_strdup (value), g_free);
   if (value != NULL)
-    secret_password_free (value);
+    {
+      /* Callers free with g_free(); the copy leaves libsecret's wiped memory. */
+      unlock_wait_claim (data->wait);
+      g_task_return_pointer (task, g_strdup (value), g_free);
+      secret_password_free (value);
+      return;
+    }
+
+  /* Not stored for this database: perhaps by a version from before ids. */
+  legacy = channel_attributes (NULL, data->channel_id, data->kind);
+  find_legacy_items_async (self, &secret_schema, legacy, on_legacy_secret_found_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -709,13 +1000,81 @@ on_remaining_search_cb (GObject      *object,
 }
 
 static void
+delete_next_legacy (GTask *task);
+
+static void
+on_legacy_deleted_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearChannelData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (object), result, &error))
+    {
+      if (unlock_wait_claim (data->wait))
+        g_task_return_error (task, translate_error (g_steal_pointer (&error)));
+      return;
+    }
+
+  delete_next_legacy (g_steal_pointer (&task));
+}
+
+/* Then this database's items, which the search made sure are gone. */
+static void
+delete_next_legacy (GTask *task)
+{
+  ClearChannelData *data = g_task_get_task_data (task);
+  SecretItem *item;
+
+  if (data->legacy == NULL)
+    {
+      secret_service_search (NULL, &secret_schema, data->attributes, SECRET_SEARCH_ALL,
+                             NULL, on_remaining_search_cb, task);
+      return;
+    }
+
+  item = data->legacy->data;
+  data->legacy = g_list_delete_link (data->legacy, data->legacy);
+  secret_item_delete (item, NULL, on_legacy_deleted_cb, task);
+  g_object_unref (item);
+}
+
+/* A channel's secrets from before ids go with it: the database that removes
+ * the channel is the first to ask for them. */
+static void
+on_legacy_to_clear_found_cb (GObject      *object,
+                             GAsyncResult *result,
+                             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearChannelData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  data->legacy = find_legacy_items_finish (PICKY_VAULT (object), result, &error);
+  if (data->wait->answered)
+    return;
+  if (error != NULL)
+    {
+      unlock_wait_claim (data->wait);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  delete_next_legacy (g_steal_pointer (&task));
+}
+
+static void
 on_channel_cleared_cb (GObject      *object,
                        GAsyncResult *result,
                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  PickyVault *self = g_task_get_source_object (task);
   ClearChannelData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) legacy = NULL;
 
   /* FALSE without an error only means there was nothing to delete. */
   secret_password_clear_finish (result, &error);
@@ -729,8 +1088,8 @@ on_channel_cleared_cb (GObject      *object,
       return;
     }
 
-  secret_service_search (NULL, &secret_schema, data->attributes, SECRET_SEARCH_ALL,
-                         NULL, on_remaining_search_cb, g_steal_pointer (&task));
+  legacy = channel_attributes (NULL, data->channel_id, NULL);
+  find_legacy_items_async (self, &secret_schema, legacy, on_legacy_to_clear_found_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -745,11 +1104,22 @@ picky_vault_dispose (GObject *object)
 }
 
 static void
+picky_vault_finalize (GObject *object)
+{
+  PickyVault *self = PICKY_VAULT (object);
+
+  g_clear_pointer (&self->database_id, g_free);
+
+  G_OBJECT_CLASS (picky_vault_parent_class)->finalize (object);
+}
+
+static void
 picky_vault_class_init (PickyVaultClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = picky_vault_dispose;
+  object_class->finalize = picky_vault_finalize;
 }
 
 static void
@@ -810,15 +1180,62 @@ picky_vault_check_secret (const char  *kind,
 
 /**
  * picky_vault_new:
+ * @database_id: (nullable): the id of the database whose secrets these are,
+ *   from picky_store_get_database_id(), or %NULL to set it later with
+ *   picky_vault_set_database_id()
  *
- * Nothing is asked of the keyring until the first call.
+ * Nothing is asked of the keyring until the first call. Every item the
+ * vault stores, finds or deletes carries the database's id, so several
+ * data folders can share one keyring; a copy of a folder has the same id,
+ * and so shares its tokens and data key with the original.
  *
  * Returns: (transfer full): a new vault
  */
 PickyVault *
-picky_vault_new (void)
+picky_vault_new (const char *database_id)
 {
-  return g_object_new (PICKY_TYPE_VAULT, NULL);
+  PickyVault *self = g_object_new (PICKY_TYPE_VAULT, NULL);
+
+  if (database_id != NULL)
+    picky_vault_set_database_id (self, database_id);
+
+  return self;
+}
+
+/**
+ * picky_vault_set_database_id:
+ * @self: a vault
+ * @database_id: the id of the database whose secrets these are
+ *
+ * For a vault made before its database was known: the service makes its
+ * vault at once, and learns the id when it opens the file. A vault serves
+ * one database for good, so the id is set once (again with the same value
+ * is allowed), before the first call that needs it.
+ */
+void
+picky_vault_set_database_id (PickyVault *self,
+                             const char *database_id)
+{
+  g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (database_id != NULL && database_id[0] != '\0');
+  g_return_if_fail (self->database_id == NULL || g_str_equal (self->database_id, database_id));
+
+  if (self->database_id == NULL)
+    self->database_id = g_strdup (database_id);
+}
+
+/**
+ * picky_vault_get_database_id:
+ * @self: a vault
+ *
+ * Returns: (nullable): the id of the database whose secrets these are
+ */
+const char *
+picky_vault_get_database_id (PickyVault *self)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), NULL);
+
+  return self->database_id;
 }
 
 /**
@@ -896,6 +1313,7 @@ picky_vault_get_data_key_async (PickyVault          *self,
   KeyData *data;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (self->database_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
@@ -967,6 +1385,7 @@ picky_vault_store_secret_with_label_async (PickyVault          *self,
   GError *error = NULL;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (self->database_id != NULL);
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
   g_return_if_fail (kind != NULL && kind[0] != '\0');
   g_return_if_fail (label != NULL);
@@ -987,7 +1406,7 @@ picky_vault_store_secret_with_label_async (PickyVault          *self,
   g_task_set_task_data (task, wait, (GDestroyNotify) unlock_wait_free);
 
   /* An item with the same attributes is replaced, not duplicated. */
-  attributes = channel_attributes (channel_id, kind);
+  attributes = channel_attributes (self->database_id, channel_id, kind);
   safe_label = choose_label (label, channel_id, secret);
   secret_password_storev (&secret_schema, attributes, SECRET_COLLECTION_DEFAULT,
                           safe_label, secret, NULL,
@@ -1061,19 +1480,23 @@ picky_vault_lookup_secret_async (PickyVault          *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
-  UnlockWait *wait;
+  LookupSecretData *data;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (self->database_id != NULL);
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
   g_return_if_fail (kind != NULL && kind[0] != '\0');
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, picky_vault_lookup_secret_async);
-  wait = unlock_wait_new (self, task, give_up_call);
-  g_task_set_task_data (task, wait, (GDestroyNotify) unlock_wait_free);
+  data = g_new0 (LookupSecretData, 1);
+  data->wait = unlock_wait_new (self, task, give_up_call);
+  data->channel_id = channel_id;
+  data->kind = g_strdup (kind);
+  g_task_set_task_data (task, data, (GDestroyNotify) lookup_secret_data_free);
 
-  attributes = channel_attributes (channel_id, kind);
+  attributes = channel_attributes (self->database_id, channel_id, kind);
   lookup_value_async (self, &secret_schema, attributes, on_secret_lookup_cb, g_steal_pointer (&task));
 }
 
@@ -1121,15 +1544,17 @@ picky_vault_clear_channel_async (PickyVault          *self,
   ClearChannelData *data;
 
   g_return_if_fail (PICKY_IS_VAULT (self));
+  g_return_if_fail (self->database_id != NULL);
   g_return_if_fail (channel_id > 0 && channel_id <= G_MAXINT);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, picky_vault_clear_channel_async);
 
-  attributes = channel_attributes (channel_id, NULL);
+  attributes = channel_attributes (self->database_id, channel_id, NULL);
   data = g_new0 (ClearChannelData, 1);
   data->wait = unlock_wait_new (self, task, give_up_call);
+  data->channel_id = channel_id;
   data->attributes = g_hash_table_ref (attributes);
   g_task_set_task_data (task, data, (GDestroyNotify) clear_channel_data_free);
   secret_password_clearv (&secret_schema, attributes, NULL,

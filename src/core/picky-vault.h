@@ -30,7 +30,10 @@ typedef enum {
 G_DECLARE_FINAL_TYPE (PickyVault, picky_vault, PICKY, VAULT, GObject)
 
 GQuark      picky_vault_error_quark        (void);
-PickyVault *picky_vault_new                (void);
+PickyVault *picky_vault_new                (const char          *database_id);
+void        picky_vault_set_database_id    (PickyVault          *self,
+                                            const char          *database_id);
+const char *picky_vault_get_database_id    (PickyVault          *self);
 void        picky_vault_set_default_unlock_timeout (guint         seconds);
 guint       picky_vault_get_unlock_timeout (PickyVault          *self);
 void        picky_vault_set_unlock_timeout (PickyVault          *self,
@@ -39,8 +42,9 @@ gboolean    picky_vault_check_secret       (const char          *kind,
                                             const char          *secret,
                                             GError             **error);
 
-/* The data-encryption key: created only when @may_create (no encrypted
- * rows exist yet), else its absence is PICKY_VAULT_ERROR_KEY_MISSING. */
+/* The database's data-encryption key: created only when @may_create (no
+ * encrypted rows exist yet), else its absence is
+ * PICKY_VAULT_ERROR_KEY_MISSING. */
 void        picky_vault_get_data_key_async  (PickyVault          *self,
                                              gboolean             may_create,
                                              GCancellable        *cancellable,
@@ -50,8 +54,9 @@ GBytes     *picky_vault_get_data_key_finish (PickyVault          *self,
                                              GAsyncResult        *result,
                                              GError             **error);
 
-/* Channel secrets, by channel id and kind ("token", "app-secret", …). The
- * keyring item carries only those two attributes, never the secret. */
+/* Channel secrets, by channel id and kind ("token", "app-secret", …), of
+ * the vault's database. The keyring item carries only those and the
+ * database's id as attributes, never the secret. */
 void        picky_vault_store_secret_async  (PickyVault          *self,
                                              gint64               channel_id,
                                              const char          *kind,

@@ -206,22 +206,26 @@ on_data_key_cb (GObject      *object,
 }
 
 static void
-on_store_peeked_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+on_store_identified_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   PickyService *self = g_task_get_source_object (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
-  gboolean sealed;
+  g_autofree char *database_id = NULL;
+  gboolean sealed = FALSE;
 
-  sealed = picky_store_peek_has_encrypted_rows_finish (result, &error);
-  if (error != NULL)
+  database_id = picky_store_identify_finish (result, &sealed, &error);
+  if (database_id == NULL)
     {
       finish_start (task, error);
       return;
     }
+
+  /* The database's id names its data key and its channels' secrets. */
+  picky_vault_set_database_id (self->vault, database_id);
 
   /* A new key is made only while nothing in the database was sealed or
    * hashed with one: once something was, a key missing from the keyring
@@ -320,7 +324,7 @@ static void
 picky_service_init (PickyService *self)
 {
   self->access = picky_access_new (NULL);
-  self->vault = picky_vault_new ();
+  self->vault = picky_vault_new (NULL);
   self->webhook_server = picky_webhook_server_new ();
   self->listener_retry_ms = LISTENER_RETRY_MS;
   self->settings = g_settings_new (APPLICATION_ID);
@@ -507,8 +511,8 @@ picky_service_start_async (PickyService        *self,
   set_starting (self, TRUE);
   picky_service_set_error (self, NULL);
 
-  picky_store_peek_has_encrypted_rows_async (self->db_path, cancellable,
-                                             on_store_peeked_cb, g_steal_pointer (&task));
+  picky_store_identify_async (self->db_path, cancellable,
+                              on_store_identified_cb, g_steal_pointer (&task));
 }
 
 gboolean
