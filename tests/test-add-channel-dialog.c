@@ -104,12 +104,17 @@ button (Fixture    *fixture,
   return found;
 }
 
+/* What another program finds for the fixture's database: earlier tests'
+ * databases have a channel of this number too. */
 static char *
-lookup_secret (gint64      channel_id,
+lookup_secret (Fixture    *fixture,
+               gint64      channel_id,
                const char *kind)
 {
   g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT, channel_id);
-  const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "channel-id", id, "kind", kind, NULL };
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup",
+                         "database", picky_store_get_database_id (picky_service_get_store (fixture->service)),
+                         "channel-id", id, "kind", kind, NULL };
   char *out = NULL;
 
   g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
@@ -181,7 +186,7 @@ test_dialog_telegram (Fixture       *fixture,
   g_assert_nonnull (channel);
   g_assert_cmpstr (picky_channel_get_name (channel), ==, "Front desk");
   g_assert_null (strstr (picky_channel_get_settings (channel), "AAHdialog"));
-  secret = lookup_secret (picky_channel_get_id (channel), "token");
+  secret = lookup_secret (fixture, picky_channel_get_id (channel), "token");
   g_assert_cmpstr (secret, ==, CANARY_TOKEN);
 }
 
@@ -224,10 +229,10 @@ test_dialog_whatsapp (Fixture       *fixture,
 
   /* The verify token shown once is the one the keyring holds. */
   verify_row = row (fixture, _("Verify Token"));
-  verify = lookup_secret (picky_channel_get_id (channel), "verify-token");
+  verify = lookup_secret (fixture, picky_channel_get_id (channel), "verify-token");
   g_assert_cmpuint (strlen (verify), >=, 20);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (verify_row)), ==, verify);
-  secret = lookup_secret (picky_channel_get_id (channel), "app-secret");
+  secret = lookup_secret (fixture, picky_channel_get_id (channel), "app-secret");
   g_assert_cmpstr (secret, ==, CANARY_SECRET);
 
   gtk_widget_activate (button (fixture, "_Done Done"));
@@ -337,7 +342,7 @@ test_dialog_kinds (Fixture       *fixture,
   g_assert_cmpstr (picky_channel_get_kind (channel), ==, PICKY_TEST_KIND);
   g_assert_cmpstr (picky_channel_get_app (channel), ==, "viber");
   g_assert_cmpstr (picky_channel_get_settings (channel), ==, "{\"endpoint\":\"" PICKY_TEST_KIND_DEFAULT_ENDPOINT "\"}");
-  secret = lookup_secret (picky_channel_get_id (channel), "signing-key");
+  secret = lookup_secret (fixture, picky_channel_get_id (channel), "signing-key");
   g_assert_cmpstr (secret, ==, "signing-key-CANARY-of-the-test-kind");
   g_assert_false (gtk_widget_is_sensitive (row (fixture, _("Name"))));
 }
@@ -417,7 +422,7 @@ test_dialog_edit (Fixture       *fixture,
   g_assert_true (picky_test_wait_until (is_online, fixture, 10000));
   g_assert_cmpuint (picky_fake_telegram_count (second, "getMe"), ==, 1);
   g_assert_cmpuint (picky_fake_telegram_count (second, "getUpdates"), >, 0);
-  secret = lookup_secret (id, "token");
+  secret = lookup_secret (fixture, id, "token");
   g_assert_cmpstr (secret, ==, CANARY_TOKEN);
   picky_channel_stop (after);
 }
