@@ -419,47 +419,68 @@ test_headless (Fixture       *fixture,
   g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", id, NULL), ==, 0);
 }
 
-/* --headless on a display with a locked keyring: its unlock prompt is
- * shown there and nobody answers it. The console gives up when
- * --keyring-timeout says, says why and how to go on, and exits with 1. */
+/* On a display with a locked keyring its unlock prompt is shown there and
+ * nobody answers it. Each command gives up when --keyring-timeout says,
+ * says why and how to go on, and exits with 1. */
 static void
-test_headless_locked_keyring (Fixture       *fixture,
-                              gconstpointer  data)
+test_locked_keyring (Fixture       *fixture,
+                     gconstpointer  data)
 {
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *report = g_build_filename (fixture->home, "report.csv", NULL);
+  g_autofree char *output = g_strconcat ("--output=", report, NULL);
+  const char *commands[][4] = {
+    { "--headless", NULL },
+    { "--list-channels", NULL },
+    { "--export-report", "--range=7d", output, NULL },
+  };
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
-  gint64 start;
 
   /* Installed and used while unlocked: the data key is in the keyring. */
   g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
-  g_clear_pointer (&out, g_free);
-  g_clear_pointer (&err, g_free);
   picky_test_lock_keyring ();
 
-  launcher = launcher_new (fixture);
-  g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
-  start = g_get_monotonic_time ();
-  /* "timeout" ends a console that waits for ever, as it did. */
-  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "30", g_getenv ("PICKY_CONSOLE"),
-                                         "--headless", "--keyring-timeout=2", NULL);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
+      g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+      g_autoptr(GSubprocess) process = NULL;
+      g_autoptr(GError) error = NULL;
+      gint64 start;
 
-  g_assert_cmpstr (err, ==,
-                   "picky-console: The system keyring is still locked: nobody answered its unlock "
-                   "prompt within 2 seconds. Picky Console keeps tokens only there; unlock your "
-                   "keyring and try again.\n"
-                   "Unlock it by logging in to the desktop session this console runs in, or by "
-                   "answering the keyring’s prompt on its display, then start Picky Console again. "
-                   "--keyring-timeout=SECONDS waits longer for the prompt.\n");
-  g_assert_cmpstr (out, ==, "");
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
-  g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_TIME_SPAN_SECOND);
+      g_test_message ("%s", commands[i][0]);
+      /* "timeout" ends a console that waits for ever, as it did. */
+      g_ptr_array_add (argv, (gpointer) "timeout");
+      g_ptr_array_add (argv, (gpointer) "30");
+      g_ptr_array_add (argv, (gpointer) g_getenv ("PICKY_CONSOLE"));
+      g_ptr_array_add (argv, (gpointer) "--keyring-timeout=2");
+      for (guint j = 0; commands[i][j] != NULL; j++)
+        g_ptr_array_add (argv, (gpointer) commands[i][j]);
+      g_ptr_array_add (argv, NULL);
+
+      g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
+      start = g_get_monotonic_time ();
+      process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+      g_assert_no_error (error);
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+      g_assert_no_error (error);
+
+      g_assert_cmpstr (err, ==,
+                       "picky-console: The system keyring is still locked: nobody answered its unlock "
+                       "prompt within 2 seconds. Picky Console keeps tokens only there; unlock your "
+                       "keyring and try again.\n"
+                       "Unlock it by logging in to the desktop session this console runs in, or by "
+                       "answering the keyring’s prompt on its display, then start Picky Console again. "
+                       "--keyring-timeout=SECONDS waits longer for the prompt.\n");
+      g_assert_cmpstr (out, ==, "");
+      g_assert_true (g_subprocess_get_if_exited (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+      g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_TIME_SPAN_SECOND);
+    }
+
+  g_assert_false (g_file_test (report, G_FILE_TEST_EXISTS));
 }
 
 int
@@ -471,8 +492,8 @@ main (int   argc,
   if (g_getenv ("PICKY_PRIVATE_KEYRING") != NULL)
     {
       /* tests/private-keyring.sh gives this run a keyring it may lock. */
-      g_test_add ("/picky/command-line/headless-locked-keyring", Fixture, NULL,
-                  fixture_set_up, test_headless_locked_keyring, fixture_tear_down);
+      g_test_add ("/picky/command-line/locked-keyring", Fixture, NULL,
+                  fixture_set_up, test_locked_keyring, fixture_tear_down);
       return g_test_run ();
     }
 

@@ -4,47 +4,18 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
+#include "picky-command.h"
 #include "picky-command-line.h"
-#include "picky-service.h"
 
-/* One run of a command: a main loop of its own, since no window and no
- * GTK are involved, and the exit status it ends with. */
+/* One provisioning command: what it needs besides the service. */
 typedef struct {
-  GMainLoop    *loop;
-  PickyService *service;
+  PickyCommand  command;
   GVariantDict *options;
   GInputStream *secrets_in;
-  int           status;
 } Run;
-
-static void
-fail (Run        *run,
-      const char *message)
-{
-  g_printerr ("picky-console: %s\n", message);
-  run->status = 1;
-  g_main_loop_quit (run->loop);
-}
-
-static void
-done (Run *run)
-{
-  run->status = 0;
-  g_main_loop_quit (run->loop);
-}
-
-static gboolean
-on_stop_signal_cb (gpointer user_data)
-{
-  Run *run = user_data;
-
-  done (run);
-  return G_SOURCE_CONTINUE;
-}
 
 static void
 on_channels_listed_cb (GObject      *object,
@@ -57,7 +28,7 @@ on_channels_listed_cb (GObject      *object,
 
   if (rows == NULL)
     {
-      fail (run, error->message);
+      picky_command_fail (&run->command, error->message);
       return;
     }
 
@@ -71,7 +42,7 @@ on_channels_listed_cb (GObject      *object,
       g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", id, kind, app, name, settings);
     }
 
-  done (run);
+  picky_command_done (&run->command);
 }
 
 static void
@@ -85,12 +56,12 @@ on_channel_added_cb (GObject      *object,
 
   if (id <= 0)
     {
-      fail (run, error->message);
+      picky_command_fail (&run->command, error->message);
       return;
     }
 
   g_print ("%" G_GINT64_FORMAT "\n", id);
-  done (run);
+  picky_command_done (&run->command);
 }
 
 static void
@@ -101,13 +72,8 @@ on_channel_removed_cb (GObject      *object,
   Run *run = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!picky_service_remove_channel_finish (PICKY_SERVICE (object), result, &error))
-    {
-      fail (run, error->message);
-      return;
-    }
-
-  done (run);
+  picky_service_remove_channel_finish (PICKY_SERVICE (object), result, &error);
+  picky_command_finish (&run->command, error);
 }
 
 /* Secrets come only from standard input, one KIND=VALUE per line, so that
@@ -199,26 +165,26 @@ add_channel (Run *run)
   g_variant_dict_lookup (run->options, "app", "&s", &app);
   g_variant_dict_lookup (run->options, "setting", "^a&s", &settings);
 
-  if (!picky_channel_registry_has_kind (picky_service_get_registry (run->service), kind))
+  if (!picky_channel_registry_has_kind (picky_service_get_registry (run->command.service), kind))
     {
-      g_auto(GStrv) kinds = picky_channel_registry_dup_kinds (picky_service_get_registry (run->service));
+      g_auto(GStrv) kinds = picky_channel_registry_dup_kinds (picky_service_get_registry (run->command.service));
       g_autofree char *known = g_strjoinv (", ", kinds);
       g_autofree char *message = g_strdup_printf (_("Unknown channel kind “%s”; known kinds: %s"), kind, known);
 
-      fail (run, message);
+      picky_command_fail (&run->command, message);
       return;
     }
 
   if (name == NULL || name[0] == '\0')
     {
-      fail (run, _("A new channel needs a name: add --name=NAME"));
+      picky_command_fail (&run->command, _("A new channel needs a name: add --name=NAME"));
       return;
     }
 
   settings_json = settings_to_json (settings, &error);
   if (settings_json == NULL)
     {
-      fail (run, error->message);
+      picky_command_fail (&run->command, error->message);
       return;
     }
 
@@ -227,7 +193,7 @@ add_channel (Run *run)
     {
       if (app == NULL)
         {
-          fail (run, _("A relay channel needs the app it relays: add --app=APP, e.g. --app=whatsapp"));
+          picky_command_fail (&run->command, _("A relay channel needs the app it relays: add --app=APP, e.g. --app=whatsapp"));
           return;
         }
       secrets = g_hash_table_new (g_str_hash, g_str_equal);
@@ -238,78 +204,29 @@ add_channel (Run *run)
     }
   if (secrets == NULL)
     {
-      fail (run, error->message);
+      picky_command_fail (&run->command, error->message);
       return;
     }
 
   /* A kind serves the app of the same name unless told otherwise. */
-  picky_service_add_channel_async (run->service, kind, app != NULL ? app : kind, name, settings_json,
+  picky_service_add_channel_async (run->command.service, kind, app != NULL ? app : kind, name, settings_json,
                                    secrets, NULL, on_channel_added_cb, run);
 }
 
-/* Running headless, the listener's state is what an admin watching the
- * log needs most: a port that is taken is said at once, and so is the
- * moment the listener could bind after all. */
+/* The command the options ask for, once the service has started. */
 static void
-on_bind_error_changed_cb (PickyWebhookServer *server,
-                          GParamSpec         *pspec,
-                          Run                *run)
+provision (PickyCommand *command)
 {
-  const char *error = picky_webhook_server_get_bind_error (server);
-
-  if (error != NULL)
-    g_printerr ("picky-console: %s. %s\n", error,
-                _("Messages that arrive through it are not received; binding is tried again until it works."));
-  else
-    g_printerr ("picky-console: %s\n", _("The webhook listener is listening again."));
-}
-
-static void
-on_service_started_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  Run *run = user_data;
-  g_autoptr(GError) error = NULL;
+  Run *run = (Run *) command;
   gint64 remove_id = 0;
 
-  if (!picky_service_start_finish (run->service, result, &error))
-    {
-      /* Without a window nobody may see the keyring's prompt: say how
-       * else it gets unlocked, and how to wait longer. */
-      if (g_error_matches (error, PICKY_VAULT_ERROR, PICKY_VAULT_ERROR_LOCKED))
-        {
-          g_autofree char *message =
-            g_strdup_printf ("%s\n%s", error->message,
-                             _("Unlock it by logging in to the desktop session this console "
-                               "runs in, or by answering the keyring’s prompt on its display, "
-                               "then start Picky Console again. --keyring-timeout=SECONDS "
-                               "waits longer for the prompt."));
-
-          fail (run, message);
-          return;
-        }
-
-      fail (run, error->message);
-      return;
-    }
-
   if (g_variant_dict_contains (run->options, "list-channels"))
-    picky_store_list_channels_async (picky_service_get_store (run->service), NULL,
+    picky_store_list_channels_async (picky_service_get_store (command->service), NULL,
                                      on_channels_listed_cb, run);
   else if (g_variant_dict_contains (run->options, "add-channel"))
     add_channel (run);
   else if (g_variant_dict_lookup (run->options, "remove-channel", "x", &remove_id))
-    picky_service_remove_channel_async (run->service, remove_id, NULL, on_channel_removed_cb, run);
-  else
-    {
-      PickyWebhookServer *server = picky_service_get_webhook_server (run->service);
-
-      g_printerr ("%s\n", _("Receiving messages without a window. Press Ctrl+C to stop."));
-      if (picky_webhook_server_get_bind_error (server) != NULL)
-        on_bind_error_changed_cb (server, NULL, run);
-      g_signal_connect (server, "notify::bind-error", G_CALLBACK (on_bind_error_changed_cb), run);
-    }
+    picky_service_remove_channel_async (command->service, remove_id, NULL, on_channel_removed_cb, run);
 }
 
 /**
@@ -395,50 +312,26 @@ int
 picky_command_line_run (GVariantDict *options,
                         GInputStream *secrets_in)
 {
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(PickyService) service = NULL;
-  gboolean headless = g_variant_dict_contains (options, "headless");
-  guint sigint_id, sigterm_id;
-  Run run = { 0 };
+  Run run = { .options = options, .secrets_in = secrets_in };
 
   g_return_val_if_fail (options != NULL, 1);
   g_return_val_if_fail (G_IS_INPUT_STREAM (secrets_in), 1);
 
-  if (!headless &&
-      !g_variant_dict_contains (options, "list-channels") &&
-      !g_variant_dict_contains (options, "add-channel") &&
-      !g_variant_dict_contains (options, "remove-channel"))
+  if (g_variant_dict_contains (options, "list-channels") ||
+      g_variant_dict_contains (options, "add-channel") ||
+      g_variant_dict_contains (options, "remove-channel"))
+    return picky_command_run (&run.command, provision);
+
+  if (g_variant_dict_contains (options, "name") ||
+      g_variant_dict_contains (options, "setting") ||
+      g_variant_dict_contains (options, "app"))
     {
-      if (g_variant_dict_contains (options, "name") ||
-          g_variant_dict_contains (options, "setting") ||
-          g_variant_dict_contains (options, "app"))
-        {
-          g_printerr ("picky-console: %s\n", _("--name, --app and --setting belong to --add-channel"));
-          return 1;
-        }
-      return -1;
+      picky_command_print_error (_("--name, --app and --setting belong to --add-channel"));
+      return 1;
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
-  service = picky_service_new (NULL);
-  run.loop = loop;
-  run.service = service;
-  run.options = options;
-  run.secrets_in = secrets_in;
-  run.status = 1;
+  if (g_variant_dict_contains (options, "headless"))
+    return picky_command_run (&run.command, NULL);
 
-  sigint_id = g_unix_signal_add (SIGINT, on_stop_signal_cb, &run);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_stop_signal_cb, &run);
-
-  picky_service_start_async (service, headless, NULL, on_service_started_cb, &run);
-  g_main_loop_run (loop);
-
-  g_source_remove (sigint_id);
-  g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (picky_service_get_webhook_server (service), &run);
-
-  /* Stops the channels and lets the store finish what it had accepted. */
-  picky_service_shutdown (service);
-
-  return run.status;
+  return -1;
 }

@@ -5,28 +5,17 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-command.h"
 #include "picky-report-command.h"
 #include "picky-report-export.h"
-#include "picky-service.h"
 
-/* One export: its own main loop, since no window and no GTK are involved. */
+/* One export: what it needs besides the service. */
 typedef struct {
-  GMainLoop         *loop;
-  PickyService      *service;
+  PickyCommand       command;
   PickyReport       *report;
   PickyReportFormat  format;
-  char              *output;
-  int                status;
+  const char        *output;
 } Run;
-
-static void
-fail (Run        *run,
-      const char *message)
-{
-  g_printerr ("picky-console: %s\n", message);
-  run->status = 1;
-  g_main_loop_quit (run->loop);
-}
 
 static void
 on_exported_cb (GObject      *object,
@@ -36,14 +25,8 @@ on_exported_cb (GObject      *object,
   Run *run = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!picky_report_export_finish (PICKY_REPORT (object), result, &error))
-    {
-      fail (run, error->message);
-      return;
-    }
-
-  run->status = 0;
-  g_main_loop_quit (run->loop);
+  picky_report_export_finish (PICKY_REPORT (object), result, &error);
+  picky_command_finish (&run->command, error);
 }
 
 static void
@@ -56,7 +39,7 @@ on_report_loaded_cb (GObject      *object,
 
   if (!picky_report_load_finish (run->report, result, &error))
     {
-      fail (run, error->message);
+      picky_command_fail (&run->command, error->message);
       return;
     }
 
@@ -66,29 +49,20 @@ on_report_loaded_cb (GObject      *object,
       g_autofree char *message = g_strdup_printf (_("No contact with the number %lld exists"),
                                                   (long long) picky_report_get_contact_id (run->report));
 
-      fail (run, message);
+      picky_command_fail (&run->command, message);
       return;
     }
 
-  picky_report_export_async (run->report, picky_service_get_store (run->service), run->format,
+  picky_report_export_async (run->report, picky_service_get_store (run->command.service), run->format,
                              run->output, NULL, NULL, NULL, NULL, on_exported_cb, run);
 }
 
 static void
-on_service_started_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+load_report (PickyCommand *command)
 {
-  Run *run = user_data;
-  g_autoptr(GError) error = NULL;
+  Run *run = (Run *) command;
 
-  if (!picky_service_start_finish (run->service, result, &error))
-    {
-      fail (run, error->message);
-      return;
-    }
-
-  picky_report_load_async (run->report, picky_service_get_store (run->service), NULL,
+  picky_report_load_async (run->report, picky_service_get_store (command->service), NULL,
                            on_report_loaded_cb, run);
 }
 
@@ -222,8 +196,6 @@ picky_report_command_add_options (GApplication *application)
 int
 picky_report_command_run (GVariantDict *options)
 {
-  g_autoptr(GMainLoop) loop = NULL;
-  g_autoptr(PickyService) service = NULL;
   g_autoptr(PickyReport) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *output = NULL;
@@ -239,7 +211,7 @@ picky_report_command_run (GVariantDict *options)
       for (guint i = 0; i < G_N_ELEMENTS (own); i++)
         if (g_variant_dict_contains (options, own[i]))
           {
-            g_printerr ("picky-console: %s\n", _("--contact, --range, --from, --to, --format, --rows and --output belong to --export-report"));
+            picky_command_print_error (_("--contact, --range, --from, --to, --format, --rows and --output belong to --export-report"));
             return 1;
           }
       return -1;
@@ -248,23 +220,13 @@ picky_report_command_run (GVariantDict *options)
   report = report_from_options (options, &format, &output, &error);
   if (report == NULL)
     {
-      g_printerr ("picky-console: %s\n", error->message);
+      picky_command_print_error (error->message);
       return 2;
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
-  service = picky_service_new (NULL);
-  run.loop = loop;
-  run.service = service;
   run.report = report;
   run.format = format;
   run.output = output;
-  run.status = 1;
 
-  picky_service_start_async (service, FALSE, NULL, on_service_started_cb, &run);
-  g_main_loop_run (loop);
-
-  picky_service_shutdown (service);
-
-  return run.status;
+  return picky_command_run (&run.command, load_report);
 }

@@ -10,6 +10,7 @@
 
 #include "picky-application.h"
 #include "picky-notifier.h"
+#include "picky-command.h"
 #include "picky-command-line.h"
 #include "picky-preferences-window.h"
 #include "picky-report-command.h"
@@ -188,7 +189,7 @@ picky_application_handle_local_options (GApplication *app,
   if (!picky_application_check_settings (&error) ||
       !picky_command_line_apply_keyring_timeout (options, &error))
     {
-      g_printerr ("picky-console: %s\n", error->message);
+      picky_command_print_error (error->message);
       return 1;
     }
 
