@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "fakes/picky-fake-telegram.h"
+#include "picky-store.h"
 #include "picky-test-util.h"
 
 #define CANARY "7001234567:AAHcanaryCANARYcanaryCANARYcanary42"
@@ -84,11 +85,31 @@ run_console (Fixture     *fixture,
   return g_subprocess_get_exit_status (process);
 }
 
+/* The id of the database the console under test made, which its secrets
+ * carry: earlier tests' databases have a channel of the same number. */
 static char *
-secret_tool_lookup (const char *channel_id)
+database_id (Fixture *fixture)
+{
+  g_autofree char *path = g_build_filename (fixture->home, "data", "picky-console", "picky-console.db", NULL);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *id;
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
+  picky_store_identify_async (path, NULL, picky_test_got_result_cb, &result);
+  id = picky_store_identify_finish (picky_test_wait_result (&result), NULL, &error);
+  g_assert_no_error (error);
+
+  return id;
+}
+
+static char *
+secret_tool_lookup (Fixture    *fixture,
+                    const char *channel_id)
 {
   g_autofree char *out = NULL;
-  const char *argv[] = { "timeout", "20", "secret-tool", "lookup",
+  g_autofree char *database = database_id (fixture);
+  const char *argv[] = { "timeout", "20", "secret-tool", "lookup", "database", database,
                          "channel-id", channel_id, "kind", "token", NULL };
   g_autoptr(GError) error = NULL;
 
@@ -147,7 +168,7 @@ test_provision (Fixture       *fixture,
   g_assert_cmpint (g_ascii_strtoll (id, NULL, 10), >, 0);
 
   /* The token went to the keyring and nowhere else. */
-  secret = secret_tool_lookup (id);
+  secret = secret_tool_lookup (fixture, id);
   g_assert_cmpstr (secret, ==, CANARY);
   g_assert_false (tree_contains (fixture->home, CANARY));
   g_assert_false (tree_contains (fixture->home, "AAHcanary"));
@@ -167,7 +188,7 @@ test_provision (Fixture       *fixture,
   g_assert_cmpint (status, ==, 0);
 
   g_clear_pointer (&secret, g_free);
-  secret = secret_tool_lookup (id);
+  secret = secret_tool_lookup (fixture, id);
   g_assert_cmpstr (secret, ==, "");
 
   g_clear_pointer (&out, g_free);
