@@ -1274,6 +1274,7 @@ test_store_migrate (Fixture       *fixture,
       PickyReportDay total;
       sqlite3 *db = NULL;
       sqlite3_stmt *stmt = NULL;
+      g_autofree char *id = NULL;
 
       g_test_message ("migrating from version %d", version);
       exec_file (path, fixture_sql);
@@ -1327,6 +1328,7 @@ test_store_migrate (Fixture       *fixture,
 
       /* Every migrated file has an id of its own. */
       g_assert_true (is_database_id (picky_store_get_database_id (store)));
+      id = g_strdup (picky_store_get_database_id (store));
 
       /* Ingest goes on where the old version left off. */
       g_ptr_array_add (batch, make_message (1, "tg:1:4", "1001", PICKY_DIRECTION_IN, "Noch eine Frage", 1700003000));
@@ -1336,8 +1338,10 @@ test_store_migrate (Fixture       *fixture,
       g_assert_no_error (error);
       picky_store_close (store);
 
-      /* The contact's plaintext provider id is gone from the file and its log. */
-      g_assert_false (file_contains (path, "1001"));
+      /* The contact's plaintext provider id is gone from the file and its log;
+       * the id's random hex holds those digits once in 2,000 files or so. */
+      if (strstr (id, "1001") == NULL)
+        g_assert_false (file_contains (path, "1001"));
 
       g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
       g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
