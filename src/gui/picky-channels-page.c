@@ -224,7 +224,9 @@ create_channel_row (gpointer item,
 
   if (app != NULL)
     adw_action_row_set_icon_name (row, picky_app_info_get_icon_name (app));
-  adw_action_row_set_subtitle_lines (row, 3);
+  /* No limit: the state's reason, e.g. which port is taken, is what the
+   * admin acts on, and it must not be cut short in a narrow window. */
+  adw_action_row_set_subtitle_lines (row, 0);
 
   edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
   gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
