@@ -9,6 +9,7 @@
 #include "picky-channel-registry.h"
 #include "picky-relay-channel.h"
 #include "picky-telegram-channel.h"
+#include "picky-viber-channel.h"
 #include "picky-whatsapp-channel.h"
 
 struct _PickyChannelRegistry
@@ -32,6 +33,7 @@ G_DEFINE_FINAL_TYPE (PickyChannelRegistry, picky_channel_registry, G_TYPE_OBJECT
 static GType (* const builtin_kinds[]) (void) = {
   picky_relay_channel_get_type,
   picky_telegram_channel_get_type,
+  picky_viber_channel_get_type,
   picky_whatsapp_channel_get_type,
 };
 

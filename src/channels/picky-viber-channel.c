@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Viber bots (REST Bot API): signed callbacks in, send_message out. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <libsoup/soup.h>
+
+#include "picky-channel-private.h"
+#include "picky-json.h"
+#include "picky-viber-channel.h"
+
+#define SIGNATURE_HEADER "X-Viber-Content-Signature"
+#define DIGEST_SIZE 32
+
+struct _PickyViberChannel
+{
+  PickyChannel  parent_instance;
+
+  /* owned */
+  GCancellable *run_cancellable;
+  char         *token;
+  gboolean      running;
+  gboolean      ready;
+  gboolean      listener_failed;
+  guint64       n_events;
+};
+
+G_DEFINE_FINAL_TYPE (PickyViberChannel, picky_viber_channel, PICKY_TYPE_CHANNEL)
+
+static void update_state (PickyViberChannel *self);
+
+/* One callback while its message is being committed. */
+typedef struct
+{
+  PickyWebhookRequest *request;
+  GPtrArray           *messages;
+} Delivery;
+
+static void
+delivery_free (Delivery *delivery)
+{
+  g_clear_object (&delivery->request);
+  g_clear_pointer (&delivery->messages, g_ptr_array_unref);
+  g_free (delivery);
+}
+
+/* Lower case only: Viber sends the digest in lower-case hex, and taking
+ * other spellings would only widen what a forger may send. */
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+
+  return -1;
+}
+
+/* Compares all bytes whatever they hold, so the time taken tells nothing
+ * about how much of a forged value was right. */
+static gboolean
+equal_constant_time (const guint8 *a,
+                     const guint8 *b,
+                     gsize         length)
+{
+  guint8 difference = 0;
+
+  for (gsize i = 0; i < length; i++)
+    difference |= a[i] ^ b[i];
+
+  return difference == 0;
+}
+
+/* Unlike Meta's header, Viber's has no "sha256=" prefix. */
+static gboolean
+decode_signature (const char *header,
+                  guint8      digest[DIGEST_SIZE])
+{
+  if (header == NULL || strlen (header) != DIGEST_SIZE * 2)
+    return FALSE;
+
+  for (guint i = 0; i < DIGEST_SIZE; i++)
+    {
+      int high = hex_value (header[2 * i]);
+      int low = hex_value (header[2 * i + 1]);
+
+      if (high < 0 || low < 0)
+        return FALSE;
+      digest[i] = (guint8) (high << 4 | low);
+    }
+
+  return TRUE;
+}
+
+static void
+compute_signature (GBytes     *body,
+                   const char *token,
+                   guint8      digest[DIGEST_SIZE])
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) token, strlen (token));
+  gsize length = DIGEST_SIZE;
+  gsize size = 0;
+  const guchar *data = g_bytes_get_data (body, &size);
+
+  g_hmac_update (hmac, data, size);
+  g_hmac_get_digest (hmac, digest, &length);
+}
+
+/**
+ * picky_viber_channel_check_signature:
+ * @body: the raw request body, exactly as received
+ * @header: (nullable): the X-Viber-Content-Signature header
+ * @token: (nullable): the bot's auth token
+ *
+ * Returns: whether @header is the HMAC-SHA256 of @body under @token in
+ *   lower-case hex, as Viber sends it; always %FALSE without a token
+ */
+gboolean
+picky_viber_channel_check_signature (GBytes     *body,
+                                     const char *header,
+                                     const char *token)
+{
+  guint8 expected[DIGEST_SIZE];
+  guint8 given[DIGEST_SIZE];
+
+  g_return_val_if_fail (body != NULL, FALSE);
+
+  if (token == NULL || *token == '\0' || !decode_signature (header, given))
+    return FALSE;
+
+  compute_signature (body, token, expected);
+  return equal_constant_time (expected, given, DIGEST_SIZE);
+}
+
+/* Message tokens exceed 2^53, so they are read as int64, never as double. */
+static char *
+dup_token (JsonObject *object)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, "message_token") : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  if (json_node_get_value_type (node) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+  if (json_node_get_value_type (node) == G_TYPE_STRING && *json_node_get_string (node) != '\0')
+    return g_strdup (json_node_get_string (node));
+
+  return NULL;
+}
+
+static gint64
+get_seconds (JsonObject *object,
+             gint64      fallback)
+{
+  JsonNode *node = json_object_get_member (object, "timestamp");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+
+  /* Viber counts milliseconds. */
+  return json_node_get_int (node) / 1000;
+}
+
+/* Fills kind, text and media from the "message" member. Types without
+ * words keep a NULL text, which the inbox shows as a placeholder. */
+static void
+describe_message (JsonObject   *payload,
+                  PickyMessage *message)
+{
+  static const char *const file_members[] = {
+    "media", "thumbnail", "file_name", "size", "duration", "sticker_id", NULL,
+  };
+  static const struct {
+    const char       *type;
+    PickyMessageKind  kind;
+  } files[] = {
+    { "picture", PICKY_MESSAGE_KIND_IMAGE },
+    { "video", PICKY_MESSAGE_KIND_VIDEO },
+    { "file", PICKY_MESSAGE_KIND_DOCUMENT },
+    { "sticker", PICKY_MESSAGE_KIND_STICKER },
+  };
+  const char *type = picky_json_get_string (payload, "type");
+  g_autoptr(JsonBuilder) media = json_builder_new ();
+  g_autofree char *media_json = NULL;
+
+  if (g_strcmp0 (type, "text") == 0)
+    {
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+      picky_message_set_text (message, picky_json_get_string (payload, "text"));
+      return;
+    }
+
+  json_builder_begin_object (media);
+  json_builder_set_member_name (media, "type");
+  json_builder_add_string_value (media, type != NULL ? type : "unknown");
+
+  picky_message_set_kind (message, PICKY_MESSAGE_KIND_UNSUPPORTED);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    if (g_strcmp0 (type, files[i].type) == 0)
+      {
+        picky_message_set_kind (message, files[i].kind);
+        picky_message_set_text (message, picky_json_get_string (payload, "text"));
+        picky_json_copy_members (media, payload, file_members);
+      }
+
+  if (g_strcmp0 (type, "location") == 0)
+    {
+      static const char *const location_members[] = { "lat", "lon", NULL };
+      JsonObject *location = picky_json_get_object (payload, "location");
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_LOCATION);
+      if (location != NULL)
+        picky_json_copy_members (media, location, location_members);
+    }
+  else if (g_strcmp0 (type, "contact") == 0)
+    {
+      JsonObject *contact = picky_json_get_object (payload, "contact");
+
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_CONTACT);
+      picky_message_set_text (message, picky_json_get_string (contact, "name"));
+    }
+  else if (g_strcmp0 (type, "url") == 0)
+    {
+      /* A link is words the customer sent. */
+      picky_message_set_kind (message, PICKY_MESSAGE_KIND_TEXT);
+      picky_message_set_text (message, picky_json_get_string (payload, "media"));
+    }
+
+  json_builder_end_object (media);
+  media_json = picky_json_builder_to_string (media);
+  picky_message_set_media (message, media_json);
+}
+
+/**
+ * picky_viber_channel_parse_event:
+ * @root: one callback's object
+ * @channel_id: the channel whose token signed it
+ * @app: the app id stored with the message
+ *
+ * Turns a "message" event into an insert and "delivered", "seen" and
+ * "failed" into status moves of our message with that token.
+ *
+ * Returns: (transfer full) (nullable): the message, or %NULL for events
+ *   that store nothing
+ */
+PickyMessage *
+picky_viber_channel_parse_event (JsonObject *root,
+                                 gint64      channel_id,
+                                 const char *app)
+{
+  g_autoptr(PickyMessage) message = NULL;
+  g_autofree char *token = NULL;
+  const char *event;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (root != NULL, NULL);
+
+  event = picky_json_get_string (root, "event");
+  token = dup_token (root);
+  if (token == NULL)
+    return NULL;
+
+  if (g_strcmp0 (event, "message") == 0)
+    {
+      JsonObject *sender = picky_json_get_object (root, "sender");
+      JsonObject *payload = picky_json_get_object (root, "message");
+      const char *id = picky_json_get_string (sender, "id");
+
+      if (id == NULL || *id == '\0' || payload == NULL)
+        return NULL;
+
+      message = picky_message_new ();
+      picky_message_set_op (message, PICKY_MESSAGE_OP_INSERT);
+      picky_message_set_channel_id (message, channel_id);
+      picky_message_set_app (message, app);
+      picky_message_set_provider_key (message, token);
+      picky_message_set_contact_provider_id (message, id);
+      picky_message_set_contact_name (message, picky_json_get_string (sender, "name"));
+      picky_message_set_direction (message, PICKY_DIRECTION_IN);
+      picky_message_set_timestamp (message, get_seconds (root, now));
+      picky_message_set_received (message, now);
+      describe_message (payload, message);
+      return g_steal_pointer (&message);
+    }
+
+  if (g_strcmp0 (event, "delivered") == 0 || g_strcmp0 (event, "seen") == 0 ||
+      g_strcmp0 (event, "failed") == 0)
+    {
+      message = picky_message_new ();
+      picky_message_set_op (message, PICKY_MESSAGE_OP_STATUS);
+      picky_message_set_channel_id (message, channel_id);
+      picky_message_set_app (message, app);
+      picky_message_set_provider_key (message, token);
+      picky_message_set_direction (message, PICKY_DIRECTION_OUT);
+      picky_message_set_status (message,
+                                g_strcmp0 (event, "delivered") == 0 ? PICKY_MESSAGE_STATUS_DELIVERED :
+                                g_strcmp0 (event, "seen") == 0 ? PICKY_MESSAGE_STATUS_READ :
+                                PICKY_MESSAGE_STATUS_FAILED);
+      picky_message_set_timestamp (message, get_seconds (root, now));
+      picky_message_set_received (message, now);
+      if (g_strcmp0 (event, "failed") == 0)
+        picky_message_set_error (message, picky_json_get_string (root, "desc"));
+      return g_steal_pointer (&message);
+    }
+
+  return NULL;
+}
+
+/* ---- The shared path ---- */
+
+/* Every running Viber channel on one listener is a member of "/viber":
+ * each bot's callbacks are signed with its own token, which says whose
+ * they are. */
+
+static void
+on_delivery_ingested_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  Delivery *delivery = user_data;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_ingest_finish (PICKY_STORE (object), result, &error);
+  if (error != NULL)
+    {
+      /* Viber retries anything but a 200, and storing is idempotent. */
+      g_message ("Viber callback not stored, asking for a retry: %s", error->message);
+      picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                                     NULL, NULL, 0);
+    }
+  else
+    picky_webhook_request_respond (delivery->request, SOUP_STATUS_OK, NULL, NULL, 0);
+
+  delivery_free (delivery);
+}
+
+static void
+handle_webhook_cb (PickyWebhookServer  *server,
+                   PickyWebhookRequest *request,
+                   GPtrArray           *members)
+{
+  GBytes *body = picky_webhook_request_get_body (request);
+  const char *header = picky_webhook_request_get_header (request, SIGNATURE_HEADER);
+  PickyViberChannel *signer = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(PickyMessage) message = NULL;
+  Delivery *delivery;
+  guint8 given[DIGEST_SIZE];
+
+  if (g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_POST) != 0)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_METHOD_NOT_ALLOWED, NULL, NULL, 0);
+      return;
+    }
+
+  if (header == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_UNAUTHORIZED, NULL, NULL, 0);
+      return;
+    }
+
+  /* The signature decides before a single byte of JSON is looked at; every
+   * member is compared, so the time taken names none. */
+  if (decode_signature (header, given))
+    for (guint i = 0; i < members->len; i++)
+      {
+        PickyViberChannel *channel = g_ptr_array_index (members, i);
+        guint8 expected[DIGEST_SIZE];
+
+        if (channel->token == NULL)
+          continue;
+        compute_signature (body, channel->token, expected);
+        if (equal_constant_time (expected, given, DIGEST_SIZE) && signer == NULL)
+          signer = channel;
+      }
+
+  if (signer == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0);
+      return;
+    }
+
+  root = picky_json_parse_object (body, PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  if (root == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_BAD_REQUEST, NULL, NULL, 0);
+      return;
+    }
+
+  /* subscribed, unsubscribed, conversation_started and the "webhook" test
+   * of set_webhook are acknowledged and counted. */
+  signer->n_events++;
+
+  if (!picky_channel_can_read (PICKY_CHANNEL (signer)))
+    {
+      if (g_strcmp0 (picky_json_get_string (root, "event"), "message") == 0)
+        picky_access_count_dropped (picky_channel_get_access (PICKY_CHANNEL (signer)),
+                                    picky_channel_get_app (PICKY_CHANNEL (signer)), 1);
+      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      return;
+    }
+
+  message = picky_viber_channel_parse_event (root, picky_channel_get_id (PICKY_CHANNEL (signer)),
+                                             picky_channel_get_app (PICKY_CHANNEL (signer)));
+  if (message == NULL || picky_channel_get_store (PICKY_CHANNEL (signer)) == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      return;
+    }
+
+  if (picky_message_get_op (message) == PICKY_MESSAGE_OP_INSERT)
+    picky_channel_note_message_time (PICKY_CHANNEL (signer), picky_message_get_timestamp (message));
+
+  /* Answered only once committed: a 200 promises the message is safe. */
+  delivery = g_new0 (Delivery, 1);
+  delivery->request = g_object_ref (request);
+  delivery->messages = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (delivery->messages, g_steal_pointer (&message));
+  picky_store_ingest_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
+                            NULL, on_delivery_ingested_cb, delivery);
+}
+
+/* ---- Running ---- */
+
+static void
+update_state (PickyViberChannel *self)
+{
+  PickyChannel *channel = PICKY_CHANNEL (self);
+  PickyWebhookServer *server = picky_channel_get_webhook_server (channel);
+
+  if (!self->running)
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_STOPPED);
+  else if (!self->ready)
+    picky_channel_set_state (channel, PICKY_CHANNEL_STATE_CONNECTING);
+  else if (self->token == NULL)
+    {
+      picky_channel_set_last_error (channel, _("No auth token is stored for this Viber bot, so every callback is rejected. Add the token and start the channel again."));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_AUTH_FAILED);
+    }
+  else if (!picky_channel_is_webhook_member (channel))
+    {
+      picky_channel_set_last_error (channel, _("The webhook listener is not running, so no Viber messages can arrive"));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
+  else if (picky_webhook_server_get_bind_error (server) != NULL)
+    {
+      /* The listener's owner keeps trying to bind; this follows it. */
+      self->listener_failed = TRUE;
+      picky_channel_set_last_error (channel, picky_webhook_server_get_bind_error (server));
+      picky_channel_set_state (channel, PICKY_CHANNEL_STATE_BACKING_OFF);
+    }
+  else
+    {
+      if (self->listener_failed)
+        picky_channel_set_last_error (channel, NULL);
+      self->listener_failed = FALSE;
+      picky_channel_set_state (channel, picky_channel_can_read (channel) ? PICKY_CHANNEL_STATE_ONLINE
+                                                                         : PICKY_CHANNEL_STATE_DISABLED);
+    }
+}
+
+/* The token is read once per start and kept in memory: a callback must
+ * not wait for the keyring, and a flood must not hammer it. */
+static void
+on_token_looked_up_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(PickyViberChannel) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  token = picky_vault_lookup_secret_finish (PICKY_VAULT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->running)
+    return;
+  if (error != NULL)
+    {
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the Viber auth token from the keyring: %s"),
+                                                 error->message);
+
+      picky_channel_set_last_error (PICKY_CHANNEL (self), reason);
+      picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
+      return;
+    }
+
+  g_free (self->token);
+  self->token = token != NULL && *token != '\0' ? g_steal_pointer (&token) : NULL;
+  self->ready = TRUE;
+  picky_channel_set_last_error (PICKY_CHANNEL (self), NULL);
+  update_state (self);
+}
+
+static void
+picky_viber_channel_start (PickyChannel *channel)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (channel);
+  PickyVault *vault = picky_channel_get_vault (channel);
+
+  if (self->running)
+    return;
+
+  self->running = TRUE;
+  self->ready = FALSE;
+  self->run_cancellable = g_cancellable_new ();
+  picky_channel_set_last_error (channel, NULL);
+  if (!picky_channel_is_webhook_member (channel))
+    self->n_events = 0;
+  picky_channel_join_webhook (channel, PICKY_VIBER_WEBHOOK_PATH, handle_webhook_cb);
+  update_state (self);
+
+  if (vault == NULL)
+    {
+      self->ready = TRUE;
+      update_state (self);
+      return;
+    }
+  picky_vault_lookup_secret_async (vault, picky_channel_get_id (channel), "token",
+                                   self->run_cancellable, on_token_looked_up_cb, g_object_ref (self));
+}
+
+static void
+picky_viber_channel_stop (PickyChannel *channel)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (channel);
+
+  if (self->run_cancellable != NULL)
+    g_cancellable_cancel (self->run_cancellable);
+  g_clear_object (&self->run_cancellable);
+  picky_channel_leave_webhook (channel);
+  self->running = FALSE;
+  self->ready = FALSE;
+  g_clear_pointer (&self->token, g_free);
+  update_state (self);
+}
+
+static void
+on_changed_cb (PickyViberChannel *self)
+{
+  if (self->running && self->ready)
+    update_state (self);
+}
+
+/* ---- Object ---- */
+
+static void
+picky_viber_channel_constructed (GObject *object)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (object);
+  PickyWebhookServer *server;
+  PickyAccess *access;
+
+  G_OBJECT_CLASS (picky_viber_channel_parent_class)->constructed (object);
+
+  access = picky_channel_get_access (PICKY_CHANNEL (self));
+  if (access != NULL)
+    g_signal_connect_object (access, "changed", G_CALLBACK (on_changed_cb), self, G_CONNECT_SWAPPED);
+
+  server = picky_channel_get_webhook_server (PICKY_CHANNEL (self));
+  if (server != NULL)
+    g_signal_connect_object (server, "notify::bind-error",
+                             G_CALLBACK (on_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
+picky_viber_channel_dispose (GObject *object)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (object);
+
+  if (self->run_cancellable != NULL)
+    g_cancellable_cancel (self->run_cancellable);
+  g_clear_object (&self->run_cancellable);
+  picky_channel_leave_webhook (PICKY_CHANNEL (self));
+  self->running = FALSE;
+
+  G_OBJECT_CLASS (picky_viber_channel_parent_class)->dispose (object);
+}
+
+static void
+picky_viber_channel_finalize (GObject *object)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (object);
+
+  g_free (self->token);
+
+  G_OBJECT_CLASS (picky_viber_channel_parent_class)->finalize (object);
+}
+
+static void
+picky_viber_channel_class_init (PickyViberChannelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  PickyChannelClass *channel_class = PICKY_CHANNEL_CLASS (klass);
+
+  object_class->constructed = picky_viber_channel_constructed;
+  object_class->dispose = picky_viber_channel_dispose;
+  object_class->finalize = picky_viber_channel_finalize;
+
+  channel_class->start = picky_viber_channel_start;
+  channel_class->stop = picky_viber_channel_stop;
+
+  picky_channel_class_set_kind (channel_class, "viber", "viber", N_("Viber Bot"));
+  picky_channel_class_set_description (channel_class,
+                                       N_("A Viber bot’s auth token, from the bot’s page in the Viber Admin Panel. It is stored in your system keyring only and proves that a callback comes from Viber."));
+  picky_channel_class_add_field (channel_class, "token", PICKY_CHANNEL_FIELD_SECRET,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("Auth Token"), NULL,
+                                 N_("In the Viber Admin Panel, open the bot and copy the token shown under its name."));
+  picky_channel_class_add_field (channel_class, "api_base", PICKY_CHANNEL_FIELD_URL,
+                                 PICKY_CHANNEL_FIELD_FLAGS_NONE, N_("API Server"),
+                                 PICKY_VIBER_DEFAULT_API_BASE,
+                                 N_("Change it only to reach Viber through a proxy of your own."));
+}
+
+static void
+picky_viber_channel_init (PickyViberChannel *self)
+{
+}
+
+/**
+ * picky_viber_channel_is_ready:
+ * @self: a #PickyViberChannel
+ *
+ * Returns: whether it runs and has read its token from the keyring
+ */
+gboolean
+picky_viber_channel_is_ready (PickyViberChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_VIBER_CHANNEL (self), FALSE);
+
+  return self->running && self->ready;
+}
+
+/**
+ * picky_viber_channel_get_n_events:
+ * @self: a #PickyViberChannel
+ *
+ * Returns: how many signed callbacks of any event arrived for this bot
+ *   since it started
+ */
+guint64
+picky_viber_channel_get_n_events (PickyViberChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_VIBER_CHANNEL (self), 0);
+
+  return self->n_events;
+}
