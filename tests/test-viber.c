@@ -34,6 +34,10 @@ typedef struct
   guint               port;
   PickyChannel       *channel;      /* signs with TOKEN */
   PickyChannel       *channel_b;    /* signs with TOKEN_B, when a test adds it */
+  SoupServer         *api;          /* the fake Viber API */
+  GQueue              api_replies;  /* char *: the next bodies it answers with */
+  guint               api_status;   /* and their HTTP status */
+  GPtrArray          *api_requests;
 } Fixture;
 
 static GBytes *
@@ -210,7 +214,9 @@ add_channel (Fixture    *fixture,
   g_autoptr(GAsyncResult) cleared = NULL;
   g_autoptr(GAsyncResult) stored = NULL;
   g_autoptr(GError) error = NULL;
-  const char *settings = "{\"api_base\":\"http://127.0.0.1:9\"}";
+  g_autoslist(GUri) uris = soup_server_get_uris (fixture->api);
+  g_autofree char *settings = g_strdup_printf ("{\"api_base\":\"http://127.0.0.1:%d/pa/\"}",
+                                               g_uri_get_port (uris->data));
   PickyChannel *channel;
   gint64 id;
 
@@ -240,6 +246,27 @@ add_channel (Fixture    *fixture,
   g_assert_true (picky_test_wait_until (channel_ready, channel, 10000));
 
   return channel;
+}
+
+static void
+on_api_request_cb (SoupServer        *server,
+                   SoupServerMessage *message,
+                   const char        *path,
+                   GHashTable        *query,
+                   gpointer           user_data)
+{
+  Fixture *fixture = user_data;
+  g_autofree char *reply = g_queue_pop_head (&fixture->api_replies);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (message));
+
+  g_ptr_array_add (fixture->api_requests,
+                   g_strdup_printf ("%s %s|%s|%.*s", soup_server_message_get_method (message), path,
+                                    soup_message_headers_get_one (headers, "X-Viber-Auth-Token"),
+                                    (int) g_bytes_get_size (body), (const char *) g_bytes_get_data (body, NULL)));
+  soup_server_message_set_status (message, fixture->api_status, NULL);
+  if (reply != NULL)
+    soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
 }
 
 static void
@@ -275,6 +302,13 @@ fixture_set_up (Fixture       *fixture,
   g_assert_no_error (error);
   fixture->port = picky_webhook_server_get_port (fixture->server);
 
+  fixture->api_status = 200;
+  fixture->api_requests = g_ptr_array_new_with_free_func (g_free);
+  fixture->api = soup_server_new (NULL, NULL);
+  soup_server_add_handler (fixture->api, NULL, on_api_request_cb, fixture, NULL);
+  g_assert_true (soup_server_listen_local (fixture->api, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+
   fixture->channel = add_channel (fixture, TOKEN);
 }
 
@@ -291,6 +325,9 @@ fixture_tear_down (Fixture       *fixture,
     }
   g_assert_false (picky_webhook_server_has_route (fixture->server, PICKY_VIBER_WEBHOOK_PATH));
   g_assert_finalize_object (fixture->server);
+  g_assert_finalize_object (fixture->api);
+  g_queue_clear_full (&fixture->api_replies, g_free);
+  g_ptr_array_unref (fixture->api_requests);
 
   picky_store_close (fixture->store);
   g_clear_object (&fixture->store);
@@ -510,6 +547,89 @@ test_hostile (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, 1);
 }
 
+static char *
+send_text (Fixture     *fixture,
+           const char  *text,
+           GError     **error)
+{
+  g_autoptr(PickyMessage) message = picky_message_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+
+  picky_message_set_channel_id (message, picky_channel_get_id (fixture->channel));
+  picky_message_set_app (message, "viber");
+  picky_message_set_contact_provider_id (message, SAMPLE_SENDER);
+  picky_message_set_direction (message, PICKY_DIRECTION_OUT);
+  picky_message_set_text (message, text);
+  picky_channel_send_async (fixture->channel, message, NULL, picky_test_got_result_cb, &result);
+  return picky_channel_send_finish (fixture->channel, picky_test_wait_result (&result), error);
+}
+
+static void
+test_send (Fixture       *fixture,
+           gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *request, *body;
+  JsonObject *sent;
+
+  g_queue_push_tail (&fixture->api_replies, load_text ("viber-send-response.json"));
+  key = send_text (fixture, "Замовлення №4492 вже в дорозі 🚚", &error);
+  g_assert_no_error (error);
+  /* Past 2^53: a double would have lost the last digits. */
+  g_assert_cmpstr (key, ==, OUR_KEY);
+
+  g_assert_cmpuint (fixture->api_requests->len, ==, 1);
+  request = g_ptr_array_index (fixture->api_requests, 0);
+  g_assert_true (g_str_has_prefix (request, "POST /pa/send_message|" TOKEN "|"));
+  body = strchr (strchr (request, '|') + 1, '|') + 1;
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  sent = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (sent, "receiver"), ==, SAMPLE_SENDER);
+  g_assert_cmpstr (json_object_get_string_member (sent, "type"), ==, "text");
+  g_assert_cmpstr (json_object_get_string_member (sent, "text"), ==, "Замовлення №4492 вже в дорозі 🚚");
+  g_assert_cmpint (json_object_get_int_member (sent, "min_api_version"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (sent, "sender"), "name"), ==,
+                   "Acme Viber");
+}
+
+static void
+test_send_errors (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) too_many = NULL;
+  g_autoptr(GError) unsubscribed = NULL;
+  g_autoptr(GError) broken = NULL;
+  g_autoptr(GError) token = NULL;
+  char *key;
+
+  /* Viber answers errors with HTTP 200 and a status in the body. */
+  g_queue_push_tail (&fixture->api_replies, load_text ("viber-error-response.json"));
+  key = send_text (fixture, "Hello", &too_many);
+  g_assert_null (key);
+  g_assert_error (too_many, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (too_many->message, "Too many requests"));
+
+  g_queue_push_tail (&fixture->api_replies,
+                     g_strdup ("{\"status\":6,\"status_message\":\"notSubscribed\",\"chat_hostname\":\"SN-CHAT-11_\"}"));
+  g_assert_null (send_text (fixture, "Hello", &unsubscribed));
+  g_assert_error (unsubscribed, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED);
+
+  fixture->api_status = 502;
+  g_assert_null (send_text (fixture, "Hello", &broken));
+  g_assert_error (broken, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE);
+
+  fixture->api_status = 200;
+  g_queue_push_tail (&fixture->api_replies,
+                     g_strdup ("{\"status\":2,\"status_message\":\"invalidAuthToken\"}"));
+  g_assert_null (send_text (fixture, "Hello", &token));
+  g_assert_error (token, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED);
+  g_assert_cmpint (picky_channel_get_state (fixture->channel), ==, PICKY_CHANNEL_STATE_AUTH_FAILED);
+
+  g_assert_cmpuint (fixture->api_requests->len, ==, 4);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -528,6 +648,8 @@ main (int   argc,
   ADD ("/picky/viber/access/read-off", test_read_off);
   ADD ("/picky/viber/fanout/two-bots", test_two_bots);
   ADD ("/picky/viber/hostile", test_hostile);
+  ADD ("/picky/viber/send/text", test_send);
+  ADD ("/picky/viber/send/errors", test_send_errors);
 
   return g_test_run ();
 }

@@ -13,12 +13,16 @@
 
 #define SIGNATURE_HEADER "X-Viber-Content-Signature"
 #define DIGEST_SIZE 32
+#define HTTP_TIMEOUT_S 30
+/* Viber cuts a sender name longer than this. */
+#define SENDER_NAME_MAX 28
 
 struct _PickyViberChannel
 {
   PickyChannel  parent_instance;
 
   /* owned */
+  SoupSession  *session;
   GCancellable *run_cancellable;
   char         *token;
   gboolean      running;
@@ -543,6 +547,226 @@ on_changed_cb (PickyViberChannel *self)
     update_state (self);
 }
 
+/* ---- Sending ---- */
+
+static GBytes *
+build_send_body (PickyViberChannel *self,
+                 const char        *receiver,
+                 const char        *text)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char *name = picky_channel_get_name (PICKY_CHANNEL (self));
+  g_autofree char *sender = NULL;
+
+  if (name == NULL || *name == '\0')
+    name = "Viber Bot";
+  sender = g_utf8_substring (name, 0, MIN ((glong) SENDER_NAME_MAX, g_utf8_strlen (name, -1)));
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "receiver");
+  json_builder_add_string_value (builder, receiver);
+  json_builder_set_member_name (builder, "min_api_version");
+  json_builder_add_int_value (builder, 1);
+  json_builder_set_member_name (builder, "sender");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, sender);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "type");
+  json_builder_add_string_value (builder, "text");
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, text);
+  json_builder_end_object (builder);
+
+  return picky_json_builder_to_bytes (builder);
+}
+
+/* Viber reports errors in the body's "status", whatever the HTTP status;
+ * the decision rests on the number, never on its wording. */
+static void
+return_send_error (GTask      *task,
+                   gint64      code,
+                   const char *details)
+{
+  PickyViberChannel *self = g_task_get_source_object (task);
+  g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, code);
+
+  switch (code)
+    {
+    case 2:
+      g_clear_pointer (&self->token, g_free);
+      picky_channel_set_last_error (PICKY_CHANNEL (self),
+                                    _("Viber rejected the auth token. Enter the bot’s current token for this channel."));
+      picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED,
+                               _("Viber rejected the auth token: %s"), details);
+      break;
+    case 5:
+    case 11:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("This customer is not on Viber with a device that can receive the message"));
+      break;
+    case 6:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("This customer has not subscribed to the bot or has unsubscribed; Viber accepts a message only after they write again"));
+      break;
+    case 7:
+    case 8:
+    case 9:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("Viber says the bot’s account is blocked, suspended or gone: %s"), details);
+      break;
+    case 12:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                               _("Viber refuses more messages to this customer until they reply: %s"), details);
+      break;
+    case 3:
+    case 4:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("Viber refused the message as malformed (error %s): %s"), number, details);
+      break;
+    default:
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("Viber could not send the message (error %s): %s"), number, details);
+      break;
+    }
+}
+
+static void
+on_send_reply_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  g_autofree char *token = NULL;
+  const char *details;
+  JsonNode *status;
+  gint64 code;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (bytes == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                               _("Cannot reach the Viber API: %s"), error->message);
+      return;
+    }
+
+  root = picky_json_parse_object (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  status = root != NULL ? json_object_get_member (root, "status") : NULL;
+  if (status == NULL || !JSON_NODE_HOLDS_VALUE (status) || json_node_get_value_type (status) != G_TYPE_INT64)
+    {
+      guint http = soup_message_get_status (message);
+
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR,
+                               http >= 500 ? PICKY_CHANNEL_ERROR_UNAVAILABLE : PICKY_CHANNEL_ERROR_FAILED,
+                               _("The Viber API gave an answer without a status: %s"),
+                               soup_status_get_phrase (http));
+      return;
+    }
+
+  code = json_node_get_int (status);
+  details = picky_json_get_string (root, "status_message");
+  if (details == NULL)
+    details = "";
+  if (code != 0)
+    {
+      return_send_error (task, code, details);
+      return;
+    }
+
+  token = dup_token (root);
+  if (token == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("Viber accepted the message but gave no message token"));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&token), g_free);
+}
+
+static void
+send_now (GTask *task)
+{
+  PickyViberChannel *self = g_task_get_source_object (task);
+  GBytes *body = g_task_get_task_data (task);
+  g_autofree char *base = picky_channel_dup_setting (PICKY_CHANNEL (self), "api_base",
+                                                     PICKY_VIBER_DEFAULT_API_BASE);
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  url = g_strconcat (base, "/send_message", NULL);
+  message = soup_message_new (SOUP_METHOD_POST, url);
+  if (message == NULL)
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
+                               _("The Viber API address is not valid"));
+      return;
+    }
+
+  soup_message_headers_replace (soup_message_get_request_headers (message), "X-Viber-Auth-Token", self->token);
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                    on_send_reply_cb, g_object_ref (task));
+}
+
+static void
+on_send_token_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyViberChannel *self = g_task_get_source_object (task);
+  GError *error = NULL;
+  char *token = picky_channel_lookup_secret_finish (PICKY_CHANNEL (self), result, &error);
+
+  if (token == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_free (self->token);
+  self->token = token;
+  send_now (task);
+}
+
+static void
+picky_viber_channel_send_async (PickyChannel        *channel,
+                                PickyMessage        *message,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  PickyViberChannel *self = PICKY_VIBER_CHANNEL (channel);
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+  const char *receiver = picky_message_get_contact_provider_id (message);
+  const char *text = picky_message_get_text (message);
+
+  g_task_set_source_tag (task, picky_viber_channel_send_async);
+
+  if (receiver == NULL || *receiver == '\0' || text == NULL || *text == '\0')
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("A Viber reply needs a recipient and a text"));
+      return;
+    }
+
+  g_task_set_task_data (task, build_send_body (self, receiver, text), (GDestroyNotify) g_bytes_unref);
+  if (self->token != NULL)
+    {
+      send_now (task);
+      return;
+    }
+  picky_channel_lookup_secret_async (channel, "token", _("No auth token is stored for this Viber bot"),
+                                     cancellable, on_send_token_cb, g_steal_pointer (&task));
+}
+
 /* ---- Object ---- */
 
 static void
@@ -553,6 +777,10 @@ picky_viber_channel_constructed (GObject *object)
   PickyAccess *access;
 
   G_OBJECT_CLASS (picky_viber_channel_parent_class)->constructed (object);
+
+  self->session = soup_session_new_with_options ("timeout", HTTP_TIMEOUT_S,
+                                                 "user-agent", "picky-console/" PACKAGE_VERSION,
+                                                 NULL);
 
   access = picky_channel_get_access (PICKY_CHANNEL (self));
   if (access != NULL)
@@ -574,6 +802,9 @@ picky_viber_channel_dispose (GObject *object)
   g_clear_object (&self->run_cancellable);
   picky_channel_leave_webhook (PICKY_CHANNEL (self));
   self->running = FALSE;
+  if (self->session != NULL)
+    soup_session_abort (self->session);
+  g_clear_object (&self->session);
 
   G_OBJECT_CLASS (picky_viber_channel_parent_class)->dispose (object);
 }
@@ -600,6 +831,7 @@ picky_viber_channel_class_init (PickyViberChannelClass *klass)
 
   channel_class->start = picky_viber_channel_start;
   channel_class->stop = picky_viber_channel_stop;
+  channel_class->send_async = picky_viber_channel_send_async;
 
   picky_channel_class_set_kind (channel_class, "viber", "viber", N_("Viber Bot"));
   picky_channel_class_set_description (channel_class,
