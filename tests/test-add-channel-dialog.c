@@ -150,6 +150,26 @@ offers_done (gpointer data)
   return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, "_Done Done") != NULL;
 }
 
+/* By title, not position: the kinds are offered sorted, and a new kind
+ * may come before any of them. */
+static void
+select_kind (Fixture *fixture,
+             GType    type)
+{
+  AdwComboRow *kind = ADW_COMBO_ROW (row (fixture, _("Kind")));
+  GListModel *titles = adw_combo_row_get_model (kind);
+
+  for (guint i = 0; i < g_list_model_get_n_items (titles); i++)
+    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (titles), i),
+                   picky_channel_class_get_title (type)) == 0)
+      {
+        adw_combo_row_set_selected (kind, i);
+        return;
+      }
+
+  g_error ("the Kind row does not offer %s", g_type_name (type));
+}
+
 static void
 test_dialog_telegram (Fixture       *fixture,
                       gconstpointer  data)
@@ -194,14 +214,13 @@ static void
 test_dialog_whatsapp (Fixture       *fixture,
                       gconstpointer  data)
 {
-  AdwComboRow *kind = ADW_COMBO_ROW (row (fixture, _("Kind")));
   g_autofree char *secret = NULL;
   g_autofree char *verify = NULL;
   PickyChannel *channel;
   GtkWidget *path;
   GtkWidget *verify_row;
 
-  adw_combo_row_set_selected (kind, 1);
+  select_kind (fixture, PICKY_TYPE_WHATSAPP_CHANNEL);
   g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (row (fixture, _("Bot Token")),
                                                                    ADW_TYPE_PREFERENCES_GROUP)));
   g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (row (fixture, _("App Secret")),
@@ -252,24 +271,6 @@ reopen_dialog (Fixture      *fixture,
   g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
   gtk_window_present (GTK_WINDOW (fixture->dialog));
   picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
-}
-
-static void
-select_kind (Fixture *fixture,
-             GType    type)
-{
-  AdwComboRow *kind = ADW_COMBO_ROW (row (fixture, _("Kind")));
-  GListModel *titles = adw_combo_row_get_model (kind);
-
-  for (guint i = 0; i < g_list_model_get_n_items (titles); i++)
-    if (g_strcmp0 (gtk_string_list_get_string (GTK_STRING_LIST (titles), i),
-                   picky_channel_class_get_title (type)) == 0)
-      {
-        adw_combo_row_set_selected (kind, i);
-        return;
-      }
-
-  g_error ("the Kind row does not offer %s", g_type_name (type));
 }
 
 /* The rows shown for @type are its fields, in order, and nothing else. */
