@@ -9,10 +9,10 @@
 
 #include "picky-channel-private.h"
 #include "picky-json.h"
+#include "picky-signature.h"
 #include "picky-viber-channel.h"
 
 #define SIGNATURE_HEADER "X-Viber-Content-Signature"
-#define DIGEST_SIZE 32
 #define HTTP_TIMEOUT_S 30
 /* Viber cuts a sender name longer than this. */
 #define SENDER_NAME_MAX 28
@@ -50,69 +50,6 @@ delivery_free (Delivery *delivery)
   g_free (delivery);
 }
 
-/* Lower case only: Viber sends the digest in lower-case hex, and taking
- * other spellings would only widen what a forger may send. */
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-
-  return -1;
-}
-
-/* Compares all bytes whatever they hold, so the time taken tells nothing
- * about how much of a forged value was right. */
-static gboolean
-equal_constant_time (const guint8 *a,
-                     const guint8 *b,
-                     gsize         length)
-{
-  guint8 difference = 0;
-
-  for (gsize i = 0; i < length; i++)
-    difference |= a[i] ^ b[i];
-
-  return difference == 0;
-}
-
-/* Unlike Meta's header, Viber's has no "sha256=" prefix. */
-static gboolean
-decode_signature (const char *header,
-                  guint8      digest[DIGEST_SIZE])
-{
-  if (header == NULL || strlen (header) != DIGEST_SIZE * 2)
-    return FALSE;
-
-  for (guint i = 0; i < DIGEST_SIZE; i++)
-    {
-      int high = hex_value (header[2 * i]);
-      int low = hex_value (header[2 * i + 1]);
-
-      if (high < 0 || low < 0)
-        return FALSE;
-      digest[i] = (guint8) (high << 4 | low);
-    }
-
-  return TRUE;
-}
-
-static void
-compute_signature (GBytes     *body,
-                   const char *token,
-                   guint8      digest[DIGEST_SIZE])
-{
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) token, strlen (token));
-  gsize length = DIGEST_SIZE;
-  gsize size = 0;
-  const guchar *data = g_bytes_get_data (body, &size);
-
-  g_hmac_update (hmac, data, size);
-  g_hmac_get_digest (hmac, digest, &length);
-}
-
 /**
  * picky_viber_channel_check_signature:
  * @body: the raw request body, exactly as received
@@ -127,16 +64,16 @@ picky_viber_channel_check_signature (GBytes     *body,
                                      const char *header,
                                      const char *token)
 {
-  guint8 expected[DIGEST_SIZE];
-  guint8 given[DIGEST_SIZE];
+  guint8 expected[PICKY_SIGNATURE_SIZE];
+  guint8 given[PICKY_SIGNATURE_SIZE];
 
   g_return_val_if_fail (body != NULL, FALSE);
 
-  if (token == NULL || *token == '\0' || !decode_signature (header, given))
+  if (token == NULL || *token == '\0' || !picky_signature_decode_hex (header, given))
     return FALSE;
 
-  compute_signature (body, token, expected);
-  return equal_constant_time (expected, given, DIGEST_SIZE);
+  picky_signature_compute (body, token, expected);
+  return picky_signature_equal (expected, given, PICKY_SIGNATURE_SIZE);
 }
 
 /* Message tokens exceed 2^53, so they are read as int64, never as double. */
@@ -352,7 +289,7 @@ handle_webhook_cb (PickyWebhookServer  *server,
   g_autoptr(JsonObject) root = NULL;
   g_autoptr(PickyMessage) message = NULL;
   Delivery *delivery;
-  guint8 given[DIGEST_SIZE];
+  guint8 given[PICKY_SIGNATURE_SIZE];
 
   if (g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_POST) != 0)
     {
@@ -368,16 +305,16 @@ handle_webhook_cb (PickyWebhookServer  *server,
 
   /* The signature decides before a single byte of JSON is looked at; every
    * member is compared, so the time taken names none. */
-  if (decode_signature (header, given))
+  if (picky_signature_decode_hex (header, given))
     for (guint i = 0; i < members->len; i++)
       {
         PickyViberChannel *channel = g_ptr_array_index (members, i);
-        guint8 expected[DIGEST_SIZE];
+        guint8 expected[PICKY_SIGNATURE_SIZE];
 
         if (channel->token == NULL)
           continue;
-        compute_signature (body, channel->token, expected);
-        if (equal_constant_time (expected, given, DIGEST_SIZE) && signer == NULL)
+        picky_signature_compute (body, channel->token, expected);
+        if (picky_signature_equal (expected, given, PICKY_SIGNATURE_SIZE) && signer == NULL)
           signer = channel;
       }
 

@@ -10,11 +10,11 @@
 
 #include "picky-channel-private.h"
 #include "picky-json.h"
+#include "picky-signature.h"
 #include "picky-whatsapp-channel.h"
 
 #define SIGNATURE_HEADER "X-Hub-Signature-256"
 #define SIGNATURE_PREFIX "sha256="
-#define DIGEST_SIZE 32
 #define HTTP_TIMEOUT_S 30
 #define BACKOFF_MIN_MS 2000
 #define SEND_ATTEMPTS 5
@@ -98,35 +98,6 @@ get_time_member (JsonObject *object,
   return fallback;
 }
 
-/* Lower case only: Meta sends the digest in lower-case hex, and accepting
- * other spellings of the same header would only widen what a forger or a
- * proxy in between may send. */
-static int
-hex_value (char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-
-  return -1;
-}
-
-/* Compares all bytes whatever they hold, so the time taken tells nothing
- * about how much of a forged value was right. */
-static gboolean
-equal_constant_time (const guint8 *a,
-                     const guint8 *b,
-                     gsize         length)
-{
-  guint8 difference = 0;
-
-  for (gsize i = 0; i < length; i++)
-    difference |= a[i] ^ b[i];
-
-  return difference == 0;
-}
-
 static gboolean
 strings_equal_constant_time (const char *a,
                              const char *b)
@@ -141,47 +112,17 @@ strings_equal_constant_time (const char *a,
   if (length != strlen (b))
     return FALSE;
 
-  return equal_constant_time ((const guint8 *) a, (const guint8 *) b, length);
+  return picky_signature_equal ((const guint8 *) a, (const guint8 *) b, length);
 }
 
 static gboolean
 decode_signature (const char *header,
-                  guint8      digest[DIGEST_SIZE])
+                  guint8      digest[PICKY_SIGNATURE_SIZE])
 {
-  const char *hex;
-
   if (header == NULL || !g_str_has_prefix (header, SIGNATURE_PREFIX))
     return FALSE;
 
-  hex = header + strlen (SIGNATURE_PREFIX);
-  if (strlen (hex) != DIGEST_SIZE * 2)
-    return FALSE;
-
-  for (guint i = 0; i < DIGEST_SIZE; i++)
-    {
-      int high = hex_value (hex[2 * i]);
-      int low = hex_value (hex[2 * i + 1]);
-
-      if (high < 0 || low < 0)
-        return FALSE;
-      digest[i] = (guint8) (high << 4 | low);
-    }
-
-  return TRUE;
-}
-
-static void
-compute_signature (GBytes     *body,
-                   const char *app_secret,
-                   guint8      digest[DIGEST_SIZE])
-{
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) app_secret, strlen (app_secret));
-  gsize length = DIGEST_SIZE;
-  gsize size = 0;
-  const guchar *data = g_bytes_get_data (body, &size);
-
-  g_hmac_update (hmac, data, size);
-  g_hmac_get_digest (hmac, digest, &length);
+  return picky_signature_decode_hex (header + strlen (SIGNATURE_PREFIX), digest);
 }
 
 /**
@@ -198,16 +139,16 @@ picky_whatsapp_channel_check_signature (GBytes     *body,
                                         const char *header,
                                         const char *app_secret)
 {
-  guint8 expected[DIGEST_SIZE];
-  guint8 given[DIGEST_SIZE];
+  guint8 expected[PICKY_SIGNATURE_SIZE];
+  guint8 given[PICKY_SIGNATURE_SIZE];
 
   g_return_val_if_fail (body != NULL, FALSE);
 
   if (app_secret == NULL || *app_secret == '\0' || !decode_signature (header, given))
     return FALSE;
 
-  compute_signature (body, app_secret, expected);
-  return equal_constant_time (expected, given, DIGEST_SIZE);
+  picky_signature_compute (body, app_secret, expected);
+  return picky_signature_equal (expected, given, PICKY_SIGNATURE_SIZE);
 }
 
 /**
@@ -608,7 +549,7 @@ handle_notification (GPtrArray           *members,
   g_autoptr(JsonObject) root = NULL;
   g_autoptr(GPtrArray) batch = NULL;
   PickyStore *store = NULL;
-  guint8 given[DIGEST_SIZE];
+  guint8 given[PICKY_SIGNATURE_SIZE];
   JsonArray *entries;
   Delivery *delivery;
 
@@ -625,12 +566,12 @@ handle_notification (GPtrArray           *members,
     for (guint i = 0; i < members->len; i++)
       {
         PickyWhatsAppChannel *channel = g_ptr_array_index (members, i);
-        guint8 expected[DIGEST_SIZE];
+        guint8 expected[PICKY_SIGNATURE_SIZE];
 
         if (channel->app_secret == NULL || *channel->app_secret == '\0')
           continue;
-        compute_signature (body, channel->app_secret, expected);
-        if (equal_constant_time (expected, given, DIGEST_SIZE))
+        picky_signature_compute (body, channel->app_secret, expected);
+        if (picky_signature_equal (expected, given, PICKY_SIGNATURE_SIZE))
           g_ptr_array_add (signers, channel);
       }
 
