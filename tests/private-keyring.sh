@@ -66,11 +66,21 @@ secrets() {
   dbus-send --session --print-reply --dest=org.freedesktop.secrets "$@" 2>/dev/null
 }
 
+# Ask the service only once our daemon owns its name: a call to a name
+# nobody owns makes the bus activate a second, locked gnome-keyring, and
+# ours then exits with "another secret service is running".
+owned() {
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+}
+
 ready=""
 for _ in $(seq 100); do
-  case "$(secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias string:default)" in
-    *collection/login*) ready=1; break ;;
-  esac
+  if owned; then
+    case "$(secrets /org/freedesktop/secrets org.freedesktop.Secret.Service.ReadAlias string:default)" in
+      *collection/login*) ready=1; break ;;
+    esac
+  fi
   sleep 0.1
 done
 if [ -z "$ready" ]; then
