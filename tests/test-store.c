@@ -1892,7 +1892,7 @@ test_store_migrate_id (Fixture       *fixture,
   g_assert_cmpstr (picky_store_get_database_id (store), ==, id);
   picky_store_close (store);
   value = query_text (path, "PRAGMA user_version");
-  g_assert_cmpstr (value, ==, "8");
+  g_assert_cmpint (g_ascii_strtoll (value, NULL, 10), ==, PICKY_STORE_SCHEMA_VERSION);
   g_clear_pointer (&value, g_free);
   value = query_text (path, "SELECT count (*) FROM meta");
   g_assert_cmpstr (value, ==, "1");

@@ -16,6 +16,7 @@ typedef struct {
   char *state_key;
   char *state_value;
   GPtrArray *added;
+  GHashTable *touched;           /* the conversations the batch changed */
 } IngestArgs;
 
 typedef struct {
@@ -31,6 +32,7 @@ ingest_args_free (gpointer data)
 
   g_clear_pointer (&ingest->batch, g_ptr_array_unref);
   g_clear_pointer (&ingest->added, g_ptr_array_unref);
+  g_clear_pointer (&ingest->touched, g_hash_table_unref);
   g_free (ingest->state_key);
   g_free (ingest->state_value);
   g_free (ingest);
@@ -143,7 +145,8 @@ worker_insert_message (PickyStoreWorker   *w,
   if (!picky_store_worker_run_done (w, stmt, error))
     return FALSE;
 
-  return picky_store_worker_add_rollups (w, app, contact, message, error);
+  return picky_store_worker_add_rollups (w, app, contact, message, error) &&
+         picky_store_worker_touch_conversation (w, contact, message, error);
 }
 
 static gboolean
@@ -171,7 +174,7 @@ worker_edit_message (PickyStoreWorker   *w,
   if (rc == 0)
     return FALSE;
   if (rc == SQLITE_ROW)
-    return TRUE;
+    return picky_store_worker_note_edit (w, contact, message, error);
 
   /* The edit of a message we never saw (it predates the channel, or its
    * delivery was lost): the edited text is the best copy there is. */
@@ -261,19 +264,17 @@ ingest_write (PickyStoreWorker  *w,
               GError           **error)
 {
   IngestArgs *args = g_task_get_task_data (task);
+  gboolean ok = TRUE;
 
-  for (guint i = 0; i < args->batch->len; i++)
-    {
-      PickyMessage *message = g_ptr_array_index (args->batch, i);
+  w->touched = args->touched;
+  for (guint i = 0; ok && i < args->batch->len; i++)
+    ok = worker_ingest_one (w, g_ptr_array_index (args->batch, i), error);
+  w->touched = NULL;
 
-      if (!worker_ingest_one (w, message, error))
-        return FALSE;
-    }
-
-  if (args->state_key != NULL)
+  if (ok && args->state_key != NULL)
     return picky_store_worker_set_state (w, args->state_channel, args->state_key, args->state_value, error);
 
-  return TRUE;
+  return ok;
 }
 
 static void
@@ -305,6 +306,7 @@ ingest_done (PickyStoreWorker *w,
     picky_store_worker_emit (w, task, PICKY_STORE_SIGNAL_MESSAGES_ADDED, args->added);
   if (changed->len > 0)
     picky_store_worker_emit (w, task, PICKY_STORE_SIGNAL_MESSAGES_CHANGED, changed);
+  picky_store_worker_emit_conversations (w, task, args->touched);
 
   g_task_return_int (task, n_new);
 }
@@ -575,25 +577,50 @@ get_message_run (PickyStoreWorker *w,
 
 typedef struct {
   gint64 contact_id;
+  gint64 count;
+  GHashTable *touched;
 } MarkReadArgs;
 
-/* Only the unread rows are visited, through their partial index. */
 static void
-mark_read_run (PickyStoreWorker *w,
-               GTask            *task)
+mark_read_args_free (gpointer data)
+{
+  MarkReadArgs *args = data;
+
+  g_clear_pointer (&args->touched, g_hash_table_unref);
+  g_free (args);
+}
+
+/* Only the unread rows are visited, through their partial index; the
+ * contact's conversations are read in the same transaction. */
+static gboolean
+mark_read_write (PickyStoreWorker  *w,
+                 GTask             *task,
+                 GError           **error)
 {
   MarkReadArgs *args = g_task_get_task_data (task);
-  GError *error = NULL;
-  gint64 count;
+  gboolean ok;
 
-  count = picky_store_worker_exec_int (w,
-                                       "UPDATE messages SET unread = 0"
-                                       " WHERE unread = 1 AND contact_id = ?1",
-                                       args->contact_id, &error);
-  if (count < 0)
-    g_task_return_error (task, error);
-  else
-    g_task_return_int (task, count);
+  args->count = picky_store_worker_exec_int (w,
+                                             "UPDATE messages SET unread = 0"
+                                             " WHERE unread = 1 AND contact_id = ?1",
+                                             args->contact_id, error);
+  if (args->count < 0)
+    return FALSE;
+
+  w->touched = args->touched;
+  ok = picky_store_worker_clear_unread (w, args->contact_id, 0, error);
+  w->touched = NULL;
+  return ok;
+}
+
+static void
+mark_read_done (PickyStoreWorker *w,
+                GTask            *task)
+{
+  MarkReadArgs *args = g_task_get_task_data (task);
+
+  picky_store_worker_emit_conversations (w, task, args->touched);
+  g_task_return_int (task, args->count);
 }
 
 /* ---- Main thread ---- */
@@ -615,6 +642,7 @@ ingest_common (PickyStore          *self,
   args->state_channel = channel_id;
   args->state_key = g_strdup (key);
   args->state_value = g_strdup (value);
+  args->touched = picky_store_conversation_ids_new ();
   task = picky_store_task_new (self, picky_store_ingest_async, args, ingest_args_free,
                                cancellable, callback, user_data);
   /* Once committed, the result must reach the caller even if it cancelled
@@ -866,16 +894,18 @@ picky_store_mark_read_async (PickyStore          *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  MarkReadArgs *args = g_new0 (MarkReadArgs, 1);
+  MarkReadArgs *args;
   GTask *task;
 
   g_return_if_fail (PICKY_IS_STORE (self));
   g_return_if_fail (contact_id > 0);
 
+  args = g_new0 (MarkReadArgs, 1);
   args->contact_id = contact_id;
-  task = picky_store_task_new (self, picky_store_mark_read_async, args, g_free, cancellable,
-                               callback, user_data);
-  picky_store_queue_job (self, task, mark_read_run, NULL, NULL);
+  args->touched = picky_store_conversation_ids_new ();
+  task = picky_store_task_new (self, picky_store_mark_read_async, args, mark_read_args_free,
+                               cancellable, callback, user_data);
+  picky_store_queue_job (self, task, NULL, mark_read_write, mark_read_done);
 }
 
 /**

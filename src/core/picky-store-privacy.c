@@ -63,6 +63,29 @@ finish_erasure (PickyStoreWorker *w,
     g_task_return_int (task, count);
 }
 
+/* After a purge: a conversation whose last message went has lost every
+ * message but reactions (the last one is the newest), so it goes with its
+ * Done marks; the others count the unread messages left. A customer still
+ * waiting keeps the time they started to, though that message is gone. */
+static gboolean
+purge_conversations (PickyStoreWorker  *w,
+                     GError           **error)
+{
+  return picky_store_exec (w->db,
+                           "CREATE TEMP TABLE purged_conversations AS"
+                           "  SELECT id FROM conversations c WHERE NOT EXISTS"
+                           "  (SELECT 1 FROM messages m WHERE m.id = c.last_message_id);"
+                           "DELETE FROM done_marks WHERE conversation_id IN purged_conversations;"
+                           "DELETE FROM conversations WHERE id IN purged_conversations;"
+                           "DROP TABLE purged_conversations;"
+                           "UPDATE conversations SET unread ="
+                           "  (SELECT count (*) FROM messages m WHERE m.unread = 1"
+                           "   AND m.contact_id = conversations.contact_id"
+                           "   AND m.channel_id = conversations.channel_id AND m.kind <> 'reaction')"
+                           "  WHERE unread > 0;",
+                           error);
+}
+
 typedef struct {
   guint days;
 } PurgeArgs;
@@ -87,7 +110,8 @@ purge_run (PickyStoreWorker *w,
        picky_store_worker_exec_int (w, "DELETE FROM contact_hours WHERE hour < ?1",
                                     cutoff_day * 24, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM response_hours WHERE hour < ?1",
-                                    cutoff_day * 24, &error) >= 0;
+                                    cutoff_day * 24, &error) >= 0 &&
+       purge_conversations (w, &error);
   if (ok)
     {
       g_autofree char *detail = g_strdup_printf ("older than %" G_GINT64_FORMAT " days: %" G_GINT64_FORMAT " messages",
@@ -134,6 +158,12 @@ erase_contact_run (PickyStoreWorker *w,
                                     " FROM contact_days cd JOIN contacts c ON c.id = cd.contact_id"
                                     " WHERE cd.contact_id = ?1 AND daily.day = cd.day"
                                     " AND daily.app = c.app",
+                                    args->contact_id, &error) >= 0 &&
+       picky_store_worker_exec_int (w,
+                                    "DELETE FROM done_marks WHERE conversation_id IN"
+                                    " (SELECT id FROM conversations WHERE contact_id = ?1)",
+                                    args->contact_id, &error) >= 0 &&
+       picky_store_worker_exec_int (w, "DELETE FROM conversations WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        (count = picky_store_worker_exec_int (w, "DELETE FROM messages WHERE contact_id = ?1",
                                              args->contact_id, &error)) >= 0 &&

@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 8
+#define PICKY_STORE_SCHEMA_VERSION 9
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -78,6 +78,7 @@ extern const char picky_store_sql_add_contact_day[];
 extern const char picky_store_sql_add_daily[];
 extern const char picky_store_sql_add_contact_hour[];
 extern const char picky_store_sql_add_response_hour[];
+extern const char picky_store_sql_touch_conversation[];
 
 /* ---- The worker thread ---- */
 
@@ -99,6 +100,7 @@ typedef enum {
   PICKY_STORE_STMT_ADD_CONTACT_HOUR,
   PICKY_STORE_STMT_ADD_RESPONSE_HOUR,
   PICKY_STORE_STMT_SET_STATE,
+  PICKY_STORE_STMT_TOUCH_CONVERSATION,
   PICKY_STORE_N_STMTS
 } PickyStoreStmt;
 
@@ -138,6 +140,9 @@ typedef struct {
   /* The stored details do not open with this cipher: contacts are found by
    * keyed hashes, so writing on would make a second copy of each. */
   gboolean wrong_key;
+  /* The ids of the conversations the write in progress changed, in its
+   * job's arguments, or NULL: its done hands them to conversations-changed. */
+  GHashTable *touched;
 } PickyStoreWorker;
 
 /* A job either runs alone (run) or is one write of a group commit (write,
@@ -149,6 +154,7 @@ typedef void     (*PickyStoreJobDone)  (PickyStoreWorker *w, GTask *task);
 typedef enum {
   PICKY_STORE_SIGNAL_MESSAGES_ADDED,
   PICKY_STORE_SIGNAL_MESSAGES_CHANGED,
+  PICKY_STORE_SIGNAL_CONVERSATIONS_CHANGED,
   PICKY_STORE_N_SIGNALS
 } PickyStoreSignal;
 
@@ -271,5 +277,30 @@ void picky_store_worker_bind_sealed (PickyStoreWorker *w,
                                      const char       *value,
                                      const char       *column,
                                      gint64            id);
+
+/* In picky-store-conversations.c. */
+/* A conversation id set for PickyStoreWorker.touched. */
+GHashTable *picky_store_conversation_ids_new (void);
+/* Counts a new @message in its conversation (see schema version 9). */
+gboolean picky_store_worker_touch_conversation (PickyStoreWorker   *w,
+                                                PickyStoreContact  *contact,
+                                                PickyMessage       *message,
+                                                GError            **error);
+/* Notes an edited @message: its conversation changed when it is the last one. */
+gboolean picky_store_worker_note_edit (PickyStoreWorker   *w,
+                                       PickyStoreContact  *contact,
+                                       PickyMessage       *message,
+                                       GError            **error);
+/* The conversations of @contact_id, of one channel or all (@channel_id 0),
+ * counted read. */
+gboolean picky_store_worker_clear_unread (PickyStoreWorker  *w,
+                                          gint64             contact_id,
+                                          gint64             channel_id,
+                                          GError           **error);
+/* Hands the conversations @ids, as stored now, to conversations-changed;
+ * nothing when there are none. */
+void picky_store_worker_emit_conversations (PickyStoreWorker *w,
+                                            GTask            *task,
+                                            GHashTable       *ids);
 
 G_END_DECLS

@@ -256,6 +256,71 @@ static const char schema_v8[] =
   "INSERT OR IGNORE INTO meta (key, value)"
   "  VALUES ('database-id', lower (hex (randomblob (16))));";
 
+/* Version 9: conversations, a contact on a channel (a group chat is one
+ * contact), kept at ingest, edit, read and send time in the same
+ * transaction as their messages, so that the Inbox lists them without
+ * grouping millions of messages. Reactions are no activity: they neither
+ * move a conversation nor count as unread or as a customer waiting.
+ * waiting_since is the time of the customer's first message after our last
+ * reply or Done mark, by arrival; a new customer message reopens a Done
+ * conversation. done_marks keeps each Done with its time, so that reports
+ * can start a customer's wait after it. The backfill is set-based: two
+ * passes over the messages, then one look-up per conversation. */
+static const char schema_v9[] =
+  "CREATE TABLE conversations ("
+  "  id INTEGER PRIMARY KEY,"
+  "  channel_id INTEGER NOT NULL REFERENCES channels (id),"
+  "  contact_id INTEGER NOT NULL REFERENCES contacts (id),"
+  "  last_time INTEGER NOT NULL,"
+  "  last_message_id INTEGER NOT NULL,"
+  "  last_out INTEGER NOT NULL,"
+  "  unread INTEGER NOT NULL,"
+  "  waiting_since INTEGER,"
+  "  done INTEGER NOT NULL DEFAULT 0,"
+  "  UNIQUE (channel_id, contact_id));"
+  /* One index per filter, each in list order, so that a page is read
+   * straight off it whatever the filter leaves. */
+  "CREATE INDEX conversations_time ON conversations (last_time, id);"
+  "CREATE INDEX conversations_done ON conversations (done, last_time, id);"
+  "CREATE INDEX conversations_channel ON conversations (channel_id, last_time, id);"
+  "CREATE INDEX conversations_waiting ON conversations (last_time, id)"
+  "  WHERE waiting_since IS NOT NULL AND done = 0;"
+  "CREATE INDEX conversations_unread ON conversations (last_time, id) WHERE unread > 0;"
+  "CREATE INDEX conversations_contact ON conversations (contact_id);"
+  "CREATE TABLE done_marks ("
+  "  id INTEGER PRIMARY KEY,"
+  "  conversation_id INTEGER NOT NULL REFERENCES conversations (id),"
+  "  time INTEGER NOT NULL);"
+  "CREATE INDEX done_marks_conversation ON done_marks (conversation_id, time);"
+  "CREATE TEMP TABLE backfill_conversations ("
+  "  channel_id INTEGER, contact_id INTEGER, last_time INTEGER, unread INTEGER, out_id INTEGER,"
+  "  PRIMARY KEY (channel_id, contact_id));"
+  "INSERT INTO backfill_conversations"
+  "  SELECT channel_id, contact_id, max (timestamp), sum (unread),"
+  "         max (CASE WHEN direction = 1 THEN id END)"
+  "  FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'"
+  "  GROUP BY channel_id, contact_id;"
+  "CREATE TEMP TABLE backfill_waiting AS"
+  "  SELECT m.channel_id AS channel_id, m.contact_id AS contact_id, min (m.id) AS first_id"
+  "  FROM messages m JOIN backfill_conversations b"
+  "    ON b.channel_id = m.channel_id AND b.contact_id = m.contact_id"
+  "  WHERE m.direction = 0 AND m.kind <> 'reaction' AND m.id > coalesce (b.out_id, 0)"
+  "  GROUP BY m.channel_id, m.contact_id;"
+  "INSERT INTO conversations (channel_id, contact_id, last_time, last_message_id, last_out, unread,"
+  "  waiting_since)"
+  "  SELECT b.channel_id, b.contact_id, b.last_time,"
+  "         (SELECT id FROM messages m WHERE m.contact_id = b.contact_id"
+  "            AND m.timestamp = b.last_time AND m.channel_id = b.channel_id"
+  "            AND m.kind <> 'reaction' ORDER BY m.id DESC LIMIT 1),"
+  "         0, b.unread,"
+  "         (SELECT m.timestamp FROM messages m WHERE m.id = w.first_id)"
+  "  FROM backfill_conversations b LEFT JOIN backfill_waiting w"
+  "    ON w.channel_id = b.channel_id AND w.contact_id = b.contact_id"
+  "  ORDER BY b.last_time;"
+  "UPDATE conversations SET last_out = (SELECT direction FROM messages WHERE id = last_message_id);"
+  "DROP TABLE backfill_waiting;"
+  "DROP TABLE backfill_conversations;";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -280,6 +345,7 @@ static const struct {
   { schema_v6, convert_v6 },
   { schema_v7, convert_v7 },
   { schema_v8, NULL },
+  { schema_v9, NULL },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PICKY_STORE_SCHEMA_VERSION);
@@ -355,6 +421,23 @@ const char picky_store_sql_add_contact_hour[] =
 const char picky_store_sql_add_response_hour[] =
   "INSERT INTO response_hours (contact_id, hour, bucket, n) VALUES (?1, ?2, ?3, 1)"
   " ON CONFLICT (contact_id, hour, bucket) DO UPDATE SET n = n + 1";
+
+/* A new message counted in its conversation: ?1 channel, ?2 contact,
+ * ?3 timestamp, ?4 message id, ?5 direction. The newest by (timestamp, id)
+ * is the last message; ours ends a wait, the customer's starts one if none
+ * runs, counts as unread and reopens a Done conversation. */
+const char picky_store_sql_touch_conversation[] =
+  "INSERT INTO conversations (channel_id, contact_id, last_time, last_message_id, last_out,"
+  "  unread, waiting_since)"
+  " VALUES (?1, ?2, ?3, ?4, ?5 = 1, ?5 = 0, CASE WHEN ?5 = 0 THEN ?3 END)"
+  " ON CONFLICT (channel_id, contact_id) DO UPDATE SET"
+  "  last_out = CASE WHEN (?3, ?4) > (last_time, last_message_id) THEN ?5 = 1 ELSE last_out END,"
+  "  last_message_id = CASE WHEN (?3, ?4) > (last_time, last_message_id) THEN ?4 ELSE last_message_id END,"
+  "  last_time = max (last_time, ?3),"
+  "  unread = unread + (?5 = 0),"
+  "  waiting_since = CASE WHEN ?5 = 1 THEN NULL ELSE coalesce (waiting_since, ?3) END,"
+  "  done = CASE WHEN ?5 = 0 THEN 0 ELSE done END"
+  " RETURNING id";
 
 void
 picky_store_set_sqlite_error (GError  **error,

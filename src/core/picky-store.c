@@ -43,6 +43,7 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_ADD_RESPONSE_HOUR] = picky_store_sql_add_response_hour,
   [PICKY_STORE_STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
                                  " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
+  [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,
 };
 
 typedef struct _Job Job;
@@ -852,6 +853,22 @@ picky_store_class_init (PickyStoreClass *klass)
    */
   signals[PICKY_STORE_SIGNAL_MESSAGES_CHANGED] =
     g_signal_new ("messages-changed",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_PTR_ARRAY);
+
+  /**
+   * PickyStore::conversations-changed:
+   * @conversations: (element-type PickyConversation): the conversations one
+   *   committed write changed, as stored after it, newest activity first
+   *
+   * Emitted once per committed batch, reply, read, unread or Done mark
+   * that changed conversations, on the same main context as the other
+   * signals and after messages-added and messages-changed of the same batch.
+   */
+  signals[PICKY_STORE_SIGNAL_CONVERSATIONS_CHANGED] =
+    g_signal_new ("conversations-changed",
                   G_TYPE_FROM_CLASS (klass),
                   G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL,

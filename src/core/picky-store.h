@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "picky-cipher.h"
+#include "picky-conversation.h"
 #include "picky-message.h"
 
 G_BEGIN_DECLS
@@ -476,6 +477,75 @@ void        picky_store_ack_relay_reply_async (PickyStore         *self,
                                               GAsyncReadyCallback  callback,
                                               gpointer             user_data);
 PickyMessage *picky_store_ack_relay_reply_finish (PickyStore      *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Conversations: a contact on a channel, kept at ingest, edit, read and
+ * send time (see picky-store-conversations.c). A page is asked for "older
+ * than this point": keyset paging over (last time, id), newest first. */
+typedef struct {
+  PickyConversationFilter filter;
+  const char * const *apps;      /* NULL or empty: every app, else any of these */
+  gint64      channel_id;        /* 0: every channel */
+  gint64      before_time;       /* 0 with before_id 0: from the newest */
+  gint64      before_id;
+  guint       limit;             /* 0: 50 */
+} PickyConversationQuery;
+
+/* A message whose text matched a search, with the conversation it is in,
+ * so that a view can open the conversation scrolled to it. */
+typedef struct {
+  PickyConversation *conversation;
+  PickyMessage      *message;
+} PickyConversationHit;
+
+void        picky_conversation_hit_free      (PickyConversationHit *hit);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyConversationHit, picky_conversation_hit_free)
+
+void        picky_store_list_conversations_async (PickyStore       *self,
+                                              const PickyConversationQuery *query,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_conversations_finish (PickyStore     *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_get_conversation_async (PickyStore        *self,
+                                              gint64               conversation_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyConversation *picky_store_get_conversation_finish (PickyStore *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Done: resolved until the customer writes again; each Done is kept with
+ * its time in the Done marks. Not done: reopened by hand. */
+void        picky_store_set_conversation_done_async (PickyStore   *self,
+                                              gint64               conversation_id,
+                                              gboolean             done,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_set_conversation_done_finish (PickyStore  *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* The customer's last message unread again, so the conversation counts
+ * one unread; it does nothing when the customer never wrote. */
+void        picky_store_mark_conversation_unread_async (PickyStore *self,
+                                              gint64               conversation_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_mark_conversation_unread_finish (PickyStore *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Every message of the conversation read. */
+void        picky_store_mark_conversation_read_async (PickyStore  *self,
+                                              gint64               conversation_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_mark_conversation_read_finish (PickyStore *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 

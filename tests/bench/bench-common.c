@@ -159,7 +159,7 @@ run_ceiling (const char  *path,
   sqlite3 *db = NULL;
   sqlite3_stmt *insert, *seal, *add_contact, *set_provider_id, *set_name, *set_phone, *pending;
   sqlite3_stmt *contact_day, *daily;
-  sqlite3_stmt *contact_hour, *response_hour;
+  sqlite3_stmt *contact_hour, *response_hour, *conversation;
   double start;
 
   check (db, sqlite3_open (path, &db));
@@ -179,6 +179,7 @@ run_ceiling (const char  *path,
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_hour, -1, &contact_hour, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_response_hour, -1, &response_hour, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_touch_conversation, -1, &conversation, NULL));
 
   start = now_s ();
   for (guint64 i = 0; i < n_messages; i++)
@@ -188,6 +189,7 @@ run_ceiling (const char  *path,
       g_autoptr(GBytes) sealed_key = NULL;
       gboolean incoming;
       gint64 response = -1;
+      gint64 row_id;
 
       if (i % 1000 == 0)
         check (db, sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
@@ -242,6 +244,7 @@ run_ceiling (const char  *path,
       else
         sqlite3_bind_null (insert, 9);
       run (db, insert);
+      row_id = sqlite3_last_insert_rowid (db);
 
       /* The store seals the key under the new row id, as here. */
       sealed_key = picky_cipher_encrypt (cipher, row.key, "messages", "provider_key",
@@ -299,6 +302,14 @@ run_ceiling (const char  *path,
           run (db, response_hour);
         }
 
+      /* And its conversation, as the store keeps it. */
+      sqlite3_bind_int64 (conversation, 1, contact_channel (row.contact));
+      sqlite3_bind_int64 (conversation, 2, contact->id);
+      sqlite3_bind_int64 (conversation, 3, row.timestamp);
+      sqlite3_bind_int64 (conversation, 4, row_id);
+      sqlite3_bind_int (conversation, 5, row.direction);
+      run (db, conversation);
+
       if (i % 1000 == 999 || i == n_messages - 1)
         check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
     }
@@ -317,6 +328,7 @@ run_ceiling (const char  *path,
     sqlite3_finalize (daily);
     sqlite3_finalize (contact_hour);
     sqlite3_finalize (response_hour);
+    sqlite3_finalize (conversation);
     sqlite3_close (db);
     g_string_free (row.text, TRUE);
     g_free (contacts);

@@ -1,0 +1,713 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The store's conversations: kept with their messages, listed, marked Done, read or unread. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-store.h"
+#include "picky-store-private.h"
+
+/* A conversation with its last message's text and kind. */
+#define CONVERSATION_COLUMNS \
+  "c.id, c.channel_id, c.contact_id, c.last_time, c.last_message_id, c.last_out, c.unread," \
+  " c.waiting_since, c.done, m.text, m.kind"
+#define CONVERSATION_FROM \
+  " FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id"
+
+/* ---- Worker thread ---- */
+
+GHashTable *
+picky_store_conversation_ids_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+}
+
+static void
+worker_note_touched (PickyStoreWorker *w,
+                     gint64            conversation_id)
+{
+  if (w->touched != NULL && !g_hash_table_contains (w->touched, &conversation_id))
+    g_hash_table_add (w->touched, g_memdup2 (&conversation_id, sizeof conversation_id));
+}
+
+gboolean
+picky_store_worker_touch_conversation (PickyStoreWorker   *w,
+                                       PickyStoreContact  *contact,
+                                       PickyMessage       *message,
+                                       GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  /* A reaction is no activity: a thumbs-up to our reply asks nothing of
+   * anyone, so it neither moves the conversation nor makes anyone wait. */
+  if (contact == NULL || picky_message_get_kind (message) == PICKY_MESSAGE_KIND_REACTION)
+    return TRUE;
+
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_TOUCH_CONVERSATION);
+  sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+  sqlite3_bind_int64 (stmt, 2, contact->id);
+  sqlite3_bind_int64 (stmt, 3, picky_message_get_timestamp (message));
+  sqlite3_bind_int64 (stmt, 4, picky_message_get_id (message));
+  sqlite3_bind_int (stmt, 5, picky_message_get_direction (message));
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    worker_note_touched (w, sqlite3_column_int64 (stmt, 0));
+  sqlite3_reset (stmt);
+
+  return rc != 0;
+}
+
+gboolean
+picky_store_worker_note_edit (PickyStoreWorker   *w,
+                              PickyStoreContact  *contact,
+                              PickyMessage       *message,
+                              GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (contact == NULL || w->touched == NULL)
+    return TRUE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "SELECT id FROM conversations WHERE channel_id = ?1"
+                                     " AND contact_id = ?2 AND last_message_id = ?3",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+  sqlite3_bind_int64 (stmt, 2, contact->id);
+  sqlite3_bind_int64 (stmt, 3, picky_message_get_id (message));
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    worker_note_touched (w, sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return rc != 0;
+}
+
+gboolean
+picky_store_worker_clear_unread (PickyStoreWorker  *w,
+                                 gint64             contact_id,
+                                 gint64             channel_id,
+                                 GError           **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "UPDATE conversations SET unread = 0"
+                                     " WHERE contact_id = ?1 AND (?2 = 0 OR channel_id = ?2)"
+                                     " AND unread > 0 RETURNING id",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, contact_id);
+  sqlite3_bind_int64 (stmt, 2, channel_id);
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    worker_note_touched (w, sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
+
+  return rc != 0;
+}
+
+/* A conversation from a row of CONVERSATION_COLUMNS, with its contact's
+ * details from the worker's cache. */
+static PickyConversation *
+conversation_from_row (PickyStoreWorker *w,
+                       sqlite3_stmt     *stmt)
+{
+  PickyConversation *conversation = picky_conversation_new ();
+  gint64 channel_id = sqlite3_column_int64 (stmt, 1);
+  gint64 contact_id = sqlite3_column_int64 (stmt, 2);
+  PickyStoreChannel *channel = g_hash_table_lookup (w->channels, &channel_id);
+  PickyStoreContact *contact = picky_store_worker_get_contact (w, contact_id);
+  PickyMessageKind kind = PICKY_MESSAGE_KIND_UNSUPPORTED;
+
+  picky_conversation_set_id (conversation, sqlite3_column_int64 (stmt, 0));
+  picky_conversation_set_channel_id (conversation, channel_id);
+  picky_conversation_set_contact_id (conversation, contact_id);
+  picky_conversation_set_app (conversation, channel != NULL ? channel->app : NULL);
+  if (contact != NULL)
+    {
+      picky_conversation_set_name (conversation, contact->name);
+      picky_conversation_set_number (conversation, contact->phone);
+      picky_conversation_set_provider_id (conversation, contact->provider_id);
+    }
+  picky_conversation_set_last_time (conversation, sqlite3_column_int64 (stmt, 3));
+  picky_conversation_set_last_message_id (conversation, sqlite3_column_int64 (stmt, 4));
+  picky_conversation_set_last_is_ours (conversation, sqlite3_column_int (stmt, 5) != 0);
+  picky_conversation_set_unread (conversation, (guint) sqlite3_column_int64 (stmt, 6));
+  picky_conversation_set_waiting_since (conversation, sqlite3_column_int64 (stmt, 7));
+  picky_conversation_set_done (conversation, sqlite3_column_int (stmt, 8) != 0);
+  picky_conversation_set_last_text (conversation, (const char *) sqlite3_column_text (stmt, 9));
+  if (sqlite3_column_type (stmt, 10) != SQLITE_NULL)
+    picky_message_kind_from_string ((const char *) sqlite3_column_text (stmt, 10), &kind);
+  picky_conversation_set_last_kind (conversation, kind);
+
+  return conversation;
+}
+
+/* The conversation @id as stored, or NULL: with NOT_FOUND on @error when
+ * there is none. */
+static PickyConversation *
+worker_load_conversation (PickyStoreWorker  *w,
+                          gint64             id,
+                          GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_prepare (w, "SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM
+                                                   " WHERE c.id = ?1", error);
+  PickyConversation *conversation = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    conversation = conversation_from_row (w, stmt);
+  sqlite3_finalize (stmt);
+
+  if (rc == SQLITE_DONE)
+    g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                 _("No conversation with the number %lld exists"), (long long) id);
+
+  return conversation;
+}
+
+static int
+compare_conversations_cb (gconstpointer a,
+                          gconstpointer b)
+{
+  return picky_conversation_compare (*(PickyConversation **) a, *(PickyConversation **) b);
+}
+
+void
+picky_store_worker_emit_conversations (PickyStoreWorker *w,
+                                       GTask            *task,
+                                       GHashTable       *ids)
+{
+  g_autoptr(GPtrArray) conversations = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  if (ids == NULL || g_hash_table_size (ids) == 0)
+    return;
+
+  conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    {
+      g_autoptr(GError) error = NULL;
+      PickyConversation *conversation = worker_load_conversation (w, *(gint64 *) key, &error);
+
+      /* Gone since (an erasure in between): nothing left to show. */
+      if (conversation != NULL)
+        g_ptr_array_add (conversations, conversation);
+      else if (!g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
+        g_warning ("A changed conversation could not be read: %s", error->message);
+    }
+
+  /* Newest first, as a list shows them. */
+  g_ptr_array_sort (conversations, compare_conversations_cb);
+  if (conversations->len > 0)
+    picky_store_worker_emit (w, task, PICKY_STORE_SIGNAL_CONVERSATIONS_CHANGED, conversations);
+}
+
+typedef struct {
+  PickyConversationQuery query;
+  GStrv apps;                    /* the query's own copy */
+} ListConversationsArgs;
+
+static void
+list_conversations_args_free (gpointer data)
+{
+  ListConversationsArgs *args = data;
+
+  g_strfreev (args->apps);
+  g_free (args);
+}
+
+/* Newest first by (last time, id), each filter read off an index in that
+ * order, so that a page costs the same at any depth. */
+static void
+list_conversations_run (PickyStoreWorker *w,
+                        GTask            *task)
+{
+  ListConversationsArgs *args = g_task_get_task_data (task);
+  const PickyConversationQuery *query = &args->query;
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE 1");
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  switch (query->filter)
+    {
+    case PICKY_CONVERSATION_FILTER_OPEN:
+      g_string_append (sql, " AND c.done = 0");
+      break;
+    case PICKY_CONVERSATION_FILTER_WAITING:
+      g_string_append (sql, " AND c.waiting_since IS NOT NULL AND c.done = 0");
+      break;
+    case PICKY_CONVERSATION_FILTER_UNREAD:
+      g_string_append (sql, " AND c.unread > 0");
+      break;
+    case PICKY_CONVERSATION_FILTER_DONE:
+      g_string_append (sql, " AND c.done = 1");
+      break;
+    case PICKY_CONVERSATION_FILTER_ALL:
+    default:
+      break;
+    }
+  if (query->channel_id != 0)
+    g_string_append (sql, " AND c.channel_id = :channel");
+  if (query->apps != NULL && query->apps[0] != NULL)
+    {
+      g_string_append (sql, " AND c.channel_id IN (SELECT id FROM channels WHERE app IN (");
+      for (guint i = 0; query->apps[i] != NULL; i++)
+        g_string_append_printf (sql, "%s:app%u", i > 0 ? ", " : "", i);
+      g_string_append (sql, "))");
+    }
+  if (query->before_time != 0 || query->before_id != 0)
+    g_string_append (sql, " AND c.last_time <= :before_time"
+                          " AND (c.last_time < :before_time OR c.id < :before_id)");
+  g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC LIMIT :limit");
+
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":channel", query->channel_id);
+      picky_store_bind_named_int64 (stmt, ":before_time", query->before_time);
+      picky_store_bind_named_int64 (stmt, ":before_id", query->before_id);
+      picky_store_bind_named_int64 (stmt, ":limit", query->limit);
+      for (guint i = 0; query->apps != NULL && query->apps[i] != NULL; i++)
+        {
+          char name[24];
+
+          g_snprintf (name, sizeof name, ":app%u", i);
+          sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), query->apps[i], -1,
+                             SQLITE_STATIC);
+        }
+    }
+  while (picky_store_next_row (stmt, &rc))
+    g_ptr_array_add (conversations, conversation_from_row (w, stmt));
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct {
+  gint64 conversation_id;
+} GetConversationArgs;
+
+static void
+get_conversation_run (PickyStoreWorker *w,
+                      GTask            *task)
+{
+  GetConversationArgs *args = g_task_get_task_data (task);
+  GError *error = NULL;
+  PickyConversation *conversation = worker_load_conversation (w, args->conversation_id, &error);
+
+  if (conversation == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, conversation, g_object_unref);
+}
+
+/* The channel and contact of conversation @id, or FALSE with NOT_FOUND. */
+static gboolean
+worker_find_conversation (PickyStoreWorker  *w,
+                          gint64             id,
+                          gint64            *channel_id,
+                          gint64            *contact_id,
+                          GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_prepare (w, "SELECT channel_id, contact_id FROM conversations"
+                                                   " WHERE id = ?1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      *channel_id = sqlite3_column_int64 (stmt, 0);
+      *contact_id = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc == SQLITE_DONE)
+    g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                 _("No conversation with the number %lld exists"), (long long) id);
+
+  return rc == SQLITE_ROW;
+}
+
+/* The arguments of the writes on one conversation: Done, unread, read. */
+typedef struct {
+  gint64 conversation_id;
+  gboolean done;
+  gint64 count;
+  GHashTable *touched;
+} ConversationWriteArgs;
+
+static void
+conversation_write_args_free (gpointer data)
+{
+  ConversationWriteArgs *args = data;
+
+  g_clear_pointer (&args->touched, g_hash_table_unref);
+  g_free (args);
+}
+
+/* A Done mark ends the customer's wait as a reply does: a report starts
+ * their next wait with their next message. */
+static gboolean
+set_done_write (PickyStoreWorker  *w,
+                GTask             *task,
+                GError           **error)
+{
+  ConversationWriteArgs *args = g_task_get_task_data (task);
+  gint64 channel_id, contact_id;
+  sqlite3_stmt *stmt;
+
+  if (!worker_find_conversation (w, args->conversation_id, &channel_id, &contact_id, error))
+    return FALSE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "UPDATE conversations SET done = ?2,"
+                                     " waiting_since = CASE WHEN ?2 THEN NULL ELSE waiting_since END"
+                                     " WHERE id = ?1 AND done <> ?2",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, args->conversation_id);
+  sqlite3_bind_int (stmt, 2, args->done ? 1 : 0);
+  args->count = picky_store_worker_finish (w, stmt, error);
+  if (args->count < 0)
+    return FALSE;
+  if (args->count == 0)
+    return TRUE;
+
+  g_hash_table_add (args->touched, g_memdup2 (&args->conversation_id, sizeof (gint64)));
+  if (!args->done)
+    return TRUE;
+
+  stmt = picky_store_worker_prepare (w, "INSERT INTO done_marks (conversation_id, time) VALUES (?1, ?2)",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, args->conversation_id);
+  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
+  return picky_store_worker_finish (w, stmt, error) >= 0;
+}
+
+/* The customer's newest message is marked unread again; the conversation
+ * counts it. */
+static gboolean
+mark_unread_write (PickyStoreWorker  *w,
+                   GTask             *task,
+                   GError           **error)
+{
+  ConversationWriteArgs *args = g_task_get_task_data (task);
+  gint64 channel_id, contact_id;
+  sqlite3_stmt *stmt;
+
+  if (!worker_find_conversation (w, args->conversation_id, &channel_id, &contact_id, error))
+    return FALSE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "UPDATE messages SET unread = 1 WHERE unread = 0 AND id ="
+                                     " (SELECT id FROM messages WHERE contact_id = ?2 AND channel_id = ?1"
+                                     "  AND direction = 0 AND kind <> 'reaction'"
+                                     "  ORDER BY timestamp DESC, id DESC LIMIT 1)",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, channel_id);
+  sqlite3_bind_int64 (stmt, 2, contact_id);
+  args->count = picky_store_worker_finish (w, stmt, error);
+  if (args->count <= 0)
+    return args->count == 0;
+
+  g_hash_table_add (args->touched, g_memdup2 (&args->conversation_id, sizeof (gint64)));
+  return picky_store_worker_exec_int (w, "UPDATE conversations SET unread = unread + 1 WHERE id = ?1",
+                                      args->conversation_id, error) >= 0;
+}
+
+static gboolean
+mark_read_write (PickyStoreWorker  *w,
+                 GTask             *task,
+                 GError           **error)
+{
+  ConversationWriteArgs *args = g_task_get_task_data (task);
+  gint64 channel_id, contact_id;
+  sqlite3_stmt *stmt;
+
+  if (!worker_find_conversation (w, args->conversation_id, &channel_id, &contact_id, error))
+    return FALSE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "UPDATE messages SET unread = 0"
+                                     " WHERE unread = 1 AND contact_id = ?2 AND channel_id = ?1",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, channel_id);
+  sqlite3_bind_int64 (stmt, 2, contact_id);
+  args->count = picky_store_worker_finish (w, stmt, error);
+  if (args->count < 0)
+    return FALSE;
+
+  w->touched = args->touched;
+  if (!picky_store_worker_clear_unread (w, contact_id, channel_id, error))
+    {
+      w->touched = NULL;
+      return FALSE;
+    }
+  w->touched = NULL;
+  return TRUE;
+}
+
+static void
+conversation_write_done (PickyStoreWorker *w,
+                         GTask            *task)
+{
+  ConversationWriteArgs *args = g_task_get_task_data (task);
+
+  picky_store_worker_emit_conversations (w, task, args->touched);
+  g_task_return_int (task, args->count);
+}
+
+/* ---- Main thread ---- */
+
+/**
+ * picky_conversation_hit_free:
+ *
+ * Frees a search hit and lets go of its conversation and message.
+ */
+void
+picky_conversation_hit_free (PickyConversationHit *hit)
+{
+  if (hit == NULL)
+    return;
+
+  g_clear_object (&hit->conversation);
+  g_clear_object (&hit->message);
+  g_free (hit);
+}
+
+/**
+ * picky_store_list_conversations_async:
+ *
+ * A page of conversations, newest activity first, older than (before_time,
+ * before_id) when those are set: pass the last conversation's last time
+ * and id to get the next page.
+ */
+void
+picky_store_list_conversations_async (PickyStore                   *self,
+                                      const PickyConversationQuery *query,
+                                      GCancellable                 *cancellable,
+                                      GAsyncReadyCallback           callback,
+                                      gpointer                      user_data)
+{
+  ListConversationsArgs *args = g_new0 (ListConversationsArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (query != NULL);
+
+  args->query = *query;
+  args->apps = g_strdupv ((char **) query->apps);
+  args->query.apps = (const char * const *) args->apps;
+  if (args->query.limit == 0)
+    args->query.limit = 50;
+  task = picky_store_task_new (self, picky_store_list_conversations_async, args,
+                               list_conversations_args_free, cancellable, callback, user_data);
+  picky_store_queue_job (self, task, list_conversations_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_conversations_finish:
+ *
+ * Returns: (transfer container) (element-type PickyConversation): the page
+ */
+GPtrArray *
+picky_store_list_conversations_finish (PickyStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_get_conversation_async:
+ * @conversation_id: the conversation's id, as picky_conversation_get_id()
+ *   gives it
+ *
+ * Reads one conversation, with its contact's details.
+ */
+void
+picky_store_get_conversation_async (PickyStore          *self,
+                                    gint64               conversation_id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  GetConversationArgs *args = g_new0 (GetConversationArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args->conversation_id = conversation_id;
+  task = picky_store_task_new (self, picky_store_get_conversation_async, args, g_free, cancellable,
+                               callback, user_data);
+  picky_store_queue_job (self, task, get_conversation_run, NULL, NULL);
+}
+
+/**
+ * picky_store_get_conversation_finish:
+ *
+ * Returns: (transfer full): the conversation, or %NULL with
+ *   %PICKY_STORE_ERROR_NOT_FOUND when there is none with that id
+ */
+PickyConversation *
+picky_store_get_conversation_finish (PickyStore    *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+queue_conversation_write (PickyStore          *self,
+                          gpointer             tag,
+                          PickyStoreJobWrite   write,
+                          gint64               conversation_id,
+                          gboolean             done,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  ConversationWriteArgs *args = g_new0 (ConversationWriteArgs, 1);
+  GTask *task;
+
+  args->conversation_id = conversation_id;
+  args->done = done;
+  args->touched = picky_store_conversation_ids_new ();
+  task = picky_store_task_new (self, tag, args, conversation_write_args_free, cancellable, callback,
+                               user_data);
+  picky_store_queue_job (self, task, NULL, write, conversation_write_done);
+}
+
+/**
+ * picky_store_set_conversation_done_async:
+ * @done: %TRUE to mark it Done, %FALSE to reopen it
+ *
+ * Marks a conversation Done (resolved), which ends the customer's wait and
+ * is kept as a Done mark with the time, or reopens it. The customer's next
+ * message reopens it by itself.
+ */
+void
+picky_store_set_conversation_done_async (PickyStore          *self,
+                                         gint64               conversation_id,
+                                         gboolean             done,
+                                         GCancellable        *cancellable,
+                                         GAsyncReadyCallback  callback,
+                                         gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  queue_conversation_write (self, picky_store_set_conversation_done_async, set_done_write,
+                            conversation_id, done, cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_set_conversation_done_finish:
+ *
+ * Returns: %TRUE once stored, also when it already was so; %FALSE with
+ *   %PICKY_STORE_ERROR_NOT_FOUND for a conversation that does not exist
+ */
+gboolean
+picky_store_set_conversation_done_finish (PickyStore    *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_int (G_TASK (result), error) >= 0;
+}
+
+void
+picky_store_mark_conversation_unread_async (PickyStore          *self,
+                                            gint64               conversation_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  queue_conversation_write (self, picky_store_mark_conversation_unread_async, mark_unread_write,
+                            conversation_id, FALSE, cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_mark_conversation_unread_finish:
+ *
+ * Returns: %TRUE once stored, also when nothing changed; %FALSE with
+ *   %PICKY_STORE_ERROR_NOT_FOUND for a conversation that does not exist
+ */
+gboolean
+picky_store_mark_conversation_unread_finish (PickyStore    *self,
+                                             GAsyncResult  *result,
+                                             GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_int (G_TASK (result), error) >= 0;
+}
+
+void
+picky_store_mark_conversation_read_async (PickyStore          *self,
+                                          gint64               conversation_id,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  queue_conversation_write (self, picky_store_mark_conversation_read_async, mark_read_write,
+                            conversation_id, FALSE, cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_mark_conversation_read_finish:
+ *
+ * Returns: how many messages were unread, or -1 on error
+ */
+gint64
+picky_store_mark_conversation_read_finish (PickyStore    *self,
+                                           GAsyncResult  *result,
+                                           GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
+}
