@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "picky-conversation-list.h"
+#include "picky-search-key.h"
 #include "picky-store-private.h"
 #include "picky-store.h"
 #include "picky-test-util.h"
@@ -857,6 +858,140 @@ test_migrate (Fixture       *fixture,
   drain ();
 }
 
+static GPtrArray *
+search_people (Fixture    *fixture,
+               const char *text)
+{
+  PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_ALL };
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *found;
+
+  picky_store_search_conversations_async (fixture->store, text, &query, NULL, picky_test_got_result_cb, &result);
+  found = picky_store_search_conversations_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return found;
+}
+
+static guint
+count_people (Fixture    *fixture,
+              const char *text)
+{
+  g_autoptr(GPtrArray) found = search_people (fixture, text);
+
+  return found->len;
+}
+
+/* Folding and digits: any case and accent, any spelling of a number. */
+static void
+test_search_key (void)
+{
+  g_autofree char *jose = picky_search_key_fold ("  José MARTÍNEZ ");
+  g_autofree char *query = picky_search_key_fold ("jose martinez");
+  g_autofree char *plus = picky_search_key_digits ("+49 (151) 234-5678");
+  g_autofree char *zeros = picky_search_key_digits_query ("0049 151 234");
+  g_autofree char *national = picky_search_key_digits_query ("0151/234 56");
+  g_autofree char *invalid = picky_search_key_fold ("\xff\xfe broken");
+  g_autofree char *not_a_number = picky_search_key_digits_query ("Anna 151");
+
+  g_assert_cmpstr (jose, ==, query);
+  g_assert_cmpstr (plus, ==, "491512345678");
+  g_assert_cmpstr (zeros, ==, "49151234");
+  g_assert_cmpstr (national, ==, "15123456");
+  g_assert_nonnull (invalid);
+  g_assert_null (not_a_number);
+  g_assert_true (picky_search_key_matches (plus, plus, "x", zeros));
+  g_assert_true (picky_search_key_matches (plus, plus, "x", national));
+  g_assert_false (picky_search_key_matches ("anna", NULL, "ben", NULL));
+}
+
+/* People by name or number, and messages by text with their conversation. */
+static void
+test_search (Fixture       *fixture,
+             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) hits = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_ALL };
+  PickyConversationHit *hit;
+  PickyMessage *message;
+
+  message = make_message (fixture->whatsapp, "w1", "4915123456789", PICKY_DIRECTION_IN, "Mi pedido no llegó", T0);
+  picky_message_set_contact_name (message, "José Martínez");
+  picky_message_set_contact_phone (message, "+49 151 2345 6789");
+  g_ptr_array_add (batch, message);
+  message = make_message (fixture->telegram, "t1", "anna_s", PICKY_DIRECTION_IN, "Where is my parcel?", T0 + 10);
+  picky_message_set_contact_name (message, "Anna Schmidt");
+  g_ptr_array_add (batch, message);
+  g_ptr_array_add (batch, make_message (fixture->telegram, "t2", "tg777", PICKY_DIRECTION_IN, "parcel lost", T0 + 20));
+  g_ptr_array_add (batch, make_message (fixture->telegram, "t3", "anna_s", PICKY_DIRECTION_OUT, "Your parcel comes", T0 + 30));
+  ingest (fixture, batch);
+
+  found = search_people (fixture, "anna");
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (picky_conversation_get_display_name (found->pdata[0]), ==, "Anna Schmidt");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  g_assert_cmpuint (count_people (fixture, "JOSE"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "martinez"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "Martínez"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "+49 151 23456789"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "0049-151-2345"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "0151 2345 6789"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "tg777"), ==, 1);
+  g_assert_cmpuint (count_people (fixture, "nobody"), ==, 0);
+  g_assert_cmpuint (count_people (fixture, "   "), ==, 0);
+  g_assert_cmpuint (count_people (fixture, "\xff\xfe"), ==, 0);
+  /* Newest first; the channel narrows. */
+  found = search_people (fixture, "a");
+  g_assert_cmpuint (found->len, ==, 2);
+  g_assert_cmpstr (picky_conversation_get_provider_id (found->pdata[0]), ==, "anna_s");
+  g_clear_pointer (&found, g_ptr_array_unref);
+  query.channel_id = fixture->whatsapp;
+  picky_store_search_conversations_async (fixture->store, "a", &query, NULL, picky_test_got_result_cb, &result);
+  found = picky_store_search_conversations_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (found->len, ==, 1);
+  g_assert_cmpstr (picky_conversation_get_display_name (found->pdata[0]), ==, "José Martínez");
+
+  /* A new name is found at once. */
+  message = make_message (fixture->telegram, "t4", "tg777", PICKY_DIRECTION_IN, "It is me", T0 + 40);
+  picky_message_set_contact_name (message, "Zoë Quinn");
+  ingest_one (fixture, message);
+  g_assert_cmpuint (count_people (fixture, "zoe"), ==, 1);
+
+  /* Messages by text, newest first, each with its conversation. */
+  query.channel_id = 0;
+  picky_store_search_conversation_messages_async (fixture->store, "parcel", &query, NULL,
+                                                  picky_test_got_result_cb, &result);
+  hits = picky_store_search_conversation_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (hits->len, ==, 3);
+  hit = hits->pdata[0];
+  g_assert_cmpstr (picky_message_get_text (hit->message), ==, "Your parcel comes");
+  g_assert_cmpint (picky_message_get_id (hit->message), ==, picky_message_get_id (batch->pdata[3]));
+  g_assert_cmpstr (picky_conversation_get_display_name (hit->conversation), ==, "Anna Schmidt");
+  hit = hits->pdata[1];
+  g_assert_cmpstr (picky_conversation_get_display_name (hit->conversation), ==, "Zoë Quinn");
+  g_assert_true (((PickyConversationHit *) hits->pdata[2])->conversation == ((PickyConversationHit *) hits->pdata[0])->conversation);
+
+  /* The next page goes on below the last hit. */
+  g_clear_pointer (&hits, g_ptr_array_unref);
+  query.limit = 1;
+  query.before_id = picky_message_get_id (batch->pdata[3]);
+  picky_store_search_conversation_messages_async (fixture->store, "parcel", &query, NULL,
+                                                  picky_test_got_result_cb, &result);
+  hits = picky_store_search_conversation_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  g_assert_cmpuint (hits->len, ==, 1);
+  g_assert_cmpstr (picky_message_get_text (((PickyConversationHit *) hits->pdata[0])->message), ==, "parcel lost");
+}
+
 /* ---- The randomized equivalence test ---- */
 
 #define N_CUSTOMERS 6
@@ -1232,7 +1367,9 @@ main (int   argc,
   ADD ("/picky/conversations/privacy", test_privacy);
   ADD ("/picky/conversations/list", test_list);
   ADD ("/picky/conversations/migrate", test_migrate);
+  ADD ("/picky/conversations/search", test_search);
   ADD ("/picky/conversations/random", test_random);
+  g_test_add_func ("/picky/conversations/search-key", test_search_key);
 
 #undef ADD
 

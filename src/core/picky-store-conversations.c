@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-search-key.h"
 #include "picky-store.h"
 #include "picky-store-private.h"
 
@@ -231,19 +232,11 @@ list_conversations_args_free (gpointer data)
   g_free (args);
 }
 
-/* Newest first by (last time, id), each filter read off an index in that
- * order, so that a page costs the same at any depth. */
+/* A query's filter, apps and channel as SQL over "c", in binding order. */
 static void
-list_conversations_run (PickyStoreWorker *w,
-                        GTask            *task)
+append_filters (GString                      *sql,
+                const PickyConversationQuery *query)
 {
-  ListConversationsArgs *args = g_task_get_task_data (task);
-  const PickyConversationQuery *query = &args->query;
-  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GString) sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE 1");
-  sqlite3_stmt *stmt = NULL;
-  int rc;
-
   switch (query->filter)
     {
     case PICKY_CONVERSATION_FILTER_OPEN:
@@ -271,6 +264,39 @@ list_conversations_run (PickyStoreWorker *w,
         g_string_append_printf (sql, "%s:app%u", i > 0 ? ", " : "", i);
       g_string_append (sql, "))");
     }
+}
+
+static void
+bind_filters (sqlite3_stmt                 *stmt,
+              const PickyConversationQuery *query)
+{
+  picky_store_bind_named_int64 (stmt, ":channel", query->channel_id);
+  picky_store_bind_named_int64 (stmt, ":before_time", query->before_time);
+  picky_store_bind_named_int64 (stmt, ":before_id", query->before_id);
+  picky_store_bind_named_int64 (stmt, ":limit", query->limit);
+  for (guint i = 0; query->apps != NULL && query->apps[i] != NULL; i++)
+    {
+      char name[24];
+
+      g_snprintf (name, sizeof name, ":app%u", i);
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), query->apps[i], -1, SQLITE_STATIC);
+    }
+}
+
+/* Newest first by (last time, id), each filter read off an index in that
+ * order, so that a page costs the same at any depth. */
+static void
+list_conversations_run (PickyStoreWorker *w,
+                        GTask            *task)
+{
+  ListConversationsArgs *args = g_task_get_task_data (task);
+  const PickyConversationQuery *query = &args->query;
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GString) sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE 1");
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  append_filters (sql, query);
   if (query->before_time != 0 || query->before_id != 0)
     g_string_append (sql, " AND c.last_time <= :before_time"
                           " AND (c.last_time < :before_time OR c.id < :before_id)");
@@ -278,20 +304,7 @@ list_conversations_run (PickyStoreWorker *w,
 
   rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
-    {
-      picky_store_bind_named_int64 (stmt, ":channel", query->channel_id);
-      picky_store_bind_named_int64 (stmt, ":before_time", query->before_time);
-      picky_store_bind_named_int64 (stmt, ":before_id", query->before_id);
-      picky_store_bind_named_int64 (stmt, ":limit", query->limit);
-      for (guint i = 0; query->apps != NULL && query->apps[i] != NULL; i++)
-        {
-          char name[24];
-
-          g_snprintf (name, sizeof name, ":app%u", i);
-          sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), query->apps[i], -1,
-                             SQLITE_STATIC);
-        }
-    }
+    bind_filters (stmt, query);
   while (picky_store_next_row (stmt, &rc))
     g_ptr_array_add (conversations, conversation_from_row (w, stmt));
   sqlite3_finalize (stmt);
@@ -300,6 +313,212 @@ list_conversations_run (PickyStoreWorker *w,
     picky_store_return_sqlite_error (w, task, rc);
   else
     g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* A contact's name and number as searched, and what they were made from,
+ * so that a new name is seen at the next search. */
+typedef struct {
+  char *name;
+  char *phone;
+  char *folded;                  /* the name and the id in the app */
+  char *digits;                  /* the number and the id in the app */
+} SearchKey;
+
+static void
+search_key_free (gpointer data)
+{
+  SearchKey *key = data;
+
+  g_free (key->name);
+  g_free (key->phone);
+  g_free (key->folded);
+  g_free (key->digits);
+  g_free (key);
+}
+
+/* The search key of @contact, made or remade when its details changed.
+ * Names are sealed in the file, so they are searched here, in memory. */
+static SearchKey *
+worker_search_key (PickyStoreWorker  *w,
+                   PickyStoreContact *contact)
+{
+  SearchKey *key;
+  g_autofree char *name = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *id = NULL;
+
+  if (w->search_keys == NULL)
+    w->search_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, search_key_free);
+
+  key = g_hash_table_lookup (w->search_keys, &contact->id);
+  if (key != NULL && g_strcmp0 (key->name, contact->name) == 0 && g_strcmp0 (key->phone, contact->phone) == 0)
+    return key;
+
+  key = g_new0 (SearchKey, 1);
+  key->name = g_strdup (contact->name);
+  key->phone = g_strdup (contact->phone);
+  name = picky_search_key_fold (contact->name);
+  id = picky_search_key_fold (contact->provider_id);
+  key->folded = g_strconcat (name, "\n", id, NULL);
+  g_clear_pointer (&id, g_free);
+  phone = picky_search_key_digits (contact->phone);
+  id = picky_search_key_digits (contact->provider_id);
+  key->digits = g_strconcat (phone, "\n", id, NULL);
+  g_hash_table_insert (w->search_keys, g_memdup2 (&contact->id, sizeof contact->id), key);
+
+  return key;
+}
+
+typedef struct {
+  PickyConversationQuery query;
+  GStrv apps;                    /* the query's own copy */
+  char *text;
+} SearchConversationsArgs;
+
+static void
+search_conversations_args_free (gpointer data)
+{
+  SearchConversationsArgs *args = data;
+
+  g_strfreev (args->apps);
+  g_free (args->text);
+  g_free (args);
+}
+
+/* Conversations whose contact's name or number holds the query, newest
+ * first: the list is walked in its order and each contact matched in
+ * memory until the page is full. */
+static void
+search_conversations_run (PickyStoreWorker *w,
+                          GTask            *task)
+{
+  SearchConversationsArgs *args = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GString) sql = g_string_new ("SELECT c.id, c.contact_id FROM conversations c WHERE 1");
+  g_autofree char *folded = picky_search_key_fold (args->text);
+  g_autofree char *digits = picky_search_key_digits_query (args->text);
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (*folded == '\0')
+    {
+      g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+
+  append_filters (sql, &args->query);
+  g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC");
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    bind_filters (stmt, &args->query);
+  while (ids->len < args->query.limit && picky_store_next_row (stmt, &rc))
+    {
+      PickyStoreContact *contact = picky_store_worker_get_contact (w, sqlite3_column_int64 (stmt, 1));
+      SearchKey *key;
+      gint64 id;
+
+      if (contact == NULL)
+        continue;
+      key = worker_search_key (w, contact);
+      if (!picky_search_key_matches (key->folded, key->digits, folded, digits))
+        continue;
+      id = sqlite3_column_int64 (stmt, 0);
+      g_array_append_val (ids, id);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      picky_store_return_sqlite_error (w, task, rc);
+      return;
+    }
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      PickyConversation *conversation = worker_load_conversation (w, g_array_index (ids, gint64, i), &error);
+
+      if (conversation == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      g_ptr_array_add (conversations, conversation);
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+hits_free (gpointer data)
+{
+  g_ptr_array_unref (data);
+}
+
+/* Messages whose text holds every word, newest first by arrival as
+ * picky_store_search_async() gives them, each with its conversation. */
+static void
+search_messages_run (PickyStoreWorker *w,
+                     GTask            *task)
+{
+  SearchConversationsArgs *args = g_task_get_task_data (task);
+  g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) picky_conversation_hit_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
+  g_autofree char *match = picky_store_build_match (args->text);
+  g_autoptr(GString) sql = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyConversationQuery filters = args->query;
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (match == NULL)
+    {
+      g_task_return_pointer (task, g_steal_pointer (&hits), hits_free);
+      return;
+    }
+
+  /* Paging by arrival: before_id is the last hit's message id. */
+  filters.before_time = 0;
+  sql = g_string_new ("SELECT " PICKY_STORE_MESSAGE_COLUMNS ", c.id FROM messages_fts f"
+                      " JOIN messages m ON m.id = f.rowid"
+                      " JOIN conversations c ON c.channel_id = m.channel_id AND c.contact_id = m.contact_id"
+                      " WHERE messages_fts MATCH :match");
+  append_filters (sql, &filters);
+  if (filters.before_id != 0)
+    g_string_append (sql, " AND f.rowid < :before_id");
+  g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      bind_filters (stmt, &filters);
+      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, ":match"), match, -1, SQLITE_STATIC);
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyConversationHit *hit = g_new0 (PickyConversationHit, 1);
+      gint64 id = sqlite3_column_int64 (stmt, 15);
+      PickyConversation *conversation = g_hash_table_lookup (seen, &id);
+
+      hit->message = picky_store_worker_message_from_row (w, stmt);
+      g_ptr_array_add (hits, hit);
+      if (conversation == NULL)
+        {
+          conversation = worker_load_conversation (w, id, &error);
+          if (conversation == NULL)
+            break;
+          g_hash_table_insert (seen, g_memdup2 (&id, sizeof id), conversation);
+        }
+      hit->conversation = g_object_ref (conversation);
+    }
+  sqlite3_finalize (stmt);
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&hits), hits_free);
 }
 
 typedef struct {
@@ -710,4 +929,111 @@ picky_store_mark_conversation_read_finish (PickyStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
   return g_task_propagate_int (G_TASK (result), error);
+}
+
+static void
+queue_search (PickyStore                   *self,
+              gpointer                      tag,
+              PickyStoreJobRun              run,
+              const char                   *text,
+              const PickyConversationQuery *query,
+              GCancellable                 *cancellable,
+              GAsyncReadyCallback           callback,
+              gpointer                      user_data)
+{
+  SearchConversationsArgs *args = g_new0 (SearchConversationsArgs, 1);
+  GTask *task;
+
+  args->query = *query;
+  args->apps = g_strdupv ((char **) query->apps);
+  args->query.apps = (const char * const *) args->apps;
+  if (args->query.limit == 0)
+    args->query.limit = 50;
+  args->text = g_strdup (text);
+  task = picky_store_task_new (self, tag, args, search_conversations_args_free, cancellable, callback,
+                               user_data);
+  picky_store_queue_job (self, task, run, NULL, NULL);
+}
+
+/**
+ * picky_store_search_conversations_async:
+ * @text: part of a contact's name in any case and with or without accents,
+ *   or of their number in any spelling (+49 / 0049 / 0151, spaces, dashes)
+ * @query: the filter, apps and channel to search in, and how many at most;
+ *   the paging fields are not used
+ *
+ * Finds conversations by their contact, newest activity first. Names are
+ * sealed in the file, so they are matched in memory on the store's thread.
+ */
+void
+picky_store_search_conversations_async (PickyStore                   *self,
+                                        const char                   *text,
+                                        const PickyConversationQuery *query,
+                                        GCancellable                 *cancellable,
+                                        GAsyncReadyCallback           callback,
+                                        gpointer                      user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (text != NULL);
+  g_return_if_fail (query != NULL);
+
+  queue_search (self, picky_store_search_conversations_async, search_conversations_run, text, query,
+                cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_search_conversations_finish:
+ *
+ * Returns: (transfer container) (element-type PickyConversation): the matches
+ */
+GPtrArray *
+picky_store_search_conversations_finish (PickyStore    *self,
+                                         GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_search_conversation_messages_async:
+ * @text: words that must all occur in a message's text or caption
+ * @query: the filter, apps and channel of the conversations searched; a
+ *   next page continues below before_id, the last hit's message id
+ *
+ * Finds messages by their text, newest first by arrival, each with its
+ * conversation, so that a view can open the conversation at the message.
+ */
+void
+picky_store_search_conversation_messages_async (PickyStore                   *self,
+                                                const char                   *text,
+                                                const PickyConversationQuery *query,
+                                                GCancellable                 *cancellable,
+                                                GAsyncReadyCallback           callback,
+                                                gpointer                      user_data)
+{
+  g_return_if_fail (PICKY_IS_STORE (self));
+  g_return_if_fail (text != NULL);
+  g_return_if_fail (query != NULL);
+
+  queue_search (self, picky_store_search_conversation_messages_async, search_messages_run, text, query,
+                cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_search_conversation_messages_finish:
+ *
+ * Returns: (transfer container) (element-type PickyConversationHit): the hits
+ */
+GPtrArray *
+picky_store_search_conversation_messages_finish (PickyStore    *self,
+                                                 GAsyncResult  *result,
+                                                 GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

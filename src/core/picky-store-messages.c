@@ -456,8 +456,8 @@ list_messages_run (PickyStoreWorker *w,
 
 /* Each word of the admin's query becomes a quoted FTS5 string, so that no
  * input is read as query syntax; the words must all occur. */
-static char *
-build_match (const char *text)
+char *
+picky_store_build_match (const char *text)
 {
   g_auto(GStrv) words = g_strsplit_set (text, " \t\n\r", -1);
   GString *match = g_string_new (NULL);
@@ -488,7 +488,7 @@ search_run (PickyStoreWorker *w,
             GTask            *task)
 {
   PageArgs *args = g_task_get_task_data (task);
-  g_autofree char *match = build_match (args->text);
+  g_autofree char *match = picky_store_build_match (args->text);
   g_autoptr(GString) sql = NULL;
 
   if (match == NULL)

@@ -143,6 +143,8 @@ typedef struct {
   /* The ids of the conversations the write in progress changed, in its
    * job's arguments, or NULL: its done hands them to conversations-changed. */
   GHashTable *touched;
+  /* Contacts' names and numbers prepared for conversation search, by id. */
+  GHashTable *search_keys;
 } PickyStoreWorker;
 
 /* A job either runs alone (run) or is one write of a group commit (write,
@@ -270,6 +272,9 @@ PickyMessage *picky_store_worker_message_from_row (PickyStoreWorker *w,
 PickyMessage *picky_store_worker_load_message (PickyStoreWorker  *w,
                                                gint64             id,
                                                GError           **error);
+/* The words of @text as an FTS5 query that reads no input as syntax, or
+ * NULL when there are none. */
+char *picky_store_build_match (const char *text);
 /* Seals @value under message @id into @index of @stmt, or binds NULL. */
 void picky_store_worker_bind_sealed (PickyStoreWorker *w,
                                      sqlite3_stmt     *stmt,

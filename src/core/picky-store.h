@@ -539,6 +539,28 @@ void        picky_store_mark_conversation_unread_async (PickyStore *self,
 gboolean    picky_store_mark_conversation_unread_finish (PickyStore *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+/* Conversations whose contact's name or number holds @text; each element
+ * a PickyConversation. */
+void        picky_store_search_conversations_async (PickyStore    *self,
+                                              const char          *text,
+                                              const PickyConversationQuery *query,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_search_conversations_finish (PickyStore   *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+/* Messages whose text holds every word of @text; each element a
+ * PickyConversationHit. */
+void        picky_store_search_conversation_messages_async (PickyStore *self,
+                                              const char          *text,
+                                              const PickyConversationQuery *query,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_search_conversation_messages_finish (PickyStore *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 /* Every message of the conversation read. */
 void        picky_store_mark_conversation_read_async (PickyStore  *self,
                                               gint64               conversation_id,
