@@ -15,6 +15,7 @@
   " c.waiting_since, c.done, m.text, m.kind"
 #define CONVERSATION_FROM \
   " FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id"
+#define CONVERSATION_JOIN " LEFT JOIN messages m ON m.id = c.last_message_id"
 
 /* ---- Worker thread ---- */
 
@@ -232,9 +233,49 @@ list_conversations_args_free (gpointer data)
   g_free (args);
 }
 
-/* A query's filter, apps and channel as SQL over "c", in binding order. */
+/* The index a list is read from, in its order. SQLite's planner, without
+ * statistics, would take the channel index for an app and sort the whole
+ * app's conversations, or the done index for the few waiting ones; the
+ * filter's own index with the channel checked on it costs one page at any
+ * depth. Only a channel's open or whole list reads the channel index,
+ * where nearly every row is one to show. */
+static const char *
+conversation_index (const PickyConversationQuery *query)
+{
+  if (query->channel_id != 0 &&
+      (query->filter == PICKY_CONVERSATION_FILTER_ALL || query->filter == PICKY_CONVERSATION_FILTER_OPEN))
+    return "conversations_channel";
+
+  switch (query->filter)
+    {
+    case PICKY_CONVERSATION_FILTER_OPEN:
+    case PICKY_CONVERSATION_FILTER_DONE:
+      return "conversations_done";
+    case PICKY_CONVERSATION_FILTER_WAITING:
+      return "conversations_waiting";
+    case PICKY_CONVERSATION_FILTER_UNREAD:
+      return "conversations_unread";
+    case PICKY_CONVERSATION_FILTER_ALL:
+    default:
+      return "conversations_time";
+    }
+}
+
+/* "FROM conversations c" read off conversation_index(), with @join. */
 static void
-append_filters (GString                      *sql,
+append_from (GString                      *sql,
+             const PickyConversationQuery *query,
+             const char                   *join)
+{
+  g_string_append_printf (sql, " FROM conversations c INDEXED BY %s%s WHERE 1",
+                          conversation_index (query), join);
+}
+
+/* A query's filter, apps and channel as SQL over "c", in binding order.
+ * The apps become the ids of their channels, from the worker's cache. */
+static void
+append_filters (PickyStoreWorker             *w,
+                GString                      *sql,
                 const PickyConversationQuery *query)
 {
   switch (query->filter)
@@ -256,13 +297,27 @@ append_filters (GString                      *sql,
       break;
     }
   if (query->channel_id != 0)
-    g_string_append (sql, " AND c.channel_id = :channel");
+    {
+      /* A unary "+" keeps the planner on the chosen index. */
+      g_string_append (sql, g_str_equal (conversation_index (query), "conversations_channel")
+                            ? " AND c.channel_id = :channel" : " AND +c.channel_id = :channel");
+    }
   if (query->apps != NULL && query->apps[0] != NULL)
     {
-      g_string_append (sql, " AND c.channel_id IN (SELECT id FROM channels WHERE app IN (");
-      for (guint i = 0; query->apps[i] != NULL; i++)
-        g_string_append_printf (sql, "%s:app%u", i > 0 ? ", " : "", i);
-      g_string_append (sql, "))");
+      GHashTableIter iter;
+      gpointer key, value;
+      guint n = 0;
+
+      g_string_append (sql, " AND +c.channel_id IN (");
+      g_hash_table_iter_init (&iter, w->channels);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        {
+          PickyStoreChannel *channel = value;
+
+          if (channel->app != NULL && g_strv_contains (query->apps, channel->app))
+            g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
+        }
+      g_string_append (sql, ")");
     }
 }
 
@@ -274,13 +329,6 @@ bind_filters (sqlite3_stmt                 *stmt,
   picky_store_bind_named_int64 (stmt, ":before_time", query->before_time);
   picky_store_bind_named_int64 (stmt, ":before_id", query->before_id);
   picky_store_bind_named_int64 (stmt, ":limit", query->limit);
-  for (guint i = 0; query->apps != NULL && query->apps[i] != NULL; i++)
-    {
-      char name[24];
-
-      g_snprintf (name, sizeof name, ":app%u", i);
-      sqlite3_bind_text (stmt, sqlite3_bind_parameter_index (stmt, name), query->apps[i], -1, SQLITE_STATIC);
-    }
 }
 
 /* Newest first by (last time, id), each filter read off an index in that
@@ -292,11 +340,12 @@ list_conversations_run (PickyStoreWorker *w,
   ListConversationsArgs *args = g_task_get_task_data (task);
   const PickyConversationQuery *query = &args->query;
   g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GString) sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE 1");
+  g_autoptr(GString) sql = g_string_new ("SELECT " CONVERSATION_COLUMNS);
   sqlite3_stmt *stmt = NULL;
   int rc;
 
-  append_filters (sql, query);
+  append_from (sql, query, CONVERSATION_JOIN);
+  append_filters (w, sql, query);
   if (query->before_time != 0 || query->before_id != 0)
     g_string_append (sql, " AND c.last_time <= :before_time"
                           " AND (c.last_time < :before_time OR c.id < :before_id)");
@@ -395,7 +444,7 @@ search_conversations_run (PickyStoreWorker *w,
   SearchConversationsArgs *args = g_task_get_task_data (task);
   g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GString) sql = g_string_new ("SELECT c.id, c.contact_id FROM conversations c WHERE 1");
+  g_autoptr(GString) sql = g_string_new ("SELECT c.id, c.contact_id");
   g_autofree char *folded = picky_search_key_fold (args->text);
   g_autofree char *digits = picky_search_key_digits_query (args->text);
   g_autoptr(GError) error = NULL;
@@ -408,7 +457,8 @@ search_conversations_run (PickyStoreWorker *w,
       return;
     }
 
-  append_filters (sql, &args->query);
+  append_from (sql, &args->query, "");
+  append_filters (w, sql, &args->query);
   g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC");
   rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   if (rc == SQLITE_OK)
@@ -483,7 +533,7 @@ search_messages_run (PickyStoreWorker *w,
                       " JOIN messages m ON m.id = f.rowid"
                       " JOIN conversations c ON c.channel_id = m.channel_id AND c.contact_id = m.contact_id"
                       " WHERE messages_fts MATCH :match");
-  append_filters (sql, &filters);
+  append_filters (w, sql, &filters);
   if (filters.before_id != 0)
     g_string_append (sql, " AND f.rowid < :before_id");
   g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");

@@ -279,13 +279,16 @@ static const char schema_v9[] =
   "  done INTEGER NOT NULL DEFAULT 0,"
   "  UNIQUE (channel_id, contact_id));"
   /* One index per filter, each in list order, so that a page is read
-   * straight off it whatever the filter leaves. */
-  "CREATE INDEX conversations_time ON conversations (last_time, id);"
-  "CREATE INDEX conversations_done ON conversations (done, last_time, id);"
+   * straight off it whatever the filter leaves; the channel and contact
+   * ride along, so that narrowing to apps or searching people needs no
+   * look-up in the table (see conversation_index()). */
+  "CREATE INDEX conversations_time ON conversations (last_time, id, channel_id, contact_id);"
+  "CREATE INDEX conversations_done ON conversations (done, last_time, id, channel_id, contact_id);"
   "CREATE INDEX conversations_channel ON conversations (channel_id, last_time, id);"
-  "CREATE INDEX conversations_waiting ON conversations (last_time, id)"
+  "CREATE INDEX conversations_waiting ON conversations (last_time, id, channel_id, contact_id)"
   "  WHERE waiting_since IS NOT NULL AND done = 0;"
-  "CREATE INDEX conversations_unread ON conversations (last_time, id) WHERE unread > 0;"
+  "CREATE INDEX conversations_unread ON conversations (last_time, id, channel_id, contact_id)"
+  "  WHERE unread > 0;"
   "CREATE INDEX conversations_contact ON conversations (contact_id);"
   "CREATE TABLE done_marks ("
   "  id INTEGER PRIMARY KEY,"

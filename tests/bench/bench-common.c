@@ -501,3 +501,69 @@ bench_open_store (const char  *path,
 
   return store;
 }
+
+/**
+ * bench_cipher_for_store:
+ * @path: a database kept for later runs (`--store`)
+ *
+ * Returns: (transfer full): the data key of that database, kept in
+ *   "@path.key" beside it and made when missing, so that a later process
+ *   can open what an earlier one generated
+ */
+PickyCipher *
+bench_cipher_for_store (const char *path)
+{
+  g_autofree char *key_path = g_strconcat (path, ".key", NULL);
+  g_autoptr(GBytes) key = NULL;
+  g_autoptr(GError) error = NULL;
+  gchar *contents = NULL;
+  gsize length = 0;
+
+  if (g_file_get_contents (key_path, &contents, &length, NULL))
+    {
+      key = g_bytes_new_take (contents, length);
+    }
+  else
+    {
+      key = picky_cipher_generate_key ();
+      if (!g_file_set_contents_full (key_path, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+        g_error ("Cannot keep the key: %s", error->message);
+    }
+
+  return picky_cipher_new (key, NULL);
+}
+
+/**
+ * bench_reopen_store:
+ *
+ * Returns: (transfer full): the store an earlier run generated at @path,
+ *   or %NULL when it holds fewer than n_messages messages
+ */
+PickyStore *
+bench_reopen_store (const char  *path,
+                    PickyCipher *cipher)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyStore) store = NULL;
+  gint64 count;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+
+  picky_store_open_async (path, cipher, NULL, bench_got_result_cb, &result);
+  store = picky_store_open_finish (bench_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  picky_store_count_messages_async (store, NULL, bench_got_result_cb, &result);
+  count = picky_store_count_messages_finish (store, bench_wait_for (&result), &error);
+  g_assert_no_error (error);
+  if (count < (gint64) n_messages)
+    {
+      picky_store_close (store);
+      return NULL;
+    }
+
+  return g_steal_pointer (&store);
+}

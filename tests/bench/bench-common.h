@@ -71,6 +71,9 @@ double       peak_rss_mb      (void);
 
 PickyStore   *bench_open_store    (const char    *path,
                                    PickyCipher   *cipher);
+PickyCipher  *bench_cipher_for_store (const char *path);
+PickyStore   *bench_reopen_store  (const char    *path,
+                                   PickyCipher   *cipher);
 void          bench_fill_store    (PickyStore    *store);
 void          bench_got_result_cb (GObject       *source,
                                    GAsyncResult  *result,

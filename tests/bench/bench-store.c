@@ -13,6 +13,146 @@
 #include "picky-store.h"
 #include "picky-store-private.h"
 
+static gint64
+count_rows (const char *path,
+            const char *sql)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 count = -1;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return count;
+}
+
+/* The conversation list: pages of every filter at random depths, with
+ * apps and a channel now and then; then search by name, by number in
+ * several spellings and by text, as the Inbox's search asks. */
+static void
+bench_conversations (PickyStore *store,
+                     const char *path,
+                     Rng        *rng)
+{
+  g_autoptr(GArray) samples = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) names = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) texts = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *whatsapp[] = { "whatsapp", NULL };
+  gint64 n_conversations = count_rows (path, "SELECT count (*) FROM conversations");
+  guint found = 0;
+  double t0;
+
+  printf ("conversations: %" G_GINT64_FORMAT "\n", n_conversations);
+
+  /* One in a hundred marked Done, so that the Done filter has pages. */
+  for (gint64 id = 1; id <= n_conversations; id += 100)
+    {
+      picky_store_set_conversation_done_async (store, id, TRUE, NULL, bench_got_result_cb, &result);
+      picky_store_set_conversation_done_finish (store, bench_wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+    }
+
+  for (guint i = 0; i < 500; i++)
+    {
+      PickyConversationQuery query = {
+        .filter = i % 5,
+        .apps = i % 3 == 0 ? whatsapp : NULL,
+        .channel_id = i % 7 == 0 ? 1 : 0,
+        .limit = 100,
+      };
+      g_autoptr(GPtrArray) page = NULL;
+
+      if (i % 2 == 1)
+        {
+          query.before_time = START + rng_below (rng, N_DAYS * 86400);
+          query.before_id = G_MAXINT64;
+        }
+      t0 = now_s ();
+      picky_store_list_conversations_async (store, &query, NULL, bench_got_result_cb, &result);
+      page = picky_store_list_conversations_finish (store, bench_wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_array_append_vals (samples, (double[]) { (now_s () - t0) * 1000 }, 1);
+    }
+  printf ("conversations_page_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
+  printf ("conversations_page_p95_ms: %.3f\n", bench_percentile (samples, 0.95));
+  fflush (stdout);
+
+  /* The first search reads every contact's sealed name into memory. */
+  {
+    PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_ALL };
+    g_autoptr(GPtrArray) hits = NULL;
+
+    t0 = now_s ();
+    picky_store_search_conversations_async (store, "warm", &query, NULL, bench_got_result_cb, &result);
+    hits = picky_store_search_conversations_finish (store, bench_wait_for (&result), &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    printf ("conversation_search_first_ms: %.1f\n", (now_s () - t0) * 1000);
+  }
+
+  for (guint i = 0; i < 300; i++)
+    {
+      PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_ALL, .limit = 50 };
+      guint contact = rng_below (rng, N_CONTACTS);
+      g_autofree char *text = NULL;
+      g_autoptr(GPtrArray) hits = NULL;
+      GArray *kind;
+
+      switch (i % 3)
+        {
+        case 0:
+          text = g_strdup_printf ("contact NUMBER %u", contact);
+          kind = names;
+          break;
+        case 1:
+          /* +91 98…, 0091 98… and the national 098…, as people type them. */
+          text = i % 2 ? g_strdup_printf ("+91 98 %04u %04u", contact / 10000, contact % 10000)
+                       : (i % 4 ? g_strdup_printf ("0091-98-%08u", contact)
+                                : g_strdup_printf ("098 %04u-%04u", contact / 10000, contact % 10000));
+          kind = numbers;
+          break;
+        default:
+          text = g_strdup (latin_words[rng_below (rng, G_N_ELEMENTS (latin_words))]);
+          kind = texts;
+          break;
+        }
+
+      t0 = now_s ();
+      if (kind == texts)
+        {
+          picky_store_search_conversation_messages_async (store, text, &query, NULL, bench_got_result_cb, &result);
+          hits = picky_store_search_conversation_messages_finish (store, bench_wait_for (&result), &error);
+        }
+      else
+        {
+          picky_store_search_conversations_async (store, text, &query, NULL, bench_got_result_cb, &result);
+          hits = picky_store_search_conversations_finish (store, bench_wait_for (&result), &error);
+        }
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_array_append_vals (kind, (double[]) { (now_s () - t0) * 1000 }, 1);
+      found += hits->len > 0;
+    }
+  printf ("conversation_search_found: %u/300\n", found);
+  printf ("conversation_search_name_p95_ms: %.3f\n", bench_percentile (names, 0.95));
+  printf ("conversation_search_number_p95_ms: %.3f\n", bench_percentile (numbers, 0.95));
+  printf ("conversation_search_text_p95_ms: %.3f\n", bench_percentile (texts, 0.95));
+  printf ("conversation_search_p95_ms: %.3f\n",
+          MAX (bench_percentile (names, 0.95),
+               MAX (bench_percentile (numbers, 0.95), bench_percentile (texts, 0.95))));
+  fflush (stdout);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -29,7 +169,10 @@ main (int   argc,
   gint64 messages = 5000000;
   g_autofree char *base_dir = NULL;
   gboolean keep = FALSE;
+  g_autofree char *kept_path = NULL;
   GOptionEntry entries[] = {
+    { "store", 0, 0, G_OPTION_ARG_FILENAME, &kept_path,
+      "A store to reuse, as an earlier run with this option left it, or to generate and keep", "PATH" },
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to store (default 5000000)", "N" },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &base_dir, "Folder for the database files", "DIR" },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the database files", NULL },
@@ -55,25 +198,36 @@ main (int   argc,
     g_error ("Cannot create %s", dir);
   g_free (base_dir);
   ceiling_path = g_build_filename (dir, "ceiling.db", NULL);
-  store_path = g_build_filename (dir, "store.db", NULL);
+  store_path = kept_path != NULL ? g_canonicalize_filename (kept_path, NULL) : g_build_filename (dir, "store.db", NULL);
   remove_database (ceiling_path);
-  remove_database (store_path);
-  cipher = bench_cipher ();
+  cipher = kept_path != NULL ? bench_cipher_for_store (store_path) : bench_cipher ();
 
   printf ("messages: %" G_GUINT64_FORMAT "\n", n_messages);
   fflush (stdout);
 
-  ceiling = run_ceiling (ceiling_path, cipher);
-  printf ("ceiling_msgs_per_s: %.0f\n", ceiling);
-  fflush (stdout);
-  remove_database (ceiling_path);
+  /* A store an earlier process generated is measured as it is: neither
+   * that process's heap nor the generating counts here. */
+  if (kept_path != NULL)
+    store = bench_reopen_store (store_path, cipher);
+  if (store != NULL)
+    {
+      printf ("reused_store: 1\n");
+    }
+  else
+    {
+      remove_database (store_path);
+      ceiling = run_ceiling (ceiling_path, cipher);
+      printf ("ceiling_msgs_per_s: %.0f\n", ceiling);
+      fflush (stdout);
+      remove_database (ceiling_path);
 
-  store = bench_open_store (store_path, cipher);
-  start = now_s ();
-  bench_fill_store (store);
-  ingest = n_messages / (now_s () - start);
-  printf ("ingest_msgs_per_s: %.0f\n", ingest);
-  printf ("ingest_ratio: %.2f\n", ingest / ceiling);
+      store = bench_open_store (store_path, cipher);
+      start = now_s ();
+      bench_fill_store (store);
+      ingest = n_messages / (now_s () - start);
+      printf ("ingest_msgs_per_s: %.0f\n", ingest);
+      printf ("ingest_ratio: %.2f\n", ingest / ceiling);
+    }
   fflush (stdout);
 
   /* Per-contact reports over the whole history, through the async API. */
@@ -152,6 +306,9 @@ main (int   argc,
     }
   printf ("page_p50_ms: %.3f\n", bench_percentile (samples, 0.5));
   printf ("page_p95_ms: %.3f\n", bench_percentile (samples, 0.95));
+  fflush (stdout);
+
+  bench_conversations (store, store_path, &rng);
 
   picky_store_close (store);
   while (g_main_context_iteration (NULL, FALSE))
@@ -163,7 +320,7 @@ main (int   argc,
   }
   printf ("bytes_per_message: %.1f\n", (double) bytes / n_messages);
 
-  if (!keep)
+  if (!keep && kept_path == NULL)
     remove_database (store_path);
   if (!keep && base_dir == NULL)
     g_rmdir (dir);
