@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "fakes/picky-fake-telegram.h"
+#include "picky-clock.h"
 #include "picky-conversation-view.h"
 #include "picky-inbox-page.h"
 #include "picky-inbox-row.h"
@@ -619,6 +620,7 @@ typedef struct {
   Fixture    *fixture;
   const char *text;        /* of a message */
   gboolean    day_shown;   /* whether its bubble shows the day above it */
+  const char *expected;    /* the day it shows */
 } DayWait;
 
 static gboolean
@@ -874,6 +876,381 @@ test_inbox_notify (Fixture       *fixture,
   g_settings_reset (settings, "notify-privacy");
 }
 
+/* ---- The conversation view: where it opens, failed replies, times ---- */
+
+static gboolean
+conversation_settled (gpointer data)
+{
+  return !picky_conversation_view_get_opening (data) &&
+         g_list_model_get_n_items (picky_conversation_view_get_messages (data)) > 0;
+}
+
+static gint64
+first_contact_id (Fixture *fixture)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) page = NULL;
+  PickyPageQuery query = { .direction = -1, .limit = 1 };
+
+  picky_store_list_messages_async (fixture->store, &query, NULL, picky_test_got_result_cb, &result);
+  page = picky_store_list_messages_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (page->len, ==, 1);
+  return picky_message_get_contact_id (page->pdata[0]);
+}
+
+static void
+mark_contact_read (Fixture *fixture,
+                   gint64   contact_id)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_mark_read_async (fixture->store, contact_id, NULL, picky_test_got_result_cb, &result);
+  picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+}
+
+/* Whether the bubble of @text is wholly inside the part of the
+ * conversation scrolled into view. */
+static gboolean
+bubble_in_view (Fixture    *fixture,
+                const char *text)
+{
+  PickyMessageBubble *bubble = find_bubble (fixture, text);
+  GtkWidget *scroller = bubble != NULL ? gtk_widget_get_ancestor (GTK_WIDGET (bubble), GTK_TYPE_SCROLLED_WINDOW)
+                                       : NULL;
+  graphene_rect_t bounds;
+
+  if (bubble == NULL || !gtk_widget_get_mapped (GTK_WIDGET (bubble)) ||
+      !gtk_widget_compute_bounds (GTK_WIDGET (bubble), scroller, &bounds))
+    return FALSE;
+
+  return bounds.origin.y >= -1 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (scroller) + 1;
+}
+
+typedef struct {
+  Fixture    *fixture;
+  const char *text;
+} InViewWait;
+
+static gboolean
+in_view (gpointer data)
+{
+  InViewWait *wait = data;
+
+  return bubble_in_view (wait->fixture, wait->text);
+}
+
+static GtkWidget *
+find_jump_button (Fixture *fixture)
+{
+  GtkWidget *button = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON, "Jump to Newest");
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+static gboolean
+widget_hidden (gpointer data)
+{
+  return !gtk_widget_get_mapped (data);
+}
+
+/* A long conversation opens at the customer's first unread message, not at
+ * its oldest nor past it; Jump to Newest brings the newest into view. */
+static void
+test_inbox_conversation_first_unread (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation;
+  InViewWait wait = { fixture, "first unread" };
+  UnreadWait unread = { fixture, 0 };
+  GtkWidget *jump;
+
+  fill (fixture, channel, "dora", "read before", 120, T0);
+  mark_contact_read (fixture, first_contact_id (fixture));
+  for (guint i = 0; i < 40; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("unread:%u", i);
+      g_autofree char *text = i == 0 ? g_strdup ("first unread") : i == 39 ? g_strdup ("newest")
+                                     : g_strdup_printf ("unread %u", i);
+
+      g_ptr_array_add (batch, make_message (channel, key, "dora", text, T0 + 120 * 60 + 60 * i));
+    }
+  ingest (fixture, batch);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+  g_assert_true (picky_test_wait_until (in_view, &wait, 5000));
+  /* Not scrolled past it to the end: the newest is out of view. */
+  g_assert_false (bubble_in_view (fixture, "newest"));
+  /* Read once shown. */
+  g_assert_true (picky_test_wait_until (unread_is, &unread, 5000));
+
+  jump = find_jump_button (fixture);
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, jump, 5000));
+  g_signal_emit_by_name (jump, "clicked");
+  wait.text = "newest";
+  g_assert_true (picky_test_wait_until (in_view, &wait, 5000));
+  g_assert_true (picky_test_wait_until (widget_hidden, jump, 5000));
+}
+
+/* All read: it opens at the newest, with nothing to jump to. */
+static void
+test_inbox_conversation_newest (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  PickyConversationView *conversation;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  InViewWait wait = { fixture, "the last word" };
+
+  fill (fixture, channel, "emil", "all read", 80, T0);
+  g_ptr_array_add (batch, make_message (channel, "last", "emil", "the last word", T0 + 100 * 60));
+  ingest (fixture, batch);
+  mark_contact_read (fixture, first_contact_id (fixture));
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+  g_assert_true (picky_test_wait_until (in_view, &wait, 5000));
+  picky_test_spin (100);
+  g_assert_false (gtk_widget_get_mapped (find_jump_button (fixture)));
+}
+
+static char *
+accessible_description (GtkWidget *widget)
+{
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION))
+    return NULL;
+  /* Checked against a value it cannot have, the check hands back the value. */
+  return gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                             "\x01");
+}
+
+static gboolean
+widget_sensitive (gpointer data)
+{
+  return gtk_widget_is_sensitive (data);
+}
+
+static gboolean
+widget_insensitive (gpointer data)
+{
+  return !gtk_widget_is_sensitive (data);
+}
+
+/* A failed reply looks failed, is said to be, and offers Retry only while
+ * sending is on. */
+static void
+test_inbox_conversation_failed_reply (Fixture       *fixture,
+                                      gconstpointer  data)
+{
+  g_autoptr(PickyFakeTelegram) server = picky_fake_telegram_new ();
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation;
+  PickyMessageBubble *bubble;
+  PickyMessageBubble *fine;
+  PickyMessage *reply;
+  GtkWidget *retry;
+  g_autofree char *description = NULL;
+  g_autofree char *fine_description = NULL;
+  gint64 channel;
+
+  picky_fake_telegram_set_idle_delay (server, 100);
+  channel = add_telegram (fixture, server);
+  g_ptr_array_add (batch, make_message (channel, "q", "6012345678", "Where is my parcel?", T0));
+  reply = make_message (channel, "local:1", "6012345678", "It left today", T0 + 60);
+  picky_message_set_direction (reply, PICKY_DIRECTION_OUT);
+  picky_message_set_status (reply, PICKY_MESSAGE_STATUS_FAILED);
+  picky_message_set_error (reply, "Forbidden: bot was blocked by the user");
+  g_ptr_array_add (batch, reply);
+  reply = make_message (channel, "local:2", "6012345678", "Sorry for the wait", T0 + 120);
+  picky_message_set_direction (reply, PICKY_DIRECTION_OUT);
+  picky_message_set_status (reply, PICKY_MESSAGE_STATUS_SENT);
+  g_ptr_array_add (batch, reply);
+  ingest (fixture, batch);
+
+  open_window (fixture);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+  g_assert_true (picky_test_wait_until (composer_ready, conversation, 10000));
+  picky_test_spin (100);
+
+  bubble = find_bubble (fixture, "It left today");
+  fine = find_bubble (fixture, "Sorry for the wait");
+  g_assert_nonnull (bubble);
+  g_assert_nonnull (fine);
+  g_assert_true (picky_message_bubble_get_failed (bubble));
+  g_assert_false (picky_message_bubble_get_failed (fine));
+  description = accessible_description (GTK_WIDGET (bubble));
+  g_assert_cmpstr (description, ==, "This reply was not delivered: Forbidden: bot was blocked by the user");
+  fine_description = accessible_description (GTK_WIDGET (fine));
+  g_assert_null (fine_description);
+  /* The error icon is on screen, named for what it means. */
+  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (bubble), GTK_TYPE_IMAGE,
+                                                                  "Not delivered")));
+  retry = picky_test_gui_find_named (GTK_WIDGET (fine), GTK_TYPE_BUTTON, "Send the message again");
+  g_assert_true (retry == NULL || !gtk_widget_get_mapped (retry));
+
+  retry = picky_test_gui_find_named (GTK_WIDGET (bubble), GTK_TYPE_BUTTON, "Send the message again");
+  g_assert_nonnull (retry);
+  g_assert_true (gtk_widget_get_mapped (retry));
+  g_assert_true (gtk_widget_is_sensitive (retry));
+
+  picky_access_set_push (picky_service_get_access (fixture->service), "telegram", FALSE);
+  g_assert_true (picky_test_wait_until (widget_insensitive, retry, 2000));
+  picky_access_set_push (picky_service_get_access (fixture->service), "telegram", TRUE);
+  g_assert_true (picky_test_wait_until (widget_sensitive, retry, 2000));
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = NULL;
+  picky_service_shutdown (fixture->service);
+}
+
+static PickyInboxRow *
+find_row_named (Fixture    *fixture,
+                const char *part)
+{
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      g_autofree char *name = picky_test_gui_accessible_name (rows->pdata[i]);
+
+      if (gtk_widget_get_mapped (rows->pdata[i]) && strstr (name, part) != NULL)
+        return rows->pdata[i];
+    }
+  return NULL;
+}
+
+typedef struct {
+  Fixture    *fixture;
+  const char *part;
+} RowWait;
+
+static gboolean
+row_named (gpointer data)
+{
+  RowWait *wait = data;
+
+  return find_row_named (wait->fixture, wait->part) != NULL;
+}
+
+static gboolean
+day_text_is (gpointer data)
+{
+  DayWait *wait = data;
+  PickyMessageBubble *bubble = find_bubble (wait->fixture, wait->text);
+
+  return bubble != NULL && g_strcmp0 (picky_message_bubble_get_day_text (bubble), wait->expected) == 0;
+}
+
+/* Relative times follow the clock, one shared tick for every row: driven
+ * here instead of waited for. Day separators follow it too. */
+static void
+test_inbox_times_refresh (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  PickyClock *clock = picky_clock_get_default ();
+  gint64 now = T0 + 30 * 86400;
+  gint64 channel = add_channel (fixture, "telegram");
+  PickyConversationView *conversation;
+  RowWait wait = { fixture, "5 min" };
+  DayWait day = { fixture, "just now", FALSE, "Today" };
+
+  /* Noon, so that a day later is a day later in any time zone. */
+  now -= now % 86400;
+  now += 12 * 3600;
+  picky_clock_set_now (clock, now);
+  fill (fixture, channel, "fritz", "just now", 1, now - 5 * 60);
+
+  open_window (fixture);
+  wait_list (fixture);
+  g_assert_true (picky_test_wait_until (row_named, &wait, 5000));
+
+  picky_clock_set_now (clock, now + 60);
+  wait.part = "6 min";
+  g_assert_true (picky_test_wait_until (row_named, &wait, 2000));
+  picky_clock_set_now (clock, now + 3 * 60);
+  wait.part = "8 min";
+  g_assert_true (picky_test_wait_until (row_named, &wait, 2000));
+
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+  g_assert_true (picky_test_wait_until (day_text_is, &day, 5000));
+  picky_clock_set_now (clock, now + 86400);
+  day.expected = "Yesterday";
+  g_assert_true (picky_test_wait_until (day_text_is, &day, 2000));
+  picky_clock_set_now (clock, 0);
+}
+
+/* Ctrl+F searches the Inbox from any page, the focus in the search. */
+static void
+test_inbox_search_from_anywhere (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  GtkWidget *entry;
+  GtkWidget *focus;
+
+  open_window (fixture);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", "channels");
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "channels");
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+  picky_test_spin (100);
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "inbox");
+  entry = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, "Search messages");
+  g_assert_nonnull (entry);
+  /* The search bar slides in. */
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, entry, 2000));
+  focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == entry || gtk_widget_is_ancestor (focus, entry));
+}
+
+/* Chips for the apps the console hears from, no others; an empty Inbox
+ * with a channel connected does not ask for one; side by side, no back arrow. */
+static void
+test_inbox_chips_and_empty (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(PickyFakeTelegram) server = picky_fake_telegram_new ();
+  GtkWidget *telegram;
+  GtkWidget *whatsapp;
+  GtkWidget *back;
+
+  open_window (fixture);
+  wait_list (fixture);
+  picky_test_spin (200);
+  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON,
+                                                                   "Go to Channels")));
+  back = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON, "Back to the Inbox");
+  g_assert_nonnull (back);
+  g_assert_false (gtk_widget_get_visible (back));
+
+  picky_fake_telegram_set_idle_delay (server, 100);
+  add_telegram (fixture, server);
+  picky_test_spin (300);
+  g_assert_false (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON,
+                                                                    "Go to Channels")));
+  telegram = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON, "Show Telegram messages");
+  whatsapp = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_TOGGLE_BUTTON, "Show WhatsApp messages");
+  g_assert_nonnull (telegram);
+  g_assert_nonnull (whatsapp);
+  g_assert_true (gtk_widget_get_mapped (telegram));
+  g_assert_false (gtk_widget_get_mapped (whatsapp));
+
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  fixture->window = NULL;
+  picky_service_shutdown (fixture->service);
+}
+
 typedef void (*TestFunc) (Fixture *fixture, gconstpointer data);
 
 /* Each case in a process of its own with its own data folder, so that each
@@ -914,6 +1291,12 @@ main (int   argc,
   ADD ("/picky/inbox/conversation/read", test_inbox_conversation_read);
   ADD ("/picky/inbox/conversation/reactions", test_inbox_conversation_reactions);
   ADD ("/picky/inbox/conversation/day-heading", test_inbox_conversation_day_heading);
+  ADD ("/picky/inbox/conversation/first-unread", test_inbox_conversation_first_unread);
+  ADD ("/picky/inbox/conversation/newest", test_inbox_conversation_newest);
+  ADD ("/picky/inbox/conversation/failed-reply", test_inbox_conversation_failed_reply);
+  ADD ("/picky/inbox/times/refresh", test_inbox_times_refresh);
+  ADD ("/picky/inbox/search/from-anywhere", test_inbox_search_from_anywhere);
+  ADD ("/picky/inbox/chips-and-empty", test_inbox_chips_and_empty);
   ADD ("/picky/inbox/composer/send", test_inbox_composer_send);
   ADD ("/picky/inbox/composer/push-off", test_inbox_composer_push_off);
   ADD ("/picky/inbox/notify/inactive-and-muted", test_inbox_notify);

@@ -11,6 +11,9 @@
 #include "picky-reaction-index.h"
 
 #define PAGE_SIZE 50
+/* How far back opening looks for the first unread message or a search
+ * result before it settles for what it has: 20 pages, 1,000 messages. */
+#define MAX_SEEK_PAGES 20
 
 struct _PickyConversationView
 {
@@ -22,9 +25,11 @@ struct _PickyConversationView
   GtkLabel          *subtitle_label;
   GtkScrolledWindow *scroller;
   GtkListView       *message_view;
+  GtkButton         *jump_button;
   GtkLabel          *hint_label;
   GtkWidget         *composer_box;
   GtkTextView       *composer_view;
+  GtkLabel          *placeholder_label;
   GtkButton         *send_button;
 
   /* owned */
@@ -41,11 +46,33 @@ struct _PickyConversationView
   gint64             channel_id;
   gint64             oldest_timestamp;  /* of the oldest message read, shown or not */
   gint64             oldest_id;
+  gint64             target_id;         /* a search result to show, highlighted; 0: none */
+  guint              seek_pages;        /* pages read while looking for where to open */
+  guint              position_id;       /* tick callback that puts the opening position in view */
+  guint              open_position;
+  guint              position_frames;
+  gboolean           at_end_first;
+  gboolean           positioning;       /* until the conversation is shown where it opens */
   gboolean           loading;
   gboolean           complete;
 };
 
 G_DEFINE_FINAL_TYPE (PickyConversationView, picky_conversation_view, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_CAN_SEND,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  OPENED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void load_older (PickyConversationView *self);
 
@@ -105,8 +132,12 @@ explain_composer (PickyConversationView *self)
 static void
 update_composer (PickyConversationView *self)
 {
+  gboolean could_send = self->hint == NULL;
+
   g_free (self->hint);
   self->hint = explain_composer (self);
+  if (could_send != (self->hint == NULL))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_SEND]);
 
   gtk_widget_set_sensitive (self->composer_box, self->hint == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "conversation.send", self->hint == NULL);
@@ -193,6 +224,8 @@ setup_bubble_cb (GtkSignalListItemFactory *factory,
   GtkWidget *bubble = picky_message_bubble_new ();
 
   g_signal_connect_object (bubble, "retry", G_CALLBACK (on_bubble_retry_cb), self, 0);
+  /* Retry is for when sending works; the reason it does not is under the list. */
+  g_object_bind_property (self, "can-send", bubble, "can-retry", G_BINDING_SYNC_CREATE);
   gtk_list_item_set_child (item, bubble);
   gtk_list_item_set_activatable (item, FALSE);
 }
@@ -206,6 +239,8 @@ bind_bubble_cb (GtkSignalListItemFactory *factory,
 
   picky_message_bubble_set_message (PICKY_MESSAGE_BUBBLE (gtk_list_item_get_child (item)), message,
                                     starts_day (self, message, gtk_list_item_get_position (item)));
+  picky_message_bubble_set_highlighted (PICKY_MESSAGE_BUBBLE (gtk_list_item_get_child (item)),
+                                        self->target_id != 0 && picky_message_get_id (message) == self->target_id);
 }
 
 /* A reaction goes with the message it reacts to once that is shown; until
@@ -244,6 +279,165 @@ drop_resolved_rows (PickyConversationView *self)
     }
 }
 
+static gboolean
+at_end (PickyConversationView *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 24;
+}
+
+static void
+update_jump_button (PickyConversationView *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->jump_button),
+                          g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0 && !at_end (self));
+}
+
+/* Where a conversation opens: the search result it was opened for, else
+ * the customer's first unread message. FALSE when that may be further back
+ * than what is loaded. */
+static gboolean
+find_open_position (PickyConversationView *self,
+                    guint                 *position)
+{
+  GListModel *model = G_LIST_MODEL (self->messages);
+  guint n = g_list_model_get_n_items (model);
+  gboolean found = FALSE;
+
+  for (guint i = n; i > 0; i--)
+    {
+      g_autoptr(PickyMessage) message = g_list_model_get_item (model, i - 1);
+
+      if (self->target_id != 0)
+        {
+          if (picky_message_get_id (message) == self->target_id)
+            {
+              *position = i - 1;
+              return TRUE;
+            }
+          continue;
+        }
+
+      if (picky_message_get_direction (message) != PICKY_DIRECTION_IN)
+        continue;
+      if (!picky_message_get_unread (message))
+        return found;
+      *position = i - 1;
+      found = TRUE;
+    }
+
+  /* Unread up to the oldest loaded, or no target yet: older pages may hold more. */
+  if (!self->complete)
+    return FALSE;
+  if (self->target_id == 0 && !found)
+    *position = n > 0 ? n - 1 : 0;
+  return self->target_id == 0 || found;
+}
+
+/* Whether the row at @position is laid out wholly inside the view. */
+static gboolean
+row_in_view (PickyConversationView *self,
+             guint                  position)
+{
+  g_autoptr(PickyMessage) wanted = g_list_model_get_item (G_LIST_MODEL (self->messages), position);
+  double height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->message_view));
+       row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    {
+      GtkWidget *bubble = gtk_widget_get_first_child (row);
+      graphene_rect_t bounds;
+
+      if (!PICKY_IS_MESSAGE_BUBBLE (bubble) || picky_message_bubble_get_message (PICKY_MESSAGE_BUBBLE (bubble)) != wanted)
+        continue;
+      if (!gtk_widget_get_mapped (bubble) ||
+          !gtk_widget_compute_bounds (bubble, GTK_WIDGET (self->scroller), &bounds))
+        return FALSE;
+      return bounds.origin.y >= -1 && bounds.origin.y + bounds.size.height <= height + 1;
+    }
+
+  return FALSE;
+}
+
+/* A list view lays out only what is near the view, and finds where a row
+ * far away is only once rows have been measured: so scrolling to a row
+ * takes a few frames. First the end, then back up to the opening row,
+ * which the view then puts at the top, the unread messages reading
+ * downwards from there. */
+static gboolean
+position_cb (GtkWidget     *widget,
+             GdkFrameClock *clock,
+             gpointer       data)
+{
+  PickyConversationView *self = data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  guint wanted = self->at_end_first ? n - 1 : self->open_position;
+
+  if (n == 0 || self->open_position >= n)
+    goto done;
+
+  if (!row_in_view (self, wanted) || (wanted == n - 1 && !at_end (self)))
+    {
+      if (++self->position_frames < 60)
+        {
+          if (wanted == n - 1)
+            gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller),
+                                      gtk_adjustment_get_upper (gtk_scrolled_window_get_vadjustment (self->scroller)));
+          gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", wanted);
+          return G_SOURCE_CONTINUE;
+        }
+    }
+  else if (self->at_end_first && self->open_position != n - 1)
+    {
+      self->at_end_first = FALSE;
+      self->position_frames = 0;
+      gtk_widget_activate_action (GTK_WIDGET (self->message_view), "list.scroll-to-item", "u", self->open_position);
+      return G_SOURCE_CONTINUE;
+    }
+
+done:
+  self->position_id = 0;
+  update_jump_button (self);
+  g_signal_emit (self, signals[OPENED], 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Once enough history is loaded, shows the conversation where it opens. */
+static void
+settle_position (PickyConversationView *self)
+{
+  guint position = 0;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->messages));
+  gboolean found = find_open_position (self, &position);
+
+  if (!found && !self->complete && self->seek_pages < MAX_SEEK_PAGES)
+    {
+      self->seek_pages++;
+      load_older (self);
+      return;
+    }
+
+  self->positioning = FALSE;
+  if (!found)
+    /* A target older than we looked: the oldest loaded; no unread: the newest. */
+    position = self->target_id != 0 ? 0 : (n > 0 ? n - 1 : 0);
+
+  if (n == 0)
+    {
+      g_signal_emit (self, signals[OPENED], 0);
+      return;
+    }
+
+  self->open_position = position;
+  self->at_end_first = TRUE;
+  self->position_frames = 0;
+  self->position_id = gtk_widget_add_tick_callback (GTK_WIDGET (self->message_view), position_cb, self, NULL);
+}
+
 static void
 on_older_loaded_cb (GObject      *object,
                     GAsyncResult *result,
@@ -253,7 +447,6 @@ on_older_loaded_cb (GObject      *object,
   g_autoptr(GPtrArray) page = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
-  gboolean first;
 
   page = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -265,10 +458,11 @@ on_older_loaded_cb (GObject      *object,
       self->complete = TRUE;
       gtk_label_set_label (self->hint_label, error->message);
       gtk_widget_set_visible (GTK_WIDGET (self->hint_label), TRUE);
+      if (self->positioning)
+        settle_position (self);
       return;
     }
 
-  first = g_list_model_get_n_items (G_LIST_MODEL (self->messages)) == 0;
   self->complete = page->len < PAGE_SIZE;
   /* The page comes newest first; the conversation reads oldest first. */
   for (guint i = 0; i < page->len / 2; i++)
@@ -287,8 +481,8 @@ on_older_loaded_cb (GObject      *object,
   g_list_store_splice (self->messages, 0, 0, rows->pdata, rows->len);
   drop_resolved_rows (self);
 
-  if (first)
-    scroll_to_end (self);
+  if (self->positioning)
+    settle_position (self);
 }
 
 static void
@@ -319,13 +513,18 @@ on_scroller_edge_reached_cb (PickyConversationView *self,
     load_older (self);
 }
 
-static gboolean
-at_end (PickyConversationView *self)
+static void
+on_jump_button_clicked_cb (PickyConversationView *self)
 {
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  scroll_to_end (self);
+}
 
-  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
-         gtk_adjustment_get_upper (adjustment) - 24;
+static void
+on_composer_changed_cb (PickyConversationView *self)
+{
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->composer_view);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->placeholder_label), gtk_text_buffer_get_char_count (buffer) == 0);
 }
 
 static void
@@ -409,6 +608,9 @@ picky_conversation_view_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  if (self->position_id != 0 && self->message_view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_view), self->position_id);
+  self->position_id = 0;
   g_clear_object (&self->channel);
   g_clear_object (&self->outbox);
   g_clear_object (&self->service);
@@ -431,6 +633,24 @@ picky_conversation_view_finalize (GObject *object)
 }
 
 static void
+picky_conversation_view_get_property (GObject    *object,
+                                      guint       prop_id,
+                                      GValue     *value,
+                                      GParamSpec *pspec)
+{
+  PickyConversationView *self = PICKY_CONVERSATION_VIEW (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_SEND:
+      g_value_set_boolean (value, self->hint == NULL);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 picky_conversation_view_class_init (PickyConversationViewClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -438,6 +658,31 @@ picky_conversation_view_class_init (PickyConversationViewClass *klass)
 
   object_class->dispose = picky_conversation_view_dispose;
   object_class->finalize = picky_conversation_view_finalize;
+  object_class->get_property = picky_conversation_view_get_property;
+
+  /**
+   * PickyConversationView:can-send:
+   *
+   * Whether replies can be sent in the open conversation now.
+   */
+  properties[PROP_CAN_SEND] =
+    g_param_spec_boolean ("can-send", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * PickyConversationView::opened:
+   *
+   * The open conversation is shown where it opens, at its first unread
+   * message, the newest or the search result; what it shows may be
+   * marked read now.
+   */
+  signals[OPENED] =
+    g_signal_new ("opened",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-conversation-view.ui");
@@ -446,11 +691,14 @@ picky_conversation_view_class_init (PickyConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, subtitle_label);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, scroller);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, message_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, jump_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, placeholder_label);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, hint_label);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, composer_box);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, composer_view);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, send_button);
   gtk_widget_class_bind_template_callback (widget_class, on_scroller_edge_reached_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_jump_button_clicked_cb);
 
   gtk_widget_class_install_action (widget_class, "conversation.send", NULL,
                                    picky_conversation_view_send_action);
@@ -482,6 +730,13 @@ picky_conversation_view_init (PickyConversationView *self)
                                         gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter, GDK_CONTROL_MASK),
                                                           gtk_named_action_new ("conversation.send")));
   gtk_widget_add_controller (GTK_WIDGET (self->composer_view), shortcuts);
+
+  g_signal_connect_object (gtk_text_view_get_buffer (self->composer_view), "changed",
+                           G_CALLBACK (on_composer_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                           G_CALLBACK (update_jump_button), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "notify::upper",
+                           G_CALLBACK (update_jump_button), self, G_CONNECT_SWAPPED);
 
   update_composer (self);
 }
@@ -518,11 +773,28 @@ picky_conversation_view_set_service (PickyConversationView *self,
  * @message: any message of the contact whose conversation is shown
  *
  * Shows the conversation with the contact of @message, newest at the
- * bottom; older history loads as the admin scrolls up.
+ * bottom, at the first unread message or else the newest; older history
+ * loads as the admin scrolls up.
  */
 void
 picky_conversation_view_open (PickyConversationView *self,
                               PickyMessage          *message)
+{
+  picky_conversation_view_open_at (self, message, 0);
+}
+
+/**
+ * picky_conversation_view_open_at:
+ * @message: any message of the contact whose conversation is shown
+ * @target_id: the message to show highlighted, as a search result; 0 for
+ *   none
+ *
+ * As picky_conversation_view_open(), scrolled to @target_id.
+ */
+void
+picky_conversation_view_open_at (PickyConversationView *self,
+                                 PickyMessage          *message,
+                                 gint64                 target_id)
 {
   const char *name;
   const char *app_name;
@@ -547,6 +819,12 @@ picky_conversation_view_open (PickyConversationView *self,
   self->contact_provider_id = g_strdup (picky_message_get_contact_provider_id (message));
   self->loading = FALSE;
   self->complete = FALSE;
+  self->positioning = TRUE;
+  self->seek_pages = 0;
+  self->target_id = target_id;
+  if (self->position_id != 0)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_view), self->position_id);
+  self->position_id = 0;
   self->oldest_timestamp = 0;
   self->oldest_id = 0;
   picky_reaction_index_clear (self->reactions);
@@ -632,4 +910,33 @@ picky_conversation_view_send (PickyConversationView *self)
   gtk_text_buffer_set_text (buffer, "", 0);
   picky_outbox_send_async (self->outbox, self->channel_id, self->contact_provider_id, text,
                            self->cancellable, on_sent_cb, g_object_ref (self));
+}
+
+/**
+ * picky_conversation_view_get_opening:
+ *
+ * Returns: whether the open conversation is still being read up to where
+ *   it opens
+ */
+gboolean
+picky_conversation_view_get_opening (PickyConversationView *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), FALSE);
+
+  return self->positioning || self->position_id != 0;
+}
+
+/**
+ * picky_conversation_view_set_back_visible:
+ *
+ * Shows the back arrow, for a layout where the conversation is shown
+ * instead of the list rather than beside it.
+ */
+void
+picky_conversation_view_set_back_visible (PickyConversationView *self,
+                                          gboolean               visible)
+{
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), visible);
 }

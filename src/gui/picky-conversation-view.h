@@ -19,6 +19,12 @@ void        picky_conversation_view_set_service   (PickyConversationView *self,
                                                    PickyOutbox           *outbox);
 void        picky_conversation_view_open          (PickyConversationView *self,
                                                    PickyMessage          *message);
+void        picky_conversation_view_open_at       (PickyConversationView *self,
+                                                   PickyMessage          *message,
+                                                   gint64                 target_id);
+void        picky_conversation_view_set_back_visible (PickyConversationView *self,
+                                                   gboolean               visible);
+gboolean    picky_conversation_view_get_opening   (PickyConversationView *self);
 gint64      picky_conversation_view_get_contact_id (PickyConversationView *self);
 GListModel *picky_conversation_view_get_messages  (PickyConversationView *self);
 const char *picky_conversation_view_get_hint      (PickyConversationView *self);

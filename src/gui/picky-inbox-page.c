@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-clock.h"
 #include "picky-inbox-page.h"
 #include "picky-inbox-row.h"
 #include "picky-message-list.h"
@@ -19,12 +20,14 @@ struct _PickyInboxPage
   GtkWidget             *list_pane;
   GtkSearchBar          *search_bar;
   GtkSearchEntry        *search_entry;
-  GtkBox                *chips_box;
+  GtkFlowBox            *chips_box;
   GtkToggleButton       *all_chip;       /* active exactly when no app chip is */
   GtkToggleButton       *unread_toggle;
   GtkDropDown           *channel_dropdown;
   GtkStack              *list_stack;
   AdwStatusPage         *empty_page;
+  GtkWidget             *channels_button;
+  AdwStatusPage         *placeholder_page;
   GtkScrolledWindow     *list_scroller;
   GtkListView           *list_view;
   GtkButton             *new_button;
@@ -37,6 +40,8 @@ struct _PickyInboxPage
   PickyMessageList      *messages;
   GCancellable          *cancellable;
   GArray                *channel_ids;    /* gint64, one per dropdown item after "All" */
+  GPtrArray             *chips;          /* GtkToggleButton, borrowed: All Apps, then the catalog's */
+  GHashTable            *present_apps;   /* app ids with a channel or messages */
   guint                  n_new;
   guint                  follow_top_id;  /* idle that shows a batch that came in at the top */
   gboolean               syncing_chips;
@@ -50,10 +55,9 @@ chosen_apps (PickyInboxPage *self)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
-  for (GtkWidget *chip = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box));
-       chip != NULL;
-       chip = gtk_widget_get_next_sibling (chip))
+  for (guint i = 0; i < self->chips->len; i++)
     {
+      GtkWidget *chip = self->chips->pdata[i];
       const char *app = g_object_get_data (G_OBJECT (chip), "picky-app-id");
 
       if (app != NULL && gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (chip)))
@@ -76,11 +80,33 @@ static void
 update_list_stack (PickyInboxPage *self)
 {
   guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+  const char *shown;
 
   if (n > 0)
-    gtk_stack_set_visible_child_name (self->list_stack, "list");
+    shown = "list";
   else
-    gtk_stack_set_visible_child_name (self->list_stack, filters_active (self) ? "none" : "empty");
+    shown = filters_active (self) ? "none" : "empty";
+  gtk_stack_set_visible_child_name (self->list_stack, shown);
+
+  /* Beside an empty list that shows its own picture, the conversation
+   * side shows none: one picture for one empty Inbox. */
+  adw_status_page_set_icon_name (self->placeholder_page,
+                                 g_str_equal (shown, "list") ? "picky-inbox-symbolic" : NULL);
+}
+
+/* With a channel connected, an empty Inbox is waiting for customers, and
+ * sending the admin to connect one would be wrong. */
+static void
+update_empty_page (PickyInboxPage *self)
+{
+  PickyChannelRegistry *registry = self->service != NULL ? picky_service_get_registry (self->service) : NULL;
+  gboolean connected = registry != NULL &&
+                       g_list_model_get_n_items (picky_channel_registry_get_channels (registry)) > 0;
+
+  gtk_widget_set_visible (self->channels_button, !connected);
+  adw_status_page_set_description (self->empty_page,
+                                   connected ? _("Messages from your customers appear here as they arrive.")
+                                             : _("Messages from your customers appear here as they arrive. Connect a Telegram bot, a WhatsApp number or a phone on the Channels page to start receiving them."));
 }
 
 static void
@@ -187,7 +213,7 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   picky_inbox_row_set_message (PICKY_INBOX_ROW (gtk_list_item_get_child (item)),
                                gtk_list_item_get_item (item),
                                picky_message_list_get_search (self->messages),
-                               g_get_real_time () / G_USEC_PER_SEC);
+                               picky_clock_get_now (picky_clock_get_default ()));
 }
 
 static void
@@ -234,11 +260,8 @@ on_app_chip_toggled_cb (GtkToggleButton *chip,
   self->syncing_chips = TRUE;
   if (chip == self->all_chip && gtk_toggle_button_get_active (chip))
     {
-      for (GtkWidget *other = gtk_widget_get_first_child (GTK_WIDGET (self->chips_box));
-           other != NULL;
-           other = gtk_widget_get_next_sibling (other))
-        if (g_object_get_data (G_OBJECT (other), "picky-app-id") != NULL)
-          gtk_toggle_button_set_active (GTK_TOGGLE_BUTTON (other), FALSE);
+      for (guint i = 1; i < self->chips->len; i++)
+        gtk_toggle_button_set_active (self->chips->pdata[i], FALSE);
     }
   apps = chosen_apps (self);
   gtk_toggle_button_set_active (self->all_chip, apps[0] == NULL);
@@ -247,12 +270,37 @@ on_app_chip_toggled_cb (GtkToggleButton *chip,
   on_filters_changed_cb (self);
 }
 
+/* Only apps the console hears from get a chip: a row of twelve apps of
+ * which two are connected would hide the two among the ten. */
+static gboolean
+chip_shown_cb (GtkFlowBoxChild *child,
+               gpointer         user_data)
+{
+  PickyInboxPage *self = user_data;
+  const char *app = g_object_get_data (G_OBJECT (gtk_flow_box_child_get_child (child)), "picky-app-id");
+
+  return app == NULL || g_hash_table_contains (self->present_apps, app);
+}
+
+static void
+add_chip (PickyInboxPage *self,
+          GtkWidget      *chip)
+{
+  GtkWidget *child = gtk_flow_box_child_new ();
+
+  /* The chip takes the focus, not the box around it. */
+  gtk_widget_set_focusable (child, FALSE);
+  gtk_flow_box_child_set_child (GTK_FLOW_BOX_CHILD (child), chip);
+  gtk_flow_box_append (self->chips_box, child);
+  g_ptr_array_add (self->chips, chip);
+  g_signal_connect (chip, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
+}
+
 static void
 add_app_chips (PickyInboxPage *self)
 {
   const PickyAppInfo * const *apps = picky_app_catalog_list ();
   GtkWidget *all = gtk_toggle_button_new_with_label (_("All Apps"));
-  GtkWidget *previous = all;
 
   self->all_chip = GTK_TOGGLE_BUTTON (all);
   gtk_widget_add_css_class (all, "chip");
@@ -261,8 +309,7 @@ add_app_chips (PickyInboxPage *self)
                                   _("Show messages of every app"), -1);
   /* Its label names it too, which a screen reader would read after the name. */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (all), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
-  g_signal_connect (all, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
-  gtk_box_prepend (self->chips_box, all);
+  add_chip (self, all);
 
   for (guint i = 0; apps[i] != NULL; i++)
     {
@@ -281,9 +328,57 @@ add_app_chips (PickyInboxPage *self)
       gtk_accessible_update_property (GTK_ACCESSIBLE (chip), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
       gtk_widget_set_tooltip_text (chip, label);
       g_object_set_data_full (G_OBJECT (chip), "picky-app-id", g_strdup (picky_app_info_get_id (apps[i])), g_free);
-      g_signal_connect (chip, "toggled", G_CALLBACK (on_app_chip_toggled_cb), self);
-      gtk_box_insert_child_after (self->chips_box, chip, previous);
-      previous = chip;
+      add_chip (self, chip);
+    }
+  gtk_flow_box_set_filter_func (self->chips_box, chip_shown_cb, self, NULL);
+}
+
+/* An app shows its chip from its first channel or message on. */
+static void
+add_present_app (PickyInboxPage *self,
+                 const char     *app)
+{
+  if (app == NULL || g_hash_table_contains (self->present_apps, app))
+    return;
+
+  g_hash_table_add (self->present_apps, g_strdup (app));
+  gtk_flow_box_invalidate_filter (self->chips_box);
+}
+
+static void
+on_app_probed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(PickyInboxPage) self = user_data;
+  g_autoptr(GPtrArray) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  page = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
+  if (page != NULL && page->len > 0)
+    add_present_app (self, picky_message_get_app (page->pdata[0]));
+  else if (page == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Looking for an app's messages: %s", error->message);
+}
+
+/* Apps whose channel is gone still have their messages. */
+static void
+probe_apps (PickyInboxPage *self)
+{
+  const PickyAppInfo * const *apps = picky_app_catalog_list ();
+
+  for (guint i = 0; apps[i] != NULL; i++)
+    {
+      const char *one[] = { picky_app_info_get_id (apps[i]), NULL };
+      PickyPageQuery query = { 0, };
+
+      if (g_hash_table_contains (self->present_apps, one[0]))
+        continue;
+      query.apps = one;
+      query.direction = -1;
+      query.limit = 1;
+      picky_store_list_messages_async (picky_service_get_store (self->service), &query, self->cancellable,
+                                       on_app_probed_cb, g_object_ref (self));
     }
 }
 
@@ -306,11 +401,13 @@ fill_channels (PickyInboxPage *self)
 
           gtk_string_list_append (names, picky_channel_get_name (channel));
           g_array_append_val (self->channel_ids, id);
+          add_present_app (self, picky_channel_get_app (channel));
         }
     }
 
   /* Setting the model resets the choice to "All"; the list follows. */
   gtk_drop_down_set_model (self->channel_dropdown, G_LIST_MODEL (names));
+  update_empty_page (self);
 }
 
 static void
@@ -351,7 +448,6 @@ open_conversation (PickyInboxPage *self,
   picky_conversation_view_open (self->conversation_view, message);
   gtk_stack_set_visible_child_name (self->conversation_stack, "conversation");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->conversation_stack));
-  mark_conversation_read (self);
 }
 
 static void
@@ -373,6 +469,9 @@ on_store_messages_added_cb (PickyInboxPage *self,
 {
   gint64 contact_id = picky_conversation_view_get_contact_id (self->conversation_view);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  for (guint i = 0; i < messages->len; i++)
+    add_present_app (self, picky_message_get_app (messages->pdata[i]));
 
   if (contact_id == 0 || !gtk_widget_get_mapped (GTK_WIDGET (self->conversation_view)) ||
       !GTK_IS_WINDOW (root) || !gtk_window_is_active (GTK_WINDOW (root)))
@@ -419,7 +518,11 @@ picky_inbox_page_back (GtkWidget  *widget,
 static void
 update_back_button (PickyInboxPage *self)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.back", adw_leaflet_get_folded (self->leaflet));
+  gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  /* Side by side, the list is in view already: no way back to show. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.back", folded);
+  picky_conversation_view_set_back_visible (self->conversation_view, folded);
 }
 
 static void
@@ -457,6 +560,7 @@ start_inbox (PickyInboxPage *self)
 
   fill_channels (self);
   on_filters_changed_cb (self);
+  probe_apps (self);
 }
 
 static void
@@ -482,6 +586,8 @@ picky_inbox_page_finalize (GObject *object)
   PickyInboxPage *self = PICKY_INBOX_PAGE (object);
 
   g_clear_pointer (&self->channel_ids, g_array_unref);
+  g_clear_pointer (&self->chips, g_ptr_array_unref);
+  g_clear_pointer (&self->present_apps, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_inbox_page_parent_class)->finalize (object);
 }
@@ -508,6 +614,8 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, channels_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, placeholder_page);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, new_button);
@@ -520,7 +628,6 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "inbox.search", NULL, picky_inbox_page_search);
   gtk_widget_class_install_action (widget_class, "inbox.back", NULL, picky_inbox_page_back);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "inbox.search", NULL);
 }
 
 static void
@@ -530,6 +637,8 @@ picky_inbox_page_init (PickyInboxPage *self)
 
   self->cancellable = g_cancellable_new ();
   self->channel_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  self->chips = g_ptr_array_new ();
+  self->present_apps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   add_app_chips (self);
   /* As the All Apps chip: named by its accessible label alone, not by that
@@ -541,8 +650,13 @@ picky_inbox_page_init (PickyInboxPage *self)
                            G_CALLBACK (on_scroll_value_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->leaflet, "notify::folded", G_CALLBACK (update_back_button), self,
                            G_CONNECT_SWAPPED);
+  /* Read once it is shown where it opens: opening looks for the first
+   * unread message, which marking read first would hide. */
+  g_signal_connect_object (self->conversation_view, "opened", G_CALLBACK (mark_conversation_read), self,
+                           G_CONNECT_SWAPPED);
   update_back_button (self);
-  gtk_stack_set_visible_child_name (self->list_stack, "empty");
+  update_list_stack (self);
+  update_empty_page (self);
 }
 
 /**
@@ -631,4 +745,18 @@ picky_inbox_page_open_message (PickyInboxPage *self,
 
   picky_store_get_message_async (picky_service_get_store (self->service), message_id,
                                  self->cancellable, on_message_loaded_cb, g_object_ref (self));
+}
+
+/**
+ * picky_inbox_page_start_search:
+ *
+ * Opens the search bar with the focus in it, as Ctrl+F does anywhere in
+ * the window.
+ */
+void
+picky_inbox_page_start_search (PickyInboxPage *self)
+{
+  g_return_if_fail (PICKY_IS_INBOX_PAGE (self));
+
+  gtk_widget_activate_action (GTK_WIDGET (self), "inbox.search", NULL);
 }

@@ -21,5 +21,6 @@ PickyConversationView *picky_inbox_page_get_conversation (PickyInboxPage *self);
 void                   picky_inbox_page_open_message     (PickyInboxPage *self,
                                                           gint64          message_id);
 guint                  picky_inbox_page_get_n_new        (PickyInboxPage *self);
+void                   picky_inbox_page_start_search     (PickyInboxPage *self);
 
 G_END_DECLS

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-clock.h"
 #include "picky-inbox-row.h"
 
 struct _PickyInboxRow
@@ -29,6 +30,8 @@ struct _PickyInboxRow
 G_DEFINE_FINAL_TYPE (PickyInboxRow, picky_inbox_row, GTK_TYPE_WIDGET)
 
 static void on_message_changed_cb (PickyInboxRow *self);
+static void on_clock_tick_cb      (PickyInboxRow *self,
+                                   gint64         now);
 static void show_message          (PickyInboxRow *self,
                                    gint64         now);
 
@@ -113,6 +116,8 @@ picky_inbox_row_init (PickyInboxRow *self)
 
   layout = GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self)));
   gtk_box_layout_set_spacing (layout, 12);
+  g_signal_connect_object (picky_clock_get_default (), "tick", G_CALLBACK (on_clock_tick_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -131,7 +136,16 @@ picky_inbox_row_new (void)
 static void
 on_message_changed_cb (PickyInboxRow *self)
 {
-  show_message (self, g_get_real_time () / G_USEC_PER_SEC);
+  show_message (self, picky_clock_get_now (picky_clock_get_default ()));
+}
+
+/* The minute turned: "5 min" becomes "6 min". */
+static void
+on_clock_tick_cb (PickyInboxRow *self,
+                  gint64         now)
+{
+  if (self->message != NULL)
+    show_message (self, now);
 }
 
 void
@@ -220,6 +234,24 @@ picky_inbox_row_get_preview (PickyInboxRow *self)
   return self->preview;
 }
 
+/* Calendar days from @then to @now in the local time zone: 0 today, 1
+ * yesterday; counted on the calendar, so leap years and the turn of the
+ * year need no care. */
+static int
+days_between (GDateTime *then,
+              GDateTime *now)
+{
+  GDate a, b;
+
+  g_date_clear (&a, 1);
+  g_date_clear (&b, 1);
+  g_date_set_dmy (&a, g_date_time_get_day_of_month (then), g_date_time_get_month (then),
+                  g_date_time_get_year (then));
+  g_date_set_dmy (&b, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
+                  g_date_time_get_year (now));
+  return g_date_days_between (&a, &b);
+}
+
 /**
  * picky_inbox_format_time:
  *
@@ -244,8 +276,7 @@ picky_inbox_format_time (gint64 timestamp,
   if (ago < 3600)
     return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d min", "%d min", ago / 60), (int) (ago / 60));
 
-  days = g_date_time_get_day_of_year (today) - g_date_time_get_day_of_year (then) +
-         365 * (g_date_time_get_year (today) - g_date_time_get_year (then));
+  days = days_between (then, today);
   if (days <= 0)
     /* Translators: the time of a message sent today, as strftime() writes it */
     return g_date_time_format (then, C_("time", "%H:%M"));
@@ -255,6 +286,67 @@ picky_inbox_format_time (gint64 timestamp,
     return g_date_time_format (then, "%A");
 
   return g_date_time_format (then, "%x");
+}
+
+/**
+ * picky_inbox_format_day:
+ *
+ * Returns: (transfer full): the day of @timestamp as a conversation's day
+ *   separator says it: "Today", "Yesterday", a weekday within the last
+ *   week, else the date in the locale's format
+ */
+char *
+picky_inbox_format_day (gint64 timestamp,
+                        gint64 now)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (timestamp);
+  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  int days;
+
+  if (then == NULL || today == NULL)
+    return g_strdup ("");
+
+  days = days_between (then, today);
+  if (days == 0)
+    return g_strdup (C_("day", "Today"));
+  if (days == 1)
+    return g_strdup (C_("day", "Yesterday"));
+  if (days > 1 && days < 7)
+    return g_date_time_format (then, "%A");
+
+  return g_date_time_format (then, "%x");
+}
+
+/**
+ * picky_inbox_format_waiting:
+ *
+ * Returns: (transfer full): how long the customer has waited for an
+ *   answer since @since: "Waiting 12 min", "Waiting 3 h", "Waiting 2 days"
+ */
+char *
+picky_inbox_format_waiting (gint64 since,
+                            gint64 now)
+{
+  gint64 ago = MAX (now - since, 0);
+
+  if (ago < 3600)
+    {
+      int minutes = MAX (ago / 60, 1);
+
+      /* Translators: how long a customer has waited for a reply, in minutes */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Waiting %d min", "Waiting %d min", minutes), minutes);
+    }
+  if (ago < 86400)
+    {
+      int hours = ago / 3600;
+
+      /* Translators: how long a customer has waited for a reply, in hours */
+      return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Waiting %d h", "Waiting %d h", hours), hours);
+    }
+
+  /* Translators: how long a customer has waited for a reply, in days */
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Waiting %d day", "Waiting %d days", (int) (ago / 86400)),
+                          (int) (ago / 86400));
 }
 
 /**

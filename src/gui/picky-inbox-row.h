@@ -23,6 +23,10 @@ const char   *picky_inbox_row_get_preview       (PickyInboxRow *self);
 
 char         *picky_inbox_format_time           (gint64         timestamp,
                                                  gint64         now);
+char         *picky_inbox_format_day            (gint64         timestamp,
+                                                 gint64         now);
+char         *picky_inbox_format_waiting        (gint64         since,
+                                                 gint64         now);
 const char   *picky_inbox_describe_kind         (PickyMessageKind kind);
 char         *picky_inbox_highlight_markup      (const char    *text,
                                                  const char    *words);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
+#include "picky-clock.h"
 #include "picky-inbox-row.h"
 #include "picky-message-bubble.h"
 
@@ -18,6 +19,7 @@ struct _PickyMessageBubble
   GtkWidget    *bubble;
   GtkWidget    *text_label;
   GtkWidget    *media_label;
+  GtkWidget    *failed_icon;
   GtkWidget    *meta_label;
   GtkWidget    *reactions_label;
   GtkWidget    *retry_button;
@@ -26,9 +28,18 @@ struct _PickyMessageBubble
   PickyMessage *message;
   char         *status_text;
   gboolean      new_day;
+  gboolean      can_retry;
 };
 
 G_DEFINE_FINAL_TYPE (PickyMessageBubble, picky_message_bubble, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CAN_RETRY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 enum {
   RETRY,
@@ -112,6 +123,37 @@ on_retry_clicked_cb (PickyMessageBubble *self)
 static void show_message (PickyMessageBubble *self);
 
 static void
+show_day (PickyMessageBubble *self,
+          gint64              now)
+{
+  g_autofree char *day = NULL;
+
+  gtk_widget_set_visible (self->day_label, self->new_day);
+  if (!self->new_day)
+    return;
+
+  day = picky_inbox_format_day (picky_message_get_timestamp (self->message), now);
+  gtk_label_set_label (GTK_LABEL (self->day_label), day);
+}
+
+/* At midnight "Today" becomes "Yesterday". */
+static void
+on_clock_tick_cb (PickyMessageBubble *self,
+                  gint64              now)
+{
+  if (self->message != NULL)
+    show_day (self, now);
+}
+
+static void
+update_retry (PickyMessageBubble *self)
+{
+  gtk_widget_set_sensitive (self->retry_button, self->can_retry);
+  gtk_widget_set_tooltip_text (self->retry_button,
+                               self->can_retry ? NULL : _("Replies cannot be sent now; the reason is under the conversation"));
+}
+
+static void
 picky_message_bubble_dispose (GObject *object)
 {
   PickyMessageBubble *self = PICKY_MESSAGE_BUBBLE (object);
@@ -136,6 +178,47 @@ picky_message_bubble_finalize (GObject *object)
 }
 
 static void
+picky_message_bubble_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  PickyMessageBubble *self = PICKY_MESSAGE_BUBBLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_RETRY:
+      g_value_set_boolean (value, self->can_retry);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+picky_message_bubble_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  PickyMessageBubble *self = PICKY_MESSAGE_BUBBLE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_RETRY:
+      if (self->can_retry != g_value_get_boolean (value))
+        {
+          self->can_retry = g_value_get_boolean (value);
+          update_retry (self);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 picky_message_bubble_class_init (PickyMessageBubbleClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -143,9 +226,21 @@ picky_message_bubble_class_init (PickyMessageBubbleClass *klass)
 
   object_class->dispose = picky_message_bubble_dispose;
   object_class->finalize = picky_message_bubble_finalize;
+  object_class->get_property = picky_message_bubble_get_property;
+  object_class->set_property = picky_message_bubble_set_property;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "messagebubble");
+
+  /**
+   * PickyMessageBubble:can-retry:
+   *
+   * Whether a failed reply can be sent again now; not while sending is off.
+   */
+  properties[PROP_CAN_RETRY] =
+    g_param_spec_boolean ("can-retry", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   /**
    * PickyMessageBubble::retry:
@@ -165,6 +260,7 @@ static void
 picky_message_bubble_init (PickyMessageBubble *self)
 {
   GtkBoxLayout *layout = GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (GTK_WIDGET (self)));
+  GtkWidget *meta_box;
 
   gtk_orientable_set_orientation (GTK_ORIENTABLE (layout), GTK_ORIENTATION_VERTICAL);
   gtk_box_layout_set_spacing (layout, 6);
@@ -191,12 +287,20 @@ picky_message_bubble_init (PickyMessageBubble *self)
   gtk_widget_add_css_class (self->media_label, "caption");
   gtk_box_append (GTK_BOX (self->bubble), self->media_label);
 
+  meta_box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 4);
+  gtk_widget_set_halign (meta_box, GTK_ALIGN_END);
+  self->failed_icon = gtk_image_new_from_icon_name ("dialog-error-symbolic");
+  gtk_widget_add_css_class (self->failed_icon, "error");
+  gtk_widget_set_valign (self->failed_icon, GTK_ALIGN_START);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->failed_icon), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Not delivered"), -1);
+  gtk_box_append (GTK_BOX (meta_box), self->failed_icon);
   self->meta_label = gtk_label_new (NULL);
   gtk_label_set_wrap (GTK_LABEL (self->meta_label), TRUE);
   gtk_label_set_xalign (GTK_LABEL (self->meta_label), 1);
   gtk_widget_add_css_class (self->meta_label, "caption");
-  gtk_widget_add_css_class (self->meta_label, "dim-label");
-  gtk_box_append (GTK_BOX (self->bubble), self->meta_label);
+  gtk_box_append (GTK_BOX (meta_box), self->meta_label);
+  gtk_box_append (GTK_BOX (self->bubble), meta_box);
 
   self->reactions_label = gtk_label_new (NULL);
   gtk_widget_set_halign (self->reactions_label, GTK_ALIGN_START);
@@ -209,8 +313,14 @@ picky_message_bubble_init (PickyMessageBubble *self)
   gtk_widget_add_css_class (self->retry_button, "small");
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->retry_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Send the message again"), -1);
+  /* Named by what it does alone, not by that and its short label after it. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->retry_button), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   g_signal_connect_swapped (self->retry_button, "clicked", G_CALLBACK (on_retry_clicked_cb), self);
   gtk_box_append (GTK_BOX (self->bubble), self->retry_button);
+  update_retry (self);
+
+  g_signal_connect_object (picky_clock_get_default (), "tick", G_CALLBACK (on_clock_tick_cb), self,
+                           G_CONNECT_SWAPPED);
 }
 
 GtkWidget *
@@ -249,8 +359,8 @@ static void
 show_message (PickyMessageBubble *self)
 {
   PickyMessage *message = self->message;
-  gboolean new_day = self->new_day;
   const char *reactions;
+  gboolean failed;
   gboolean outgoing;
   PickyMessageKind kind;
   const char *text;
@@ -266,13 +376,7 @@ show_message (PickyMessageBubble *self)
   text = picky_message_get_text (message);
   when = g_date_time_new_from_unix_local (picky_message_get_timestamp (message));
 
-  gtk_widget_set_visible (self->day_label, new_day);
-  if (new_day && when != NULL)
-    {
-      g_autofree char *day = g_date_time_format (when, "%x");
-
-      gtk_label_set_label (GTK_LABEL (self->day_label), day);
-    }
+  show_day (self, picky_clock_get_now (picky_clock_get_default ()));
 
   gtk_widget_set_halign (self->bubble, kind == PICKY_MESSAGE_KIND_REACTION ? GTK_ALIGN_CENTER
                                        : outgoing ? GTK_ALIGN_END : GTK_ALIGN_START);
@@ -308,8 +412,23 @@ show_message (PickyMessageBubble *self)
   reactions = picky_message_get_reactions (message);
   gtk_label_set_label (GTK_LABEL (self->reactions_label), reactions);
   gtk_widget_set_visible (self->reactions_label, reactions != NULL);
-  gtk_widget_set_visible (self->retry_button,
-                          outgoing && picky_message_get_status (message) == PICKY_MESSAGE_STATUS_FAILED);
+  /* A failed reply must not pass for a sent one at a glance: the error
+   * colour and icon on the bubble, and said first to a screen reader. */
+  failed = outgoing && picky_message_get_status (message) == PICKY_MESSAGE_STATUS_FAILED;
+  gtk_widget_set_visible (self->retry_button, failed);
+  gtk_widget_set_visible (self->failed_icon, failed);
+  if (failed)
+    {
+      gtk_widget_add_css_class (self->bubble, "failed");
+      gtk_widget_remove_css_class (self->meta_label, "dim-label");
+      gtk_widget_add_css_class (self->meta_label, "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->bubble, "failed");
+      gtk_widget_remove_css_class (self->meta_label, "error");
+      gtk_widget_add_css_class (self->meta_label, "dim-label");
+    }
 
   accessible = g_string_new (outgoing ? _("You") : _("Customer"));
   g_string_append_printf (accessible, ": %s", text != NULL ? text : "");
@@ -323,6 +442,19 @@ show_message (PickyMessageBubble *self)
       g_string_append_printf (accessible, _("Reactions: %s"), reactions);
     }
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible->str, -1);
+  if (failed)
+    {
+      g_autofree char *description = NULL;
+
+      if (picky_message_get_error (message) != NULL)
+        /* Translators: read by screen readers after a reply that failed, with the reason */
+        description = g_strdup_printf (_("This reply was not delivered: %s"), picky_message_get_error (message));
+      else
+        description = g_strdup (_("This reply was not delivered"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+    }
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
 }
 
 PickyMessage *
@@ -372,4 +504,42 @@ picky_message_bubble_get_day_text (PickyMessageBubble *self)
   g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), NULL);
 
   return gtk_widget_get_visible (self->day_label) ? gtk_label_get_label (GTK_LABEL (self->day_label)) : NULL;
+}
+
+/**
+ * picky_message_bubble_get_failed:
+ *
+ * Returns: whether the bubble shows a reply that was not delivered
+ */
+gboolean
+picky_message_bubble_get_failed (PickyMessageBubble *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), FALSE);
+
+  return gtk_widget_has_css_class (self->bubble, "failed");
+}
+
+/**
+ * picky_message_bubble_set_highlighted:
+ *
+ * Marks the bubble as the one a search result led to.
+ */
+void
+picky_message_bubble_set_highlighted (PickyMessageBubble *self,
+                                      gboolean            highlighted)
+{
+  g_return_if_fail (PICKY_IS_MESSAGE_BUBBLE (self));
+
+  if (highlighted)
+    gtk_widget_add_css_class (self->bubble, "highlighted");
+  else
+    gtk_widget_remove_css_class (self->bubble, "highlighted");
+}
+
+gboolean
+picky_message_bubble_get_highlighted (PickyMessageBubble *self)
+{
+  g_return_val_if_fail (PICKY_IS_MESSAGE_BUBBLE (self), FALSE);
+
+  return gtk_widget_has_css_class (self->bubble, "highlighted");
 }

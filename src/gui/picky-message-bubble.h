@@ -21,5 +21,9 @@ PickyMessage *picky_message_bubble_get_message  (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_status_text (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_reactions_text (PickyMessageBubble *self);
 const char   *picky_message_bubble_get_day_text (PickyMessageBubble *self);
+gboolean      picky_message_bubble_get_failed   (PickyMessageBubble *self);
+void          picky_message_bubble_set_highlighted (PickyMessageBubble *self,
+                                                 gboolean            highlighted);
+gboolean      picky_message_bubble_get_highlighted (PickyMessageBubble *self);
 
 G_END_DECLS

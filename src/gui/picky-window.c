@@ -44,6 +44,18 @@ picky_window_show_page (GtkWidget  *widget,
   adw_view_stack_set_visible_child_name (self->stack, name);
 }
 
+/* Ctrl+F searches the Inbox from any page and wherever the focus is. */
+static void
+picky_window_search (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  PickyWindow *self = PICKY_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "inbox");
+  picky_inbox_page_start_search (self->inbox_page);
+}
+
 static void
 picky_window_save_state (PickyWindow *self)
 {
@@ -103,6 +115,7 @@ picky_window_class_init (PickyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, picky_window_search);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "inbox");
@@ -110,6 +123,7 @@ picky_window_class_init (PickyWindowClass *klass)
                                        "win.show-page", "s", "contacts");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_ALT_MASK,
                                        "win.show-page", "s", "channels");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 }
 
 static void
