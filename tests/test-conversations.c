@@ -992,6 +992,84 @@ test_search (Fixture       *fixture,
   g_assert_cmpstr (picky_message_get_text (((PickyConversationHit *) hits->pdata[0])->message), ==, "parcel lost");
 }
 
+static void
+on_progress_cb (double   fraction,
+                gpointer user_data)
+{
+  GArray *fractions = user_data;
+
+  g_array_append_val (fractions, fraction);
+}
+
+/* A database of version 8 with thousands of messages: opening it tells how
+ * far building the conversations has come, and builds what ingest kept. */
+static void
+test_migrate_progress (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GArray) fractions = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (7);
+  sqlite3 *db = NULL;
+
+  for (guint b = 0; b < 12; b++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < 500; i++)
+        {
+          g_autofree char *key = g_strdup_printf ("m%u-%u", b, i);
+          g_autofree char *who = g_strdup_printf ("c%d", g_rand_int_range (rand, 0, 40));
+
+          g_ptr_array_add (batch, make_message (g_rand_boolean (rand) ? fixture->telegram : fixture->whatsapp, key, who,
+                                                g_rand_int_range (rand, 0, 3) == 0 ? PICKY_DIRECTION_OUT
+                                                                                   : PICKY_DIRECTION_IN,
+                                                "text", T0 + b * 1000 + g_rand_int_range (rand, 0, 2000)));
+        }
+      ingest (fixture, batch);
+    }
+  before = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
+  g_assert_cmpuint (before->len, >, 40);
+  picky_store_close (fixture->store);
+  drain ();
+  g_clear_object (&fixture->store);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE done_marks; DROP TABLE conversations; PRAGMA user_version = 8",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  picky_store_open_with_progress_async (fixture->path, fixture->cipher, on_progress_cb, fractions, NULL,
+                                        picky_test_got_result_cb, &result);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_test_message ("%u reports, the last %.2f", fractions->len, g_array_index (fractions, double, fractions->len - 1));
+  g_assert_cmpuint (fractions->len, >=, 2);
+  for (guint i = 1; i < fractions->len; i++)
+    g_assert_cmpfloat (g_array_index (fractions, double, i), >, g_array_index (fractions, double, i - 1));
+  /* The estimate is within a factor of two of the work. */
+  g_assert_cmpfloat (g_array_index (fractions, double, fractions->len - 1), >=, 0.5);
+  g_assert_cmpfloat (g_array_index (fractions, double, fractions->len - 1), <=, 0.99);
+
+  after = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
+  g_assert_cmpuint (after->len, ==, before->len);
+  for (guint i = 0; i < after->len; i++)
+    {
+      PickyConversation *a = after->pdata[i];
+      PickyConversation *b = before->pdata[i];
+
+      g_assert_cmpint (picky_conversation_get_channel_id (a), ==, picky_conversation_get_channel_id (b));
+      g_assert_cmpint (picky_conversation_get_contact_id (a), ==, picky_conversation_get_contact_id (b));
+      g_assert_cmpint (picky_conversation_get_last_message_id (a), ==, picky_conversation_get_last_message_id (b));
+      g_assert_cmpint (picky_conversation_get_last_is_ours (a), ==, picky_conversation_get_last_is_ours (b));
+      g_assert_cmpuint (picky_conversation_get_unread (a), ==, picky_conversation_get_unread (b));
+      g_assert_cmpint (picky_conversation_get_waiting_since (a), ==, picky_conversation_get_waiting_since (b));
+    }
+}
+
 /* ---- The randomized equivalence test ---- */
 
 #define N_CUSTOMERS 6
@@ -1367,6 +1445,7 @@ main (int   argc,
   ADD ("/picky/conversations/privacy", test_privacy);
   ADD ("/picky/conversations/list", test_list);
   ADD ("/picky/conversations/migrate", test_migrate);
+  ADD ("/picky/conversations/migrate-progress", test_migrate_progress);
   ADD ("/picky/conversations/search", test_search);
   ADD ("/picky/conversations/random", test_random);
   g_test_add_func ("/picky/conversations/search-key", test_search_key);

@@ -33,6 +33,17 @@ gboolean picky_store_schema_configure (sqlite3  *db,
 gboolean picky_store_schema_migrate   (sqlite3      *db,
                                        PickyCipher  *cipher,
                                        GError      **error);
+/* Told how far a long migration step has come, from 0 to 1, on the
+ * thread that migrates. */
+typedef void (*PickyStoreMigrateProgress) (double   fraction,
+                                           gpointer data);
+/* The same, telling @progress_func how far steps that read every message
+ * have come. */
+gboolean picky_store_schema_migrate_with_progress (sqlite3                    *db,
+                                                   PickyCipher                *cipher,
+                                                   PickyStoreMigrateProgress   progress_func,
+                                                   gpointer                    progress_data,
+                                                   GError                    **error);
 /* The database's id (version 8's meta table), or NULL with @error set. */
 char    *picky_store_schema_read_id   (sqlite3      *db,
                                        GError      **error);
@@ -145,6 +156,10 @@ typedef struct {
   GHashTable *touched;
   /* Contacts' names and numbers prepared for conversation search, by id. */
   GHashTable *search_keys;
+  /* Told on the caller's context how far a long migration has come. */
+  PickyStoreProgressFunc progress_func;
+  gpointer progress_data;
+  double progress_told;
 } PickyStoreWorker;
 
 /* A job either runs alone (run) or is one write of a group commit (write,

@@ -566,6 +566,41 @@ prepare_file (const char  *path,
          tighten_folder (dir, path, error);
 }
 
+typedef struct {
+  PickyStoreProgressFunc func;
+  gpointer data;
+  double fraction;
+} ProgressReport;
+
+static gboolean
+report_progress_cb (gpointer data)
+{
+  ProgressReport *report = data;
+
+  report->func (report->fraction, report->data);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the worker, from the migration: handed on to the opener's context
+ * at each whole per cent, not at every report. */
+static void
+on_migrate_progress_cb (double   fraction,
+                        gpointer data)
+{
+  PickyStoreWorker *w = data;
+  ProgressReport *report;
+
+  if (fraction < w->progress_told + 0.01)
+    return;
+
+  w->progress_told = fraction;
+  report = g_new0 (ProgressReport, 1);
+  report->func = w->progress_func;
+  report->data = w->progress_data;
+  report->fraction = fraction;
+  picky_main_context_dispatch (w->context, report_progress_cb, report, g_free);
+}
+
 static void
 open_run (PickyStoreWorker *w,
           GTask            *task)
@@ -589,7 +624,9 @@ open_run (PickyStoreWorker *w,
   sqlite3_extended_result_codes (w->db, TRUE);
 
   if (!picky_store_schema_configure (w->db, &error) ||
-      !picky_store_schema_migrate (w->db, w->cipher, &error))
+      !picky_store_schema_migrate_with_progress (w->db, w->cipher,
+                                                 w->progress_func != NULL ? on_migrate_progress_cb : NULL,
+                                                 w, &error))
     goto failed;
 
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
@@ -908,6 +945,28 @@ picky_store_open_async (const char          *path,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
+  picky_store_open_with_progress_async (path, cipher, NULL, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * picky_store_open_with_progress_async:
+ * @progress_func: (nullable): told, on the calling thread's main context,
+ *   how far bringing an earlier version's database up to date has come;
+ *   never after the open's own callback, so @progress_data needs to live
+ *   only until then
+ *
+ * Opens the database as picky_store_open_async() does; finish with
+ * picky_store_open_finish(). A current database reports no progress.
+ */
+void
+picky_store_open_with_progress_async (const char             *path,
+                                      PickyCipher            *cipher,
+                                      PickyStoreProgressFunc  progress_func,
+                                      gpointer                progress_data,
+                                      GCancellable           *cancellable,
+                                      GAsyncReadyCallback     callback,
+                                      gpointer                user_data)
+{
   g_autoptr(PickyStore) self = NULL;
   g_autoptr(GError) error = NULL;
   GTask *task;
@@ -926,6 +985,8 @@ picky_store_open_async (const char          *path,
   w->path = g_strdup (path);
   w->cipher = g_object_ref (cipher);
   w->context = g_main_context_ref_thread_default ();
+  w->progress_func = progress_func;
+  w->progress_data = progress_data;
   w->channels = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, picky_store_channel_free);
   w->contacts_by_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, picky_store_contact_free);
   w->contacts_by_id = g_hash_table_new (g_int64_hash, g_int64_equal);

@@ -110,6 +110,18 @@ void        picky_store_open_async           (const char          *path,
                                               gpointer             user_data);
 PickyStore *picky_store_open_finish          (GAsyncResult        *result,
                                               GError             **error);
+/* How far opening has come, from 0 to 1, while a database of an earlier
+ * version is brought up to date (building the conversations of millions
+ * of messages takes a while). */
+typedef void (*PickyStoreProgressFunc)       (double               fraction,
+                                              gpointer             user_data);
+void        picky_store_open_with_progress_async (const char      *path,
+                                              PickyCipher         *cipher,
+                                              PickyStoreProgressFunc progress_func,
+                                              gpointer             progress_data,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
 /* Gives the file at @path its id, creating the file when missing, and says
  * without the data key whether it holds values sealed or hashed with one:
  * the id names the key in the keyring, the rest decides whether a missing
