@@ -19,7 +19,48 @@ typedef struct {
   gboolean rtl;             /* days and hours run from right to left */
 } PickyReportStyle;
 
+/* The unit the dates under the daily chart step by. */
+typedef enum {
+  PICKY_REPORT_DATE_STEP_DAYS,     /* labels on days */
+  PICKY_REPORT_DATE_STEP_WEEKS,    /* labels on Mondays */
+  PICKY_REPORT_DATE_STEP_MONTHS,   /* labels on the first of a month */
+} PickyReportDateStep;
+
 void   picky_report_style_init_paper  (PickyReportStyle       *style);
+void   picky_report_style_init_colors (PickyReportStyle       *style,
+                                       gboolean                dark);
+
+void   picky_report_choose_ticks      (guint                   most,
+                                       guint                   max_ticks,
+                                       guint                  *step,
+                                       guint                  *top);
+PickyReportDateStep picky_report_choose_date_step (guint        n_days,
+                                       guint                   max_labels,
+                                       guint                  *every);
+gboolean picky_report_date_has_label  (const GDate            *date,
+                                       PickyReportDateStep     unit,
+                                       guint                   every);
+char  *picky_report_format_axis_date  (const GDate            *date,
+                                       PickyReportDateStep     unit);
+char  *picky_report_format_day        (const GDate            *date);
+
+int    picky_report_daily_day_at      (PickyReport            *report,
+                                       double                  width,
+                                       double                  height,
+                                       const PickyReportStyle *style,
+                                       double                  x,
+                                       double                  y);
+gboolean picky_report_heatmap_cell_at (PickyReport            *report,
+                                       double                  width,
+                                       double                  height,
+                                       const PickyReportStyle *style,
+                                       double                  x,
+                                       double                  y,
+                                       guint                  *weekday,
+                                       guint                  *hour);
+const char *picky_report_weekday_name (guint                   weekday);
+char  *picky_report_describe_daily    (PickyReport            *report);
+char  *picky_report_describe_heatmap  (PickyReport            *report);
 
 void   picky_report_draw_daily        (PickyReport            *report,
                                        cairo_t                *cr,

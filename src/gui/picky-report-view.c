@@ -36,28 +36,21 @@ struct _PickyReportView
 
 G_DEFINE_FINAL_TYPE (PickyReportView, picky_report_view, ADW_TYPE_BIN)
 
-/* Chart colours from the widget's own style, so that they follow the dark
- * style and the accent; the direction follows the widget's. */
+/* Text and grid in the widget's own colour; bars and heat in the palette
+ * pair that colour-blind readers tell apart, lighter in the dark style. */
 static void
 style_from_widget (GtkWidget        *widget,
                    PickyReportStyle *style)
 {
-  GtkStyleContext *context = gtk_widget_get_style_context (widget);
-  GdkRGBA fg, accent, warning;
+  GdkRGBA fg;
 
-  gtk_style_context_get_color (context, &fg);
-  if (!gtk_style_context_lookup_color (context, "accent_color", &accent))
-    accent = (GdkRGBA) { 0.21, 0.52, 0.89, 1.0 };
-  if (!gtk_style_context_lookup_color (context, "warning_color", &warning))
-    warning = (GdkRGBA) { 0.90, 0.38, 0.0, 1.0 };
-
+  gtk_style_context_get_color (gtk_widget_get_style_context (widget), &fg);
   *style = (PickyReportStyle) {
     .foreground = { fg.red, fg.green, fg.blue, fg.alpha },
-    .incoming = { accent.red, accent.green, accent.blue, 1.0 },
-    .outgoing = { warning.red, warning.green, warning.blue, 1.0 },
     .grid = { fg.red, fg.green, fg.blue, 0.12 },
     .rtl = gtk_widget_get_direction (widget) == GTK_TEXT_DIR_RTL,
   };
+  picky_report_style_init_colors (style, adw_style_manager_get_dark (adw_style_manager_get_default ()));
 }
 
 static void
