@@ -8,10 +8,17 @@
 
 #include "picky-contact-item.h"
 #include "picky-contacts-page.h"
+#include "picky-report-draw.h"
 #include "picky-report-view.h"
 #include "picky-test-gui.h"
 
 #define N_CONTACTS 60
+
+/* What a fixture adds to the usual store and window. */
+enum {
+  WITH_OLD_CONTACT = 1 << 0,   /* one more contact, who wrote only 100 days ago */
+  NARROW = 1 << 1,             /* a window 360 pixels wide */
+};
 
 typedef struct {
   char              *dir;
@@ -19,6 +26,7 @@ typedef struct {
   GtkWindow         *window;
   PickyContactsPage *page;
   gboolean           done;
+  gint64             expected_contact;
 } Fixture;
 
 static const char *first_names[] = { "Ana", "Jörg", "Émilie", "Ravi", "Zoë", "Kofi", "Ölçer", "Lena", "Omar", "Yuki" };
@@ -80,7 +88,8 @@ is_loaded_plus_one (gpointer data)
 /* Contacts with names in several scripts, numbers spelt in several ways,
  * and message counts and reply times that differ, within the last week. */
 static void
-fill_store (Fixture *fixture)
+fill_store (Fixture *fixture,
+            guint    flags)
 {
   PickyStore *store = picky_service_get_store (fixture->service);
   g_autoptr(GAsyncResult) result = NULL;
@@ -124,6 +133,21 @@ fill_store (Fixture *fixture)
         }
     }
 
+  if (flags & WITH_OLD_CONTACT)
+    {
+      PickyMessage *message = picky_message_new ();
+
+      picky_message_set_channel_id (message, channel);
+      picky_message_set_provider_key (message, "old-1");
+      picky_message_set_contact_provider_id (message, "old");
+      picky_message_set_contact_name (message, "Old Timer");
+      picky_message_set_direction (message, PICKY_DIRECTION_IN);
+      picky_message_set_text (message, "hello, long ago");
+      picky_message_set_timestamp (message, now - 100 * 86400);
+      picky_message_set_received (message, now - 100 * 86400);
+      g_ptr_array_add (batch, message);
+    }
+
   picky_store_ingest_async (store, batch, NULL, on_done_cb, &result);
   g_assert_true (picky_test_wait_until (has_result, &result, 20000));
   picky_store_ingest_finish (store, result, &error);
@@ -135,16 +159,28 @@ fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
   g_autofree char *db = NULL;
+  guint flags = GPOINTER_TO_UINT (data);
+
+  /* Each test starts from the default order. */
+  {
+    g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+
+    g_settings_reset (settings, "contacts-sort");
+    g_settings_reset (settings, "contacts-sort-descending");
+  }
 
   fixture->dir = g_dir_make_tmp ("picky-contacts-XXXXXX", NULL);
   db = g_build_filename (fixture->dir, "console.db", NULL);
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, FALSE, NULL, on_started_cb, fixture);
   g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
-  fill_store (fixture);
+  fill_store (fixture, flags);
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 900, 700);
+  if (flags & NARROW)
+    gtk_window_set_default_size (fixture->window, 360, 720);
+  else
+    gtk_window_set_default_size (fixture->window, 900, 700);
   fixture->page = g_object_new (PICKY_TYPE_CONTACTS_PAGE, NULL);
   gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
   picky_contacts_page_set_service (fixture->page, fixture->service);
@@ -390,8 +426,252 @@ test_contacts_hidden (Fixture       *fixture,
   g_assert_true (picky_test_wait_until (is_loaded_plus_one, fixture, 20000));
 }
 
+static gboolean
+lists_old_contact (Fixture *fixture)
+{
+  GListModel *rows = picky_contacts_page_get_model (fixture->page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(PickyContactItem) item = g_list_model_get_item (rows, i);
+
+      if (g_strcmp0 (picky_contact_item_get_name (item), "Old Timer") == 0)
+        {
+          g_assert_cmpuint (picky_contact_item_get_n_in (item) + picky_contact_item_get_n_out (item), ==, 0);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* A contact without messages in the range is not listed until Show All
+ * Contacts is switched on, and goes again when it is switched off. */
+static void
+test_contacts_show_all (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GtkSwitch *show_all = GTK_SWITCH (picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_SWITCH,
+                                                               "Show All Contacts"));
+  GListModel *rows = picky_contacts_page_get_model (fixture->page);
+
+  g_assert_false (gtk_switch_get_active (show_all));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_CONTACTS);
+  g_assert_false (lists_old_contact (fixture));
+
+  /* As a click does: the switch slides over, then changes state. */
+  g_assert_true (gtk_widget_activate (GTK_WIDGET (show_all)));
+  picky_test_spin (500);
+  g_assert_true (gtk_switch_get_active (show_all));
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_CONTACTS + 1);
+  g_assert_true (lists_old_contact (fixture));
+
+  /* A search still applies to everyone shown. */
+  gtk_editable_set_text (GTK_EDITABLE (picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY,
+                                                                  "Search Contacts")), "old tim");
+  g_assert_cmpuint (count_rows (fixture), ==, 1);
+  gtk_editable_set_text (GTK_EDITABLE (picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_SEARCH_ENTRY,
+                                                                  "Search Contacts")), "");
+  g_assert_cmpuint (count_rows (fixture), ==, N_CONTACTS + 1);
+
+  /* As a click does: the switch slides over, then changes state. */
+  g_assert_true (gtk_widget_activate (GTK_WIDGET (show_all)));
+  picky_test_spin (500);
+  g_assert_cmpuint (g_list_model_get_n_items (rows), ==, N_CONTACTS);
+  g_assert_false (lists_old_contact (fixture));
+}
+
+static void
+assert_sorted_by_last_seen (GListModel *rows,
+                            gboolean    descending)
+{
+  for (guint i = 1; i < g_list_model_get_n_items (rows); i++)
+    {
+      g_autoptr(PickyContactItem) a = g_list_model_get_item (rows, i - 1);
+      g_autoptr(PickyContactItem) b = g_list_model_get_item (rows, i);
+
+      if (descending)
+        g_assert_cmpint (picky_contact_item_get_last_seen (a), >=, picky_contact_item_get_last_seen (b));
+      else
+        g_assert_cmpint (picky_contact_item_get_last_seen (a), <=, picky_contact_item_get_last_seen (b));
+    }
+}
+
+/* The list starts with the latest conversation on top; an order chosen by
+ * a header is kept for the next time the page is made. */
+static void
+test_contacts_sort_remembered (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find_named (GTK_WIDGET (fixture->window),
+                                                                    GTK_TYPE_COLUMN_VIEW, "Contacts"));
+  GListModel *rows = picky_contacts_page_get_model (fixture->page);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GtkColumnViewColumn) in_column = g_list_model_get_item (gtk_column_view_get_columns (view), 1);
+  GtkWindow *window;
+  PickyContactsPage *page;
+
+  /* The store lists contacts oldest first; the page turns that round. */
+  assert_sorted_by_last_seen (rows, TRUE);
+
+  gtk_column_view_sort_by_column (view, in_column, GTK_SORT_ASCENDING);
+  picky_test_spin (20);
+  g_assert_cmpstr (g_settings_get_string (settings, "contacts-sort"), ==, "in");
+  g_assert_false (g_settings_get_boolean (settings, "contacts-sort-descending"));
+
+  /* A new page, as after a restart, sorts by messages in, fewest first. */
+  window = GTK_WINDOW (gtk_window_new ());
+  page = g_object_new (PICKY_TYPE_CONTACTS_PAGE, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  picky_contacts_page_set_service (page, fixture->service);
+  gtk_window_present (window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (page));
+  while (picky_contacts_page_get_loading (page) ||
+         g_list_model_get_n_items (picky_contacts_page_get_model (page)) < N_CONTACTS)
+    g_main_context_iteration (NULL, TRUE);
+  {
+    GListModel *again = picky_contacts_page_get_model (page);
+    g_autoptr(PickyContactItem) top = g_list_model_get_item (again, 0);
+    g_autoptr(PickyContactItem) bottom = g_list_model_get_item (again, N_CONTACTS - 1);
+
+    g_assert_cmpuint (picky_contact_item_get_n_in (top), ==, 1);
+    g_assert_cmpuint (picky_contact_item_get_n_in (bottom), ==, 9);
+  }
+  gtk_window_destroy (window);
+
+  /* And back: the latest first. */
+  {
+    g_autoptr(GtkColumnViewColumn) last_seen = g_list_model_get_item (gtk_column_view_get_columns (view), 4);
+
+    gtk_column_view_sort_by_column (view, last_seen, GTK_SORT_DESCENDING);
+    picky_test_spin (20);
+    g_assert_cmpstr (g_settings_get_string (settings, "contacts-sort"), ==, "last-seen");
+    g_assert_true (g_settings_get_boolean (settings, "contacts-sort-descending"));
+    assert_sorted_by_last_seen (rows, TRUE);
+  }
+}
+
+static gboolean
+shows_contact (gpointer data)
+{
+  Fixture *fixture = data;
+  PickyReportView *view = PICKY_REPORT_VIEW (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                       PICKY_TYPE_REPORT_VIEW));
+  PickyReport *report = picky_report_view_get_report (view);
+
+  return report_shown (view) && picky_report_get_contact_id (report) == fixture->expected_contact;
+}
+
+/* The All Contacts report: its top-ten rows open their contact's report,
+ * which starts at its top; its charts carry their numbers in words, and
+ * Show as Table shows them as tables. */
+static void
+test_contacts_overall (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                              PICKY_TYPE_REPORT_VIEW));
+  g_autoptr(GPtrArray) scrollers = picky_test_gui_find_all (GTK_WIDGET (report_view), GTK_TYPE_SCROLLED_WINDOW);
+  /* The outermost, found first: the whole report's. */
+  GtkScrolledWindow *scroller = GTK_SCROLLED_WINDOW (g_ptr_array_index (scrollers, 0));
+  GtkWidget *daily = picky_test_gui_find_named (GTK_WIDGET (report_view), GTK_TYPE_DRAWING_AREA,
+                                                "Messages in and out per day");
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (scroller);
+  GtkWidget *row;
+  PickyReport *overall;
+  const PickyContactSummary *top;
+  g_autofree char *description = NULL;
+  g_autofree char *row_name = NULL;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "contacts.show-overall", NULL));
+  fixture->expected_contact = 0;
+  g_assert_true (picky_test_wait_until (shows_contact, fixture, 10000));
+  overall = picky_report_view_get_report (report_view);
+  top = picky_report_get_top (overall, PICKY_REPORT_TOP_VOLUME, 0);
+
+  /* The daily chart read out: every message of the week is in it. */
+  description = picky_report_describe_daily (overall);
+  g_assert_null (gtk_test_accessible_check_property (GTK_ACCESSIBLE (daily), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                                     description));
+  {
+    g_autofree char *totals = g_strdup_printf ("%u received and %u sent in all.",
+                                               picky_report_get_total_in (overall),
+                                               picky_report_get_total_out (overall));
+
+    g_assert_true (g_str_has_prefix (description, totals));
+  }
+
+  /* As a table: the same numbers, the chart hidden. */
+  {
+    GtkToggleButton *table_button = GTK_TOGGLE_BUTTON (picky_test_gui_find_named (GTK_WIDGET (report_view),
+                                                                                  GTK_TYPE_TOGGLE_BUTTON,
+                                                                                  "Show as _Table Show as Table"));
+    GtkWidget *table;
+    guint total_in = 0;
+
+    gtk_toggle_button_set_active (table_button, TRUE);
+    picky_test_spin (50);
+    table = picky_test_gui_find_named (GTK_WIDGET (report_view), GTK_TYPE_GRID, "Messages in and out per day");
+    g_assert_true (gtk_widget_get_mapped (table));
+    g_assert_false (gtk_widget_get_mapped (daily));
+    /* Column 1 holds the messages received per day, under its heading. */
+    g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (GTK_GRID (table), 1, 0))), ==, "Received");
+    for (guint d = 0; d < picky_report_get_n_days (overall); d++)
+      total_in += g_ascii_strtoull (gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (GTK_GRID (table), 1, d + 1))),
+                                    NULL, 10);
+    g_assert_cmpuint (total_in, ==, picky_report_get_total_in (overall));
+    gtk_toggle_button_set_active (table_button, FALSE);
+    picky_test_spin (50);
+    g_assert_true (gtk_widget_get_mapped (daily));
+  }
+
+  /* Scrolled down to the top lists, a click on the first opens that contact. */
+  row_name = g_strdup (top->name);
+  row = picky_test_gui_find_named (GTK_WIDGET (report_view), ADW_TYPE_ACTION_ROW, row_name);
+  g_assert_nonnull (row);
+  picky_test_spin (100);
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), >, 0);
+  fixture->expected_contact = top->contact_id;
+  g_assert_true (gtk_widget_activate (row));
+  g_assert_true (picky_test_wait_until (shows_contact, fixture, 10000));
+  g_assert_cmpstr (picky_report_get_name (picky_report_view_get_report (report_view)), ==, row_name);
+  g_assert_cmpfloat (gtk_adjustment_get_value (adjustment), ==, 0);
+}
+
+static gboolean
+is_unmapped (gpointer widget)
+{
+  return !gtk_widget_get_mapped (widget);
+}
+
+/* At 360 pixels each contact is a two-line row of a list instead of a row
+ * of clipped columns; activating one opens its report. */
+static void
+test_contacts_narrow (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  GtkWidget *list = picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_LIST_VIEW, "Contacts");
+  GtkWidget *table = picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_COLUMN_VIEW, "Contacts");
+  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                              PICKY_TYPE_REPORT_VIEW));
+  g_autoptr(PickyContactItem) item = g_list_model_get_item (picky_contacts_page_get_model (fixture->page), 2);
+
+  picky_test_spin (100);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 400);
+  g_assert_true (gtk_widget_get_mapped (list));
+  g_assert_true (picky_test_wait_until (is_unmapped, table, 2000));
+  g_assert_cmpint (gtk_widget_get_width (list), <=, 400);
+
+  g_signal_emit_by_name (list, "activate", 2);
+  g_assert_true (picky_test_wait_until (report_shown, report_view, 10000));
+  g_assert_cmpint (picky_report_get_contact_id (picky_report_view_get_report (report_view)), ==,
+                   picky_contact_item_get_id (item));
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD_WITH(path, flags, func) \
+  g_test_add (path, Fixture, GUINT_TO_POINTER (flags), fixture_set_up, func, fixture_tear_down)
 
 int
 main (int   argc,
@@ -403,6 +683,10 @@ main (int   argc,
   ADD ("/picky/contacts-page/search", test_contacts_search);
   ADD ("/picky/contacts-page/report", test_contacts_report);
   ADD ("/picky/contacts-page/hidden", test_contacts_hidden);
+  ADD_WITH ("/picky/contacts-page/show-all", WITH_OLD_CONTACT, test_contacts_show_all);
+  ADD ("/picky/contacts-page/sort-remembered", test_contacts_sort_remembered);
+  ADD_WITH ("/picky/contacts-page/narrow", NARROW, test_contacts_narrow);
+  ADD ("/picky/contacts-page/overall", test_contacts_overall);
 
   return g_test_run ();
 }

@@ -510,6 +510,71 @@ test_draw_describe (Fixture       *fixture,
   g_assert_cmpstr (nothing, ==, "No messages in this range");
 }
 
+/* The name offered for an export: who and which days, in the console's
+ * language, with nothing a file system refuses. */
+static void
+test_draw_export_name (void)
+{
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(PickyReport) overall = NULL;
+  g_autoptr(PickyReport) contact = NULL;
+  g_autoptr(PickyReport) hostile = NULL;
+  g_autoptr(PickyReport) long_name = NULL;
+  g_autofree char *saved = g_strdup (g_getenv ("LANGUAGE"));
+  g_autofree char *name = NULL;
+  g_autofree char *german = NULL;
+  g_autoptr(GString) very_long = g_string_new (NULL);
+  GDate first, last;
+
+  g_assert_true (picky_report_parse_date ("2026-11-05", &first, NULL));
+  g_assert_true (picky_report_parse_date ("2026-12-04", &last, NULL));
+  overall = picky_report_new (0, utc, &first, &last);
+  name = picky_report_dup_export_name (overall, "csv");
+  g_assert_cmpstr (name, ==, "Picky Console – All contacts – 2026-11-05 to 2026-12-04.csv");
+
+  contact = picky_report_new (7, utc, &first, &last);
+  picky_report_set_contact (contact, "telegram", "Jörg Müller", "+49 170 1234567");
+  g_free (name);
+  name = picky_report_dup_export_name (contact, "pdf");
+  g_assert_cmpstr (name, ==, "Picky Console – Jörg Müller – 2026-11-05 to 2026-12-04.pdf");
+
+  /* Slashes, colons, quotes, wildcards and control characters. */
+  hostile = picky_report_new (8, utc, &first, &last);
+  picky_report_set_contact (hostile, "telegram", "../a/b\\c: \"d\" *e?* <f> |g|\n\t\x7fĀ/", NULL);
+  g_free (name);
+  name = picky_report_dup_export_name (hostile, "csv");
+  g_assert_cmpstr (name, ==, "Picky Console – ..-a-b-c- _d_ _e__ _f_ -g-___Ā- – 2026-11-05 to 2026-12-04.csv");
+  g_assert_null (strpbrk (name, "/\\:*?\"<>|\n\t"));
+
+  /* A contact without a name goes by number. */
+  g_free (name);
+  picky_report_set_contact (hostile, "telegram", NULL, "+49 170 1234567");
+  name = picky_report_dup_export_name (hostile, "csv");
+  g_assert_cmpstr (name, ==, "Picky Console – +49 170 1234567 – 2026-11-05 to 2026-12-04.csv");
+
+  /* A very long name is shortened, never mid-character. */
+  for (guint i = 0; i < 200; i++)
+    g_string_append (very_long, "ü");
+  long_name = picky_report_new (9, utc, &first, &last);
+  picky_report_set_contact (long_name, "telegram", very_long->str, NULL);
+  g_free (name);
+  name = picky_report_dup_export_name (long_name, "csv");
+  g_assert_true (g_utf8_validate (name, -1, NULL));
+  g_assert_cmpuint (strlen (name), <=, 255);
+  g_assert_true (g_str_has_suffix (name, "üü – 2026-11-05 to 2026-12-04.csv"));
+
+  g_setenv ("LANGUAGE", "de", TRUE);
+  setlocale (LC_ALL, "C.UTF-8");
+  picky_languages_bind_textdomain ();
+  german = picky_report_dup_export_name (overall, "csv");
+  if (saved != NULL)
+    g_setenv ("LANGUAGE", saved, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  setlocale (LC_ALL, "C");
+  g_assert_cmpstr (german, ==, "Picky Console – Alle Kontakte – 2026-11-05 bis 2026-12-04.csv");
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -526,6 +591,7 @@ main (int   argc,
   g_test_add_func ("/picky/report-draw/dates/labels", test_draw_date_labels);
   g_test_add_func ("/picky/report-draw/dates/fit", test_draw_date_steps_fit);
   g_test_add_func ("/picky/report-draw/dates/format", test_draw_date_format);
+  g_test_add_func ("/picky/report-draw/export-name", test_draw_export_name);
   ADD ("/picky/report-draw/pdf/axes", test_draw_pdf_axes);
   ADD ("/picky/report-draw/pdf/empty", test_draw_pdf_empty);
   ADD ("/picky/report-draw/hit", test_draw_hit);

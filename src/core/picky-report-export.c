@@ -150,6 +150,78 @@ picky_report_csv_append (GString    *line,
   g_string_append_c (line, '"');
 }
 
+/* Longest a contact's name may be in a file name, in characters: with the
+ * rest, well within the 255 bytes file systems allow. */
+#define EXPORT_NAME_MAX_WHO 64
+
+/**
+ * picky_report_dup_export_name:
+ * @extension: "csv" or "pdf", without the dot
+ *
+ * The name offered for an export of @report, in the console's language:
+ * the application, whom the report is about and its days, as
+ * "Picky Console – All contacts – 2026-11-05 to 2026-12-04.csv". A
+ * contact's name loses what file systems refuse (slashes, colons, quotes,
+ * control characters…) and is shortened when very long.
+ *
+ * Returns: (transfer full): a file name without a folder
+ */
+char *
+picky_report_dup_export_name (PickyReport *report,
+                              const char  *extension)
+{
+  g_autofree char *title = NULL;
+  g_autofree char *who = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GString) clean = NULL;
+  char first[16], last[16];
+  GDate first_day, last_day;
+
+  g_return_val_if_fail (PICKY_IS_REPORT (report), NULL);
+  g_return_val_if_fail (extension != NULL, NULL);
+
+  if (picky_report_get_contact_id (report) == 0)
+    who = g_strdup (_("All contacts"));
+  else
+    {
+      title = picky_report_dup_title (report);
+      who = g_utf8_make_valid (title, -1);
+    }
+  if (g_utf8_strlen (who, -1) > EXPORT_NAME_MAX_WHO)
+    {
+      char *end = g_utf8_offset_to_pointer (who, EXPORT_NAME_MAX_WHO);
+
+      *end = '\0';
+    }
+
+  picky_report_get_dates (report, &first_day, &last_day);
+  g_date_strftime (first, sizeof first, "%Y-%m-%d", &first_day);
+  g_date_strftime (last, sizeof last, "%Y-%m-%d", &last_day);
+  /* Translators: the file name offered for an exported report: the
+   * application, whom it is about, its first and last day */
+  name = g_strdup_printf (_("Picky Console – %s – %s to %s"), who, first, last);
+
+  /* What Windows, macOS or Linux refuse, or file managers show badly. */
+  clean = g_string_new (NULL);
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c < 0x20 || c == 0x7f || (c < 0x80 && strchr ("/\\:*?\"<>|", (int) c) != NULL))
+        g_string_append_c (clean, c == '/' || c == '\\' || c == ':' || c == '|' ? '-' : '_');
+      else
+        g_string_append_unichar (clean, c);
+    }
+  /* No hidden file, and no trailing dot or space, which Windows drops. */
+  while (clean->len > 0 && (clean->str[0] == '.' || clean->str[0] == ' '))
+    g_string_erase (clean, 0, 1);
+  while (clean->len > 0 && (clean->str[clean->len - 1] == '.' || clean->str[clean->len - 1] == ' '))
+    g_string_truncate (clean, clean->len - 1);
+
+  g_string_append_printf (clean, ".%s", extension);
+  return g_string_free (g_steal_pointer (&clean), FALSE);
+}
+
 static void
 csv_end_line (GString *line)
 {

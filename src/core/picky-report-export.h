@@ -37,4 +37,7 @@ gboolean picky_report_export_finish (PickyReport          *report,
 void     picky_report_csv_append    (GString              *line,
                                      const char           *field);
 
+char    *picky_report_dup_export_name (PickyReport        *report,
+                                       const char         *extension);
+
 G_END_DECLS

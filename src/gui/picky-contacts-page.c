@@ -26,6 +26,14 @@ typedef enum {
   N_COLUMNS
 } Column;
 
+/* The names of the columns in the "contacts-sort" setting. */
+static const char *column_keys[N_COLUMNS] = {
+  "contact", "in", "out", "first-seen", "last-seen", "median-response",
+};
+
+/* The column whose sorter compared last: see sort_changed_cb(). */
+static Column compared_column = N_COLUMNS;
+
 struct _PickyContactsPage
 {
   AdwBin              parent_instance;
@@ -35,6 +43,9 @@ struct _PickyContactsPage
   PickyRangeSelector *range_selector;
   GtkStack           *stack;
   GtkColumnView      *column_view;
+  AdwSqueezer        *squeezer;
+  GtkListView        *narrow_view;
+  GtkSwitch          *show_all_switch;
   PickyReportView    *report_view;
 
   /* owned */
@@ -49,10 +60,14 @@ struct _PickyContactsPage
   char               *folded_query;
   char               *digits_query;
   GTimeZone          *tz;
+  GSettings          *settings;
+  PickyContactItem   *probe_low;        /* less than probe_high in every column */
+  PickyContactItem   *probe_high;
   gint64              report_contact;   /* -1: no report shown */
   guint               refresh_id;
   gboolean            loading;
   gboolean            stale;            /* a reload waits for the page to be shown */
+  gboolean            show_all;         /* also contacts without messages in the range */
 };
 
 G_DEFINE_FINAL_TYPE (PickyContactsPage, picky_contacts_page, ADW_TYPE_BIN)
@@ -62,6 +77,13 @@ static void load_report (PickyContactsPage *self,
                          PickyContactItem  *item);
 
 /* ---- Cells ---- */
+
+/* Counts and durations line up at their ends, as figures do in tables. */
+static gboolean
+column_is_number (Column column)
+{
+  return column == COLUMN_IN || column == COLUMN_OUT || column == COLUMN_MEDIAN_RESPONSE;
+}
 
 static char *
 format_cell (PickyContactItem *item,
@@ -115,7 +137,7 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       return;
     }
 
-  gtk_label_set_xalign (GTK_LABEL (label), column == COLUMN_IN || column == COLUMN_OUT ? 1.0 : 0.0);
+  gtk_label_set_xalign (GTK_LABEL (label), column_is_number (column) ? 1.0 : 0.0);
   gtk_widget_add_css_class (label, "numeric");
   gtk_list_item_set_child (list_item, label);
 }
@@ -145,6 +167,65 @@ bind_cell_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_text (GTK_LABEL (child), text);
 }
 
+/* At narrow widths: the name and the last message's time on one line,
+ * the numbers on a second. */
+static void
+setup_narrow_row_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *list_item,
+                     gpointer                  user_data)
+{
+  GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+  GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *icon = gtk_image_new ();
+  GtkWidget *name = gtk_label_new (NULL);
+  GtkWidget *when = gtk_label_new (NULL);
+  GtkWidget *numbers = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (name, TRUE);
+  gtk_widget_add_css_class (when, "dim-label");
+  gtk_widget_add_css_class (when, "numeric");
+  gtk_label_set_xalign (GTK_LABEL (numbers), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (numbers), PANGO_ELLIPSIZE_END);
+  gtk_widget_add_css_class (numbers, "dim-label");
+  gtk_widget_add_css_class (numbers, "caption");
+  gtk_box_append (GTK_BOX (top), icon);
+  gtk_box_append (GTK_BOX (top), name);
+  gtk_box_append (GTK_BOX (top), when);
+  gtk_box_append (GTK_BOX (row), top);
+  gtk_box_append (GTK_BOX (row), numbers);
+  gtk_widget_set_margin_top (row, 6);
+  gtk_widget_set_margin_bottom (row, 6);
+  gtk_list_item_set_child (list_item, row);
+}
+
+static void
+bind_narrow_row_cb (GtkSignalListItemFactory *factory,
+                    GtkListItem              *list_item,
+                    gpointer                  user_data)
+{
+  PickyContactItem *item = gtk_list_item_get_item (list_item);
+  GtkWidget *row = gtk_list_item_get_child (list_item);
+  GtkWidget *top = gtk_widget_get_first_child (row);
+  GtkWidget *icon = gtk_widget_get_first_child (top);
+  GtkWidget *name = gtk_widget_get_next_sibling (icon);
+  GtkWidget *when = gtk_widget_get_next_sibling (name);
+  const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (item));
+  g_autofree char *last = format_cell (item, COLUMN_LAST_SEEN);
+  g_autofree char *median = format_cell (item, COLUMN_MEDIAN_RESPONSE);
+  g_autofree char *numbers = NULL;
+
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
+                                                              : "picky-contacts-symbolic");
+  gtk_label_set_text (GTK_LABEL (name), picky_contact_item_get_label (item));
+  gtk_label_set_text (GTK_LABEL (when), last);
+  /* Translators: the second line of a contact at narrow widths: messages in, out, median response */
+  numbers = g_strdup_printf (_("In %u · Out %u · Median response %s"), picky_contact_item_get_n_in (item),
+                             picky_contact_item_get_n_out (item), median);
+  gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (row)), numbers);
+}
+
 /* ---- Sorting and searching ---- */
 
 static int
@@ -163,6 +244,7 @@ compare_items_cb (gconstpointer a,
   PickyContactItem *y = PICKY_CONTACT_ITEM ((gpointer) b);
   int order;
 
+  compared_column = GPOINTER_TO_UINT (user_data);
   switch ((Column) GPOINTER_TO_UINT (user_data))
     {
     case COLUMN_IN:
@@ -202,6 +284,9 @@ filter_item_cb (gpointer item,
 {
   PickyContactsPage *self = user_data;
 
+  if (!self->show_all && picky_contact_item_get_n_in (item) + picky_contact_item_get_n_out (item) == 0)
+    return FALSE;
+
   return picky_contact_item_matches (item, self->folded_query, self->digits_query);
 }
 
@@ -227,10 +312,116 @@ on_search_entry_search_changed_cb (PickyContactsPage *self)
 }
 
 static void
+on_show_all_switch_active_cb (PickyContactsPage *self)
+{
+  gboolean show_all = gtk_switch_get_active (self->show_all_switch);
+
+  if (show_all == self->show_all)
+    return;
+  self->show_all = show_all;
+  gtk_filter_changed (GTK_FILTER (self->filter),
+                      show_all ? GTK_FILTER_CHANGE_LESS_STRICT : GTK_FILTER_CHANGE_MORE_STRICT);
+}
+
+/* GTK 4.8 cannot tell which column a click on a header sorted by (4.10's
+ * gtk_column_view_sorter_get_primary_sort_column() can). The column view's
+ * sorter asks its columns in order until one tells two contacts apart, and
+ * ours always do, ties broken by contact number: so comparing two probes,
+ * ordered alike in every column, calls exactly the sorting column, and the
+ * answer's sign is the direction. */
+static void
+on_sorter_changed_cb (GtkSorter         *sorter,
+                      GtkSorterChange    change,
+                      PickyContactsPage *self)
+{
+  GtkOrdering order;
+
+  compared_column = N_COLUMNS;
+  order = gtk_sorter_compare (sorter, self->probe_low, self->probe_high);
+  if (compared_column >= N_COLUMNS || order == GTK_ORDERING_EQUAL)
+    return;
+
+  g_settings_set_string (self->settings, "contacts-sort", column_keys[compared_column]);
+  g_settings_set_boolean (self->settings, "contacts-sort-descending", order == GTK_ORDERING_LARGER);
+}
+
+static void
+restore_sort (PickyContactsPage *self)
+{
+  g_autofree char *key = g_settings_get_string (self->settings, "contacts-sort");
+  gboolean descending = g_settings_get_boolean (self->settings, "contacts-sort-descending");
+  GListModel *columns = gtk_column_view_get_columns (self->column_view);
+
+  for (guint c = 0; c < N_COLUMNS; c++)
+    if (g_str_equal (key, column_keys[c]))
+      {
+        g_autoptr(GtkColumnViewColumn) column = g_list_model_get_item (columns, c);
+
+        gtk_column_view_sort_by_column (self->column_view, column,
+                                        descending ? GTK_SORT_DESCENDING : GTK_SORT_ASCENDING);
+      }
+}
+
+static PickyContactItem *
+new_probe (gint64 value)
+{
+  PickyContactSummary summary = {
+    .contact_id = value,
+    .name = (char *) (value == 1 ? "a" : "b"),
+    .n_in = value,
+    .n_out = value,
+    .first_timestamp = value,
+    .last_timestamp = value,
+    .response_median = value,
+  };
+
+  return picky_contact_item_new (&summary);
+}
+
+/* A column as wide as its widest likely value or its title with the sort
+ * arrow, whichever is wider: fixed, so that no column changes width as
+ * rows with longer values scroll into view. */
+static int
+column_width (PickyContactsPage *self,
+              const char        *title,
+              const char        *widest)
+{
+  g_autoptr(PangoLayout) title_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view), title);
+  g_autoptr(PangoLayout) value_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view), widest);
+  int title_width, value_width, height;
+
+  pango_layout_get_pixel_size (title_layout, &title_width, &height);
+  pango_layout_get_pixel_size (value_layout, &value_width, &height);
+
+  return MAX (title_width + 40, value_width + 28);
+}
+
+/* In GTK 4.8 a header's title can only be reached through the header
+ * widgets: numbers' titles go to the end, over their numbers. */
+static void
+align_number_titles (PickyContactsPage *self)
+{
+  GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+  guint c = 0;
+
+  if (header == NULL || g_strcmp0 (gtk_widget_get_css_name (header), "header") != 0)
+    return;
+
+  for (GtkWidget *title = gtk_widget_get_first_child (header); title != NULL && c < N_COLUMNS;
+       title = gtk_widget_get_next_sibling (title), c++)
+    {
+      GtkWidget *box = gtk_widget_get_first_child (title);
+
+      if (box != NULL && column_is_number (c))
+        gtk_widget_set_halign (box, GTK_ALIGN_END);
+    }
+}
+
+static void
 add_column (PickyContactsPage *self,
             Column             column,
             const char        *title,
-            gboolean           expand)
+            const char        *widest)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
   GtkSorter *sorter = GTK_SORTER (gtk_custom_sorter_new (compare_items_cb, GUINT_TO_POINTER (column), NULL));
@@ -240,7 +431,10 @@ add_column (PickyContactsPage *self,
   g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (column));
   view_column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (view_column, sorter);
-  gtk_column_view_column_set_expand (view_column, expand);
+  if (widest == NULL)
+    gtk_column_view_column_set_expand (view_column, TRUE);
+  else
+    gtk_column_view_column_set_fixed_width (view_column, column_width (self, title, widest));
   gtk_column_view_column_set_resizable (view_column, TRUE);
   gtk_column_view_append_column (self->column_view, view_column);
   g_object_unref (view_column);
@@ -441,6 +635,35 @@ on_column_view_activate_cb (PickyContactsPage *self,
 }
 
 static void
+on_narrow_view_activate_cb (PickyContactsPage *self,
+                            guint              position)
+{
+  g_autoptr(PickyContactItem) item = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+
+  if (item != NULL)
+    load_report (self, picky_contact_item_get_id (item), item);
+}
+
+/* Only the list shown follows the rows: a hidden one would rebuild its
+ * rows on every keystroke of a search for nothing. */
+static void
+on_squeezer_visible_child_cb (PickyContactsPage *self)
+{
+  gboolean narrow = adw_squeezer_get_visible_child (self->squeezer) ==
+                    gtk_widget_get_parent (GTK_WIDGET (self->narrow_view));
+  GtkSelectionModel *model = gtk_list_view_get_model (self->narrow_view);
+
+  if (narrow && model == NULL)
+    {
+      g_autoptr(GtkNoSelection) rows = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+
+      gtk_list_view_set_model (self->narrow_view, GTK_SELECTION_MODEL (rows));
+    }
+  else if (!narrow && model != NULL)
+    gtk_list_view_set_model (self->narrow_view, NULL);
+}
+
+static void
 picky_contacts_page_show_list (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
@@ -452,6 +675,30 @@ picky_contacts_page_show_list (GtkWidget  *widget,
     g_cancellable_cancel (self->report_cancellable);
   gtk_stack_set_visible_child_name (self->stack,
                                     g_list_model_get_n_items (G_LIST_MODEL (self->contacts)) > 0 ? "list" : "empty");
+}
+
+/* From the top lists of the All Contacts report. */
+static void
+picky_contacts_page_show_contact (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  PickyContactsPage *self = PICKY_CONTACTS_PAGE (widget);
+  gint64 contact_id = g_variant_get_int64 (parameter);
+  GListModel *contacts = G_LIST_MODEL (self->contacts);
+
+  for (guint i = 0; i < g_list_model_get_n_items (contacts); i++)
+    {
+      g_autoptr(PickyContactItem) item = g_list_model_get_item (contacts, i);
+
+      if (picky_contact_item_get_id (item) == contact_id)
+        {
+          load_report (self, contact_id, item);
+          return;
+        }
+    }
+
+  load_report (self, contact_id, NULL);
 }
 
 static void
@@ -505,6 +752,9 @@ picky_contacts_page_finalize (GObject *object)
   g_clear_object (&self->sorted);
   g_clear_object (&self->contacts);
   g_clear_pointer (&self->tz, g_time_zone_unref);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->probe_low);
+  g_clear_object (&self->probe_high);
   g_free (self->folded_query);
   g_free (self->digits_query);
 
@@ -531,19 +781,27 @@ picky_contacts_page_class_init (PickyContactsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, range_selector);
   gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, stack);
   gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, squeezer);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, narrow_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, show_all_switch);
   gtk_widget_class_bind_template_child (widget_class, PickyContactsPage, report_view);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_range_selector_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_column_view_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_narrow_view_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_squeezer_visible_child_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_show_all_switch_active_cb);
 
   gtk_widget_class_install_action (widget_class, "contacts.show-list", NULL, picky_contacts_page_show_list);
   gtk_widget_class_install_action (widget_class, "contacts.show-overall", NULL, picky_contacts_page_show_overall);
+  gtk_widget_class_install_action (widget_class, "contacts.show-contact", "x", picky_contacts_page_show_contact);
 }
 
 static void
 picky_contacts_page_init (PickyContactsPage *self)
 {
   g_autoptr(GtkSingleSelection) selection = NULL;
+  g_autoptr(GtkListItemFactory) narrow_factory = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -552,12 +810,17 @@ picky_contacts_page_init (PickyContactsPage *self)
   self->report_contact = -1;
   self->contacts = g_list_store_new (PICKY_TYPE_CONTACT_ITEM);
 
-  add_column (self, COLUMN_CONTACT, _("Contact"), TRUE);
-  add_column (self, COLUMN_IN, _("In"), FALSE);
-  add_column (self, COLUMN_OUT, _("Out"), FALSE);
-  add_column (self, COLUMN_FIRST_SEEN, _("First Seen"), FALSE);
-  add_column (self, COLUMN_LAST_SEEN, _("Last Seen"), FALSE);
-  add_column (self, COLUMN_MEDIAN_RESPONSE, _("Median Response"), FALSE);
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->probe_low = new_probe (1);
+  self->probe_high = new_probe (2);
+
+  add_column (self, COLUMN_CONTACT, _("Contact"), NULL);
+  add_column (self, COLUMN_IN, _("In"), "88888");
+  add_column (self, COLUMN_OUT, _("Out"), "88888");
+  add_column (self, COLUMN_FIRST_SEEN, _("First Seen"), "2088-08-28 28:88");
+  add_column (self, COLUMN_LAST_SEEN, _("Last Seen"), "2088-08-28 28:88");
+  add_column (self, COLUMN_MEDIAN_RESPONSE, _("Median Response"), "88 d 88 h");
+  align_number_titles (self);
 
   /* contacts → the column view's sorter → search filter → selection: a
    * keystroke only filters the sorted rows again, and never sorts. */
@@ -569,6 +832,16 @@ picky_contacts_page_init (PickyContactsPage *self)
   selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+
+  /* Newest first unless another order was chosen, and that one kept. */
+  restore_sort (self);
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (on_sorter_changed_cb), self, 0);
+
+  narrow_factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (narrow_factory, "setup", G_CALLBACK (setup_narrow_row_cb), NULL);
+  g_signal_connect (narrow_factory, "bind", G_CALLBACK (bind_narrow_row_cb), NULL);
+  gtk_list_view_set_factory (self->narrow_view, narrow_factory);
 }
 
 /**

@@ -16,6 +16,7 @@ struct _PickyReportView
   AdwBin               parent_instance;
 
   /* template widgets */
+  GtkScrolledWindow   *scroller;
   GtkLabel            *title_label;
   GtkLabel            *range_label;
   GtkWidget           *conversation_button;
@@ -24,6 +25,10 @@ struct _PickyReportView
   AdwPreferencesGroup *summary_group;
   GtkDrawingArea      *daily_area;
   GtkDrawingArea      *heat_area;
+  GtkToggleButton     *table_button;
+  GtkGrid             *daily_table;
+  GtkWidget           *heat_table_scroller;
+  GtkGrid             *heat_table;
   AdwPreferencesGroup *top_volume_group;
   AdwPreferencesGroup *top_slowest_group;
 
@@ -32,6 +37,7 @@ struct _PickyReportView
   PickyStore          *store;
   GCancellable        *export_cancellable;
   GPtrArray           *rows;           /* (row, group) pairs added for the report */
+  char                *exported;       /* the path of the last export */
 };
 
 G_DEFINE_FINAL_TYPE (PickyReportView, picky_report_view, ADW_TYPE_BIN)
@@ -85,6 +91,159 @@ draw_heat (GtkDrawingArea *area,
   picky_report_draw_heatmap (self->report, cr, width, height, &style);
 }
 
+static gboolean
+on_daily_area_query_tooltip_cb (PickyReportView *self,
+                                int              x,
+                                int              y,
+                                gboolean         keyboard,
+                                GtkTooltip      *tooltip)
+{
+  GtkWidget *area = GTK_WIDGET (self->daily_area);
+  PickyReportStyle style;
+  g_autofree char *day = NULL;
+  g_autofree char *text = NULL;
+  guint n_in, n_out;
+  GDate date;
+  int index;
+
+  if (self->report == NULL || keyboard)
+    return FALSE;
+
+  style_from_widget (area, &style);
+  index = picky_report_daily_day_at (self->report, gtk_widget_get_width (area), gtk_widget_get_height (area),
+                                     &style, x, y);
+  if (index < 0)
+    return FALSE;
+
+  picky_report_get_dates (self->report, &date, NULL);
+  g_date_add_days (&date, index);
+  picky_report_get_day (self->report, index, &n_in, &n_out);
+  day = picky_report_format_day (&date);
+  /* Translators: the tooltip of a day in the daily chart: the day, then messages received and sent */
+  text = g_strdup_printf (_("%s\nReceived: %u\nSent: %u"), day, n_in, n_out);
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static gboolean
+on_heat_area_query_tooltip_cb (PickyReportView *self,
+                               int              x,
+                               int              y,
+                               gboolean         keyboard,
+                               GtkTooltip      *tooltip)
+{
+  GtkWidget *area = GTK_WIDGET (self->heat_area);
+  PickyReportStyle style;
+  g_autofree char *text = NULL;
+  guint weekday, hour, heat;
+
+  if (self->report == NULL || keyboard)
+    return FALSE;
+
+  style_from_widget (area, &style);
+  if (!picky_report_heatmap_cell_at (self->report, gtk_widget_get_width (area), gtk_widget_get_height (area),
+                                     &style, x, y, &weekday, &hour))
+    return FALSE;
+
+  heat = picky_report_get_heat (self->report, weekday, hour);
+  /* Translators: the tooltip of a heatmap cell: weekday, the hour's start and end, messages */
+  text = g_strdup_printf (ngettext ("%s %02u:00–%02u:00\n%u message", "%s %02u:00–%02u:00\n%u messages", heat),
+                          picky_report_weekday_name (weekday), hour, (hour + 1) % 24, heat);
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
+}
+
+static void
+clear_grid (GtkGrid *grid)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (grid))) != NULL)
+    gtk_grid_remove (grid, child);
+}
+
+static void
+attach_cell (GtkGrid    *grid,
+             const char *text,
+             int         column,
+             int         row,
+             gboolean    heading,
+             gboolean    number)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), number ? 1.0 : 0.0);
+  if (heading)
+    gtk_widget_add_css_class (label, "heading");
+  if (number)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_grid_attach (grid, label, column, row, 1, 1);
+}
+
+/* The charts' numbers as tables: built only when asked for, as a long
+ * range makes a table of many rows. */
+static void
+fill_tables (PickyReportView *self)
+{
+  GDate first;
+
+  clear_grid (self->daily_table);
+  clear_grid (self->heat_table);
+  if (self->report == NULL || !gtk_toggle_button_get_active (self->table_button))
+    return;
+
+  attach_cell (self->daily_table, C_("table", "Day"), 0, 0, TRUE, FALSE);
+  attach_cell (self->daily_table, C_("messages", "Received"), 1, 0, TRUE, TRUE);
+  attach_cell (self->daily_table, C_("messages", "Sent"), 2, 0, TRUE, TRUE);
+  picky_report_get_dates (self->report, &first, NULL);
+  for (guint d = 0; d < picky_report_get_n_days (self->report); d++)
+    {
+      GDate date = first;
+      g_autofree char *day = NULL;
+      g_autofree char *in = NULL;
+      g_autofree char *out = NULL;
+      guint n_in, n_out;
+
+      g_date_add_days (&date, d);
+      picky_report_get_day (self->report, d, &n_in, &n_out);
+      day = picky_report_format_day (&date);
+      in = g_strdup_printf ("%u", n_in);
+      out = g_strdup_printf ("%u", n_out);
+      attach_cell (self->daily_table, day, 0, d + 1, FALSE, FALSE);
+      attach_cell (self->daily_table, in, 1, d + 1, FALSE, TRUE);
+      attach_cell (self->daily_table, out, 2, d + 1, FALSE, TRUE);
+    }
+
+  for (guint hour = 0; hour < 24; hour++)
+    {
+      g_autofree char *text = g_strdup_printf ("%02u", hour);
+
+      attach_cell (self->heat_table, text, hour + 1, 0, TRUE, TRUE);
+    }
+  for (guint day = 0; day < 7; day++)
+    {
+      attach_cell (self->heat_table, picky_report_weekday_name (day), 0, day + 1, TRUE, FALSE);
+      for (guint hour = 0; hour < 24; hour++)
+        {
+          g_autofree char *text = g_strdup_printf ("%u", picky_report_get_heat (self->report, day, hour));
+
+          attach_cell (self->heat_table, text, hour + 1, day + 1, FALSE, TRUE);
+        }
+    }
+}
+
+static void
+on_table_button_toggled_cb (PickyReportView *self)
+{
+  gboolean table = gtk_toggle_button_get_active (self->table_button);
+
+  gtk_widget_set_visible (GTK_WIDGET (self->daily_area), !table);
+  gtk_widget_set_visible (GTK_WIDGET (self->heat_area), !table);
+  gtk_widget_set_visible (GTK_WIDGET (self->daily_table), table);
+  gtk_widget_set_visible (self->heat_table_scroller, table);
+  fill_tables (self);
+}
+
 static void
 clear_rows (PickyReportView *self)
 {
@@ -93,7 +252,7 @@ clear_rows (PickyReportView *self)
   g_ptr_array_set_size (self->rows, 0);
 }
 
-static void
+static GtkWidget *
 add_row (PickyReportView     *self,
          AdwPreferencesGroup *group,
          const char          *title,
@@ -109,12 +268,18 @@ add_row (PickyReportView     *self,
   adw_preferences_group_add (group, row);
   g_ptr_array_add (self->rows, row);
   g_ptr_array_add (self->rows, group);
+
+  return row;
 }
 
-/* Rows go into one group of the page. */
+/* Rows go into one group of the page; a top list's rows open their
+ * contact's report. */
 typedef struct {
   PickyReportView     *self;
   AdwPreferencesGroup *group;
+  gboolean            is_top;
+  PickyReportTop       top;
+  guint                index;
 } Rows;
 
 static void
@@ -123,8 +288,18 @@ add_row_cb (const char *title,
             gpointer    user_data)
 {
   Rows *rows = user_data;
+  GtkWidget *row = add_row (rows->self, rows->group, title, value);
 
-  add_row (rows->self, rows->group, title, value);
+  if (rows->is_top)
+    {
+      const PickyContactSummary *summary = picky_report_get_top (rows->self->report, rows->top, rows->index++);
+
+      /* The target first: an action that takes one must never see none. */
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (row), "x", summary->contact_id);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (row), "contacts.show-contact");
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), gtk_image_new_from_icon_name ("go-next-symbolic"));
+    }
 }
 
 static void
@@ -134,8 +309,10 @@ fill (PickyReportView *self)
   g_autofree char *range = picky_report_dup_range_text (self->report);
   gboolean overall = picky_report_get_contact_id (self->report) == 0;
   Rows summary = { self, self->summary_group };
-  Rows volume = { self, self->top_volume_group };
-  Rows slowest = { self, self->top_slowest_group };
+  Rows volume = { self, self->top_volume_group, TRUE, PICKY_REPORT_TOP_VOLUME, 0 };
+  Rows slowest = { self, self->top_slowest_group, TRUE, PICKY_REPORT_TOP_SLOWEST, 0 };
+  g_autofree char *daily = picky_report_describe_daily (self->report);
+  g_autofree char *heat = picky_report_describe_heatmap (self->report);
 
   gtk_label_set_text (self->title_label, title);
   gtk_label_set_text (self->range_label, range);
@@ -148,6 +325,11 @@ fill (PickyReportView *self)
   picky_report_foreach_top_row (self->report, PICKY_REPORT_TOP_VOLUME, add_row_cb, &volume);
   gtk_widget_set_visible (GTK_WIDGET (self->top_slowest_group), overall);
   picky_report_foreach_top_row (self->report, PICKY_REPORT_TOP_SLOWEST, add_row_cb, &slowest);
+
+  /* The charts in words for screen readers, and as tables if chosen. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->daily_area), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, daily, -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->heat_area), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, heat, -1);
+  fill_tables (self);
 
   gtk_widget_queue_draw (GTK_WIDGET (self->daily_area));
   gtk_widget_queue_draw (GTK_WIDGET (self->heat_area));
@@ -171,6 +353,114 @@ show_message (PickyReportView *self,
       adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
       gtk_window_present (GTK_WINDOW (dialog));
     }
+}
+
+/* The news of a finished export, with the file a click away. */
+static void
+show_exported (PickyReportView *self)
+{
+  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), GTK_TYPE_WINDOW);
+  AdwToast *toast;
+  GtkWidget *title;
+  GtkWidget *label;
+  GtkWidget *folder;
+
+  if (!PICKY_IS_WINDOW (window))
+    return;
+
+  /* AdwToast has room for one button: Show in Folder goes with the title. */
+  title = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  label = gtk_label_new (_("Report exported"));
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  folder = gtk_button_new_with_mnemonic (_("Show in _Folder"));
+  gtk_widget_add_css_class (folder, "flat");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (folder), "report.show-in-folder");
+  gtk_box_append (GTK_BOX (title), label);
+  gtk_box_append (GTK_BOX (title), folder);
+
+  toast = adw_toast_new (_("Report exported"));
+  adw_toast_set_custom_title (toast, title);
+  adw_toast_set_button_label (toast, _("_Open"));
+  adw_toast_set_action_name (toast, "report.open-export");
+  picky_window_add_toast (PICKY_WINDOW (window), toast);
+}
+
+static void
+on_opened_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(PickyReportView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (G_IS_DBUS_CONNECTION (object))
+    {
+      g_autoptr(GVariant) reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (object), result, &error);
+
+      ok = reply != NULL;
+      /* No file manager answers the standard interface: open the folder. */
+      if (!ok && self->exported != NULL)
+        {
+          g_autofree char *dir = g_path_get_dirname (self->exported);
+          g_autoptr(GFile) file = g_file_new_for_path (dir);
+          g_autofree char *uri = g_file_get_uri (file);
+
+          g_clear_error (&error);
+          g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_opened_cb, g_object_ref (self));
+          return;
+        }
+    }
+  else
+    ok = g_app_info_launch_default_for_uri_finish (result, &error);
+
+  if (!ok && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    show_message (self, _("The Export Could Not Be Opened"), error->message);
+}
+
+static void
+picky_report_view_open_export (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *uri = NULL;
+
+  if (self->exported == NULL)
+    return;
+
+  file = g_file_new_for_path (self->exported);
+  uri = g_file_get_uri (file);
+  g_app_info_launch_default_for_uri_async (uri, NULL, NULL, on_opened_cb, g_object_ref (self));
+}
+
+/* Asks the file manager to show the file selected in its folder, through
+ * the interface every desktop's file manager offers. */
+static void
+picky_report_view_show_in_folder (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *uri = NULL;
+  const char *uris[2] = { NULL, NULL };
+
+  if (self->exported == NULL)
+    return;
+
+  file = g_file_new_for_path (self->exported);
+  uri = g_file_get_uri (file);
+  uris[0] = uri;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  if (bus == NULL)
+    return;
+  g_dbus_connection_call (bus, "org.freedesktop.FileManager1", "/org/freedesktop/FileManager1",
+                          "org.freedesktop.FileManager1", "ShowItems",
+                          g_variant_new ("(^ass)", uris, ""), NULL, G_DBUS_CALL_FLAGS_NONE, 5000,
+                          NULL, on_opened_cb, g_object_ref (self));
 }
 
 static void
@@ -210,7 +500,7 @@ on_exported_cb (GObject      *object,
         show_message (self, _("The Report Could Not Be Exported"), error->message);
     }
   else
-    show_message (self, _("Report exported"), NULL);
+    show_exported (self);
 
   g_clear_object (&self->export_cancellable);
   if (gtk_widget_get_root (GTK_WIDGET (self)) != NULL)
@@ -253,17 +543,13 @@ picky_report_view_export_action (GtkWidget  *widget,
   PickyReportView *self = PICKY_REPORT_VIEW (widget);
   const char *format = g_variant_get_string (parameter, NULL);
   GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
-  g_autofree char *title = NULL;
   g_autofree char *name = NULL;
   GtkFileChooserNative *dialog;
 
   if (self->report == NULL)
     return;
 
-  title = picky_report_dup_title (self->report);
-  /* Translators: the file name offered for an exported report; keep it short */
-  name = g_strdup_printf (_("report-%s.%s"), title, g_str_equal (format, "pdf") ? "pdf" : "csv");
-  g_strdelimit (name, "/\\:", '-');
+  name = picky_report_dup_export_name (self->report, g_str_equal (format, "pdf") ? "pdf" : "csv");
 
   dialog = gtk_file_chooser_native_new (_("Export Report"), GTK_WINDOW (window),
                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
@@ -388,6 +674,7 @@ picky_report_view_dispose (GObject *object)
   g_clear_object (&self->report);
   g_clear_object (&self->store);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->exported, g_free);
 
   G_OBJECT_CLASS (picky_report_view_parent_class)->dispose (object);
 }
@@ -402,6 +689,7 @@ picky_report_view_class_init (PickyReportViewClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-report-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, scroller);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, title_label);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, range_label);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, conversation_button);
@@ -410,12 +698,21 @@ picky_report_view_class_init (PickyReportViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, summary_group);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, daily_area);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, heat_area);
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, table_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, daily_table);
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, heat_table_scroller);
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, heat_table);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, top_volume_group);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, top_slowest_group);
   gtk_widget_class_bind_template_callback (widget_class, on_cancel_button_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_daily_area_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_heat_area_query_tooltip_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_table_button_toggled_cb);
 
   gtk_widget_class_install_action (widget_class, "report.export", "s", picky_report_view_export_action);
   gtk_widget_class_install_action (widget_class, "report.print", NULL, picky_report_view_print_action);
+  gtk_widget_class_install_action (widget_class, "report.open-export", NULL, picky_report_view_open_export);
+  gtk_widget_class_install_action (widget_class, "report.show-in-folder", NULL, picky_report_view_show_in_folder);
   gtk_widget_class_install_action (widget_class, "report.show-conversation", NULL,
                                    picky_report_view_show_conversation);
 }
@@ -447,6 +744,8 @@ picky_report_view_set_report (PickyReportView *self,
   g_set_object (&self->report, report);
   g_set_object (&self->store, store);
   fill (self);
+  /* Each report starts at its top, not where the last one was left. */
+  gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
 }
 
 /**
@@ -487,6 +786,8 @@ picky_report_view_export (PickyReportView *self,
     kind = PICKY_REPORT_FORMAT_CSV_MESSAGES;
 
   self->export_cancellable = g_cancellable_new ();
+  g_free (self->exported);
+  self->exported = g_strdup (path);
   set_busy (self, TRUE);
   picky_report_export_async (self->report, self->store, kind, path,
                              on_export_progress, g_object_ref (self), g_object_unref,
