@@ -193,25 +193,32 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
                                        GHashTable       *ids)
 {
   g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GString) sql = NULL;
+  sqlite3_stmt *stmt = NULL;
   GHashTableIter iter;
   gpointer key;
+  guint n = 0;
+  int rc;
 
   if (ids == NULL || g_hash_table_size (ids) == 0)
     return;
 
-  conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  /* One statement for the batch, the ids written into it: a live burst
+   * touches hundreds of conversations a second. */
+  sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE c.id IN (");
   g_hash_table_iter_init (&iter, ids);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    {
-      g_autoptr(GError) error = NULL;
-      PickyConversation *conversation = worker_load_conversation (w, *(gint64 *) key, &error);
+    g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
+  g_string_append (sql, ")");
 
-      /* Gone since (an erasure in between): nothing left to show. */
-      if (conversation != NULL)
-        g_ptr_array_add (conversations, conversation);
-      else if (!g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
-        g_warning ("A changed conversation could not be read: %s", error->message);
-    }
+  /* Those gone since (an erasure in between) have nothing left to show. */
+  conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+  while (picky_store_next_row (stmt, &rc))
+    g_ptr_array_add (conversations, conversation_from_row (w, stmt));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
 
   /* Newest first, as a list shows them. */
   g_ptr_array_sort (conversations, compare_conversations_cb);
@@ -367,6 +374,7 @@ list_conversations_run (PickyStoreWorker *w,
 /* A contact's name and number as searched, and what they were made from,
  * so that a new name is seen at the next search. */
 typedef struct {
+  char *provider_id;
   char *name;
   char *phone;
   char *folded;                  /* the name and the id in the app */
@@ -378,6 +386,7 @@ search_key_free (gpointer data)
 {
   SearchKey *key = data;
 
+  g_free (key->provider_id);
   g_free (key->name);
   g_free (key->phone);
   g_free (key->folded);
@@ -400,10 +409,13 @@ worker_search_key (PickyStoreWorker  *w,
     w->search_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, search_key_free);
 
   key = g_hash_table_lookup (w->search_keys, &contact->id);
-  if (key != NULL && g_strcmp0 (key->name, contact->name) == 0 && g_strcmp0 (key->phone, contact->phone) == 0)
+  /* An erased contact's row id may come back for another contact. */
+  if (key != NULL && g_strcmp0 (key->name, contact->name) == 0 && g_strcmp0 (key->phone, contact->phone) == 0 &&
+      g_strcmp0 (key->provider_id, contact->provider_id) == 0)
     return key;
 
   key = g_new0 (SearchKey, 1);
+  key->provider_id = g_strdup (contact->provider_id);
   key->name = g_strdup (contact->name);
   key->phone = g_strdup (contact->phone);
   name = picky_search_key_fold (contact->name);
