@@ -55,8 +55,7 @@ within_loaded (PickyConversationList *self,
 }
 
 /* The position a conversation with @conversation's key takes among the
- * rows, found by bisection since they stay in order; @skip is a row to
- * leave out, or G_MAXUINT. */
+ * rows, found by bisection since they stay in order. */
 static guint
 find_insert_position (PickyConversationList *self,
                       PickyConversation     *conversation)
