@@ -3,10 +3,10 @@
 
 #include "config.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
 
 #include "picky-contact-item.h"
+#include "picky-search-key.h"
 
 struct _PickyContactItem
 {
@@ -17,8 +17,8 @@ struct _PickyContactItem
   char       *name;
   char       *phone;
   char       *label;       /* what the list shows: name, else number, else "Contact N" */
-  char       *folded;      /* the name, case-folded, for searching */
-  char       *digits;      /* the number's digits only, for searching */
+  char       *folded;      /* the name as picky_search_key_fold() makes it */
+  char       *digits;      /* the number as picky_search_key_digits() makes it */
   char       *sort_key;    /* the label's collation key, for sorting */
   guint       n_in;
   guint       n_out;
@@ -28,18 +28,6 @@ struct _PickyContactItem
 };
 
 G_DEFINE_FINAL_TYPE (PickyContactItem, picky_contact_item, G_TYPE_OBJECT)
-
-static char *
-keep_digits (const char *text)
-{
-  GString *digits = g_string_new (NULL);
-
-  for (const char *p = text; p != NULL && *p != '\0'; p++)
-    if (g_ascii_isdigit (*p))
-      g_string_append_c (digits, *p);
-
-  return g_string_free (digits, FALSE);
-}
 
 static void
 picky_contact_item_finalize (GObject *object)
@@ -96,8 +84,8 @@ picky_contact_item_new (const PickyContactSummary *summary)
     self->label = g_strdup_printf (_("Contact %lld"), (long long) summary->contact_id);
   /* Prepared once here, so that each keystroke of a search over tens of
    * thousands of contacts only compares. */
-  self->folded = g_utf8_casefold (self->label, -1);
-  self->digits = keep_digits (summary->phone);
+  self->folded = picky_search_key_fold (self->label);
+  self->digits = picky_search_key_digits (summary->phone);
   self->sort_key = g_utf8_collate_key (self->label, -1);
   self->n_in = summary->n_in;
   self->n_out = summary->n_out;
@@ -203,9 +191,7 @@ picky_contact_item_get_median_response (PickyContactItem *self)
 char *
 picky_contact_item_fold_query (const char *text)
 {
-  g_autofree char *stripped = g_strstrip (g_strdup (text != NULL ? text : ""));
-
-  return g_utf8_casefold (stripped, -1);
+  return picky_search_key_fold (text);
 }
 
 /**
@@ -217,10 +203,7 @@ picky_contact_item_fold_query (const char *text)
 char *
 picky_contact_item_digits_query (const char *text)
 {
-  if (text == NULL || text[strspn (text, "0123456789+-() ")] != '\0')
-    return NULL;
-
-  return keep_digits (text);
+  return picky_search_key_digits_query (text);
 }
 
 /**
@@ -228,8 +211,9 @@ picky_contact_item_digits_query (const char *text)
  * @folded_query: from picky_contact_item_fold_query()
  * @digits_query: (nullable): from picky_contact_item_digits_query()
  *
- * Returns: whether the contact's name holds the query, or its number the
- *   query's digits in any spelling of the number
+ * Returns: whether the contact's name holds the query, in any case and
+ *   with or without accents, or its number the query's digits in any
+ *   spelling of the number (+49, 0049 or a national 0)
  */
 gboolean
 picky_contact_item_matches (PickyContactItem *self,
@@ -238,10 +222,5 @@ picky_contact_item_matches (PickyContactItem *self,
 {
   g_return_val_if_fail (PICKY_IS_CONTACT_ITEM (self), FALSE);
 
-  if (folded_query == NULL || *folded_query == '\0')
-    return TRUE;
-  if (strstr (self->folded, folded_query) != NULL)
-    return TRUE;
-
-  return digits_query != NULL && *digits_query != '\0' && strstr (self->digits, digits_query) != NULL;
+  return picky_search_key_matches (self->folded, self->digits, folded_query, digits_query);
 }
