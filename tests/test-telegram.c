@@ -548,6 +548,93 @@ test_send_migrate (Fixture       *fixture,
   g_assert_cmpstr (json_object_get_string_member (second, "text"), ==, "आपका ऑर्डर #4471 रास्ते में है 🚚");
 }
 
+typedef struct
+{
+  guint n_done;
+  guint n_failed;
+} SendCount;
+
+static void
+on_paced_sent_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  SendCount *count = user_data;
+  g_autofree char *key = picky_channel_send_finish (PICKY_CHANNEL (object), result, NULL);
+
+  count->n_done++;
+  if (key == NULL)
+    count->n_failed++;
+}
+
+static gboolean
+all_sent (gpointer data)
+{
+  SendCount *count = data;
+
+  return count->n_done == 25;
+}
+
+/* One message a second to a chat and twenty a minute to a group (the
+ * channel's waits are scaled down a hundredfold here): replies queued at
+ * once go out spaced, never bunched. */
+static void
+test_send_pacing (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  const gint64 interval = 1000 * 1000 / 100;
+  const gint64 minute = 60 * 1000 * 1000 / 100;
+  SendCount count = { 0, };
+  g_autoptr(GPtrArray) requests = NULL;
+  GArray *private_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GArray *group_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 started;
+
+  for (guint i = 0; i < 25; i++)
+    picky_fake_telegram_queue_sample (fixture->server, "sendMessage", 200,
+                                      "telegram-sendmessage-response.wire.json", NULL);
+
+  started = g_get_monotonic_time ();
+  for (guint i = 0; i < 25; i++)
+    {
+      g_autoptr(PickyMessage) reply = picky_message_new ();
+
+      picky_message_set_direction (reply, PICKY_DIRECTION_OUT);
+      picky_message_set_contact_provider_id (reply, i < 4 ? "6012345678" : "-4087654321");
+      picky_message_set_text (reply, "Thank you");
+      picky_channel_send_async (fixture->channel, reply, NULL, on_paced_sent_cb, &count);
+    }
+  g_assert_true (picky_test_wait_until (all_sent, &count, 20000));
+  g_assert_cmpuint (count.n_failed, ==, 0);
+
+  requests = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (requests->len, ==, 25);
+  for (guint i = 0; i < requests->len; i++)
+    {
+      PickyFakeRequest *request = g_ptr_array_index (requests, i);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonObject *body = parse_body (request, parser);
+
+      if (json_object_get_int_member (body, "chat_id") == 6012345678)
+        g_array_append_val (private_times, request->time);
+      else
+        g_array_append_val (group_times, request->time);
+    }
+  g_assert_cmpuint (private_times->len, ==, 4);
+  g_assert_cmpuint (group_times->len, ==, 21);
+
+  /* All were queued at once, so the k-th to a chat cannot go before k
+   * intervals have passed, nor the 21st to the group before a minute. */
+  for (guint i = 0; i < private_times->len; i++)
+    g_assert_cmpint (g_array_index (private_times, gint64, i) - started, >=, i * interval);
+  for (guint i = 0; i < group_times->len; i++)
+    g_assert_cmpint (g_array_index (group_times, gint64, i) - started, >=, i * interval);
+  g_assert_cmpint (g_array_index (group_times, gint64, 20) - started, >=, minute);
+
+  g_array_unref (private_times);
+  g_array_unref (group_times);
+}
+
 static void
 test_send_push_off (Fixture       *fixture,
                     gconstpointer  data)
@@ -778,6 +865,7 @@ main (int   argc,
   ADD ("/picky/telegram/errors/network", test_error_network);
   ADD ("/picky/telegram/send/migrate", test_send_migrate);
   ADD ("/picky/telegram/send/push-off", test_send_push_off);
+  ADD ("/picky/telegram/send/pacing", test_send_pacing);
   ADD ("/picky/telegram/access/read-off", test_read_off);
   ADD ("/picky/telegram/registry/load", test_registry_load);
   ADD ("/picky/telegram/connection", test_connection);

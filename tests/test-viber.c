@@ -316,6 +316,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
+  g_settings_reset (fixture->settings, "relay-public-url");
   picky_channel_stop (fixture->channel);
   g_assert_finalize_object (fixture->channel);
   if (fixture->channel_b != NULL)
@@ -630,6 +631,165 @@ test_send_errors (Fixture       *fixture,
   g_assert_cmpuint (fixture->api_requests->len, ==, 4);
 }
 
+static guint
+post_signed (Fixture    *fixture,
+             const char *text)
+{
+  g_autoptr(GBytes) body = g_bytes_new (text, strlen (text));
+  g_autofree char *signature = sign (body, TOKEN);
+
+  return post (fixture, body, signature);
+}
+
+static void
+test_sample_subscribed (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  guint64 before = picky_viber_channel_get_n_events (PICKY_VIBER_CHANNEL (fixture->channel));
+
+  g_assert_cmpuint (post_sample (fixture, "viber-webhook-subscribed"), ==, 200);
+  g_assert_cmpint (count_messages (fixture), ==, 0);
+  g_assert_cmpuint (picky_viber_channel_get_n_events (PICKY_VIBER_CHANNEL (fixture->channel)), ==, before + 1);
+}
+
+/* After "unsubscribed" a reply fails with the reason and never reaches
+ * the API; subscribing, opening the conversation or writing again lifts it. */
+static void
+test_send_unsubscribed (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const char *const returns[] = {
+    NULL, /* the subscribed sample */
+    "{\"event\":\"conversation_started\",\"timestamp\":1777013003000,\"message_token\":5902763418875200003,"
+    "\"type\":\"open\",\"user\":{\"id\":\"" SAMPLE_SENDER "\"},\"subscribed\":false}",
+    NULL, /* the message sample */
+  };
+  const char *unsubscribed = "{\"event\":\"unsubscribed\",\"timestamp\":1777013002000,"
+                             "\"message_token\":5902763418875200002,\"user_id\":\"" SAMPLE_SENDER "\"}";
+
+  for (guint i = 0; i < G_N_ELEMENTS (returns); i++)
+    {
+      g_autoptr(GError) refused = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *key = NULL;
+      guint n_requests = fixture->api_requests->len;
+
+      g_assert_cmpuint (post_signed (fixture, unsubscribed), ==, 200);
+      g_assert_null (send_text (fixture, "Hello again", &refused));
+      g_assert_error (refused, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED);
+      g_assert_nonnull (strstr (refused->message, "unsubscribed"));
+      g_assert_cmpuint (fixture->api_requests->len, ==, n_requests);
+
+      if (i == 0)
+        g_assert_cmpuint (post_sample (fixture, "viber-webhook-subscribed"), ==, 200);
+      else if (i == 1)
+        g_assert_cmpuint (post_signed (fixture, returns[i]), ==, 200);
+      else
+        g_assert_cmpuint (post_sample (fixture, "viber-webhook"), ==, 200);
+
+      g_queue_push_tail (&fixture->api_replies, load_text ("viber-send-response.json"));
+      key = send_text (fixture, "Hello again", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (key, ==, OUR_KEY);
+      g_assert_cmpuint (fixture->api_requests->len, ==, n_requests + 1);
+    }
+
+  /* Another bot's unsubscribed user is none of this one's business. */
+  g_assert_cmpuint (post_signed (fixture, "{\"event\":\"unsubscribed\",\"timestamp\":1777013009000,"
+                                          "\"message_token\":5902763418875200009,\"user_id\":\"someone-else\"}"), ==, 200);
+  g_queue_push_tail (&fixture->api_replies, load_text ("viber-send-response.json"));
+  g_assert_cmpstr (send_text (fixture, "Still here", NULL), ==, OUR_KEY);
+}
+
+static gboolean
+has_n_requests (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return fixture->api_requests->len >= GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (fixture->settings), "n"));
+}
+
+static void
+wait_for_requests (Fixture *fixture,
+                   guint    n)
+{
+  g_object_set_data (G_OBJECT (fixture->settings), "n", GUINT_TO_POINTER (n));
+  g_assert_true (picky_test_wait_until (has_n_requests, fixture, 10000));
+  g_assert_cmpuint (fixture->api_requests->len, ==, n);
+}
+
+static gboolean
+has_last_error (gpointer data)
+{
+  return picky_channel_get_last_error (data) != NULL;
+}
+
+static gboolean
+is_registered (gpointer data)
+{
+  return picky_viber_channel_get_registered_url (data) != NULL;
+}
+
+static void
+assert_set_webhook (Fixture    *fixture,
+                    guint       position,
+                    const char *url)
+{
+  const char *request = g_ptr_array_index (fixture->api_requests, position);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *sent;
+  JsonArray *types;
+  g_autoptr(GString) joined = g_string_new (NULL);
+
+  g_assert_true (g_str_has_prefix (request, "POST /pa/set_webhook|" TOKEN "|"));
+  g_assert_true (json_parser_load_from_data (parser, strchr (strchr (request, '|') + 1, '|') + 1, -1, NULL));
+  sent = json_node_get_object (json_parser_get_root (parser));
+  g_assert_cmpstr (json_object_get_string_member (sent, "url"), ==, url);
+  types = json_object_get_array_member (sent, "event_types");
+  for (guint i = 0; i < json_array_get_length (types); i++)
+    g_string_append_printf (joined, "%s ", json_array_get_string_element (types, i));
+  g_assert_cmpstr (joined->str, ==, "delivered seen failed subscribed unsubscribed conversation_started ");
+}
+
+/* Viber is told the public address with the callback path: when the
+ * address is set, when it changes and when the channel starts. */
+static void
+test_set_webhook (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  /* No public address, nothing to tell. */
+  g_assert_cmpuint (fixture->api_requests->len, ==, 0);
+
+  g_queue_push_tail (&fixture->api_replies,
+                     g_strdup ("{\"status\":0,\"status_message\":\"ok\",\"event_types\":[\"delivered\"]}"));
+  g_settings_set_string (fixture->settings, "relay-public-url", "https://console.example.com/");
+  wait_for_requests (fixture, 1);
+  assert_set_webhook (fixture, 0, "https://console.example.com/viber");
+  g_assert_true (picky_test_wait_until (is_registered, fixture->channel, 10000));
+  g_assert_cmpstr (picky_viber_channel_get_registered_url (PICKY_VIBER_CHANNEL (fixture->channel)), ==,
+                   "https://console.example.com/viber");
+  g_assert_null (picky_channel_get_last_error (fixture->channel));
+
+  /* Viber could not reach it: the Channels page says so. */
+  g_queue_push_tail (&fixture->api_replies,
+                     g_strdup ("{\"status\":1,\"status_message\":\"Result[HttpRequest[POST /viber], code=404]\"}"));
+  g_settings_set_string (fixture->settings, "relay-public-url", "https://wrong.example.com");
+  g_assert_true (picky_test_wait_until (has_last_error, fixture->channel, 10000));
+  assert_set_webhook (fixture, 1, "https://wrong.example.com/viber");
+  g_assert_null (picky_viber_channel_get_registered_url (PICKY_VIBER_CHANNEL (fixture->channel)));
+  g_assert_nonnull (strstr (picky_channel_get_last_error (fixture->channel), "HTTPS"));
+  g_assert_cmpint (picky_channel_get_state (fixture->channel), ==, PICKY_CHANNEL_STATE_ONLINE);
+
+  /* Started again, it tries again, and success clears the error. */
+  g_queue_push_tail (&fixture->api_replies, g_strdup ("{\"status\":0,\"status_message\":\"ok\"}"));
+  picky_channel_stop (fixture->channel);
+  picky_channel_start (fixture->channel);
+  wait_for_requests (fixture, 3);
+  assert_set_webhook (fixture, 2, "https://wrong.example.com/viber");
+  g_assert_true (picky_test_wait_until (is_registered, fixture->channel, 10000));
+  g_assert_null (picky_channel_get_last_error (fixture->channel));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -650,6 +810,9 @@ main (int   argc,
   ADD ("/picky/viber/hostile", test_hostile);
   ADD ("/picky/viber/send/text", test_send);
   ADD ("/picky/viber/send/errors", test_send_errors);
+  ADD ("/picky/viber/sample/subscribed", test_sample_subscribed);
+  ADD ("/picky/viber/send/unsubscribed", test_send_unsubscribed);
+  ADD ("/picky/viber/webhook/set", test_set_webhook);
 
   return g_test_run ();
 }

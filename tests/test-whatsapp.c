@@ -25,6 +25,10 @@
 #define WAMID_READ "wamid.HBgLMTU1NTEyMzQ1NjcVAgARGBQwNTBGRUM5NERCQ0EzQTBBQUMzNgA="
 #define WAMID_FAILED "wamid.HBgLMTU1NTMzMzIyMTEVAgARGBQ5OEIyQ0MyQkQ4MTgzMTk0NzhEQQA="
 
+/* Scales the channel's waits in the pacing tests: the 6 s pair pause
+ * becomes 1.2 s, long enough for a reply to another customer to go first. */
+#define PACING_SCALE 0.2
+
 typedef struct
 {
   char               *tmpdir;
@@ -39,6 +43,8 @@ typedef struct
   SoupServer         *graph;        /* the fake Graph API, when a test needs it */
   GQueue              graph_replies;
   GPtrArray          *graph_requests;
+  GArray             *graph_times;  /* gint64: when each request came, monotonic µs */
+  double              backoff_scale;
 } Fixture;
 
 typedef struct
@@ -312,7 +318,7 @@ add_channel (Fixture    *fixture,
                           "vault", fixture->vault,
                           "access", fixture->access,
                           "webhook-server", fixture->server,
-                          "backoff-scale", 0.001,
+                          "backoff-scale", fixture->backoff_scale,
                           NULL);
   picky_channel_start (channel);
   g_assert_true (picky_test_wait_until (channel_ready, channel, 10000));
@@ -331,7 +337,9 @@ on_graph_request_cb (SoupServer        *server,
   GraphReply *reply = g_queue_pop_head (&fixture->graph_replies);
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (message));
+  gint64 now = g_get_monotonic_time ();
 
+  g_array_append_val (fixture->graph_times, now);
   g_ptr_array_add (fixture->graph_requests,
                    g_strdup_printf ("%s %s|%s|%.*s", soup_server_message_get_method (message), path,
                                     soup_message_headers_get_one (headers, "Authorization"),
@@ -399,6 +407,9 @@ fixture_set_up (Fixture       *fixture,
   g_assert_cmpuint (fixture->port, >, 0);
 
   fixture->graph_requests = g_ptr_array_new_with_free_func (g_free);
+  fixture->graph_times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  /* Pacing tests keep waits long enough to tell apart, the others short. */
+  fixture->backoff_scale = (GPOINTER_TO_INT (data) & 4) != 0 ? PACING_SCALE : 0.001;
   if (with_graph)
     {
       fixture->graph = soup_server_new (NULL, NULL);
@@ -432,6 +443,7 @@ fixture_tear_down (Fixture       *fixture,
       g_free (reply);
     }
   g_ptr_array_unref (fixture->graph_requests);
+  g_array_unref (fixture->graph_times);
 
   picky_store_close (fixture->store);
   g_clear_object (&fixture->store);
@@ -1046,6 +1058,150 @@ test_send_rate_limited (Fixture       *fixture,
 }
 
 static void
+send_to_async (Fixture       *fixture,
+               const char    *recipient,
+               GAsyncResult **result)
+{
+  g_autoptr(PickyMessage) message = picky_message_new ();
+
+  picky_message_set_contact_provider_id (message, recipient);
+  picky_message_set_text (message, "Your order A-4471/2 arrives today 🙏");
+  picky_channel_send_async (fixture->channel, message, NULL, picky_test_got_result_cb, result);
+}
+
+static const char *
+request_recipient (Fixture *fixture,
+                   guint    position)
+{
+  const char *request = g_ptr_array_index (fixture->graph_requests, position);
+
+  if (strstr (request, "\"to\":\"15551234567\"") != NULL)
+    return "A";
+  if (strstr (request, "\"to\":\"15557654321\"") != NULL)
+    return "B";
+  return "?";
+}
+
+static gint64
+request_time (Fixture *fixture,
+              guint    position)
+{
+  return g_array_index (fixture->graph_times, gint64, position);
+}
+
+static void
+queue_pair_limit (Fixture *fixture)
+{
+  GraphReply *reply = g_new0 (GraphReply, 1);
+
+  reply->status = 400;
+  reply->body = g_strdup ("{\"error\":{\"message\":\"(#131056) (Business Account, Consumer Account) pair rate limit hit\","
+                          "\"type\":\"OAuthException\",\"code\":131056,\"error_data\":{\"messaging_product\":\"whatsapp\","
+                          "\"details\":\"Message failed to send because there were too many messages sent from this phone number to the same phone number in a short period of time\"}}}");
+  g_queue_push_tail (&fixture->graph_replies, reply);
+}
+
+static gboolean
+has_requests (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return fixture->graph_requests->len > 0;
+}
+
+/* 131056: this customer waits at least the pair pause before the next
+ * try, and so does a second reply to them; a reply to someone else goes
+ * at once. */
+static void
+test_send_pair_limit (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) second = NULL;
+  g_autoptr(GAsyncResult) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *a2 = NULL, *b = NULL;
+  gint64 pause = (gint64) (6000 * PACING_SCALE) * 1000;
+
+  queue_pair_limit (fixture);
+  for (guint i = 0; i < 3; i++)
+    queue_graph_reply (fixture, 200, "whatsapp-send-response.json");
+
+  send_to_async (fixture, "15551234567", &first);
+  g_assert_true (picky_test_wait_until (has_requests, fixture, 10000));
+  send_to_async (fixture, "15557654321", &other);
+  b = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&other), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (b);
+
+  /* A second reply to the held customer queues behind the pause. */
+  send_to_async (fixture, "15551234567", &second);
+  a = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&first), &error);
+  g_assert_no_error (error);
+  a2 = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&second), &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (fixture->graph_requests->len, ==, 4);
+  g_assert_cmpstr (request_recipient (fixture, 0), ==, "A");
+  g_assert_cmpstr (request_recipient (fixture, 1), ==, "B");
+  g_assert_cmpstr (request_recipient (fixture, 2), ==, "A");
+  g_assert_cmpstr (request_recipient (fixture, 3), ==, "A");
+  g_assert_cmpint (request_time (fixture, 2) - request_time (fixture, 0), >=, pause);
+  g_assert_cmpint (request_time (fixture, 3) - request_time (fixture, 0), >=, pause);
+  g_assert_cmpint (picky_channel_get_state (fixture->channel), ==, PICKY_CHANNEL_STATE_ONLINE);
+}
+
+/* A throughput limit holds the whole number, not only the one customer. */
+static void
+test_send_throughput (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *a = NULL, *b = NULL;
+  /* The first backoff step is at least half of 2 s, scaled. */
+  gint64 least = (gint64) (1000 * PACING_SCALE) * 1000;
+
+  queue_graph_reply (fixture, 400, "whatsapp-error-rate-limit.json");
+  queue_graph_reply (fixture, 200, "whatsapp-send-response.json");
+  queue_graph_reply (fixture, 200, "whatsapp-send-response.json");
+
+  send_to_async (fixture, "15551234567", &first);
+  g_assert_true (picky_test_wait_until (has_requests, fixture, 10000));
+  while (picky_channel_get_state (fixture->channel) != PICKY_CHANNEL_STATE_BACKING_OFF)
+    g_main_context_iteration (NULL, TRUE);
+  send_to_async (fixture, "15557654321", &other);
+
+  b = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&other), &error);
+  g_assert_no_error (error);
+  a = picky_channel_send_finish (fixture->channel, picky_test_wait_result (&first), &error);
+  g_assert_no_error (error);
+
+  g_assert_cmpuint (fixture->graph_requests->len, ==, 3);
+  for (guint i = 1; i < 3; i++)
+    g_assert_cmpint (request_time (fixture, i) - request_time (fixture, 0), >=, least);
+  g_assert_cmpint (picky_channel_get_state (fixture->channel), ==, PICKY_CHANNEL_STATE_ONLINE);
+}
+
+/* Out of tries, the reply fails with WhatsApp's reason: never dropped. */
+static void
+test_send_pair_limit_gives_up (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *wamid = NULL;
+
+  for (guint i = 0; i < 5; i++)
+    queue_pair_limit (fixture);
+  wamid = send_reply (fixture, &error);
+  g_assert_null (wamid);
+  g_assert_error (error, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE);
+  g_assert_nonnull (strstr (error->message, "too many messages sent from this phone number"));
+  g_assert_cmpuint (fixture->graph_requests->len, ==, 5);
+}
+
+static void
 test_send_errors (Fixture       *fixture,
                   gconstpointer  data)
 {
@@ -1112,6 +1268,9 @@ main (int   argc,
   ADD ("/picky/whatsapp/send/ok", 1, test_send);
   ADD ("/picky/whatsapp/send/rate-limited", 1, test_send_rate_limited);
   ADD ("/picky/whatsapp/send/errors", 1, test_send_errors);
+  ADD ("/picky/whatsapp/pacing/pair-limit", 1 | 4, test_send_pair_limit);
+  ADD ("/picky/whatsapp/pacing/pair-limit-gives-up", 1, test_send_pair_limit_gives_up);
+  ADD ("/picky/whatsapp/pacing/throughput", 1 | 4, test_send_throughput);
 #undef ADD
 
   return g_test_run ();

@@ -8,6 +8,7 @@
 #include <libsoup/soup.h>
 
 #include "picky-json.h"
+#include "picky-pacer.h"
 #include "picky-channel-private.h"
 #include "picky-telegram-channel.h"
 
@@ -16,6 +17,11 @@
 /* The HTTP timeout must outlast the server's long-poll wait. */
 #define HTTP_TIMEOUT_MARGIN 15
 #define BACKOFF_MIN_MS 1000
+/* Telegram's guidance: about one message a second to a chat, at most
+ * twenty a minute to a group. */
+#define CHAT_INTERVAL_MS 1000
+#define GROUP_WINDOW_N 20
+#define GROUP_WINDOW_MS 60000
 /* 409 means another poller exists; hammering it only prolongs the fight. */
 #define CONFLICT_MIN_MS 5000
 #define RETRY_AFTER_DEFAULT 5
@@ -32,6 +38,7 @@ struct _PickyTelegramChannel
   GCancellable *run_cancellable;   /* the current run of polling; NULL when not polling */
   char         *token;
   GHashTable   *migrated_chats;    /* old chat id → new one, both gint64* */
+  PickyPacer   *pacer;             /* when the next reply to each chat may go */
   guint         retry_source;
   guint         backoff_attempt;
   gint64        offset;            /* 0: not read from the store yet */
@@ -1076,6 +1083,25 @@ build_send_body (SendData *data)
 }
 
 static void
+send_message_now (GTask *task)
+{
+  PickyTelegramChannel *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+  g_autoptr(GBytes) body = build_send_body (data);
+
+  call_api_async (self, "sendMessage", body, g_task_get_cancellable (task),
+                  on_send_reply_cb, g_object_ref (task));
+}
+
+/* Exactly @ms, scaled as every wait of the channel is (tests shorten them). */
+static gint64
+scaled_us (PickyTelegramChannel *self,
+           guint                 ms)
+{
+  return (gint64) picky_channel_backoff_ms (PICKY_CHANNEL (self), 0, ms, ms) * 1000;
+}
+
+static void
 on_send_token_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -1084,7 +1110,8 @@ on_send_token_cb (GObject      *object,
   PickyTelegramChannel *self = PICKY_TELEGRAM_CHANNEL (object);
   SendData *data = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
+  gboolean group;
+  gint64 wait_us;
 
   if (!ensure_token_finish (self, result, &error))
     {
@@ -1092,9 +1119,20 @@ on_send_token_cb (GObject      *object,
       return;
     }
 
-  body = build_send_body (data);
-  call_api_async (self, "sendMessage", body, g_task_get_cancellable (task),
-                  on_send_reply_cb, g_object_ref (task));
+  /* Each chat gets its turn; replies to other chats do not wait for it.
+   * Groups and channels have negative ids or a @name. */
+  group = data->chat[0] == '-' || data->chat[0] == '@';
+  wait_us = picky_pacer_reserve (self->pacer, data->chat, g_get_monotonic_time (),
+                                 scaled_us (self, CHAT_INTERVAL_MS),
+                                 group ? GROUP_WINDOW_N : 0,
+                                 group ? scaled_us (self, GROUP_WINDOW_MS) : 0);
+  if (wait_us > 0)
+    {
+      wait_then (task, (guint) ((wait_us + 999) / 1000), send_message_now);
+      return;
+    }
+
+  send_message_now (task);
 }
 
 static void
@@ -1276,6 +1314,7 @@ picky_telegram_channel_finalize (GObject *object)
 
   g_clear_pointer (&self->token, g_free);
   g_clear_pointer (&self->migrated_chats, g_hash_table_unref);
+  g_clear_pointer (&self->pacer, picky_pacer_free);
 
   G_OBJECT_CLASS (picky_telegram_channel_parent_class)->finalize (object);
 }
@@ -1360,6 +1399,7 @@ picky_telegram_channel_init (PickyTelegramChannel *self)
 {
   self->poll_timeout = MAX_POLL_TIMEOUT;
   self->migrated_chats = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  self->pacer = picky_pacer_new ();
 }
 
 /**

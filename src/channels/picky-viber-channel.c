@@ -16,6 +16,8 @@
 #define HTTP_TIMEOUT_S 30
 /* Viber cuts a sender name longer than this. */
 #define SENDER_NAME_MAX 28
+/* The listener's public address, as phones and providers reach it. */
+#define PUBLIC_URL_KEY "relay-public-url"
 
 struct _PickyViberChannel
 {
@@ -23,17 +25,26 @@ struct _PickyViberChannel
 
   /* owned */
   SoupSession  *session;
+  GSettings    *settings;
   GCancellable *run_cancellable;
+  GCancellable *register_cancellable;
   char         *token;
+  /* Users whose last word was "unsubscribed": Viber refuses them anything
+   * until they write or subscribe again, so a reply fails at once with
+   * that reason instead of going out to be refused. */
+  GHashTable   *unsubscribed;
   gboolean      running;
   gboolean      ready;
   gboolean      listener_failed;
+  gboolean      register_failed;
+  char         *registered_url;   /* what Viber last accepted as the callback address */
   guint64       n_events;
 };
 
 G_DEFINE_FINAL_TYPE (PickyViberChannel, picky_viber_channel, PICKY_TYPE_CHANNEL)
 
 static void update_state (PickyViberChannel *self);
+static void register_webhook (PickyViberChannel *self);
 
 /* One callback while its message is being committed. */
 typedef struct
@@ -252,6 +263,34 @@ picky_viber_channel_parse_event (JsonObject *root,
 
 /* ---- The shared path ---- */
 
+/* Whether a reply can reach a user follows their last event: they leave
+ * with "unsubscribed" and come back by subscribing, opening the
+ * conversation or writing. Kept whatever the read switch says, since it
+ * stores nothing of theirs and only spares a refused send. */
+static void
+note_subscription (PickyViberChannel *self,
+                   JsonObject        *root)
+{
+  const char *event = picky_json_get_string (root, "event");
+  const char *user_id = NULL;
+
+  if (g_strcmp0 (event, "unsubscribed") == 0)
+    {
+      user_id = picky_json_get_string (root, "user_id");
+      if (user_id != NULL && *user_id != '\0')
+        g_hash_table_add (self->unsubscribed, g_strdup (user_id));
+      return;
+    }
+
+  if (g_strcmp0 (event, "subscribed") == 0 || g_strcmp0 (event, "conversation_started") == 0)
+    user_id = picky_json_get_string (picky_json_get_object (root, "user"), "id");
+  else if (g_strcmp0 (event, "message") == 0)
+    user_id = picky_json_get_string (picky_json_get_object (root, "sender"), "id");
+
+  if (user_id != NULL)
+    g_hash_table_remove (self->unsubscribed, user_id);
+}
+
 /* Every running Viber channel on one listener is a member of "/viber":
  * each bot's callbacks are signed with its own token, which says whose
  * they are. */
@@ -334,6 +373,7 @@ handle_webhook_cb (PickyWebhookServer  *server,
   /* subscribed, unsubscribed, conversation_started and the "webhook" test
    * of set_webhook are acknowledged and counted. */
   signer->n_events++;
+  note_subscription (signer, root);
 
   if (!picky_channel_can_read (PICKY_CHANNEL (signer)))
     {
@@ -432,6 +472,7 @@ on_token_looked_up_cb (GObject      *object,
   self->ready = TRUE;
   picky_channel_set_last_error (PICKY_CHANNEL (self), NULL);
   update_state (self);
+  register_webhook (self);
 }
 
 static void
@@ -470,6 +511,10 @@ picky_viber_channel_stop (PickyChannel *channel)
   if (self->run_cancellable != NULL)
     g_cancellable_cancel (self->run_cancellable);
   g_clear_object (&self->run_cancellable);
+  if (self->register_cancellable != NULL)
+    g_cancellable_cancel (self->register_cancellable);
+  g_clear_object (&self->register_cancellable);
+  self->register_failed = FALSE;
   picky_channel_leave_webhook (channel);
   self->running = FALSE;
   self->ready = FALSE;
@@ -482,6 +527,186 @@ on_changed_cb (PickyViberChannel *self)
 {
   if (self->running && self->ready)
     update_state (self);
+}
+
+/* ---- Calling the API ---- */
+
+/* Every call is a POST of JSON with the token in a header; %NULL when the
+ * configured API address is no URL. */
+static SoupMessage *
+new_api_call (PickyViberChannel *self,
+              const char        *method,
+              GBytes            *body)
+{
+  g_autofree char *base = picky_channel_dup_setting (PICKY_CHANNEL (self), "api_base",
+                                                     PICKY_VIBER_DEFAULT_API_BASE);
+  g_autofree char *url = NULL;
+  SoupMessage *message;
+
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  url = g_strconcat (base, "/", method, NULL);
+  message = soup_message_new (SOUP_METHOD_POST, url);
+  if (message == NULL)
+    return NULL;
+
+  soup_message_headers_replace (soup_message_get_request_headers (message), "X-Viber-Auth-Token", self->token);
+  soup_message_set_request_body_from_bytes (message, "application/json", body);
+  return message;
+}
+
+/* ---- Registering the callback address ---- */
+
+static void
+fail_registration (PickyViberChannel *self,
+                   const char        *reason)
+{
+  g_autofree char *text = g_strdup_printf (_("Viber was not told where to send this bot’s messages: %s"), reason);
+
+  self->register_failed = TRUE;
+  picky_channel_set_last_error (PICKY_CHANNEL (self), text);
+}
+
+/* One set_webhook call on its way. */
+typedef struct
+{
+  PickyViberChannel *self;
+  char              *url;
+} SetWebhookCall;
+
+static void
+set_webhook_call_free (SetWebhookCall *call)
+{
+  g_object_unref (call->self);
+  g_free (call->url);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SetWebhookCall, set_webhook_call_free)
+
+static void
+on_webhook_set_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SetWebhookCall) call = user_data;
+  PickyViberChannel *self = call->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) root = NULL;
+  JsonNode *status;
+  const char *details;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->running)
+    return;
+  if (bytes == NULL)
+    {
+      fail_registration (self, error->message);
+      return;
+    }
+
+  root = picky_json_parse_object (bytes, PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  status = root != NULL ? json_object_get_member (root, "status") : NULL;
+  if (status == NULL || !JSON_NODE_HOLDS_VALUE (status) || json_node_get_value_type (status) != G_TYPE_INT64)
+    {
+      fail_registration (self, _("The Viber API gave an answer without a status"));
+      return;
+    }
+
+  details = picky_json_get_string (root, "status_message");
+  switch (json_node_get_int (status))
+    {
+    case 0:
+      g_free (self->registered_url);
+      self->registered_url = g_strdup (call->url);
+      if (self->register_failed)
+        picky_channel_set_last_error (PICKY_CHANNEL (self), NULL);
+      self->register_failed = FALSE;
+      break;
+    case 1:
+      /* Viber tries the address at once and wants HTTPS with a valid certificate. */
+      fail_registration (self, _("Viber could not reach the console’s public address over HTTPS. Check that address and the reverse proxy or tunnel behind it."));
+      break;
+    case 2:
+      g_clear_pointer (&self->token, g_free);
+      picky_channel_set_last_error (PICKY_CHANNEL (self),
+                                    _("Viber rejected the auth token. Enter the bot’s current token for this channel."));
+      picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
+      break;
+    default:
+      fail_registration (self, details != NULL ? details : "");
+      break;
+    }
+}
+
+/* Viber keeps one callback address per bot. It is set whenever the
+ * channel starts with its token and whenever the public address changes,
+ * so that the bot follows the console; without a public address there is
+ * nothing to tell, and the admin may have set one elsewhere. */
+static void
+register_webhook (PickyViberChannel *self)
+{
+  g_autofree char *public_url = NULL;
+  g_autofree char *url = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(SoupMessage) message = NULL;
+  SetWebhookCall *call;
+  static const char *const event_types[] = {
+    "delivered", "seen", "failed", "subscribed", "unsubscribed", "conversation_started",
+  };
+
+  if (self->register_cancellable != NULL)
+    g_cancellable_cancel (self->register_cancellable);
+  g_clear_object (&self->register_cancellable);
+  g_clear_pointer (&self->registered_url, g_free);
+
+  if (!self->running || !self->ready || self->token == NULL || self->settings == NULL)
+    return;
+  public_url = g_settings_get_string (self->settings, PUBLIC_URL_KEY);
+  g_strstrip (public_url);
+  while (g_str_has_suffix (public_url, "/"))
+    public_url[strlen (public_url) - 1] = '\0';
+  if (*public_url == '\0')
+    return;
+  url = g_strconcat (public_url, PICKY_VIBER_WEBHOOK_PATH, NULL);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, url);
+  json_builder_set_member_name (builder, "event_types");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (event_types); i++)
+    json_builder_add_string_value (builder, event_types[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "send_name");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "send_photo");
+  json_builder_add_boolean_value (builder, FALSE);
+  json_builder_end_object (builder);
+  body = picky_json_builder_to_bytes (builder);
+
+  message = new_api_call (self, "set_webhook", body);
+  if (message == NULL)
+    {
+      fail_registration (self, _("The Viber API address is not valid"));
+      return;
+    }
+
+  call = g_new0 (SetWebhookCall, 1);
+  call->self = g_object_ref (self);
+  call->url = g_steal_pointer (&url);
+  self->register_cancellable = g_cancellable_new ();
+  soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, self->register_cancellable,
+                                    on_webhook_set_cb, call);
+}
+
+static void
+on_public_url_changed_cb (PickyViberChannel *self)
+{
+  register_webhook (self);
 }
 
 /* ---- Sending ---- */
@@ -630,15 +855,8 @@ send_now (GTask *task)
 {
   PickyViberChannel *self = g_task_get_source_object (task);
   GBytes *body = g_task_get_task_data (task);
-  g_autofree char *base = picky_channel_dup_setting (PICKY_CHANNEL (self), "api_base",
-                                                     PICKY_VIBER_DEFAULT_API_BASE);
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) message = NULL;
+  g_autoptr(SoupMessage) message = new_api_call (self, "send_message", body);
 
-  while (g_str_has_suffix (base, "/"))
-    base[strlen (base) - 1] = '\0';
-  url = g_strconcat (base, "/send_message", NULL);
-  message = soup_message_new (SOUP_METHOD_POST, url);
   if (message == NULL)
     {
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
@@ -646,8 +864,6 @@ send_now (GTask *task)
       return;
     }
 
-  soup_message_headers_replace (soup_message_get_request_headers (message), "X-Viber-Auth-Token", self->token);
-  soup_message_set_request_body_from_bytes (message, "application/json", body);
   soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
                                     on_send_reply_cb, g_object_ref (task));
 }
@@ -694,6 +910,13 @@ picky_viber_channel_send_async (PickyChannel        *channel,
       return;
     }
 
+  if (g_hash_table_contains (self->unsubscribed, receiver))
+    {
+      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                               _("This customer unsubscribed from the bot on Viber; a reply reaches them only after they write again or subscribe"));
+      return;
+    }
+
   g_task_set_task_data (task, build_send_body (self, receiver, text), (GDestroyNotify) g_bytes_unref);
   if (self->token != NULL)
     {
@@ -727,6 +950,10 @@ picky_viber_channel_constructed (GObject *object)
   if (server != NULL)
     g_signal_connect_object (server, "notify::bind-error",
                              G_CALLBACK (on_changed_cb), self, G_CONNECT_SWAPPED);
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect_object (self->settings, "changed::" PUBLIC_URL_KEY,
+                           G_CALLBACK (on_public_url_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 static void
@@ -737,8 +964,12 @@ picky_viber_channel_dispose (GObject *object)
   if (self->run_cancellable != NULL)
     g_cancellable_cancel (self->run_cancellable);
   g_clear_object (&self->run_cancellable);
+  if (self->register_cancellable != NULL)
+    g_cancellable_cancel (self->register_cancellable);
+  g_clear_object (&self->register_cancellable);
   picky_channel_leave_webhook (PICKY_CHANNEL (self));
   self->running = FALSE;
+  g_clear_object (&self->settings);
   if (self->session != NULL)
     soup_session_abort (self->session);
   g_clear_object (&self->session);
@@ -752,6 +983,8 @@ picky_viber_channel_finalize (GObject *object)
   PickyViberChannel *self = PICKY_VIBER_CHANNEL (object);
 
   g_free (self->token);
+  g_free (self->registered_url);
+  g_clear_pointer (&self->unsubscribed, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_viber_channel_parent_class)->finalize (object);
 }
@@ -785,6 +1018,7 @@ picky_viber_channel_class_init (PickyViberChannelClass *klass)
 static void
 picky_viber_channel_init (PickyViberChannel *self)
 {
+  self->unsubscribed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
@@ -799,6 +1033,21 @@ picky_viber_channel_is_ready (PickyViberChannel *self)
   g_return_val_if_fail (PICKY_IS_VIBER_CHANNEL (self), FALSE);
 
   return self->running && self->ready;
+}
+
+/**
+ * picky_viber_channel_get_registered_url:
+ * @self: a #PickyViberChannel
+ *
+ * Returns: (nullable): the callback address Viber last accepted for this
+ *   bot since the channel started or the public address changed
+ */
+const char *
+picky_viber_channel_get_registered_url (PickyViberChannel *self)
+{
+  g_return_val_if_fail (PICKY_IS_VIBER_CHANNEL (self), NULL);
+
+  return self->registered_url;
 }
 
 /**

@@ -10,6 +10,7 @@
 
 #include "picky-channel-private.h"
 #include "picky-json.h"
+#include "picky-pacer.h"
 #include "picky-signature.h"
 #include "picky-whatsapp-channel.h"
 
@@ -18,6 +19,9 @@
 #define HTTP_TIMEOUT_S 30
 #define BACKOFF_MIN_MS 2000
 #define SEND_ATTEMPTS 5
+/* Error 131056: WhatsApp takes about one message every 6 seconds from a
+ * business to the same number. */
+#define PAIR_PAUSE_MS 6000
 #define VERIFY_TOKEN_LENGTH 32
 
 struct _PickyWhatsAppChannel
@@ -31,6 +35,9 @@ struct _PickyWhatsAppChannel
   char         *app_secret;
   char         *verify_token;
   char         *access_token;
+  /* Who waits after 131056, and everyone after a throughput limit. */
+  PickyPacer   *pacer;
+  guint         n_throttled;
   gboolean      running;
   gboolean      ready;
   gboolean      listener_failed;
@@ -53,6 +60,7 @@ typedef struct
   char   *text;
   char   *context_id;
   guint   attempt;
+  gboolean paced;
   GSource *wait;
 } SendData;
 
@@ -923,27 +931,55 @@ on_retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* Keeps the message queued: waits with exponential backoff and tries the
- * same request again, up to SEND_ATTEMPTS times in all. */
+static void
+wait_then_send (GTask  *task,
+                gint64  wait_us)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  data->wait = g_timeout_source_new ((guint) ((wait_us + 999) / 1000));
+  g_source_set_callback (data->wait, on_retry_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (data->wait, g_task_get_context (task));
+}
+
+/* Keeps the message queued and tries the same request again, up to
+ * SEND_ATTEMPTS times in all: 131056 holds this recipient for the pair
+ * pause, a throughput limit holds the whole number with a growing wait,
+ * anything else waits with exponential backoff. Replies to other
+ * customers go on while one recipient is held. */
 static gboolean
 retry_later (GTask      *task,
+             gint64      code,
              const char *reason)
 {
   PickyWhatsAppChannel *self = g_task_get_source_object (task);
   SendData *data = g_task_get_task_data (task);
+  gint64 now = g_get_monotonic_time ();
   guint ms;
 
   if (data->attempt >= SEND_ATTEMPTS)
     return FALSE;
 
-  ms = picky_channel_backoff_ms (PICKY_CHANNEL (self), data->attempt - 1, BACKOFF_MIN_MS, 0);
+  g_debug ("WhatsApp send: %s; trying again later", reason);
+  if (code == 131056)
+    {
+      ms = picky_channel_backoff_ms (PICKY_CHANNEL (self), 0, PAIR_PAUSE_MS, PAIR_PAUSE_MS);
+      picky_pacer_hold (self->pacer, data->recipient, now + (gint64) ms * 1000);
+      send_attempt (task);
+      return TRUE;
+    }
 
-  g_debug ("WhatsApp send: %s; trying again in %u ms", reason, ms);
   picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_BACKING_OFF);
-  data->wait = g_timeout_source_new (ms);
-  g_source_set_callback (data->wait, on_retry_cb, g_object_ref (task), g_object_unref);
-  g_source_attach (data->wait, g_task_get_context (task));
+  if (is_rate_limit (code))
+    {
+      ms = picky_channel_backoff_ms (PICKY_CHANNEL (self), self->n_throttled++, BACKOFF_MIN_MS, 0);
+      picky_pacer_hold (self->pacer, NULL, now + (gint64) ms * 1000);
+      send_attempt (task);
+      return TRUE;
+    }
 
+  ms = picky_channel_backoff_ms (PICKY_CHANNEL (self), data->attempt - 1, BACKOFF_MIN_MS, 0);
+  wait_then_send (task, (gint64) ms * 1000);
   return TRUE;
 }
 
@@ -967,7 +1003,7 @@ on_send_reply_cb (GObject      *object,
   if (bytes == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-          !retry_later (task, error->message))
+          !retry_later (task, -1, error->message))
         g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
                                  _("Cannot reach the WhatsApp Graph API: %s"), error->message);
       return;
@@ -985,6 +1021,7 @@ on_send_reply_cb (GObject      *object,
 
       if (id != NULL)
         {
+          self->n_throttled = 0;
           if (picky_channel_get_state (PICKY_CHANNEL (self)) == PICKY_CHANNEL_STATE_BACKING_OFF)
             update_state (self);
           g_task_return_pointer (task, g_strdup (id), g_free);
@@ -1017,10 +1054,20 @@ on_send_reply_cb (GObject      *object,
 
   if (is_rate_limit (code) || is_temporary (code) || (code < 0 && status >= 500))
     {
-      if (retry_later (task, details))
+      if (retry_later (task, code, details))
         return;
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
-                               _("WhatsApp asks to slow down; the message stays queued: %s"), details);
+      /* Out of tries: the reply fails with the reason, never silently. */
+      if (code == 131056)
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                 _("WhatsApp kept refusing more messages to this customer so soon after the last; send it again in a minute: %s"),
+                                 details);
+      else if (is_rate_limit (code))
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                 _("WhatsApp kept asking this number to send more slowly; send it again later: %s"),
+                                 details);
+      else
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                 _("WhatsApp could not take the message after several tries: %s"), details);
       return;
     }
 
@@ -1054,6 +1101,20 @@ send_attempt (GTask *task)
 
   if (g_task_return_error_if_cancelled (task))
     return;
+
+  /* A held recipient waits its turn; the slot taken is kept when the wait ends. */
+  if (!data->paced)
+    {
+      gint64 wait_us = picky_pacer_reserve (self->pacer, data->recipient, g_get_monotonic_time (), 0, 0, 0);
+
+      if (wait_us > 0)
+        {
+          data->paced = TRUE;
+          wait_then_send (task, wait_us);
+          return;
+        }
+    }
+  data->paced = FALSE;
 
   message = soup_message_new (SOUP_METHOD_POST, url);
   if (message == NULL)
@@ -1198,6 +1259,7 @@ picky_whatsapp_channel_finalize (GObject *object)
   g_free (self->app_secret);
   g_free (self->verify_token);
   g_free (self->access_token);
+  picky_pacer_free (self->pacer);
 
   G_OBJECT_CLASS (picky_whatsapp_channel_parent_class)->finalize (object);
 }
@@ -1274,6 +1336,7 @@ picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
 static void
 picky_whatsapp_channel_init (PickyWhatsAppChannel *self)
 {
+  self->pacer = picky_pacer_new ();
 }
 
 /**
