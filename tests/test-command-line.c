@@ -440,6 +440,157 @@ test_headless (Fixture       *fixture,
   g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", id, NULL), ==, 0);
 }
 
+/* Runs --headless until the fake's updates are stored, then stops it. */
+static void
+receive_once (Fixture *fixture)
+{
+  g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  CountWait wait = { fixture->server, picky_fake_telegram_count (fixture->server, "getUpdates") + 2 };
+  gboolean exited = FALSE;
+  gint64 deadline;
+
+  process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PICKY_CONSOLE"), "--headless", NULL);
+  g_assert_no_error (error);
+  g_assert_true (wait_for_polls (&wait, 20000));
+
+  g_subprocess_send_signal (process, SIGTERM);
+  g_subprocess_wait_async (process, NULL, on_exited_cb, &exited);
+  deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!exited && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
+  g_assert_true (exited);
+  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+static char *
+request_text (PickyFakeRequest *request)
+{
+  return g_strndup (g_bytes_get_data (request->body, NULL), g_bytes_get_size (request->body));
+}
+
+/* Conversations listed for scripts, and a reply sent through the outbox
+ * from the command line: to the fake Bot API, or failed with its reason. */
+static void
+test_conversations (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *setting = g_strdup_printf ("api_base=%s",
+                                              picky_fake_telegram_get_base_url (fixture->server));
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *channel_id = NULL;
+  g_autofree char *conversation = NULL;
+  g_autofree char *option = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_auto(GStrv) fields = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpint (run_console (fixture, "token=" CANARY "\n", &out, &err,
+                                "--add-channel=telegram", "--name=Night shift",
+                                "--setting", setting, NULL), ==, 0);
+  channel_id = g_strstrip (g_strdup (out));
+
+  /* Listed with its state and last error; nothing runs it here. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
+  g_assert_true (g_str_has_suffix (out, "\tstopped\t\n"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+
+  picky_fake_telegram_queue_sample (fixture->server, "getUpdates", 200,
+                                    "telegram-getupdates-text.wire.json", NULL);
+  picky_fake_telegram_set_idle_delay (fixture->server, 200);
+  receive_once (fixture);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", NULL), ==, 0);
+  /* One line: the one conversation. */
+  g_assert_true (strchr (out, '\n') == out + strlen (out) - 1);
+  fields = g_strsplit (g_strchomp (out), "\t", -1);
+  g_assert_cmpuint (g_strv_length (fields), ==, 7);
+  conversation = g_strdup (fields[0]);
+  g_assert_cmpint (g_ascii_strtoll (conversation, NULL, 10), >, 0);
+  g_assert_cmpstr (fields[1], ==, "telegram");
+  g_assert_cmpstr (fields[2], ==, channel_id);
+  g_assert_cmpstr (fields[3], ==, "Priya Sharma");
+  g_assert_cmpstr (fields[4], ==, "1");
+  g_assert_true (g_str_has_suffix (fields[5], "Z"));
+  g_assert_cmpstr (fields[6], ==, "open");
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *filtered = NULL;
+      g_autofree char *filtered_err = NULL;
+
+      g_assert_cmpint (run_console (fixture, NULL, &filtered, &filtered_err,
+                                    i == 0 ? "--waiting" : "--unread", "--list-conversations", NULL), ==, 0);
+      g_assert_true (g_str_has_prefix (filtered, conversation));
+    }
+
+  /* Sent: the outcome on standard output, the text on the wire. */
+  option = g_strconcat ("--conversation=", conversation, NULL);
+  picky_fake_telegram_queue_sample (fixture->server, "sendMessage", 200,
+                                    "telegram-sendmessage-response.wire.json", NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", option,
+                                "--text=Namaste, it ships today", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "sent\t"));
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 1);
+  body = request_text (g_ptr_array_index (sent, 0));
+  g_assert_nonnull (strstr (body, "\"chat_id\":6012345678"));
+  g_assert_nonnull (strstr (body, "\"text\":\"Namaste, it ships today\""));
+
+  /* Our reply ended the wait. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", "--waiting", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+
+  /* Refused: the reason on standard error, a failing status; the text
+   * came from standard input. */
+  picky_fake_telegram_queue_sample (fixture->server, "sendMessage", 403,
+                                    "telegram-error-403-blocked.wire.json", NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, "Are you there?\n", &out, &err, "--send", option, NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "blocked by the user"));
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 2);
+  g_free (body);
+  body = request_text (g_ptr_array_index (sent, 1));
+  g_assert_nonnull (strstr (body, "\"text\":\"Are you there?\""));
+
+  /* Mistakes are said, and nothing is sent. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", "--conversation=999999", "--text=Hi", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "999999"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, "  \n", &out, &err, "--send", option, NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", "--text=Hi", NULL), ==, 2);
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 2);
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", channel_id, NULL), ==, 0);
+}
+
 /* On a display with a locked keyring its unlock prompt is shown there and
  * nobody answers it. Each command gives up when --keyring-timeout says,
  * says why and how to go on, and exits with 1. */
@@ -528,6 +679,8 @@ main (int   argc,
               fixture_set_up, test_no_schema, fixture_tear_down);
   g_test_add ("/picky/command-line/headless-port-taken", Fixture, NULL,
               fixture_set_up, test_headless_port_taken, fixture_tear_down);
+  g_test_add ("/picky/command-line/conversations", Fixture, NULL,
+              fixture_set_up, test_conversations, fixture_tear_down);
   g_test_add ("/picky/command-line/headless", Fixture, NULL,
               fixture_set_up, test_headless, fixture_tear_down);
 

@@ -36,10 +36,24 @@ on_channels_listed_cb (GObject      *object,
     {
       gint64 id;
       const char *app, *kind, *name, *settings;
+      PickyChannel *channel;
+      PickyChannelState state = PICKY_CHANNEL_STATE_STOPPED;
+      g_autofree char *last_error = NULL;
+      const char *error_text = NULL;
 
       g_variant_get (g_ptr_array_index (rows, i), "(x&s&s&s&s)", &id, &app, &kind, &name, &settings);
-      /* Tab-separated for scripts: id, kind, app, name, settings (never a secret). */
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\n", id, kind, app, name, settings);
+      channel = picky_channel_registry_lookup (picky_service_get_registry (run->command.service), id);
+      if (channel != NULL)
+        {
+          state = picky_channel_get_state (channel);
+          error_text = picky_channel_get_last_error (channel);
+        }
+      last_error = picky_command_dup_field (error_text);
+
+      /* Tab-separated for scripts: id, kind, app, name, settings (never a
+       * secret), state and the last error (empty when there is none). */
+      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\n", id, kind, app, name, settings,
+               picky_channel_state_to_string (state), last_error);
     }
 
   picky_command_done (&run->command);

@@ -215,3 +215,22 @@ picky_command_print_error (const char *message)
 
   g_printerr ("picky-console: %s\n", message);
 }
+
+/**
+ * picky_command_dup_field:
+ * @text: (nullable): a value to print in a tab-separated line
+ *
+ * Returns: (transfer full): @text with tabs and line breaks made spaces,
+ *   so that a line a script reads stays one record; "" for %NULL
+ */
+char *
+picky_command_dup_field (const char *text)
+{
+  char *field = g_strdup (text != NULL ? text : "");
+
+  for (char *p = field; *p != '\0'; p++)
+    if (*p == '\t' || *p == '\n' || *p == '\r')
+      *p = ' ';
+
+  return field;
+}

@@ -46,5 +46,6 @@ void picky_command_fail        (PickyCommand     *self,
 void picky_command_finish      (PickyCommand     *self,
                                 const GError     *error);
 void picky_command_print_error (const char       *message);
+char *picky_command_dup_field  (const char       *text);
 
 G_END_DECLS

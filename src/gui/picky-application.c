@@ -12,6 +12,7 @@
 #include "picky-notifier.h"
 #include "picky-command.h"
 #include "picky-command-line.h"
+#include "picky-conversation-command.h"
 #include "picky-preferences-window.h"
 #include "picky-report-command.h"
 #include "picky-window.h"
@@ -199,6 +200,10 @@ picky_application_handle_local_options (GApplication *app,
   if (status >= 0)
     return status;
 
+  status = picky_conversation_command_run (options, secrets_in);
+  if (status >= 0)
+    return status;
+
   return picky_command_line_run (options, secrets_in);
 }
 
@@ -291,6 +296,7 @@ picky_application_init (PickyApplication *self)
 {
   picky_command_line_add_options (G_APPLICATION (self));
   picky_report_command_add_options (G_APPLICATION (self));
+  picky_conversation_command_add_options (G_APPLICATION (self));
 }
 
 /**

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Conversations from the command line: listing them for scripts, and replying to one. */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void picky_conversation_command_add_options (GApplication *application);
+int  picky_conversation_command_run         (GVariantDict *options,
+                                             GInputStream *text_in);
+
+G_END_DECLS
