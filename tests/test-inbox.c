@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The live Inbox in a real window: paging, batches, filters, conversations, replies, notifications. */
+/* The live Inbox in a real window: conversations, their filters and search, the open one, replies, notifications. */
 
 #include "config.h"
 
@@ -8,11 +8,13 @@
 
 #include "fakes/picky-fake-telegram.h"
 #include "picky-clock.h"
+#include "picky-contact-panel.h"
+#include "picky-conversation-list.h"
+#include "picky-conversation-row.h"
 #include "picky-conversation-view.h"
 #include "picky-inbox-page.h"
 #include "picky-inbox-row.h"
 #include "picky-message-bubble.h"
-#include "picky-message-list.h"
 #include "picky-test-gui.h"
 #include "picky-window.h"
 
@@ -200,24 +202,24 @@ fixture_tear_down (Fixture       *fixture,
 static gboolean
 list_settled (gpointer data)
 {
-  PickyMessageList *list = data;
+  PickyConversationList *list = data;
 
-  return list != NULL && !picky_message_list_get_loading (list) &&
+  return list != NULL && !picky_conversation_list_get_loading (list) &&
          g_list_model_get_n_items (G_LIST_MODEL (list)) > 0;
 }
 
 static gboolean
 list_idle (gpointer data)
 {
-  return !picky_message_list_get_loading (data);
+  return !picky_conversation_list_get_loading (data);
 }
 
-static PickyMessageList *
+static PickyConversationList *
 wait_list (Fixture *fixture)
 {
-  PickyMessageList *list = NULL;
+  PickyConversationList *list = NULL;
 
-  for (guint i = 0; i < 200 && (list = (PickyMessageList *) picky_inbox_page_get_messages (fixture->page)) == NULL; i++)
+  for (guint i = 0; i < 200 && (list = (PickyConversationList *) picky_inbox_page_get_conversations (fixture->page)) == NULL; i++)
     picky_test_spin (20);
   g_assert_nonnull (list);
   g_assert_true (picky_test_wait_until (list_idle, list, 10000));
@@ -250,6 +252,8 @@ changed_once (gpointer data)
   return ((Changes *) data)->calls > 0;
 }
 
+/* A new message moves its conversation to the top: one removal where it
+ * was and one insertion at the top, and a row on screen shows it. */
 static void
 test_inbox_live_batch (Fixture       *fixture,
                        gconstpointer  data)
@@ -257,65 +261,67 @@ test_inbox_live_batch (Fixture       *fixture,
   gint64 channel = add_channel (fixture, "telegram");
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(PickyMessage) first = NULL;
+  g_autoptr(PickyConversation) first = NULL;
   Changes changes = { 0, };
-  PickyMessageList *list;
+  PickyConversationList *list;
   gboolean newest_shown = FALSE;
   gulong handler;
 
-  fill (fixture, channel, "alice", "older news", 3000, T0);
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("old:%u", i);
+      g_autofree char *contact = g_strdup_printf ("c%04u", i);
+
+      g_ptr_array_add (batch, make_message (channel, key, contact, "older news", T0 + i));
+    }
+  ingest (fixture, batch);
+  g_ptr_array_set_size (batch, 0);
   open_window (fixture);
   list = wait_list (fixture);
   g_assert_true (picky_test_wait_until (list_settled, list, 10000));
   picky_test_spin (200);
 
-  /* Pages, not the whole history: the view asked for what it shows. */
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, 3000);
+  /* Pages, not every conversation: the view asked for what it shows. */
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), <, 1000);
   first = g_list_model_get_item (G_LIST_MODEL (list), 0);
-  g_assert_cmpint (picky_message_get_timestamp (first), ==, T0 + 60 * 2999);
+  g_assert_cmpstr (picky_conversation_get_display_name (first), ==, "c0999");
   g_clear_object (&first);
 
   handler = g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
-  for (guint i = 0; i < 5; i++)
-    {
-      g_autofree char *key = g_strdup_printf ("new:%u", i);
-
-      g_ptr_array_add (batch, make_message (channel, key, "bob", "fresh news", T0 + 200000 + i));
-    }
+  g_ptr_array_add (batch, make_message (channel, "new:0", "c0990", "fresh news", T0 + 200000));
   ingest (fixture, batch);
   g_assert_true (picky_test_wait_until (changed_once, &changes, 5000));
   picky_test_spin (100);
   g_signal_handler_disconnect (list, handler);
 
-  /* One items-changed for the batch, at the top. */
-  g_assert_cmpuint (changes.calls, ==, 1);
+  /* Out of its place, then in at the top. */
+  g_assert_cmpuint (changes.calls, ==, 2);
   g_assert_cmpuint (changes.position, ==, 0);
   g_assert_cmpuint (changes.removed, ==, 0);
-  g_assert_cmpuint (changes.added, ==, 5);
+  g_assert_cmpuint (changes.added, ==, 1);
   first = g_list_model_get_item (G_LIST_MODEL (list), 0);
-  g_assert_cmpint (picky_message_get_timestamp (first), ==, T0 + 200004);
+  g_assert_cmpstr (picky_conversation_get_display_name (first), ==, "c0990");
+  g_assert_cmpuint (picky_conversation_get_unread (first), ==, 2);
 
   /* And a row on screen shows it. */
   picky_test_spin (200);
-  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_CONVERSATION_ROW);
   for (guint i = 0; i < rows->len; i++)
-    {
-      PickyMessage *shown = picky_inbox_row_get_message (rows->pdata[i]);
-
-      if (shown != NULL && picky_message_get_id (shown) == picky_message_get_id (first) &&
-          gtk_widget_get_mapped (rows->pdata[i]))
-        newest_shown = TRUE;
-    }
+    if (picky_conversation_row_get_conversation (rows->pdata[i]) == first &&
+        g_strcmp0 (picky_conversation_row_get_preview (rows->pdata[i]), "fresh news") == 0 &&
+        gtk_widget_get_mapped (rows->pdata[i]))
+      newest_shown = TRUE;
   g_assert_true (newest_shown);
 }
 
 static guint
-count_all (PickyMessageList *list)
+count_all (PickyConversationList *list)
 {
   /* Loads every page the filters leave. */
-  while (!picky_message_list_get_complete (list))
+  g_assert_true (picky_test_wait_until (list_idle, list, 10000));
+  while (!picky_conversation_list_get_complete (list))
     {
-      picky_message_list_load_more (list);
+      picky_conversation_list_load_more (list);
       g_assert_true (picky_test_wait_until (list_idle, list, 10000));
     }
   return g_list_model_get_n_items (G_LIST_MODEL (list));
@@ -347,6 +353,16 @@ find_all_chip (Fixture *fixture)
   return find_toggle (fixture, "Show messages of every app");
 }
 
+static GtkDropDown *
+find_status (Fixture *fixture)
+{
+  GtkWidget *dropdown = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_DROP_DOWN,
+                                                   "Which conversations to show");
+
+  g_assert_nonnull (dropdown);
+  return GTK_DROP_DOWN (dropdown);
+}
+
 static void
 test_inbox_filters (Fixture       *fixture,
                     gconstpointer  data)
@@ -355,65 +371,52 @@ test_inbox_filters (Fixture       *fixture,
   gint64 whatsapp = add_channel (fixture, "whatsapp");
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  PickyMessageList *list;
-  GtkToggleButton *unread;
-  GtkSearchEntry *entry;
+  PickyConversationList *list;
   g_autofree char *markup = NULL;
 
-  fill (fixture, telegram, "tara", "hello from telegram", 120, T0);
-  fill (fixture, whatsapp, "walt", "hello from whatsapp", 150, T0 + 30);
+  fill (fixture, telegram, "tara", "hello from telegram", 12, T0);
+  fill (fixture, whatsapp, "walt", "hello from whatsapp", 15, T0 + 30);
   fill (fixture, whatsapp, "wendy", "where is my invoice", 7, T0 + 50);
   fill (fixture, telegram, "tom", "Invoice paid, thanks", 4, T0 + 70);
 
   open_window (fixture);
   list = wait_list (fixture);
-  g_assert_cmpuint (count_all (list), ==, 120 + 150 + 7 + 4);
+  /* One row per conversation, however many messages. */
+  g_assert_cmpuint (count_all (list), ==, 4);
 
   gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), TRUE);
-  g_assert_cmpuint (count_all (list), ==, 157);
+  g_assert_cmpuint (count_all (list), ==, 2);
   for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (list)); i++)
     {
-      g_autoptr(PickyMessage) message = g_list_model_get_item (G_LIST_MODEL (list), i);
+      g_autoptr(PickyConversation) conversation = g_list_model_get_item (G_LIST_MODEL (list), i);
 
-      g_assert_cmpstr (picky_message_get_app (message), ==, "whatsapp");
+      g_assert_cmpstr (picky_conversation_get_app (conversation), ==, "whatsapp");
     }
 
-  /* Search combines with the app chip. */
-  entry = GTK_SEARCH_ENTRY (picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY,
-                                                       "Search messages"));
-  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.search", NULL);
-  gtk_editable_set_text (GTK_EDITABLE (entry), "invoice");
-  picky_test_spin (400);
-  g_assert_cmpuint (count_all (list), ==, 7);
-  g_assert_cmpstr (picky_message_list_get_search (list), ==, "invoice");
-
-  /* Chips add up: Telegram's invoices join WhatsApp's; All Apps goes off. */
+  /* Chips add up; All Apps goes off. */
   gtk_toggle_button_set_active (find_chip (fixture, "Telegram"), TRUE);
-  g_assert_cmpuint (count_all (list), ==, 7 + 4);
+  g_assert_cmpuint (count_all (list), ==, 4);
   g_assert_false (gtk_toggle_button_get_active (find_all_chip (fixture)));
   gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), FALSE);
-  g_assert_cmpuint (count_all (list), ==, 4);
+  g_assert_cmpuint (count_all (list), ==, 2);
 
-  /* Unread only: everything but what was read. */
-  gtk_editable_set_text (GTK_EDITABLE (entry), "");
-  picky_test_spin (400);
+  /* Unread combines with the chip: Tara, the first contact, has read hers. */
   picky_store_mark_read_async (fixture->store, 1, NULL, picky_test_got_result_cb, &result);
-  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 120);
+  g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 12);
   g_clear_object (&result);
-  /* Tara, the first contact, has read hers; Tom's four are left. */
-  unread = find_toggle (fixture, "Show unread messages only");
-  gtk_toggle_button_set_active (unread, TRUE);
-  g_assert_cmpuint (count_all (list), ==, 4);
+  gtk_drop_down_set_selected (find_status (fixture), PICKY_CONVERSATION_FILTER_UNREAD);
+  g_assert_cmpuint (count_all (list), ==, 1);
 
   /* All Apps turns the chips off again; the last chip turned off brings it back. */
   gtk_toggle_button_set_active (find_all_chip (fixture), TRUE);
   g_assert_false (gtk_toggle_button_get_active (find_chip (fixture, "Telegram")));
-  g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
+  g_assert_cmpuint (count_all (list), ==, 3);
   gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), TRUE);
-  g_assert_cmpuint (count_all (list), ==, 150 + 7);
+  g_assert_cmpuint (count_all (list), ==, 2);
   gtk_toggle_button_set_active (find_chip (fixture, "WhatsApp"), FALSE);
   g_assert_true (gtk_toggle_button_get_active (find_all_chip (fixture)));
-  g_assert_cmpuint (count_all (list), ==, 4 + 150 + 7);
+  gtk_drop_down_set_selected (find_status (fixture), PICKY_CONVERSATION_FILTER_ALL);
+  g_assert_cmpuint (count_all (list), ==, 4);
 
   markup = picky_inbox_highlight_markup ("Invoice paid, thanks", "invoice");
   g_assert_cmpstr (markup, ==, "<span weight=\"bold\" underline=\"single\">Invoice</span> paid, thanks");
@@ -422,7 +425,7 @@ test_inbox_filters (Fixture       *fixture,
 static PickyConversationView *
 open_first (Fixture *fixture)
 {
-  PickyMessageList *list = wait_list (fixture);
+  PickyConversationList *list = wait_list (fixture);
   g_autoptr(GPtrArray) views = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW);
   GtkListView *view = NULL;
 
@@ -482,7 +485,7 @@ test_inbox_conversation_read (Fixture       *fixture,
 {
   gint64 channel = add_channel (fixture, "telegram");
   PickyConversationView *conversation;
-  g_autoptr(PickyMessage) item = NULL;
+  g_autoptr(PickyConversation) item = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   UnreadWait wait = { fixture, 3 };
   guint n_checked = 0;
@@ -499,29 +502,27 @@ test_inbox_conversation_read (Fixture       *fixture,
   /* Carol's three are read; Dave's two are not. */
   wait.expected = 2;
   g_assert_true (picky_test_wait_until (unread_is, &wait, 5000));
-  picky_test_spin (100);
-  item = g_list_model_get_item (picky_inbox_page_get_messages (fixture->page), 0);
-  g_assert_false (picky_message_get_unread (item));
+  picky_test_spin (200);
+  item = g_list_model_get_item (picky_inbox_page_get_conversations (fixture->page), 0);
+  g_assert_cmpuint (picky_conversation_get_unread (item), ==, 0);
 
-  /* The rows on screen lose their dots for Carol's messages only. */
-  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+  /* The rows on screen lose their badge for Carol only. */
+  rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_CONVERSATION_ROW);
   for (guint i = 0; i < rows->len; i++)
     {
-      PickyMessage *shown = picky_inbox_row_get_message (rows->pdata[i]);
-      g_autoptr(GPtrArray) images = picky_test_gui_find_all (rows->pdata[i], GTK_TYPE_IMAGE);
-      GtkWidget *dot = NULL;
+      PickyConversation *shown = picky_conversation_row_get_conversation (rows->pdata[i]);
+      g_autofree char *name = NULL;
 
       if (shown == NULL || !gtk_widget_get_mapped (rows->pdata[i]))
         continue;
-      for (guint k = 0; k < images->len; k++)
-        if (gtk_widget_has_css_class (images->pdata[k], "unread-dot"))
-          dot = images->pdata[k];
-      g_assert_nonnull (dot);
-      g_assert_cmpfloat (gtk_widget_get_opacity (dot), ==,
-                         g_strcmp0 (picky_message_get_contact_provider_id (shown), "carol") == 0 ? 0.0 : 1.0);
+      name = picky_test_gui_accessible_name (rows->pdata[i]);
+      if (g_strcmp0 (picky_conversation_get_display_name (shown), "carol") == 0)
+        g_assert_null (strstr (name, "unread"));
+      else
+        g_assert_nonnull (strstr (name, "2 unread"));
       n_checked++;
     }
-  g_assert_cmpuint (n_checked, ==, 5);
+  g_assert_cmpuint (n_checked, ==, 2);
 }
 
 static PickyMessage *
@@ -1113,11 +1114,11 @@ test_inbox_conversation_failed_reply (Fixture       *fixture,
   picky_service_shutdown (fixture->service);
 }
 
-static PickyInboxRow *
+static PickyConversationRow *
 find_row_named (Fixture    *fixture,
                 const char *part)
 {
-  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_INBOX_ROW);
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_CONVERSATION_ROW);
 
   for (guint i = 0; i < rows->len; i++)
     {
@@ -1205,7 +1206,7 @@ test_inbox_search_from_anywhere (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
   picky_test_spin (100);
   g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "inbox");
-  entry = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, "Search messages");
+  entry = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY, "Search people and messages");
   g_assert_nonnull (entry);
   /* The search bar slides in. */
   g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, entry, 2000));
@@ -1251,6 +1252,335 @@ test_inbox_chips_and_empty (Fixture       *fixture,
   picky_service_shutdown (fixture->service);
 }
 
+/* ---- Conversations: grouping, Done, Unread, moving between them, search ---- */
+
+static PickyMessage *
+make_named (gint64      channel,
+            const char *key,
+            const char *contact,
+            const char *name,
+            const char *phone,
+            const char *text,
+            gint64      timestamp)
+{
+  PickyMessage *message = make_message (channel, key, contact, text, timestamp);
+
+  picky_message_set_contact_name (message, name);
+  picky_message_set_contact_phone (message, phone);
+  return message;
+}
+
+/* Five messages of Rosa's are one row, with their count, her last line,
+ * and the customer waiting; our reply turns it to "You: …", and she waits
+ * no more. */
+static void
+test_inbox_grouping (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "whatsapp");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyClock *clock = picky_clock_get_default ();
+  PickyConversationList *list;
+  PickyConversationRow *rosa;
+  PickyMessage *reply;
+  g_autofree char *name = NULL;
+  RowWait wait = { fixture, "Rosa Martínez" };
+
+  picky_clock_set_now (clock, T0 + 3600);
+  for (guint i = 0; i < 5; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("rosa:%u", i);
+      g_autofree char *text = g_strdup_printf ("Question %u\nwith a second line", i + 1);
+
+      g_ptr_array_add (batch, make_named (channel, key, "34600111222", "Rosa Martínez", "+34 600 111 222", text,
+                                          T0 + 60 * i));
+    }
+  g_ptr_array_add (batch, make_named (channel, "anna:0", "4915112345678", "Anna Schmidt", "+49 151 12345678",
+                                      "Hallo", T0 - 600));
+  ingest (fixture, batch);
+  g_ptr_array_set_size (batch, 0);
+
+  open_window (fixture);
+  list = wait_list (fixture);
+  g_assert_cmpuint (count_all (list), ==, 2);
+  g_assert_true (picky_test_wait_until (row_named, &wait, 5000));
+  rosa = find_row_named (fixture, "Rosa Martínez");
+  name = picky_test_gui_accessible_name (GTK_WIDGET (rosa));
+  /* The last line only, the count of unread, and since when she waits. */
+  g_assert_cmpstr (picky_conversation_row_get_preview (rosa), ==, "Question 5");
+  g_assert_nonnull (strstr (name, "5 unread"));
+  g_assert_nonnull (strstr (name, "Waiting 1 h"));
+  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (rosa), GTK_TYPE_LABEL, "5")));
+
+  reply = make_named (channel, "local:1", "34600111222", "Rosa Martínez", NULL, "We are on it", T0 + 1800);
+  picky_message_set_direction (reply, PICKY_DIRECTION_OUT);
+  picky_message_set_status (reply, PICKY_MESSAGE_STATUS_SENT);
+  picky_message_set_unread (reply, FALSE);
+  g_ptr_array_add (batch, reply);
+  ingest (fixture, batch);
+  wait.part = "You: We are on it";
+  g_assert_true (picky_test_wait_until (row_named, &wait, 5000));
+  g_clear_pointer (&name, g_free);
+  name = picky_test_gui_accessible_name (GTK_WIDGET (find_row_named (fixture, "You: We are on it")));
+  g_assert_null (strstr (name, "Waiting"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  picky_clock_set_now (clock, 0);
+}
+
+typedef struct {
+  GListModel *list;
+  guint       count;
+} CountWait;
+
+static gboolean
+count_is (gpointer data)
+{
+  CountWait *wait = data;
+
+  return g_list_model_get_n_items (wait->list) == wait->count;
+}
+
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *name)
+{
+  GtkWidget *button = picky_test_gui_find_named (root, GTK_TYPE_BUTTON, name);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+static gboolean
+conversation_done (gpointer data)
+{
+  PickyConversation *conversation = picky_conversation_view_get_conversation (data);
+
+  return conversation != NULL && picky_conversation_get_done (conversation);
+}
+
+/* Done takes a conversation out of Open and into Done; the customer's next
+ * message reopens it; the header button says which it will do. */
+static void
+test_inbox_done_reopen (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation;
+  PickyConversationList *list;
+  CountWait wait;
+  GtkWidget *done;
+
+  fill (fixture, channel, "gil", "is it fixed?", 2, T0);
+  fill (fixture, channel, "hana", "thanks!", 1, T0 - 100);
+
+  open_window (fixture);
+  list = wait_list (fixture);
+  g_assert_cmpuint (count_all (list), ==, 2);
+  conversation = open_first (fixture);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+
+  done = find_button (GTK_WIDGET (conversation), "Mark as Done");
+  g_assert_true (gtk_widget_get_mapped (done));
+  g_assert_true (gtk_widget_is_sensitive (done));
+  g_signal_emit_by_name (done, "clicked");
+  wait = (CountWait) { G_LIST_MODEL (list), 1 };
+  g_assert_true (picky_test_wait_until (count_is, &wait, 5000));
+  g_assert_true (picky_test_wait_until (conversation_done, conversation, 5000));
+  /* The same button reopens now, and is named for it. */
+  g_assert_true (find_button (GTK_WIDGET (conversation), "Reopen") == done);
+
+  gtk_drop_down_set_selected (find_status (fixture), PICKY_CONVERSATION_FILTER_DONE);
+  g_assert_cmpuint (count_all (list), ==, 1);
+  {
+    g_autoptr(PickyConversation) item = g_list_model_get_item (G_LIST_MODEL (list), 0);
+
+    g_assert_cmpstr (picky_conversation_get_display_name (item), ==, "gil");
+    g_assert_true (picky_conversation_get_done (item));
+  }
+
+  /* Gil writes again: out of Done, into Open. */
+  g_ptr_array_add (batch, make_message (channel, "again", "gil", "no, it is not", T0 + 5000));
+  ingest (fixture, batch);
+  wait = (CountWait) { G_LIST_MODEL (list), 0 };
+  g_assert_true (picky_test_wait_until (count_is, &wait, 5000));
+  gtk_drop_down_set_selected (find_status (fixture), PICKY_CONVERSATION_FILTER_OPEN);
+  g_assert_cmpuint (count_all (list), ==, 2);
+  g_assert_false (picky_conversation_get_done (picky_conversation_view_get_conversation (conversation)));
+  g_assert_true (find_button (GTK_WIDGET (conversation), "Mark as Done") == done);
+
+  /* And the shortcut does what the button does. */
+  gtk_widget_activate_action (GTK_WIDGET (conversation), "inbox.toggle-done", NULL);
+  g_assert_true (picky_test_wait_until (conversation_done, conversation, 5000));
+}
+
+static gboolean
+first_unread_is (gpointer data)
+{
+  CountWait *wait = data;
+  g_autoptr(PickyConversation) first = g_list_model_get_item (wait->list, 0);
+
+  return first != NULL && picky_conversation_get_unread (first) == wait->count;
+}
+
+/* Mark as Unread brings the badge back; Alt+Down and Alt+Up step through
+ * the list. */
+static void
+test_inbox_unread_and_step (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  PickyConversationView *conversation;
+  PickyConversationList *list;
+  CountWait wait;
+
+  fill (fixture, channel, "ivy", "first", 1, T0);
+  fill (fixture, channel, "jon", "second", 1, T0 - 100);
+  fill (fixture, channel, "kim", "third", 1, T0 - 200);
+
+  open_window (fixture);
+  list = wait_list (fixture);
+  conversation = open_first (fixture);
+  wait = (CountWait) { G_LIST_MODEL (list), 0 };
+  g_assert_true (picky_test_wait_until (first_unread_is, &wait, 5000));
+
+  g_signal_emit_by_name (find_button (GTK_WIDGET (conversation), "Mark as Unread"), "clicked");
+  wait.count = 1;
+  g_assert_true (picky_test_wait_until (first_unread_is, &wait, 5000));
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.step", "i", 1);
+  g_assert_cmpstr (picky_conversation_get_display_name (picky_conversation_view_get_conversation (conversation)),
+                   ==, "jon");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.step", "i", 1);
+  g_assert_cmpstr (picky_conversation_get_display_name (picky_conversation_view_get_conversation (conversation)),
+                   ==, "kim");
+  /* Past the end stays at the end. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.step", "i", 1);
+  g_assert_cmpstr (picky_conversation_get_display_name (picky_conversation_view_get_conversation (conversation)),
+                   ==, "kim");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->page), "inbox.step", "i", -1);
+  g_assert_cmpstr (picky_conversation_get_display_name (picky_conversation_view_get_conversation (conversation)),
+                   ==, "jon");
+}
+
+static GtkListBox *
+find_results (Fixture    *fixture,
+              const char *name)
+{
+  GtkWidget *box = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_BOX, name);
+
+  g_assert_nonnull (box);
+  return GTK_LIST_BOX (box);
+}
+
+static guint
+count_rows (GtkListBox *box)
+{
+  guint n = 0;
+
+  while (gtk_list_box_get_row_at_index (box, n) != NULL)
+    n++;
+  return n;
+}
+
+typedef struct {
+  GtkListBox *box;
+  guint       count;
+} RowsWait;
+
+static gboolean
+rows_are (gpointer data)
+{
+  RowsWait *wait = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (wait->box)) && count_rows (wait->box) == wait->count;
+}
+
+static void
+search_for (Fixture    *fixture,
+            const char *text)
+{
+  GtkWidget *entry = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY,
+                                                "Search people and messages");
+
+  g_assert_nonnull (entry);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.search", NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text);
+}
+
+static char *
+first_result_name (GtkListBox *box)
+{
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (box, 0);
+
+  return row != NULL ? picky_test_gui_accessible_name (gtk_list_box_row_get_child (row)) : g_strdup ("");
+}
+
+/* Search finds people by name in any case and by number in any spelling,
+ * and messages by their words, in two groups; a message found opens its
+ * conversation scrolled to it, highlighted. */
+static void
+test_inbox_search (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "whatsapp");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  PickyConversationView *conversation = NULL;
+  GtkListBox *people;
+  GtkListBox *messages;
+  RowsWait wait;
+  InViewWait view = { fixture, "my parcel number is 4711" };
+  g_autofree char *name = NULL;
+  PickyMessageBubble *bubble;
+
+  g_ptr_array_add (batch, make_named (channel, "a0", "4915112345678", "Anna Schmidt", "+49 151 12345678",
+                                      "Guten Tag", T0));
+  g_ptr_array_add (batch, make_named (channel, "b0", "34600111222", "Rosa Martínez", "+34 600 111 222",
+                                      "my parcel number is 4711", T0 + 10));
+  for (guint i = 0; i < 80; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("b%u", i + 1);
+
+      g_ptr_array_add (batch, make_named (channel, key, "34600111222", "Rosa Martínez", "+34 600 111 222",
+                                          "and more", T0 + 20 + i));
+    }
+  ingest (fixture, batch);
+
+  open_window (fixture);
+  wait_list (fixture);
+
+  /* "anna" finds Anna Schmidt, whatever the case. */
+  search_for (fixture, "anna");
+  people = find_results (fixture, "People found");
+  messages = find_results (fixture, "Messages found");
+  wait = (RowsWait) { people, 1 };
+  g_assert_true (picky_test_wait_until (rows_are, &wait, 5000));
+  name = first_result_name (people);
+  g_assert_nonnull (strstr (name, "Anna Schmidt"));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (messages)));
+
+  /* A number as the customer would spell it. */
+  search_for (fixture, "0151 1234");
+  wait = (RowsWait) { people, 1 };
+  g_assert_true (picky_test_wait_until (rows_are, &wait, 5000));
+  g_clear_pointer (&name, g_free);
+  name = first_result_name (people);
+  g_assert_nonnull (strstr (name, "Anna Schmidt"));
+
+  /* Words of a message: the messages group, which opens at it. */
+  search_for (fixture, "parcel");
+  wait = (RowsWait) { messages, 1 };
+  g_assert_true (picky_test_wait_until (rows_are, &wait, 5000));
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (people)));
+  g_signal_emit_by_name (gtk_list_box_get_row_at_index (messages, 0), "activate");
+  conversation = picky_inbox_page_get_conversation (fixture->page);
+  g_assert_true (picky_test_wait_until (conversation_settled, conversation, 10000));
+  g_assert_true (picky_test_wait_until (in_view, &view, 5000));
+  bubble = find_bubble (fixture, "my parcel number is 4711");
+  g_assert_true (picky_message_bubble_get_highlighted (bubble));
+  g_assert_false (picky_message_bubble_get_highlighted (find_bubble (fixture, "and more")));
+}
+
 typedef void (*TestFunc) (Fixture *fixture, gconstpointer data);
 
 /* Each case in a process of its own with its own data folder, so that each
@@ -1287,8 +1617,12 @@ main (int   argc,
   picky_test_gui_init (&argc, &argv);
 
   ADD ("/picky/inbox/live/batch", test_inbox_live_batch);
-  ADD ("/picky/inbox/filters/app-search-unread", test_inbox_filters);
+  ADD ("/picky/inbox/filters/apps-and-status", test_inbox_filters);
   ADD ("/picky/inbox/conversation/read", test_inbox_conversation_read);
+  ADD ("/picky/inbox/conversations/grouping", test_inbox_grouping);
+  ADD ("/picky/inbox/conversations/done-reopen", test_inbox_done_reopen);
+  ADD ("/picky/inbox/conversations/unread-and-step", test_inbox_unread_and_step);
+  ADD ("/picky/inbox/search/people-and-messages", test_inbox_search);
   ADD ("/picky/inbox/conversation/reactions", test_inbox_conversation_reactions);
   ADD ("/picky/inbox/conversation/day-heading", test_inbox_conversation_day_heading);
   ADD ("/picky/inbox/conversation/first-unread", test_inbox_conversation_first_unread);

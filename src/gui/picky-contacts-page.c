@@ -889,3 +889,18 @@ picky_contacts_page_get_loading (PickyContactsPage *self)
 
   return self->loading;
 }
+
+/**
+ * picky_contacts_page_show_report:
+ * @contact_id: whose report, over the range chosen
+ *
+ * Shows the report of one contact, as activating its row does.
+ */
+void
+picky_contacts_page_show_report (PickyContactsPage *self,
+                                 gint64             contact_id)
+{
+  g_return_if_fail (PICKY_IS_CONTACTS_PAGE (self));
+
+  load_report (self, contact_id, NULL);
+}

@@ -17,5 +17,7 @@ void        picky_contacts_page_set_service (PickyContactsPage *self,
                                              PickyService      *service);
 GListModel *picky_contacts_page_get_model   (PickyContactsPage *self);
 gboolean    picky_contacts_page_get_loading (PickyContactsPage *self);
+void        picky_contacts_page_show_report (PickyContactsPage *self,
+                                             gint64             contact_id);
 
 G_END_DECLS

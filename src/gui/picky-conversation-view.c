@@ -23,6 +23,9 @@ struct _PickyConversationView
   GtkButton         *back_button;
   GtkLabel          *title_label;
   GtkLabel          *subtitle_label;
+  GtkButton         *unread_button;
+  GtkButton         *done_button;
+  GtkMenuButton     *details_button;
   GtkScrolledWindow *scroller;
   GtkListView       *message_view;
   GtkButton         *jump_button;
@@ -39,6 +42,7 @@ struct _PickyConversationView
   PickyReactionIndex *reactions;    /* puts reactions with their messages */
   GCancellable      *cancellable;   /* of the open conversation's loads */
   PickyChannel      *channel;       /* of the open conversation, if it still exists */
+  PickyConversation *conversation;  /* the open one */
   char              *app;
   char              *contact_provider_id;
   char              *hint;
@@ -74,7 +78,9 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-static void load_older (PickyConversationView *self);
+static void load_older                  (PickyConversationView *self);
+static void on_conversations_changed_cb (PickyConversationView *self,
+                                         GPtrArray             *conversations);
 
 static gboolean
 same_day (PickyMessage *a,
@@ -497,6 +503,7 @@ load_older (PickyConversationView *self)
   query.before_timestamp = self->oldest_timestamp;
   query.before_id = self->oldest_id;
   query.contact_id = self->contact_id;
+  query.channel_id = self->channel_id;
   query.direction = -1;
   query.limit = PAGE_SIZE;
 
@@ -536,7 +543,8 @@ on_messages_added_cb (PickyConversationView *self,
   gboolean follow = at_end (self);
 
   for (guint i = 0; i < messages->len; i++)
-    if (self->contact_id != 0 && picky_message_get_contact_id (messages->pdata[i]) == self->contact_id)
+    if (self->contact_id != 0 && picky_message_get_contact_id (messages->pdata[i]) == self->contact_id &&
+        picky_message_get_channel_id (messages->pdata[i]) == self->channel_id)
       g_ptr_array_add (mine, messages->pdata[i]);
 
   if (mine->len == 0)
@@ -612,6 +620,7 @@ picky_conversation_view_dispose (GObject *object)
     gtk_widget_remove_tick_callback (GTK_WIDGET (self->message_view), self->position_id);
   self->position_id = 0;
   g_clear_object (&self->channel);
+  g_clear_object (&self->conversation);
   g_clear_object (&self->outbox);
   g_clear_object (&self->service);
   g_clear_object (&self->messages);
@@ -689,6 +698,9 @@ picky_conversation_view_class_init (PickyConversationViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, back_button);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, title_label);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, subtitle_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, unread_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, done_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyConversationView, details_button);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, scroller);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, message_view);
   gtk_widget_class_bind_template_child (widget_class, PickyConversationView, jump_button);
@@ -763,6 +775,8 @@ picky_conversation_view_set_service (PickyConversationView *self,
   store = picky_service_get_store (service);
   g_signal_connect_object (store, "messages-added", G_CALLBACK (on_messages_added_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (store, "messages-changed", G_CALLBACK (on_messages_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (store, "conversations-changed", G_CALLBACK (on_conversations_changed_cb), self,
+                           G_CONNECT_SWAPPED);
   g_signal_connect_object (picky_service_get_access (service), "changed",
                            G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
   update_composer (self);
@@ -796,12 +810,79 @@ picky_conversation_view_open_at (PickyConversationView *self,
                                  PickyMessage          *message,
                                  gint64                 target_id)
 {
-  const char *name;
+  g_autoptr(PickyConversation) conversation = picky_conversation_new ();
+
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+  g_return_if_fail (PICKY_IS_MESSAGE (message));
+
+  /* Its row id comes with the first change the store reports for it. */
+  picky_conversation_set_contact_id (conversation, picky_message_get_contact_id (message));
+  picky_conversation_set_channel_id (conversation, picky_message_get_channel_id (message));
+  picky_conversation_set_app (conversation, picky_message_get_app (message));
+  picky_conversation_set_provider_id (conversation, picky_message_get_contact_provider_id (message));
+  picky_conversation_set_name (conversation, picky_message_get_display_name (message));
+  picky_conversation_view_open_conversation (self, conversation, target_id);
+}
+
+static void
+show_conversation_state (PickyConversationView *self)
+{
+  gboolean done = self->conversation != NULL && picky_conversation_get_done (self->conversation);
+  const char *name = done ? _("Reopen") : _("Mark as Done");
+
+  gtk_button_set_icon_name (self->done_button, done ? "edit-undo-symbolic" : "object-select-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->done_button), done ? _("Reopen (Ctrl+D)") : _("Mark as Done (Ctrl+D)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->done_button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* The open conversation as stored after a change: Done, reopened by the
+ * customer, its name learnt. */
+static void
+on_conversations_changed_cb (PickyConversationView *self,
+                             GPtrArray             *conversations)
+{
+  if (self->conversation == NULL)
+    return;
+
+  for (guint i = 0; i < conversations->len; i++)
+    {
+      PickyConversation *changed = conversations->pdata[i];
+
+      if (picky_conversation_get_id (self->conversation) != 0
+          ? picky_conversation_get_id (changed) != picky_conversation_get_id (self->conversation)
+          : picky_conversation_get_contact_id (changed) != self->contact_id ||
+            picky_conversation_get_channel_id (changed) != self->channel_id)
+        continue;
+
+      if (changed != self->conversation)
+        {
+          picky_conversation_fill (self->conversation, changed);
+          picky_conversation_changed (self->conversation);
+        }
+      show_conversation_state (self);
+      return;
+    }
+}
+
+/**
+ * picky_conversation_view_open_conversation:
+ * @conversation: the conversation shown; the view follows its changes
+ * @target_id: a message to show highlighted, as a search result; 0 for none
+ *
+ * Shows @conversation, newest at the bottom, at @target_id, else at the
+ * first unread message, else at the newest; older history loads as the
+ * admin scrolls up.
+ */
+void
+picky_conversation_view_open_conversation (PickyConversationView *self,
+                                           PickyConversation     *conversation,
+                                           gint64                 target_id)
+{
   const char *app_name;
   PickyChannelRegistry *registry;
 
   g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
-  g_return_if_fail (PICKY_IS_MESSAGE (message));
+  g_return_if_fail (PICKY_IS_CONVERSATION (conversation));
   g_return_if_fail (self->service != NULL);
 
   g_cancellable_cancel (self->cancellable);
@@ -810,13 +891,14 @@ picky_conversation_view_open_at (PickyConversationView *self,
   if (self->channel != NULL)
     g_signal_handlers_disconnect_by_data (self->channel, self);
   g_clear_object (&self->channel);
+  g_set_object (&self->conversation, conversation);
 
-  self->contact_id = picky_message_get_contact_id (message);
-  self->channel_id = picky_message_get_channel_id (message);
+  self->contact_id = picky_conversation_get_contact_id (conversation);
+  self->channel_id = picky_conversation_get_channel_id (conversation);
   g_free (self->app);
-  self->app = g_strdup (picky_message_get_app (message));
+  self->app = g_strdup (picky_conversation_get_app (conversation));
   g_free (self->contact_provider_id);
-  self->contact_provider_id = g_strdup (picky_message_get_contact_provider_id (message));
+  self->contact_provider_id = g_strdup (picky_conversation_get_provider_id (conversation));
   self->loading = FALSE;
   self->complete = FALSE;
   self->positioning = TRUE;
@@ -830,10 +912,12 @@ picky_conversation_view_open_at (PickyConversationView *self,
   picky_reaction_index_clear (self->reactions);
   g_list_store_remove_all (self->messages);
 
-  name = picky_message_get_display_name (message);
   app_name = picky_app_catalog_get_display_name (self->app);
-  gtk_label_set_label (self->title_label, name);
+  gtk_label_set_label (self->title_label, picky_conversation_get_display_name (conversation));
   gtk_label_set_label (self->subtitle_label, app_name != NULL ? app_name : self->app);
+  gtk_widget_set_visible (GTK_WIDGET (self->done_button), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (self->unread_button), TRUE);
+  show_conversation_state (self);
 
   registry = picky_service_get_registry (self->service);
   if (registry != NULL)
@@ -847,6 +931,19 @@ picky_conversation_view_open_at (PickyConversationView *self,
 
   update_composer (self);
   load_older (self);
+}
+
+/**
+ * picky_conversation_view_get_conversation:
+ *
+ * Returns: (transfer none) (nullable): the conversation shown
+ */
+PickyConversation *
+picky_conversation_view_get_conversation (PickyConversationView *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), NULL);
+
+  return self->conversation;
 }
 
 gint64
@@ -939,4 +1036,35 @@ picky_conversation_view_set_back_visible (PickyConversationView *self,
   g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
 
   gtk_widget_set_visible (GTK_WIDGET (self->back_button), visible);
+}
+
+/**
+ * picky_conversation_view_set_details:
+ * @details: (nullable): what the details button shows in its popover, for
+ *   a layout with no room for it beside the conversation; %NULL hides it
+ */
+void
+picky_conversation_view_set_details (PickyConversationView *self,
+                                     GtkWidget             *details)
+{
+  GtkPopover *popover;
+
+  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
+
+  popover = gtk_menu_button_get_popover (self->details_button);
+  if (details == NULL)
+    {
+      if (popover != NULL)
+        gtk_popover_set_child (popover, NULL);
+      gtk_widget_set_visible (GTK_WIDGET (self->details_button), FALSE);
+      return;
+    }
+
+  if (popover == NULL)
+    {
+      popover = GTK_POPOVER (gtk_popover_new ());
+      gtk_menu_button_set_popover (self->details_button, GTK_WIDGET (popover));
+    }
+  gtk_popover_set_child (popover, details);
+  gtk_widget_set_visible (GTK_WIDGET (self->details_button), TRUE);
 }

@@ -5,6 +5,7 @@
 
 #include <adwaita.h>
 
+#include "picky-conversation.h"
 #include "picky-outbox.h"
 #include "picky-service.h"
 
@@ -24,6 +25,12 @@ void        picky_conversation_view_open_at       (PickyConversationView *self,
                                                    gint64                 target_id);
 void        picky_conversation_view_set_back_visible (PickyConversationView *self,
                                                    gboolean               visible);
+void        picky_conversation_view_open_conversation (PickyConversationView *self,
+                                                   PickyConversation     *conversation,
+                                                   gint64                 target_id);
+PickyConversation *picky_conversation_view_get_conversation (PickyConversationView *self);
+void        picky_conversation_view_set_details   (PickyConversationView *self,
+                                                   GtkWidget             *details);
 gboolean    picky_conversation_view_get_opening   (PickyConversationView *self);
 gint64      picky_conversation_view_get_contact_id (PickyConversationView *self);
 GListModel *picky_conversation_view_get_messages  (PickyConversationView *self);

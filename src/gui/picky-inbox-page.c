@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The Inbox page: the live list of incoming messages and the conversation beside it. */
+/* The Inbox page: the live list of conversations, their search, and the open one beside it. */
 
 #include "config.h"
 
@@ -7,9 +7,14 @@
 
 #include "picky-app-catalog.h"
 #include "picky-clock.h"
+#include "picky-contact-panel.h"
+#include "picky-conversation-list.h"
+#include "picky-conversation-row.h"
 #include "picky-inbox-page.h"
 #include "picky-inbox-row.h"
-#include "picky-message-list.h"
+
+/* How many people and messages a search shows of each. */
+#define SEARCH_LIMIT 50
 
 struct _PickyInboxPage
 {
@@ -22,7 +27,7 @@ struct _PickyInboxPage
   GtkSearchEntry        *search_entry;
   GtkFlowBox            *chips_box;
   GtkToggleButton       *all_chip;       /* active exactly when no app chip is */
-  GtkToggleButton       *unread_toggle;
+  GtkDropDown           *status_dropdown;
   GtkDropDown           *channel_dropdown;
   GtkStack              *list_stack;
   AdwStatusPage         *empty_page;
@@ -30,15 +35,25 @@ struct _PickyInboxPage
   AdwStatusPage         *placeholder_page;
   GtkScrolledWindow     *list_scroller;
   GtkListView           *list_view;
+  GtkWidget             *people_heading;
+  GtkListBox            *people_list;
+  GtkWidget             *messages_heading;
+  GtkListBox            *messages_list;
   GtkButton             *new_button;
   GtkStack              *conversation_stack;
   PickyConversationView *conversation_view;
+  GtkBox                *conversation_box;
+  GtkWidget             *details_separator;
+  PickyContactPanel     *contact_panel;
 
   /* owned */
   PickyService          *service;
   PickyOutbox           *outbox;
-  PickyMessageList      *messages;
+  PickyConversationList *conversations;
   GCancellable          *cancellable;
+  GCancellable          *search_cancellable;  /* of the search under way */
+  GPtrArray             *message_hits;        /* PickyConversationHit, as the messages found list them */
+  guint                  search_pending;      /* 0, 1 or 2 halves of a search still to come */
   GArray                *channel_ids;    /* gint64, one per dropdown item after "All" */
   GPtrArray             *chips;          /* GtkToggleButton, borrowed: All Apps, then the catalog's */
   GHashTable            *present_apps;   /* app ids with a channel or messages */
@@ -71,7 +86,7 @@ static gboolean
 filters_active (PickyInboxPage *self)
 {
   return !gtk_toggle_button_get_active (self->all_chip) ||
-         gtk_toggle_button_get_active (self->unread_toggle) ||
+         gtk_drop_down_get_selected (self->status_dropdown) != PICKY_CONVERSATION_FILTER_OPEN ||
          gtk_drop_down_get_selected (self->channel_dropdown) > 0 ||
          *gtk_editable_get_text (GTK_EDITABLE (self->search_entry)) != '\0';
 }
@@ -79,10 +94,15 @@ filters_active (PickyInboxPage *self)
 static void
 update_list_stack (PickyInboxPage *self)
 {
-  guint n = self->messages != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->messages)) : 0;
+  guint n = self->conversations != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) : 0;
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   const char *shown;
 
-  if (n > 0)
+  if (*search != '\0')
+    shown = self->search_pending > 0 ||
+            gtk_list_box_get_row_at_index (self->people_list, 0) != NULL ||
+            gtk_list_box_get_row_at_index (self->messages_list, 0) != NULL ? "results" : "none";
+  else if (n > 0)
     shown = "list";
   else
     shown = filters_active (self) ? "none" : "empty";
@@ -118,7 +138,8 @@ update_new_button (PickyInboxPage *self)
   if (self->n_new == 0)
     return;
 
-  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u new message", "%u new messages", self->n_new),
+  label = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u conversation with news", "%u conversations with news",
+                                       self->n_new),
                            self->n_new);
   gtk_button_set_label (self->new_button, label);
 }
@@ -140,7 +161,7 @@ scroll_to_top (PickyInboxPage *self)
 static void
 on_new_button_clicked_cb (PickyInboxPage *self)
 {
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) > 0)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
   scroll_to_top (self);
 }
@@ -161,21 +182,22 @@ follow_top_cb (gpointer data)
   PickyInboxPage *self = data;
 
   self->follow_top_id = 0;
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->messages)) > 0)
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) > 0)
     gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", 0);
 
   return G_SOURCE_REMOVE;
 }
 
 static void
-on_messages_items_changed_cb (PickyInboxPage *self,
+on_conversations_items_changed_cb (PickyInboxPage *self,
                               guint           position,
                               guint           removed,
                               guint           added,
                               GListModel     *model)
 {
-  /* Only a stored batch inserts at the top of a list that had rows: pages
-   * append, and a new filter starts from empty. */
+  /* Only news inserts at the top of a list that had rows: pages append, a
+   * new filter starts from empty, and a conversation that moves up leaves
+   * its place first. */
   if (position == 0 && removed == 0 && added > 0 && g_list_model_get_n_items (model) > added)
     {
       /* The view keeps its rows where they are when new ones come above;
@@ -202,7 +224,7 @@ setup_row_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *item,
               PickyInboxPage           *self)
 {
-  gtk_list_item_set_child (item, picky_inbox_row_new ());
+  gtk_list_item_set_child (item, picky_conversation_row_new ());
 }
 
 static void
@@ -210,10 +232,8 @@ bind_row_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              PickyInboxPage           *self)
 {
-  picky_inbox_row_set_message (PICKY_INBOX_ROW (gtk_list_item_get_child (item)),
-                               gtk_list_item_get_item (item),
-                               picky_message_list_get_search (self->messages),
-                               picky_clock_get_now (picky_clock_get_default ()));
+  picky_conversation_row_set_conversation (PICKY_CONVERSATION_ROW (gtk_list_item_get_child (item)),
+                                           gtk_list_item_get_item (item));
 }
 
 static void
@@ -221,7 +241,29 @@ unbind_row_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *item,
                PickyInboxPage           *self)
 {
-  picky_inbox_row_set_message (PICKY_INBOX_ROW (gtk_list_item_get_child (item)), NULL, NULL, 0);
+  picky_conversation_row_set_conversation (PICKY_CONVERSATION_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+static void run_search                  (PickyInboxPage *self);
+static void update_conversation_actions (PickyInboxPage *self);
+
+static PickyConversationFilter
+current_filter (PickyInboxPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+
+  return selected <= PICKY_CONVERSATION_FILTER_ALL ? (PickyConversationFilter) selected
+                                                   : PICKY_CONVERSATION_FILTER_OPEN;
+}
+
+static gint64
+current_channel (PickyInboxPage *self)
+{
+  guint channel = gtk_drop_down_get_selected (self->channel_dropdown);
+
+  if (channel != GTK_INVALID_LIST_POSITION && channel > 0 && channel <= self->channel_ids->len)
+    return g_array_index (self->channel_ids, gint64, channel - 1);
+  return 0;
 }
 
 static void
@@ -231,7 +273,7 @@ on_filters_changed_cb (PickyInboxPage *self)
   g_auto(GStrv) apps = NULL;
   gint64 channel_id = 0;
 
-  if (self->messages == NULL)
+  if (self->conversations == NULL)
     return;
 
   if (channel != GTK_INVALID_LIST_POSITION && channel > 0 && channel <= self->channel_ids->len)
@@ -240,9 +282,9 @@ on_filters_changed_cb (PickyInboxPage *self)
   self->n_new = 0;
   update_new_button (self);
   apps = chosen_apps (self);
-  picky_message_list_set_filter (self->messages, (const char * const *) apps, channel_id,
-                                 gtk_toggle_button_get_active (self->unread_toggle),
-                                 gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  picky_conversation_list_set_filter (self->conversations, current_filter (self), (const char * const *) apps,
+                                      channel_id);
+  run_search (self);
   update_list_stack (self);
 }
 
@@ -415,20 +457,12 @@ on_marked_read_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(PickyInboxPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  gint64 contact_id;
 
-  if (picky_store_mark_read_finish (PICKY_STORE (object), result, &error) < 0)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("Marking read: %s", error->message);
-      return;
-    }
-
-  contact_id = picky_conversation_view_get_contact_id (self->conversation_view);
-  if (self->messages != NULL && contact_id != 0)
-    picky_message_list_mark_read (self->messages, contact_id);
+  /* The list follows through conversations-changed. */
+  if (picky_store_mark_read_finish (PICKY_STORE (object), result, &error) < 0 &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Marking read: %s", error->message);
 }
 
 static void
@@ -438,28 +472,59 @@ mark_conversation_read (PickyInboxPage *self)
 
   if (contact_id > 0)
     picky_store_mark_read_async (picky_service_get_store (self->service), contact_id,
-                                 self->cancellable, on_marked_read_cb, g_object_ref (self));
+                                 self->cancellable, on_marked_read_cb, NULL);
 }
 
 static void
-open_conversation (PickyInboxPage *self,
-                   PickyMessage   *message)
+show_opened (PickyInboxPage *self)
 {
-  picky_conversation_view_open (self->conversation_view, message);
+  update_conversation_actions (self);
   gtk_stack_set_visible_child_name (self->conversation_stack, "conversation");
   adw_leaflet_set_visible_child (self->leaflet, GTK_WIDGET (self->conversation_stack));
+  picky_contact_panel_set_conversation (self->contact_panel,
+                                        picky_conversation_view_get_conversation (self->conversation_view));
+}
+
+static void
+open_conversation (PickyInboxPage    *self,
+                   PickyConversation *conversation,
+                   gint64             target_id)
+{
+  picky_conversation_view_open_conversation (self->conversation_view, conversation, target_id);
+  show_opened (self);
+}
+
+static void
+open_message (PickyInboxPage *self,
+              PickyMessage   *message)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->conversations));
+
+  /* Most often the conversation is near the top of the list already. */
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(PickyConversation) conversation = g_list_model_get_item (G_LIST_MODEL (self->conversations), i);
+
+      if (picky_conversation_get_contact_id (conversation) == picky_message_get_contact_id (message) &&
+          picky_conversation_get_channel_id (conversation) == picky_message_get_channel_id (message))
+        {
+          open_conversation (self, conversation, 0);
+          return;
+        }
+    }
+
+  picky_conversation_view_open (self->conversation_view, message);
+  show_opened (self);
 }
 
 static void
 on_list_view_activate_cb (PickyInboxPage *self,
                           guint           position)
 {
-  g_autoptr(PickyMessage) message = g_list_model_get_item (G_LIST_MODEL (self->messages), position);
+  g_autoptr(PickyConversation) conversation = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
 
-  /* A row whose page is still being read again is a blank stand-in with
-   * no contact yet: there is nothing to open until it arrives. */
-  if (message != NULL && picky_message_get_id (message) != 0)
-    open_conversation (self, message);
+  if (conversation != NULL)
+    open_conversation (self, conversation, 0);
 }
 
 /* A message for the conversation the admin is looking at is read at once. */
@@ -487,6 +552,144 @@ on_store_messages_added_cb (PickyInboxPage *self,
 }
 
 static void
+clear_list_box (GtkListBox *box)
+{
+  GtkWidget *row;
+
+  while ((row = gtk_widget_get_first_child (GTK_WIDGET (box))) != NULL)
+    gtk_list_box_remove (box, row);
+}
+
+/* One search is a half for people and a half for messages; the results
+ * show once both are in, so that the groups do not jump as they arrive. */
+static void
+search_half_done (PickyInboxPage *self)
+{
+  gboolean people = gtk_list_box_get_row_at_index (self->people_list, 0) != NULL;
+  gboolean messages = gtk_list_box_get_row_at_index (self->messages_list, 0) != NULL;
+
+  if (self->search_pending > 0)
+    self->search_pending--;
+  gtk_widget_set_visible (self->people_heading, people);
+  gtk_widget_set_visible (GTK_WIDGET (self->people_list), people);
+  gtk_widget_set_visible (self->messages_heading, messages);
+  gtk_widget_set_visible (GTK_WIDGET (self->messages_list), messages);
+  update_list_stack (self);
+}
+
+static void
+on_people_found_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PickyInboxPage) self = user_data;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  found = picky_store_search_conversations_finish (PICKY_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (found == NULL)
+    g_debug ("Searching people: %s", error->message);
+
+  for (guint i = 0; found != NULL && i < found->len; i++)
+    {
+      GtkWidget *row = picky_conversation_row_new ();
+
+      picky_conversation_row_set_conversation (PICKY_CONVERSATION_ROW (row), found->pdata[i]);
+      gtk_list_box_append (self->people_list, row);
+    }
+  search_half_done (self);
+}
+
+static void
+on_messages_found_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(PickyInboxPage) self = user_data;
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *words = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  gint64 now = picky_clock_get_now (picky_clock_get_default ());
+
+  found = picky_store_search_conversation_messages_finish (PICKY_STORE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (found == NULL)
+    g_debug ("Searching messages: %s", error->message);
+
+  g_clear_pointer (&self->message_hits, g_ptr_array_unref);
+  self->message_hits = found != NULL ? g_ptr_array_ref (found) : NULL;
+  for (guint i = 0; found != NULL && i < found->len; i++)
+    {
+      PickyConversationHit *hit = found->pdata[i];
+      GtkWidget *row = picky_inbox_row_new ();
+
+      picky_inbox_row_set_message (PICKY_INBOX_ROW (row), hit->message, words, now);
+      gtk_list_box_append (self->messages_list, row);
+    }
+  search_half_done (self);
+}
+
+/* People by name or number and messages by text, within the app and
+ * channel filters but whatever their state: a search looks for someone. */
+static void
+run_search (PickyInboxPage *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_auto(GStrv) apps = chosen_apps (self);
+  PickyConversationQuery query = { 0, };
+  PickyStore *store;
+
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  clear_list_box (self->people_list);
+  clear_list_box (self->messages_list);
+  g_clear_pointer (&self->message_hits, g_ptr_array_unref);
+  self->search_pending = 0;
+
+  if (self->service == NULL || !picky_service_get_ready (self->service) || *text == '\0')
+    return;
+
+  store = picky_service_get_store (self->service);
+  self->search_cancellable = g_cancellable_new ();
+  query.filter = PICKY_CONVERSATION_FILTER_ALL;
+  query.apps = (const char * const *) apps;
+  query.channel_id = current_channel (self);
+  query.limit = SEARCH_LIMIT;
+  self->search_pending = 2;
+  picky_store_search_conversations_async (store, text, &query, self->search_cancellable,
+                                          on_people_found_cb, g_object_ref (self));
+  picky_store_search_conversation_messages_async (store, text, &query, self->search_cancellable,
+                                                  on_messages_found_cb, g_object_ref (self));
+}
+
+static void
+on_people_list_row_activated_cb (PickyInboxPage *self,
+                                 GtkListBoxRow  *row)
+{
+  PickyConversationRow *shown = PICKY_CONVERSATION_ROW (gtk_list_box_row_get_child (row));
+
+  open_conversation (self, picky_conversation_row_get_conversation (shown), 0);
+}
+
+/* A message found opens its conversation scrolled to it, highlighted. */
+static void
+on_messages_list_row_activated_cb (PickyInboxPage *self,
+                                   GtkListBoxRow  *row)
+{
+  int index = gtk_list_box_row_get_index (row);
+  PickyConversationHit *hit;
+
+  if (self->message_hits == NULL || index < 0 || (guint) index >= self->message_hits->len)
+    return;
+
+  hit = self->message_hits->pdata[index];
+  open_conversation (self, hit->conversation, picky_message_get_id (hit->message));
+}
+
+static void
 on_search_entry_stop_search_cb (PickyInboxPage *self)
 {
   gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
@@ -505,6 +708,120 @@ picky_inbox_page_search (GtkWidget  *widget,
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+static PickyStore *
+get_store (PickyInboxPage *self)
+{
+  return self->service != NULL && picky_service_get_ready (self->service) ? picky_service_get_store (self->service)
+                                                                         : NULL;
+}
+
+static gint64
+open_conversation_id (PickyInboxPage *self)
+{
+  PickyConversation *conversation = picky_conversation_view_get_conversation (self->conversation_view);
+
+  return conversation != NULL ? picky_conversation_get_id (conversation) : 0;
+}
+
+static void
+update_conversation_actions (PickyInboxPage *self)
+{
+  gboolean open = open_conversation_id (self) != 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.toggle-done", open);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.mark-unread", open);
+}
+
+static void
+on_done_set_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The list and the view follow through conversations-changed. */
+  if (!picky_store_set_conversation_done_finish (PICKY_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("A conversation could not be marked Done: %s", error->message);
+}
+
+static void
+picky_inbox_page_toggle_done (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (widget);
+  PickyConversation *conversation = picky_conversation_view_get_conversation (self->conversation_view);
+
+  if (get_store (self) == NULL || open_conversation_id (self) == 0)
+    return;
+
+  picky_store_set_conversation_done_async (get_store (self), picky_conversation_get_id (conversation),
+                                           !picky_conversation_get_done (conversation), self->cancellable,
+                                           on_done_set_cb, NULL);
+}
+
+static void
+on_unread_set_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_mark_conversation_unread_finish (PICKY_STORE (object), result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_warning ("A conversation could not be marked unread: %s", error->message);
+}
+
+static void
+picky_inbox_page_mark_unread (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (widget);
+
+  if (get_store (self) == NULL || open_conversation_id (self) == 0)
+    return;
+
+  picky_store_mark_conversation_unread_async (get_store (self), open_conversation_id (self), self->cancellable,
+                                              on_unread_set_cb, NULL);
+  /* Left for later: back to the list, where it shows unread again. */
+  if (adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
+}
+
+/* The conversation above or below the open one in the list, as the keys
+ * move through mail. */
+static void
+picky_inbox_page_step (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  PickyInboxPage *self = PICKY_INBOX_PAGE (widget);
+  int step = g_variant_get_int32 (parameter);
+  guint n = self->conversations != NULL ? g_list_model_get_n_items (G_LIST_MODEL (self->conversations)) : 0;
+  guint position = 0;
+  g_autoptr(PickyConversation) next = NULL;
+
+  if (n == 0)
+    return;
+
+  if (open_conversation_id (self) != 0 &&
+      picky_conversation_list_find (self->conversations, open_conversation_id (self), &position))
+    {
+      if ((step < 0 && position == 0) || (step > 0 && position + 1 >= n))
+        return;
+      position += step;
+    }
+  else if (step < 0)
+    position = 0;
+
+  next = g_list_model_get_item (G_LIST_MODEL (self->conversations), position);
+  gtk_selection_model_select_item (gtk_list_view_get_model (self->list_view), position, TRUE);
+  gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u", position);
+  open_conversation (self, next, 0);
+}
+
 static void
 picky_inbox_page_back (GtkWidget  *widget,
                        const char *action_name,
@@ -515,10 +832,39 @@ picky_inbox_page_back (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
+/* Side by side there is room for the contact beside the conversation;
+ * folded, the contact is a popover of the conversation's header. */
+static void
+place_contact_panel (PickyInboxPage *self,
+                     gboolean        folded)
+{
+  GtkWidget *panel = GTK_WIDGET (self->contact_panel);
+  gboolean beside = gtk_widget_get_parent (panel) == GTK_WIDGET (self->conversation_box);
+
+  if (beside != folded)
+    return;
+
+  g_object_ref (panel);
+  if (beside)
+    {
+      gtk_box_remove (self->conversation_box, panel);
+      picky_conversation_view_set_details (self->conversation_view, panel);
+    }
+  else
+    {
+      picky_conversation_view_set_details (self->conversation_view, NULL);
+      gtk_box_append (self->conversation_box, panel);
+    }
+  g_object_unref (panel);
+  gtk_widget_set_visible (self->details_separator, !folded);
+}
+
 static void
 update_back_button (PickyInboxPage *self)
 {
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
+
+  place_contact_panel (self, folded);
 
   /* Side by side, the list is in view already: no way back to show. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.back", folded);
@@ -531,13 +877,14 @@ start_inbox (PickyInboxPage *self)
   g_autoptr(GtkListItemFactory) factory = NULL;
   g_autoptr(GtkSingleSelection) selection = NULL;
 
-  if (self->messages != NULL || !picky_service_get_ready (self->service))
+  if (self->conversations != NULL || !picky_service_get_ready (self->service))
     return;
 
-  self->messages = picky_message_list_new (picky_service_get_store (self->service), PICKY_DIRECTION_IN);
+  self->conversations = picky_conversation_list_new (picky_service_get_store (self->service));
   self->outbox = picky_outbox_new (picky_service_get_store (self->service),
                                    picky_service_get_registry (self->service));
   picky_conversation_view_set_service (self->conversation_view, self->service, self->outbox);
+  picky_contact_panel_set_store (self->contact_panel, picky_service_get_store (self->service));
 
   g_signal_connect_object (picky_service_get_store (self->service), "messages-added",
                            G_CALLBACK (on_store_messages_added_cb), self, G_CONNECT_SWAPPED);
@@ -548,15 +895,15 @@ start_inbox (PickyInboxPage *self)
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row_cb), self);
   g_signal_connect (factory, "bind", G_CALLBACK (bind_row_cb), self);
   g_signal_connect (factory, "unbind", G_CALLBACK (unbind_row_cb), self);
-  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->messages)));
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->conversations)));
   gtk_single_selection_set_autoselect (selection, FALSE);
   gtk_single_selection_set_can_unselect (selection, TRUE);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   /* After the view's own handler, so that the view has taken in the new
    * rows when this one looks at where it is scrolled. */
-  g_signal_connect_object (self->messages, "items-changed",
-                           G_CALLBACK (on_messages_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversations, "items-changed",
+                           G_CALLBACK (on_conversations_items_changed_cb), self, G_CONNECT_SWAPPED);
 
   fill_channels (self);
   on_filters_changed_cb (self);
@@ -573,7 +920,10 @@ picky_inbox_page_dispose (GObject *object)
   g_clear_handle_id (&self->follow_top_id, g_source_remove);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
-  g_clear_object (&self->messages);
+  g_clear_object (&self->conversations);
+  g_cancellable_cancel (self->search_cancellable);
+  g_clear_object (&self->search_cancellable);
+  g_clear_pointer (&self->message_hits, g_ptr_array_unref);
   g_clear_object (&self->outbox);
   g_clear_object (&self->service);
 
@@ -602,6 +952,7 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
   object_class->finalize = picky_inbox_page_finalize;
 
   g_type_ensure (PICKY_TYPE_CONVERSATION_VIEW);
+  g_type_ensure (PICKY_TYPE_CONTACT_PANEL);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-inbox-page.ui");
@@ -610,7 +961,7 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, search_bar);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, chips_box);
-  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, unread_toggle);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, channel_dropdown);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_stack);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, empty_page);
@@ -618,16 +969,32 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, placeholder_page);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_scroller);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, people_heading);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, people_list);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, messages_heading);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, messages_list);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, new_button);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_stack);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_view);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_box);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, details_separator);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, contact_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_filters_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_stop_search_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_new_button_clicked_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_list_view_activate_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_people_list_row_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_messages_list_row_activated_cb);
 
   gtk_widget_class_install_action (widget_class, "inbox.search", NULL, picky_inbox_page_search);
   gtk_widget_class_install_action (widget_class, "inbox.back", NULL, picky_inbox_page_back);
+  gtk_widget_class_install_action (widget_class, "inbox.toggle-done", NULL, picky_inbox_page_toggle_done);
+  gtk_widget_class_install_action (widget_class, "inbox.mark-unread", NULL, picky_inbox_page_mark_unread);
+  gtk_widget_class_install_action (widget_class, "inbox.step", "i", picky_inbox_page_step);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_d, GDK_CONTROL_MASK, "inbox.toggle-done", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK, "inbox.mark-unread", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Down, GDK_ALT_MASK, "inbox.step", "i", 1);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Up, GDK_ALT_MASK, "inbox.step", "i", -1);
 }
 
 static void
@@ -641,9 +1008,6 @@ picky_inbox_page_init (PickyInboxPage *self)
   self->present_apps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   add_app_chips (self);
-  /* As the All Apps chip: named by its accessible label alone, not by that
-   * and its short label. */
-  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->unread_toggle), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_pane));
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",
@@ -654,6 +1018,7 @@ picky_inbox_page_init (PickyInboxPage *self)
    * unread message, which marking read first would hide. */
   g_signal_connect_object (self->conversation_view, "opened", G_CALLBACK (mark_conversation_read), self,
                            G_CONNECT_SWAPPED);
+  update_conversation_actions (self);
   update_back_button (self);
   update_list_stack (self);
   update_empty_page (self);
@@ -679,17 +1044,17 @@ picky_inbox_page_set_service (PickyInboxPage *self,
 }
 
 /**
- * picky_inbox_page_get_messages:
+ * picky_inbox_page_get_conversations:
  *
- * Returns: (transfer none) (nullable): the list shown, newest first, once
- *   the service is ready
+ * Returns: (transfer none) (nullable): the conversations shown, newest
+ *   activity first, once the service is ready
  */
 GListModel *
-picky_inbox_page_get_messages (PickyInboxPage *self)
+picky_inbox_page_get_conversations (PickyInboxPage *self)
 {
   g_return_val_if_fail (PICKY_IS_INBOX_PAGE (self), NULL);
 
-  return G_LIST_MODEL (self->messages);
+  return G_LIST_MODEL (self->conversations);
 }
 
 PickyConversationView *
@@ -703,7 +1068,7 @@ picky_inbox_page_get_conversation (PickyInboxPage *self)
 /**
  * picky_inbox_page_get_n_new:
  *
- * Returns: how many messages arrived above the rows the admin is reading
+ * Returns: how many conversations moved above the rows the admin is reading
  */
 guint
 picky_inbox_page_get_n_new (PickyInboxPage *self)
@@ -724,7 +1089,7 @@ on_message_loaded_cb (GObject      *object,
 
   message = picky_store_get_message_finish (PICKY_STORE (object), result, &error);
   if (message != NULL)
-    open_conversation (self, message);
+    open_message (self, message);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("Opening a message: %s", error->message);
 }

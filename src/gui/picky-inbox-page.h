@@ -16,7 +16,7 @@ G_DECLARE_FINAL_TYPE (PickyInboxPage, picky_inbox_page, PICKY, INBOX_PAGE, AdwBi
 
 void                   picky_inbox_page_set_service      (PickyInboxPage *self,
                                                           PickyService   *service);
-GListModel            *picky_inbox_page_get_messages     (PickyInboxPage *self);
+GListModel            *picky_inbox_page_get_conversations (PickyInboxPage *self);
 PickyConversationView *picky_inbox_page_get_conversation (PickyInboxPage *self);
 void                   picky_inbox_page_open_message     (PickyInboxPage *self,
                                                           gint64          message_id);

@@ -56,6 +56,18 @@ picky_window_search (GtkWidget  *widget,
   picky_inbox_page_start_search (self->inbox_page);
 }
 
+/* A contact's report, as the contact panel beside a conversation opens it. */
+static void
+picky_window_show_report (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  PickyWindow *self = PICKY_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "contacts");
+  picky_contacts_page_show_report (self->contacts_page, g_variant_get_int64 (parameter));
+}
+
 static void
 picky_window_save_state (PickyWindow *self)
 {
@@ -116,6 +128,7 @@ picky_window_class_init (PickyWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, picky_window_search);
+  gtk_widget_class_install_action (widget_class, "win.show-report", "x", picky_window_show_report);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_ALT_MASK,
                                        "win.show-page", "s", "inbox");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of the Inbox in the real window: first frame, scrolling frame times, memory, live batches. */
+/* Benchmark of the Inbox in the real window: first frame, scrolling the conversations, memory, live batches. */
 
 #include "config.h"
 
@@ -12,13 +12,17 @@
 #include "bench-common.h"
 #include "picky-application.h"
 #include "picky-inbox-page.h"
-#include "picky-message-list.h"
+#include "picky-conversation-list.h"
 #include "picky-window.h"
 
 #define GENERATE_BATCH 5000
-#define INBOX_CONTACTS 20000
+/* Contacts drawn at random for a million messages: every one of them
+ * writes, so the list has as many conversations. */
+#define INBOX_CONTACTS 60000
 #define LIVE_TOTAL 10000
 #define LIVE_BATCH 100
+/* 1,000 messages a second: a batch of 100 every 100 ms. */
+#define LIVE_INTERVAL_MS 100
 #define YEAR (365 * 86400)
 
 static const char *words[] = {
@@ -54,10 +58,11 @@ typedef struct {
   guint             stuck_frames;
   double            last_value;
   GArray           *live_ms;        /* double */
-  gint64            live_sent;
-  gint64            live_newest_id;
-  guint             live_done;
-  gboolean          live_waiting;
+  GArray           *live_sent;      /* gint64 µs, per batch */
+  GArray           *live_newest;    /* gint64 message id per batch, 0 until stored */
+  guint             live_shown;     /* batches seen on screen, in order */
+  guint             live_timer;
+  guint             live_done;      /* messages sent */
   gboolean          finished;
 } Bench;
 
@@ -207,7 +212,7 @@ count_existing (const char *path)
   return count;
 }
 
-static void inject_live (Bench *bench);
+static void start_live (Bench *bench);
 
 static void
 on_update_cb (GdkFrameClock *clock,
@@ -231,14 +236,14 @@ finish_scrolling (Bench *bench)
   bench->scrolling = FALSE;
   printf ("scroll_frames: %u\n", bench->frame_ms->len);
   printf ("scroll_rows_loaded: %u\n", g_list_model_get_n_items (bench->list));
-  printf ("scroll_reached_oldest: %d\n", picky_message_list_get_complete (PICKY_MESSAGE_LIST (bench->list)) &&
+  printf ("scroll_reached_oldest: %d\n", picky_conversation_list_get_complete (PICKY_CONVERSATION_LIST (bench->list)) &&
                                           bench->stuck_frames > 120);
   printf ("frame_p95_ms: %.2f\n", bench_percentile (bench->frame_ms, 0.95));
   printf ("frame_max_ms: %.2f\n", bench_percentile (bench->frame_ms, 1.0));
   fflush (stdout);
 
   gtk_adjustment_set_value (bench->adjustment, 0);
-  inject_live (bench);
+  start_live (bench);
 }
 
 static void
@@ -273,27 +278,30 @@ on_after_paint_cb (GdkFrameClock *clock,
        * and nothing more to load for two seconds. */
       if ((bench->max_frames > 0 && bench->frame_ms->len >= bench->max_frames) ||
           (bench->stuck_frames > 120 &&
-           (bench->max_frames > 0 || picky_message_list_get_complete (PICKY_MESSAGE_LIST (bench->list)))))
+           (bench->max_frames > 0 || picky_conversation_list_get_complete (PICKY_CONVERSATION_LIST (bench->list)))))
         finish_scrolling (bench);
       return;
     }
 
-  if (bench->live_waiting && bench->list != NULL && g_list_model_get_n_items (bench->list) > 0)
+  /* A batch is on screen when the conversation at the top shows its
+   * newest message or a later one: the batches are stored in order. */
+  if (bench->live_shown < bench->live_newest->len && bench->list != NULL &&
+      g_list_model_get_n_items (bench->list) > 0)
     {
-      g_autoptr(PickyMessage) top = g_list_model_get_item (bench->list, 0);
+      g_autoptr(PickyConversation) top = g_list_model_get_item (bench->list, 0);
+      gint64 shown_id = picky_conversation_get_last_message_id (top);
 
-      if (picky_message_get_id (top) >= bench->live_newest_id && bench->live_newest_id > 0)
+      while (bench->live_shown < bench->live_newest->len &&
+             g_array_index (bench->live_newest, gint64, bench->live_shown) > 0 &&
+             shown_id >= g_array_index (bench->live_newest, gint64, bench->live_shown))
         {
-          double ms = (now - bench->live_sent) / 1000.0;
+          double ms = (now - g_array_index (bench->live_sent, gint64, bench->live_shown)) / 1000.0;
 
           g_array_append_val (bench->live_ms, ms);
-          bench->live_waiting = FALSE;
-          bench->live_done += LIVE_BATCH;
-          if (bench->live_done >= LIVE_TOTAL)
-            bench->finished = TRUE;
-          else
-            inject_live (bench);
+          bench->live_shown++;
         }
+      if (bench->live_shown * LIVE_BATCH >= LIVE_TOTAL)
+        bench->finished = TRUE;
     }
 }
 
@@ -310,25 +318,57 @@ on_live_ingested_cb (GObject      *object,
     g_error ("Ingest failed: %s", error->message);
 }
 
+/* Which batch a live message belongs to, from its key. */
+static guint
+live_batch_of (Bench        *bench,
+               PickyMessage *message)
+{
+  const char *key = picky_message_get_provider_key (message);
+  const char *number = key != NULL ? strrchr (key, ':') : NULL;
+  guint64 i;
+
+  if (number == NULL)
+    return G_MAXUINT;
+  i = g_ascii_strtoull (number + 1, NULL, 10);
+  if (i < bench->n_messages + 1000000000)
+    return G_MAXUINT;
+  return (i - bench->n_messages - 1000000000) / LIVE_BATCH;
+}
+
 static void
 on_live_added_cb (PickyStore *store,
                   GPtrArray  *messages,
                   Bench      *bench)
 {
   for (guint i = 0; i < messages->len; i++)
-    if (picky_message_get_direction (messages->pdata[i]) == PICKY_DIRECTION_IN)
-      bench->live_newest_id = MAX (bench->live_newest_id, picky_message_get_id (messages->pdata[i]));
+    {
+      guint batch = live_batch_of (bench, messages->pdata[i]);
+
+      if (batch < bench->live_newest->len)
+        g_array_index (bench->live_newest, gint64, batch) =
+          MAX (g_array_index (bench->live_newest, gint64, batch), picky_message_get_id (messages->pdata[i]));
+    }
   gtk_widget_queue_draw (GTK_WIDGET (bench->view));
 }
 
-/* One batch of incoming messages newer than everything, timed from the
- * ingest call to the frame that shows the newest of them at the top. */
-static void
-inject_live (Bench *bench)
+/* One batch of incoming messages from contacts drawn at random, newer than
+ * everything, timed from the ingest call to the frame that shows the
+ * newest of them at the top of the list. */
+static gboolean
+inject_live_cb (gpointer data)
 {
+  Bench *bench = data;
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   guint32 seed = 7 + bench->live_done;
+  gint64 sent = g_get_monotonic_time ();
+  gint64 none = 0;
+
+  if (bench->live_done >= LIVE_TOTAL)
+    {
+      bench->live_timer = 0;
+      return G_SOURCE_REMOVE;
+    }
 
   for (guint k = 0; k < LIVE_BATCH; k++)
     {
@@ -337,10 +377,19 @@ inject_live (Bench *bench)
       picky_message_set_direction (message, PICKY_DIRECTION_IN);
       g_ptr_array_add (batch, message);
     }
-
-  bench->live_waiting = TRUE;
-  bench->live_sent = g_get_monotonic_time ();
+  bench->live_done += LIVE_BATCH;
+  g_array_append_val (bench->live_sent, sent);
+  g_array_append_val (bench->live_newest, none);
   picky_store_ingest_async (bench->store, batch, NULL, on_live_ingested_cb, bench);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_live (Bench *bench)
+{
+  inject_live_cb (bench);
+  bench->live_timer = g_timeout_add (LIVE_INTERVAL_MS, inject_live_cb, bench);
 }
 
 static GtkListView *
@@ -372,7 +421,7 @@ list_known (gpointer data)
 {
   Bench *bench = data;
 
-  bench->list = picky_inbox_page_get_messages (bench->page);
+  bench->list = picky_inbox_page_get_conversations (bench->page);
   return bench->list != NULL;
 }
 
@@ -434,6 +483,8 @@ main (int   argc,
   bench.step_pages = step > 0 ? step : 12;
   bench.frame_ms = g_array_new (FALSE, FALSE, sizeof (double));
   bench.live_ms = g_array_new (FALSE, FALSE, sizeof (double));
+  bench.live_sent = g_array_new (FALSE, FALSE, sizeof (gint64));
+  bench.live_newest = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   /* The console opens its database in the data folder; a given file is
    * reached from a private data folder through a link. */
@@ -486,6 +537,7 @@ main (int   argc,
   }
   /* A reused file also holds the live messages of the runs before. */
   printf ("messages: %" G_GUINT64_FORMAT "\n", MAX (bench.n_messages, (guint64) bench.n_existing));
+  printf ("contacts_drawn_from: %d\n", INBOX_CONTACTS);
   fflush (stdout);
   /* Live messages of every run are new to a reused store. */
   bench.run = g_get_real_time ();
@@ -523,6 +575,7 @@ main (int   argc,
 
   wait_until (is_finished, &bench);
   gdk_frame_clock_end_updating (bench.clock);
+  g_clear_handle_id (&bench.live_timer, g_source_remove);
 
   printf ("rss_mb_end: %.1f\n", rss_mb ());
   printf ("gl_driver_loaded: %d\n", gl_driver_loaded ());
