@@ -1270,6 +1270,22 @@ make_named (gint64      channel,
   return message;
 }
 
+typedef struct {
+  PickyContactPanel *panel;
+  const char        *counts;
+} PanelWait;
+
+static gboolean
+counts_shown (gpointer data)
+{
+  PanelWait *wait = data;
+
+  return g_strcmp0 (picky_contact_panel_get_counts_text (wait->panel), wait->counts) == 0;
+}
+
+static GtkWidget *find_button (GtkWidget  *root,
+                               const char *name);
+
 /* Five messages of Rosa's are one row, with their count, her last line,
  * and the customer waiting; our reply turns it to "You: …", and she waits
  * no more. */
@@ -1285,6 +1301,7 @@ test_inbox_grouping (Fixture       *fixture,
   PickyMessage *reply;
   g_autofree char *name = NULL;
   RowWait wait = { fixture, "Rosa Martínez" };
+  PanelWait panel_wait = { NULL, "5 from the customer, 1 reply" };
 
   picky_clock_set_now (clock, T0 + 3600);
   for (guint i = 0; i < 5; i++)
@@ -1324,6 +1341,17 @@ test_inbox_grouping (Fixture       *fixture,
   name = picky_test_gui_accessible_name (GTK_WIDGET (find_row_named (fixture, "You: We are on it")));
   g_assert_null (strstr (name, "Waiting"));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+
+  /* Beside the conversation: who it is, how much each side wrote, and the
+   * way to the report. */
+  panel_wait.panel = PICKY_CONTACT_PANEL (picky_test_gui_find_only (GTK_WIDGET (fixture->page),
+                                                                    PICKY_TYPE_CONTACT_PANEL));
+  open_first (fixture);
+  g_assert_true (picky_test_wait_until (counts_shown, &panel_wait, 5000));
+  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (panel_wait.panel), GTK_TYPE_LABEL,
+                                                                   "+34 600 111 222")));
+  g_signal_emit_by_name (find_button (GTK_WIDGET (panel_wait.panel), "Open Report"), "clicked");
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "contacts");
   picky_clock_set_now (clock, 0);
 }
 

@@ -25,7 +25,7 @@ struct _PickyConversationView
   GtkLabel          *subtitle_label;
   GtkButton         *unread_button;
   GtkButton         *done_button;
-  GtkMenuButton     *details_button;
+  GtkToggleButton   *details_button;
   GtkScrolledWindow *scroller;
   GtkListView       *message_view;
   GtkButton         *jump_button;
@@ -1039,32 +1039,16 @@ picky_conversation_view_set_back_visible (PickyConversationView *self,
 }
 
 /**
- * picky_conversation_view_set_details:
- * @details: (nullable): what the details button shows in its popover, for
- *   a layout with no room for it beside the conversation; %NULL hides it
+ * picky_conversation_view_get_details_button:
+ *
+ * Returns: (transfer none): the toggle in the header that shows the
+ *   contact, for a layout with no room for the contact beside the
+ *   conversation; hidden until shown
  */
-void
-picky_conversation_view_set_details (PickyConversationView *self,
-                                     GtkWidget             *details)
+GtkWidget *
+picky_conversation_view_get_details_button (PickyConversationView *self)
 {
-  GtkPopover *popover;
+  g_return_val_if_fail (PICKY_IS_CONVERSATION_VIEW (self), NULL);
 
-  g_return_if_fail (PICKY_IS_CONVERSATION_VIEW (self));
-
-  popover = gtk_menu_button_get_popover (self->details_button);
-  if (details == NULL)
-    {
-      if (popover != NULL)
-        gtk_popover_set_child (popover, NULL);
-      gtk_widget_set_visible (GTK_WIDGET (self->details_button), FALSE);
-      return;
-    }
-
-  if (popover == NULL)
-    {
-      popover = GTK_POPOVER (gtk_popover_new ());
-      gtk_menu_button_set_popover (self->details_button, GTK_WIDGET (popover));
-    }
-  gtk_popover_set_child (popover, details);
-  gtk_widget_set_visible (GTK_WIDGET (self->details_button), TRUE);
+  return GTK_WIDGET (self->details_button);
 }

@@ -29,8 +29,7 @@ void        picky_conversation_view_open_conversation (PickyConversationView *se
                                                    PickyConversation     *conversation,
                                                    gint64                 target_id);
 PickyConversation *picky_conversation_view_get_conversation (PickyConversationView *self);
-void        picky_conversation_view_set_details   (PickyConversationView *self,
-                                                   GtkWidget             *details);
+GtkWidget  *picky_conversation_view_get_details_button (PickyConversationView *self);
 gboolean    picky_conversation_view_get_opening   (PickyConversationView *self);
 gint64      picky_conversation_view_get_contact_id (PickyConversationView *self);
 GListModel *picky_conversation_view_get_messages  (PickyConversationView *self);

@@ -42,8 +42,7 @@ struct _PickyInboxPage
   GtkButton             *new_button;
   GtkStack              *conversation_stack;
   PickyConversationView *conversation_view;
-  GtkBox                *conversation_box;
-  GtkWidget             *details_separator;
+  AdwFlap               *details_flap;
   PickyContactPanel     *contact_panel;
 
   /* owned */
@@ -422,6 +421,45 @@ probe_apps (PickyInboxPage *self)
       picky_store_list_messages_async (picky_service_get_store (self->service), &query, self->cancellable,
                                        on_app_probed_cb, g_object_ref (self));
     }
+}
+
+static void
+setup_choice_cb (GtkSignalListItemFactory *factory,
+                 GtkListItem              *item,
+                 gpointer                  ellipsize)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  if (GPOINTER_TO_INT (ellipsize))
+    gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+bind_choice_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *item,
+                gpointer                  ellipsize)
+{
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)),
+                       gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+/* A drop-down is as wide as its longest choice; on a phone the two of
+ * them side by side must fit in 360 pixels, so the choice shown shortens
+ * with an ellipsis, and the list that opens shows each whole. */
+static void
+let_shrink (GtkDropDown *dropdown)
+{
+  g_autoptr(GtkListItemFactory) shown = gtk_signal_list_item_factory_new ();
+  g_autoptr(GtkListItemFactory) listed = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (shown, "setup", G_CALLBACK (setup_choice_cb), GINT_TO_POINTER (TRUE));
+  g_signal_connect (shown, "bind", G_CALLBACK (bind_choice_cb), NULL);
+  g_signal_connect (listed, "setup", G_CALLBACK (setup_choice_cb), GINT_TO_POINTER (FALSE));
+  g_signal_connect (listed, "bind", G_CALLBACK (bind_choice_cb), NULL);
+  gtk_drop_down_set_factory (dropdown, shown);
+  gtk_drop_down_set_list_factory (dropdown, listed);
 }
 
 static void
@@ -832,39 +870,11 @@ picky_inbox_page_back (GtkWidget  *widget,
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_BACK);
 }
 
-/* Side by side there is room for the contact beside the conversation;
- * folded, the contact is a popover of the conversation's header. */
-static void
-place_contact_panel (PickyInboxPage *self,
-                     gboolean        folded)
-{
-  GtkWidget *panel = GTK_WIDGET (self->contact_panel);
-  gboolean beside = gtk_widget_get_parent (panel) == GTK_WIDGET (self->conversation_box);
-
-  if (beside != folded)
-    return;
-
-  g_object_ref (panel);
-  if (beside)
-    {
-      gtk_box_remove (self->conversation_box, panel);
-      picky_conversation_view_set_details (self->conversation_view, panel);
-    }
-  else
-    {
-      picky_conversation_view_set_details (self->conversation_view, NULL);
-      gtk_box_append (self->conversation_box, panel);
-    }
-  g_object_unref (panel);
-  gtk_widget_set_visible (self->details_separator, !folded);
-}
-
 static void
 update_back_button (PickyInboxPage *self)
 {
   gboolean folded = adw_leaflet_get_folded (self->leaflet);
 
-  place_contact_panel (self, folded);
 
   /* Side by side, the list is in view already: no way back to show. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "inbox.back", folded);
@@ -976,8 +986,7 @@ picky_inbox_page_class_init (PickyInboxPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, new_button);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_stack);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_view);
-  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, conversation_box);
-  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, details_separator);
+  gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, details_flap);
   gtk_widget_class_bind_template_child (widget_class, PickyInboxPage, contact_panel);
   gtk_widget_class_bind_template_callback (widget_class, on_filters_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, on_search_entry_stop_search_cb);
@@ -1008,6 +1017,8 @@ picky_inbox_page_init (PickyInboxPage *self)
   self->present_apps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   add_app_chips (self);
+  let_shrink (self->status_dropdown);
+  let_shrink (self->channel_dropdown);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self->list_pane));
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->list_scroller), "value-changed",
@@ -1019,6 +1030,13 @@ picky_inbox_page_init (PickyInboxPage *self)
   g_signal_connect_object (self->conversation_view, "opened", G_CALLBACK (mark_conversation_read), self,
                            G_CONNECT_SWAPPED);
   update_conversation_actions (self);
+  /* Folded, the contact is a toggle away; side by side, always there. */
+  g_object_bind_property (self->details_flap, "folded",
+                          picky_conversation_view_get_details_button (self->conversation_view), "visible",
+                          G_BINDING_SYNC_CREATE);
+  g_object_bind_property (self->details_flap, "reveal-flap",
+                          picky_conversation_view_get_details_button (self->conversation_view), "active",
+                          G_BINDING_SYNC_CREATE | G_BINDING_BIDIRECTIONAL);
   update_back_button (self);
   update_list_stack (self);
   update_empty_page (self);
