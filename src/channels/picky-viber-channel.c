@@ -935,6 +935,8 @@ picky_viber_channel_constructed (GObject *object)
   PickyViberChannel *self = PICKY_VIBER_CHANNEL (object);
   PickyWebhookServer *server;
   PickyAccess *access;
+  GSettingsSchemaSource *source;
+  g_autoptr(GSettingsSchema) schema = NULL;
 
   G_OBJECT_CLASS (picky_viber_channel_parent_class)->constructed (object);
 
@@ -951,6 +953,11 @@ picky_viber_channel_constructed (GObject *object)
     g_signal_connect_object (server, "notify::bind-error",
                              G_CALLBACK (on_changed_cb), self, G_CONNECT_SWAPPED);
 
+  /* Without the console's schema (a benchmark) there is no public address. */
+  source = g_settings_schema_source_get_default ();
+  schema = source != NULL ? g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE) : NULL;
+  if (schema == NULL)
+    return;
   self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect_object (self->settings, "changed::" PUBLIC_URL_KEY,
                            G_CALLBACK (on_public_url_changed_cb), self, G_CONNECT_SWAPPED);
@@ -1063,4 +1070,24 @@ picky_viber_channel_get_n_events (PickyViberChannel *self)
   g_return_val_if_fail (PICKY_IS_VIBER_CHANNEL (self), 0);
 
   return self->n_events;
+}
+
+/**
+ * picky_viber_channel_set_token:
+ * @self: a #PickyViberChannel
+ * @token: (nullable): the bot's auth token
+ *
+ * Replaces the token held in memory, as after the admin stored a new one
+ * in the keyring; %NULL makes the channel reject every callback.
+ */
+void
+picky_viber_channel_set_token (PickyViberChannel *self,
+                               const char        *token)
+{
+  g_return_if_fail (PICKY_IS_VIBER_CHANNEL (self));
+
+  g_free (self->token);
+  self->token = token != NULL && *token != '\0' ? g_strdup (token) : NULL;
+  if (self->running && self->ready)
+    update_state (self);
 }

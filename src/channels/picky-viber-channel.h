@@ -21,6 +21,8 @@ G_DECLARE_FINAL_TYPE (PickyViberChannel, picky_viber_channel, PICKY, VIBER_CHANN
 gboolean      picky_viber_channel_is_ready        (PickyViberChannel *self);
 guint64       picky_viber_channel_get_n_events    (PickyViberChannel *self);
 const char   *picky_viber_channel_get_registered_url (PickyViberChannel *self);
+void          picky_viber_channel_set_token       (PickyViberChannel *self,
+                                                   const char        *token);
 
 /* The pure parts of the protocol, public so they can be tested alone. */
 gboolean      picky_viber_channel_check_signature (GBytes            *body,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of webhook ingest: signed WhatsApp posts over 32 keep-alive connections against the store's ceiling, then memory over short connections. */
+/* Benchmark of webhook ingest: signed WhatsApp or Viber posts over 32 keep-alive connections against the store's ceiling, then memory over short connections. */
 
 #include "config.h"
 
@@ -15,12 +15,14 @@
 #include <sqlite3.h>
 
 #include "bench-common.h"
+#include "picky-viber-channel.h"
 #include "picky-whatsapp-channel.h"
 
 #define CONNECTIONS 32
 #define SHORT_THREADS 8
 #define APP_SECRET "bench-app-secret"
 #define PHONE_ID "109876543210987"
+#define VIBER_TOKEN "bench-viber-auth-token"
 
 typedef struct
 {
@@ -40,6 +42,8 @@ typedef struct
   guint   n_acked;
 } Client;
 
+/* The channel kind whose webhook is measured: "whatsapp" or "viber". */
+static const char *kind = "whatsapp";
 static guint64 next_index;
 static guint64 next_short;
 static guint64 n_short;
@@ -89,8 +93,12 @@ listener_thread (gpointer data)
   store = picky_store_open_finish (wait_on (context, &opened), &error);
   if (store == NULL)
     g_error ("%s", error->message);
-  picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Bench", settings,
-                                 NULL, bench_got_result_cb, &added);
+  if (g_str_equal (kind, "viber"))
+    picky_store_add_channel_async (store, "viber", "viber", "Bench", "{}",
+                                   NULL, bench_got_result_cb, &added);
+  else
+    picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Bench", settings,
+                                   NULL, bench_got_result_cb, &added);
   channel_id = picky_store_add_channel_finish (store, wait_on (context, &added), &error);
   if (channel_id <= 0)
     g_error ("%s", error->message);
@@ -101,18 +109,36 @@ listener_thread (gpointer data)
     g_error ("%s", error->message);
 
   /* No keyring is needed: the secret is handed over as the keyring would. */
-  channel = g_object_new (PICKY_TYPE_WHATSAPP_CHANNEL,
-                          "id", channel_id,
-                          "app", "whatsapp-business",
-                          "name", "Bench",
-                          "settings", settings,
-                          "store", store,
-                          "webhook-server", server,
-                          NULL);
-  picky_channel_start (channel);
-  while (!picky_whatsapp_channel_is_ready (PICKY_WHATSAPP_CHANNEL (channel)))
-    g_main_context_iteration (context, TRUE);
-  picky_whatsapp_channel_set_app_secret (PICKY_WHATSAPP_CHANNEL (channel), APP_SECRET);
+  if (g_str_equal (kind, "viber"))
+    {
+      channel = g_object_new (PICKY_TYPE_VIBER_CHANNEL,
+                              "id", channel_id,
+                              "app", "viber",
+                              "name", "Bench",
+                              "settings", "{}",
+                              "store", store,
+                              "webhook-server", server,
+                              NULL);
+      picky_channel_start (channel);
+      while (!picky_viber_channel_is_ready (PICKY_VIBER_CHANNEL (channel)))
+        g_main_context_iteration (context, TRUE);
+      picky_viber_channel_set_token (PICKY_VIBER_CHANNEL (channel), VIBER_TOKEN);
+    }
+  else
+    {
+      channel = g_object_new (PICKY_TYPE_WHATSAPP_CHANNEL,
+                              "id", channel_id,
+                              "app", "whatsapp-business",
+                              "name", "Bench",
+                              "settings", settings,
+                              "store", store,
+                              "webhook-server", server,
+                              NULL);
+      picky_channel_start (channel);
+      while (!picky_whatsapp_channel_is_ready (PICKY_WHATSAPP_CHANNEL (channel)))
+        g_main_context_iteration (context, TRUE);
+      picky_whatsapp_channel_set_app_secret (PICKY_WHATSAPP_CHANNEL (channel), APP_SECRET);
+    }
 
   listener_ready (listener, picky_webhook_server_get_port (server), FALSE);
   while (!g_atomic_int_get (&listener->stop))
@@ -201,6 +227,45 @@ read_response (int      fd,
   return status;
 }
 
+/* The signed POST of @body, as the provider of the measured kind sends it. */
+static void
+build_request (GString    *request,
+               const char *body,
+               gsize       length,
+               gboolean    close_after)
+{
+  gboolean is_viber = g_str_equal (kind, "viber");
+  const char *key = is_viber ? VIBER_TOKEN : APP_SECRET;
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key));
+
+  g_hmac_update (hmac, (const guchar *) body, length);
+  g_string_printf (request,
+                   "POST /%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s"
+                   "%s: %s%s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                   is_viber ? "viber" : "whatsapp",
+                   close_after ? "Connection: close\r\n" : "",
+                   is_viber ? "X-Viber-Content-Signature" : "X-Hub-Signature-256",
+                   is_viber ? "" : "sha256=", g_hmac_get_string (hmac), length);
+  g_string_append_len (request, body, length);
+}
+
+/* A Viber "message" callback; its token is the message's store key. */
+static void
+format_viber_body (GString    *body,
+                   guint64     token,
+                   const char *sender,
+                   const char *name,
+                   gint64      timestamp,
+                   const char *text)
+{
+  g_string_printf (body,
+                   "{\"event\":\"message\",\"timestamp\":%" G_GINT64_FORMAT "000,\"chat_hostname\":\"SN-CHAT-11_\","
+                   "\"message_token\":%" G_GUINT64_FORMAT ",\"sender\":{\"id\":\"%s\",\"name\":\"%s\","
+                   "\"language\":\"en\",\"country\":\"US\",\"api_version\":10},"
+                   "\"message\":{\"type\":\"text\",\"text\":\"%s\"},\"silent\":false}",
+                   timestamp, token, sender, name, text);
+}
+
 static gpointer
 client_thread (gpointer data)
 {
@@ -214,12 +279,15 @@ client_thread (gpointer data)
 
   while ((index = g_atomic_pointer_add (&next_index, 1)) < n_messages)
     {
-      g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET));
       double started;
       guint status;
 
       make_row (index, &row);
-      g_string_printf (body,
+      if (g_str_equal (kind, "viber"))
+        format_viber_body (body, G_GUINT64_CONSTANT (5902763418000000000) + index, row.phone + 1,
+                           row.name, row.timestamp, row.text->str);
+      else
+        g_string_printf (body,
                        "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
                        "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
                        "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
@@ -228,12 +296,7 @@ client_thread (gpointer data)
                        "\"timestamp\":\"%" G_GINT64_FORMAT "\",\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]},"
                        "\"field\":\"messages\"}]}]}",
                        row.name, row.phone + 1, row.phone + 1, index, row.timestamp, row.text->str);
-      g_hmac_update (hmac, (const guchar *) body->str, body->len);
-      g_string_printf (request,
-                       "POST /whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                       "X-Hub-Signature-256: sha256=%s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                       g_hmac_get_string (hmac), body->len);
-      g_string_append_len (request, body->str, body->len);
+      build_request (request, body->str, body->len, FALSE);
 
       started = now_s ();
       write_all (fd, request->str, request->len);
@@ -274,9 +337,9 @@ static gpointer
 short_client_thread (gpointer data)
 {
   guint port = GPOINTER_TO_UINT (data);
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) APP_SECRET, strlen (APP_SECRET));
   g_autoptr(GString) request = g_string_new (NULL);
   g_autoptr(GString) response = g_string_new (NULL);
+  g_autoptr(GString) viber_body = g_string_new (NULL);
   const char *body =
     "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
     "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
@@ -286,12 +349,13 @@ short_client_thread (gpointer data)
     "\"timestamp\":\"1700000000\",\"type\":\"text\",\"text\":{\"body\":\"again\"}}]},"
     "\"field\":\"messages\"}]}]}";
 
-  g_hmac_update (hmac, (const guchar *) body, strlen (body));
-  g_string_printf (request,
-                   "POST /whatsapp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                   "Connection: close\r\nX-Hub-Signature-256: sha256=%s\r\n"
-                   "Content-Length: %" G_GSIZE_FORMAT "\r\n\r\n%s",
-                   g_hmac_get_string (hmac), strlen (body), body);
+  if (g_str_equal (kind, "viber"))
+    {
+      format_viber_body (viber_body, G_GUINT64_CONSTANT (5902763417999999999), "bench-short", "Short",
+                         1700000000, "again");
+      body = viber_body->str;
+    }
+  build_request (request, body, strlen (body), TRUE);
 
   while (g_atomic_pointer_add (&next_short, 1) < n_short)
     {
@@ -355,10 +419,12 @@ main (int   argc,
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
   gint64 messages = 200000;
   gint64 short_connections = 100000;
+  g_autofree char *kind_option = NULL;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to post (default 200,000)", "N" },
     { "short", 0, 0, G_OPTION_ARG_INT64, &short_connections,
       "Short connections for the memory figure (default 100,000)", "N" },
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_option, "whatsapp (default) or viber", "KIND" },
     { NULL },
   };
   Listener listener = { 0 };
@@ -375,6 +441,16 @@ main (int   argc,
     {
       g_printerr ("%s\n", error->message);
       return 2;
+    }
+
+  if (kind_option != NULL)
+    {
+      if (!g_str_equal (kind_option, "whatsapp") && !g_str_equal (kind_option, "viber"))
+        {
+          g_printerr ("--kind is whatsapp or viber, not %s\n", kind_option);
+          return 2;
+        }
+      kind = kind_option;
     }
 
   n_messages = MAX (messages, 1000);
