@@ -234,6 +234,35 @@ picky_inbox_row_get_preview (PickyInboxRow *self)
   return self->preview;
 }
 
+/* The local time zone, looked up again once a minute. GLib reads the
+ * system's zone file for each g_date_time_new_from_unix_local(), and rows
+ * format their times on every bind: at a thousand messages a second that
+ * alone kept the window from drawing. */
+static GTimeZone *
+local_zone (void)
+{
+  static GTimeZone *zone;
+  static gint64 looked_up;
+  gint64 now = g_get_monotonic_time ();
+
+  if (zone == NULL || now - looked_up > 60 * G_USEC_PER_SEC)
+    {
+      g_clear_pointer (&zone, g_time_zone_unref);
+      zone = g_time_zone_new_local ();
+      looked_up = now;
+    }
+
+  return zone;
+}
+
+static GDateTime *
+local_time (gint64 timestamp)
+{
+  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (timestamp);
+
+  return utc != NULL ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
+}
+
 /* Calendar days from @then to @now in the local time zone: 0 today, 1
  * yesterday; counted on the calendar, so leap years and the turn of the
  * year need no care. */
@@ -263,8 +292,8 @@ char *
 picky_inbox_format_time (gint64 timestamp,
                          gint64 now)
 {
-  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (timestamp);
-  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  g_autoptr(GDateTime) then = local_time (timestamp);
+  g_autoptr(GDateTime) today = local_time (now);
   gint64 ago = now - timestamp;
   int days;
 
@@ -299,8 +328,8 @@ char *
 picky_inbox_format_day (gint64 timestamp,
                         gint64 now)
 {
-  g_autoptr(GDateTime) then = g_date_time_new_from_unix_local (timestamp);
-  g_autoptr(GDateTime) today = g_date_time_new_from_unix_local (now);
+  g_autoptr(GDateTime) then = local_time (timestamp);
+  g_autoptr(GDateTime) today = local_time (now);
   int days;
 
   if (then == NULL || today == NULL)
