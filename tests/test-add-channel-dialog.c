@@ -180,7 +180,8 @@ test_dialog_telegram (Fixture       *fixture,
   g_autofree char *secret = NULL;
   PickyChannel *channel;
 
-  /* Telegram is offered first, with the public Bot API preset. */
+  /* Telegram comes with the public Bot API preset. */
+  select_kind (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
                    "https://api.telegram.org");
   g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));

@@ -49,6 +49,40 @@ picky_signature_decode_hex (const char *hex,
 }
 
 /**
+ * picky_signature_decode_base64:
+ * @text: (nullable): a digest as LINE's header carries it
+ * @digest: (out): where the bytes go
+ *
+ * Strict, unlike g_base64_decode(), which skips what it does not know:
+ * a header with stray characters is no signature at all.
+ *
+ * Returns: whether @text is exactly a SHA-256 digest in padded base64
+ */
+gboolean
+picky_signature_decode_base64 (const char *text,
+                               guint8      digest[PICKY_SIGNATURE_SIZE])
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  /* 32 bytes are ten groups of three and two left over: 43 symbols and one pad. */
+  const gsize symbols = 43;
+  g_autofree guchar *decoded = NULL;
+  gsize length = 0;
+
+  if (text == NULL || strlen (text) != symbols + 1 || text[symbols] != '=')
+    return FALSE;
+  for (gsize i = 0; i < symbols; i++)
+    if (strchr (alphabet, text[i]) == NULL || text[i] == '\0')
+      return FALSE;
+
+  decoded = g_base64_decode (text, &length);
+  if (length != PICKY_SIGNATURE_SIZE)
+    return FALSE;
+  memcpy (digest, decoded, PICKY_SIGNATURE_SIZE);
+
+  return TRUE;
+}
+
+/**
  * picky_signature_compute:
  * @body: the raw request body, exactly as received
  * @key: the shared secret the provider signs with

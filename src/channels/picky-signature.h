@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* HMAC-SHA256 body signatures as the providers send them: hex digests compared in constant time. */
+/* HMAC-SHA256 body signatures as the providers send them: hex or base64 digests compared in constant time. */
 
 #pragma once
 
@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 
 gboolean picky_signature_decode_hex (const char   *hex,
                                      guint8        digest[PICKY_SIGNATURE_SIZE]);
+gboolean picky_signature_decode_base64 (const char *text,
+                                        guint8      digest[PICKY_SIGNATURE_SIZE]);
 void     picky_signature_compute    (GBytes       *body,
                                      const char   *key,
                                      guint8        digest[PICKY_SIGNATURE_SIZE]);

@@ -6,23 +6,20 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
-#include <sodium.h>
 
 #include "picky-channel-private.h"
 #include "picky-json.h"
+#include "picky-meta-webhook.h"
 #include "picky-pacer.h"
 #include "picky-signature.h"
 #include "picky-whatsapp-channel.h"
 
-#define SIGNATURE_HEADER "X-Hub-Signature-256"
-#define SIGNATURE_PREFIX "sha256="
 #define HTTP_TIMEOUT_S 30
 #define BACKOFF_MIN_MS 2000
 #define SEND_ATTEMPTS 5
 /* Error 131056: WhatsApp takes about one message every 6 seconds from a
  * business to the same number. */
 #define PAIR_PAUSE_MS 6000
-#define VERIFY_TOKEN_LENGTH 32
 
 struct _PickyWhatsAppChannel
 {
@@ -106,33 +103,6 @@ get_time_member (JsonObject *object,
   return fallback;
 }
 
-static gboolean
-strings_equal_constant_time (const char *a,
-                             const char *b)
-{
-  gsize length;
-
-  if (a == NULL || b == NULL)
-    return FALSE;
-
-  /* The length of a verify token is no secret worth hiding. */
-  length = strlen (a);
-  if (length != strlen (b))
-    return FALSE;
-
-  return picky_signature_equal ((const guint8 *) a, (const guint8 *) b, length);
-}
-
-static gboolean
-decode_signature (const char *header,
-                  guint8      digest[PICKY_SIGNATURE_SIZE])
-{
-  if (header == NULL || !g_str_has_prefix (header, SIGNATURE_PREFIX))
-    return FALSE;
-
-  return picky_signature_decode_hex (header + strlen (SIGNATURE_PREFIX), digest);
-}
-
 /**
  * picky_whatsapp_channel_check_signature:
  * @body: the raw request body, exactly as received
@@ -147,16 +117,7 @@ picky_whatsapp_channel_check_signature (GBytes     *body,
                                         const char *header,
                                         const char *app_secret)
 {
-  guint8 expected[PICKY_SIGNATURE_SIZE];
-  guint8 given[PICKY_SIGNATURE_SIZE];
-
-  g_return_val_if_fail (body != NULL, FALSE);
-
-  if (app_secret == NULL || *app_secret == '\0' || !decode_signature (header, given))
-    return FALSE;
-
-  picky_signature_compute (body, app_secret, expected);
-  return picky_signature_equal (expected, given, PICKY_SIGNATURE_SIZE);
+  return picky_meta_check_signature (body, header, app_secret);
 }
 
 /**
@@ -168,21 +129,7 @@ picky_whatsapp_channel_check_signature (GBytes     *body,
 char *
 picky_whatsapp_channel_generate_verify_token (void)
 {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  guint8 random[VERIFY_TOKEN_LENGTH];
-  char *token = g_new (char, VERIFY_TOKEN_LENGTH + 1);
-
-  /* 64 symbols, so the low six bits of each random byte pick one with no
-   * bias; the bytes come from the system's cryptographic source. */
-  if (sodium_init () < 0)
-    g_error ("libsodium cannot be initialised");
-  randombytes_buf (random, sizeof random);
-  for (guint i = 0; i < VERIFY_TOKEN_LENGTH; i++)
-    token[i] = alphabet[random[i] & 63];
-  token[VERIFY_TOKEN_LENGTH] = '\0';
-  sodium_memzero (random, sizeof random);
-
-  return token;
+  return picky_meta_generate_verify_token ();
 }
 
 /* Fills kind, text, media and related key from one messages[] element.
@@ -520,31 +467,10 @@ on_delivery_ingested_cb (GObject      *object,
   delivery_free (delivery);
 }
 
-static void
-handle_verify (GPtrArray           *members,
-               PickyWebhookRequest *request)
+static const char *
+get_verify_token (gpointer member)
 {
-  const char *mode = picky_webhook_request_get_query (request, "hub.mode");
-  const char *token = picky_webhook_request_get_query (request, "hub.verify_token");
-  const char *challenge = picky_webhook_request_get_query (request, "hub.challenge");
-  gboolean matched = FALSE;
-
-  if (g_strcmp0 (mode, "subscribe") == 0 && token != NULL && challenge != NULL)
-    for (guint i = 0; i < members->len; i++)
-      {
-        PickyWhatsAppChannel *channel = g_ptr_array_index (members, i);
-
-        /* Every channel is compared, so the time taken names none. */
-        matched |= strings_equal_constant_time (channel->verify_token, token);
-      }
-
-  if (!matched)
-    {
-      picky_webhook_request_respond (request, SOUP_STATUS_FORBIDDEN, NULL, NULL, 0);
-      return;
-    }
-
-  picky_webhook_request_respond (request, SOUP_STATUS_OK, "text/plain", challenge, -1);
+  return ((PickyWhatsAppChannel *) member)->verify_token;
 }
 
 static void
@@ -552,7 +478,7 @@ handle_notification (GPtrArray           *members,
                      PickyWebhookRequest *request)
 {
   GBytes *body = picky_webhook_request_get_body (request);
-  const char *header = picky_webhook_request_get_header (request, SIGNATURE_HEADER);
+  const char *header = picky_webhook_request_get_header (request, PICKY_META_SIGNATURE_HEADER);
   g_autoptr(GPtrArray) signers = g_ptr_array_new ();
   g_autoptr(JsonObject) root = NULL;
   g_autoptr(GPtrArray) batch = NULL;
@@ -570,7 +496,7 @@ handle_notification (GPtrArray           *members,
   /* The signature decides before a single byte of JSON is looked at. A
    * channel without its app secret signs nothing, so with none configured
    * every POST ends here. */
-  if (decode_signature (header, given))
+  if (picky_meta_decode_signature (header, given))
     for (guint i = 0; i < members->len; i++)
       {
         PickyWhatsAppChannel *channel = g_ptr_array_index (members, i);
@@ -677,7 +603,7 @@ handle_webhook_cb (PickyWebhookServer  *server,
                    GPtrArray           *members)
 {
   if (g_strcmp0 (picky_webhook_request_get_method (request), SOUP_METHOD_GET) == 0)
-    handle_verify (members, request);
+    picky_meta_handle_verify (request, members, get_verify_token);
   else
     handle_notification (members, request);
 }
@@ -994,7 +920,6 @@ on_send_reply_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) root = NULL;
-  JsonObject *graph_error;
   const char *details = NULL;
   guint status;
   gint64 code;
@@ -1030,14 +955,7 @@ on_send_reply_cb (GObject      *object,
     }
 
   /* Decisions rest on the Graph error code, not on HTTP status or wording. */
-  graph_error = picky_json_get_object (root, "error");
-  code = graph_error != NULL ? json_object_get_int_member_with_default (graph_error, "code", -1) : -1;
-  if (graph_error != NULL)
-    {
-      details = picky_json_get_string (picky_json_get_object (graph_error, "error_data"), "details");
-      if (details == NULL)
-        details = picky_json_get_string (graph_error, "message");
-    }
+  code = picky_meta_parse_graph_error (root, NULL, &details);
   if (details == NULL)
     details = soup_status_get_phrase (status);
 
@@ -1278,18 +1196,7 @@ static PickyChannelSetup *
 picky_whatsapp_channel_dup_setup_instructions (PickyChannel *channel,
                                                GHashTable   *secrets)
 {
-  const char *verify_token = secrets != NULL ? g_hash_table_lookup (secrets, "verify-token") : NULL;
-  PickyChannelSetup *setup;
-
-  if (verify_token == NULL)
-    return NULL;
-
-  setup = picky_channel_setup_new (_("Connect the Webhook"),
-                                   _("In Meta’s dashboard, set the callback URL to your public HTTPS address followed by this path, and paste the verify token. It is shown only now and kept in your keyring."));
-  picky_channel_setup_add_value (setup, _("Callback Path"), PICKY_WHATSAPP_WEBHOOK_PATH);
-  picky_channel_setup_add_value (setup, _("Verify Token"), verify_token);
-
-  return setup;
+  return picky_meta_dup_setup (secrets, PICKY_WHATSAPP_WEBHOOK_PATH);
 }
 
 static void
