@@ -7,6 +7,8 @@
 
 #include "fakes/picky-fake-telegram.h"
 #include "picky-add-channel-dialog.h"
+#include "picky-instagram-channel.h"
+#include "picky-line-channel.h"
 #include "picky-telegram-channel.h"
 #include "picky-test-gui.h"
 #include "picky-test-kind.h"
@@ -76,8 +78,19 @@ static GtkWidget *
 row (Fixture    *fixture,
      const char *title)
 {
-  GtkWidget *found = picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW, title);
+  g_autoptr(GPtrArray) all = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW);
+  GtkWidget *found;
 
+  /* Kinds share labels (Meta's App Secret): the one shown is meant. */
+  for (guint i = 0; i < all->len; i++)
+    {
+      g_autofree char *name = picky_test_gui_accessible_name (g_ptr_array_index (all, i));
+
+      if (g_strcmp0 (name, title) == 0 && gtk_widget_is_visible (g_ptr_array_index (all, i)))
+        return g_ptr_array_index (all, i);
+    }
+
+  found = picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), ADW_TYPE_PREFERENCES_ROW, title);
   if (found == NULL)
     g_error ("no row named “%s”", title);
   return found;
@@ -315,6 +328,12 @@ test_dialog_kinds (Fixture       *fixture,
   assert_rows_describe (fixture, PICKY_TYPE_WHATSAPP_CHANNEL);
   select_kind (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
   assert_rows_describe (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
+  select_kind (fixture, PICKY_TYPE_LINE_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_LINE_CHANNEL);
+  select_kind (fixture, PICKY_TYPE_MESSENGER_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_MESSENGER_CHANNEL);
+  select_kind (fixture, PICKY_TYPE_INSTAGRAM_CHANNEL);
+  assert_rows_describe (fixture, PICKY_TYPE_INSTAGRAM_CHANNEL);
 
   picky_channel_registry_register_kind (registry, PICKY_TYPE_TEST_KIND_CHANNEL);
   reopen_dialog (fixture, NULL);

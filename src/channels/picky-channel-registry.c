@@ -7,7 +7,9 @@
 #include <glib/gi18n.h>
 
 #include "picky-channel-registry.h"
+#include "picky-instagram-channel.h"
 #include "picky-line-channel.h"
+#include "picky-messenger-channel.h"
 #include "picky-relay-channel.h"
 #include "picky-telegram-channel.h"
 #include "picky-viber-channel.h"
@@ -32,7 +34,9 @@ G_DEFINE_FINAL_TYPE (PickyChannelRegistry, picky_channel_registry, G_TYPE_OBJECT
  * names and describes itself in its class_init, the store keeps the kind
  * as a plain string, and the pages only see PickyChannel. */
 static GType (* const builtin_kinds[]) (void) = {
+  picky_instagram_channel_get_type,
   picky_line_channel_get_type,
+  picky_messenger_channel_get_type,
   picky_relay_channel_get_type,
   picky_telegram_channel_get_type,
   picky_viber_channel_get_type,

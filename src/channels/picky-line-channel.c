@@ -965,3 +965,23 @@ picky_line_channel_get_n_events (PickyLineChannel *self)
 
   return self->n_events;
 }
+
+/**
+ * picky_line_channel_set_channel_secret:
+ * @self: a #PickyLineChannel
+ * @channel_secret: (nullable): the LINE channel's secret
+ *
+ * Replaces the secret held in memory, as after the admin stored a new one
+ * in the keyring; %NULL makes the channel reject every webhook.
+ */
+void
+picky_line_channel_set_channel_secret (PickyLineChannel *self,
+                                       const char       *channel_secret)
+{
+  g_return_if_fail (PICKY_IS_LINE_CHANNEL (self));
+
+  g_free (self->channel_secret);
+  self->channel_secret = channel_secret != NULL && *channel_secret != '\0' ? g_strdup (channel_secret) : NULL;
+  if (self->running && self->ready)
+    update_state (self);
+}

@@ -20,6 +20,8 @@ G_DECLARE_FINAL_TYPE (PickyLineChannel, picky_line_channel, PICKY, LINE_CHANNEL,
 
 gboolean      picky_line_channel_is_ready        (PickyLineChannel *self);
 guint64       picky_line_channel_get_n_events    (PickyLineChannel *self);
+void          picky_line_channel_set_channel_secret (PickyLineChannel *self,
+                                                     const char       *channel_secret);
 
 /* The pure parts of the protocol, public so they can be tested alone. */
 gboolean      picky_line_channel_check_signature (GBytes           *body,

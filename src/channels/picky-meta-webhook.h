@@ -14,6 +14,8 @@
 G_BEGIN_DECLS
 
 #define PICKY_META_SIGNATURE_HEADER "X-Hub-Signature-256"
+#define PICKY_META_DEFAULT_GRAPH_BASE "https://graph.facebook.com"
+#define PICKY_META_DEFAULT_GRAPH_VERSION "v25.0"
 
 /* Returns the verify token a member of a Meta webhook path answers to. */
 typedef const char * (*PickyMetaVerifyTokenFunc) (gpointer member);

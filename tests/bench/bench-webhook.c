@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of webhook ingest: signed WhatsApp or Viber posts over 32 keep-alive connections against the store's ceiling, then memory over short connections. */
+/* Benchmark of webhook ingest: signed posts of one kind (WhatsApp, Messenger, Viber, LINE) over 32 keep-alive connections against the store's ceiling, then memory over short connections. */
 
 #include "config.h"
 
@@ -15,14 +15,16 @@
 #include <sqlite3.h>
 
 #include "bench-common.h"
+#include "picky-line-channel.h"
+#include "picky-messenger-channel.h"
 #include "picky-viber-channel.h"
 #include "picky-whatsapp-channel.h"
 
 #define CONNECTIONS 32
 #define SHORT_THREADS 8
 #define APP_SECRET "bench-app-secret"
-#define PHONE_ID "109876543210987"
 #define VIBER_TOKEN "bench-viber-auth-token"
+#define PHONE_ID "109876543210987"
 
 typedef struct
 {
@@ -42,8 +44,19 @@ typedef struct
   guint   n_acked;
 } Client;
 
-/* The channel kind whose webhook is measured: "whatsapp" or "viber". */
-static const char *kind = "whatsapp";
+/* The kind whose webhooks are posted, from --kind. */
+typedef enum
+{
+  KIND_WHATSAPP,
+  KIND_MESSENGER,
+  KIND_VIBER,
+  KIND_LINE,
+} Kind;
+
+static const char *const kind_names[] = { "whatsapp", "messenger", "viber", "line" };
+static const char *const kind_paths[] = { "/whatsapp", "/messenger", "/viber", "/line" };
+
+static Kind kind = KIND_WHATSAPP;
 static guint64 next_index;
 static guint64 next_short;
 static guint64 n_short;
@@ -83,7 +96,9 @@ listener_thread (gpointer data)
   g_autoptr(GAsyncResult) opened = NULL;
   g_autoptr(GAsyncResult) added = NULL;
   g_autoptr(GError) error = NULL;
-  const char *settings = "{\"phone_number_id\":\"" PHONE_ID "\"}";
+  const char *settings = kind == KIND_WHATSAPP ? "{\"phone_number_id\":\"" PHONE_ID "\"}"
+                         : kind == KIND_MESSENGER ? "{\"page_id\":\"" PHONE_ID "\"}" : "{}";
+  const char *app = kind == KIND_WHATSAPP ? "whatsapp-business" : kind_names[kind];
   gint64 channel_id;
 
   g_main_context_push_thread_default (context);
@@ -93,12 +108,8 @@ listener_thread (gpointer data)
   store = picky_store_open_finish (wait_on (context, &opened), &error);
   if (store == NULL)
     g_error ("%s", error->message);
-  if (g_str_equal (kind, "viber"))
-    picky_store_add_channel_async (store, "viber", "viber", "Bench", "{}",
-                                   NULL, bench_got_result_cb, &added);
-  else
-    picky_store_add_channel_async (store, "whatsapp-business", "whatsapp", "Bench", settings,
-                                   NULL, bench_got_result_cb, &added);
+  picky_store_add_channel_async (store, app, kind_names[kind], "Bench", settings,
+                                 NULL, bench_got_result_cb, &added);
   channel_id = picky_store_add_channel_finish (store, wait_on (context, &added), &error);
   if (channel_id <= 0)
     g_error ("%s", error->message);
@@ -109,36 +120,27 @@ listener_thread (gpointer data)
     g_error ("%s", error->message);
 
   /* No keyring is needed: the secret is handed over as the keyring would. */
-  if (g_str_equal (kind, "viber"))
-    {
-      channel = g_object_new (PICKY_TYPE_VIBER_CHANNEL,
-                              "id", channel_id,
-                              "app", "viber",
-                              "name", "Bench",
-                              "settings", "{}",
-                              "store", store,
-                              "webhook-server", server,
-                              NULL);
-      picky_channel_start (channel);
-      while (!picky_viber_channel_is_ready (PICKY_VIBER_CHANNEL (channel)))
-        g_main_context_iteration (context, TRUE);
-      picky_viber_channel_set_token (PICKY_VIBER_CHANNEL (channel), VIBER_TOKEN);
-    }
+  channel = g_object_new (kind == KIND_WHATSAPP ? PICKY_TYPE_WHATSAPP_CHANNEL :
+                          kind == KIND_MESSENGER ? PICKY_TYPE_MESSENGER_CHANNEL :
+                          kind == KIND_VIBER ? PICKY_TYPE_VIBER_CHANNEL : PICKY_TYPE_LINE_CHANNEL,
+                          "id", channel_id,
+                          "app", app,
+                          "name", "Bench",
+                          "settings", settings,
+                          "store", store,
+                          "webhook-server", server,
+                          NULL);
+  picky_channel_start (channel);
+  while (picky_channel_get_state (channel) == PICKY_CHANNEL_STATE_CONNECTING)
+    g_main_context_iteration (context, TRUE);
+  if (kind == KIND_WHATSAPP)
+    picky_whatsapp_channel_set_app_secret (PICKY_WHATSAPP_CHANNEL (channel), APP_SECRET);
+  else if (kind == KIND_MESSENGER)
+    picky_messenger_channel_set_app_secret (PICKY_MESSENGER_CHANNEL (channel), APP_SECRET);
+  else if (kind == KIND_VIBER)
+    picky_viber_channel_set_token (PICKY_VIBER_CHANNEL (channel), VIBER_TOKEN);
   else
-    {
-      channel = g_object_new (PICKY_TYPE_WHATSAPP_CHANNEL,
-                              "id", channel_id,
-                              "app", "whatsapp-business",
-                              "name", "Bench",
-                              "settings", settings,
-                              "store", store,
-                              "webhook-server", server,
-                              NULL);
-      picky_channel_start (channel);
-      while (!picky_whatsapp_channel_is_ready (PICKY_WHATSAPP_CHANNEL (channel)))
-        g_main_context_iteration (context, TRUE);
-      picky_whatsapp_channel_set_app_secret (PICKY_WHATSAPP_CHANNEL (channel), APP_SECRET);
-    }
+    picky_line_channel_set_channel_secret (PICKY_LINE_CHANNEL (channel), APP_SECRET);
 
   listener_ready (listener, picky_webhook_server_get_port (server), FALSE);
   while (!g_atomic_int_get (&listener->stop))
@@ -227,43 +229,82 @@ read_response (int      fd,
   return status;
 }
 
-/* The signed POST of @body, as the provider of the measured kind sends it. */
+/* Frames @body as the kind's servers post it, signed with its secret. */
 static void
-build_request (GString    *request,
+frame_request (GString    *request,
                const char *body,
                gsize       length,
                gboolean    close_after)
 {
-  gboolean is_viber = g_str_equal (kind, "viber");
-  const char *key = is_viber ? VIBER_TOKEN : APP_SECRET;
+  const char *key = kind == KIND_VIBER ? VIBER_TOKEN : APP_SECRET;
   g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) key, strlen (key));
+  g_autofree char *signature = NULL;
+  guint8 digest[32];
+  gsize digest_length = sizeof digest;
 
   g_hmac_update (hmac, (const guchar *) body, length);
+  if (kind == KIND_VIBER)
+    signature = g_strconcat ("X-Viber-Content-Signature: ", g_hmac_get_string (hmac), NULL);
+  else if (kind != KIND_LINE)
+    signature = g_strconcat ("X-Hub-Signature-256: sha256=", g_hmac_get_string (hmac), NULL);
+  else
+    {
+      g_autofree char *encoded = NULL;
+
+      g_hmac_get_digest (hmac, digest, &digest_length);
+      encoded = g_base64_encode (digest, digest_length);
+      signature = g_strconcat ("x-line-signature: ", encoded, NULL);
+    }
   g_string_printf (request,
-                   "POST /%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n%s"
-                   "%s: %s%s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
-                   is_viber ? "viber" : "whatsapp",
-                   close_after ? "Connection: close\r\n" : "",
-                   is_viber ? "X-Viber-Content-Signature" : "X-Hub-Signature-256",
-                   is_viber ? "" : "sha256=", g_hmac_get_string (hmac), length);
+                   "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   "%s%s\r\nContent-Length: %" G_GSIZE_FORMAT "\r\n\r\n",
+                   kind_paths[kind],
+                   close_after ? "Connection: close\r\n" : "", signature, length);
   g_string_append_len (request, body, length);
 }
 
-/* A Viber "message" callback; its token is the message's store key. */
+/* One text message from @name at @phone as the kind's webhook carries it;
+ * Viber keys it by @number, the others by @id. */
 static void
-format_viber_body (GString    *body,
-                   guint64     token,
-                   const char *sender,
-                   const char *name,
-                   gint64      timestamp,
-                   const char *text)
+format_body (GString    *body,
+             const char *name,
+             const char *phone,
+             const char *id,
+             guint64     number,
+             gint64      timestamp,
+             const char *text)
 {
-  g_string_printf (body,
-                   "{\"event\":\"message\",\"timestamp\":%" G_GINT64_FORMAT "000,\"chat_hostname\":\"SN-CHAT-11_\","
-                   "\"message_token\":%" G_GUINT64_FORMAT ",\"sender\":{\"id\":\"%s\",\"name\":\"%s\","
-                   "\"language\":\"en\",\"country\":\"US\",\"api_version\":10},"
-                   "\"message\":{\"type\":\"text\",\"text\":\"%s\"},\"silent\":false}",
-                   timestamp, token, sender, name, text);
+  if (kind == KIND_WHATSAPP)
+    g_string_printf (body,
+                     "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
+                     "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
+                     "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
+                     "\"contacts\":[{\"profile\":{\"name\":\"%s\"},\"wa_id\":\"%s\"}],"
+                     "\"messages\":[{\"from\":\"%s\",\"id\":\"wamid.%s\","
+                     "\"timestamp\":\"%" G_GINT64_FORMAT "\",\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]},"
+                     "\"field\":\"messages\"}]}]}",
+                     name, phone, phone, id, timestamp, text);
+  else if (kind == KIND_MESSENGER)
+    g_string_printf (body,
+                     "{\"object\":\"page\",\"entry\":[{\"id\":\"" PHONE_ID "\",\"time\":%" G_GINT64_FORMAT "000,"
+                     "\"messaging\":[{\"sender\":{\"id\":\"%s\"},\"recipient\":{\"id\":\"" PHONE_ID "\"},"
+                     "\"timestamp\":%" G_GINT64_FORMAT "000,\"message\":{\"mid\":\"m_%s\",\"text\":\"%s\"}}]}]}",
+                     timestamp, phone, timestamp, id, text);
+  else if (kind == KIND_VIBER)
+    g_string_printf (body,
+                     "{\"event\":\"message\",\"timestamp\":%" G_GINT64_FORMAT "000,\"chat_hostname\":\"SN-CHAT-11_\","
+                     "\"message_token\":%" G_GUINT64_FORMAT ",\"sender\":{\"id\":\"%s\",\"name\":\"%s\","
+                     "\"language\":\"en\",\"country\":\"US\",\"api_version\":10},"
+                     "\"message\":{\"type\":\"text\",\"text\":\"%s\"},\"silent\":false}",
+                     timestamp, G_GUINT64_CONSTANT (5902763417999999999) + number, phone, name, text);
+  else
+    g_string_printf (body,
+                     "{\"destination\":\"U523cf6941fa1c257c6f561c5cb347611\",\"events\":[{\"type\":\"message\","
+                     "\"message\":{\"type\":\"text\",\"id\":\"%s\",\"text\":\"%s\"},"
+                     "\"webhookEventId\":\"01B%s\",\"deliveryContext\":{\"isRedelivery\":false},"
+                     "\"timestamp\":%" G_GINT64_FORMAT "000,\"source\":{\"type\":\"user\",\"userId\":\"U%s\"},"
+                     "\"replyToken\":\"r%s\",\"mode\":\"active\"}]}",
+                     id, text, id, timestamp, phone, id);
 }
 
 static gpointer
@@ -279,24 +320,13 @@ client_thread (gpointer data)
 
   while ((index = g_atomic_pointer_add (&next_index, 1)) < n_messages)
     {
+      g_autofree char *id = g_strdup_printf ("bench%" G_GUINT64_FORMAT, index);
       double started;
       guint status;
 
       make_row (index, &row);
-      if (g_str_equal (kind, "viber"))
-        format_viber_body (body, G_GUINT64_CONSTANT (5902763418000000000) + index, row.phone + 1,
-                           row.name, row.timestamp, row.text->str);
-      else
-        g_string_printf (body,
-                       "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
-                       "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
-                       "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
-                       "\"contacts\":[{\"profile\":{\"name\":\"%s\"},\"wa_id\":\"%s\"}],"
-                       "\"messages\":[{\"from\":\"%s\",\"id\":\"wamid.bench%" G_GUINT64_FORMAT "\","
-                       "\"timestamp\":\"%" G_GINT64_FORMAT "\",\"type\":\"text\",\"text\":{\"body\":\"%s\"}}]},"
-                       "\"field\":\"messages\"}]}]}",
-                       row.name, row.phone + 1, row.phone + 1, index, row.timestamp, row.text->str);
-      build_request (request, body->str, body->len, FALSE);
+      format_body (body, row.name, row.phone + 1, id, index + 1, row.timestamp, row.text->str);
+      frame_request (request, body->str, body->len, FALSE);
 
       started = now_s ();
       write_all (fd, request->str, request->len);
@@ -339,23 +369,10 @@ short_client_thread (gpointer data)
   guint port = GPOINTER_TO_UINT (data);
   g_autoptr(GString) request = g_string_new (NULL);
   g_autoptr(GString) response = g_string_new (NULL);
-  g_autoptr(GString) viber_body = g_string_new (NULL);
-  const char *body =
-    "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102938475610293\","
-    "\"changes\":[{\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":"
-    "{\"display_phone_number\":\"15550101234\",\"phone_number_id\":\"" PHONE_ID "\"},"
-    "\"contacts\":[{\"profile\":{\"name\":\"Short\"},\"wa_id\":\"15550009999\"}],"
-    "\"messages\":[{\"from\":\"15550009999\",\"id\":\"wamid.bench-short\","
-    "\"timestamp\":\"1700000000\",\"type\":\"text\",\"text\":{\"body\":\"again\"}}]},"
-    "\"field\":\"messages\"}]}]}";
+  g_autoptr(GString) body = g_string_new (NULL);
 
-  if (g_str_equal (kind, "viber"))
-    {
-      format_viber_body (viber_body, G_GUINT64_CONSTANT (5902763417999999999), "bench-short", "Short",
-                         1700000000, "again");
-      body = viber_body->str;
-    }
-  build_request (request, body, strlen (body), TRUE);
+  format_body (body, "Short", "15550009999", "bench-short", 0, 1700000000, "again");
+  frame_request (request, body->str, body->len, TRUE);
 
   while (g_atomic_pointer_add (&next_short, 1) < n_short)
     {
@@ -419,12 +436,12 @@ main (int   argc,
   g_autoptr(GArray) latencies = g_array_new (FALSE, FALSE, sizeof (double));
   gint64 messages = 200000;
   gint64 short_connections = 100000;
-  g_autofree char *kind_option = NULL;
+  g_autofree char *kind_name = NULL;
   GOptionEntry entries[] = {
+    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_name, "Whose webhooks: whatsapp (default), messenger, viber or line", "KIND" },
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages to post (default 200,000)", "N" },
     { "short", 0, 0, G_OPTION_ARG_INT64, &short_connections,
       "Short connections for the memory figure (default 100,000)", "N" },
-    { "kind", 0, 0, G_OPTION_ARG_STRING, &kind_option, "whatsapp (default) or viber", "KIND" },
     { NULL },
   };
   Listener listener = { 0 };
@@ -443,14 +460,15 @@ main (int   argc,
       return 2;
     }
 
-  if (kind_option != NULL)
+  for (kind = 0; kind_name != NULL && kind < G_N_ELEMENTS (kind_names); kind++)
+    if (g_strcmp0 (kind_name, kind_names[kind]) == 0)
+      break;
+  if (kind_name == NULL)
+    kind = KIND_WHATSAPP;
+  else if (kind == G_N_ELEMENTS (kind_names))
     {
-      if (!g_str_equal (kind_option, "whatsapp") && !g_str_equal (kind_option, "viber"))
-        {
-          g_printerr ("--kind is whatsapp or viber, not %s\n", kind_option);
-          return 2;
-        }
-      kind = kind_option;
+      g_printerr ("Unknown kind “%s”: whatsapp, messenger, viber or line\n", kind_name);
+      return 2;
     }
 
   n_messages = MAX (messages, 1000);
