@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Fuzzes a LINE webhook body as the listener reads it once its signature matched. */
+
+#include "config.h"
+
+#include "picky-fuzz-util.h"
+#include "picky-json.h"
+#include "picky-line-channel.h"
+#include "picky-webhook-server.h"
+
+#define CHANNEL_ID 7
+
+int
+LLVMFuzzerTestOneInput (const guint8 *data,
+                        size_t        size)
+{
+  g_autoptr(GBytes) body = g_bytes_new_static (data, size);
+  g_autoptr(JsonObject) root = NULL;
+  g_autoptr(GPtrArray) messages = g_ptr_array_new_with_free_func (g_object_unref);
+  JsonArray *events;
+
+  root = picky_json_parse_object (body, PICKY_WEBHOOK_MAX_JSON_DEPTH);
+  if (root == NULL)
+    return 0;
+  if (!picky_json_check_syntax ((const char *) data, size, PICKY_WEBHOOK_MAX_JSON_DEPTH))
+    picky_fuzz_fail ("an object was parsed from a body the syntax check refuses");
+
+  /* The same walk as the listener's: one message at most per event. */
+  events = picky_json_get_array (root, "events");
+  for (guint i = 0; events != NULL && i < json_array_get_length (events); i++)
+    {
+      JsonNode *event = json_array_get_element (events, i);
+      PickyMessage *message;
+
+      if (!JSON_NODE_HOLDS_OBJECT (event))
+        continue;
+      message = picky_line_channel_parse_event (json_node_get_object (event), CHANNEL_ID, "line");
+      if (message != NULL)
+        g_ptr_array_add (messages, message);
+    }
+
+  picky_fuzz_check_messages (messages, CHANNEL_ID, "line");
+  return 0;
+}
