@@ -388,12 +388,17 @@ column_width (PickyContactsPage *self,
 {
   g_autoptr(PangoLayout) title_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view), title);
   g_autoptr(PangoLayout) value_layout = gtk_widget_create_pango_layout (GTK_WIDGET (self->column_view), widest);
+  g_autoptr(PangoAttrList) bold = pango_attr_list_new ();
   int title_width, value_width, height;
 
+  /* Titles are drawn in bold. */
+  pango_attr_list_insert (bold, pango_attr_weight_new (PANGO_WEIGHT_BOLD));
+  pango_layout_set_attributes (title_layout, bold);
   pango_layout_get_pixel_size (title_layout, &title_width, &height);
   pango_layout_get_pixel_size (value_layout, &value_width, &height);
 
-  return MAX (title_width + 40, value_width + 28);
+  /* Room for the sort arrow and the cells' padding. */
+  return MAX (title_width + 48, value_width + 28);
 }
 
 /* In GTK 4.8 a header's title can only be reached through the header
@@ -404,7 +409,9 @@ align_number_titles (PickyContactsPage *self)
   GtkWidget *header = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
   guint c = 0;
 
-  if (header == NULL || g_strcmp0 (gtk_widget_get_css_name (header), "header") != 0)
+  while (header != NULL && g_strcmp0 (gtk_widget_get_css_name (header), "header") != 0)
+    header = gtk_widget_get_next_sibling (header);
+  if (header == NULL)
     return;
 
   for (GtkWidget *title = gtk_widget_get_first_child (header); title != NULL && c < N_COLUMNS;
@@ -412,8 +419,13 @@ align_number_titles (PickyContactsPage *self)
     {
       GtkWidget *box = gtk_widget_get_first_child (title);
 
-      if (box != NULL && column_is_number (c))
-        gtk_widget_set_halign (box, GTK_ALIGN_END);
+      if (box != NULL && GTK_IS_BOX (box) && column_is_number (c))
+        {
+          /* The sort arrow before the title, so that the title's end lines
+           * up with the numbers' ends. */
+          gtk_widget_set_halign (box, GTK_ALIGN_END);
+          gtk_box_reorder_child_after (GTK_BOX (box), gtk_widget_get_last_child (box), NULL);
+        }
     }
 }
 
