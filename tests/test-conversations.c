@@ -1070,6 +1070,57 @@ test_migrate_progress (Fixture       *fixture,
     }
 }
 
+/* Many contacts matching: the newest page of them, in order. */
+static void
+test_search_many (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) found = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_WAITING, .limit = 20 };
+
+  for (guint i = 0; i < 700; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%u", i);
+      g_autofree char *who = g_strdup_printf ("id%u", i);
+      g_autofree char *name = g_strdup_printf ("Kunde %u", i);
+      PickyMessage *message = make_message (fixture->telegram, key, who,
+                                            i % 3 == 0 ? PICKY_DIRECTION_OUT : PICKY_DIRECTION_IN, "hallo", T0 + i);
+
+      picky_message_set_contact_name (message, name);
+      g_ptr_array_add (batch, message);
+    }
+  ingest (fixture, batch);
+
+  found = search_people (fixture, "KUNDE");
+  g_assert_cmpuint (found->len, ==, 50);
+  for (guint i = 0; i < found->len; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Kunde %u", 699 - i);
+
+      g_assert_cmpstr (picky_conversation_get_display_name (found->pdata[i]), ==, name);
+    }
+
+  /* With a filter: the waiting ones only, newest first. */
+  picky_store_search_conversations_async (fixture->store, "kunde", &query, NULL, picky_test_got_result_cb, &result);
+  waiting = picky_store_search_conversations_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (waiting->len, ==, 20);
+  g_assert_cmpstr (picky_conversation_get_display_name (waiting->pdata[0]), ==, "Kunde 698");
+  g_assert_cmpstr (picky_conversation_get_display_name (waiting->pdata[1]), ==, "Kunde 697");
+  g_assert_cmpstr (picky_conversation_get_display_name (waiting->pdata[2]), ==, "Kunde 695");
+
+  /* Few match: the same order. */
+  g_clear_pointer (&found, g_ptr_array_unref);
+  found = search_people (fixture, "kunde 69");
+  g_assert_cmpuint (found->len, ==, 11);
+  g_assert_cmpstr (picky_conversation_get_display_name (found->pdata[0]), ==, "Kunde 699");
+  g_assert_cmpstr (picky_conversation_get_display_name (found->pdata[10]), ==, "Kunde 69");
+}
+
 /* ---- The randomized equivalence test ---- */
 
 #define N_CUSTOMERS 6
@@ -1447,6 +1498,7 @@ main (int   argc,
   ADD ("/picky/conversations/migrate", test_migrate);
   ADD ("/picky/conversations/migrate-progress", test_migrate_progress);
   ADD ("/picky/conversations/search", test_search);
+  ADD ("/picky/conversations/search-many", test_search_many);
   ADD ("/picky/conversations/random", test_random);
   g_test_add_func ("/picky/conversations/search-key", test_search_key);
 

@@ -21,6 +21,8 @@ picky_store_contact_free (gpointer data)
   g_free (contact->provider_id);
   g_free (contact->name);
   g_free (contact->phone);
+  g_free (contact->search_folded);
+  g_free (contact->search_digits);
   g_free (contact);
 }
 
@@ -47,6 +49,7 @@ picky_store_worker_forget_contacts (PickyStoreWorker *w)
 {
   g_hash_table_remove_all (w->contacts_by_id);
   g_hash_table_remove_all (w->contacts_by_key);
+  w->contacts_complete = FALSE;
 }
 
 /* Reads a row of PICKY_STORE_CONTACT_COLUMNS into the cache. A detail that does not
@@ -111,6 +114,31 @@ picky_store_worker_get_contact (PickyStoreWorker *w,
   sqlite3_reset (stmt);
 
   return contact;
+}
+
+/* Reads every contact not in the cache yet into it: what searching by
+ * name needs, since names are sealed in the file. */
+gboolean
+picky_store_worker_cache_all_contacts (PickyStoreWorker  *w,
+                                       GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_prepare (w, "SELECT " PICKY_STORE_CONTACT_COLUMNS " FROM contacts",
+                                                   error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      if (!g_hash_table_contains (w->contacts_by_id, &id))
+        worker_cache_contact (w, stmt, FALSE, NULL);
+    }
+  sqlite3_finalize (stmt);
+
+  return rc != 0;
 }
 
 static gboolean
@@ -214,6 +242,7 @@ picky_store_worker_ensure_contact (PickyStoreWorker  *w,
         return NULL;
       g_free (contact->name);
       contact->name = g_strdup (name);
+      g_clear_pointer (&contact->search_folded, g_free);
     }
 
   if (phone != NULL && *phone != '\0' && g_strcmp0 (phone, contact->phone) != 0)
@@ -222,6 +251,7 @@ picky_store_worker_ensure_contact (PickyStoreWorker  *w,
         return NULL;
       g_free (contact->phone);
       contact->phone = g_strdup (phone);
+      g_clear_pointer (&contact->search_digits, g_free);
     }
 
   return contact;

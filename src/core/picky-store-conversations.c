@@ -371,65 +371,6 @@ list_conversations_run (PickyStoreWorker *w,
     g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
 }
 
-/* A contact's name and number as searched, and what they were made from,
- * so that a new name is seen at the next search. */
-typedef struct {
-  char *provider_id;
-  char *name;
-  char *phone;
-  char *folded;                  /* the name and the id in the app */
-  char *digits;                  /* the number and the id in the app */
-} SearchKey;
-
-static void
-search_key_free (gpointer data)
-{
-  SearchKey *key = data;
-
-  g_free (key->provider_id);
-  g_free (key->name);
-  g_free (key->phone);
-  g_free (key->folded);
-  g_free (key->digits);
-  g_free (key);
-}
-
-/* The search key of @contact, made or remade when its details changed.
- * Names are sealed in the file, so they are searched here, in memory. */
-static SearchKey *
-worker_search_key (PickyStoreWorker  *w,
-                   PickyStoreContact *contact)
-{
-  SearchKey *key;
-  g_autofree char *name = NULL;
-  g_autofree char *phone = NULL;
-  g_autofree char *id = NULL;
-
-  if (w->search_keys == NULL)
-    w->search_keys = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, search_key_free);
-
-  key = g_hash_table_lookup (w->search_keys, &contact->id);
-  /* An erased contact's row id may come back for another contact. */
-  if (key != NULL && g_strcmp0 (key->name, contact->name) == 0 && g_strcmp0 (key->phone, contact->phone) == 0 &&
-      g_strcmp0 (key->provider_id, contact->provider_id) == 0)
-    return key;
-
-  key = g_new0 (SearchKey, 1);
-  key->provider_id = g_strdup (contact->provider_id);
-  key->name = g_strdup (contact->name);
-  key->phone = g_strdup (contact->phone);
-  name = picky_search_key_fold (contact->name);
-  id = picky_search_key_fold (contact->provider_id);
-  key->folded = g_strconcat (name, "\n", id, NULL);
-  g_clear_pointer (&id, g_free);
-  phone = picky_search_key_digits (contact->phone);
-  id = picky_search_key_digits (contact->provider_id);
-  key->digits = g_strconcat (phone, "\n", id, NULL);
-  g_hash_table_insert (w->search_keys, g_memdup2 (&contact->id, sizeof contact->id), key);
-
-  return key;
-}
-
 typedef struct {
   PickyConversationQuery query;
   GStrv apps;                    /* the query's own copy */
@@ -446,20 +387,69 @@ search_conversations_args_free (gpointer data)
   g_free (args);
 }
 
+/* Beyond this many matching contacts, the list is walked in its order
+ * and each row checked, rather than the contacts' rows read and sorted. */
+#define MAX_LISTED_CONTACTS 500
+
+/* The ids of the contacts whose name or number holds the query. Names are
+ * sealed in the file, so every contact is read into memory once, with its
+ * name and number prepared; a keystroke then only compares. */
+static GHashTable *
+worker_match_contacts (PickyStoreWorker  *w,
+                       const char        *folded_query,
+                       const char        *digits_query,
+                       GError           **error)
+{
+  g_autoptr(GHashTable) matched = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GHashTableIter iter;
+  gpointer value;
+
+  if (!w->contacts_complete)
+    {
+      if (!picky_store_worker_cache_all_contacts (w, error))
+        return NULL;
+      w->contacts_complete = TRUE;
+    }
+
+  g_hash_table_iter_init (&iter, w->contacts_by_id);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      PickyStoreContact *contact = value;
+
+      if (contact->search_folded == NULL)
+        {
+          g_autofree char *name = picky_search_key_fold (contact->name);
+          g_autofree char *id = picky_search_key_fold (contact->provider_id);
+
+          contact->search_folded = g_strconcat (name, "\n", id, NULL);
+        }
+      if (contact->search_digits == NULL)
+        {
+          g_autofree char *phone = picky_search_key_digits (contact->phone);
+          g_autofree char *id = picky_search_key_digits (contact->provider_id);
+
+          contact->search_digits = g_strconcat (phone, "\n", id, NULL);
+        }
+      if (picky_search_key_matches (contact->search_folded, contact->search_digits, folded_query, digits_query))
+        g_hash_table_add (matched, &contact->id);
+    }
+
+  return g_steal_pointer (&matched);
+}
+
 /* Conversations whose contact's name or number holds the query, newest
- * first: the list is walked in its order and each contact matched in
- * memory until the page is full. */
+ * first. */
 static void
 search_conversations_run (PickyStoreWorker *w,
                           GTask            *task)
 {
   SearchConversationsArgs *args = g_task_get_task_data (task);
   g_autoptr(GPtrArray) conversations = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
-  g_autoptr(GString) sql = g_string_new ("SELECT c.id, c.contact_id");
+  g_autoptr(GHashTable) matched = NULL;
+  g_autoptr(GString) sql = NULL;
   g_autofree char *folded = picky_search_key_fold (args->text);
   g_autofree char *digits = picky_search_key_digits_query (args->text);
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
@@ -469,46 +459,69 @@ search_conversations_run (PickyStoreWorker *w,
       return;
     }
 
-  append_from (sql, &args->query, "");
-  append_filters (w, sql, &args->query);
-  g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC");
-  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    bind_filters (stmt, &args->query);
-  while (ids->len < args->query.limit && picky_store_next_row (stmt, &rc))
+  matched = worker_match_contacts (w, folded, digits, &error);
+  if (matched == NULL)
     {
-      PickyStoreContact *contact = picky_store_worker_get_contact (w, sqlite3_column_int64 (stmt, 1));
-      SearchKey *key;
-      gint64 id;
-
-      if (contact == NULL)
-        continue;
-      key = worker_search_key (w, contact);
-      if (!picky_search_key_matches (key->folded, key->digits, folded, digits))
-        continue;
-      id = sqlite3_column_int64 (stmt, 0);
-      g_array_append_val (ids, id);
+      g_task_return_error (task, error);
+      return;
     }
-  sqlite3_finalize (stmt);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+  if (g_hash_table_size (matched) == 0)
     {
-      picky_store_return_sqlite_error (w, task, rc);
+      g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
       return;
     }
 
-  for (guint i = 0; i < ids->len; i++)
+  if (g_hash_table_size (matched) <= MAX_LISTED_CONTACTS)
     {
-      PickyConversation *conversation = worker_load_conversation (w, g_array_index (ids, gint64, i), &error);
+      GHashTableIter iter;
+      gpointer key;
+      guint n = 0;
 
-      if (conversation == NULL)
+      /* The few contacts' conversations, read by contact and sorted. */
+      sql = g_string_new ("SELECT " CONVERSATION_COLUMNS " FROM conversations c INDEXED BY conversations_contact"
+                          CONVERSATION_JOIN " WHERE c.contact_id IN (");
+      g_hash_table_iter_init (&iter, matched);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
+      g_string_append (sql, ")");
+      append_filters (w, sql, &args->query);
+      g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC LIMIT :limit");
+
+      rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        bind_filters (stmt, &args->query);
+      while (picky_store_next_row (stmt, &rc))
+        g_ptr_array_add (conversations, conversation_from_row (w, stmt));
+      sqlite3_finalize (stmt);
+    }
+  else
+    {
+      /* Many match: the list in its order, each row's contact checked,
+       * until the page is full. */
+      sql = g_string_new ("SELECT " CONVERSATION_COLUMNS);
+      append_from (sql, &args->query, CONVERSATION_JOIN);
+      append_filters (w, sql, &args->query);
+      g_string_append (sql, " ORDER BY c.last_time DESC, c.id DESC");
+
+      rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        bind_filters (stmt, &args->query);
+      while (conversations->len < args->query.limit && picky_store_next_row (stmt, &rc))
         {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
+          gint64 contact_id = sqlite3_column_int64 (stmt, 2);
+
+          if (g_hash_table_contains (matched, &contact_id))
+            g_ptr_array_add (conversations, conversation_from_row (w, stmt));
         }
-      g_ptr_array_add (conversations, conversation);
+      sqlite3_finalize (stmt);
+      if (rc == SQLITE_ROW)
+        rc = SQLITE_DONE;
     }
 
-  g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_steal_pointer (&conversations), (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void

@@ -128,6 +128,11 @@ typedef struct {
   char *phone;
   gboolean has_pending;
   gint64 pending_since;
+  /* The name and id, and the number and id, prepared for conversation
+   * search (picky-search-key.c); NULL until searched, and again whenever
+   * the name or number changes. */
+  char *search_folded;
+  char *search_digits;
 } PickyStoreContact;
 
 typedef struct {
@@ -154,8 +159,8 @@ typedef struct {
   /* The ids of the conversations the write in progress changed, in its
    * job's arguments, or NULL: its done hands them to conversations-changed. */
   GHashTable *touched;
-  /* Contacts' names and numbers prepared for conversation search, by id. */
-  GHashTable *search_keys;
+  /* Every contact is in the cache (contacts_by_id), as search needs. */
+  gboolean contacts_complete;
   /* Told on the caller's context how far a long migration has come. */
   PickyStoreProgressFunc progress_func;
   gpointer progress_data;
@@ -267,6 +272,9 @@ void picky_store_worker_forget_contacts (PickyStoreWorker *w);
 /* The contact @id, from the cache or read into it; NULL when there is none. */
 PickyStoreContact *picky_store_worker_get_contact (PickyStoreWorker *w,
                                                    gint64            id);
+/* Reads every contact into the cache. */
+gboolean picky_store_worker_cache_all_contacts (PickyStoreWorker  *w,
+                                                GError           **error);
 /* Finds or creates the contact of @message and keeps its details current. */
 PickyStoreContact *picky_store_worker_ensure_contact (PickyStoreWorker  *w,
                                                       const char        *app,

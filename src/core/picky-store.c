@@ -352,7 +352,6 @@ worker_free (PickyStoreWorker *w)
   if (w->db != NULL)
     sqlite3_close (w->db);
   g_clear_pointer (&w->contacts_by_id, g_hash_table_unref);
-  g_clear_pointer (&w->search_keys, g_hash_table_unref);
   g_clear_pointer (&w->contacts_by_key, g_hash_table_unref);
   g_clear_pointer (&w->channels, g_hash_table_unref);
   g_clear_pointer (&w->context, g_main_context_unref);
