@@ -13,7 +13,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 9
+#define PICKY_STORE_SCHEMA_VERSION 10
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -305,6 +305,29 @@ void picky_store_worker_bind_sealed (PickyStoreWorker *w,
                                      const char       *value,
                                      const char       *column,
                                      gint64            id);
+
+/* In picky-store-audit.c. */
+/* The SHA-256 (hex) of an audit entry chained to @prev_hash. */
+char *picky_store_audit_hash (const char *prev_hash,
+                              gint64      id,
+                              gint64      time,
+                              const char *action,
+                              const char *object,
+                              const char *detail);
+/* Appends an audit entry within the caller's transaction. */
+gboolean picky_store_worker_audit (PickyStoreWorker  *w,
+                                   const char        *action,
+                                   const char        *object,
+                                   const char        *detail,
+                                   GError           **error);
+/* Schema version 10: chains the entries written before it. */
+gboolean picky_store_audit_chain_existing (sqlite3  *db,
+                                           GError  **error);
+/* Writes @path atomically, mode 0600, only once complete and on disk. */
+gboolean picky_store_write_file (const char  *path,
+                                 const char  *data,
+                                 gsize        length,
+                                 GError     **error);
 
 /* In picky-store-conversations.c. */
 /* A conversation id set for PickyStoreWorker.touched. */

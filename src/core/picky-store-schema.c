@@ -329,6 +329,17 @@ static const char schema_v9[] =
 #define OPS_PER_MESSAGE_V9 52
 #define OPS_PER_CONTACT_V9 200
 
+/* Version 10: the audit trail becomes a chain. Each entry names the
+ * object it concerns (by id only, never a personal detail) apart from its
+ * details, and holds the SHA-256 of the entry before it and its own (see
+ * picky_store_audit_hash()); meta's audit-head is the last one's, so that
+ * a changed, removed or added entry anywhere breaks the chain. Entries
+ * from before are chained in the order they were written (convert_v10()). */
+static const char schema_v10[] =
+  "ALTER TABLE audit_log ADD COLUMN object TEXT NOT NULL DEFAULT '';"
+  "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;"
+  "ALTER TABLE audit_log ADD COLUMN entry_hash TEXT;";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -339,6 +350,9 @@ static gboolean convert_v6 (sqlite3      *db,
 static gboolean convert_v7 (sqlite3      *db,
                             PickyCipher  *cipher,
                             GError      **error);
+static gboolean convert_v10 (sqlite3      *db,
+                             PickyCipher  *cipher,
+                             GError      **error);
 
 /* Each step's SQL, then what only C can do, in the same transaction; a
  * step that reads every message says about how many SQLite instructions
@@ -358,6 +372,7 @@ static const struct {
   { schema_v7, convert_v7, 0, 0 },
   { schema_v8, NULL, 0, 0 },
   { schema_v9, NULL, OPS_PER_MESSAGE_V9, OPS_PER_CONTACT_V9 },
+  { schema_v10, convert_v10, 0, 0 },
 };
 
 /* SQLite instructions between two progress reports. */
@@ -796,6 +811,14 @@ convert_v7 (sqlite3      *db,
                        "UPDATE messages SET key_hash = ?2, provider_key_enc = ?3,"
                        "  related_key_enc = ?4 WHERE id = ?1",
                        convert_message_v7, error);
+}
+
+static gboolean
+convert_v10 (sqlite3      *db,
+             PickyCipher  *cipher,
+             GError      **error)
+{
+  return picky_store_audit_chain_existing (db, error);
 }
 
 int

@@ -5,6 +5,7 @@
 
 #include <gio/gio.h>
 
+#include "picky-audit-entry.h"
 #include "picky-cipher.h"
 #include "picky-conversation.h"
 #include "picky-message.h"
@@ -374,6 +375,98 @@ void        picky_store_erase_contact_async  (PickyStore          *self,
 gboolean    picky_store_erase_contact_finish (PickyStore          *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+
+/* Told on the caller's main context how far a long operation is. */
+typedef void (*PickyStoreProgressFunc) (gint64   done,
+                                        gint64   total,
+                                        gpointer user_data);
+/* The same as picky_store_purge_async(), in batches, each its own
+ * transaction, with @progress told after each. */
+void        picky_store_purge_with_progress_async (PickyStore        *self,
+                                              guint                days,
+                                              PickyStoreProgressFunc progress,
+                                              gpointer             progress_data,
+                                              GDestroyNotify       progress_destroy,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+
+/* What erasing a contact would remove, for the confirmation. */
+typedef struct {
+  gint64      contact_id;
+  const char *app;                 /* interned */
+  char       *name;                /* NULL when unknown */
+  char       *phone;               /* the number or the app's id for them */
+  gint64      n_in;                /* messages from them */
+  gint64      n_out;               /* replies to them */
+  gint64      n_media;             /* messages with media details */
+  gint64      n_outbox;            /* replies still waiting to be sent */
+  gint64      n_conversations;
+} PickyErasureSummary;
+
+void        picky_erasure_summary_free       (PickyErasureSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyErasureSummary, picky_erasure_summary_free)
+
+void        picky_store_summarize_erasure_async (PickyStore       *self,
+                                              gint64               contact_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+PickyErasureSummary *picky_store_summarize_erasure_finish (PickyStore *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* Access and portability: everything held about one contact, as JSON
+ * (the schema is in the README), written only once complete. */
+void        picky_store_export_contact_async (PickyStore          *self,
+                                              gint64               contact_id,
+                                              const char          *path,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_export_contact_finish (PickyStore         *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+
+/* The audit trail (picky-store-audit.c): entries chained by SHA-256. The
+ * actions: channel-add, channel-edit, channel-remove, secret-change,
+ * access-change, phone-pair, phone-trust, phone-revoke, data-key-create,
+ * export, export-contact, disclose, erase-contact, purge,
+ * retention-change. */
+void        picky_store_audit_async          (PickyStore          *self,
+                                              const char          *action,
+                                              const char          *object,
+                                              const char          *detail,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_audit_finish         (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_list_audit_async     (PickyStore          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GPtrArray  *picky_store_list_audit_finish    (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+void        picky_store_verify_audit_async   (PickyStore          *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_verify_audit_finish  (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              gint64              *broken,
+                                              GError             **error);
+void        picky_store_export_audit_async   (PickyStore          *self,
+                                              const char          *path,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_export_audit_finish  (PickyStore          *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
+char       *picky_store_audit_format_time    (gint64               time);
 
 /* Phone relay devices. A device registers with a token the store keeps only
  * as a keyed hash, and its make, model, OS and number encrypted. It starts
