@@ -14,6 +14,7 @@
 #include "picky-command-line.h"
 #include "picky-conversation-command.h"
 #include "picky-preferences-window.h"
+#include "picky-privacy-command.h"
 #include "picky-report-command.h"
 #include "picky-window.h"
 
@@ -196,6 +197,9 @@ picky_application_handle_local_options (GApplication *app,
 
   /* Headless running, provisioning and report exports never touch GTK:
    * they must work where there is no display at all. */
+  status = picky_privacy_command_run (options);
+  if (status >= 0)
+    return status;
   status = picky_report_command_run (options);
   if (status >= 0)
     return status;
@@ -297,6 +301,7 @@ picky_application_init (PickyApplication *self)
   picky_command_line_add_options (G_APPLICATION (self));
   picky_report_command_add_options (G_APPLICATION (self));
   picky_conversation_command_add_options (G_APPLICATION (self));
+  picky_privacy_command_add_options (G_APPLICATION (self));
 }
 
 /**
