@@ -163,6 +163,13 @@ register_device_write (PickyStoreWorker  *w,
   if (picky_store_worker_finish (w, stmt, error) < 0)
     return FALSE;
   id = sqlite3_last_insert_rowid (w->db);
+  {
+    g_autofree char *object = g_strdup_printf ("phone %" G_GINT64_FORMAT, id);
+
+    if (!picky_store_worker_audit (w, "phone-pair", object, trusted ? "trusted with a pairing code" : "waiting for trust",
+                                   error))
+      return FALSE;
+  }
 
   /* Sealed with the row id as associated args, so it can only be written
    * once the row exists. */
@@ -345,6 +352,13 @@ set_device_state_write (PickyStoreWorker  *w,
                    _("Phone %lld does not exist or was revoked"), (long long) args->device_id);
       return FALSE;
     }
+  {
+    g_autofree char *object = g_strdup_printf ("phone %" G_GINT64_FORMAT, args->device_id);
+
+    if (!picky_store_worker_audit (w, args->state == PICKY_DEVICE_STATE_TRUSTED ? "phone-trust" : "phone-revoke",
+                                   object, NULL, error))
+      return FALSE;
+  }
 
   if (args->state != PICKY_DEVICE_STATE_REVOKED)
     return TRUE;

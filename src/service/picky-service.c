@@ -17,6 +17,7 @@ struct _PickyService
   PickyAccess          *access;
   PickyVault           *vault;
   PickyStore           *store;
+  PickyRetention       *retention;
   PickyChannelRegistry *registry;
   PickyWebhookServer   *webhook_server;
   GSettings            *settings;
@@ -63,6 +64,47 @@ set_starting (PickyService *self,
 
   self->starting = starting;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTING]);
+}
+
+static void
+on_audited_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_audit_finish (PICKY_STORE (object), result, &error))
+    g_warning ("An audit entry could not be written: %s", error->message);
+}
+
+/* Records @action on a channel in the audit trail; the object is named by
+ * its id only. */
+static void
+audit_channel (PickyService *self,
+               const char   *action,
+               gint64        channel_id,
+               const char   *detail)
+{
+  g_autofree char *object = g_strdup_printf ("channel %" G_GINT64_FORMAT, channel_id);
+
+  picky_store_audit_async (self->store, action, object, detail, NULL, on_audited_cb, NULL);
+}
+
+/* Every process with a service sees a switch move; only the one that
+ * receives messages records it, so that it is recorded once. */
+static void
+on_access_changed_cb (PickyService     *self,
+                      const char       *app_id,
+                      PickyAccessRight  right,
+                      gboolean          enabled)
+{
+  g_autofree char *detail = NULL;
+
+  if (self->store == NULL || !self->start_channels)
+    return;
+
+  detail = g_strdup_printf ("%s %s", right == PICKY_ACCESS_RIGHT_READ ? "read" : "send", enabled ? "on" : "off");
+  picky_store_audit_async (self->store, "access-change", app_id, detail, NULL, on_audited_cb, NULL);
 }
 
 /* Ends the start under way, and every start asked for meanwhile, alike. */
@@ -147,6 +189,8 @@ on_registry_loaded_cb (GObject      *object,
     {
       start_webhook_server (self);
       picky_channel_registry_start_all (self->registry);
+      /* Only where messages are received: a one-off command purges nothing. */
+      picky_retention_start (self->retention);
     }
 
   finish_start (task, NULL);
@@ -169,6 +213,7 @@ on_store_opened_cb (GObject      *object,
       return;
     }
 
+  self->retention = picky_retention_new (self->store, self->settings);
   self->registry = picky_channel_registry_new (self->store, self->vault, self->access);
   picky_channel_registry_set_webhook_server (self->registry, self->webhook_server);
   picky_channel_registry_load_async (self->registry, cancellable,
@@ -248,6 +293,7 @@ picky_service_dispose (GObject *object)
     picky_webhook_server_stop (self->webhook_server);
   g_clear_object (&self->webhook_server);
   g_clear_object (&self->settings);
+  g_clear_object (&self->retention);
   g_clear_object (&self->store);
   g_clear_object (&self->vault);
   g_clear_object (&self->access);
@@ -324,6 +370,7 @@ static void
 picky_service_init (PickyService *self)
 {
   self->access = picky_access_new (NULL);
+  g_signal_connect_object (self->access, "changed", G_CALLBACK (on_access_changed_cb), self, G_CONNECT_SWAPPED);
   self->vault = picky_vault_new (NULL);
   self->webhook_server = picky_webhook_server_new ();
   self->listener_retry_ms = LISTENER_RETRY_MS;
@@ -396,6 +443,21 @@ picky_service_get_store (PickyService *self)
   g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
 
   return self->store;
+}
+
+/**
+ * picky_service_get_retention:
+ *
+ * Returns: (transfer none) (nullable): what applies the retention-days
+ *   setting, once the store is open: its progress and finished signals
+ *   tell of long purges
+ */
+PickyRetention *
+picky_service_get_retention (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+
+  return self->retention;
 }
 
 PickyVault *
@@ -539,6 +601,8 @@ picky_service_shutdown (PickyService *self)
 
   if (self->registry != NULL)
     picky_channel_registry_stop_all (self->registry);
+  if (self->retention != NULL)
+    picky_retention_stop (self->retention);
   if (self->store != NULL)
     picky_store_close (self->store);
 }
@@ -604,6 +668,26 @@ on_added_channel_loaded_cb (GObject      *object,
     {
       g_task_return_error (task, error);
       return;
+    }
+
+  if (data->editing)
+    audit_channel (self, "channel-edit", data->channel_id, NULL);
+  else
+    {
+      PickyChannel *added = picky_channel_registry_lookup (self->registry, data->channel_id);
+      g_autofree char *detail = added != NULL ? g_strdup_printf ("kind %s", picky_channel_get_kind (added)) : NULL;
+
+      audit_channel (self, "channel-add", data->channel_id, detail);
+    }
+  if (data->editing && g_hash_table_size (data->secrets) > 0)
+    {
+      g_autoptr(GList) kinds = g_list_sort (g_hash_table_get_keys (data->secrets), (GCompareFunc) g_strcmp0);
+      g_autoptr(GString) detail = g_string_new (NULL);
+
+      /* Which secrets, never their values. */
+      for (GList *l = kinds; l != NULL; l = l->next)
+        g_string_append_printf (detail, "%s%s", detail->len > 0 ? ", " : "", (const char *) l->data);
+      audit_channel (self, "secret-change", data->channel_id, detail->str);
     }
 
   channel = picky_channel_registry_lookup (self->registry, data->channel_id);
@@ -896,6 +980,7 @@ on_channel_row_removed_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
+  audit_channel (self, "channel-remove", GPOINTER_TO_SIZE (g_task_get_task_data (task)), NULL);
 
   picky_channel_registry_load_async (self->registry, cancellable,
                                      on_removed_channel_loaded_cb, g_steal_pointer (&task));

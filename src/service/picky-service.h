@@ -7,6 +7,7 @@
 
 #include "picky-access.h"
 #include "picky-channel-registry.h"
+#include "picky-retention.h"
 #include "picky-store.h"
 #include "picky-vault.h"
 
@@ -22,6 +23,7 @@ gboolean              picky_service_get_starting           (PickyService        
 const GError         *picky_service_get_error              (PickyService         *self);
 PickyStore           *picky_service_get_store              (PickyService         *self);
 PickyVault           *picky_service_get_vault              (PickyService         *self);
+PickyRetention       *picky_service_get_retention          (PickyService         *self);
 PickyAccess          *picky_service_get_access             (PickyService         *self);
 PickyChannelRegistry *picky_service_get_registry           (PickyService         *self);
 PickyWebhookServer   *picky_service_get_webhook_server     (PickyService         *self);
