@@ -161,7 +161,7 @@ purge_conversations (PickyStoreWorker  *w,
 
 typedef struct {
   guint                   days;
-  PickyStoreProgressFunc  progress;
+  PickyStorePurgeProgressFunc  progress;
   gpointer                progress_data;
   GDestroyNotify          progress_destroy;
 } PurgeArgs;
@@ -177,7 +177,7 @@ purge_args_free (gpointer data)
 }
 
 typedef struct {
-  PickyStoreProgressFunc  func;
+  PickyStorePurgeProgressFunc  func;
   gpointer                data;
   gint64                  done;
   gint64                  total;
@@ -708,7 +708,7 @@ picky_erasure_summary_free (PickyErasureSummary *summary)
 void
 picky_store_purge_with_progress_async (PickyStore             *self,
                                        guint                   days,
-                                       PickyStoreProgressFunc  progress,
+                                       PickyStorePurgeProgressFunc  progress,
                                        gpointer                progress_data,
                                        GDestroyNotify          progress_destroy,
                                        GCancellable           *cancellable,

@@ -377,14 +377,14 @@ gboolean    picky_store_erase_contact_finish (PickyStore          *self,
                                               GError             **error);
 
 /* Told on the caller's main context how far a long operation is. */
-typedef void (*PickyStoreProgressFunc) (gint64   done,
+typedef void (*PickyStorePurgeProgressFunc) (gint64   done,
                                         gint64   total,
                                         gpointer user_data);
 /* The same as picky_store_purge_async(), in batches, each its own
  * transaction, with @progress told after each. */
 void        picky_store_purge_with_progress_async (PickyStore        *self,
                                               guint                days,
-                                              PickyStoreProgressFunc progress,
+                                              PickyStorePurgeProgressFunc progress,
                                               gpointer             progress_data,
                                               GDestroyNotify       progress_destroy,
                                               GCancellable        *cancellable,
