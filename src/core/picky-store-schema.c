@@ -333,12 +333,10 @@ static const char schema_v9[] =
  * object it concerns (by id only, never a personal detail) apart from its
  * details, and holds the SHA-256 of the entry before it and its own (see
  * picky_store_audit_hash()); meta's audit-head is the last one's, so that
- * a changed, removed or added entry anywhere breaks the chain. Entries
- * from before are chained in the order they were written (convert_v10()). */
-static const char schema_v10[] =
-  "ALTER TABLE audit_log ADD COLUMN object TEXT NOT NULL DEFAULT '';"
-  "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;"
-  "ALTER TABLE audit_log ADD COLUMN entry_hash TEXT;";
+ * a changed, removed or added entry anywhere breaks the chain. The columns
+ * are added and the entries from before chained, in the order they were
+ * written, by convert_v10(). */
+static const char schema_v10[] = "";
 
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
@@ -813,11 +811,42 @@ convert_v7 (sqlite3      *db,
                        convert_message_v7, error);
 }
 
+/* Whether @table has @column: a step that adds columns may find them added
+ * by a file that was set back to an earlier version. */
+static gboolean
+has_column (sqlite3    *db,
+            const char *table,
+            const char *column)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT 1 FROM pragma_table_info ('%s') WHERE name = ?1", table);
+  sqlite3_stmt *stmt = NULL;
+  gboolean found = FALSE;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) == SQLITE_OK)
+    {
+      sqlite3_bind_text (stmt, 1, column, -1, SQLITE_STATIC);
+      found = sqlite3_step (stmt) == SQLITE_ROW;
+    }
+  sqlite3_finalize (stmt);
+
+  return found;
+}
+
 static gboolean
 convert_v10 (sqlite3      *db,
              PickyCipher  *cipher,
              GError      **error)
 {
+  static const char * const columns[][2] = {
+    { "object", "ALTER TABLE audit_log ADD COLUMN object TEXT NOT NULL DEFAULT ''" },
+    { "prev_hash", "ALTER TABLE audit_log ADD COLUMN prev_hash TEXT" },
+    { "entry_hash", "ALTER TABLE audit_log ADD COLUMN entry_hash TEXT" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (columns); i++)
+    if (!has_column (db, "audit_log", columns[i][0]) && !picky_store_exec (db, columns[i][1], error))
+      return FALSE;
+
   return picky_store_audit_chain_existing (db, error);
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of the message store: ingest against a plain-loop ceiling, reports, search, paging. */
+/* Benchmark of the message store: ingest against a plain-loop ceiling, reports, search, paging, erasure, purges. */
 
 #include "config.h"
 
@@ -150,6 +150,89 @@ bench_conversations (PickyStore *store,
   printf ("conversation_search_p95_ms: %.3f\n",
           MAX (bench_percentile (names, 0.95),
                MAX (bench_percentile (numbers, 0.95), bench_percentile (texts, 0.95))));
+  fflush (stdout);
+}
+
+/* Whether @needle occurs in the file at @path or its -wal. */
+static gboolean
+database_contains (const char *path,
+                   const char *needle)
+{
+  const char *suffixes[] = { "", "-wal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+      g_autoptr(GMappedFile) file = g_mapped_file_new (name, FALSE, NULL);
+
+      if (file != NULL && g_mapped_file_get_length (file) > 0 &&
+          memmem (g_mapped_file_get_contents (file), g_mapped_file_get_length (file), needle, strlen (needle)) != NULL)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/* Erasure and retention, last since they change the store (a kept one
+ * loses the contact and its oldest tenth): a contact with 10,000 messages,
+ * each holding a word nobody else wrote, is erased, and the file and its
+ * log searched for the word; then the oldest 10 % of the messages are
+ * purged. */
+static void
+bench_privacy (PickyStore *store,
+               const char *path)
+{
+  static const char word[] = "zyzzogetonic";
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 contact = 0, removed, days;
+  double t0;
+
+  for (guint b = 0; b < 20; b++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint i = 0; i < 500; i++)
+        {
+          PickyMessage *message = picky_message_new ();
+          g_autofree char *key = g_strdup_printf ("erasee-%u-%u", b, i);
+          g_autofree char *text = g_strdup_printf ("%s question number %u", word, b * 500 + i);
+
+          picky_message_set_channel_id (message, 1);
+          picky_message_set_provider_key (message, key);
+          picky_message_set_contact_provider_id (message, "bench-erasee");
+          picky_message_set_contact_name (message, "Erasmus Erasee");
+          picky_message_set_direction (message, PICKY_DIRECTION_IN);
+          picky_message_set_text (message, text);
+          picky_message_set_timestamp (message, START + (gint64) (b * 500 + i) * (N_DAYS * 86400 / 10000));
+          picky_message_set_received (message, picky_message_get_timestamp (message));
+          g_ptr_array_add (batch, message);
+        }
+      picky_store_ingest_async (store, batch, NULL, bench_got_result_cb, &result);
+      picky_store_ingest_finish (store, bench_wait_for (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      contact = picky_message_get_contact_id (batch->pdata[0]);
+    }
+
+  t0 = now_s ();
+  picky_store_erase_contact_async (store, contact, NULL, bench_got_result_cb, &result);
+  picky_store_erase_contact_finish (store, bench_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  printf ("erase_contact_ms: %.1f\n", (now_s () - t0) * 1000);
+  printf ("erase_word_in_file: %d\n", database_contains (path, word));
+  fflush (stdout);
+
+  /* The generated messages span N_DAYS evenly: the cutoff a tenth in. */
+  days = (g_get_real_time () / G_USEC_PER_SEC - (START + N_DAYS * 86400 / 10)) / 86400;
+  t0 = now_s ();
+  picky_store_purge_async (store, (guint) days, NULL, bench_got_result_cb, &result);
+  removed = picky_store_purge_finish (store, bench_wait_for (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  printf ("purge_rows: %" G_GINT64_FORMAT "\n", removed);
+  printf ("purge_rows_per_s: %.0f\n", removed / (now_s () - t0));
   fflush (stdout);
 }
 
@@ -320,6 +403,7 @@ main (int   argc,
   fflush (stdout);
 
   bench_conversations (store, store_path, &rng);
+  bench_privacy (store, store_path);
 
   picky_store_close (store);
   while (g_main_context_iteration (NULL, FALSE))
