@@ -14,24 +14,37 @@
 #include "picky-test-util.h"
 
 #define N_CONTACTS 9
+#define N_CHANNELS 3
 
-/* One generated message, as the brute force sees it. */
+/* One generated event, as the brute force sees it: a message, or a
+ * conversation marked done. */
 typedef struct {
   guint    contact;
+  guint    channel;    /* index into Fixture.channels */
   gboolean in;
+  gboolean done;
   gint64   timestamp;
-  gint64   response;     /* seconds when this outgoing message ends a wait, else -1 */
   char    *text;
 } Sent;
+
+/* Brute-force business hours: every minute of a span classified by the
+ * wall clock, and counted up, so that working time between two instants
+ * is a difference of two sums. */
+typedef struct {
+  gboolean  on;
+  gint64    base;      /* the first minute, unix seconds */
+  GArray   *sums;      /* gint64: working minutes before base + 60 i */
+} BruteHours;
 
 typedef struct {
   char        *dir;
   PickyCipher *cipher;
   PickyStore  *store;
-  gint64       channels[2];
+  gint64       channels[N_CHANNELS];
   GArray      *sent;     /* Sent, in ingest order */
   gint64       contact_ids[N_CONTACTS];
-  gint64       pending[N_CONTACTS];   /* as the store's clock: across batches */
+  BruteHours   hours;
+  gint64       now;      /* what the store counts open waits up to at most */
 } Fixture;
 
 static const char *contact_names[N_CONTACTS] = {
@@ -56,7 +69,9 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(GBytes) key = NULL;
   g_autofree char *path = NULL;
   guint8 raw[PICKY_CIPHER_KEY_SIZE];
-  const char *apps[] = { "telegram", "whatsapp" };
+  /* Two numbers of one app: a contact who writes to both has two
+   * conversations, each with waits of its own. */
+  const char *apps[N_CHANNELS] = { "telegram", "whatsapp", "whatsapp" };
 
   for (guint i = 0; i < sizeof raw; i++)
     raw[i] = i * 13 + 5;
@@ -79,10 +94,9 @@ fixture_set_up (Fixture       *fixture,
       g_assert_no_error (error);
     }
 
-  for (guint c = 0; c < N_CONTACTS; c++)
-    fixture->pending[c] = -1;
   fixture->sent = g_array_new (FALSE, TRUE, sizeof (Sent));
   g_array_set_clear_func (fixture->sent, sent_clear);
+  fixture->now = g_get_real_time () / G_USEC_PER_SEC;
 }
 
 static void
@@ -95,14 +109,14 @@ fixture_tear_down (Fixture       *fixture,
   g_assert_finalize_object (fixture->store);
   g_assert_finalize_object (fixture->cipher);
   g_array_unref (fixture->sent);
+  g_clear_pointer (&fixture->hours.sums, g_array_unref);
   picky_test_remove_tree (fixture->dir);
   g_free (fixture->dir);
 }
 
 /* Ingests @n messages from @start on, at random gaps averaging @gap
- * seconds, in time order, and keeps them with their response times as the
- * store's rule has it: the first unanswered incoming message starts the
- * clock, the next outgoing one stops it. */
+ * seconds, in time order. Odd contacts write to both numbers of their app
+ * now and then. */
 static void
 generate (Fixture *fixture,
           guint    n,
@@ -114,7 +128,6 @@ generate (Fixture *fixture,
   g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  gint64 *pending = fixture->pending;
   gint64 t = start;
 
   for (guint i = 0; i < n; i++)
@@ -129,20 +142,13 @@ generate (Fixture *fixture,
       t += g_rand_int_range (rand, 0, 100) < 80 ? g_rand_int_range (rand, 1, gap)
                                                 : g_rand_int_range (rand, gap, gap * 20);
       sent.contact = g_rand_int_range (rand, 0, 100) < 30 ? 0 : g_rand_int_range (rand, 0, N_CONTACTS);
+      sent.channel = sent.contact % 2 == 1 && g_rand_int_range (rand, 0, 100) < 20 ? 2 : sent.contact % 2;
       sent.in = g_rand_int_range (rand, 0, 100) < 55;
       sent.timestamp = t;
-      sent.response = -1;
       sent.text = g_strdup_printf (i % 7 == 0 ? "Zeile %u,\n\"zitiert\" 📦" : "message %u", i);
-      if (sent.in && pending[sent.contact] < 0)
-        pending[sent.contact] = t;
-      else if (!sent.in && pending[sent.contact] >= 0)
-        {
-          sent.response = t - pending[sent.contact];
-          pending[sent.contact] = -1;
-        }
 
       provider_id = g_strdup_printf ("c%u", sent.contact);
-      picky_message_set_channel_id (message, fixture->channels[sent.contact % 2]);
+      picky_message_set_channel_id (message, fixture->channels[sent.channel]);
       picky_message_set_provider_key (message, key);
       picky_message_set_contact_provider_id (message, provider_id);
       picky_message_set_contact_name (message, contact_names[sent.contact]);
@@ -164,6 +170,159 @@ generate (Fixture *fixture,
 
       fixture->contact_ids[sent->contact] = picky_message_get_contact_id (g_ptr_array_index (batch, i));
     }
+}
+
+/* The brute force's working minutes under @hours, from two days before
+ * @first to two days after @last: each minute by its wall-clock time. */
+static void
+brute_hours_set (Fixture            *fixture,
+                 PickyBusinessHours *hours,
+                 gint64              first,
+                 gint64              last)
+{
+  GTimeZone *tz;
+  guint days, start, end;
+  gint64 sum = 0;
+
+  g_clear_pointer (&fixture->hours.sums, g_array_unref);
+  fixture->hours.on = hours != NULL;
+  if (hours == NULL)
+    return;
+
+  tz = picky_business_hours_get_timezone (hours);
+  days = picky_business_hours_get_days (hours);
+  start = picky_business_hours_get_start (hours);
+  end = picky_business_hours_get_end (hours);
+  fixture->hours.base = (first / 60 - 2 * 1440) * 60;
+  fixture->hours.sums = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (gint64 minute = fixture->hours.base; minute <= last + 2 * 86400; minute += 60)
+    {
+      g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (minute);
+      g_autoptr(GDateTime) local = g_date_time_to_timezone (utc, tz);
+      guint weekday = g_date_time_get_day_of_week (local) - 1;    /* Monday 0 */
+      guint yesterday = (weekday + 6) % 7;
+      guint of_day = g_date_time_get_hour (local) * 60 + g_date_time_get_minute (local);
+      gboolean working;
+
+      if (end > start)
+        working = (days & (1u << weekday)) && of_day >= start && of_day < end;
+      else
+        working = ((days & (1u << weekday)) && of_day >= start) ||
+                  ((days & (1u << yesterday)) && of_day < end);
+
+      g_array_append_val (fixture->hours.sums, sum);
+      sum += working ? 1 : 0;
+    }
+  g_array_append_val (fixture->hours.sums, sum);
+}
+
+/* Working seconds in [@a, @b), or every second without business hours. */
+static gint64
+brute_seconds (Fixture *fixture,
+               gint64   a,
+               gint64   b)
+{
+  gint64 total = 0;
+
+  if (b <= a)
+    return 0;
+  if (!fixture->hours.on)
+    return b - a;
+
+  /* Whole minutes by the sums; the parts of the first and last minute by
+   * their own minute's state. */
+  for (gint64 t = a; t < b;)
+    {
+      gint64 index = (t - fixture->hours.base) / 60;
+      gint64 minute_end = fixture->hours.base + (index + 1) * 60;
+      gint64 whole;
+
+      g_assert_cmpint (index, >=, 0);
+      g_assert_cmpint (index + 1, <, fixture->hours.sums->len);
+      if (t == minute_end - 60 && b >= minute_end)
+        {
+          whole = MIN ((b - t) / 60, (gint64) fixture->hours.sums->len - 1 - index);
+          total += 60 * (g_array_index (fixture->hours.sums, gint64, index + whole) -
+                         g_array_index (fixture->hours.sums, gint64, index));
+          t += whole * 60;
+        }
+      else
+        {
+          gint64 until = MIN (b, minute_end);
+
+          if (g_array_index (fixture->hours.sums, gint64, index + 1) > g_array_index (fixture->hours.sums, gint64, index))
+            total += until - t;
+          t = until;
+        }
+    }
+
+  return total;
+}
+
+/* Every wait and every reply time of the generated history, by the
+ * definitions and nothing else: per conversation, a customer message
+ * starts a wait unless one is open, our reply ends it with a first
+ * response and gives each customer message of the wait its reply time, a
+ * done mark ends it with neither. */
+typedef struct {
+  guint    contact;
+  gint64   start;
+  gint64   end;        /* -1 while open */
+  gboolean answered;
+} Wait;
+
+typedef struct {
+  guint  contact;
+  gint64 written;
+  gint64 replied;
+} Reply;
+
+static void
+brute_waits (Fixture *fixture,
+             GArray  *waits,
+             GArray  *replies)
+{
+  gint64 open[N_CONTACTS][N_CHANNELS];
+  GArray *pending[N_CONTACTS][N_CHANNELS];
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    for (guint ch = 0; ch < N_CHANNELS; ch++)
+      {
+        open[c][ch] = -1;
+        pending[c][ch] = g_array_new (FALSE, FALSE, sizeof (gint64));
+      }
+
+  for (guint i = 0; i < fixture->sent->len; i++)
+    {
+      const Sent *sent = &g_array_index (fixture->sent, Sent, i);
+      GArray *waiting = pending[sent->contact][sent->channel];
+      gint64 *wait = &open[sent->contact][sent->channel];
+
+      if (sent->in && !sent->done)
+        {
+          if (*wait < 0)
+            *wait = sent->timestamp;
+          g_array_append_val (waiting, sent->timestamp);
+          continue;
+        }
+      if (*wait < 0)
+        continue;
+
+      g_array_append_vals (waits, &(Wait) { sent->contact, *wait, sent->timestamp, !sent->done }, 1);
+      for (guint p = 0; p < waiting->len && !sent->done; p++)
+        g_array_append_vals (replies, &(Reply) { sent->contact, g_array_index (waiting, gint64, p),
+                                                 sent->timestamp }, 1);
+      g_array_set_size (waiting, 0);
+      *wait = -1;
+    }
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    for (guint ch = 0; ch < N_CHANNELS; ch++)
+      {
+        if (open[c][ch] >= 0)
+          g_array_append_vals (waits, &(Wait) { c, open[c][ch], -1, FALSE }, 1);
+        g_array_unref (pending[c][ch]);
+      }
 }
 
 static PickyReport *
@@ -219,6 +378,75 @@ assert_within_10_percent (gint64 approximate,
     g_assert_cmpfloat (fabs ((double) (approximate - exact)) / exact, <=, 0.10);
 }
 
+/* What the brute force makes of the waits of @contact (N_CONTACTS: all)
+ * over [@from, @to): first-response times of the waits that started in
+ * it, reply times of the messages written in it, and the waits open at
+ * its end, or now. */
+typedef struct {
+  GArray *responses;
+  GArray *replies;
+  guint   awaiting;
+  gint64  oldest;
+} BruteTimes;
+
+static void
+brute_times (Fixture    *fixture,
+             GArray     *waits,
+             GArray     *replies,
+             guint       contact,
+             gint64      from,
+             gint64      to,
+             BruteTimes *out)
+{
+  gint64 at = MIN (to, fixture->now);
+  gint64 oldest_start = G_MAXINT64;
+
+  out->responses = g_array_new (FALSE, FALSE, sizeof (gint64));
+  out->replies = g_array_new (FALSE, FALSE, sizeof (gint64));
+  out->awaiting = 0;
+  out->oldest = -1;
+
+  for (guint i = 0; i < waits->len; i++)
+    {
+      const Wait *wait = &g_array_index (waits, Wait, i);
+
+      if (contact < N_CONTACTS && wait->contact != contact)
+        continue;
+      if (wait->answered && wait->start >= from && wait->start < to)
+        {
+          gint64 secs = brute_seconds (fixture, wait->start, wait->end);
+
+          g_array_append_val (out->responses, secs);
+        }
+      if (wait->start < at && (wait->end < 0 || wait->end >= at))
+        {
+          out->awaiting++;
+          oldest_start = MIN (oldest_start, wait->start);
+        }
+    }
+  if (out->awaiting > 0)
+    out->oldest = brute_seconds (fixture, oldest_start, at);
+
+  for (guint i = 0; i < replies->len; i++)
+    {
+      const Reply *reply = &g_array_index (replies, Reply, i);
+
+      if ((contact == N_CONTACTS || reply->contact == contact) && reply->written >= from && reply->written < to)
+        {
+          gint64 secs = brute_seconds (fixture, reply->written, reply->replied);
+
+          g_array_append_val (out->replies, secs);
+        }
+    }
+}
+
+static void
+brute_times_clear (BruteTimes *times)
+{
+  g_clear_pointer (&times->responses, g_array_unref);
+  g_clear_pointer (&times->replies, g_array_unref);
+}
+
 /* Recomputes everything a report shows from the generated messages, with
  * GDateTime doing the time-zone arithmetic, and compares. */
 static void
@@ -236,8 +464,10 @@ check_against_brute_force (Fixture     *fixture,
   guint heat[7][24] = { { 0 } };
   guint app_in[2] = { 0 }, app_out[2] = { 0 };
   guint volume[N_CONTACTS] = { 0 };
-  g_autoptr(GArray) times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  gint64 first_ts = 0, last_ts = 0;
+  g_autoptr(GArray) waits = g_array_new (FALSE, FALSE, sizeof (Wait));
+  g_autoptr(GArray) replies = g_array_new (FALSE, FALSE, sizeof (Reply));
+  BruteTimes times;
+  gint64 first_ts = 0, last_ts = 0, first_ever = 0, last_ever = 0;
   guint total_in = 0, total_out = 0;
   int busiest = -1;
   guint most = 0;
@@ -250,8 +480,12 @@ check_against_brute_force (Fixture     *fixture,
       GDate date;
       int index;
 
-      if (contact < N_CONTACTS && sent->contact != contact)
+      if (sent->done || (contact < N_CONTACTS && sent->contact != contact))
         continue;
+
+      if (first_ever == 0)
+        first_ever = sent->timestamp;
+      last_ever = sent->timestamp;
 
       g_date_clear (&date, 1);
       g_date_set_dmy (&date, g_date_time_get_day_of_month (local), g_date_time_get_month (local),
@@ -277,8 +511,6 @@ check_against_brute_force (Fixture     *fixture,
       if (first_ts == 0)
         first_ts = sent->timestamp;
       last_ts = sent->timestamp;
-      if (sent->response >= 0)
-        g_array_append_val (times, sent->response);
     }
 
   for (guint d = 0; d < n_days; d++)
@@ -299,6 +531,8 @@ check_against_brute_force (Fixture     *fixture,
   g_assert_cmpuint (picky_report_get_total_out (report), ==, total_out);
   g_assert_cmpint (picky_report_get_first_timestamp (report), ==, first_ts);
   g_assert_cmpint (picky_report_get_last_timestamp (report), ==, last_ts);
+  g_assert_cmpint (picky_report_get_first_ever (report), ==, first_ever);
+  g_assert_cmpint (picky_report_get_last_ever (report), ==, last_ever);
   g_assert_cmpint (picky_report_get_busiest_day (report, NULL), ==, busiest);
 
   for (guint d = 0; d < 7; d++)
@@ -315,13 +549,24 @@ check_against_brute_force (Fixture     *fixture,
       g_assert_cmpuint (n_out, ==, app_out[which]);
     }
 
-  g_assert_cmpuint (picky_report_get_response_count (report), ==, times->len);
-  assert_within_10_percent (picky_report_get_response_median (report), exact_percentile (times, 0.5));
-  assert_within_10_percent (picky_report_get_response_p90 (report), exact_percentile (times, 0.9));
+  brute_waits (fixture, waits, replies);
+  brute_times (fixture, waits, replies, contact, picky_report_get_from (report), picky_report_get_to (report),
+               &times);
+  g_assert_cmpint (picky_report_get_working_hours (report), ==, fixture->hours.on);
+  g_assert_cmpuint (picky_report_get_response_count (report), ==, times.responses->len);
+  assert_within_10_percent (picky_report_get_response_median (report), exact_percentile (times.responses, 0.5));
+  assert_within_10_percent (picky_report_get_response_p90 (report), exact_percentile (times.responses, 0.9));
+  g_assert_cmpuint (picky_report_get_reply_count (report), ==, times.replies->len);
+  assert_within_10_percent (picky_report_get_reply_median (report), exact_percentile (times.replies, 0.5));
+  assert_within_10_percent (picky_report_get_reply_p90 (report), exact_percentile (times.replies, 0.9));
+  g_assert_cmpuint (picky_report_get_awaiting (report), ==, times.awaiting);
+  g_assert_cmpint (picky_report_get_oldest_wait (report), ==, times.oldest);
+  brute_times_clear (&times);
 
   if (contact == N_CONTACTS && total_in + total_out > 0)
     {
       const PickyContactSummary *top = picky_report_get_top (report, PICKY_REPORT_TOP_VOLUME, 0);
+      GArray *summaries = picky_report_get_summaries (report);
       guint best = 0;
 
       for (guint c = 1; c < N_CONTACTS; c++)
@@ -331,6 +576,26 @@ check_against_brute_force (Fixture     *fixture,
       g_assert_cmpint (top->contact_id, ==, fixture->contact_ids[best]);
       g_assert_cmpuint (top->n_in + top->n_out, ==, volume[best]);
       g_assert_cmpstr (top->name, ==, contact_names[best]);
+
+      /* The contacts list's times come another way, per contact. */
+      for (guint i = 0; i < summaries->len; i++)
+        {
+          const PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+          guint c = 0;
+
+          while (c < N_CONTACTS && fixture->contact_ids[c] != summary->contact_id)
+            c++;
+          g_assert_cmpuint (c, <, N_CONTACTS);
+          brute_times (fixture, waits, replies, c, picky_report_get_from (report), picky_report_get_to (report),
+                       &times);
+          assert_within_10_percent (summary->response_median, exact_percentile (times.responses, 0.5));
+          assert_within_10_percent (summary->response_p90, exact_percentile (times.responses, 0.9));
+          assert_within_10_percent (summary->reply_median, exact_percentile (times.replies, 0.5));
+          assert_within_10_percent (summary->reply_p90, exact_percentile (times.replies, 0.9));
+          g_assert_cmpuint (summary->awaiting, ==, times.awaiting);
+          g_assert_cmpint (summary->oldest_wait, ==, times.oldest);
+          brute_times_clear (&times);
+        }
     }
 }
 
@@ -412,6 +677,131 @@ test_report_sao_paulo (Fixture       *fixture,
   generate (fixture, 1500, g_date_time_to_unix (autumn), 900, 7);
   check_random_ranges (fixture, "America/Sao_Paulo", 2018, 10, 28, 16, 8);
   check_random_ranges (fixture, "America/Sao_Paulo", 2019, 2, 10, 16, 9);
+}
+
+static void
+set_business_hours (Fixture            *fixture,
+                    PickyBusinessHours *hours,
+                    gboolean            expect_recount)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_set_business_hours_async (fixture->store, hours, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_set_business_hours_finish (fixture->store, picky_test_wait_result (&result), &error),
+                   ==, expect_recount);
+  g_assert_no_error (error);
+}
+
+/* Business hours across midnight and across both changes of the clocks:
+ * a night shift every day (Saturday night holds the spring change) beside
+ * weekdays 09:00–17:30. Set before the messages come, the ingest counts
+ * working time; set afterwards, every time is counted again; both must
+ * give what the wall clock, minute by minute, says. */
+static void
+test_report_business_hours (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) spring = g_date_time_new (tz, 2026, 3, 20, 0, 0, 0);
+  g_autoptr(GDateTime) autumn = g_date_time_new (tz, 2026, 10, 18, 0, 0, 0);
+  g_autoptr(GDateTime) end = g_date_time_new (tz, 2026, 11, 20, 0, 0, 0);
+  g_autoptr(PickyBusinessHours) night = picky_business_hours_new (PICKY_WEEKDAYS_ALL, 20 * 60, 4 * 60, tz);
+  g_autoptr(PickyBusinessHours) office = picky_business_hours_new (0x1f, 9 * 60, 17 * 60 + 30, tz);
+  g_autoptr(GTimeZone) sao_paulo = g_time_zone_new_identifier ("America/Sao_Paulo");
+  g_autoptr(PickyBusinessHours) late = picky_business_hours_new (0x3f, 22 * 60, 6 * 60, sao_paulo);
+
+  set_business_hours (fixture, night, TRUE);
+  set_business_hours (fixture, night, FALSE);
+  brute_hours_set (fixture, night, g_date_time_to_unix (spring), g_date_time_to_unix (end));
+  generate (fixture, 1500, g_date_time_to_unix (spring), 900, 21);
+  generate (fixture, 1500, g_date_time_to_unix (autumn), 900, 22);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 23);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 10, 18, 18, 24);
+
+  set_business_hours (fixture, office, TRUE);
+  brute_hours_set (fixture, office, g_date_time_to_unix (spring), g_date_time_to_unix (end));
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 25);
+
+  /* A night shift in another zone, its days skipping Sunday. */
+  set_business_hours (fixture, late, TRUE);
+  brute_hours_set (fixture, late, g_date_time_to_unix (spring), g_date_time_to_unix (end));
+  check_random_ranges (fixture, "America/Sao_Paulo", 2026, 10, 18, 18, 26);
+
+  /* And back to every second. */
+  set_business_hours (fixture, NULL, TRUE);
+  brute_hours_set (fixture, NULL, 0, 0);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 10, 18, 18, 27);
+}
+
+/* The issue's case: a customer wrote in October and was not answered; in
+ * December she wrote again and had her reply three minutes later, then a
+ * second one. December shows a reply time of 3 minutes and no
+ * first-response time (her wait began in October, and is October's). */
+static void
+test_report_example (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  const struct { int month, day, hour, minute; gboolean in; } history[] = {
+    { 10, 8, 9, 12, TRUE }, { 10, 9, 17, 40, TRUE },
+    { 12, 1, 10, 0, TRUE }, { 12, 1, 10, 3, FALSE }, { 12, 2, 8, 30, FALSE },
+  };
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyReport) december = NULL;
+  g_autoptr(PickyReport) october = NULL;
+  gint64 times[G_N_ELEMENTS (history)];
+  gint64 contact_id;
+  GDate first, last;
+
+  for (guint i = 0; i < G_N_ELEMENTS (history); i++)
+    {
+      g_autoptr(GDateTime) time = g_date_time_new (tz, 2025, history[i].month, history[i].day,
+                                                   history[i].hour, history[i].minute, 0);
+      g_autofree char *key = g_strdup_printf ("ex%u", i);
+      PickyMessage *message = picky_message_new ();
+
+      picky_message_set_channel_id (message, fixture->channels[1]);
+      picky_message_set_provider_key (message, key);
+      picky_message_set_contact_provider_id (message, "4915112345678");
+      picky_message_set_contact_name (message, "Maria");
+      picky_message_set_direction (message, history[i].in ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT);
+      picky_message_set_text (message, "…");
+      times[i] = g_date_time_to_unix (time);
+      picky_message_set_timestamp (message, times[i]);
+      picky_message_set_received (message, times[i]);
+      g_ptr_array_add (batch, message);
+    }
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 5);
+  g_assert_no_error (error);
+  contact_id = picky_message_get_contact_id (batch->pdata[0]);
+
+  picky_report_parse_date ("2025-11-05", &first, NULL);
+  picky_report_parse_date ("2025-12-04", &last, NULL);
+  december = load_report (fixture, contact_id, tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_total_in (december), ==, 1);
+  g_assert_cmpuint (picky_report_get_total_out (december), ==, 2);
+  g_assert_cmpuint (picky_report_get_reply_count (december), ==, 1);
+  assert_within_10_percent (picky_report_get_reply_median (december), 180);
+  g_assert_cmpuint (picky_report_get_response_count (december), ==, 0);
+  g_assert_cmpint (picky_report_get_response_median (december), ==, -1);
+  g_assert_cmpuint (picky_report_get_awaiting (december), ==, 0);
+  /* Beside the range's own first and last message, her first ever. */
+  g_assert_cmpint (picky_report_get_first_timestamp (december), ==, times[2]);
+  g_assert_cmpint (picky_report_get_first_ever (december), ==, times[0]);
+  g_assert_cmpint (picky_report_get_last_ever (december), ==, times[4]);
+
+  picky_report_parse_date ("2025-10-01", &first, NULL);
+  picky_report_parse_date ("2025-10-31", &last, NULL);
+  october = load_report (fixture, contact_id, tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_response_count (october), ==, 1);
+  g_assert_cmpint (picky_report_get_response_median (october), >, 50 * 86400);
+  /* Both October messages waited into December: open at October's end. */
+  g_assert_cmpuint (picky_report_get_awaiting (october), ==, 1);
+  g_assert_cmpint (picky_report_get_oldest_wait (october), >, 20 * 86400);
 }
 
 static void
@@ -759,11 +1149,17 @@ test_report_erase (Fixture       *fixture,
   gone = load_report (fixture, fixture->contact_ids[2], tz, &first, &last);
   g_assert_cmpuint (picky_report_get_total_in (gone) + picky_report_get_total_out (gone), ==, 0);
   g_assert_cmpuint (picky_report_get_response_count (gone), ==, 0);
+  g_assert_cmpuint (picky_report_get_reply_count (gone), ==, 0);
+  g_assert_cmpuint (picky_report_get_awaiting (gone), ==, 0);
   after = load_report (fixture, 0, tz, &first, &last);
   g_assert_cmpuint (picky_report_get_total_in (after), ==,
                     picky_report_get_total_in (before) - picky_report_get_total_in (victim));
   g_assert_cmpuint (picky_report_get_response_count (after), ==,
                     picky_report_get_response_count (before) - picky_report_get_response_count (victim));
+  g_assert_cmpuint (picky_report_get_reply_count (after), ==,
+                    picky_report_get_reply_count (before) - picky_report_get_reply_count (victim));
+  g_assert_cmpuint (picky_report_get_awaiting (after), ==,
+                    picky_report_get_awaiting (before) - picky_report_get_awaiting (victim));
   summaries = picky_report_get_summaries (after);
   g_assert_cmpuint (summaries->len, ==, N_CONTACTS - 1);
   for (guint i = 0; i < summaries->len; i++)
@@ -783,6 +1179,8 @@ main (int   argc,
   g_test_add_func ("/picky/report/dates", test_report_dates);
   ADD ("/picky/report/brute-force/berlin", test_report_berlin);
   ADD ("/picky/report/brute-force/sao-paulo", test_report_sao_paulo);
+  ADD ("/picky/report/brute-force/business-hours", test_report_business_hours);
+  ADD ("/picky/report/example", test_report_example);
   ADD ("/picky/report/export/csv-messages", test_report_csv_messages);
   ADD ("/picky/report/export/csv-summary", test_report_csv_summary);
   ADD ("/picky/report/export/pdf", test_report_pdf);

@@ -1323,6 +1323,12 @@ test_store_migrate (Fixture       *fixture,
       g_assert_cmpint (hour->response_sum, ==, 300);
       g_assert_cmpuint (hour->response_count, ==, 1);
       g_assert_cmpuint (hours->responses[picky_store_fine_bucket (300)], ==, 1);
+      /* Version 11's waits: message 1's answered, message 4's still open,
+       * or ended by the Done mark of version 10's fixture; its reply time. */
+      g_assert_cmpuint (hours->replies[picky_store_fine_bucket (300)], ==, 1);
+      g_assert_cmpuint (hours->awaiting, ==, version == 10 ? 0 : 1);
+      g_assert_cmpint (hours->first_ever, ==, 1700000000);
+      g_assert_cmpint (hours->last_ever, ==, 1700002000);
       g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), >=, 270);
       g_assert_cmpint (picky_store_fine_percentile (hours->responses, 0.5), <=, 330);
 

@@ -43,6 +43,13 @@ struct _PickyReport
   gint64       last_timestamp;
   guint        responses[PICKY_STORE_FINE_BUCKETS];
   guint        response_count;
+  guint        replies[PICKY_STORE_FINE_BUCKETS];
+  guint        reply_count;
+  gboolean     working_hours;
+  guint        awaiting;
+  gint64       oldest_wait;
+  gint64       first_ever;
+  gint64       last_ever;
   guint        heat[7][24];
   guint        heat_max;
   GArray      *summaries;          /* PickyContactSummary, overall only */
@@ -84,8 +91,14 @@ reset_numbers (PickyReport *self)
   self->total_in = self->total_out = 0;
   self->first_timestamp = self->last_timestamp = 0;
   self->response_count = 0;
+  self->reply_count = 0;
+  self->working_hours = FALSE;
+  self->awaiting = 0;
+  self->oldest_wait = -1;
+  self->first_ever = self->last_ever = 0;
   self->heat_max = 0;
   memset (self->responses, 0, sizeof self->responses);
+  memset (self->replies, 0, sizeof self->replies);
   memset (self->heat, 0, sizeof self->heat);
 }
 
@@ -437,8 +450,17 @@ picky_report_fill (PickyReport            *self,
     }
 
   memcpy (self->responses, hours->responses, sizeof self->responses);
+  memcpy (self->replies, hours->replies, sizeof self->replies);
   for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
-    self->response_count += self->responses[b];
+    {
+      self->response_count += self->responses[b];
+      self->reply_count += self->replies[b];
+    }
+  self->working_hours = hours->working_hours;
+  self->awaiting = hours->awaiting;
+  self->oldest_wait = hours->oldest_wait;
+  self->first_ever = hours->first_ever;
+  self->last_ever = hours->last_ever;
 
   if (summaries != NULL)
     {
@@ -865,6 +887,108 @@ picky_report_get_response_p90 (PickyReport *self)
 }
 
 /**
+ * picky_report_get_reply_count:
+ *
+ * Returns: how many customer messages written in the range have a reply
+ */
+guint
+picky_report_get_reply_count (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), 0);
+
+  return self->reply_count;
+}
+
+/**
+ * picky_report_get_reply_median:
+ *
+ * Returns: the median reply time in seconds, within 10 %, or -1
+ */
+gint64
+picky_report_get_reply_median (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), -1);
+
+  return picky_store_fine_percentile (self->replies, 0.5);
+}
+
+gint64
+picky_report_get_reply_p90 (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), -1);
+
+  return picky_store_fine_percentile (self->replies, 0.9);
+}
+
+/**
+ * picky_report_get_awaiting:
+ *
+ * Returns: how many waits for a first response were still open at the
+ *   range's end (or now, when the range ends later)
+ */
+guint
+picky_report_get_awaiting (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), 0);
+
+  return self->awaiting;
+}
+
+/**
+ * picky_report_get_oldest_wait:
+ *
+ * Returns: how long the oldest of the open waits had lasted at the range's
+ *   end (or now), in seconds, or -1 when none was open
+ */
+gint64
+picky_report_get_oldest_wait (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), -1);
+
+  return self->oldest_wait;
+}
+
+/**
+ * picky_report_get_working_hours:
+ *
+ * Returns: whether waits count only business hours
+ */
+gboolean
+picky_report_get_working_hours (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), FALSE);
+
+  return self->working_hours;
+}
+
+/**
+ * picky_report_get_first_ever:
+ *
+ * Returns: the time of the contact's first message ever (of anyone's, for
+ *   the overall report), whatever the range, or 0 when none
+ */
+gint64
+picky_report_get_first_ever (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), 0);
+
+  return self->first_ever;
+}
+
+/**
+ * picky_report_get_last_ever:
+ *
+ * Returns: the time of the last message so far, or 0 when none
+ */
+gint64
+picky_report_get_last_ever (PickyReport *self)
+{
+  g_return_val_if_fail (PICKY_IS_REPORT (self), 0);
+
+  return self->last_ever;
+}
+
+/**
  * picky_report_get_heat:
  * @weekday: 0 for Monday to 6 for Sunday
  * @hour: 0 to 23, local time
@@ -960,8 +1084,10 @@ picky_report_format_time (PickyReport *report,
  * @func: called with each row's title and value, in order
  *
  * The summary rows of the report, as the window shows them and the PDF
- * prints them: totals, first and last contact, busiest day, response
- * times, and each app's messages in and out.
+ * prints them: totals, the range's first and last message beside the
+ * first and last contact ever, busiest day, response and reply times (in
+ * business hours when those are set, and titled so), the waits still open,
+ * and each app's messages in and out.
  */
 void
 picky_report_foreach_summary_row (PickyReport        *self,
@@ -972,9 +1098,15 @@ picky_report_foreach_summary_row (PickyReport        *self,
   g_autofree char *out = NULL;
   g_autofree char *first = NULL;
   g_autofree char *last = NULL;
+  g_autofree char *first_ever = NULL;
+  g_autofree char *last_ever = NULL;
   g_autofree char *median = NULL;
   g_autofree char *p90 = NULL;
+  g_autofree char *reply_median = NULL;
+  g_autofree char *reply_p90 = NULL;
+  g_autofree char *awaiting = NULL;
   g_autofree char *busiest = NULL;
+  gboolean working = self->working_hours;
   guint count = 0;
   int day;
 
@@ -984,8 +1116,26 @@ picky_report_foreach_summary_row (PickyReport        *self,
   out = g_strdup_printf ("%u", self->total_out);
   first = picky_report_format_time (self, picky_report_get_first_timestamp (self));
   last = picky_report_format_time (self, picky_report_get_last_timestamp (self));
+  first_ever = picky_report_format_time (self, self->first_ever);
+  last_ever = picky_report_format_time (self, self->last_ever);
   median = picky_report_format_duration (picky_report_get_response_median (self));
   p90 = picky_report_format_duration (picky_report_get_response_p90 (self));
+  reply_median = picky_report_format_duration (picky_report_get_reply_median (self));
+  reply_p90 = picky_report_format_duration (picky_report_get_reply_p90 (self));
+  if (self->awaiting > 0)
+    {
+      g_autofree char *oldest = picky_report_format_duration (self->oldest_wait);
+
+      /* Translators: waits for a first reply still open at the end of a
+       * report's range, and how long the oldest had lasted by then */
+      awaiting = g_strdup_printf (ngettext ("%u, waiting %s", "%u, the oldest waiting %s", self->awaiting),
+                                  self->awaiting, oldest);
+    }
+  else
+    {
+      /* Translators: no customer was waiting for a reply */
+      awaiting = g_strdup (C_("awaiting", "None"));
+    }
   day = picky_report_get_busiest_day (self, &count);
   if (day >= 0)
     {
@@ -1005,11 +1155,18 @@ picky_report_foreach_summary_row (PickyReport        *self,
 
   func (_("Messages in"), in, user_data);
   func (_("Messages out"), out, user_data);
-  func (_("First contact"), first, user_data);
-  func (_("Last contact"), last, user_data);
+  func (_("First message in range"), first, user_data);
+  func (_("Last message in range"), last, user_data);
+  func (_("First contact ever"), first_ever, user_data);
+  func (_("Last contact"), last_ever, user_data);
   func (_("Busiest day"), busiest, user_data);
-  func (_("Median first response"), median, user_data);
-  func (_("90th percentile first response"), p90, user_data);
+  func (working ? _("Median first response (business hours)") : _("Median first response"), median, user_data);
+  func (working ? _("90th percentile first response (business hours)") : _("90th percentile first response"),
+        p90, user_data);
+  func (working ? _("Median reply time (business hours)") : _("Median reply time"), reply_median, user_data);
+  func (working ? _("90th percentile reply time (business hours)") : _("90th percentile reply time"),
+        reply_p90, user_data);
+  func (working ? _("Awaiting reply (business hours)") : _("Awaiting reply"), awaiting, user_data);
 
   for (guint i = 0; i < picky_report_get_n_apps (self); i++)
     {
@@ -1021,6 +1178,41 @@ picky_report_foreach_summary_row (PickyReport        *self,
 
       func (name != NULL ? name : app, value, user_data);
     }
+}
+
+/**
+ * picky_report_dup_definitions:
+ *
+ * What the report's times mean, in a few sentences for a footnote: the PDF
+ * prints it under the summary, and the README says the same.
+ *
+ * Returns: (transfer full): the definitions, in the console's language
+ */
+char *
+picky_report_dup_definitions (PickyReport *self)
+{
+  GString *text = g_string_new (NULL);
+
+  g_return_val_if_fail (PICKY_IS_REPORT (self), NULL);
+
+  g_string_append (text, _("First response: a customer’s wait starts at their first message after your "
+                           "last reply (or after the conversation was marked done, or at their first "
+                           "message ever) and ends at your next reply; it counts in the period it started."));
+  g_string_append_c (text, ' ');
+  g_string_append (text, _("Reply time: for every customer message, the time until your next reply, "
+                           "in the period the message was written."));
+  g_string_append_c (text, ' ');
+  g_string_append (text, _("Awaiting reply: waits still open at the end of the range (or now, if it ends "
+                           "later), with how long the oldest had lasted; they are no response time."));
+  g_string_append_c (text, ' ');
+  g_string_append (text, _("Medians and 90th percentiles are within 10 % of the exact times."));
+  if (self->working_hours)
+    {
+      g_string_append_c (text, ' ');
+      g_string_append (text, _("Times count business hours only, as set in Preferences."));
+    }
+
+  return g_string_free (text, FALSE);
 }
 
 /**

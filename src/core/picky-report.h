@@ -95,6 +95,15 @@ int          picky_report_get_busiest_day    (PickyReport         *self,
 guint        picky_report_get_response_count (PickyReport         *self);
 gint64       picky_report_get_response_median (PickyReport        *self);
 gint64       picky_report_get_response_p90   (PickyReport         *self);
+guint        picky_report_get_reply_count    (PickyReport         *self);
+gint64       picky_report_get_reply_median   (PickyReport         *self);
+gint64       picky_report_get_reply_p90      (PickyReport         *self);
+guint        picky_report_get_awaiting       (PickyReport         *self);
+gint64       picky_report_get_oldest_wait    (PickyReport         *self);
+gboolean     picky_report_get_working_hours  (PickyReport         *self);
+gint64       picky_report_get_first_ever     (PickyReport         *self);
+gint64       picky_report_get_last_ever      (PickyReport         *self);
+char        *picky_report_dup_definitions    (PickyReport         *self);
 guint        picky_report_get_heat           (PickyReport         *self,
                                               guint                weekday,
                                               guint                hour);

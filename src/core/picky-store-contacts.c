@@ -72,8 +72,6 @@ worker_cache_contact (PickyStoreWorker  *w,
     contact->name = picky_store_worker_decrypt (w, stmt, 3, "contacts", "name", contact->id, &local);
   if (local == NULL)
     contact->phone = picky_store_worker_decrypt (w, stmt, 4, "contacts", "phone", contact->id, &local);
-  contact->has_pending = sqlite3_column_type (stmt, 5) != SQLITE_NULL;
-  contact->pending_since = sqlite3_column_int64 (stmt, 5);
 
   if (local != NULL)
     {
@@ -257,39 +255,19 @@ picky_store_worker_ensure_contact (PickyStoreWorker  *w,
   return contact;
 }
 
-gboolean
-picky_store_worker_add_rollups (PickyStoreWorker   *w,
-                                const char         *app,
-                                PickyStoreContact  *contact,
-                                PickyMessage       *message,
-                                GError            **error)
+/* Counts one message, or with @n_in and @n_out 0 one response time
+ * @response, into the day rollups of @day and the hour rollup of @hour. */
+static gboolean
+worker_add_counts (PickyStoreWorker   *w,
+                   const char         *app,
+                   PickyStoreContact  *contact,
+                   gint64              timestamp,
+                   guint               n_in,
+                   guint               n_out,
+                   gint64              response,
+                   GError            **error)
 {
-  gint64 timestamp = picky_message_get_timestamp (message);
-  gboolean incoming = picky_message_get_direction (message) == PICKY_DIRECTION_IN;
-  gint64 response = -1;
   sqlite3_stmt *stmt;
-
-  /* A reaction is not a message anyone answers or counts. */
-  if (picky_message_get_kind (message) == PICKY_MESSAGE_KIND_REACTION)
-    return TRUE;
-
-  if (contact != NULL && incoming != contact->has_pending)
-    {
-      /* The first unanswered incoming message starts the clock; the next
-       * outgoing one stops it. */
-      if (!incoming)
-        response = MAX (0, timestamp - contact->pending_since);
-
-      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_SET_CONTACT_PENDING);
-      sqlite3_bind_int64 (stmt, 1, contact->id);
-      if (incoming)
-        sqlite3_bind_int64 (stmt, 2, timestamp);
-      if (!picky_store_worker_run_done (w, stmt, error))
-        return FALSE;
-
-      contact->has_pending = incoming;
-      contact->pending_since = timestamp;
-    }
 
   for (PickyStoreStmt id = PICKY_STORE_STMT_ADD_CONTACT_DAY; id <= PICKY_STORE_STMT_ADD_DAILY; id++)
     {
@@ -302,8 +280,8 @@ picky_store_worker_add_rollups (PickyStoreWorker   *w,
       else
         sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 2, picky_store_floor_day (timestamp));
-      sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
-      sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+      sqlite3_bind_int (stmt, 3, n_in);
+      sqlite3_bind_int (stmt, 4, n_out);
       sqlite3_bind_int64 (stmt, 5, timestamp);
       sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
       sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
@@ -319,22 +297,206 @@ picky_store_worker_add_rollups (PickyStoreWorker   *w,
   stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_ADD_CONTACT_HOUR);
   sqlite3_bind_int64 (stmt, 1, contact->id);
   sqlite3_bind_int64 (stmt, 2, picky_store_floor_hour (timestamp));
-  sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
-  sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
+  sqlite3_bind_int (stmt, 3, n_in);
+  sqlite3_bind_int (stmt, 4, n_out);
   sqlite3_bind_int64 (stmt, 5, timestamp);
   sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
   sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
-  if (!picky_store_worker_run_done (w, stmt, error))
+  return picky_store_worker_run_done (w, stmt, error);
+}
+
+/* Adds one to the fine bucket of @seconds in @stmt_id's table, for the
+ * hour of @timestamp. */
+static gboolean
+worker_add_time (PickyStoreWorker  *w,
+                 PickyStoreStmt     stmt_id,
+                 gint64             contact_id,
+                 gint64             timestamp,
+                 gint64             seconds,
+                 GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_stmt (w, stmt_id);
+
+  sqlite3_bind_int64 (stmt, 1, contact_id);
+  sqlite3_bind_int64 (stmt, 2, picky_store_floor_hour (timestamp));
+  sqlite3_bind_int (stmt, 3, picky_store_fine_bucket (seconds));
+  return picky_store_worker_run_done (w, stmt, error);
+}
+
+/* Our reply at @timestamp ends the wait @wait_id that began at @started
+ * with message @first_id: its first-response time counts in the hour and
+ * day the wait began, and each customer message of the wait gets its reply
+ * time in the hour it was written. */
+static gboolean
+worker_answer_wait (PickyStoreWorker   *w,
+                    const char         *app,
+                    PickyStoreContact  *contact,
+                    gint64              channel_id,
+                    gint64              wait_id,
+                    gint64              first_id,
+                    gint64              started,
+                    gint64              timestamp,
+                    GError            **error)
+{
+  gint64 response = picky_business_hours_count (w->business_hours, started, timestamp);
+  g_autoptr(GArray) written = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_END_WAIT);
+  sqlite3_bind_int64 (stmt, 1, wait_id);
+  sqlite3_bind_int64 (stmt, 2, timestamp);
+  sqlite3_bind_int (stmt, 3, 1);
+  if (!picky_store_worker_run_done (w, stmt, error) ||
+      !worker_add_counts (w, app, contact, started, 0, 0, response, error) ||
+      !worker_add_time (w, PICKY_STORE_STMT_ADD_RESPONSE_HOUR, contact->id, started, response, error))
     return FALSE;
 
-  if (response < 0)
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_WAIT_MESSAGES);
+  sqlite3_bind_int64 (stmt, 1, contact->id);
+  sqlite3_bind_int64 (stmt, 2, channel_id);
+  sqlite3_bind_int64 (stmt, 3, started);
+  sqlite3_bind_int64 (stmt, 4, first_id);
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 t = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (written, t);
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  for (guint i = 0; i < written->len; i++)
+    {
+      gint64 t = g_array_index (written, gint64, i);
+
+      if (!worker_add_time (w, PICKY_STORE_STMT_ADD_REPLY_HOUR, contact->id, t,
+                            picky_business_hours_count (w->business_hours, t, timestamp), error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The latest wait of a conversation: whether there is one and it is open. */
+static gboolean
+worker_find_wait (PickyStoreWorker  *w,
+                  gint64             contact_id,
+                  gint64             channel_id,
+                  gint64            *wait_id,
+                  gint64            *first_id,
+                  gint64            *started,
+                  gboolean          *open,
+                  GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_LAST_WAIT);
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, contact_id);
+  sqlite3_bind_int64 (stmt, 2, channel_id);
+  rc = picky_store_worker_step (w, stmt, error);
+  *open = FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      *wait_id = sqlite3_column_int64 (stmt, 0);
+      *first_id = sqlite3_column_int64 (stmt, 1);
+      *started = sqlite3_column_int64 (stmt, 2);
+      *open = sqlite3_column_int (stmt, 3) != 0;
+    }
+  sqlite3_reset (stmt);
+
+  return rc != 0;
+}
+
+gboolean
+picky_store_worker_add_rollups (PickyStoreWorker   *w,
+                                const char         *app,
+                                PickyStoreContact  *contact,
+                                PickyMessage       *message,
+                                GError            **error)
+{
+  gint64 timestamp = picky_message_get_timestamp (message);
+  gint64 channel_id = picky_message_get_channel_id (message);
+  gboolean incoming = picky_message_get_direction (message) == PICKY_DIRECTION_IN;
+  gint64 wait_id = 0, first_id = 0, started = 0;
+  gboolean open = FALSE;
+  sqlite3_stmt *stmt;
+
+  /* A reaction is not a message anyone answers or counts. */
+  if (picky_message_get_kind (message) == PICKY_MESSAGE_KIND_REACTION)
     return TRUE;
 
-  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_ADD_RESPONSE_HOUR);
-  sqlite3_bind_int64 (stmt, 1, contact->id);
-  sqlite3_bind_int64 (stmt, 2, picky_store_floor_hour (timestamp));
-  sqlite3_bind_int (stmt, 3, picky_store_fine_bucket (response));
+  if (!worker_add_counts (w, app, contact, timestamp, incoming ? 1 : 0, incoming ? 0 : 1, -1, error))
+    return FALSE;
+
+  if (contact == NULL)
+    return TRUE;
+
+  if (!worker_find_wait (w, contact->id, channel_id, &wait_id, &first_id, &started, &open, error))
+    return FALSE;
+
+  /* A customer message starts a wait unless one is open; our reply ends
+   * it. A reply with no wait open (a second reply, a message we started)
+   * is no response to anything. */
+  if (incoming && !open)
+    {
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_INSERT_WAIT);
+      sqlite3_bind_int64 (stmt, 1, contact->id);
+      sqlite3_bind_int64 (stmt, 2, channel_id);
+      sqlite3_bind_int64 (stmt, 3, picky_message_get_id (message));
+      sqlite3_bind_int64 (stmt, 4, timestamp);
+      return picky_store_worker_run_done (w, stmt, error);
+    }
+
+  if (!incoming && open)
+    return worker_answer_wait (w, app, contact, channel_id, wait_id, first_id, started, timestamp, error);
+
+  return TRUE;
+}
+
+gboolean
+picky_store_worker_end_wait (PickyStoreWorker  *w,
+                             gint64             contact_id,
+                             gint64             channel_id,
+                             gint64             time,
+                             GError           **error)
+{
+  gint64 wait_id = 0, first_id = 0, started = 0;
+  gboolean open = FALSE;
+  sqlite3_stmt *stmt;
+
+  if (!worker_find_wait (w, contact_id, channel_id, &wait_id, &first_id, &started, &open, error))
+    return FALSE;
+  if (!open)
+    return TRUE;
+
+  stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_END_WAIT);
+  sqlite3_bind_int64 (stmt, 1, wait_id);
+  sqlite3_bind_int64 (stmt, 2, MAX (time, started));
+  sqlite3_bind_int (stmt, 3, 0);
   return picky_store_worker_run_done (w, stmt, error);
+}
+
+gboolean
+picky_store_worker_load_business_hours (PickyStoreWorker  *w,
+                                        GError           **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  g_clear_pointer (&w->business_hours, picky_business_hours_unref);
+  rc = sqlite3_prepare_v2 (w->db, "SELECT value FROM meta WHERE key = 'business-hours'", -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    w->business_hours = picky_business_hours_new_from_string ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, w->db, rc);
+      return FALSE;
+    }
+
+  return picky_store_schema_set_business_hours (w->db, w->business_hours, error);
 }
 
 /* Days of one contact (@contact_id) or of all, of one @app or of all;
@@ -436,6 +598,37 @@ report_overall_run (PickyStoreWorker *w,
               0, args->app, args->from, args->to);
 }
 
+/* Adds the (bucket, count) rows of @sql, over the hours of [@from, @to),
+ * into @counts. Returns the SQLite result, SQLITE_DONE when all went well. */
+static int
+worker_read_buckets (PickyStoreWorker *w,
+                     const char       *sql,
+                     gint64            contact_id,
+                     gint64            from,
+                     gint64            to,
+                     guint            *counts)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":contact", contact_id);
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      gint64 bucket = sqlite3_column_int64 (stmt, 0);
+
+      if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+        counts[bucket] += sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_finalize (stmt);
+
+  return rc;
+}
+
 typedef struct {
   gint64 contact_id;
   gint64 from;
@@ -492,25 +685,66 @@ report_hours_run (PickyStoreWorker *w,
   stmt = NULL;
 
   if (rc == SQLITE_DONE)
+    rc = worker_read_buckets (w, args->contact_id != 0
+                                 ? "SELECT bucket, sum (n) FROM response_hours"
+                                   " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
+                                 : "SELECT bucket, sum (n) FROM response_hours"
+                                   " WHERE hour BETWEEN :from AND :to GROUP BY bucket",
+                              args->contact_id, args->from, args->to, hours->responses);
+  if (rc == SQLITE_DONE)
+    rc = worker_read_buckets (w, args->contact_id != 0
+                                 ? "SELECT bucket, sum (n) FROM reply_hours"
+                                   " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
+                                 : "SELECT bucket, sum (n) FROM reply_hours"
+                                   " WHERE hour BETWEEN :from AND :to GROUP BY bucket",
+                              args->contact_id, args->from, args->to, hours->replies);
+
+  hours->working_hours = w->business_hours != NULL;
+  hours->awaiting_at = MIN (args->to, g_get_real_time () / G_USEC_PER_SEC);
+  hours->oldest_wait = -1;
+  if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
                              args->contact_id != 0
-                             ? "SELECT bucket, sum (n) FROM response_hours"
-                               " WHERE contact_id = :contact AND hour BETWEEN :from AND :to GROUP BY bucket"
-                             : "SELECT bucket, sum (n) FROM response_hours"
-                               " WHERE hour BETWEEN :from AND :to GROUP BY bucket",
+                             ? "SELECT count (*), min (started) FROM waits WHERE contact_id = :contact"
+                               " AND started < :at AND (ended IS NULL OR ended >= :at)"
+                             : "SELECT count (*), min (started) FROM waits"
+                               " WHERE started < :at AND (ended IS NULL OR ended >= :at)",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       picky_store_bind_named_int64 (stmt, ":contact", args->contact_id);
-      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
-      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
+      picky_store_bind_named_int64 (stmt, ":at", hours->awaiting_at);
     }
   while (picky_store_next_row (stmt, &rc))
     {
-      gint64 bucket = sqlite3_column_int64 (stmt, 0);
+      hours->awaiting = sqlite3_column_int64 (stmt, 0);
+      if (hours->awaiting > 0)
+        hours->oldest_wait = picky_business_hours_count (w->business_hours, sqlite3_column_int64 (stmt, 1),
+                                                         hours->awaiting_at);
+    }
+  sqlite3_finalize (stmt);
+  stmt = NULL;
 
-      if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
-        hours->responses[bucket] += sqlite3_column_int64 (stmt, 1);
+  /* The first and last hours hold the first and last messages: an index
+   * seek each, however long the history. */
+  if (rc == SQLITE_DONE)
+    rc = sqlite3_prepare_v2 (w->db,
+                             args->contact_id != 0
+                             ? "SELECT (SELECT first_ts FROM contact_hours WHERE contact_id = :contact"
+                               "         ORDER BY hour LIMIT 1),"
+                               "       (SELECT last_ts FROM contact_hours WHERE contact_id = :contact"
+                               "         ORDER BY hour DESC LIMIT 1)"
+                             : "SELECT (SELECT min (first_ts) FROM contact_hours"
+                               "         WHERE hour = (SELECT min (hour) FROM contact_hours)),"
+                               "       (SELECT max (last_ts) FROM contact_hours"
+                               "         WHERE hour = (SELECT max (hour) FROM contact_hours))",
+                             -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    picky_store_bind_named_int64 (stmt, ":contact", args->contact_id);
+  while (picky_store_next_row (stmt, &rc))
+    {
+      hours->first_ever = sqlite3_column_int64 (stmt, 0);
+      hours->last_ever = sqlite3_column_int64 (stmt, 1);
     }
   sqlite3_finalize (stmt);
 
@@ -550,6 +784,75 @@ typedef struct {
   gint64 to;
 } SummarizeContactsArgs;
 
+/* The median and 90th percentile of each contact's times from the
+ * (contact_id, bucket, n) rows of @sql, into the summaries of @index: the
+ * reply times when @replies, else the first-response times. The rows are
+ * far fewer than the hours; sorted by contact here, then each contact's
+ * run is added up into one histogram on the stack. Keeping a histogram
+ * for every contact instead costs more to allocate and scan than the sort
+ * does. */
+static int
+worker_summarize_times (PickyStoreWorker *w,
+                        const char       *sql,
+                        gint64            from,
+                        gint64            to,
+                        GHashTable       *index,
+                        gboolean          replies)
+{
+  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (BucketCount));
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (from));
+      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (to - 1));
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      BucketCount count = {
+        .contact_id = sqlite3_column_int64 (stmt, 0),
+        .bucket = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, PICKY_STORE_FINE_BUCKETS - 1),
+        .n = (guint) sqlite3_column_int64 (stmt, 2),
+      };
+
+      g_array_append_val (buckets, count);
+    }
+  sqlite3_finalize (stmt);
+
+  g_array_sort (buckets, compare_bucket_counts);
+  for (guint start = 0, end; start < buckets->len; start = end)
+    {
+      gint64 id = g_array_index (buckets, BucketCount, start).contact_id;
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
+      guint counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
+
+      for (end = start; end < buckets->len; end++)
+        {
+          const BucketCount *count = &g_array_index (buckets, BucketCount, end);
+
+          if (count->contact_id != id)
+            break;
+          counts[count->bucket] += count->n;
+        }
+
+      if (summary == NULL)
+        continue;
+      if (replies)
+        {
+          summary->reply_median = picky_store_fine_percentile (counts, 0.5);
+          summary->reply_p90 = picky_store_fine_percentile (counts, 0.9);
+        }
+      else
+        {
+          summary->response_median = picky_store_fine_percentile (counts, 0.5);
+          summary->response_p90 = picky_store_fine_percentile (counts, 0.9);
+        }
+    }
+
+  return rc;
+}
+
 static void
 summarize_contacts_run (PickyStoreWorker *w,
                         GTask            *task)
@@ -557,8 +860,8 @@ summarize_contacts_run (PickyStoreWorker *w,
   SummarizeContactsArgs *args = g_task_get_task_data (task);
   g_autoptr(GArray) summaries = g_array_new (FALSE, TRUE, sizeof (PickyContactSummary));
   g_autoptr(GHashTable) index = g_hash_table_new (g_int64_hash, g_int64_equal);
-  g_autoptr(GArray) buckets = g_array_new (FALSE, FALSE, sizeof (BucketCount));
   sqlite3_stmt *stmt = NULL;
+  gint64 at;
   int rc;
 
   g_array_set_clear_func (summaries, contact_summary_clear);
@@ -577,6 +880,9 @@ summarize_contacts_run (PickyStoreWorker *w,
       summary.phone = g_strdup (contact->phone);
       summary.response_median = -1;
       summary.response_p90 = -1;
+      summary.reply_median = -1;
+      summary.reply_p90 = -1;
+      summary.oldest_wait = -1;
       g_array_append_val (summaries, summary);
     }
   sqlite3_finalize (stmt);
@@ -620,54 +926,37 @@ summarize_contacts_run (PickyStoreWorker *w,
   sqlite3_finalize (stmt);
   stmt = NULL;
 
-  /* Response buckets: far fewer rows; sorted by contact here, then each
-   * contact's run is added up into one histogram on the stack. Keeping a
-   * histogram for every contact instead costs more to allocate and scan
-   * than the sort does. */
+  if (rc == SQLITE_DONE)
+    rc = worker_summarize_times (w, "SELECT contact_id, bucket, n FROM response_hours"
+                                    " WHERE hour BETWEEN :from AND :to",
+                                 args->from, args->to, index, FALSE);
+  if (rc == SQLITE_DONE)
+    rc = worker_summarize_times (w, "SELECT contact_id, bucket, n FROM reply_hours"
+                                    " WHERE hour BETWEEN :from AND :to",
+                                 args->from, args->to, index, TRUE);
+
+  /* The waits open at the end of the range, or now: the few not yet ended
+   * and those ended since, through the index on their end. */
+  at = MIN (args->to, g_get_real_time () / G_USEC_PER_SEC);
   if (rc == SQLITE_DONE)
     rc = sqlite3_prepare_v2 (w->db,
-                             "SELECT contact_id, bucket, n FROM response_hours"
-                             " WHERE hour BETWEEN :from AND :to",
+                             "SELECT contact_id, count (*), min (started) FROM waits"
+                             " WHERE started < :at AND (ended IS NULL OR ended >= :at)"
+                             " GROUP BY contact_id",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
-    {
-      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
-      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
-    }
+    picky_store_bind_named_int64 (stmt, ":at", at);
   while (picky_store_next_row (stmt, &rc))
     {
-      BucketCount count = {
-        .contact_id = sqlite3_column_int64 (stmt, 0),
-        .bucket = (guint) CLAMP (sqlite3_column_int64 (stmt, 1), 0, PICKY_STORE_FINE_BUCKETS - 1),
-        .n = (guint) sqlite3_column_int64 (stmt, 2),
-      };
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
 
-      g_array_append_val (buckets, count);
+      if (summary == NULL)
+        continue;
+      summary->awaiting = sqlite3_column_int64 (stmt, 1);
+      summary->oldest_wait = picky_business_hours_count (w->business_hours, sqlite3_column_int64 (stmt, 2), at);
     }
   sqlite3_finalize (stmt);
-
-  g_array_sort (buckets, compare_bucket_counts);
-  for (guint start = 0, end; start < buckets->len; start = end)
-    {
-      gint64 id = g_array_index (buckets, BucketCount, start).contact_id;
-      PickyContactSummary *summary = g_hash_table_lookup (index, &id);
-      guint counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
-
-      for (end = start; end < buckets->len; end++)
-        {
-          const BucketCount *count = &g_array_index (buckets, BucketCount, end);
-
-          if (count->contact_id != id)
-            break;
-          counts[count->bucket] += count->n;
-        }
-
-      if (summary != NULL)
-        {
-          summary->response_median = picky_store_fine_percentile (counts, 0.5);
-          summary->response_p90 = picky_store_fine_percentile (counts, 0.9);
-        }
-    }
 
   if (rc != SQLITE_DONE)
     picky_store_return_sqlite_error (w, task, rc);
@@ -742,6 +1031,82 @@ list_contacts_run (PickyStoreWorker *w,
     picky_store_return_sqlite_error (w, task, rc);
   else
     g_task_return_pointer (task, g_steal_pointer (&contacts), (GDestroyNotify) g_ptr_array_unref);
+}
+
+typedef struct {
+  PickyBusinessHours *hours;
+} SetBusinessHoursArgs;
+
+static void
+set_business_hours_args_free (gpointer data)
+{
+  SetBusinessHoursArgs *args = data;
+
+  g_clear_pointer (&args->hours, picky_business_hours_unref);
+  g_free (args);
+}
+
+/* Compared as the stored text, so that hours read back in a zone this
+ * computer lacks still count as different and are counted again. */
+static void
+set_business_hours_run (PickyStoreWorker *w,
+                        GTask            *task)
+{
+  SetBusinessHoursArgs *args = g_task_get_task_data (task);
+  g_autofree char *wanted = args->hours != NULL ? picky_business_hours_to_string (args->hours) : NULL;
+  g_autofree char *stored = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GError *error = NULL;
+  gboolean changed = FALSE;
+  gboolean ok;
+
+  ok = picky_store_exec (w->db, "BEGIN IMMEDIATE", &error);
+  if (ok)
+    {
+      stmt = picky_store_worker_prepare (w, "SELECT value FROM meta WHERE key = 'business-hours'", &error);
+      ok = stmt != NULL;
+      if (ok && sqlite3_step (stmt) == SQLITE_ROW)
+        stored = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      ok = ok && picky_store_worker_finish (w, stmt, &error) >= 0;
+    }
+
+  changed = ok && g_strcmp0 (stored, wanted) != 0;
+  if (changed)
+    {
+      ok = picky_store_schema_set_business_hours (w->db, args->hours, &error) &&
+           picky_store_exec (w->db, picky_store_sql_rebuild_responses, &error);
+      if (ok && wanted != NULL)
+        {
+          stmt = picky_store_worker_prepare (w, "INSERT INTO meta (key, value) VALUES ('business-hours', ?1)"
+                                                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                             &error);
+          ok = stmt != NULL;
+          if (ok)
+            sqlite3_bind_text (stmt, 1, wanted, -1, SQLITE_STATIC);
+          ok = ok && picky_store_worker_finish (w, stmt, &error) >= 0;
+        }
+      else if (ok)
+        {
+          ok = picky_store_exec (w->db, "DELETE FROM meta WHERE key = 'business-hours'", &error);
+        }
+    }
+  ok = ok && picky_store_exec (w->db, "COMMIT", &error);
+
+  if (!ok)
+    {
+      sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+      picky_store_schema_set_business_hours (w->db, w->business_hours, NULL);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  if (changed)
+    {
+      g_clear_pointer (&w->business_hours, picky_business_hours_unref);
+      if (args->hours != NULL)
+        w->business_hours = picky_business_hours_ref (args->hours);
+    }
+  g_task_return_boolean (task, changed);
 }
 
 /* ---- Main thread ---- */
@@ -1051,4 +1416,39 @@ picky_store_list_contacts_finish (PickyStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+picky_store_set_business_hours_async (PickyStore          *self,
+                                      PickyBusinessHours  *hours,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  SetBusinessHoursArgs *args = g_new0 (SetBusinessHoursArgs, 1);
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  args->hours = hours != NULL ? picky_business_hours_ref (hours) : NULL;
+  task = picky_store_task_new (self, picky_store_set_business_hours_async, args,
+                               set_business_hours_args_free, cancellable, callback, user_data);
+  picky_store_queue_job (self, task, set_business_hours_run, NULL, NULL);
+}
+
+/**
+ * picky_store_set_business_hours_finish:
+ *
+ * Returns: whether the times were counted again; %FALSE with @error set
+ *   on failure
+ */
+gboolean
+picky_store_set_business_hours_finish (PickyStore    *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

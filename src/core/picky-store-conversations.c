@@ -670,6 +670,7 @@ set_done_write (PickyStoreWorker  *w,
                 GError           **error)
 {
   ConversationWriteArgs *args = g_task_get_task_data (task);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 channel_id, contact_id;
   sqlite3_stmt *stmt;
 
@@ -700,8 +701,9 @@ set_done_write (PickyStoreWorker  *w,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, args->conversation_id);
-  sqlite3_bind_int64 (stmt, 2, g_get_real_time () / G_USEC_PER_SEC);
-  return picky_store_worker_finish (w, stmt, error) >= 0;
+  sqlite3_bind_int64 (stmt, 2, now);
+  return picky_store_worker_finish (w, stmt, error) >= 0 &&
+         picky_store_worker_end_wait (w, contact_id, channel_id, now, error);
 }
 
 /* The customer's newest message is marked unread again; the conversation

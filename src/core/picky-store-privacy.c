@@ -274,6 +274,11 @@ purge_run (PickyStoreWorker *w,
        picky_store_worker_exec_int (w, "DELETE FROM response_hours WHERE hour < ?1",
                                     cutoff_day * 24, &error) >= 0 &&
        purge_conversations (w, &error) &&
+       picky_store_worker_exec_int (w, "DELETE FROM reply_hours WHERE hour < ?1",
+                                    cutoff_day * 24, &error) >= 0 &&
+       /* A wait still open goes on, its customer still waiting. */
+       picky_store_worker_exec_int (w, "DELETE FROM waits WHERE started < ?1 AND ended IS NOT NULL",
+                                    cutoff_day * PICKY_STORE_DAY, &error) >= 0 &&
        picky_store_exec (w->db,
                          "DELETE FROM contacts WHERE NOT EXISTS"
                          " (SELECT 1 FROM messages m WHERE m.contact_id = contacts.id)"
@@ -354,6 +359,10 @@ erase_contact_run (PickyStoreWorker *w,
        picky_store_worker_exec_int (w, "DELETE FROM contact_hours WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM response_hours WHERE contact_id = ?1",
+                                    args->contact_id, &error) >= 0 &&
+       picky_store_worker_exec_int (w, "DELETE FROM reply_hours WHERE contact_id = ?1",
+                                    args->contact_id, &error) >= 0 &&
+       picky_store_worker_exec_int (w, "DELETE FROM waits WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM contacts WHERE id = ?1",
                                     args->contact_id, &error) >= 0;

@@ -7,13 +7,14 @@
 #include <glib.h>
 #include <sqlite3.h>
 
+#include "picky-business-hours.h"
 #include "picky-cipher.h"
 #include "picky-store.h"
 
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 10
+#define PICKY_STORE_SCHEMA_VERSION 11
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -51,6 +52,11 @@ char    *picky_store_schema_read_id   (sqlite3      *db,
  * own; a file of a newer version is refused, and never written. */
 char    *picky_store_schema_ensure_id (sqlite3      *db,
                                        GError      **error);
+/* Registers picky_wait_seconds (from, to) on @db, counting working time
+ * under @hours, or every second when NULL. */
+gboolean picky_store_schema_set_business_hours (sqlite3             *db,
+                                                PickyBusinessHours  *hours,
+                                                GError             **error);
 /* Turns the SQLite result @rc into a PickyStoreError on @error. */
 void     picky_store_set_sqlite_error (GError  **error,
                                        sqlite3  *db,
@@ -90,6 +96,13 @@ extern const char picky_store_sql_add_daily[];
 extern const char picky_store_sql_add_contact_hour[];
 extern const char picky_store_sql_add_response_hour[];
 extern const char picky_store_sql_touch_conversation[];
+extern const char picky_store_sql_last_wait[];
+extern const char picky_store_sql_insert_wait[];
+extern const char picky_store_sql_end_wait[];
+extern const char picky_store_sql_wait_messages[];
+extern const char picky_store_sql_add_reply_hour[];
+/* Counts every response-time rollup again from the waits. */
+extern const char picky_store_sql_rebuild_responses[];
 
 /* ---- The worker thread ---- */
 
@@ -105,11 +118,15 @@ typedef enum {
   PICKY_STORE_STMT_SET_CONTACT_PROVIDER_ID,
   PICKY_STORE_STMT_SET_CONTACT_NAME,
   PICKY_STORE_STMT_SET_CONTACT_PHONE,
-  PICKY_STORE_STMT_SET_CONTACT_PENDING,
   PICKY_STORE_STMT_ADD_CONTACT_DAY,
   PICKY_STORE_STMT_ADD_DAILY,
   PICKY_STORE_STMT_ADD_CONTACT_HOUR,
   PICKY_STORE_STMT_ADD_RESPONSE_HOUR,
+  PICKY_STORE_STMT_LAST_WAIT,
+  PICKY_STORE_STMT_INSERT_WAIT,
+  PICKY_STORE_STMT_END_WAIT,
+  PICKY_STORE_STMT_WAIT_MESSAGES,
+  PICKY_STORE_STMT_ADD_REPLY_HOUR,
   PICKY_STORE_STMT_SET_STATE,
   PICKY_STORE_STMT_TOUCH_CONVERSATION,
   PICKY_STORE_N_STMTS
@@ -126,8 +143,6 @@ typedef struct {
   char *provider_id;
   char *name;
   char *phone;
-  gboolean has_pending;
-  gint64 pending_since;
   /* The name and id, and the number and id, prepared for conversation
    * search (picky-search-key.c); NULL until searched, and again whenever
    * the name or number changes. */
@@ -165,6 +180,9 @@ typedef struct {
   PickyStoreProgressFunc progress_func;
   gpointer progress_data;
   double progress_told;
+  /* What waits count as the rollups have them (meta 'business-hours'):
+   * NULL for every second. */
+  PickyBusinessHours *business_hours;
 } PickyStoreWorker;
 
 /* A job either runs alone (run) or is one write of a group commit (write,
@@ -280,6 +298,16 @@ PickyStoreContact *picky_store_worker_ensure_contact (PickyStoreWorker  *w,
                                                       const char        *app,
                                                       PickyMessage      *message,
                                                       GError           **error);
+/* Reads the business hours the rollups were counted under, at open. */
+gboolean picky_store_worker_load_business_hours (PickyStoreWorker  *w,
+                                                 GError           **error);
+/* Ends the open wait of a conversation without a reply, at @time: a done
+ * mark. Returns FALSE with @error set on failure only. */
+gboolean picky_store_worker_end_wait (PickyStoreWorker  *w,
+                                      gint64             contact_id,
+                                      gint64             channel_id,
+                                      gint64             time,
+                                      GError           **error);
 /* Counts a new @message in the rollups that reports read. */
 gboolean picky_store_worker_add_rollups (PickyStoreWorker   *w,
                                          const char         *app,

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <glib/gi18n.h>
 
+#include "picky-business-hours.h"
 #include "picky-store.h"
 #include "picky-store-private.h"
 
@@ -338,6 +339,70 @@ static const char schema_v9[] =
  * written, by convert_v10(). */
 static const char schema_v10[] = "";
 
+/* Version 11: waits. A customer's wait for a first response starts at their
+ * first message after our last reply (or after the conversation was marked
+ * done, or their first message ever) and ends at our next reply; it belongs
+ * to the hour it started in, where earlier versions counted it in the hour
+ * of the reply, so that a wait begun months ago filled this month's median.
+ * One row per wait, in the conversation (contact and channel) it is in:
+ * first_id is the message that started it; ended and answered say how it
+ * ended (a reply, or a done mark), ended NULL while it lasts, so that the
+ * waits still open at any moment can be counted. reply_hours holds the
+ * reply time of every customer message (to our next reply) by the hour the
+ * message was written. Messages are taken in the order they were stored,
+ * as the ingest sees them; reactions do not count. The rollups of response
+ * times are then counted again under this rule (picky_store_sql_rebuild_responses). */
+static const char schema_v11[] =
+  "CREATE TABLE waits ("
+  "  id INTEGER PRIMARY KEY,"
+  "  contact_id INTEGER NOT NULL,"
+  "  channel_id INTEGER NOT NULL,"
+  "  first_id INTEGER NOT NULL,"
+  "  started INTEGER NOT NULL,"
+  "  ended INTEGER,"
+  "  answered INTEGER NOT NULL DEFAULT 0);"
+  "CREATE INDEX waits_conversation ON waits (contact_id, channel_id, first_id);"
+  /* The waits open at a moment: those not ended, or ended after it. */
+  "CREATE INDEX waits_ended ON waits (ended, started, contact_id);"
+  "CREATE TABLE reply_hours ("
+  "  contact_id INTEGER NOT NULL,"
+  "  hour INTEGER NOT NULL,"
+  "  bucket INTEGER NOT NULL,"
+  "  n INTEGER NOT NULL,"
+  "  PRIMARY KEY (contact_id, hour, bucket)) WITHOUT ROWID;"
+  "CREATE INDEX reply_hours_time ON reply_hours (hour, bucket, n);"
+  /* Done marks (version 9) end a wait too: each is put after the last
+   * message of its conversation written by then. n_end counts the events
+   * that end a wait (our replies, done marks) up to each one, so a customer
+   * message's wait ends at the event whose count is one more. */
+  "CREATE TEMP TABLE backfill_events AS"
+  "  SELECT contact_id, channel_id, id AS pos, 0 AS late, direction AS kind, timestamp"
+  "  FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'"
+  "  UNION ALL"
+  "  SELECT c.contact_id, c.channel_id,"
+  "         coalesce ((SELECT max (m.id) FROM messages m WHERE m.contact_id = c.contact_id"
+  "                      AND m.channel_id = c.channel_id AND m.timestamp <= d.time), 0),"
+  "         1, 2, d.time"
+  "  FROM done_marks d JOIN conversations c ON c.id = d.conversation_id;"
+  "CREATE TEMP TABLE backfill_sequence AS"
+  "  SELECT contact_id, channel_id, pos, kind, timestamp,"
+  "         lag (kind) OVER w AS prev, sum (kind <> 0) OVER w AS n_end"
+  "  FROM backfill_events"
+  "  WINDOW w AS (PARTITION BY contact_id, channel_id ORDER BY pos, late"
+  "               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW);"
+  "CREATE INDEX temp.backfill_ends ON backfill_sequence (contact_id, channel_id, n_end)"
+  "  WHERE kind <> 0;"
+  "INSERT INTO waits (contact_id, channel_id, first_id, started, ended, answered)"
+  "  SELECT s.contact_id, s.channel_id, s.pos, s.timestamp, max (r.timestamp, s.timestamp),"
+  "         coalesce (r.kind = 1, 0)"
+  "  FROM backfill_sequence s LEFT JOIN backfill_sequence r"
+  "    ON r.kind <> 0 AND r.contact_id = s.contact_id AND r.channel_id = s.channel_id"
+  "       AND r.n_end = s.n_end + 1"
+  "  WHERE s.kind = 0 AND (s.prev IS NULL OR s.prev <> 0)"
+  "  ORDER BY s.pos;"
+  "DROP TABLE temp.backfill_sequence;"
+  "DROP TABLE temp.backfill_events;";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -349,6 +414,9 @@ static gboolean convert_v7 (sqlite3      *db,
                             PickyCipher  *cipher,
                             GError      **error);
 static gboolean convert_v10 (sqlite3      *db,
+                             PickyCipher  *cipher,
+                             GError      **error);
+static gboolean convert_v11 (sqlite3      *db,
                              PickyCipher  *cipher,
                              GError      **error);
 
@@ -371,6 +439,7 @@ static const struct {
   { schema_v8, NULL, 0, 0 },
   { schema_v9, NULL, OPS_PER_MESSAGE_V9, OPS_PER_CONTACT_V9 },
   { schema_v10, convert_v10, 0, 0 },
+  { schema_v11, convert_v11, 0, 0 },
 };
 
 /* SQLite instructions between two progress reports. */
@@ -483,6 +552,85 @@ const char picky_store_sql_touch_conversation[] =
   "  waiting_since = CASE WHEN ?5 = 1 THEN NULL ELSE coalesce (waiting_since, ?3) END,"
   "  done = CASE WHEN ?5 = 0 THEN 0 ELSE done END"
   " RETURNING id";
+
+/* Every response-time rollup counted again from the waits, with the
+ * function picky_wait_seconds() as it is now registered (every second, or
+ * only working time): the first-response times by the hour and day each
+ * wait started, and the reply time of each customer message by the hour it
+ * was written, up to the reply that ended its wait. A message stored before
+ * the first message of its wait but written after it is left out, as the
+ * ingest leaves it out. */
+const char picky_store_sql_rebuild_responses[] =
+  "CREATE TEMP TABLE rebuild_waits AS"
+  "  SELECT w.contact_id, c.app, w.started, picky_wait_seconds (w.started, w.ended) AS secs"
+  "  FROM waits w JOIN contacts c ON c.id = w.contact_id WHERE w.answered = 1;"
+  "DELETE FROM response_hours;"
+  "INSERT INTO response_hours (contact_id, hour, bucket, n)"
+  "  SELECT contact_id, started / 3600, picky_fine_bucket (secs), count (*)"
+  "  FROM rebuild_waits GROUP BY 1, 2, 3;"
+  "UPDATE contact_hours SET resp_sum = 0, resp_count = 0 WHERE resp_count <> 0;"
+  "UPDATE contact_hours SET resp_sum = r.s, resp_count = r.n"
+  "  FROM (SELECT contact_id, started / 3600 AS hour, sum (secs) AS s, count (*) AS n"
+  "        FROM rebuild_waits GROUP BY 1, 2) AS r"
+  "  WHERE contact_hours.contact_id = r.contact_id AND contact_hours.hour = r.hour;"
+  "CREATE TEMP TABLE rebuild_days AS"
+  "  SELECT contact_id, app, started / 86400 AS day, sum (secs) AS s, count (*) AS n,"
+  "         sum (secs < 60) AS h0, sum (secs >= 60 AND secs < 300) AS h1,"
+  "         sum (secs >= 300 AND secs < 900) AS h2, sum (secs >= 900 AND secs < 3600) AS h3,"
+  "         sum (secs >= 3600 AND secs < 14400) AS h4, sum (secs >= 14400 AND secs < 86400) AS h5,"
+  "         sum (secs >= 86400) AS h6"
+  "  FROM rebuild_waits GROUP BY 1, 2, 3;"
+  "UPDATE contact_days SET resp_sum = 0, resp_count = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0,"
+  "  h5 = 0, h6 = 0 WHERE resp_count <> 0;"
+  "UPDATE contact_days SET resp_sum = r.s, resp_count = r.n, h0 = r.h0, h1 = r.h1, h2 = r.h2,"
+  "  h3 = r.h3, h4 = r.h4, h5 = r.h5, h6 = r.h6"
+  "  FROM rebuild_days AS r"
+  "  WHERE contact_days.contact_id = r.contact_id AND contact_days.day = r.day;"
+  "UPDATE daily SET resp_sum = 0, resp_count = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0,"
+  "  h5 = 0, h6 = 0 WHERE resp_count <> 0;"
+  "UPDATE daily SET resp_sum = r.s, resp_count = r.n, h0 = r.h0, h1 = r.h1, h2 = r.h2,"
+  "  h3 = r.h3, h4 = r.h4, h5 = r.h5, h6 = r.h6"
+  "  FROM (SELECT app, day, sum (s) AS s, sum (n) AS n, sum (h0) AS h0, sum (h1) AS h1,"
+  "               sum (h2) AS h2, sum (h3) AS h3, sum (h4) AS h4, sum (h5) AS h5, sum (h6) AS h6"
+  "        FROM rebuild_days GROUP BY 1, 2) AS r"
+  "  WHERE daily.app = r.app AND daily.day = r.day;"
+  "DROP TABLE temp.rebuild_days;"
+  "DROP TABLE temp.rebuild_waits;"
+  "DELETE FROM reply_hours;"
+  "INSERT INTO reply_hours (contact_id, hour, bucket, n)"
+  "  SELECT contact_id, hour, picky_fine_bucket (secs), count (*) FROM ("
+  "    SELECT m.contact_id AS contact_id, m.timestamp / 3600 AS hour,"
+  "           picky_wait_seconds (m.timestamp, w.ended) AS secs"
+  "    FROM messages m JOIN waits w ON w.id = ("
+  "      SELECT x.id FROM waits x WHERE x.contact_id = m.contact_id AND x.channel_id = m.channel_id"
+  "      AND x.first_id <= m.id ORDER BY x.first_id DESC LIMIT 1)"
+  "    WHERE m.direction = 0 AND m.contact_id IS NOT NULL AND m.kind <> 'reaction'"
+  "      AND w.answered = 1 AND m.timestamp >= w.started)"
+  "  GROUP BY 1, 2, 3;";
+
+/* ?1 contact, ?2 channel: the conversation's latest wait, open or not. */
+const char picky_store_sql_last_wait[] =
+  "SELECT id, first_id, started, ended IS NULL FROM waits"
+  " WHERE contact_id = ?1 AND channel_id = ?2 ORDER BY first_id DESC LIMIT 1";
+
+/* ?1 contact, ?2 channel, ?3 the message that starts it, ?4 its time. */
+const char picky_store_sql_insert_wait[] =
+  "INSERT INTO waits (contact_id, channel_id, first_id, started) VALUES (?1, ?2, ?3, ?4)";
+
+/* ?1 wait, ?2 when it ended, ?3 1 for a reply, 0 for a done mark. */
+const char picky_store_sql_end_wait[] =
+  "UPDATE waits SET ended = ?2, answered = ?3 WHERE id = ?1";
+
+/* ?1 contact, ?2 channel, ?3 the wait's start, ?4 its first message: the
+ * customer messages of the wait, each waiting for the reply that ends it. */
+const char picky_store_sql_wait_messages[] =
+  "SELECT timestamp FROM messages WHERE contact_id = ?1 AND timestamp >= ?3 AND id >= ?4"
+  " AND channel_id = ?2 AND direction = 0 AND kind <> 'reaction'";
+
+/* ?1 contact, ?2 hour, ?3 fine bucket of a reply time. */
+const char picky_store_sql_add_reply_hour[] =
+  "INSERT INTO reply_hours (contact_id, hour, bucket, n) VALUES (?1, ?2, ?3, 1)"
+  " ON CONFLICT (contact_id, hour, bucket) DO UPDATE SET n = n + 1";
 
 void
 picky_store_set_sqlite_error (GError  **error,
@@ -850,6 +998,16 @@ convert_v10 (sqlite3      *db,
   return picky_store_audit_chain_existing (db, error);
 }
 
+/* The rollups of version 11 counted from the waits the SQL step found;
+ * before the console sets business hours, every second counts. */
+static gboolean
+convert_v11 (sqlite3      *db,
+             PickyCipher  *cipher,
+             GError      **error)
+{
+  return picky_store_exec (db, picky_store_sql_rebuild_responses, error);
+}
+
 int
 picky_store_get_pragma_int (sqlite3     *db,
                             const char  *pragma,
@@ -875,6 +1033,52 @@ sql_fine_bucket (sqlite3_context  *context,
                  sqlite3_value   **argv)
 {
   sqlite3_result_int (context, picky_store_fine_bucket (sqlite3_value_int64 (argv[0])));
+}
+
+/* picky_wait_seconds (from, to): the time counted between two instants,
+ * with the business hours the function was registered with. */
+static void
+sql_wait_seconds (sqlite3_context  *context,
+                  int               argc,
+                  sqlite3_value   **argv)
+{
+  const PickyBusinessHours *hours = sqlite3_user_data (context);
+
+  sqlite3_result_int64 (context, picky_business_hours_count (hours, sqlite3_value_int64 (argv[0]),
+                                                             sqlite3_value_int64 (argv[1])));
+}
+
+static void
+business_hours_release (void *data)
+{
+  picky_business_hours_unref (data);
+}
+
+/**
+ * picky_store_schema_set_business_hours:
+ * @hours: (nullable): the business hours picky_wait_seconds() counts in,
+ *   or %NULL for every second
+ *
+ * Registers picky_wait_seconds() on @db.
+ */
+gboolean
+picky_store_schema_set_business_hours (sqlite3             *db,
+                                       PickyBusinessHours  *hours,
+                                       GError             **error)
+{
+  int rc = sqlite3_create_function_v2 (db, "picky_wait_seconds", 2,
+                                       SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                       hours != NULL ? picky_business_hours_ref (hours) : NULL,
+                                       sql_wait_seconds, NULL, NULL,
+                                       hours != NULL ? business_hours_release : NULL);
+
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 /* Within a write transaction: another console may have migrated the file
@@ -929,6 +1133,11 @@ picky_store_schema_migrate_with_progress (sqlite3                    *db,
       picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
       return FALSE;
     }
+
+  /* Version 11 counts waits in every second; the console's business hours
+   * are applied afterwards, when it sets them. */
+  if (!picky_store_schema_set_business_hours (db, NULL, error))
+    return FALSE;
 
   /* Versions only grow, so a current file read outside a transaction is
    * current for good. */

@@ -36,11 +36,15 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_SET_CONTACT_PROVIDER_ID] = picky_store_sql_set_contact_provider_id,
   [PICKY_STORE_STMT_SET_CONTACT_NAME] = picky_store_sql_set_contact_name,
   [PICKY_STORE_STMT_SET_CONTACT_PHONE] = picky_store_sql_set_contact_phone,
-  [PICKY_STORE_STMT_SET_CONTACT_PENDING] = picky_store_sql_set_contact_pending,
   [PICKY_STORE_STMT_ADD_CONTACT_DAY] = picky_store_sql_add_contact_day,
   [PICKY_STORE_STMT_ADD_DAILY] = picky_store_sql_add_daily,
   [PICKY_STORE_STMT_ADD_CONTACT_HOUR] = picky_store_sql_add_contact_hour,
   [PICKY_STORE_STMT_ADD_RESPONSE_HOUR] = picky_store_sql_add_response_hour,
+  [PICKY_STORE_STMT_LAST_WAIT] = picky_store_sql_last_wait,
+  [PICKY_STORE_STMT_INSERT_WAIT] = picky_store_sql_insert_wait,
+  [PICKY_STORE_STMT_END_WAIT] = picky_store_sql_end_wait,
+  [PICKY_STORE_STMT_WAIT_MESSAGES] = picky_store_sql_wait_messages,
+  [PICKY_STORE_STMT_ADD_REPLY_HOUR] = picky_store_sql_add_reply_hour,
   [PICKY_STORE_STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
                                  " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
   [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,
@@ -357,6 +361,7 @@ worker_free (PickyStoreWorker *w)
   g_clear_pointer (&w->context, g_main_context_unref);
   g_clear_pointer (&w->queue, g_async_queue_unref);
   g_clear_object (&w->cipher);
+  g_clear_pointer (&w->business_hours, picky_business_hours_unref);
   g_free (w->path);
   g_free (w);
 }
@@ -625,7 +630,8 @@ open_run (PickyStoreWorker *w,
   if (!picky_store_schema_configure (w->db, &error) ||
       !picky_store_schema_migrate_with_progress (w->db, w->cipher,
                                                  w->progress_func != NULL ? on_migrate_progress_cb : NULL,
-                                                 w, &error))
+                                                 w, &error) ||
+      !picky_store_worker_load_business_hours (w, &error))
     goto failed;
 
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)

@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "picky-audit-entry.h"
+#include "picky-business-hours.h"
 #include "picky-cipher.h"
 #include "picky-conversation.h"
 #include "picky-message.h"
@@ -75,10 +76,21 @@ typedef struct {
   guint       response_count;
 } PickyReportHour;
 
-/* What a report reads from the store for a range. */
+/* What a report reads from the store for a range. First-response times
+ * count in the hour their wait started, reply times in the hour the
+ * customer's message was written; waits still open are not among them
+ * but counted as awaiting a reply at the range's end, or now if that is
+ * earlier (awaiting_at). */
 typedef struct {
-  GArray *hours;                   /* PickyReportHour, oldest first */
-  guint   responses[PICKY_STORE_FINE_BUCKETS];
+  GArray  *hours;                  /* PickyReportHour, oldest first */
+  guint    responses[PICKY_STORE_FINE_BUCKETS];
+  guint    replies[PICKY_STORE_FINE_BUCKETS];
+  gboolean working_hours;          /* times count business hours only */
+  gint64   awaiting_at;
+  guint    awaiting;               /* waits open at awaiting_at */
+  gint64   oldest_wait;            /* how long the oldest had lasted then, -1: none */
+  gint64   first_ever;             /* the first message ever, 0: none */
+  gint64   last_ever;              /* the last message so far, 0: none */
 } PickyReportHours;
 
 /* A contact with its numbers over a range; every contact is listed, those
@@ -94,6 +106,10 @@ typedef struct {
   gint64  last_timestamp;
   gint64  response_median;         /* seconds, -1: no response counted */
   gint64  response_p90;
+  gint64  reply_median;            /* seconds, -1: no reply counted */
+  gint64  reply_p90;
+  guint   awaiting;                /* waits open at the range's end, or now */
+  gint64  oldest_wait;             /* how long the oldest had lasted then, -1: none */
 } PickyContactSummary;
 
 #define PICKY_TYPE_STORE (picky_store_get_type ())
@@ -284,10 +300,24 @@ PickyReportHours *picky_store_report_hours_finish (PickyStore     *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 void        picky_report_hours_free          (PickyReportHours    *hours);
+
+/* The business hours waits count in (NULL: every second). When they
+ * differ from those the rollups were counted under, every response and
+ * reply time is counted again, in the same transaction; the result says
+ * whether that happened. */
+void        picky_store_set_business_hours_async (PickyStore      *self,
+                                              PickyBusinessHours  *hours,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gboolean    picky_store_set_business_hours_finish (PickyStore     *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyReportHours, picky_report_hours_free)
 
 /* Every contact with its numbers over [@from, @to), names and numbers
- * decrypted on the store's thread; by ascending id. */
+ * decrypted on the store's thread; by ascending id. Response and reply
+ * times as in PickyReportHours. */
 void        picky_store_summarize_contacts_async (PickyStore      *self,
                                               gint64               from,
                                               gint64               to,
