@@ -944,6 +944,18 @@ test_report_csv_messages (Fixture       *fixture,
     }
 }
 
+/* A number of seconds, or an empty cell for none (-1). */
+static void
+assert_cell_seconds (JsonArray *rows,
+                     guint      row,
+                     guint      column,
+                     gint64     expected)
+{
+  g_autofree char *text = expected >= 0 ? g_strdup_printf ("%" G_GINT64_FORMAT, expected) : g_strdup ("");
+
+  g_assert_cmpstr (cell (rows, row, column), ==, text);
+}
+
 static void
 test_report_csv_summary (Fixture       *fixture,
                          gconstpointer  data)
@@ -967,6 +979,12 @@ test_report_csv_summary (Fixture       *fixture,
 
   rows = read_csv (path);
   g_assert_cmpstr (cell (rows, 0, 4), ==, "messages_in");
+  g_assert_cmpstr (cell (rows, 0, 8), ==, "median_first_response_s");
+  g_assert_cmpstr (cell (rows, 0, 9), ==, "p90_first_response_s");
+  g_assert_cmpstr (cell (rows, 0, 10), ==, "median_reply_s");
+  g_assert_cmpstr (cell (rows, 0, 11), ==, "p90_reply_s");
+  g_assert_cmpstr (cell (rows, 0, 12), ==, "awaiting_reply");
+  g_assert_cmpstr (cell (rows, 0, 13), ==, "oldest_wait_s");
   for (guint r = 1; r < json_array_get_length (rows); r++)
     for (guint c = 0; c < N_CONTACTS; c++)
       {
@@ -983,6 +1001,13 @@ test_report_csv_summary (Fixture       *fixture,
         g_assert_cmpstr (cell (rows, r, 2), ==, contact_names[c]);
         g_assert_cmpstr (cell (rows, r, 4), ==, n_in);
         g_assert_cmpstr (cell (rows, r, 5), ==, n_out);
+        assert_cell_seconds (rows, r, 8, picky_report_get_response_median (one));
+        assert_cell_seconds (rows, r, 9, picky_report_get_response_p90 (one));
+        assert_cell_seconds (rows, r, 10, picky_report_get_reply_median (one));
+        assert_cell_seconds (rows, r, 11, picky_report_get_reply_p90 (one));
+        assert_cell_seconds (rows, r, 12, picky_report_get_awaiting (one));
+        assert_cell_seconds (rows, r, 13, picky_report_get_oldest_wait (one));
+        g_assert_cmpstr (cell (rows, r, 14), ==, "false");
         seen++;
       }
   g_assert_cmpuint (seen, ==, json_array_get_length (rows) - 1);

@@ -302,6 +302,11 @@ append_summary (GString                   *line,
   csv_append_time (line, report, summary->last_timestamp);
   csv_append_seconds (line, summary->response_median);
   csv_append_seconds (line, summary->response_p90);
+  csv_append_seconds (line, summary->reply_median);
+  csv_append_seconds (line, summary->reply_p90);
+  csv_append_int (line, summary->awaiting);
+  csv_append_seconds (line, summary->oldest_wait);
+  picky_report_csv_append (line, picky_report_get_working_hours (report) ? "true" : "false");
   csv_end_line (line);
 }
 
@@ -316,9 +321,12 @@ write_summary_csv (GTask         *task,
   GArray *summaries = picky_report_get_summaries (report);
   g_autoptr(GString) line = g_string_new (NULL);
 
-  /* Column names stay English: scripts read them. */
+  /* Column names stay English: scripts read them. Times are working
+   * seconds when business_hours_only says so. */
   g_string_append (line, "contact_id,app,name,phone,messages_in,messages_out,first_message,"
-                         "last_message,median_first_response_s,p90_first_response_s\r\n");
+                         "last_message,median_first_response_s,p90_first_response_s,"
+                         "median_reply_s,p90_reply_s,awaiting_reply,oldest_wait_s,"
+                         "business_hours_only\r\n");
 
   if (summaries == NULL)
     {
@@ -333,6 +341,10 @@ write_summary_csv (GTask         *task,
         .last_timestamp = picky_report_get_last_timestamp (report),
         .response_median = picky_report_get_response_median (report),
         .response_p90 = picky_report_get_response_p90 (report),
+        .reply_median = picky_report_get_reply_median (report),
+        .reply_p90 = picky_report_get_reply_p90 (report),
+        .awaiting = picky_report_get_awaiting (report),
+        .oldest_wait = picky_report_get_oldest_wait (report),
       };
 
       append_summary (line, report, &one);
@@ -343,7 +355,8 @@ write_summary_csv (GTask         *task,
     {
       const PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
 
-      if (summary->n_in + summary->n_out == 0)
+      /* A contact still waiting from before the range is listed too. */
+      if (summary->n_in + summary->n_out == 0 && summary->awaiting == 0)
         continue;
       append_summary (line, report, summary);
       if (line->len > 65536 && !write_line (out, line, error))
