@@ -1205,7 +1205,7 @@ picky_report_dup_definitions (PickyReport *self)
   g_string_append (text, _("Awaiting reply: waits still open at the end of the range (or now, if it ends "
                            "later), with how long the oldest had lasted; they are no response time."));
   g_string_append_c (text, ' ');
-  g_string_append (text, _("Medians and 90th percentiles are within 10 % of the exact times."));
+  g_string_append (text, _("Medians and 90th percentiles are within a tenth of the exact times."));
   if (self->working_hours)
     {
       g_string_append_c (text, ' ');

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-business-hours-group.h"
 #include "picky-languages.h"
 #include "picky-preferences-window.h"
 
@@ -110,6 +111,8 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->finalize = picky_preferences_window_finalize;
+
+  g_type_ensure (PICKY_TYPE_BUSINESS_HOURS_GROUP);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-preferences-window.ui");

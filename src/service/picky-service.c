@@ -197,6 +197,36 @@ on_registry_loaded_cb (GObject      *object,
 }
 
 static void
+on_business_hours_set_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_set_business_hours_finish (PICKY_STORE (object), result, &error))
+    g_message ("Business hours not applied to the reports: %s", error->message);
+}
+
+/* The store counts waits again only when the hours really changed. */
+static void
+apply_business_hours (PickyService *self)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(PickyBusinessHours) hours = picky_business_hours_new_from_settings (self->settings, tz);
+
+  if (self->store != NULL)
+    picky_store_set_business_hours_async (self->store, hours, NULL, on_business_hours_set_cb, NULL);
+}
+
+static void
+on_settings_changed_cb (PickyService *self,
+                        const char   *key)
+{
+  if (g_str_has_prefix (key, "business-"))
+    apply_business_hours (self);
+}
+
+static void
 on_store_opened_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -212,6 +242,10 @@ on_store_opened_cb (GObject      *object,
       finish_start (task, error);
       return;
     }
+
+  /* Queued before anything that reads a report, which then counts waits
+   * as the settings say. */
+  apply_business_hours (self);
 
   self->retention = picky_retention_new (self->store, self->settings);
   self->registry = picky_channel_registry_new (self->store, self->vault, self->access);
@@ -379,6 +413,8 @@ picky_service_init (PickyService *self)
                            G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->settings, "changed::webhook-port",
                            G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->settings, "changed",
+                           G_CALLBACK (on_settings_changed_cb), self, G_CONNECT_SWAPPED);
 }
 
 /**
