@@ -534,8 +534,8 @@ on_hours_cb (GObject      *object,
     }
 
   cancellable = g_task_get_cancellable (task);
-  picky_store_summarize_contacts_async (load->store, self->from, self->to, cancellable,
-                                        on_summaries_cb, g_steal_pointer (&task));
+  picky_store_summarize_contacts_full_async (load->store, self->from, self->to, cancellable,
+                                             on_summaries_cb, g_steal_pointer (&task));
 }
 
 static void

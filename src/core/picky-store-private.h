@@ -90,7 +90,6 @@ extern const char picky_store_sql_insert_contact[];
 extern const char picky_store_sql_set_contact_provider_id[];
 extern const char picky_store_sql_set_contact_name[];
 extern const char picky_store_sql_set_contact_phone[];
-extern const char picky_store_sql_set_contact_pending[];
 extern const char picky_store_sql_add_contact_day[];
 extern const char picky_store_sql_add_daily[];
 extern const char picky_store_sql_add_contact_hour[];

@@ -492,9 +492,6 @@ const char picky_store_sql_set_contact_name[] =
 const char picky_store_sql_set_contact_phone[] =
   "UPDATE contacts SET phone_enc = ?2, phone_hash = ?3 WHERE id = ?1";
 
-const char picky_store_sql_set_contact_pending[] =
-  "UPDATE contacts SET pending_since = ?2 WHERE id = ?1";
-
 /* ?1 contact, ?2 day, ?3 n_in, ?4 n_out, ?5 timestamp, ?6 response seconds,
  * ?7 1 when a response time is counted, ?8 its bucket or -1. */
 #define ROLLUP_VALUES \

@@ -316,9 +316,17 @@ gboolean    picky_store_set_business_hours_finish (PickyStore     *self,
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyReportHours, picky_report_hours_free)
 
 /* Every contact with its numbers over [@from, @to), names and numbers
- * decrypted on the store's thread; by ascending id. Response and reply
- * times as in PickyReportHours. */
+ * decrypted on the store's thread; by ascending id. First-response times
+ * as in PickyReportHours. */
 void        picky_store_summarize_contacts_async (PickyStore      *self,
+                                              gint64               from,
+                                              gint64               to,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+/* The same with reply times and open waits (reply_median, reply_p90,
+ * awaiting, oldest_wait), which the plain one leaves at -1 and 0. */
+void        picky_store_summarize_contacts_full_async (PickyStore *self,
                                               gint64               from,
                                               gint64               to,
                                               GCancellable        *cancellable,

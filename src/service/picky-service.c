@@ -203,7 +203,8 @@ on_business_hours_set_cb (GObject      *object,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!picky_store_set_business_hours_finish (PICKY_STORE (object), result, &error))
+  /* FALSE without an error: the hours were already counted in. */
+  if (!picky_store_set_business_hours_finish (PICKY_STORE (object), result, &error) && error != NULL)
     g_message ("Business hours not applied to the reports: %s", error->message);
 }
 

@@ -129,8 +129,6 @@ bench_cipher (void)
 
 typedef struct {
   gint64 id;
-  gboolean has_pending;
-  gint64 pending_since;
 } CeilingContact;
 
 static void
@@ -149,6 +147,61 @@ run (sqlite3      *db,
   sqlite3_reset (stmt);
 }
 
+/* One message, or with @n_in and @n_out 0 one response time, into the
+ * day and hour rollups, as picky-store-contacts.c counts them. */
+static void
+ceiling_add_counts (sqlite3      *db,
+                    sqlite3_stmt *contact_day,
+                    sqlite3_stmt *daily,
+                    sqlite3_stmt *contact_hour,
+                    gint64        contact_id,
+                    const char   *app,
+                    gint64        timestamp,
+                    int           n_in,
+                    int           n_out,
+                    gint64        response)
+{
+  for (guint t = 0; t < 2; t++)
+    {
+      sqlite3_stmt *stmt = t == 0 ? contact_day : daily;
+
+      if (t == 0)
+        sqlite3_bind_int64 (stmt, 1, contact_id);
+      else
+        sqlite3_bind_text (stmt, 1, app, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, timestamp / 86400);
+      sqlite3_bind_int (stmt, 3, n_in);
+      sqlite3_bind_int (stmt, 4, n_out);
+      sqlite3_bind_int64 (stmt, 5, timestamp);
+      sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
+      sqlite3_bind_int (stmt, 7, response >= 0);
+      sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
+      run (db, stmt);
+    }
+
+  sqlite3_bind_int64 (contact_hour, 1, contact_id);
+  sqlite3_bind_int64 (contact_hour, 2, timestamp / 3600);
+  sqlite3_bind_int (contact_hour, 3, n_in);
+  sqlite3_bind_int (contact_hour, 4, n_out);
+  sqlite3_bind_int64 (contact_hour, 5, timestamp);
+  sqlite3_bind_int64 (contact_hour, 6, MAX (response, 0));
+  sqlite3_bind_int (contact_hour, 7, response >= 0);
+  run (db, contact_hour);
+}
+
+static void
+ceiling_add_time (sqlite3      *db,
+                  sqlite3_stmt *stmt,
+                  gint64        contact_id,
+                  gint64        timestamp,
+                  gint64        seconds)
+{
+  sqlite3_bind_int64 (stmt, 1, contact_id);
+  sqlite3_bind_int64 (stmt, 2, timestamp / 3600);
+  sqlite3_bind_int (stmt, 3, picky_store_fine_bucket (seconds));
+  run (db, stmt);
+}
+
 double
 run_ceiling (const char  *path,
              PickyCipher *cipher)
@@ -157,7 +210,9 @@ run_ceiling (const char  *path,
   CeilingContact *contacts = g_new0 (CeilingContact, N_CONTACTS);
   BenchRow row = { .text = g_string_new (NULL) };
   sqlite3 *db = NULL;
-  sqlite3_stmt *insert, *seal, *add_contact, *set_provider_id, *set_name, *set_phone, *pending;
+  sqlite3_stmt *insert, *seal, *add_contact, *set_provider_id, *set_name, *set_phone;
+  sqlite3_stmt *last_wait, *insert_wait, *end_wait, *wait_messages, *reply_hour;
+  g_autoptr(GArray) written = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *contact_day, *daily;
   sqlite3_stmt *contact_hour, *response_hour, *conversation;
   double start;
@@ -174,7 +229,11 @@ run_ceiling (const char  *path,
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_provider_id, -1, &set_provider_id, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_name, -1, &set_name, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_phone, -1, &set_phone, NULL));
-  check (db, sqlite3_prepare_v2 (db, picky_store_sql_set_contact_pending, -1, &pending, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_last_wait, -1, &last_wait, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_insert_wait, -1, &insert_wait, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_end_wait, -1, &end_wait, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_wait_messages, -1, &wait_messages, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_reply_hour, -1, &reply_hour, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_day, -1, &contact_day, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_hour, -1, &contact_hour, NULL));
@@ -254,53 +313,61 @@ run_ceiling (const char  *path,
                          SQLITE_TRANSIENT);
       run (db, seal);
 
-      if (incoming != contact->has_pending)
-        {
-          if (!incoming)
-            response = MAX (0, row.timestamp - contact->pending_since);
-          sqlite3_bind_int64 (pending, 1, contact->id);
-          if (incoming)
-            sqlite3_bind_int64 (pending, 2, row.timestamp);
-          else
-            sqlite3_bind_null (pending, 2);
-          run (db, pending);
-          contact->has_pending = incoming;
-          contact->pending_since = row.timestamp;
-        }
+      ceiling_add_counts (db, contact_day, daily, contact_hour, contact->id, contact_app (row.contact),
+                          row.timestamp, incoming ? 1 : 0, incoming ? 0 : 1, -1);
 
-      for (guint t = 0; t < 2; t++)
-        {
-          sqlite3_stmt *stmt = t == 0 ? contact_day : daily;
+      /* The conversation's latest wait: a customer message starts one
+       * unless it is open, our reply ends it, as the store does. */
+      {
+        gint64 wait_id = 0, first_id = 0, started = 0;
+        gboolean open = FALSE;
 
-          if (t == 0)
-            sqlite3_bind_int64 (stmt, 1, contact->id);
-          else
-            sqlite3_bind_text (stmt, 1, contact_app (row.contact), -1, SQLITE_STATIC);
-          sqlite3_bind_int64 (stmt, 2, row.timestamp / 86400);
-          sqlite3_bind_int (stmt, 3, incoming ? 1 : 0);
-          sqlite3_bind_int (stmt, 4, incoming ? 0 : 1);
-          sqlite3_bind_int64 (stmt, 5, row.timestamp);
-          sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
-          sqlite3_bind_int (stmt, 7, response >= 0);
-          sqlite3_bind_int (stmt, 8, response >= 0 ? (int) picky_store_response_bucket (response) : -1);
-          run (db, stmt);
-        }
+        sqlite3_bind_int64 (last_wait, 1, contact->id);
+        sqlite3_bind_int64 (last_wait, 2, contact_channel (row.contact));
+        if (sqlite3_step (last_wait) == SQLITE_ROW)
+          {
+            wait_id = sqlite3_column_int64 (last_wait, 0);
+            first_id = sqlite3_column_int64 (last_wait, 1);
+            started = sqlite3_column_int64 (last_wait, 2);
+            open = sqlite3_column_int (last_wait, 3) != 0;
+          }
+        sqlite3_reset (last_wait);
 
-      sqlite3_bind_int64 (contact_hour, 1, contact->id);
-      sqlite3_bind_int64 (contact_hour, 2, row.timestamp / 3600);
-      sqlite3_bind_int (contact_hour, 3, incoming ? 1 : 0);
-      sqlite3_bind_int (contact_hour, 4, incoming ? 0 : 1);
-      sqlite3_bind_int64 (contact_hour, 5, row.timestamp);
-      sqlite3_bind_int64 (contact_hour, 6, MAX (response, 0));
-      sqlite3_bind_int (contact_hour, 7, response >= 0);
-      run (db, contact_hour);
-      if (response >= 0)
-        {
-          sqlite3_bind_int64 (response_hour, 1, contact->id);
-          sqlite3_bind_int64 (response_hour, 2, row.timestamp / 3600);
-          sqlite3_bind_int (response_hour, 3, picky_store_fine_bucket (response));
-          run (db, response_hour);
-        }
+        if (incoming && !open)
+          {
+            sqlite3_bind_int64 (insert_wait, 1, contact->id);
+            sqlite3_bind_int64 (insert_wait, 2, contact_channel (row.contact));
+            sqlite3_bind_int64 (insert_wait, 3, row_id);
+            sqlite3_bind_int64 (insert_wait, 4, row.timestamp);
+            run (db, insert_wait);
+          }
+        else if (!incoming && open)
+          {
+            response = MAX (0, row.timestamp - started);
+            sqlite3_bind_int64 (end_wait, 1, wait_id);
+            sqlite3_bind_int64 (end_wait, 2, row.timestamp);
+            sqlite3_bind_int (end_wait, 3, 1);
+            run (db, end_wait);
+            ceiling_add_counts (db, contact_day, daily, contact_hour, contact->id, contact_app (row.contact),
+                                started, 0, 0, response);
+            ceiling_add_time (db, response_hour, contact->id, started, response);
+
+            sqlite3_bind_int64 (wait_messages, 1, contact->id);
+            sqlite3_bind_int64 (wait_messages, 2, contact_channel (row.contact));
+            sqlite3_bind_int64 (wait_messages, 3, started);
+            sqlite3_bind_int64 (wait_messages, 4, first_id);
+            while (sqlite3_step (wait_messages) == SQLITE_ROW)
+              g_array_append_vals (written, (gint64[]) { sqlite3_column_int64 (wait_messages, 0) }, 1);
+            sqlite3_reset (wait_messages);
+            for (guint w = 0; w < written->len; w++)
+              {
+                gint64 t = g_array_index (written, gint64, w);
+
+                ceiling_add_time (db, reply_hour, contact->id, t, MAX (0, row.timestamp - t));
+              }
+            g_array_set_size (written, 0);
+          }
+      }
 
       /* And its conversation, as the store keeps it. */
       sqlite3_bind_int64 (conversation, 1, contact_channel (row.contact));
@@ -323,7 +390,11 @@ run_ceiling (const char  *path,
     sqlite3_finalize (set_provider_id);
     sqlite3_finalize (set_name);
     sqlite3_finalize (set_phone);
-    sqlite3_finalize (pending);
+    sqlite3_finalize (last_wait);
+    sqlite3_finalize (insert_wait);
+    sqlite3_finalize (end_wait);
+    sqlite3_finalize (wait_messages);
+    sqlite3_finalize (reply_hour);
     sqlite3_finalize (contact_day);
     sqlite3_finalize (daily);
     sqlite3_finalize (contact_hour);
