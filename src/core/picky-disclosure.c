@@ -405,7 +405,9 @@ static void
 draw_content (Page       *page,
               JsonObject *root)
 {
-  JsonObject *contact = json_object_get_object_member (root, "contact");
+  /* Without name and number ticked there is no contact member at all. */
+  JsonObject *contact = json_object_has_member (root, "contact")
+                        ? json_object_get_object_member (root, "contact") : NULL;
   JsonArray *messages = json_object_has_member (root, "messages")
                         ? json_object_get_array_member (root, "messages") : NULL;
 
