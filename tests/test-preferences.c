@@ -177,6 +177,58 @@ test_preferences_webhook (void)
   g_settings_reset (settings, "webhook-port");
 }
 
+/* Keep Messages stores days in retention-days: a preset as its number, any
+ * other number through the row that asks for it, and shows what is stored. */
+static void
+test_preferences_retention (void)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  PickyPreferencesWindow *window;
+  AdwComboRow *row;
+  GtkSpinButton *days;
+
+  g_settings_reset (settings, "retention-days");
+  window = open_preferences ();
+  row = ADW_COMBO_ROW (picky_test_gui_find_named (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Keep Messages"));
+  days = GTK_SPIN_BUTTON (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON, "Days to Keep"));
+  g_assert_nonnull (row);
+  g_assert_nonnull (days);
+
+  /* Forever by default, and the number of days is asked for only when chosen. */
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, 0);
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, find_item (row, _("Forever")));
+  g_assert_false (gtk_widget_get_visible (gtk_widget_get_ancestor (GTK_WIDGET (days), ADW_TYPE_ACTION_ROW)));
+
+  adw_combo_row_set_selected (row, find_item (row, _("90 days")));
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, 90);
+  adw_combo_row_set_selected (row, find_item (row, _("2 years")));
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, 730);
+
+  adw_combo_row_set_selected (row, find_item (row, _("A number of days")));
+  g_assert_true (gtk_widget_get_visible (gtk_widget_get_ancestor (GTK_WIDGET (days), ADW_TYPE_ACTION_ROW)));
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, gtk_spin_button_get_value_as_int (days));
+  gtk_spin_button_set_value (days, 45);
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, 45);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  /* Opened again: the number stays a number, a preset shows as the preset. */
+  window = open_preferences ();
+  row = ADW_COMBO_ROW (picky_test_gui_find_named (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Keep Messages"));
+  days = GTK_SPIN_BUTTON (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SPIN_BUTTON, "Days to Keep"));
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, find_item (row, _("A number of days")));
+  g_assert_cmpint (gtk_spin_button_get_value_as_int (days), ==, 45);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_settings_set_int (settings, "retention-days", 365);
+  window = open_preferences ();
+  row = ADW_COMBO_ROW (picky_test_gui_find_named (GTK_WIDGET (window), ADW_TYPE_COMBO_ROW, "Keep Messages"));
+  g_assert_cmpuint (adw_combo_row_get_selected (row), ==, find_item (row, _("1 year")));
+  g_assert_cmpint (g_settings_get_int (settings, "retention-days"), ==, 365);
+  gtk_window_destroy (GTK_WINDOW (window));
+
+  g_settings_reset (settings, "retention-days");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -186,6 +238,7 @@ main (int   argc,
   g_test_add_func ("/picky/preferences/language", test_preferences_language);
   g_test_add_func ("/picky/preferences/background", test_preferences_background);
   g_test_add_func ("/picky/preferences/webhook", test_preferences_webhook);
+  g_test_add_func ("/picky/preferences/retention", test_preferences_retention);
 
   return g_test_run ();
 }

@@ -71,6 +71,7 @@ picky_application_preferences (GSimpleAction *action,
   PickyPreferencesWindow *preferences;
 
   preferences = picky_preferences_window_new (window);
+  picky_preferences_window_set_service (preferences, self->service);
   gtk_window_present (GTK_WINDOW (preferences));
 }
 

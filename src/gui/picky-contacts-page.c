@@ -569,6 +569,10 @@ on_service_ready_cb (PickyContactsPage *self)
     return;
 
   g_signal_connect_object (store, "messages-added", G_CALLBACK (on_messages_added_cb), self, 0);
+  /* A purge takes contacts with it, and numbers from the others. */
+  if (picky_service_get_retention (self->service) != NULL)
+    g_signal_connect_object (picky_service_get_retention (self->service), "finished",
+                             G_CALLBACK (reload_when_shown), self, G_CONNECT_SWAPPED);
   reload_when_shown (self);
 }
 
@@ -713,6 +717,15 @@ picky_contacts_page_show_contact (GtkWidget  *widget,
   load_report (self, contact_id, NULL);
 }
 
+/* The erased contact leaves the list at once, and the report with it. */
+static void
+on_report_view_contact_erased_cb (PickyContactsPage *self,
+                                  gint64             contact_id)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "contacts.show-list", NULL);
+  reload (self);
+}
+
 static void
 picky_contacts_page_show_overall (GtkWidget  *widget,
                                   const char *action_name,
@@ -854,6 +867,8 @@ picky_contacts_page_init (PickyContactsPage *self)
   g_signal_connect (narrow_factory, "setup", G_CALLBACK (setup_narrow_row_cb), NULL);
   g_signal_connect (narrow_factory, "bind", G_CALLBACK (bind_narrow_row_cb), NULL);
   gtk_list_view_set_factory (self->narrow_view, narrow_factory);
+  g_signal_connect_object (self->report_view, "contact-erased", G_CALLBACK (on_report_view_contact_erased_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
 /**

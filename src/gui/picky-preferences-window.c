@@ -6,9 +6,14 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-audit-log-page.h"
 #include "picky-business-hours-group.h"
 #include "picky-languages.h"
 #include "picky-preferences-window.h"
+
+/* What Keep Messages offers, in days, in the order of its items; the item
+ * after them asks for a number of days. 0 keeps messages for ever. */
+static const int retention_presets[] = { 0, 30, 90, 365, 730 };
 
 struct _PickyPreferencesWindow
 {
@@ -21,8 +26,12 @@ struct _PickyPreferencesWindow
   GtkSpinButton *port_button;
   GtkSwitch   *privacy_switch;
   AdwExpanderRow *muted_row;
+  AdwComboRow *retention_row;
+  AdwActionRow *retention_days_row;
+  GtkSpinButton *retention_days_button;
 
   /* owned */
+  PickyService *service;
   GSettings   *settings;
   GStrv        codes;      /* codes[i] belongs to row item i + 1; item 0 is the system default */
 };
@@ -94,6 +103,78 @@ picky_preferences_window_fill_languages (PickyPreferencesWindow *self)
 }
 
 static void
+on_retention_row_selected_cb (PickyPreferencesWindow *self)
+{
+  guint selected = adw_combo_row_get_selected (self->retention_row);
+  gboolean custom = selected >= G_N_ELEMENTS (retention_presets);
+  int days;
+
+  if (selected == GTK_INVALID_LIST_POSITION)
+    return;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->retention_days_row), custom);
+  days = custom ? gtk_spin_button_get_value_as_int (self->retention_days_button)
+                : retention_presets[selected];
+  if (g_settings_get_int (self->settings, "retention-days") != days)
+    g_settings_set_int (self->settings, "retention-days", days);
+}
+
+static void
+on_retention_days_changed_cb (PickyPreferencesWindow *self)
+{
+  int days = gtk_spin_button_get_value_as_int (self->retention_days_button);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->retention_days_row)) &&
+      g_settings_get_int (self->settings, "retention-days") != days)
+    g_settings_set_int (self->settings, "retention-days", days);
+}
+
+/* A stored number of days that is one of the presets shows as that preset,
+ * any other as the number itself. */
+static void
+picky_preferences_window_load_retention (PickyPreferencesWindow *self)
+{
+  int days = g_settings_get_int (self->settings, "retention-days");
+  guint selected = G_N_ELEMENTS (retention_presets);
+
+  for (guint i = 0; i < G_N_ELEMENTS (retention_presets); i++)
+    if (retention_presets[i] == days)
+      selected = i;
+
+  if (selected == G_N_ELEMENTS (retention_presets))
+    gtk_spin_button_set_value (self->retention_days_button, days);
+  gtk_widget_set_visible (GTK_WIDGET (self->retention_days_row), selected == G_N_ELEMENTS (retention_presets));
+  adw_combo_row_set_selected (self->retention_row, selected);
+}
+
+static void
+on_audit_row_activated_cb (PickyPreferencesWindow *self)
+{
+  PickyStore *store = self->service != NULL ? picky_service_get_store (self->service) : NULL;
+  PickyAuditLogPage *page;
+
+  if (store == NULL)
+    {
+      adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
+                                        adw_toast_new (_("The audit log can be read once the database is open")));
+      return;
+    }
+
+  page = picky_audit_log_page_new (store);
+  adw_preferences_window_present_subpage (ADW_PREFERENCES_WINDOW (self), GTK_WIDGET (page));
+}
+
+static void
+picky_preferences_window_dispose (GObject *object)
+{
+  PickyPreferencesWindow *self = PICKY_PREFERENCES_WINDOW (object);
+
+  g_clear_object (&self->service);
+
+  G_OBJECT_CLASS (picky_preferences_window_parent_class)->dispose (object);
+}
+
+static void
 picky_preferences_window_finalize (GObject *object)
 {
   PickyPreferencesWindow *self = PICKY_PREFERENCES_WINDOW (object);
@@ -110,6 +191,7 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
+  object_class->dispose = picky_preferences_window_dispose;
   object_class->finalize = picky_preferences_window_finalize;
 
   g_type_ensure (PICKY_TYPE_BUSINESS_HOURS_GROUP);
@@ -124,6 +206,12 @@ picky_preferences_window_class_init (PickyPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, privacy_switch);
   gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, muted_row);
   gtk_widget_class_bind_template_callback (widget_class, on_language_row_selected_cb);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, retention_row);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, retention_days_row);
+  gtk_widget_class_bind_template_child (widget_class, PickyPreferencesWindow, retention_days_button);
+  gtk_widget_class_bind_template_callback (widget_class, on_retention_row_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_retention_days_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_audit_row_activated_cb);
 }
 
 static void
@@ -198,6 +286,7 @@ picky_preferences_window_init (PickyPreferencesWindow *self)
   g_settings_bind (self->settings, "notify-privacy",
                    self->privacy_switch, "active", G_SETTINGS_BIND_DEFAULT);
   picky_preferences_window_fill_muted (self);
+  picky_preferences_window_load_retention (self);
 }
 
 /**
@@ -215,4 +304,20 @@ picky_preferences_window_new (GtkWindow *parent)
                        "transient-for", parent,
                        "modal", parent != NULL,
                        NULL);
+}
+
+/**
+ * picky_preferences_window_set_service:
+ * @service: the keyring, store and channels behind the window
+ *
+ * Gives the Privacy page the store whose audit log it shows.
+ */
+void
+picky_preferences_window_set_service (PickyPreferencesWindow *self,
+                                      PickyService           *service)
+{
+  g_return_if_fail (PICKY_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (service == NULL || PICKY_IS_SERVICE (service));
+
+  g_set_object (&self->service, service);
 }

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-disclosure-dialog.h"
+#include "picky-erase-dialog.h"
 #include "picky-report-draw.h"
 #include "picky-report-export.h"
 #include "picky-report-view.h"
@@ -20,6 +22,7 @@ struct _PickyReportView
   GtkLabel            *title_label;
   GtkLabel            *range_label;
   GtkWidget           *conversation_button;
+  GtkWidget           *privacy_box;
   GtkRevealer         *progress_revealer;
   GtkProgressBar      *progress_bar;
   AdwPreferencesGroup *summary_group;
@@ -41,6 +44,13 @@ struct _PickyReportView
 };
 
 G_DEFINE_FINAL_TYPE (PickyReportView, picky_report_view, ADW_TYPE_BIN)
+
+enum {
+  SIGNAL_CONTACT_ERASED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* Text and grid in the widget's own colour; bars and heat in the palette
  * pair that colour-blind readers tell apart, lighter in the dark style. */
@@ -318,6 +328,7 @@ fill (PickyReportView *self)
   gtk_label_set_text (self->range_label, range);
   /* The flow box's own child, so that no empty slot is left. */
   gtk_widget_set_visible (gtk_widget_get_parent (self->conversation_button), !overall);
+  gtk_widget_set_visible (self->privacy_box, !overall);
 
   clear_rows (self);
   picky_report_foreach_summary_row (self->report, add_row_cb, &summary);
@@ -663,6 +674,200 @@ picky_report_view_show_conversation (GtkWidget  *widget,
   picky_store_list_messages_async (self->store, &query, NULL, on_last_message_cb, g_object_ref (self));
 }
 
+/* What the privacy dialogs call the contact: their name, else their number. */
+static const char *
+get_contact_label (PickyReportView *self)
+{
+  const char *name = picky_report_get_name (self->report);
+  const char *phone = picky_report_get_phone (self->report);
+
+  if (name != NULL && name[0] != '\0')
+    return name;
+  if (phone != NULL && phone[0] != '\0')
+    return phone;
+  return _("Unnamed contact");
+}
+
+static gboolean
+has_contact (PickyReportView *self)
+{
+  return self->report != NULL && self->store != NULL && picky_report_get_contact_id (self->report) > 0;
+}
+
+typedef struct {
+  PickyReportView *self;
+  gint64           contact_id;
+  char            *label;
+} EraseContactData;
+
+static void
+erase_contact_data_free (EraseContactData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->label);
+  g_free (data);
+}
+
+static void
+on_contact_erased_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  EraseContactData *data = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_erase_contact_finish (PICKY_STORE (object), result, &error))
+    {
+      /* Rolled back: nothing of the contact went. */
+      show_message (data->self, _("The Contact Could Not Be Erased"), error->message);
+    }
+  else
+    {
+      /* Translators: a toast after erasing, e.g. "Ana Müller was erased" */
+      g_autofree char *text = g_strdup_printf (_("%s was erased"), data->label);
+
+      show_message (data->self, text, NULL);
+      g_signal_emit (data->self, signals[SIGNAL_CONTACT_ERASED], 0, data->contact_id);
+    }
+
+  erase_contact_data_free (data);
+}
+
+static void
+on_erase_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      PickyReportView  *self)
+{
+  EraseContactData *data;
+
+  if (!g_str_equal (response, "erase") || !has_contact (self))
+    return;
+
+  /* Not cancellable: an erasure once confirmed runs to its end even if the
+   * view goes away, and is one transaction in the store either way. */
+  data = g_new0 (EraseContactData, 1);
+  data->self = g_object_ref (self);
+  data->contact_id = picky_report_get_contact_id (self->report);
+  data->label = g_strdup (get_contact_label (self));
+  picky_store_erase_contact_async (self->store, data->contact_id, NULL, on_contact_erased_cb, data);
+}
+
+static void
+picky_report_view_erase_contact (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  PickyEraseDialog *dialog;
+
+  if (!has_contact (self))
+    return;
+
+  dialog = picky_erase_dialog_new (GTK_WINDOW (window), self->store, picky_report_get_contact_id (self->report),
+                                   get_contact_label (self));
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_erase_response_cb), self, 0);
+}
+
+static void
+on_contact_exported_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(PickyReportView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_export_contact_finish (PICKY_STORE (object), result, &error))
+    show_message (self, _("The Contact Data Could Not Be Exported"), error->message);
+  else
+    show_message (self, _("Contact data exported"), NULL);
+}
+
+/**
+ * picky_report_view_export_contact:
+ * @path: the JSON file to write
+ *
+ * Writes everything the console holds about the contact shown: what Export
+ * Contact Data does once a file is chosen.
+ */
+void
+picky_report_view_export_contact (PickyReportView *self,
+                                  const char      *path)
+{
+  g_return_if_fail (PICKY_IS_REPORT_VIEW (self));
+  g_return_if_fail (has_contact (self));
+  g_return_if_fail (path != NULL);
+
+  picky_store_export_contact_async (self->store, picky_report_get_contact_id (self->report), path, NULL,
+                                    on_contact_exported_cb, g_object_ref (self));
+}
+
+static void
+on_export_contact_response_cb (GtkNativeDialog *dialog,
+                               int              response,
+                               gpointer         user_data)
+{
+  PickyReportView *self = user_data;
+
+  if (response == GTK_RESPONSE_ACCEPT && has_contact (self))
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = g_file_get_path (file);
+
+      if (path != NULL)
+        picky_report_view_export_contact (self, path);
+    }
+
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+picky_report_view_export_contact_action (GtkWidget  *widget,
+                                         const char *action_name,
+                                         GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  g_autofree char *name = NULL;
+  GtkFileChooserNative *dialog;
+
+  if (!has_contact (self))
+    return;
+
+  /* Translators: the file name offered for a contact's data; keep it short */
+  name = g_strdup_printf (_("contact-%s.json"), get_contact_label (self));
+  g_strdelimit (name, "/\\:", '-');
+
+  dialog = gtk_file_chooser_native_new (_("Export Contact Data"), GTK_WINDOW (window),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Export"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_export_contact_response_cb), self, 0);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+picky_report_view_disclose (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  PickyReportView *self = PICKY_REPORT_VIEW (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, GTK_TYPE_WINDOW);
+  PickyDisclosureDialog *dialog;
+  GDate first, last;
+
+  if (!has_contact (self))
+    return;
+
+  /* The report's days are offered as the period, to be narrowed to the demand's. */
+  picky_report_get_dates (self->report, &first, &last);
+  dialog = picky_disclosure_dialog_new (GTK_WINDOW (window), self->store, picky_report_get_contact_id (self->report),
+                                        get_contact_label (self), picky_report_get_timezone (self->report),
+                                        &first, &last);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 picky_report_view_dispose (GObject *object)
 {
@@ -693,6 +898,7 @@ picky_report_view_class_init (PickyReportViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, title_label);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, range_label);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, conversation_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyReportView, privacy_box);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, progress_bar);
   gtk_widget_class_bind_template_child (widget_class, PickyReportView, summary_group);
@@ -715,6 +921,20 @@ picky_report_view_class_init (PickyReportViewClass *klass)
   gtk_widget_class_install_action (widget_class, "report.show-in-folder", NULL, picky_report_view_show_in_folder);
   gtk_widget_class_install_action (widget_class, "report.show-conversation", NULL,
                                    picky_report_view_show_conversation);
+  gtk_widget_class_install_action (widget_class, "report.erase-contact", NULL, picky_report_view_erase_contact);
+  gtk_widget_class_install_action (widget_class, "report.export-contact", NULL,
+                                   picky_report_view_export_contact_action);
+  gtk_widget_class_install_action (widget_class, "report.disclose", NULL, picky_report_view_disclose);
+
+  /**
+   * PickyReportView::contact-erased:
+   * @contact_id: the contact that is gone
+   *
+   * The contact shown was erased; the report no longer has anything to show.
+   */
+  signals[SIGNAL_CONTACT_ERASED] =
+    g_signal_new ("contact-erased", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_INT64);
 }
 
 static void

@@ -24,5 +24,7 @@ gboolean     picky_report_view_print_to_file (PickyReportView *self,
                                               const char      *path,
                                               GError         **error);
 gboolean     picky_report_view_get_busy   (PickyReportView *self);
+void         picky_report_view_export_contact (PickyReportView *self,
+                                               const char      *path);
 
 G_END_DECLS

@@ -20,9 +20,13 @@ struct _PickyWindow
   PickyChannelsPage *channels_page;
   PickyContactsPage *contacts_page;
   PickyInboxPage  *inbox_page;
+  GtkRevealer     *purge_revealer;
+  GtkProgressBar  *purge_bar;
 
   /* owned */
   GSettings       *settings;
+  PickyService    *service;
+  PickyRetention  *retention;       /* whose purges the window shows */
 };
 
 G_DEFINE_FINAL_TYPE (PickyWindow, picky_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -95,6 +99,68 @@ picky_window_close_request (GtkWindow *window)
 }
 
 static void
+on_purge_progress_cb (PickyRetention *retention,
+                      gint64          done,
+                      gint64          total,
+                      PickyWindow    *self)
+{
+  g_autofree char *text = g_strdup_printf (_("Deleting old messages: %lld of %lld"), (long long) done,
+                                           (long long) total);
+
+  gtk_progress_bar_set_text (self->purge_bar, text);
+  gtk_progress_bar_set_fraction (self->purge_bar, total > 0 ? (double) done / total : 0.0);
+  gtk_revealer_set_reveal_child (self->purge_revealer, TRUE);
+}
+
+static void
+on_purge_finished_cb (PickyRetention *retention,
+                      gint64          removed,
+                      const char     *error_message,
+                      PickyWindow    *self)
+{
+  g_autofree char *text = NULL;
+
+  gtk_revealer_set_reveal_child (self->purge_revealer, FALSE);
+  if (error_message != NULL)
+    text = g_strdup_printf (_("Old messages could not be deleted: %s"), error_message);
+  else if (removed > 0)
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%'u old message deleted", "%'u old messages deleted",
+                                         removed),
+                            (guint) removed);
+  if (text != NULL)
+    adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
+}
+
+/* The service makes its retention once the database is open. */
+static void
+on_service_ready_cb (PickyWindow *self)
+{
+  PickyRetention *retention = picky_service_get_retention (self->service);
+
+  if (retention == NULL || retention == self->retention)
+    return;
+
+  if (self->retention != NULL)
+    g_signal_handlers_disconnect_by_data (self->retention, self);
+  g_set_object (&self->retention, retention);
+  g_signal_connect_object (retention, "progress", G_CALLBACK (on_purge_progress_cb), self, 0);
+  g_signal_connect_object (retention, "finished", G_CALLBACK (on_purge_finished_cb), self, 0);
+}
+
+static void
+picky_window_dispose (GObject *object)
+{
+  PickyWindow *self = PICKY_WINDOW (object);
+
+  if (self->retention != NULL)
+    g_signal_handlers_disconnect_by_data (self->retention, self);
+  g_clear_object (&self->retention);
+  g_clear_object (&self->service);
+
+  G_OBJECT_CLASS (picky_window_parent_class)->dispose (object);
+}
+
+static void
 picky_window_finalize (GObject *object)
 {
   PickyWindow *self = PICKY_WINDOW (object);
@@ -111,6 +177,7 @@ picky_window_class_init (PickyWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
+  object_class->dispose = picky_window_dispose;
   object_class->finalize = picky_window_finalize;
   window_class->close_request = picky_window_close_request;
 
@@ -125,6 +192,8 @@ picky_window_class_init (PickyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_page);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, contacts_page);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_revealer);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_bar);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, picky_window_search);
@@ -170,6 +239,13 @@ picky_window_new (PickyApplication *application)
   picky_channels_page_set_service (self->channels_page, picky_application_get_service (application));
   picky_contacts_page_set_service (self->contacts_page, picky_application_get_service (application));
   picky_inbox_page_set_service (self->inbox_page, picky_application_get_service (application));
+  g_set_object (&self->service, picky_application_get_service (application));
+  if (self->service != NULL)
+    {
+      g_signal_connect_object (self->service, "notify::ready", G_CALLBACK (on_service_ready_cb), self,
+                               G_CONNECT_SWAPPED);
+      on_service_ready_cb (self);
+    }
   return self;
 }
 
