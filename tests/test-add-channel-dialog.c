@@ -163,6 +163,79 @@ offers_done (gpointer data)
   return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, "_Done Done") != NULL;
 }
 
+static gboolean
+offers_add_anyway (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON,
+                                    "Add _Anyway Add Anyway") != NULL;
+}
+
+static GtkWidget *
+visible_label_containing (GtkWidget  *root,
+                          const char *text)
+{
+  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkWidget *label = g_ptr_array_index (labels, i);
+
+      if (gtk_widget_is_visible (label) && strstr (gtk_label_get_text (GTK_LABEL (label)), text) != NULL)
+        return label;
+    }
+
+  return NULL;
+}
+
+static gboolean
+shows_verify_token (gpointer data)
+{
+  Fixture *fixture = data;
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->dialog), ADW_TYPE_ACTION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    if (g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (rows, i)), _("Verify Token")) == 0 &&
+        gtk_widget_is_visible (g_ptr_array_index (rows, i)))
+      return TRUE;
+
+  return FALSE;
+}
+
+typedef struct {
+  GdkClipboard *clipboard;
+  const char   *expected;
+} ClipboardCheck;
+
+/* Our own content is readable at once; what the button set is ours. */
+static gboolean
+clipboard_holds (gpointer data)
+{
+  ClipboardCheck *check = data;
+  GdkContentProvider *content = gdk_clipboard_get_content (check->clipboard);
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_STRING);
+  return content != NULL && gdk_content_provider_get_value (content, &value, NULL) &&
+         g_strcmp0 (g_value_get_string (&value), check->expected) == 0;
+}
+
+/* The button named @name puts @expected on the clipboard. */
+static void
+copy_and_check (Fixture    *fixture,
+                const char *name,
+                const char *expected)
+{
+  GtkWidget *copy = button (fixture, name);
+  ClipboardCheck check = { gtk_widget_get_clipboard (copy), expected };
+
+  gdk_clipboard_set_text (check.clipboard, "nothing copied yet");
+  g_assert_false (clipboard_holds (&check));
+  gtk_widget_activate (copy);
+  g_assert_true (picky_test_wait_until (clipboard_holds, &check, 5000));
+}
+
 /* By title, not position: the kinds are offered sorted, and a new kind
  * may come before any of them. */
 static void
@@ -268,8 +341,86 @@ test_dialog_whatsapp (Fixture       *fixture,
   secret = lookup_secret (fixture, picky_channel_get_id (channel), "app-secret");
   g_assert_cmpstr (secret, ==, CANARY_SECRET);
 
+  /* The setup has the dialog to itself: the form is gone, nothing is left
+   * to cancel, and each value has its Copy button. */
+  g_assert_false (gtk_widget_get_mapped (row (fixture, _("Phone Number ID"))));
+  g_assert_false (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+  copy_and_check (fixture, "Copy Verify Token", verify);
+  copy_and_check (fixture, "Copy Callback Path", "/whatsapp");
+
   gtk_widget_activate (button (fixture, "_Done Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
+
+  /* The verify token is no credential of ours: the Edit dialog shows it again. */
+  fixture->dialog = picky_add_channel_dialog_new_for_channel (NULL, fixture->service, channel);
+  g_object_add_weak_pointer (G_OBJECT (fixture->dialog), (gpointer *) &fixture->dialog);
+  gtk_window_present (GTK_WINDOW (fixture->dialog));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->dialog));
+  g_assert_true (picky_test_wait_until (shows_verify_token, fixture, 20000));
+  verify_row = row (fixture, _("Verify Token"));
+  picky_test_gui_wait_mapped (verify_row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (verify_row)), ==, verify);
+  copy_and_check (fixture, "Copy Verify Token", verify);
+}
+
+/* A failed test adds nothing; Add Anyway adds the channel as it is. */
+static void
+test_dialog_add_anyway (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  const char *rejected = "{\"ok\":false,\"error_code\":401,\"description\":\"Unauthorized\"}";
+  const char *me = "{\"ok\":true,\"result\":{\"id\":7001234567,\"is_bot\":true,"
+                   "\"first_name\":\"Acme Support\",\"username\":\"acme_support_bot\"}}";
+  g_autoptr(GBytes) rejected_body = g_bytes_new_static (rejected, strlen (rejected));
+  g_autoptr(GBytes) me_body = g_bytes_new_static (me, strlen (me));
+  GListModel *channels = picky_channel_registry_get_channels (picky_service_get_registry (fixture->service));
+  g_autofree char *secret = NULL;
+  GtkWidget *error;
+  PickyChannel *channel;
+
+  select_kind (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
+  type_into (fixture, _("Name"), "Front desk");
+  type_into (fixture, _("Bot Token"), CANARY_TOKEN);
+  type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (fixture->server));
+
+  picky_fake_telegram_queue (fixture->server, "getMe", 401, rejected_body, NULL);
+  gtk_widget_activate (button (fixture, "_Add Add"));
+  g_assert_true (picky_test_wait_until (offers_add_anyway, fixture, 20000));
+
+  /* Nothing was stored, and the dialog says why. */
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 0);
+  error = visible_label_containing (GTK_WIDGET (fixture->dialog), _("Telegram rejected the bot token"));
+  g_assert_nonnull (error);
+  g_assert_true (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+
+  /* A changed field is tested again before it may be added anyway. */
+  type_into (fixture, _("Name"), "Front desk 2");
+  g_assert_null (picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON,
+                                            "Add _Anyway Add Anyway"));
+  picky_fake_telegram_queue (fixture->server, "getMe", 401, rejected_body, NULL);
+  gtk_widget_activate (button (fixture, "_Add Add"));
+  g_assert_true (picky_test_wait_until (offers_add_anyway, fixture, 20000));
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 2);
+  g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 0);
+
+  /* The admin's choice: added without a further test, and only Done is left. */
+  picky_fake_telegram_queue (fixture->server, "getMe", 200, me_body, NULL);
+  gtk_widget_activate (button (fixture, "Add _Anyway Add Anyway"));
+  g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
+  g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 2);
+  channel = only_channel (fixture);
+  g_assert_nonnull (channel);
+  g_assert_cmpstr (picky_channel_get_name (channel), ==, "Front desk 2");
+  secret = lookup_secret (fixture, picky_channel_get_id (channel), "token");
+  g_assert_cmpstr (secret, ==, CANARY_TOKEN);
+  g_assert_false (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+  g_assert_nonnull (visible_label_containing (GTK_WIDGET (fixture->dialog),
+                                              _("The channel was added without a passing connection test.")));
+
+  gtk_widget_activate (button (fixture, "_Done Done"));
+  g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 1);
 }
 
 /* A fresh dialog, for a channel to edit or after a kind was registered. */
@@ -355,9 +506,10 @@ test_dialog_kinds (Fixture       *fixture,
   g_assert_true (gtk_widget_has_css_class (row (fixture, "Endpoint"), "error"));
   type_into (fixture, "Endpoint", PICKY_TEST_KIND_DEFAULT_ENDPOINT);
 
-  /* Added without a connection test, which the kind does not offer. */
+  /* Added without a connection test, which the kind does not offer; with
+   * nothing to do at the provider, the dialog is done. */
   gtk_widget_activate (button (fixture, "_Add Add"));
-  g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
+  g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
   channel = only_channel (fixture);
   g_assert_nonnull (channel);
   g_assert_cmpstr (picky_channel_get_kind (channel), ==, PICKY_TEST_KIND);
@@ -365,7 +517,6 @@ test_dialog_kinds (Fixture       *fixture,
   g_assert_cmpstr (picky_channel_get_settings (channel), ==, "{\"endpoint\":\"" PICKY_TEST_KIND_DEFAULT_ENDPOINT "\"}");
   secret = lookup_secret (fixture, picky_channel_get_id (channel), "signing-key");
   g_assert_cmpstr (secret, ==, "signing-key-CANARY-of-the-test-kind");
-  g_assert_false (gtk_widget_is_sensitive (row (fixture, _("Name"))));
 }
 
 static gboolean
@@ -458,6 +609,8 @@ main (int   argc,
               fixture_set_up, test_dialog_telegram, fixture_tear_down);
   g_test_add ("/picky/add-channel-dialog/whatsapp", Fixture, NULL,
               fixture_set_up, test_dialog_whatsapp, fixture_tear_down);
+  g_test_add ("/picky/add-channel-dialog/add-anyway", Fixture, NULL,
+              fixture_set_up, test_dialog_add_anyway, fixture_tear_down);
   g_test_add ("/picky/add-channel-dialog/edit", Fixture, NULL,
               fixture_set_up, test_dialog_edit, fixture_tear_down);
   g_test_add ("/picky/add-channel-dialog/kinds", Fixture, NULL,

@@ -18,6 +18,10 @@ void               picky_channel_class_set_description (PickyChannelClass  *klas
                                                        const char          *description);
 void               picky_channel_class_set_addable    (PickyChannelClass   *klass,
                                                        gboolean             addable);
+void               picky_channel_class_set_webhook_sender (PickyChannelClass *klass,
+                                                       const char          *sender);
+void               picky_channel_class_set_setup_secret (PickyChannelClass *klass,
+                                                       const char          *kind);
 void               picky_channel_class_add_field      (PickyChannelClass   *klass,
                                                        const char          *key,
                                                        PickyChannelFieldKind kind,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "picky-channel-private.h"
 #include "picky-channel-registry.h"
 #include "picky-instagram-channel.h"
 #include "picky-line-channel.h"
@@ -72,6 +73,38 @@ find_channel (PickyChannelRegistry *self,
   return NULL;
 }
 
+/* One channel's newest message, looked up while a load finishes. */
+typedef struct
+{
+  GTask        *task;     /* the load's; owned */
+  PickyChannel *channel;  /* owned */
+} LastMessageLookup;
+
+static void
+on_last_message_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  LastMessageLookup *lookup = user_data;
+  guint *pending = g_task_get_task_data (lookup->task);
+  g_autoptr(GError) error = NULL;
+  gint64 last;
+
+  last = picky_store_get_channel_last_message_finish (PICKY_STORE (object), result, &error);
+  if (last > 0)
+    picky_channel_note_message_time (lookup->channel, last);
+  else if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_message ("Channel %" G_GINT64_FORMAT ": no last message time: %s",
+               picky_channel_get_id (lookup->channel), error->message);
+
+  if (--*pending == 0)
+    g_task_return_boolean (lookup->task, TRUE);
+
+  g_object_unref (lookup->task);
+  g_object_unref (lookup->channel);
+  g_free (lookup);
+}
+
 static void
 on_channels_listed_cb (GObject      *object,
                        GAsyncResult *result,
@@ -83,6 +116,8 @@ on_channels_listed_cb (GObject      *object,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) restart = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) fresh = g_ptr_array_new_with_free_func (g_object_unref);
+  guint *pending;
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->channels));
   gboolean was_running;
 
@@ -132,6 +167,7 @@ on_channels_listed_cb (GObject      *object,
           continue;
         }
       g_ptr_array_add (kept, g_object_ref (channel));
+      g_ptr_array_add (fresh, g_object_ref (channel));
       if (was_running)
         g_ptr_array_add (restart, g_steal_pointer (&channel));
     }
@@ -148,7 +184,30 @@ on_channels_listed_cb (GObject      *object,
   g_list_store_splice (self->channels, 0, n_old, kept->pdata, kept->len);
   for (guint i = 0; i < restart->len; i++)
     picky_channel_start (g_ptr_array_index (restart, i));
-  g_task_return_boolean (task, TRUE);
+
+  if (fresh->len == 0)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  /* The time of the last message is the store's, not only this run's, so
+   * that it survives a restart; the load is done when every new channel
+   * knows it. */
+  pending = g_new (guint, 1);
+  *pending = fresh->len;
+  g_task_set_task_data (task, pending, g_free);
+  for (guint i = 0; i < fresh->len; i++)
+    {
+      LastMessageLookup *lookup = g_new0 (LastMessageLookup, 1);
+      PickyChannel *channel = g_ptr_array_index (fresh, i);
+
+      lookup->task = g_object_ref (task);
+      lookup->channel = g_object_ref (channel);
+      picky_store_get_channel_last_message_async (self->store, picky_channel_get_id (channel),
+                                                  g_task_get_cancellable (task),
+                                                  on_last_message_cb, lookup);
+    }
 }
 
 static void

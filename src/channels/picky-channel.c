@@ -24,6 +24,7 @@ typedef struct
   PickyWebhookServer *webhook_server;
   char              *webhook_path;   /* the path it joined, while it did */
   double             backoff_scale;
+  GHashTable        *trial_secrets;  /* a channel not yet added: its secrets, not the keyring's */
 } PickyChannelPrivate;
 
 struct _PickyChannelField
@@ -54,6 +55,8 @@ typedef struct
   const char *description;
   gboolean    addable;
   GPtrArray  *fields;       /* PickyChannelField */
+  const char *sender;       /* who sends its webhooks, a name such as "Meta"; NULL: not fed by webhooks */
+  const char *setup_secret; /* the generated secret its setup shows, kept in the keyring */
 } KindInfo;
 
 static PickyChannelSetup *picky_channel_setup_copy (PickyChannelSetup *setup);
@@ -256,6 +259,7 @@ picky_channel_finalize (GObject *object)
   g_free (priv->name);
   g_free (priv->settings);
   g_free (priv->last_error);
+  g_clear_pointer (&priv->trial_secrets, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_channel_parent_class)->finalize (object);
 }
@@ -790,6 +794,106 @@ picky_channel_dup_setup_instructions (PickyChannel *self,
   return klass->dup_setup_instructions (self, secrets);
 }
 
+static void
+on_setup_secret_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  PickyChannel *self = PICKY_CHANNEL (object);
+  const char *kind = g_task_get_task_data (task);
+  g_autoptr(GHashTable) secrets = NULL;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = picky_channel_lookup_secret_finish (self, result, &error);
+  if (secret == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  secrets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_hash_table_insert (secrets, (gpointer) kind, secret);
+  g_task_return_pointer (task, picky_channel_dup_setup_instructions (self, secrets),
+                         (GDestroyNotify) picky_channel_setup_free);
+}
+
+/**
+ * picky_channel_dup_stored_setup_async:
+ * @self: a stored #PickyChannel
+ *
+ * Reads the secret the kind's setup shows (such as a Meta verify token)
+ * from the keyring again, for an admin who set up the provider later.
+ * A kind without one answers %NULL and no error.
+ */
+void
+picky_channel_dup_stored_setup_async (PickyChannel        *self,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  KindInfo *info;
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_channel_dup_stored_setup_async);
+
+  info = lookup_kind_info (G_OBJECT_TYPE (self));
+  if (info == NULL || info->setup_secret == NULL)
+    {
+      g_task_return_pointer (task, NULL, NULL);
+      return;
+    }
+
+  g_task_set_task_data (task, (gpointer) info->setup_secret, NULL);
+  picky_channel_lookup_secret_async (self, info->setup_secret,
+                                     _("The keyring holds no setup value for this channel"),
+                                     cancellable, on_setup_secret_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_channel_dup_stored_setup_finish:
+ *
+ * Returns: (transfer full) (nullable): the setup instructions, or %NULL
+ *   when the kind has none or with @error set
+ */
+PickyChannelSetup *
+picky_channel_dup_stored_setup_finish (PickyChannel  *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_CHANNEL (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_channel_use_secrets:
+ * @self: a channel that is not stored (id 0)
+ * @secrets: (element-type utf8 utf8): secret kind → secret
+ *
+ * Makes @self read its secrets from @secrets instead of the keyring, so
+ * that a channel's connection can be tested before it is added and
+ * anything is stored.
+ */
+void
+picky_channel_use_secrets (PickyChannel *self,
+                           GHashTable   *secrets)
+{
+  PickyChannelPrivate *priv = picky_channel_get_instance_private (self);
+
+  g_return_if_fail (PICKY_IS_CHANNEL (self));
+  g_return_if_fail (priv->id == 0);
+  g_return_if_fail (secrets != NULL);
+
+  g_clear_pointer (&priv->trial_secrets, g_hash_table_unref);
+  priv->trial_secrets = g_hash_table_ref (secrets);
+}
+
 /**
  * picky_channel_set_state:
  * @self: a #PickyChannel
@@ -947,6 +1051,17 @@ picky_channel_lookup_secret_async (PickyChannel        *self,
   g_task_set_source_tag (task, picky_channel_lookup_secret_async);
   g_task_set_task_data (task, g_strdup (missing), g_free);
 
+  if (priv->trial_secrets != NULL)
+    {
+      const char *secret = g_hash_table_lookup (priv->trial_secrets, kind);
+
+      if (secret == NULL || secret[0] == '\0')
+        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET, "%s", missing);
+      else
+        g_task_return_pointer (task, g_strdup (secret), g_free);
+      return;
+    }
+
   if (priv->vault == NULL)
     {
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NO_SECRET, "%s", missing);
@@ -1033,6 +1148,44 @@ picky_channel_class_set_addable (PickyChannelClass *klass,
   g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
 
   ensure_kind_info (G_TYPE_FROM_CLASS (klass))->addable = !!addable;
+}
+
+/**
+ * picky_channel_class_set_webhook_sender:
+ * @klass: the class being initialised
+ * @sender: who sends the kind's webhooks, a name that is not translated,
+ *   e.g. "Meta"
+ *
+ * For subclasses fed by webhooks, in class_init: until the first message
+ * comes, such a channel is only ready, and the Channels page says whom it
+ * waits for.
+ */
+void
+picky_channel_class_set_webhook_sender (PickyChannelClass *klass,
+                                        const char        *sender)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+
+  ensure_kind_info (G_TYPE_FROM_CLASS (klass))->sender = g_intern_string (sender);
+}
+
+/**
+ * picky_channel_class_set_setup_secret:
+ * @klass: the class being initialised
+ * @kind: the secret's kind in the keyring, one that prepare_settings
+ *   generates, e.g. "verify-token"
+ *
+ * For subclasses, in class_init: the secret is no credential of ours but
+ * what the admin pastes at the provider, so the setup instructions may be
+ * shown again later (picky_channel_dup_stored_setup_async()).
+ */
+void
+picky_channel_class_set_setup_secret (PickyChannelClass *klass,
+                                      const char        *kind)
+{
+  g_return_if_fail (PICKY_IS_CHANNEL_CLASS (klass));
+
+  ensure_kind_info (G_TYPE_FROM_CLASS (klass))->setup_secret = g_intern_string (kind);
 }
 
 /**
@@ -1131,6 +1284,21 @@ picky_channel_class_get_description (GType type)
   KindInfo *info = lookup_kind_info (type);
 
   return info != NULL && info->description != NULL ? _(info->description) : NULL;
+}
+
+/**
+ * picky_channel_class_get_webhook_sender:
+ * @type: a subtype of #PickyChannel
+ *
+ * Returns: (nullable): who sends the kind's webhooks, e.g. "Meta", or
+ *   %NULL for a kind not fed by webhooks
+ */
+const char *
+picky_channel_class_get_webhook_sender (GType type)
+{
+  KindInfo *info = lookup_kind_info (type);
+
+  return info != NULL ? info->sender : NULL;
 }
 
 /**

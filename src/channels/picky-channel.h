@@ -137,6 +137,7 @@ const char        *picky_channel_class_get_app        (GType                type
 const char        *picky_channel_class_get_title      (GType                type);
 const char        *picky_channel_class_get_description (GType               type);
 gboolean           picky_channel_class_get_addable    (GType                type);
+const char        *picky_channel_class_get_webhook_sender (GType            type);
 GPtrArray         *picky_channel_class_get_fields     (GType                type);
 gboolean           picky_channel_class_can_test_connection (GType           type);
 void               picky_channel_class_prepare_settings (GType              type,
@@ -177,6 +178,15 @@ char              *picky_channel_test_connection_finish (PickyChannel      *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 PickyChannelSetup *picky_channel_dup_setup_instructions (PickyChannel      *self,
+                                                       GHashTable          *secrets);
+void               picky_channel_dup_stored_setup_async (PickyChannel      *self,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
+PickyChannelSetup *picky_channel_dup_stored_setup_finish (PickyChannel     *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+void               picky_channel_use_secrets          (PickyChannel        *self,
                                                        GHashTable          *secrets);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyChannelField, picky_channel_field_free)

@@ -28,6 +28,8 @@ picky_instagram_channel_class_init (PickyInstagramChannelClass *klass)
   messenger_class->product = "Instagram";
 
   picky_channel_class_set_kind (channel_class, "instagram", "instagram", N_("Instagram Professional Account"));
+  picky_channel_class_set_webhook_sender (channel_class, "Meta");
+  picky_channel_class_set_setup_secret (channel_class, "verify-token");
   picky_channel_class_set_description (channel_class,
                                        N_("From your app in Meta’s developer dashboard: the Instagram account’s ID, the access token of the Facebook page linked to it and the app secret. The token and the secret are stored in your system keyring only."));
   picky_messenger_channel_class_add_fields (channel_class, N_("Instagram Account ID"),

@@ -916,6 +916,7 @@ picky_line_channel_class_init (PickyLineChannelClass *klass)
   channel_class->send_async = picky_line_channel_send_async;
 
   picky_channel_class_set_kind (channel_class, "line", "line", N_("LINE Official Account"));
+  picky_channel_class_set_webhook_sender (channel_class, "LINE");
   picky_channel_class_set_description (channel_class,
                                        N_("From the Messaging API channel in the LINE Developers Console: the channel secret and a long-lived channel access token. Both are stored in your system keyring only."));
   picky_channel_class_add_field (channel_class, "channel-secret", PICKY_CHANNEL_FIELD_SECRET,

@@ -1130,6 +1130,8 @@ picky_messenger_channel_class_init (PickyMessengerChannelClass *klass)
   klass->product = "Messenger";
 
   picky_channel_class_set_kind (channel_class, "messenger", "messenger", N_("Facebook Page (Messenger)"));
+  picky_channel_class_set_webhook_sender (channel_class, "Meta");
+  picky_channel_class_set_setup_secret (channel_class, "verify-token");
   picky_channel_class_set_description (channel_class,
                                        N_("From your app in Meta’s developer dashboard: the Facebook page’s ID, a page access token and the app secret. The token and the secret are stored in your system keyring only."));
   picky_messenger_channel_class_add_fields (channel_class, N_("Page ID"),

@@ -154,7 +154,12 @@ picky_meta_dup_setup (GHashTable *secrets,
     return NULL;
 
   setup = picky_channel_setup_new (_("Connect the Webhook"),
-                                   _("In Meta’s dashboard, set the callback URL to your public HTTPS address followed by this path, and paste the verify token. It is shown only now and kept in your keyring."));
+                                   _("Meta sends messages only once the webhook is connected. In your app in Meta’s developer dashboard:\n"
+                                     "1. Open the webhook settings (WhatsApp, Configuration; or Webhooks for a page).\n"
+                                     "2. Set the callback URL to your public HTTPS address followed by the callback path.\n"
+                                     "3. Paste the verify token and choose Verify and Save.\n"
+                                     "4. Subscribe to the messages field.\n"
+                                     "The channel’s Edit dialog shows both again."));
   picky_channel_setup_add_value (setup, _("Callback Path"), path);
   picky_channel_setup_add_value (setup, _("Verify Token"), verify_token);
 

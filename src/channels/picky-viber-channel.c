@@ -1011,6 +1011,7 @@ picky_viber_channel_class_init (PickyViberChannelClass *klass)
   channel_class->send_async = picky_viber_channel_send_async;
 
   picky_channel_class_set_kind (channel_class, "viber", "viber", N_("Viber Bot"));
+  picky_channel_class_set_webhook_sender (channel_class, "Viber");
   picky_channel_class_set_description (channel_class,
                                        N_("A Viber bot’s auth token, from the bot’s page in the Viber Admin Panel. It is stored in your system keyring only and proves that a callback comes from Viber."));
   picky_channel_class_add_field (channel_class, "token", PICKY_CHANNEL_FIELD_SECRET,

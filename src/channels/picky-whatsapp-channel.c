@@ -1216,6 +1216,8 @@ picky_whatsapp_channel_class_init (PickyWhatsAppChannelClass *klass)
   channel_class->dup_setup_instructions = picky_whatsapp_channel_dup_setup_instructions;
 
   picky_channel_class_set_kind (channel_class, "whatsapp", "whatsapp", N_("WhatsApp Business Number"));
+  picky_channel_class_set_webhook_sender (channel_class, "Meta");
+  picky_channel_class_set_setup_secret (channel_class, "verify-token");
   picky_channel_class_set_description (channel_class,
                                        N_("From your app in Meta’s developer dashboard: the phone number ID, the WhatsApp Business account ID, a permanent access token and the app secret. The token and the secret are stored in your system keyring only."));
   picky_channel_class_add_field (channel_class, "phone_number_id", PICKY_CHANNEL_FIELD_SETTING,

@@ -328,6 +328,37 @@ get_state_run (PickyStoreWorker *w,
     g_task_return_pointer (task, value, g_free);
 }
 
+/* The newest incoming message by its own time, as a channel notes it on
+ * arrival, so that a restart shows the same. Walks the channel's time index
+ * from its end and stops at the first message from a customer. */
+static void
+last_message_run (PickyStoreWorker *w,
+                  GTask            *task)
+{
+  gint64 *channel_id = g_task_get_task_data (task);
+  sqlite3_stmt *stmt = NULL;
+  gint64 value = 0;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT timestamp FROM messages WHERE channel_id = ?1 AND direction = 0"
+                           " ORDER BY timestamp DESC, id DESC LIMIT 1",
+                           -1, &stmt, NULL);
+  if (rc == SQLITE_OK)
+    {
+      sqlite3_bind_int64 (stmt, 1, *channel_id);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        value = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_int (task, value);
+}
+
 /* ---- Main thread ---- */
 
 void
@@ -554,4 +585,45 @@ picky_store_get_channel_state_finish (PickyStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * picky_store_get_channel_last_message_async:
+ * @self: a #PickyStore
+ * @channel_id: a channel
+ *
+ * Looks up when the newest message from a customer on @channel_id was sent.
+ */
+void
+picky_store_get_channel_last_message_async (PickyStore          *self,
+                                            gint64               channel_id,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  task = picky_store_task_new (self, picky_store_get_channel_last_message_async,
+                               g_memdup2 (&channel_id, sizeof channel_id), g_free,
+                               cancellable, callback, user_data);
+  picky_store_queue_job (self, task, last_message_run, NULL, NULL);
+}
+
+/**
+ * picky_store_get_channel_last_message_finish:
+ *
+ * Returns: the message's time in unix seconds, 0 when the channel has none,
+ *   or -1 with @error set
+ */
+gint64
+picky_store_get_channel_last_message_finish (PickyStore    *self,
+                                             GAsyncResult  *result,
+                                             GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), -1);
+  g_return_val_if_fail (g_task_is_valid (result, self), -1);
+
+  return g_task_propagate_int (G_TASK (result), error);
 }

@@ -253,6 +253,14 @@ void        picky_store_get_channel_state_async (PickyStore       *self,
 char       *picky_store_get_channel_state_finish (PickyStore      *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+void        picky_store_get_channel_last_message_async (PickyStore *self,
+                                              gint64               channel_id,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+gint64      picky_store_get_channel_last_message_finish (PickyStore *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 
 /* Reports over the rollups: one PickyReportDay per day with messages in
  * [@from, @to) (unix seconds, rounded to whole UTC days), oldest first. */

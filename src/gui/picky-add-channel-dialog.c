@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Adding a channel: its settings, its secrets into the keyring, then a connection test. */
+/* Adding a channel: its settings, a connection test, its secrets into the keyring, then what to do at the provider. */
 
 #include "config.h"
 
@@ -22,7 +22,12 @@ struct _PickyAddChannelDialog
   AdwWindow          parent_instance;
 
   /* template widgets */
+  GtkButton         *cancel_button;
   GtkButton         *add_button;
+  GtkStack          *stack;
+  GtkLabel          *added_label;
+  GtkLabel          *added_error_label;
+  AdwPreferencesGroup *setup_page_group;
   GtkSpinner        *spinner;
   GtkBox            *groups_box;
   AdwPreferencesGroup *general_group;
@@ -37,10 +42,12 @@ struct _PickyAddChannelDialog
   GArray            *kinds;        /* KindGroup, in the order of the Kind row */
   GtkStringList     *titles;       /* the Kind row's model */
   JsonObject        *settings;     /* the edited channel's, members of no field included */
+  JsonObject        *pending_settings; /* a new channel's, tested or about to be added */
   GHashTable        *secrets;      /* the ones being stored, until the channel is there */
   PickyChannelSetup *setup;        /* what to do at the provider, once added */
   gint64             channel_id;
   gboolean           editing;      /* channel_id is an existing channel being changed */
+  gboolean           test_failed;  /* the fields as they are failed the test: Add Anyway */
 };
 
 G_DEFINE_FINAL_TYPE (PickyAddChannelDialog, picky_add_channel_dialog, ADW_TYPE_WINDOW)
@@ -75,6 +82,13 @@ on_field_changed_cb (PickyAddChannelDialog *self)
   g_autofree char *name = row_text (GTK_WIDGET (self->name_row));
   gboolean complete = kind != NULL && name[0] != '\0' && (self->channel_id == 0 || self->editing);
   GPtrArray *fields;
+
+  /* Changed fields deserve a test of their own before Add Anyway. */
+  if (self->test_failed)
+    {
+      self->test_failed = FALSE;
+      gtk_button_set_label (self->add_button, _("_Add"));
+    }
 
   if (kind == NULL)
     {
@@ -217,19 +231,16 @@ on_copy_button_clicked_cb (GtkButton *button,
   gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (button)), value);
 }
 
-/* What the kind says the admin must now do at the provider, each value
- * with a button to copy it. */
+/* What the kind says the admin must do at the provider, each value with
+ * a button to copy it, in @group. */
 static void
-show_setup (PickyAddChannelDialog *self)
+fill_setup_group (PickyAddChannelDialog *self,
+                  AdwPreferencesGroup   *group)
 {
   guint n;
 
-  if (self->setup == NULL)
-    return;
-
-  adw_preferences_group_set_title (self->setup_group, picky_channel_setup_get_title (self->setup));
-  adw_preferences_group_set_description (self->setup_group,
-                                         picky_channel_setup_get_description (self->setup));
+  adw_preferences_group_set_title (group, picky_channel_setup_get_title (self->setup));
+  adw_preferences_group_set_description (group, picky_channel_setup_get_description (self->setup));
 
   n = picky_channel_setup_get_n_values (self->setup);
   for (guint i = 0; i < n; i++)
@@ -254,20 +265,54 @@ show_setup (PickyAddChannelDialog *self)
       g_signal_connect (copy, "clicked", G_CALLBACK (on_copy_button_clicked_cb), NULL);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), copy);
 
-      adw_preferences_group_add (self->setup_group, row);
+      adw_preferences_group_add (group, row);
     }
 
-  gtk_widget_set_visible (GTK_WIDGET (self->setup_group), TRUE);
+  gtk_widget_set_visible (GTK_WIDGET (group), TRUE);
 }
 
-/* From here on the channel exists: the button only closes the dialog. */
+/* From here on the channel exists: nothing is left to cancel, and the
+ * button only closes the dialog. */
 static void
 offer_close (PickyAddChannelDialog *self)
 {
   gtk_button_set_label (self->add_button, _("_Done"));
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), FALSE);
   set_busy (self, FALSE);
 }
 
+/* The channel is added; what the admin must still do at the provider gets
+ * the whole dialog, else the dialog is done. @warning says what did not
+ * work, such as a failed test. */
+static void
+finish_added (PickyAddChannelDialog *self,
+              const char            *warning)
+{
+  if (self->setup == NULL && warning == NULL)
+    {
+      gtk_window_close (GTK_WINDOW (self));
+      return;
+    }
+
+  if (self->setup == NULL)
+    {
+      show_error (self, warning);
+      offer_close (self);
+      return;
+    }
+
+  gtk_label_set_label (self->added_label, _("Channel Added"));
+  gtk_label_set_label (self->added_error_label, warning != NULL ? warning : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->added_error_label), warning != NULL);
+  fill_setup_group (self, self->setup_page_group);
+  gtk_stack_set_visible_child_name (self->stack, "setup");
+  offer_close (self);
+}
+
+static void
+add_channel (PickyAddChannelDialog *self);
+
+/* After an edit: the saved channel is tested with what the keyring holds now. */
 static void
 on_connection_tested_cb (GObject      *object,
                          GAsyncResult *result,
@@ -284,11 +329,10 @@ on_connection_tested_cb (GObject      *object,
 
   if (answer == NULL)
     {
-      g_autofree char *message = g_strdup_printf (_("The channel was added, but the connection test failed: %s"),
+      g_autofree char *message = g_strdup_printf (_("The changes were saved, but the connection test failed: %s"),
                                                   error->message);
 
       show_error (self, message);
-      show_setup (self);
       offer_close (self);
       return;
     }
@@ -297,14 +341,43 @@ on_connection_tested_cb (GObject      *object,
   if (PICKY_IS_WINDOW (parent))
     picky_window_add_toast (PICKY_WINDOW (parent), adw_toast_new (answer));
 
-  if (self->setup != NULL)
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Before anything is stored: a channel is added only when its test
+ * passes, or when the admin chooses Add Anyway after a failed one. */
+static void
+on_trial_tested_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PickyAddChannelDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *answer = NULL;
+  g_autofree char *message = NULL;
+  GtkWindow *parent;
+
+  answer = picky_service_test_channel_finish (PICKY_SERVICE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (answer == NULL)
     {
-      show_setup (self);
-      offer_close (self);
+      g_clear_pointer (&self->secrets, g_hash_table_unref);
+      set_busy (self, FALSE);
+      message = g_strdup_printf (_("The connection test failed: %s. Correct the fields, or add the channel anyway."),
+                                 error->message);
+      show_error (self, message);
+      self->test_failed = TRUE;
+      gtk_button_set_label (self->add_button, _("Add _Anyway"));
       return;
     }
 
-  gtk_window_close (GTK_WINDOW (self));
+  parent = gtk_window_get_transient_for (GTK_WINDOW (self));
+  if (PICKY_IS_WINDOW (parent))
+    picky_window_add_toast (PICKY_WINDOW (parent), adw_toast_new (answer));
+
+  add_channel (self);
 }
 
 static void
@@ -316,6 +389,8 @@ on_channel_saved_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   PickyChannel *channel;
   gboolean saved;
+  gboolean was_editing = self->editing;
+  gboolean untested = self->test_failed;
 
   if (self->editing)
     {
@@ -340,13 +415,19 @@ on_channel_saved_cb (GObject      *object,
       return;
     }
 
-  /* Edited and tested, the dialog has nothing more to say. */
+  /* Edited or added, the form has nothing more to say. */
   self->editing = FALSE;
+  self->test_failed = FALSE;
 
-  /* A secret the kind generated may be shown this once; none is kept. */
   channel = picky_channel_registry_lookup (picky_service_get_registry (self->service), self->channel_id);
-  if (channel != NULL)
-    self->setup = picky_channel_dup_setup_instructions (channel, self->secrets);
+  if (!was_editing)
+    {
+      if (channel != NULL)
+        self->setup = picky_channel_dup_setup_instructions (channel, self->secrets);
+      g_clear_pointer (&self->secrets, g_hash_table_unref);
+      finish_added (self, untested ? _("The channel was added without a passing connection test.") : NULL);
+      return;
+    }
   g_clear_pointer (&self->secrets, g_hash_table_unref);
 
   if (channel != NULL && picky_channel_class_can_test_connection (G_OBJECT_TYPE (channel)))
@@ -356,8 +437,23 @@ on_channel_saved_cb (GObject      *object,
       return;
     }
 
-  show_setup (self);
-  offer_close (self);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static void
+add_channel (PickyAddChannelDialog *self)
+{
+  KindGroup *kind = selected_kind (self);
+  g_autoptr(JsonNode) root = json_node_init_object (json_node_alloc (), self->pending_settings);
+  g_autofree char *settings_json = json_to_string (root, FALSE);
+  g_autofree char *name = row_text (GTK_WIDGET (self->name_row));
+
+  g_return_if_fail (kind != NULL);
+
+  picky_service_add_channel_async (self->service, picky_channel_class_get_kind (kind->type),
+                                   picky_channel_class_get_app (kind->type), name, settings_json,
+                                   self->secrets, self->cancellable, on_channel_saved_cb,
+                                   g_object_ref (self));
 }
 
 static void
@@ -411,24 +507,82 @@ on_add_button_clicked_cb (PickyAddChannelDialog *self)
         json_object_set_string_member (settings, key, text);
     }
 
-  if (!self->editing)
-    picky_channel_class_prepare_settings (kind->type, settings, self->secrets);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
+  set_busy (self, TRUE);
+
+  if (self->editing)
+    {
+      root = json_node_init_object (json_node_alloc (), settings);
+      settings_json = json_to_string (root, FALSE);
+      name = row_text (GTK_WIDGET (self->name_row));
+      picky_service_update_channel_async (self->service, self->channel_id, name, settings_json,
+                                          self->secrets, self->cancellable, on_channel_saved_cb,
+                                          g_object_ref (self));
+      return;
+    }
+
+  picky_channel_class_prepare_settings (kind->type, settings, self->secrets);
+  g_clear_pointer (&self->pending_settings, json_object_unref);
+  self->pending_settings = json_object_ref (settings);
+
+  if (self->test_failed || !picky_channel_class_can_test_connection (kind->type))
+    {
+      add_channel (self);
+      return;
+    }
 
   root = json_node_init_object (json_node_alloc (), settings);
   settings_json = json_to_string (root, FALSE);
+  picky_service_test_channel_async (self->service, picky_channel_class_get_kind (kind->type),
+                                    picky_channel_class_get_app (kind->type), settings_json,
+                                    self->secrets, self->cancellable, on_trial_tested_cb,
+                                    g_object_ref (self));
+}
 
-  name = row_text (GTK_WIDGET (self->name_row));
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  set_busy (self, TRUE);
-  if (self->editing)
-    picky_service_update_channel_async (self->service, self->channel_id, name, settings_json,
-                                        self->secrets, self->cancellable, on_channel_saved_cb,
-                                        g_object_ref (self));
-  else
-    picky_service_add_channel_async (self->service, picky_channel_class_get_kind (kind->type),
-                                     picky_channel_class_get_app (kind->type), name, settings_json,
-                                     self->secrets, self->cancellable, on_channel_saved_cb,
-                                     g_object_ref (self));
+/* AdwComboRow's own items cut a name off after 20 characters
+ * ("WhatsApp Business N…"); these wrap instead, in any language. */
+static void
+on_kind_item_setup_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+on_kind_item_bind_cb (GtkSignalListItemFactory *factory,
+                      GtkListItem              *item)
+{
+  GtkStringObject *title = gtk_list_item_get_item (item);
+
+  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (title));
+}
+
+static void
+on_stored_setup_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(PickyAddChannelDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  PickyChannelSetup *setup;
+
+  setup = picky_channel_dup_stored_setup_finish (PICKY_CHANNEL (object), result, &error);
+  if (setup == NULL)
+    {
+      if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_message ("No setup to show again: %s", error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->setup, picky_channel_setup_free);
+  self->setup = setup;
+  fill_setup_group (self, self->setup_group);
 }
 
 static void
@@ -451,6 +605,7 @@ picky_add_channel_dialog_finalize (GObject *object)
   g_clear_pointer (&self->kinds, g_array_unref);
   g_clear_object (&self->titles);
   g_clear_pointer (&self->settings, json_object_unref);
+  g_clear_pointer (&self->pending_settings, json_object_unref);
   g_clear_pointer (&self->secrets, g_hash_table_unref);
   g_clear_pointer (&self->setup, picky_channel_setup_free);
 
@@ -468,7 +623,12 @@ picky_add_channel_dialog_class_init (PickyAddChannelDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-add-channel-dialog.ui");
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, add_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, stack);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, added_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, added_error_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, setup_page_group);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, spinner);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, groups_box);
   gtk_widget_class_bind_template_child (widget_class, PickyAddChannelDialog, general_group);
@@ -487,11 +647,18 @@ picky_add_channel_dialog_class_init (PickyAddChannelDialogClass *klass)
 static void
 picky_add_channel_dialog_init (PickyAddChannelDialog *self)
 {
+  g_autoptr(GtkListItemFactory) factory = NULL;
+
   self->kinds = g_array_new (FALSE, FALSE, sizeof (KindGroup));
   g_array_set_clear_func (self->kinds, clear_kind_group);
   self->titles = gtk_string_list_new (NULL);
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (on_kind_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_kind_item_bind_cb), NULL);
+  adw_combo_row_set_factory (self->kind_row, factory);
 
   self->cancellable = g_cancellable_new ();
 }
@@ -602,5 +769,10 @@ picky_add_channel_dialog_new_for_channel (GtkWindow    *parent,
     }
 
   on_kind_row_selected_cb (self);
+
+  /* The verify token is what the admin pastes at the provider, not a
+   * credential of ours: it can be seen again here. */
+  picky_channel_dup_stored_setup_async (channel, self->cancellable, on_stored_setup_cb, g_object_ref (self));
+
   return self;
 }

@@ -903,6 +903,85 @@ picky_service_add_channel_finish (PickyService  *self,
 }
 
 static void
+on_trial_tested_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  char *answer;
+
+  answer = picky_channel_test_connection_finish (PICKY_CHANNEL (object), result, &error);
+  if (answer == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, answer, g_free);
+}
+
+/**
+ * picky_service_test_channel_async:
+ * @self: a started #PickyService
+ * @kind: a kind the registry knows whose class can test its connection
+ * @app: the app id the channel would serve
+ * @settings_json: its settings, a JSON object holding no secret
+ * @secrets: (element-type utf8 utf8): secret kind → secret, used and not stored
+ *
+ * Asks the provider whether a channel would work before it is added: a
+ * channel that is neither stored nor started tests with @secrets.
+ */
+void
+picky_service_test_channel_async (PickyService        *self,
+                                  const char          *kind,
+                                  const char          *app,
+                                  const char          *settings_json,
+                                  GHashTable          *secrets,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(PickyChannel) channel = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (PICKY_IS_SERVICE (self));
+  g_return_if_fail (self->registry != NULL);
+  g_return_if_fail (kind != NULL && app != NULL);
+  g_return_if_fail (secrets != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, picky_service_test_channel_async);
+
+  channel = picky_channel_registry_create_channel (self->registry, 0, app, kind, "",
+                                                   settings_json != NULL ? settings_json : "{}",
+                                                   &error);
+  if (channel == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  picky_channel_use_secrets (channel, secrets);
+  picky_channel_test_connection_async (channel, cancellable, on_trial_tested_cb, g_steal_pointer (&task));
+}
+
+/**
+ * picky_service_test_channel_finish:
+ *
+ * Returns: (transfer full) (nullable): the provider's answer as a sentence
+ *   for a toast, or %NULL with @error set
+ */
+char *
+picky_service_test_channel_finish (PickyService  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
 on_channel_row_updated_cb (GObject      *object,
                            GAsyncResult *result,
                            gpointer      user_data)

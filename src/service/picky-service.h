@@ -53,6 +53,17 @@ void                  picky_service_add_channel_async      (PickyService        
 gint64                picky_service_add_channel_finish     (PickyService         *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
+void                  picky_service_test_channel_async     (PickyService         *self,
+                                                            const char           *kind,
+                                                            const char           *app,
+                                                            const char           *settings_json,
+                                                            GHashTable           *secrets,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+char                 *picky_service_test_channel_finish    (PickyService         *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
 void                  picky_service_update_channel_async   (PickyService         *self,
                                                             gint64                channel_id,
                                                             const char           *name,
