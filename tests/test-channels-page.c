@@ -348,6 +348,175 @@ test_page_trouble (void)
   picky_service_shutdown (service);
 }
 
+typedef struct {
+  GtkWidget  *page;
+  const char *name;
+  const char *text;
+} RowWait;
+
+static gboolean
+named_row_says (gpointer data)
+{
+  RowWait *wait = data;
+  AdwActionRow *row = find_row (wait->page, wait->name);
+
+  return row != NULL && g_str_has_prefix (adw_action_row_get_subtitle (row), wait->text);
+}
+
+/* The state icon of a channel's row, found as a screen reader finds it. */
+static GtkWidget *
+state_icon (AdwActionRow *row,
+            const char   *name)
+{
+  return picky_test_gui_find_named (GTK_WIDGET (row), GTK_TYPE_IMAGE, name);
+}
+
+static PickyChannelsPage *
+show_page (PickyService *service,
+           GtkWindow   **window)
+{
+  PickyChannelsPage *page = g_object_new (PICKY_TYPE_CHANNELS_PAGE, NULL);
+
+  *window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (*window, 800, 900);
+  picky_channels_page_set_service (page, service);
+  gtk_window_set_child (*window, GTK_WIDGET (page));
+  gtk_window_present (*window);
+  picky_test_gui_wait_mapped (GTK_WIDGET (page));
+  return page;
+}
+
+static PickyService *
+start_service (const char *db)
+{
+  PickyService *service = picky_service_new (db);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_service_set_listener_retry_interval (service, 100);
+  picky_service_start_async (service, TRUE, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_service_start_finish (service, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  return service;
+}
+
+/* What each state says, in which colour and with which icon: a webhook
+ * channel is only waiting until its first message, trouble is coloured,
+ * and the last message's time comes back after a restart. */
+static void
+test_page_states (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *db = g_build_filename (fixture->dir, "console.db", NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GSocket) holder = NULL;
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *rejected = "{\"ok\":false,\"error_code\":401,\"description\":\"Unauthorized\"}";
+  g_autoptr(GBytes) rejected_body = g_bytes_new_static (rejected, strlen (rejected));
+  g_autofree char *waiting = g_strdup_printf (_("Waiting for the first message from %s"), "Meta");
+  GtkWidget *page = GTK_WIDGET (fixture->page);
+  RowWait wait = { page, "Sales line", NULL };
+  PickyMessage *message;
+  AdwActionRow *row;
+  PickyChannel *channel;
+  PickyStore *store;
+  GtkWindow *window;
+  gint64 id;
+
+  /* Another program holds the listener's port. */
+  holder = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (holder, any, FALSE, &error));
+  g_assert_true (g_socket_listen (holder, &error));
+  bound = g_socket_get_local_address (holder, &error);
+  g_assert_no_error (error);
+  g_settings_set_string (settings, "webhook-address", "127.0.0.1");
+  g_settings_set_int (settings, "webhook-port",
+                      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  picky_service_set_listener_retry_interval (fixture->service, 100);
+
+  g_hash_table_insert (secrets, (gpointer) "app-secret", (gpointer) "test-app-secret");
+  g_hash_table_insert (secrets, (gpointer) "verify-token", (gpointer) "verify-me-0123456789");
+  g_hash_table_insert (secrets, (gpointer) "access-token", (gpointer) "EAAtestACCESStoken");
+  fixture->done = FALSE;
+  picky_service_add_channel_async (fixture->service, "whatsapp", "whatsapp", "Sales line",
+                                   "{\"phone_number_id\":\"106540352242922\"}", secrets,
+                                   NULL, on_added_cb, fixture);
+  g_assert_true (picky_test_wait_until (is_done, fixture, 20000));
+  id = fixture->channel_id;
+  channel = picky_channel_registry_lookup (picky_service_get_registry (fixture->service), id);
+  picky_channel_start (channel);
+
+  /* Listener unavailable: it tries again by itself, a warning. */
+  wait.text = _("Waiting to reconnect");
+  g_assert_true (picky_test_wait_until (named_row_says, &wait, 20000));
+  row = find_row (page, "Sales line");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "channel-warning"));
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "channel-error"));
+  g_assert_true (gtk_widget_get_visible (state_icon (row, _("Warning"))));
+
+  /* Listening, but Meta has not called yet: not Online. */
+  g_clear_object (&holder);
+  wait.text = waiting;
+  g_assert_true (picky_test_wait_until (named_row_says, &wait, 20000));
+  g_assert_cmpint (picky_channel_get_state (channel), ==, PICKY_CHANNEL_STATE_ONLINE);
+  g_assert_cmpstr (adw_action_row_get_subtitle (row), ==, waiting);
+  g_assert_false (gtk_widget_has_css_class (GTK_WIDGET (row), "channel-warning"));
+  g_assert_false (gtk_widget_get_visible (state_icon (row, _("Warning"))));
+
+  /* A rejected bot token is the admin's to fix: an error. The fixture's
+   * Telegram channel polls, and its next poll is refused. */
+  picky_fake_telegram_queue (fixture->server, "getUpdates", 401, rejected_body, NULL);
+  wait.name = "Front desk";
+  wait.text = _("Token rejected");
+  g_assert_true (picky_test_wait_until (named_row_says, &wait, 20000));
+  row = find_row (page, "Front desk");
+  g_assert_true (gtk_widget_has_css_class (GTK_WIDGET (row), "channel-error"));
+  g_assert_true (gtk_widget_get_visible (state_icon (row, _("Error"))));
+
+  /* A message the store holds for the WhatsApp channel… */
+  store = picky_service_get_store (fixture->service);
+  message = picky_message_new ();
+  picky_message_set_channel_id (message, id);
+  picky_message_set_provider_key (message, "wamid.STATE1");
+  picky_message_set_contact_provider_id (message, "15551234567");
+  picky_message_set_direction (message, PICKY_DIRECTION_IN);
+  picky_message_set_text (message, "Hello");
+  picky_message_set_timestamp (message, 1700000000);
+  picky_message_set_received (message, 1700000000);
+  g_ptr_array_add (batch, message);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 1);
+  g_assert_no_error (error);
+
+  /* …is its last message after a restart, and it no longer waits. */
+  gtk_window_destroy (fixture->window);
+  picky_service_shutdown (fixture->service);
+  g_clear_object (&fixture->service);
+  fixture->service = start_service (db);
+  fixture->page = show_page (fixture->service, &window);
+  fixture->window = window;
+  channel = picky_channel_registry_lookup (picky_service_get_registry (fixture->service), id);
+  g_assert_cmpint (picky_channel_get_last_message_time (channel), ==, 1700000000);
+  picky_channel_start (channel);
+  wait.page = GTK_WIDGET (fixture->page);
+  wait.name = "Sales line";
+  wait.text = _("Online");
+  g_assert_true (picky_test_wait_until (named_row_says, &wait, 20000));
+  row = find_row (GTK_WIDGET (fixture->page), "Sales line");
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (row), _("last message")));
+  picky_channel_stop (channel);
+
+  g_settings_reset (settings, "webhook-address");
+  g_settings_reset (settings, "webhook-port");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -360,6 +529,8 @@ main (int   argc,
               fixture_set_up, test_page_send_switch, fixture_tear_down);
   g_test_add ("/picky/channels-page/remove", Fixture, NULL,
               fixture_set_up, test_page_remove, fixture_tear_down);
+  g_test_add ("/picky/channels-page/states", Fixture, NULL,
+              fixture_set_up, test_page_states, fixture_tear_down);
   g_test_add_func ("/picky/channels-page/trouble", test_page_trouble);
 
   return g_test_run ();

@@ -50,12 +50,26 @@ G_DEFINE_FINAL_TYPE (PickyChannelsPage, picky_channels_page, ADW_TYPE_BIN)
 /* Phones register on their own: the list looks again this often. */
 #define PHONES_REFRESH_SECONDS 10
 
+/* How a channel's state reads: as it is, or as something to act on. */
+typedef enum {
+  STATE_FINE,
+  STATE_WARNING,  /* it tries again on its own */
+  STATE_ERROR,    /* the admin must change something */
+} StateSeverity;
+
+/* The channel's row keeps its state's icon under this key. */
+#define STATE_ICON "picky-state-icon"
+
 static char *
-describe_channel (PickyChannel *channel)
+describe_channel (PickyChannel  *channel,
+                  StateSeverity *severity)
 {
   const char *error = picky_channel_get_last_error (channel);
+  const char *sender = picky_channel_class_get_webhook_sender (G_OBJECT_TYPE (channel));
+  g_autofree char *waiting = NULL;
   const char *state;
 
+  *severity = STATE_FINE;
   switch (picky_channel_get_state (channel))
     {
     case PICKY_CHANNEL_STATE_STOPPED:
@@ -65,13 +79,26 @@ describe_channel (PickyChannel *channel)
       state = _("Connecting…");
       break;
     case PICKY_CHANNEL_STATE_ONLINE:
-      state = _("Online");
+      /* Ready is not yet connected: until the provider's first message
+       * arrives, nobody knows that its dashboard points here. */
+      if (sender != NULL && picky_channel_get_last_message_time (channel) == 0)
+        {
+          /* Translators: %s is who sends the channel's webhooks, e.g. "Meta", "Viber" or "LINE" */
+          waiting = g_strdup_printf (_("Waiting for the first message from %s"), sender);
+          state = waiting;
+        }
+      else
+        {
+          state = _("Online");
+        }
       break;
     case PICKY_CHANNEL_STATE_BACKING_OFF:
       state = _("Waiting to reconnect");
+      *severity = STATE_WARNING;
       break;
     case PICKY_CHANNEL_STATE_AUTH_FAILED:
       state = _("Token rejected");
+      *severity = STATE_ERROR;
       break;
     case PICKY_CHANNEL_STATE_DISABLED:
       state = _("Reading switched off");
@@ -93,8 +120,10 @@ update_channel_row (AdwActionRow *row,
                     GParamSpec   *pspec,
                     PickyChannel *channel)
 {
-  g_autofree char *subtitle = describe_channel (channel);
+  StateSeverity severity;
+  g_autofree char *subtitle = describe_channel (channel, &severity);
   gint64 last = picky_channel_get_last_message_time (channel);
+  GtkWidget *icon = g_object_get_data (G_OBJECT (row), STATE_ICON);
 
   if (last > 0)
     {
@@ -110,6 +139,23 @@ update_channel_row (AdwActionRow *row,
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), picky_channel_get_name (channel));
   adw_action_row_set_subtitle (row, subtitle);
+
+  /* Trouble shows in its colour and with an icon, not only in words. */
+  gtk_widget_set_visible (icon, severity != STATE_FINE);
+  gtk_image_set_from_icon_name (GTK_IMAGE (icon), severity == STATE_ERROR ? "dialog-error-symbolic"
+                                                                         : "dialog-warning-symbolic");
+  if (severity == STATE_ERROR)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "channel-error");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "channel-error");
+  if (severity == STATE_WARNING)
+    gtk_widget_add_css_class (GTK_WIDGET (row), "channel-warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (row), "channel-warning");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  severity == STATE_ERROR ? _("Error") : _("Warning"),
+                                  -1);
 }
 
 /* Tells the admin why @heading's change failed; a cancelled one needs no word. */
@@ -219,6 +265,7 @@ create_channel_row (gpointer item,
   g_autofree char *remove_label = g_strdup_printf (_("Remove channel %s"), picky_channel_get_name (channel));
   g_autofree char *edit_label = g_strdup_printf (_("Edit channel %s"), picky_channel_get_name (channel));
   AdwActionRow *row = ADW_ACTION_ROW (adw_action_row_new ());
+  GtkWidget *icon;
   GtkWidget *edit;
   GtkWidget *remove;
 
@@ -227,6 +274,11 @@ create_channel_row (gpointer item,
   /* No limit: the state's reason, e.g. which port is taken, is what the
    * admin acts on, and it must not be cut short in a narrow window. */
   adw_action_row_set_subtitle_lines (row, 0);
+
+  icon = gtk_image_new ();
+  gtk_widget_add_css_class (icon, "state-icon");
+  g_object_set_data (G_OBJECT (row), STATE_ICON, icon);
+  adw_action_row_add_suffix (row, icon);
 
   edit = gtk_button_new_from_icon_name ("document-edit-symbolic");
   gtk_widget_set_valign (edit, GTK_ALIGN_CENTER);
