@@ -253,3 +253,41 @@ picky_test_gui_find_only (GtkWidget *root,
   g_assert_cmpuint (all->len, ==, 1);
   return g_ptr_array_index (all, 0);
 }
+
+typedef struct {
+  GdkClipboard *clipboard;
+  const char   *expected;
+} ClipboardWait;
+
+/* Our own content is readable at once: what a button set is ours. */
+static gboolean
+clipboard_holds (gpointer data)
+{
+  ClipboardWait *wait = data;
+  GdkContentProvider *content = gdk_clipboard_get_content (wait->clipboard);
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_init (&value, G_TYPE_STRING);
+  return content != NULL && gdk_content_provider_get_value (content, &value, NULL) &&
+         g_strcmp0 (g_value_get_string (&value), wait->expected) == 0;
+}
+
+/**
+ * picky_test_gui_assert_copies:
+ * @button: a Copy button
+ * @expected: what it must put on the clipboard
+ *
+ * Activates @button as the keyboard does and fails the test unless the
+ * clipboard then holds @expected, and did not before.
+ */
+void
+picky_test_gui_assert_copies (GtkWidget  *button,
+                              const char *expected)
+{
+  ClipboardWait wait = { gtk_widget_get_clipboard (button), expected };
+
+  gdk_clipboard_set_text (wait.clipboard, "nothing copied yet");
+  g_assert_false (clipboard_holds (&wait));
+  gtk_widget_activate (button);
+  g_assert_true (picky_test_wait_until (clipboard_holds, &wait, 5000));
+}

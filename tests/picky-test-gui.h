@@ -22,5 +22,7 @@ GtkWidget        *picky_test_gui_find_named    (GtkWidget    *root,
                                                 const char   *name);
 GtkWidget        *picky_test_gui_find_only     (GtkWidget    *root,
                                                 GType         type);
+void              picky_test_gui_assert_copies (GtkWidget    *button,
+                                                const char   *expected);
 
 G_END_DECLS

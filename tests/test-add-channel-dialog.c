@@ -203,37 +203,13 @@ shows_verify_token (gpointer data)
   return FALSE;
 }
 
-typedef struct {
-  GdkClipboard *clipboard;
-  const char   *expected;
-} ClipboardCheck;
-
-/* Our own content is readable at once; what the button set is ours. */
-static gboolean
-clipboard_holds (gpointer data)
-{
-  ClipboardCheck *check = data;
-  GdkContentProvider *content = gdk_clipboard_get_content (check->clipboard);
-  g_auto(GValue) value = G_VALUE_INIT;
-
-  g_value_init (&value, G_TYPE_STRING);
-  return content != NULL && gdk_content_provider_get_value (content, &value, NULL) &&
-         g_strcmp0 (g_value_get_string (&value), check->expected) == 0;
-}
-
 /* The button named @name puts @expected on the clipboard. */
 static void
 copy_and_check (Fixture    *fixture,
                 const char *name,
                 const char *expected)
 {
-  GtkWidget *copy = button (fixture, name);
-  ClipboardCheck check = { gtk_widget_get_clipboard (copy), expected };
-
-  gdk_clipboard_set_text (check.clipboard, "nothing copied yet");
-  g_assert_false (clipboard_holds (&check));
-  gtk_widget_activate (copy);
-  g_assert_true (picky_test_wait_until (clipboard_holds, &check, 5000));
+  picky_test_gui_assert_copies (button (fixture, name), expected);
 }
 
 /* By title, not position: the kinds are offered sorted, and a new kind

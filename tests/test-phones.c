@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-channels-page.h"
+#include "picky-clock.h"
 #include "picky-pair-dialog.h"
 #include "picky-relay-channel.h"
 #include "picky-test-gui.h"
@@ -295,6 +296,120 @@ test_phones_pair (Fixture       *fixture,
   }
 }
 
+typedef struct {
+  GtkWidget  *root;
+  const char *text;
+} LabelWait;
+
+static gboolean
+label_shown (gpointer data)
+{
+  LabelWait *wait = data;
+  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (wait->root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (gtk_widget_is_visible (g_ptr_array_index (labels, i)) &&
+        g_strcmp0 (gtk_label_get_text (g_ptr_array_index (labels, i)), wait->text) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+is_allocated (gpointer data)
+{
+  return gtk_widget_get_height (data) > 0;
+}
+
+/* @widget lies whole inside the dialog, unscrolled. */
+static void
+assert_fully_visible (GtkWidget *dialog,
+                      GtkWidget *widget)
+{
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_compute_bounds (widget, dialog, &bounds));
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (dialog));
+}
+
+/* The dialog opens with the QR code and the code in view, counts the code's
+ * life down, copies the code and the address, and offers a new code once it
+ * expired. */
+static void
+test_phones_pair_countdown (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  PickyClock *clock = picky_clock_get_default ();
+  LabelWait wait = { NULL, NULL };
+  g_autofree char *first_code = NULL;
+  PickyPairDialog *dialog;
+  GtkWidget *picture;
+  GtkWidget *copy_code;
+  gint64 expires;
+
+  g_settings_set_string (settings, "relay-public-url", "https://console.example.com");
+  gtk_widget_activate (find_button (GTK_WIDGET (fixture->page), "Pair a Phone"));
+  g_assert_true (picky_test_wait_until (pair_dialog_shown, NULL, 5000));
+  dialog = PICKY_PAIR_DIALOG (find_toplevel (PICKY_TYPE_PAIR_DIALOG));
+  g_assert_true (picky_test_wait_until (dialog_ready, dialog, 10000));
+  picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
+  wait.root = GTK_WIDGET (dialog);
+
+  /* Sized to its content: the whole QR code and the code itself in view. */
+  picture = picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_PICTURE,
+                                       "QR code with the console’s address and the pairing code");
+  g_assert_true (picky_test_wait_until (is_allocated, picture, 5000));
+  g_assert_cmpint (gtk_widget_get_height (picture), >=,
+                   gdk_paintable_get_intrinsic_height (gtk_picture_get_paintable (GTK_PICTURE (picture))));
+  g_assert_cmpint (gtk_widget_get_width (picture), >=,
+                   gdk_paintable_get_intrinsic_width (gtk_picture_get_paintable (GTK_PICTURE (picture))));
+  g_assert_cmpfloat (gtk_widget_get_opacity (picture), ==, 1);
+  assert_fully_visible (GTK_WIDGET (dialog), picture);
+  copy_code = picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "Copy Pairing Code");
+  assert_fully_visible (GTK_WIDGET (dialog), copy_code);
+
+  picky_test_gui_assert_copies (copy_code, picky_pair_dialog_get_code (dialog));
+  picky_test_gui_assert_copies (picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_BUTTON,
+                                                           "Copy Console Address"),
+                                "https://console.example.com");
+
+  /* Ten minutes, counted down. */
+  expires = picky_pair_dialog_get_expires (dialog);
+  g_assert_cmpint (expires - g_get_real_time () / G_USEC_PER_SEC, <=, PICKY_RELAY_PAIRING_LIFETIME);
+  picky_clock_set_now (clock, expires - 125);
+  wait.text = "in 2:05";
+  g_assert_true (label_shown (&wait));
+  picky_clock_set_now (clock, expires - 1);
+  wait.text = "in 0:01";
+  g_assert_true (label_shown (&wait));
+
+  /* Expired: no code to copy or scan, and a new one on offer. */
+  picky_clock_set_now (clock, expires);
+  wait.text = _("Expired");
+  g_assert_true (label_shown (&wait));
+  wait.text = picky_pair_dialog_get_code (dialog);
+  g_assert_false (label_shown (&wait));
+  g_assert_false (gtk_widget_is_sensitive (copy_code));
+  g_assert_cmpfloat (gtk_widget_get_opacity (picture), ==, 0);
+
+  first_code = g_strdup (picky_pair_dialog_get_code (dialog));
+  gtk_widget_activate (picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "_New Code New Code"));
+  wait.text = "in 10:00";
+  g_assert_true (picky_test_wait_until (label_shown, &wait, 10000));
+  g_assert_true (picky_pair_dialog_get_ready (dialog));
+  g_assert_cmpstr (picky_pair_dialog_get_code (dialog), !=, first_code);
+  g_assert_cmpint (picky_pair_dialog_get_expires (dialog), ==, expires + PICKY_RELAY_PAIRING_LIFETIME);
+  wait.text = picky_pair_dialog_get_code (dialog);
+  g_assert_true (label_shown (&wait));
+  g_assert_true (gtk_widget_is_sensitive (copy_code));
+  g_assert_cmpfloat (gtk_widget_get_opacity (picture), ==, 1);
+
+  picky_clock_set_now (clock, 0);
+  gtk_window_close (GTK_WINDOW (dialog));
+}
+
 static guint
 count_relay_channels (Fixture    *fixture,
                       const char *app)
@@ -382,6 +497,8 @@ main (int   argc,
               fixture_set_up, test_phones_pair, fixture_tear_down);
   g_test_add ("/picky/phones/relayed-apps", Fixture, NULL,
               fixture_set_up, test_phones_relayed_apps, fixture_tear_down);
+  g_test_add ("/picky/phones/pair-countdown", Fixture, NULL,
+              fixture_set_up, test_phones_pair_countdown, fixture_tear_down);
   g_test_add_func ("/picky/phones/qr", test_phones_qr);
 
   return g_test_run ();

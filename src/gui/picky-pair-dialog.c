@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <qrencode.h>
 
+#include "picky-clock.h"
 #include "picky-pair-dialog.h"
 #include "picky-relay-channel.h"
 #include "picky-webhook-server.h"
@@ -23,6 +24,9 @@ struct _PickyPairDialog
   GtkPicture   *qr_picture;
   AdwEntryRow  *url_row;
   GtkLabel     *code_label;
+  GtkButton    *copy_code_button;
+  GtkLabel     *expiry_label;
+  GtkButton    *new_code_button;
   GtkLabel     *error_label;
 
   /* owned */
@@ -30,6 +34,8 @@ struct _PickyPairDialog
   GSettings    *settings;
   GCancellable *cancellable;
   char         *code;
+  gint64        expires;      /* unix seconds, by the window's clock */
+  guint         countdown_id;
   gboolean      ready;
 };
 
@@ -54,6 +60,15 @@ show_error (PickyPairDialog *self,
   gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
 }
 
+/* The code is shown only once the store holds it, and until it expires: a
+ * phone must never be offered a code the console would refuse. The QR code
+ * is drawn before, unseen, so that the dialog opens at its full size. */
+static gboolean
+code_usable (PickyPairDialog *self)
+{
+  return self->ready && picky_clock_get_now (picky_clock_get_default ()) < self->expires;
+}
+
 static void
 update_qr (PickyPairDialog *self)
 {
@@ -61,13 +76,7 @@ update_qr (PickyPairDialog *self)
   g_autoptr(GdkTexture) texture = NULL;
   g_autofree char *text = NULL;
 
-  /* The code is shown only once the store holds it: a phone must never be
-   * offered a code the console would refuse. */
-  if (!self->ready)
-    {
-      gtk_picture_set_paintable (self->qr_picture, NULL);
-      return;
-    }
+  gtk_widget_set_opacity (GTK_WIDGET (self->qr_picture), code_usable (self) ? 1 : 0);
 
   text = picky_pair_dialog_dup_qr_text (self);
   texture = picky_pair_dialog_render_qr (text, MODULE_PIXELS, &error);
@@ -78,6 +87,87 @@ update_qr (PickyPairDialog *self)
     }
 
   gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
+}
+
+/* Minutes and seconds left, or that the code has expired with the offer
+ * of a new one. */
+static void
+update_countdown (PickyPairDialog *self)
+{
+  gint64 left = self->expires - picky_clock_get_now (picky_clock_get_default ());
+  gboolean usable = code_usable (self);
+
+  if (!self->ready)
+    {
+      gtk_label_set_label (self->expiry_label, "");
+    }
+  else if (left > 0)
+    {
+      /* Translators: the time left before a pairing code expires, in minutes and seconds, e.g. "in 9:05" */
+      g_autofree char *text = g_strdup_printf (_("in %u:%02u"), (guint) (left / 60), (guint) (left % 60));
+
+      gtk_label_set_label (self->expiry_label, text);
+    }
+  else
+    {
+      gtk_label_set_label (self->expiry_label, _("Expired"));
+    }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->new_code_button), self->ready && !usable);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->copy_code_button), usable);
+  gtk_label_set_text (self->code_label, usable ? self->code : "");
+  update_qr (self);
+}
+
+static gboolean
+on_countdown_cb (gpointer user_data)
+{
+  PickyPairDialog *self = user_data;
+
+  update_countdown (self);
+  if (!code_usable (self))
+    {
+      self->countdown_id = 0;
+      return G_SOURCE_REMOVE;
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_clock_tick_cb (PickyPairDialog *self)
+{
+  update_countdown (self);
+}
+
+static void
+copy_text (PickyPairDialog *self,
+           const char      *text)
+{
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), text);
+}
+
+static void
+on_copy_code_clicked_cb (PickyPairDialog *self)
+{
+  if (code_usable (self))
+    copy_text (self, self->code);
+}
+
+static void
+on_copy_url_clicked_cb (PickyPairDialog *self)
+{
+  g_autofree char *url = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->url_row))));
+
+  copy_text (self, url);
+}
+
+static void store_new_code (PickyPairDialog *self);
+
+static void
+on_new_code_clicked_cb (PickyPairDialog *self)
+{
+  store_new_code (self);
 }
 
 static void
@@ -116,8 +206,24 @@ on_code_stored_cb (GObject      *object,
     }
 
   self->ready = TRUE;
-  gtk_label_set_text (self->code_label, self->code);
-  update_qr (self);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
+  self->countdown_id = g_timeout_add_seconds (1, on_countdown_cb, self);
+  update_countdown (self);
+}
+
+/* A fresh code, kept by the store before it is shown. */
+static void
+store_new_code (PickyPairDialog *self)
+{
+  g_free (self->code);
+  self->code = picky_relay_channel_generate_pairing_code ();
+  self->expires = picky_clock_get_now (picky_clock_get_default ()) + PICKY_RELAY_PAIRING_LIFETIME;
+  self->ready = FALSE;
+  show_error (self, NULL);
+  update_countdown (self);
+
+  picky_store_add_pairing_code_async (self->store, self->code, self->expires, self->cancellable,
+                                      on_code_stored_cb, g_object_ref (self));
 }
 
 static void
@@ -127,6 +233,7 @@ picky_pair_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->countdown_id, g_source_remove);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
 
@@ -157,8 +264,14 @@ picky_pair_dialog_class_init (PickyPairDialogClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, qr_picture);
   gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, url_row);
   gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, code_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, copy_code_button);
+  gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, expiry_label);
+  gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, new_code_button);
   gtk_widget_class_bind_template_child (widget_class, PickyPairDialog, error_label);
   gtk_widget_class_bind_template_callback (widget_class, on_url_row_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_code_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_copy_url_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, on_new_code_clicked_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "window.close", NULL);
 }
@@ -169,7 +282,9 @@ picky_pair_dialog_init (PickyPairDialog *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
-  self->code = picky_relay_channel_generate_pairing_code ();
+  /* A test may set the time: the countdown follows at once. */
+  g_signal_connect_object (picky_clock_get_default (), "tick", G_CALLBACK (on_clock_tick_cb),
+                           self, G_CONNECT_SWAPPED);
 }
 
 /**
@@ -186,7 +301,6 @@ picky_pair_dialog_new (GtkWindow  *parent,
 {
   PickyPairDialog *self;
   g_autofree char *url = NULL;
-  gint64 expires = g_get_real_time () / G_USEC_PER_SEC + PICKY_RELAY_PAIRING_LIFETIME;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
   g_return_val_if_fail (PICKY_IS_STORE (store), NULL);
@@ -205,8 +319,7 @@ picky_pair_dialog_new (GtkWindow  *parent,
     }
   gtk_editable_set_text (GTK_EDITABLE (self->url_row), url);
 
-  picky_store_add_pairing_code_async (store, self->code, expires, self->cancellable,
-                                      on_code_stored_cb, g_object_ref (self));
+  store_new_code (self);
 
   return self;
 }
@@ -222,6 +335,19 @@ picky_pair_dialog_get_code (PickyPairDialog *self)
   g_return_val_if_fail (PICKY_IS_PAIR_DIALOG (self), NULL);
 
   return self->code;
+}
+
+/**
+ * picky_pair_dialog_get_expires:
+ *
+ * Returns: when the code shown expires, in unix seconds
+ */
+gint64
+picky_pair_dialog_get_expires (PickyPairDialog *self)
+{
+  g_return_val_if_fail (PICKY_IS_PAIR_DIALOG (self), 0);
+
+  return self->expires;
 }
 
 /**

@@ -18,6 +18,7 @@ PickyPairDialog *picky_pair_dialog_new          (GtkWindow       *parent,
                                                  GSettings       *settings);
 const char      *picky_pair_dialog_get_code     (PickyPairDialog *self);
 char            *picky_pair_dialog_dup_qr_text  (PickyPairDialog *self);
+gint64           picky_pair_dialog_get_expires  (PickyPairDialog *self);
 gboolean         picky_pair_dialog_get_ready    (PickyPairDialog *self);
 
 GdkTexture      *picky_pair_dialog_render_qr    (const char      *text,
