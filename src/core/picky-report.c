@@ -9,6 +9,7 @@
 
 #include "picky-app-catalog.h"
 #include "picky-report.h"
+#include "picky-time-format.h"
 
 typedef struct {
   const char *app;                 /* interned */
@@ -1066,17 +1067,13 @@ char *
 picky_report_format_time (PickyReport *report,
                           gint64       timestamp)
 {
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
-
   g_return_val_if_fail (PICKY_IS_REPORT (report), NULL);
 
   if (timestamp == 0)
     return g_strdup (C_("time", "—"));
 
-  utc = g_date_time_new_from_unix_utc (timestamp);
-  local = g_date_time_to_timezone (utc, picky_report_get_timezone (report));
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+  /* Absolute, for a report is printed and read on other days too. */
+  return picky_time_format_absolute (timestamp, picky_report_get_timezone (report));
 }
 
 /**

@@ -6,6 +6,8 @@
 #include <glib/gi18n.h>
 
 #include "picky-audit-log-page.h"
+#include "picky-clock.h"
+#include "picky-time-format.h"
 
 /* The actions the store records, with what to call them; an action missing
  * here (from a newer version) shows as recorded. */
@@ -331,7 +333,8 @@ bind_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *box = gtk_list_item_get_child (item);
   GtkWidget *title = gtk_widget_get_first_child (box);
   GtkWidget *details = gtk_widget_get_next_sibling (title);
-  g_autofree char *when = picky_store_audit_format_time (picky_audit_entry_get_time (entry));
+  g_autofree char *when = picky_time_format_day_time (picky_audit_entry_get_time (entry),
+                                                      picky_clock_get_now (picky_clock_get_default ()), NULL);
   g_autofree char *heading = NULL;
   g_autofree char *text = NULL;
   const char *object = picky_audit_entry_get_object (entry);

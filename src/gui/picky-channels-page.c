@@ -8,8 +8,10 @@
 #include "picky-add-channel-dialog.h"
 #include "picky-app-catalog.h"
 #include "picky-channels-page.h"
+#include "picky-clock.h"
 #include "picky-pair-dialog.h"
 #include "picky-relay-channel.h"
+#include "picky-time-format.h"
 
 struct _PickyChannelsPage
 {
@@ -127,8 +129,8 @@ update_channel_row (AdwActionRow *row,
 
   if (last > 0)
     {
-      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (last);
-      g_autofree char *when = g_date_time_format (time, "%x %X");
+      g_autofree char *when = picky_time_format_day_time (last, picky_clock_get_now (picky_clock_get_default ()),
+                                                          NULL);
       g_autofree char *with_time = NULL;
 
       /* Translators: a channel's state, then the time of its last message */
@@ -464,8 +466,9 @@ describe_device (const PickyDevice *device)
 
   if (device->last_seen > 0)
     {
-      g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (device->last_seen);
-      g_autofree char *when = g_date_time_format (time, "%x %X");
+      g_autofree char *when = picky_time_format_day_time (device->last_seen,
+                                                          picky_clock_get_now (picky_clock_get_default ()),
+                                                          NULL);
 
       /* Translators: when a relay phone last reached the console */
       g_ptr_array_add (parts, g_strdup_printf (_("last seen %s"), when));

@@ -6,7 +6,9 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-clock.h"
 #include "picky-contact-panel.h"
+#include "picky-time-format.h"
 
 struct _PickyContactPanel
 {
@@ -51,8 +53,7 @@ show_counts (PickyContactPanel *self,
 
   if (first > 0)
     {
-      g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (first);
-      g_autofree char *text = g_date_time_format (when, "%x");
+      g_autofree char *text = picky_time_format_day (first, picky_clock_get_now (picky_clock_get_default ()), NULL);
 
       gtk_label_set_label (self->first_label, text);
     }

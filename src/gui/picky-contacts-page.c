@@ -7,11 +7,13 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-clock.h"
 #include "picky-contact-item.h"
 #include "picky-contacts-page.h"
 #include "picky-range-selector.h"
 #include "picky-report-draw.h"
 #include "picky-report-view.h"
+#include "picky-time-format.h"
 
 /* New messages refresh the numbers after this quiet spell, not per batch. */
 #define REFRESH_DELAY_MS 2000
@@ -100,12 +102,9 @@ format_cell (PickyContactItem *item,
       {
         gint64 when = column == COLUMN_FIRST_SEEN ? picky_contact_item_get_first_seen (item)
                                                   : picky_contact_item_get_last_seen (item);
-        g_autoptr(GDateTime) time = NULL;
-
         if (when == 0)
           return g_strdup (C_("time", "—"));
-        time = g_date_time_new_from_unix_local (when);
-        return g_date_time_format (time, "%Y-%m-%d %H:%M");
+        return picky_time_format_day_time (when, picky_clock_get_now (picky_clock_get_default ()), NULL);
       }
     case COLUMN_MEDIAN_RESPONSE:
       return picky_report_format_duration (picky_contact_item_get_median_response (item));

@@ -10,6 +10,7 @@
 #include "picky-clock.h"
 #include "picky-conversation-row.h"
 #include "picky-inbox-row.h"
+#include "picky-time-format.h"
 
 struct _PickyConversationRow
 {
@@ -95,7 +96,7 @@ show_conversation (PickyConversationRow *self,
   const char *name = picky_conversation_get_display_name (conversation);
   guint unread = picky_conversation_get_unread (conversation);
   gint64 waiting = picky_conversation_get_waiting_since (conversation);
-  g_autofree char *when = picky_inbox_format_time (picky_conversation_get_last_time (conversation), now);
+  g_autofree char *when = picky_time_format_short (picky_conversation_get_last_time (conversation), now, NULL);
   g_autofree char *count = NULL;
   g_autofree char *state = NULL;
   g_autoptr(GString) label = g_string_new (NULL);

@@ -9,6 +9,7 @@
 #include "picky-app-catalog.h"
 #include "picky-clock.h"
 #include "picky-inbox-row.h"
+#include "picky-time-format.h"
 
 struct _PickyInboxRow
 {
@@ -189,7 +190,7 @@ show_message (PickyInboxRow *self,
 
   self->preview = make_preview (message);
   markup = picky_inbox_highlight_markup (self->preview, self->highlight);
-  when = picky_inbox_format_time (picky_message_get_timestamp (message), now);
+  when = picky_time_format_short (picky_message_get_timestamp (message), now, NULL);
 
   gtk_image_set_from_icon_name (self->app_icon, app != NULL ? picky_app_info_get_icon_name (app)
                                                             : "mail-unread-symbolic");
@@ -232,118 +233,6 @@ picky_inbox_row_get_preview (PickyInboxRow *self)
   g_return_val_if_fail (PICKY_IS_INBOX_ROW (self), NULL);
 
   return self->preview;
-}
-
-/* The local time zone, looked up again once a minute. GLib reads the
- * system's zone file for each g_date_time_new_from_unix_local(), and rows
- * format their times on every bind: at a thousand messages a second that
- * alone kept the window from drawing. */
-static GTimeZone *
-local_zone (void)
-{
-  static GTimeZone *zone;
-  static gint64 looked_up;
-  gint64 now = g_get_monotonic_time ();
-
-  if (zone == NULL || now - looked_up > 60 * G_USEC_PER_SEC)
-    {
-      g_clear_pointer (&zone, g_time_zone_unref);
-      zone = g_time_zone_new_local ();
-      looked_up = now;
-    }
-
-  return zone;
-}
-
-static GDateTime *
-local_time (gint64 timestamp)
-{
-  g_autoptr(GDateTime) utc = g_date_time_new_from_unix_utc (timestamp);
-
-  return utc != NULL ? g_date_time_to_timezone (utc, local_zone ()) : NULL;
-}
-
-/* Calendar days from @then to @now in the local time zone: 0 today, 1
- * yesterday; counted on the calendar, so leap years and the turn of the
- * year need no care. */
-static int
-days_between (GDateTime *then,
-              GDateTime *now)
-{
-  GDate a, b;
-
-  g_date_clear (&a, 1);
-  g_date_clear (&b, 1);
-  g_date_set_dmy (&a, g_date_time_get_day_of_month (then), g_date_time_get_month (then),
-                  g_date_time_get_year (then));
-  g_date_set_dmy (&b, g_date_time_get_day_of_month (now), g_date_time_get_month (now),
-                  g_date_time_get_year (now));
-  return g_date_days_between (&a, &b);
-}
-
-/**
- * picky_inbox_format_time:
- *
- * Returns: (transfer full): how long ago @timestamp was, as short as the
- *   admin reads it at a glance: "Now", "2 min", "14:05", "Yesterday", a
- *   weekday, or a date
- */
-char *
-picky_inbox_format_time (gint64 timestamp,
-                         gint64 now)
-{
-  g_autoptr(GDateTime) then = local_time (timestamp);
-  g_autoptr(GDateTime) today = local_time (now);
-  gint64 ago = now - timestamp;
-  int days;
-
-  if (then == NULL || today == NULL)
-    return g_strdup ("");
-
-  if (ago < 60)
-    return g_strdup (C_("time", "Now"));
-  if (ago < 3600)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d min", "%d min", ago / 60), (int) (ago / 60));
-
-  days = days_between (then, today);
-  if (days <= 0)
-    /* Translators: the time of a message sent today, as strftime() writes it */
-    return g_date_time_format (then, C_("time", "%H:%M"));
-  if (days == 1)
-    return g_strdup (C_("time", "Yesterday"));
-  if (days < 7)
-    return g_date_time_format (then, "%A");
-
-  return g_date_time_format (then, "%x");
-}
-
-/**
- * picky_inbox_format_day:
- *
- * Returns: (transfer full): the day of @timestamp as a conversation's day
- *   separator says it: "Today", "Yesterday", a weekday within the last
- *   week, else the date in the locale's format
- */
-char *
-picky_inbox_format_day (gint64 timestamp,
-                        gint64 now)
-{
-  g_autoptr(GDateTime) then = local_time (timestamp);
-  g_autoptr(GDateTime) today = local_time (now);
-  int days;
-
-  if (then == NULL || today == NULL)
-    return g_strdup ("");
-
-  days = days_between (then, today);
-  if (days == 0)
-    return g_strdup (C_("day", "Today"));
-  if (days == 1)
-    return g_strdup (C_("day", "Yesterday"));
-  if (days > 1 && days < 7)
-    return g_date_time_format (then, "%A");
-
-  return g_date_time_format (then, "%x");
 }
 
 /**

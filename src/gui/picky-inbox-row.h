@@ -21,10 +21,6 @@ void          picky_inbox_row_set_message       (PickyInboxRow *self,
 PickyMessage *picky_inbox_row_get_message       (PickyInboxRow *self);
 const char   *picky_inbox_row_get_preview       (PickyInboxRow *self);
 
-char         *picky_inbox_format_time           (gint64         timestamp,
-                                                 gint64         now);
-char         *picky_inbox_format_day            (gint64         timestamp,
-                                                 gint64         now);
 char         *picky_inbox_format_waiting        (gint64         since,
                                                  gint64         now);
 const char   *picky_inbox_describe_kind         (PickyMessageKind kind);

@@ -8,6 +8,7 @@
 
 #include "picky-clock.h"
 #include "picky-inbox-row.h"
+#include "picky-time-format.h"
 #include "picky-message-bubble.h"
 
 struct _PickyMessageBubble
@@ -132,7 +133,7 @@ show_day (PickyMessageBubble *self,
   if (!self->new_day)
     return;
 
-  day = picky_inbox_format_day (picky_message_get_timestamp (self->message), now);
+  day = picky_time_format_day (picky_message_get_timestamp (self->message), now, NULL);
   gtk_label_set_label (GTK_LABEL (self->day_label), day);
 }
 
@@ -366,7 +367,6 @@ show_message (PickyMessageBubble *self)
   const char *text;
   g_autofree char *media = NULL;
   g_autofree char *time = NULL;
-  g_autoptr(GDateTime) when = NULL;
   g_autoptr(GString) meta = NULL;
   g_autoptr(GString) accessible = NULL;
 
@@ -374,7 +374,6 @@ show_message (PickyMessageBubble *self)
   outgoing = picky_message_get_direction (message) == PICKY_DIRECTION_OUT;
   kind = picky_message_get_kind (message);
   text = picky_message_get_text (message);
-  when = g_date_time_new_from_unix_local (picky_message_get_timestamp (message));
 
   show_day (self, picky_clock_get_now (picky_clock_get_default ()));
 
@@ -398,7 +397,7 @@ show_message (PickyMessageBubble *self)
   gtk_label_set_label (GTK_LABEL (self->media_label), media);
   gtk_widget_set_visible (self->media_label, media != NULL);
 
-  time = when != NULL ? g_date_time_format (when, "%H:%M") : g_strdup ("");
+  time = picky_time_format_clock (picky_message_get_timestamp (message), NULL);
   meta = g_string_new (time);
   if (picky_message_get_edited (message))
     g_string_append_printf (meta, " · %s", _("edited"));

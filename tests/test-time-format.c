@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of the one date and time formatter, in English and in German. */
+
+#include "config.h"
+
+#include <locale.h>
+#include <glib/gi18n.h>
+
+#include "picky-languages.h"
+#include "picky-time-format.h"
+
+/* Friday, 4 December 2026, 14:05:30 in the zone of the tests. */
+#define NOW_LOCAL "2026-12-04T14:05:30"
+
+typedef struct {
+  GTimeZone *zone;
+  gint64     now;
+} Fixture;
+
+static gint64
+at (Fixture    *fixture,
+    const char *local)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (local, fixture->zone);
+
+  g_assert_nonnull (time);
+  return g_date_time_to_unix (time);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  const char *language = data;
+
+  /* Berlin: an offset of its own, and summer time between the dates. */
+  fixture->zone = g_time_zone_new_identifier ("Europe/Berlin");
+  g_assert_nonnull (fixture->zone);
+  fixture->now = at (fixture, NOW_LOCAL);
+
+  if (language != NULL)
+    g_setenv ("LANGUAGE", language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  picky_languages_bind_textdomain ();
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_unsetenv ("LANGUAGE");
+  g_clear_pointer (&fixture->zone, g_time_zone_unref);
+}
+
+typedef struct {
+  const char *local;
+  const char *day;
+  const char *day_time;
+  const char *short_form;
+} Case;
+
+static void
+check_cases (Fixture    *fixture,
+             const Case *cases,
+             gsize       n_cases)
+{
+  for (gsize i = 0; i < n_cases; i++)
+    {
+      gint64 when = at (fixture, cases[i].local);
+      g_autofree char *day = picky_time_format_day (when, fixture->now, fixture->zone);
+      g_autofree char *day_time = picky_time_format_day_time (when, fixture->now, fixture->zone);
+      g_autofree char *short_form = picky_time_format_short (when, fixture->now, fixture->zone);
+
+      g_test_message ("%s", cases[i].local);
+      g_assert_cmpstr (day, ==, cases[i].day);
+      g_assert_cmpstr (day_time, ==, cases[i].day_time);
+      g_assert_cmpstr (short_form, ==, cases[i].short_form);
+    }
+}
+
+static void
+test_format_english (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  /* The C locale's own date, as the English window shows it. */
+  static const Case cases[] = {
+    { "2026-12-04T14:05:10", "Today", "Today, 14:05", "Now" },
+    { "2026-12-04T13:50:00", "Today", "Today, 13:50", "15 min" },
+    { "2026-12-04T00:00:00", "Today", "Today, 00:00", "00:00" },
+    { "2026-12-03T23:59:59", "Yesterday", "Yesterday, 23:59", "Yesterday" },
+    { "2026-11-30T09:30:00", "Monday", "Monday, 09:30", "Monday" },
+    { "2026-11-28T08:00:00", "Saturday", "Saturday, 08:00", "Saturday" },
+    { "2026-11-27T17:45:00", "11/27/26", "11/27/26, 17:45", "11/27/26" },
+    /* Summer time: the wall clock of that day, not of today. */
+    { "2026-07-01T12:00:00", "07/01/26", "07/01/26, 12:00", "07/01/26" },
+    { "2025-12-31T23:00:00", "12/31/25", "12/31/25, 23:00", "12/31/25" },
+  };
+  g_autofree char *absolute = picky_time_format_absolute (at (fixture, "2026-12-04T14:05:30"), fixture->zone);
+  g_autofree char *utc = NULL;
+  g_autoptr(GTimeZone) zone = g_time_zone_new_utc ();
+
+  g_autofree char *clock = picky_time_format_clock (at (fixture, "2026-07-01T09:07:59"), fixture->zone);
+
+  check_cases (fixture, cases, G_N_ELEMENTS (cases));
+  g_assert_cmpstr (clock, ==, "09:07");
+
+  /* What outlives the day: no Today, no seconds. */
+  g_assert_cmpstr (absolute, ==, "12/04/26, 14:05");
+  /* The zone asked for, not the computer's. */
+  utc = picky_time_format_absolute (at (fixture, "2026-12-04T14:05:30"), zone);
+  g_assert_cmpstr (utc, ==, "12/04/26, 13:05");
+}
+
+static void
+test_format_german (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  static const Case cases[] = {
+    { "2026-12-04T14:05:10", "Heute", "Heute, 14:05", "Jetzt" },
+    { "2026-12-04T13:50:00", "Heute", "Heute, 13:50", "15 Min." },
+    { "2026-12-03T23:59:59", "Gestern", "Gestern, 23:59", "Gestern" },
+    { "2026-11-30T09:30:00", "Montag", "Montag, 09:30", "Montag" },
+    { "2026-11-28T08:00:00", "Samstag", "Samstag, 08:00", "Samstag" },
+    { "2026-11-27T17:45:00", "27.11.2026", "27.11.2026, 17:45", "27.11.2026" },
+    { "2026-07-01T12:00:00", "01.07.2026", "01.07.2026, 12:00", "01.07.2026" },
+  };
+  g_autofree char *absolute = picky_time_format_absolute (at (fixture, "2026-12-04T14:05:30"), fixture->zone);
+
+  check_cases (fixture, cases, G_N_ELEMENTS (cases));
+  g_assert_cmpstr (absolute, ==, "04.12.2026, 14:05");
+}
+
+/* A timestamp GLib cannot place gives an empty text, not a crash. */
+static void
+test_format_out_of_range (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *day = picky_time_format_day (G_MAXINT64, fixture->now, fixture->zone);
+  g_autofree char *day_time = picky_time_format_day_time (G_MININT64, fixture->now, fixture->zone);
+  g_autofree char *absolute = picky_time_format_absolute (G_MAXINT64, NULL);
+
+  g_assert_cmpstr (day, ==, "");
+  g_assert_cmpstr (day_time, ==, "");
+  g_assert_cmpstr (absolute, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+  /* The C locale with UTF-8: the languages come from LANGUAGE alone. */
+  setlocale (LC_ALL, "C.UTF-8");
+
+  g_test_add ("/picky/time-format/english", Fixture, NULL,
+              fixture_set_up, test_format_english, fixture_tear_down);
+  g_test_add ("/picky/time-format/german", Fixture, "de",
+              fixture_set_up, test_format_german, fixture_tear_down);
+  g_test_add ("/picky/time-format/out-of-range", Fixture, NULL,
+              fixture_set_up, test_format_out_of_range, fixture_tear_down);
+
+  return g_test_run ();
+}
