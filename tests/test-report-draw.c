@@ -416,6 +416,55 @@ test_draw_pdf_axes (Fixture       *fixture,
   g_assert_null (strstr (text, "Mar 3 "));
 }
 
+/* @text with every run of white space one space: pdftotext breaks the
+ * lines where the page did. */
+static char *
+flatten (const char *text)
+{
+  g_autoptr(GRegex) space = g_regex_new ("\\s+", 0, 0, NULL);
+
+  return g_regex_replace_literal (space, text, -1, 0, " ", 0, NULL);
+}
+
+/* The first page ends with what the times mean, business hours included
+ * once they are set. */
+static void
+test_draw_pdf_footnote (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  static const guint days[] = { 2, 9 };
+  g_autofree char *path = g_build_filename (fixture->dir, "footnote.pdf", NULL);
+  g_autoptr(GTimeZone) utc = g_time_zone_new_utc ();
+  g_autoptr(PickyBusinessHours) hours = picky_business_hours_new (0x1f, 9 * 60, 17 * 60, utc);
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *flat = NULL;
+
+  ingest_days (fixture, days, G_N_ELEMENTS (days));
+  report = load_march (fixture, "2026-03-01", "2026-03-31");
+  text = pdf_text (report, path);
+  flat = flatten (text);
+  g_test_message ("%s", flat);
+  g_assert_nonnull (strstr (flat, "First response: a customer’s wait starts at their first message"));
+  g_assert_nonnull (strstr (flat, "Reply time: for every customer message"));
+  g_assert_nonnull (strstr (flat, "Awaiting reply: waits still open at the end of the range"));
+  g_assert_null (strstr (flat, "business hours only"));
+  g_clear_object (&report);
+  g_clear_pointer (&text, g_free);
+  g_clear_pointer (&flat, g_free);
+
+  picky_store_set_business_hours_async (fixture->store, hours, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_set_business_hours_finish (fixture->store, picky_test_wait_result (&result),
+                                                        &error));
+  g_assert_no_error (error);
+  report = load_march (fixture, "2026-03-01", "2026-03-31");
+  text = pdf_text (report, path);
+  flat = flatten (text);
+  g_assert_nonnull (strstr (flat, "Times count business hours only, as set in Preferences."));
+}
+
 /* A range without messages says so instead of drawing an empty grid. */
 static void
 test_draw_pdf_empty (Fixture       *fixture,
@@ -593,6 +642,7 @@ main (int   argc,
   g_test_add_func ("/picky/report-draw/dates/format", test_draw_date_format);
   g_test_add_func ("/picky/report-draw/export-name", test_draw_export_name);
   ADD ("/picky/report-draw/pdf/axes", test_draw_pdf_axes);
+  ADD ("/picky/report-draw/pdf/footnote", test_draw_pdf_footnote);
   ADD ("/picky/report-draw/pdf/empty", test_draw_pdf_empty);
   ADD ("/picky/report-draw/hit", test_draw_hit);
   ADD ("/picky/report-draw/describe", test_draw_describe);

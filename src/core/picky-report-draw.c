@@ -940,7 +940,8 @@ draw_top (PickyReport            *report,
  * @width: the page's width in the units of @cr, e.g. points for PDF
  *
  * Draws one page of the report: the same pages are written to PDF and
- * printed, so both look alike.
+ * printed, so both look alike. The first ends with the metrics' definitions
+ * as a footnote.
  */
 void
 picky_report_draw_page (PickyReport            *report,
@@ -952,7 +953,9 @@ picky_report_draw_page (PickyReport            *report,
 {
   double inner = width - 2 * MARGIN;
   double y = MARGIN;
+  double chart;
   g_autofree char *footer = NULL;
+  g_autofree char *definitions = NULL;
 
   g_return_if_fail (PICKY_IS_REPORT (report));
   g_return_if_fail (page < picky_report_get_n_pages (report));
@@ -972,8 +975,15 @@ picky_report_draw_page (PickyReport            *report,
       y += draw_text (cr, style, HEADING_FONT, _("Messages per Day"), MARGIN, y, inner, PANGO_ALIGN_LEFT) + 6;
       cairo_save (cr);
       cairo_translate (cr, MARGIN, y);
-      picky_report_draw_daily (report, cr, inner, MIN (220.0, height - y - 2 * MARGIN), style);
+      chart = MIN (220.0, height - y - 2 * MARGIN);
+      picky_report_draw_daily (report, cr, inner, chart, style);
       cairo_restore (cr);
+      y += chart + 18;
+
+      /* The footnote: what the times above mean, so that a printed report
+       * read without the console says how it was counted. */
+      definitions = picky_report_dup_definitions (report);
+      draw_text (cr, style, LABEL_FONT, definitions, MARGIN, y, inner, PANGO_ALIGN_LEFT);
     }
   else
     {
