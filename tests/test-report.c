@@ -11,6 +11,7 @@
 
 #include "picky-report.h"
 #include "picky-report-export.h"
+#include "picky-store-private.h"
 #include "picky-test-util.h"
 
 #define N_CONTACTS 9
@@ -1236,6 +1237,176 @@ test_report_erase (Fixture       *fixture,
     g_assert_cmpint (g_array_index (summaries, PickyContactSummary, i).contact_id, !=, fixture->contact_ids[2]);
 }
 
+/* The contacts list over the hours [from, to) of @first … @last in @tz
+ * against brute force: each contact's messages in and out, first and last
+ * message, counted from what was sent and is still stored; the median
+ * first response against the contact's own hourly report. */
+static void
+check_contacts_list (Fixture     *fixture,
+                     GTimeZone   *tz,
+                     const GDate *first,
+                     const GDate *last)
+{
+  GDate after = *last;
+  gint64 from, to, a, b;
+  g_autoptr(GArray) summaries = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_in[N_CONTACTS] = { 0 }, n_out[N_CONTACTS] = { 0 };
+  gint64 first_ts[N_CONTACTS] = { 0 }, last_ts[N_CONTACTS] = { 0 };
+  gboolean listed[N_CONTACTS] = { FALSE };
+
+  g_date_add_days (&after, 1);
+  from = picky_report_local_midnight (tz, first);
+  to = picky_report_local_midnight (tz, &after);
+  /* The list counts whole hours, as the rollups hold them. */
+  a = picky_store_floor_hour (from);
+  b = picky_store_floor_hour (to - 1) + 1;
+
+  for (guint i = 0; i < fixture->sent->len; i++)
+    {
+      const Sent *sent = &g_array_index (fixture->sent, Sent, i);
+      gint64 hour = picky_store_floor_hour (sent->timestamp);
+
+      if (sent->done || hour < a || hour >= b)
+        continue;
+      if (sent->in)
+        n_in[sent->contact]++;
+      else
+        n_out[sent->contact]++;
+      if (first_ts[sent->contact] == 0 || sent->timestamp < first_ts[sent->contact])
+        first_ts[sent->contact] = sent->timestamp;
+      last_ts[sent->contact] = MAX (last_ts[sent->contact], sent->timestamp);
+    }
+
+  picky_store_summarize_contacts_async (fixture->store, from, to, NULL, picky_test_got_result_cb, &result);
+  summaries = picky_store_summarize_contacts_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      const PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+      g_autoptr(PickyReportHours) hours = NULL;
+      guint c = 0;
+
+      while (c < N_CONTACTS && fixture->contact_ids[c] != summary->contact_id)
+        c++;
+      g_assert_cmpuint (c, <, N_CONTACTS);
+      listed[c] = TRUE;
+      g_assert_cmpuint (summary->n_in, ==, n_in[c]);
+      g_assert_cmpuint (summary->n_out, ==, n_out[c]);
+      g_assert_cmpint (summary->first_timestamp, ==, first_ts[c]);
+      g_assert_cmpint (summary->last_timestamp, ==, last_ts[c]);
+
+      picky_store_report_hours_async (fixture->store, summary->contact_id, from, to, NULL,
+                                      picky_test_got_result_cb, &result);
+      hours = picky_store_report_hours_finish (fixture->store, picky_test_wait_result (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      g_assert_cmpint (summary->response_median, ==, picky_store_fine_percentile (hours->responses, 0.5));
+      g_assert_cmpint (summary->response_p90, ==, picky_store_fine_percentile (hours->responses, 0.9));
+    }
+
+  /* Nobody with messages in the range is missing. */
+  for (guint c = 0; c < N_CONTACTS; c++)
+    g_assert_true (listed[c] || n_in[c] + n_out[c] == 0);
+}
+
+/* Drops the sent messages that @keep says no to. */
+static void
+forget_sent (Fixture  *fixture,
+             gboolean (*keep) (const Sent *sent, gint64 value),
+             gint64    value)
+{
+  for (guint i = fixture->sent->len; i-- > 0;)
+    if (!keep (&g_array_index (fixture->sent, Sent, i), value))
+      g_array_remove_index (fixture->sent, i);
+}
+
+static gboolean
+sent_since (const Sent *sent,
+            gint64      cutoff)
+{
+  return sent->timestamp >= cutoff;
+}
+
+static gboolean
+sent_not_by (const Sent *sent,
+             gint64      contact)
+{
+  return sent->contact != (guint) contact;
+}
+
+/* The month and year rollups the contacts list reads, against brute force
+ * over ranges of a day to three years in zones a whole and a half hour
+ * off UTC, after ingests in and out of time order, purges and erasures. */
+static void
+test_report_contacts_rollup (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  static const char *zones[] = { "Europe/Berlin", "Asia/Kolkata", "America/Sao_Paulo", "UTC" };
+  const char *env = g_getenv ("PICKY_TEST_SEED");
+  guint32 seed = env != NULL ? (guint32) g_ascii_strtoull (env, NULL, 10) : g_random_int ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  gint64 today = picky_store_floor_day (fixture->now);
+
+  g_test_message ("seed %u (set PICKY_TEST_SEED=%u to repeat)", seed, seed);
+
+  /* Three years up to now, then older messages arriving late. */
+  generate (fixture, 1200, (today - 1100) * 86400, 30000, seed);
+  for (guint step = 0; step < 6; step++)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+
+      for (guint i = 0; i < 12; i++)
+        {
+          g_autoptr(GTimeZone) tz = g_time_zone_new_identifier (zones[g_rand_int_range (rand, 0, G_N_ELEMENTS (zones))]);
+          static const guint lengths[] = { 3, 45, 400, 1200 };
+          GDate first, last;
+
+          g_date_clear (&first, 1);
+          g_date_set_julian (&first, 719163 + today - g_rand_int_range (rand, 0, 1150));
+          last = first;
+          g_date_add_days (&last, g_rand_int_range (rand, 0, lengths[g_rand_int_range (rand, 0, 4)]));
+          check_contacts_list (fixture, tz, &first, &last);
+        }
+
+      switch (step % 3)
+        {
+        case 0:
+          generate (fixture, 150, (today - g_rand_int_range (rand, 30, 1000)) * 86400, 20000, seed + 1 + step);
+          break;
+        case 1:
+          {
+            guint days = g_rand_int_range (rand, 300, 1000);
+
+            picky_store_purge_async (fixture->store, days, NULL, picky_test_got_result_cb, &result);
+            picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error);
+            g_assert_no_error (error);
+            forget_sent (fixture, sent_since, (today - days) * 86400);
+          }
+          break;
+        default:
+          {
+            guint c = g_rand_int_range (rand, 1, N_CONTACTS);
+
+            if (fixture->contact_ids[c] == 0)
+              break;
+            picky_store_erase_contact_async (fixture->store, fixture->contact_ids[c], NULL,
+                                             picky_test_got_result_cb, &result);
+            g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result),
+                                                             &error));
+            g_assert_no_error (error);
+            forget_sent (fixture, sent_not_by, c);
+            fixture->contact_ids[c] = 0;
+          }
+          break;
+        }
+    }
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -1256,6 +1427,7 @@ main (int   argc,
   ADD ("/picky/report/export/pdf", test_report_pdf);
   ADD ("/picky/report/export/cancel", test_report_cancel);
   ADD ("/picky/report/erase", test_report_erase);
+  ADD ("/picky/report/contacts-rollup/random", test_report_contacts_rollup);
 
   return g_test_run ();
 }

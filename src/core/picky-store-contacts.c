@@ -302,7 +302,25 @@ worker_add_counts (PickyStoreWorker   *w,
   sqlite3_bind_int64 (stmt, 5, timestamp);
   sqlite3_bind_int64 (stmt, 6, MAX (response, 0));
   sqlite3_bind_int (stmt, 7, response >= 0 ? 1 : 0);
-  return picky_store_worker_run_done (w, stmt, error);
+  if (!picky_store_worker_run_done (w, stmt, error))
+    return FALSE;
+
+  /* The month and year, which the contacts list reads instead of hours. */
+  for (int level = PICKY_STORE_SPAN_MONTH; level <= PICKY_STORE_SPAN_YEAR; level++)
+    {
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_ADD_CONTACT_SPAN);
+      sqlite3_bind_int (stmt, 1, level);
+      sqlite3_bind_int64 (stmt, 2, picky_store_span_floor (level, picky_store_floor_hour (timestamp)));
+      sqlite3_bind_int64 (stmt, 3, contact->id);
+      sqlite3_bind_int (stmt, 4, n_in);
+      sqlite3_bind_int (stmt, 5, n_out);
+      sqlite3_bind_int64 (stmt, 6, timestamp);
+      sqlite3_bind_int (stmt, 7, response >= 0 ? (int) picky_store_fine_bucket (response) : -1);
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 /* Adds one to the fine bucket of @seconds in @stmt_id's table, for the
@@ -864,6 +882,268 @@ worker_summarize_times (PickyStoreWorker *w,
   return rc;
 }
 
+/* A part of a range of hours: the spans of @level starting in [@from,
+ * @to), added (@sign 1) or taken away (-1). */
+typedef struct {
+  int    level;
+  gint64 from;
+  gint64 to;
+  int    sign;
+} SpanPiece;
+
+static void cover_hours (GArray *pieces,
+                         int     level,
+                         gint64  from,
+                         gint64  to,
+                         int     sign);
+
+/* [@from, @to) lies within the one span of @level that starts at @start
+ * and ends at @end: either its own hours, or the span less the hours
+ * around them, whichever reads fewer. */
+static void
+cover_within (GArray *pieces,
+              int     level,
+              gint64  start,
+              gint64  end,
+              gint64  from,
+              gint64  to,
+              int     sign)
+{
+  if ((from - start) + (end - to) < to - from)
+    {
+      g_array_append_vals (pieces, &(SpanPiece) { level, start, end, sign }, 1);
+      cover_hours (pieces, level - 1, start, from, -sign);
+      cover_hours (pieces, level - 1, to, end, -sign);
+    }
+  else
+    {
+      cover_hours (pieces, level - 1, from, to, sign);
+    }
+}
+
+/* The pieces that make the hours [@from, @to), from spans of @level down:
+ * whole spans in the middle, and at each end the hours there or the span
+ * there less the hours outside. A year then reads one row per contact,
+ * not 8,760. */
+static void
+cover_hours (GArray *pieces,
+             int     level,
+             gint64  from,
+             gint64  to,
+             int     sign)
+{
+  gint64 first, last;
+
+  if (from >= to)
+    return;
+  if (level == 0)
+    {
+      g_array_append_vals (pieces, &(SpanPiece) { 0, from, to, sign }, 1);
+      return;
+    }
+
+  /* The whole spans are [first, last). */
+  first = picky_store_span_floor (level, from) == from ? from : picky_store_span_next (level, from);
+  last = picky_store_span_floor (level, to);
+  if (first > last)
+    {
+      cover_within (pieces, level, picky_store_span_floor (level, from), first, from, to, sign);
+      return;
+    }
+
+  if (first < last)
+    g_array_append_vals (pieces, &(SpanPiece) { level, first, last, sign }, 1);
+  if (from < first)
+    cover_within (pieces, level, picky_store_span_floor (level, from), first, from, first, sign);
+  if (last < to)
+    cover_within (pieces, level, last, picky_store_span_next (level, last), last, to, sign);
+}
+
+/* Where one contact's sums are gathered: signed, as pieces are taken away. */
+typedef struct {
+  gint64 n_in;
+  gint64 n_out;
+  gint64 first;
+  gint64 last;
+  gint32 *responses;   /* PICKY_STORE_FINE_BUCKETS, or NULL for none yet */
+} SpanSum;
+
+/* Adds the rows of @sql, (contact_id, n_in, n_out, first_ts, last_ts
+ * [, responses]), times @sign into @sums; a piece taken away gives no
+ * first or last message, which are only ever bounds, nor does a row with
+ * a response time alone. */
+static int
+worker_add_span_rows (PickyStoreWorker *w,
+                      const char       *sql,
+                      const SpanPiece  *piece,
+                      GPtrArray        *index,
+                      PickyContactSummary *base,
+                      SpanSum          *sums)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db, sql, -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":level", piece->level);
+      picky_store_bind_named_int64 (stmt, ":from", piece->from);
+      picky_store_bind_named_int64 (stmt, ":to", piece->to);
+    }
+  while (picky_store_next_row (stmt, &rc))
+    {
+      PickyContactSummary *summary = summary_for (index, sqlite3_column_int64 (stmt, 0));
+      SpanSum *sum;
+
+      if (summary == NULL)
+        continue;
+      sum = &sums[summary - base];
+      sum->n_in += piece->sign * sqlite3_column_int64 (stmt, 1);
+      sum->n_out += piece->sign * sqlite3_column_int64 (stmt, 2);
+      if (piece->sign > 0 && sqlite3_column_int64 (stmt, 1) + sqlite3_column_int64 (stmt, 2) > 0)
+        {
+          gint64 first = sqlite3_column_int64 (stmt, 3);
+
+          if (sum->first == 0 || first < sum->first)
+            sum->first = first;
+          sum->last = MAX (sum->last, sqlite3_column_int64 (stmt, 4));
+        }
+      if (piece->level > 0 && sqlite3_column_type (stmt, 5) == SQLITE_BLOB)
+        {
+          if (sum->responses == NULL)
+            sum->responses = g_new0 (gint32, PICKY_STORE_FINE_BUCKETS);
+          picky_store_hist_read (sqlite3_column_blob (stmt, 5), sqlite3_column_bytes (stmt, 5), sum->responses,
+                                 piece->sign);
+        }
+    }
+  sqlite3_finalize (stmt);
+
+  return rc;
+}
+
+/* The time of contact @contact_id's first (or with @last, last) message
+ * in the hours [@from, @to), into @timestamp. */
+static int
+worker_contact_edge (PickyStoreWorker *w,
+                     gint64            contact_id,
+                     gint64            from,
+                     gint64            to,
+                     gboolean          last,
+                     gint64           *timestamp)
+{
+  sqlite3_stmt *stmt = NULL;
+  int rc = sqlite3_prepare_v2 (w->db,
+                               last ? "SELECT last_ts FROM contact_hours WHERE contact_id = :contact"
+                                      " AND hour >= :from AND hour < :to AND n_in + n_out > 0 ORDER BY hour DESC LIMIT 1"
+                                    : "SELECT first_ts FROM contact_hours WHERE contact_id = :contact"
+                                      " AND hour >= :from AND hour < :to AND n_in + n_out > 0 ORDER BY hour LIMIT 1",
+                               -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK)
+    {
+      picky_store_bind_named_int64 (stmt, ":contact", contact_id);
+      picky_store_bind_named_int64 (stmt, ":from", from);
+      picky_store_bind_named_int64 (stmt, ":to", to);
+    }
+  while (picky_store_next_row (stmt, &rc))
+    *timestamp = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return rc;
+}
+
+/* The messages in and out, first and last message and first-response
+ * percentiles of every contact of @summaries over the hours [@from, @to),
+ * from the month and year spans with the hours at the ends
+ * (cover_hours()). */
+static int
+worker_summarize_spans (PickyStoreWorker *w,
+                        GArray           *summaries,
+                        GPtrArray        *index,
+                        gint64            from,
+                        gint64            to)
+{
+  g_autoptr(GArray) pieces = g_array_new (FALSE, FALSE, sizeof (SpanPiece));
+  g_autofree SpanSum *sums = g_new0 (SpanSum, MAX (summaries->len, 1));
+  PickyContactSummary *base = summaries->len > 0 ? &g_array_index (summaries, PickyContactSummary, 0) : NULL;
+  sqlite3_stmt *stmt = NULL;
+  int rc = SQLITE_DONE;
+
+  cover_hours (pieces, PICKY_STORE_SPAN_YEAR, from, to, 1);
+  for (guint i = 0; i < pieces->len && rc == SQLITE_DONE; i++)
+    {
+      const SpanPiece *piece = &g_array_index (pieces, SpanPiece, i);
+
+      if (piece->level > 0)
+        {
+          rc = worker_add_span_rows (w, "SELECT contact_id, n_in, n_out, first_ts, last_ts, responses"
+                                        " FROM contact_spans WHERE level = :level"
+                                        " AND start >= :from AND start < :to",
+                                     piece, index, base, sums);
+          continue;
+        }
+
+      rc = worker_add_span_rows (w, "SELECT contact_id, n_in, n_out, first_ts, last_ts"
+                                    " FROM contact_hours WHERE hour >= :from AND hour < :to",
+                                 piece, index, base, sums);
+      if (rc == SQLITE_DONE)
+        rc = sqlite3_prepare_v2 (w->db, "SELECT contact_id, bucket, n FROM response_hours"
+                                        " WHERE hour >= :from AND hour < :to",
+                                 -1, &stmt, NULL);
+      if (rc == SQLITE_OK)
+        {
+          picky_store_bind_named_int64 (stmt, ":from", piece->from);
+          picky_store_bind_named_int64 (stmt, ":to", piece->to);
+        }
+      while (picky_store_next_row (stmt, &rc))
+        {
+          PickyContactSummary *summary = summary_for (index, sqlite3_column_int64 (stmt, 0));
+          gint64 bucket = sqlite3_column_int64 (stmt, 1);
+          SpanSum *sum;
+
+          if (summary == NULL || bucket < 0 || bucket >= PICKY_STORE_FINE_BUCKETS)
+            continue;
+          sum = &sums[summary - base];
+          if (sum->responses == NULL)
+            sum->responses = g_new0 (gint32, PICKY_STORE_FINE_BUCKETS);
+          sum->responses[bucket] += piece->sign * (gint32) sqlite3_column_int64 (stmt, 2);
+        }
+      sqlite3_finalize (stmt);
+      stmt = NULL;
+    }
+
+  for (guint i = 0; i < summaries->len; i++)
+    {
+      PickyContactSummary *summary = &g_array_index (summaries, PickyContactSummary, i);
+      SpanSum *sum = &sums[i];
+
+      if (rc == SQLITE_DONE && sum->n_in + sum->n_out > 0)
+        {
+          summary->n_in = (guint) MAX (sum->n_in, 0);
+          summary->n_out = (guint) MAX (sum->n_out, 0);
+          summary->first_timestamp = sum->first;
+          summary->last_timestamp = sum->last;
+          /* A bound from a span whose hours outside the range were taken
+           * away: the contact's first or last hour inside it, one seek. */
+          if (sum->first < from * 3600)
+            rc = worker_contact_edge (w, summary->contact_id, from, to, FALSE, &summary->first_timestamp);
+          if (rc == SQLITE_DONE && sum->last >= to * 3600)
+            rc = worker_contact_edge (w, summary->contact_id, from, to, TRUE, &summary->last_timestamp);
+        }
+      if (rc == SQLITE_DONE && sum->responses != NULL)
+        {
+          guint counts[PICKY_STORE_FINE_BUCKETS];
+
+          for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+            counts[b] = (guint) CLAMP (sum->responses[b], 0, G_MAXUINT);
+          summary->response_median = picky_store_fine_percentile (counts, 0.5);
+          summary->response_p90 = picky_store_fine_percentile (counts, 0.9);
+        }
+      g_free (sum->responses);
+    }
+
+  return rc;
+}
+
 static void
 summarize_contacts_run (PickyStoreWorker *w,
                         GTask            *task)
@@ -909,40 +1189,9 @@ summarize_contacts_run (PickyStoreWorker *w,
       g_ptr_array_index (index, summary->contact_id) = summary;
     }
 
-  /* Summed here rather than by GROUP BY: the rows come from the covering
-   * index in hour order, and sorting millions of them by contact in SQL
-   * costs more than adding them up in a hash table. */
   if (rc == SQLITE_DONE)
-    rc = sqlite3_prepare_v2 (w->db,
-                             "SELECT contact_id, n_in, n_out, first_ts, last_ts"
-                             " FROM contact_hours WHERE hour BETWEEN :from AND :to",
-                             -1, &stmt, NULL);
-  if (rc == SQLITE_OK)
-    {
-      picky_store_bind_named_int64 (stmt, ":from", picky_store_floor_hour (args->from));
-      picky_store_bind_named_int64 (stmt, ":to", picky_store_floor_hour (args->to - 1));
-    }
-  while (picky_store_next_row (stmt, &rc))
-    {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-      PickyContactSummary *summary = summary_for (index, id);
-      gint64 first = sqlite3_column_int64 (stmt, 3);
-
-      if (summary == NULL)
-        continue;
-      summary->n_in += sqlite3_column_int64 (stmt, 1);
-      summary->n_out += sqlite3_column_int64 (stmt, 2);
-      if (summary->first_timestamp == 0 || first < summary->first_timestamp)
-        summary->first_timestamp = first;
-      summary->last_timestamp = MAX (summary->last_timestamp, sqlite3_column_int64 (stmt, 4));
-    }
-  sqlite3_finalize (stmt);
-  stmt = NULL;
-
-  if (rc == SQLITE_DONE)
-    rc = worker_summarize_times (w, "SELECT contact_id, bucket, n FROM response_hours"
-                                    " WHERE hour BETWEEN :from AND :to",
-                                 args->from, args->to, index, FALSE);
+    rc = worker_summarize_spans (w, summaries, index, picky_store_floor_hour (args->from),
+                                 picky_store_floor_hour (args->to - 1) + 1);
   if (rc == SQLITE_DONE && args->full)
     rc = worker_summarize_times (w, "SELECT contact_id, bucket, n FROM reply_hours"
                                     " WHERE hour BETWEEN :from AND :to",
@@ -1087,7 +1336,8 @@ set_business_hours_run (PickyStoreWorker *w,
   if (changed)
     {
       ok = picky_store_schema_set_business_hours (w->db, args->hours, &error) &&
-           picky_store_exec (w->db, picky_store_sql_rebuild_responses, &error);
+           picky_store_exec (w->db, picky_store_sql_rebuild_responses, &error) &&
+           picky_store_exec (w->db, picky_store_sql_rebuild_span_responses, &error);
       if (ok && wanted != NULL)
         {
           stmt = picky_store_worker_prepare (w, "INSERT INTO meta (key, value) VALUES ('business-hours', ?1)"

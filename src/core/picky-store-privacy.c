@@ -215,6 +215,56 @@ report_progress (GTask  *task,
   picky_main_context_dispatch (g_task_get_context (task), progress_call_cb, call, g_free);
 }
 
+/* The month and year spans before @cutoff (an hour) go; the two that hold
+ * it are counted again from what is left of them: the month from its
+ * hours, the year from its months. */
+static gboolean
+purge_spans (PickyStoreWorker  *w,
+             gint64             cutoff,
+             GError           **error)
+{
+  static const char *const sql[] = {
+    "DELETE FROM contact_spans WHERE level IN (1, 2) AND start < :cutoff",
+    "INSERT INTO contact_spans (level, start, contact_id, n_in, n_out, first_ts, last_ts)"
+    " SELECT 1, :month, contact_id, sum (n_in), sum (n_out)," PICKY_STORE_SQL_MESSAGE_BOUNDS
+    " FROM contact_hours WHERE hour >= :cutoff AND hour < :month_end GROUP BY contact_id",
+    "UPDATE contact_spans SET responses = r.h"
+    " FROM (SELECT contact_id, picky_hist (bucket, n) AS h FROM response_hours"
+    "       WHERE hour >= :cutoff AND hour < :month_end GROUP BY contact_id) AS r"
+    " WHERE contact_spans.level = 1 AND contact_spans.start = :month"
+    "   AND contact_spans.contact_id = r.contact_id",
+    "INSERT INTO contact_spans (level, start, contact_id, n_in, n_out, first_ts, last_ts, responses)"
+    " SELECT 2, :year, contact_id, sum (n_in), sum (n_out)," PICKY_STORE_SQL_MESSAGE_BOUNDS ", picky_hist (responses)"
+    " FROM contact_spans WHERE level = 1 AND start >= :year AND start < :year_end GROUP BY contact_id",
+  };
+  gint64 month = picky_store_span_floor (PICKY_STORE_SPAN_MONTH, cutoff);
+  gint64 year = picky_store_span_floor (PICKY_STORE_SPAN_YEAR, cutoff);
+
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
+    {
+      sqlite3_stmt *stmt;
+
+      /* A span that starts at the cutoff lost nothing and stayed. */
+      if ((i == 1 || i == 2) && month == cutoff)
+        continue;
+      if (i == 3 && year == cutoff)
+        continue;
+
+      stmt = picky_store_worker_prepare (w, sql[i], error);
+      if (stmt == NULL)
+        return FALSE;
+      picky_store_bind_named_int64 (stmt, ":cutoff", cutoff);
+      picky_store_bind_named_int64 (stmt, ":month", month);
+      picky_store_bind_named_int64 (stmt, ":month_end", picky_store_span_next (PICKY_STORE_SPAN_MONTH, cutoff));
+      picky_store_bind_named_int64 (stmt, ":year", year);
+      picky_store_bind_named_int64 (stmt, ":year_end", picky_store_span_next (PICKY_STORE_SPAN_YEAR, cutoff));
+      if (picky_store_worker_finish (w, stmt, error) < 0)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* In batches, each committed on its own, so that a long purge neither
  * holds the file for minutes nor grows the log without bound; what one
  * batch removed stays removed if a later one fails. The rollups, the
@@ -276,6 +326,7 @@ purge_run (PickyStoreWorker *w,
        purge_conversations (w, &error) &&
        picky_store_worker_exec_int (w, "DELETE FROM reply_hours WHERE hour < ?1",
                                     cutoff_day * 24, &error) >= 0 &&
+       purge_spans (w, cutoff_day * 24, &error) &&
        /* A wait still open goes on, its customer still waiting. */
        picky_store_worker_exec_int (w, "DELETE FROM waits WHERE started < ?1 AND ended IS NOT NULL",
                                     cutoff_day * PICKY_STORE_DAY, &error) >= 0 &&
@@ -361,6 +412,8 @@ erase_contact_run (PickyStoreWorker *w,
        picky_store_worker_exec_int (w, "DELETE FROM response_hours WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM reply_hours WHERE contact_id = ?1",
+                                    args->contact_id, &error) >= 0 &&
+       picky_store_worker_exec_int (w, "DELETE FROM contact_spans WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM waits WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&

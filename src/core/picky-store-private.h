@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 11
+#define PICKY_STORE_SCHEMA_VERSION 12
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -102,6 +102,30 @@ extern const char picky_store_sql_wait_messages[];
 extern const char picky_store_sql_add_reply_hour[];
 /* Counts every response-time rollup again from the waits. */
 extern const char picky_store_sql_rebuild_responses[];
+extern const char picky_store_sql_add_contact_span[];
+/* Counts the first-response times of the month and year spans again from
+ * the hourly ones. */
+extern const char picky_store_sql_rebuild_span_responses[];
+
+/* The first and last message of grouped rollup rows: a row that holds a
+ * response time alone has no message to give. */
+#define PICKY_STORE_SQL_MESSAGE_BOUNDS \
+  " coalesce (min (CASE WHEN n_in + n_out > 0 THEN first_ts END), min (first_ts))," \
+  " coalesce (max (CASE WHEN n_in + n_out > 0 THEN last_ts END), max (last_ts))"
+
+/* Spans of the contact rollups: 0 hours, 1 UTC months, 2 UTC years. */
+#define PICKY_STORE_SPAN_MONTH 1
+#define PICKY_STORE_SPAN_YEAR 2
+gint64  picky_store_span_floor (int           level,
+                                gint64        hour);
+gint64  picky_store_span_next  (int           level,
+                                gint64        hour);
+void    picky_store_hist_read  (const void   *data,
+                                gsize         length,
+                                gint32       *counts,
+                                int           sign);
+guint8 *picky_store_hist_write (const gint32 *counts,
+                                gsize        *length);
 
 /* ---- The worker thread ---- */
 
@@ -126,6 +150,7 @@ typedef enum {
   PICKY_STORE_STMT_END_WAIT,
   PICKY_STORE_STMT_WAIT_MESSAGES,
   PICKY_STORE_STMT_ADD_REPLY_HOUR,
+  PICKY_STORE_STMT_ADD_CONTACT_SPAN,
   PICKY_STORE_STMT_SET_STATE,
   PICKY_STORE_STMT_TOUCH_CONVERSATION,
   PICKY_STORE_N_STMTS

@@ -403,6 +403,36 @@ static const char schema_v11[] =
   "DROP TABLE temp.backfill_sequence;"
   "DROP TABLE temp.backfill_events;";
 
+/* Version 12: per-contact rollups of whole UTC months (level 1) and years
+ * (level 2), so that the contacts list reads one row per contact and span
+ * instead of every hour of the range: a range is made of spans, with the
+ * hours at its ends added, or, where fewer, the hours outside it taken
+ * away from the span they lie in (picky_store_span_floor()). start is the
+ * span's first hour (unix hours, as contact_hours.hour); responses holds
+ * the first-response times per fine bucket (picky_store_hist_read()).
+ * Built from the hourly rollups. */
+/* SQLite instructions per message of the step to version 12, measured:
+ * the hourly rollups are about as many as the messages. */
+#define OPS_PER_MESSAGE_V12 40
+
+static const char schema_v12[] =
+  "CREATE TABLE contact_spans ("
+  "  level INTEGER NOT NULL,"
+  "  start INTEGER NOT NULL,"
+  "  contact_id INTEGER NOT NULL,"
+  "  n_in INTEGER NOT NULL, n_out INTEGER NOT NULL,"
+  "  first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,"
+  "  responses BLOB,"
+  "  PRIMARY KEY (level, start, contact_id)) WITHOUT ROWID;"
+  /* Erasing a contact finds its rows. */
+  "CREATE INDEX contact_spans_contact ON contact_spans (contact_id);"
+  "INSERT INTO contact_spans (level, start, contact_id, n_in, n_out, first_ts, last_ts)"
+  "  SELECT 1, picky_span_start (1, hour), contact_id, sum (n_in), sum (n_out)," PICKY_STORE_SQL_MESSAGE_BOUNDS
+  "  FROM contact_hours GROUP BY 2, 3;"
+  "INSERT INTO contact_spans (level, start, contact_id, n_in, n_out, first_ts, last_ts)"
+  "  SELECT 2, picky_span_start (2, start), contact_id, sum (n_in), sum (n_out)," PICKY_STORE_SQL_MESSAGE_BOUNDS
+  "  FROM contact_spans WHERE level = 1 GROUP BY 2, 3;";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -417,6 +447,9 @@ static gboolean convert_v10 (sqlite3      *db,
                              PickyCipher  *cipher,
                              GError      **error);
 static gboolean convert_v11 (sqlite3      *db,
+                             PickyCipher  *cipher,
+                             GError      **error);
+static gboolean convert_v12 (sqlite3      *db,
                              PickyCipher  *cipher,
                              GError      **error);
 
@@ -440,6 +473,7 @@ static const struct {
   { schema_v9, NULL, OPS_PER_MESSAGE_V9, OPS_PER_CONTACT_V9 },
   { schema_v10, convert_v10, 0, 0 },
   { schema_v11, convert_v11, 0, 0 },
+  { schema_v12, convert_v12, OPS_PER_MESSAGE_V12, 0 },
 };
 
 /* SQLite instructions between two progress reports. */
@@ -604,6 +638,38 @@ const char picky_store_sql_rebuild_responses[] =
   "    WHERE m.direction = 0 AND m.contact_id IS NOT NULL AND m.kind <> 'reaction'"
   "      AND w.answered = 1 AND m.timestamp >= w.started)"
   "  GROUP BY 1, 2, 3;";
+
+/* The first-response times of every span counted again from the hourly
+ * ones: the months from response_hours, the years from the months. */
+const char picky_store_sql_rebuild_span_responses[] =
+  "UPDATE contact_spans SET responses = NULL WHERE responses IS NOT NULL;"
+  "UPDATE contact_spans SET responses = r.h"
+  "  FROM (SELECT picky_span_start (1, hour) AS start, contact_id, picky_hist (bucket, n) AS h"
+  "        FROM response_hours GROUP BY 1, 2) AS r"
+  "  WHERE contact_spans.level = 1 AND contact_spans.start = r.start"
+  "    AND contact_spans.contact_id = r.contact_id;"
+  "UPDATE contact_spans SET responses = r.h"
+  "  FROM (SELECT picky_span_start (2, start) AS start, contact_id, picky_hist (responses) AS h"
+  "        FROM contact_spans WHERE level = 1 AND responses IS NOT NULL GROUP BY 1, 2) AS r"
+  "  WHERE contact_spans.level = 2 AND contact_spans.start = r.start"
+  "    AND contact_spans.contact_id = r.contact_id;";
+
+/* ?1 level, ?2 the span's first hour, ?3 contact, ?4 n_in, ?5 n_out,
+ * ?6 timestamp, ?7 the fine bucket of a first-response time or -1. A
+ * response alone (a wait whose first message was purged while it lasted)
+ * moves neither the first nor the last message. */
+const char picky_store_sql_add_contact_span[] =
+  "INSERT INTO contact_spans (level, start, contact_id, n_in, n_out, first_ts, last_ts, responses)"
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, CASE WHEN ?7 >= 0 THEN picky_hist_add (NULL, ?7, 1) END)"
+  " ON CONFLICT (level, start, contact_id) DO UPDATE SET"
+  "  n_in = n_in + excluded.n_in, n_out = n_out + excluded.n_out,"
+  "  first_ts = CASE WHEN n_in + n_out = 0 THEN excluded.first_ts"
+  "                  WHEN excluded.n_in + excluded.n_out = 0 THEN first_ts"
+  "                  ELSE min (first_ts, excluded.first_ts) END,"
+  "  last_ts = CASE WHEN n_in + n_out = 0 THEN excluded.last_ts"
+  "                 WHEN excluded.n_in + excluded.n_out = 0 THEN last_ts"
+  "                 ELSE max (last_ts, excluded.last_ts) END,"
+  "  responses = CASE WHEN ?7 >= 0 THEN picky_hist_add (responses, ?7, 1) ELSE responses END";
 
 /* ?1 contact, ?2 channel: the conversation's latest wait, open or not. */
 const char picky_store_sql_last_wait[] =
@@ -1008,6 +1074,15 @@ convert_v11 (sqlite3      *db,
   return picky_store_exec (db, picky_store_sql_rebuild_responses, error);
 }
 
+/* The response times of the spans of version 12, from the hourly ones. */
+static gboolean
+convert_v12 (sqlite3      *db,
+             PickyCipher  *cipher,
+             GError      **error)
+{
+  return picky_store_exec (db, picky_store_sql_rebuild_span_responses, error);
+}
+
 int
 picky_store_get_pragma_int (sqlite3     *db,
                             const char  *pragma,
@@ -1046,6 +1121,108 @@ sql_wait_seconds (sqlite3_context  *context,
 
   sqlite3_result_int64 (context, picky_business_hours_count (hours, sqlite3_value_int64 (argv[0]),
                                                              sqlite3_value_int64 (argv[1])));
+}
+
+/* picky_span_start (level, hour): the first hour of the span of @level
+ * (1 month, 2 year) that holds @hour. */
+static void
+sql_span_start (sqlite3_context  *context,
+                int               argc,
+                sqlite3_value   **argv)
+{
+  sqlite3_result_int64 (context, picky_store_span_floor (sqlite3_value_int (argv[0]),
+                                                         sqlite3_value_int64 (argv[1])));
+}
+
+/* Sets @context's result to the histogram @counts; NULL when it is empty. */
+static void
+result_hist (sqlite3_context *context,
+             const gint32    *counts)
+{
+  gsize length = 0;
+  guint8 *data = picky_store_hist_write (counts, &length);
+
+  if (data == NULL)
+    sqlite3_result_null (context);
+  else
+    sqlite3_result_blob (context, data, (int) length, g_free);
+}
+
+/* picky_hist_add (responses, bucket, n): the histogram with @n more in
+ * @bucket. */
+static void
+sql_hist_add (sqlite3_context  *context,
+              int               argc,
+              sqlite3_value   **argv)
+{
+  gint32 counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
+  gint64 bucket = sqlite3_value_int64 (argv[1]);
+
+  picky_store_hist_read (sqlite3_value_blob (argv[0]), sqlite3_value_bytes (argv[0]), counts, 1);
+  if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+    counts[bucket] += (gint32) sqlite3_value_int64 (argv[2]);
+  result_hist (context, counts);
+}
+
+/* picky_hist (bucket, n) and picky_hist (responses): the histogram of
+ * the (bucket, count) rows, or of the histograms, of a group. */
+static void
+sql_hist_step (sqlite3_context  *context,
+               int               argc,
+               sqlite3_value   **argv)
+{
+  gint32 *counts = sqlite3_aggregate_context (context, PICKY_STORE_FINE_BUCKETS * sizeof (gint32));
+
+  if (counts == NULL)
+    {
+      sqlite3_result_error_nomem (context);
+      return;
+    }
+
+  if (argc == 1)
+    {
+      picky_store_hist_read (sqlite3_value_blob (argv[0]), sqlite3_value_bytes (argv[0]), counts, 1);
+    }
+  else
+    {
+      gint64 bucket = sqlite3_value_int64 (argv[0]);
+
+      if (bucket >= 0 && bucket < PICKY_STORE_FINE_BUCKETS)
+        counts[bucket] += (gint32) sqlite3_value_int64 (argv[1]);
+    }
+}
+
+static void
+sql_hist_final (sqlite3_context *context)
+{
+  gint32 *counts = sqlite3_aggregate_context (context, 0);
+
+  if (counts == NULL)
+    sqlite3_result_null (context);
+  else
+    result_hist (context, counts);
+}
+
+/* The functions the schema's statements use, on the connection @db. */
+static gboolean
+register_functions (sqlite3  *db,
+                    GError  **error)
+{
+  int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+
+  /* The backfill of version 4 buckets response times with the same
+   * function the ingest uses. */
+  if (sqlite3_create_function (db, "picky_fine_bucket", 1, flags, NULL, sql_fine_bucket, NULL, NULL) != SQLITE_OK ||
+      sqlite3_create_function (db, "picky_span_start", 2, flags, NULL, sql_span_start, NULL, NULL) != SQLITE_OK ||
+      sqlite3_create_function (db, "picky_hist_add", 3, flags, NULL, sql_hist_add, NULL, NULL) != SQLITE_OK ||
+      sqlite3_create_function (db, "picky_hist", 1, flags, NULL, NULL, sql_hist_step, sql_hist_final) != SQLITE_OK ||
+      sqlite3_create_function (db, "picky_hist", 2, flags, NULL, NULL, sql_hist_step, sql_hist_final) != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
+      return FALSE;
+    }
+
+  return TRUE;
 }
 
 static void
@@ -1124,15 +1301,8 @@ picky_store_schema_migrate_with_progress (sqlite3                    *db,
   if (version < 0)
     return FALSE;
 
-  /* The backfill of version 4 buckets response times with the same
-   * function the ingest uses. */
-  if (sqlite3_create_function (db, "picky_fine_bucket", 1,
-                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-                               NULL, sql_fine_bucket, NULL, NULL) != SQLITE_OK)
-    {
-      picky_store_set_sqlite_error (error, db, sqlite3_errcode (db));
-      return FALSE;
-    }
+  if (!register_functions (db, error))
+    return FALSE;
 
   /* Version 11 counts waits in every second; the console's business hours
    * are applied afterwards, when it sets them. */
@@ -1313,4 +1483,151 @@ picky_store_fine_bucket_value (guint bucket)
     return bucket;
 
   return (gint64) llround (16.0 * pow (FINE_RATIO, bucket - 16 + 0.5));
+}
+
+/* Days since the epoch of a civil date, and back (proleptic Gregorian):
+ * months and years in plain arithmetic, since the migration and a purge
+ * ask for millions of them. */
+static gint64
+days_from_civil (gint64 y,
+                 guint  m,
+                 guint  d)
+{
+  gint64 era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+static void
+civil_from_days (gint64  z,
+                 gint64 *year,
+                 guint  *month)
+{
+  gint64 era, doe, yoe, doy, mp;
+
+  z += 719468;
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *month = mp < 10 ? mp + 3 : mp - 9;
+  *year = yoe + era * 400 + (*month <= 2);
+}
+
+/**
+ * picky_store_span_floor:
+ * @level: 0 for hours, 1 for UTC months, 2 for UTC years
+ * @hour: unix hours
+ *
+ * Returns: the first hour of the span of @level that holds @hour
+ */
+gint64
+picky_store_span_floor (int    level,
+                        gint64 hour)
+{
+  gint64 day = hour >= 0 ? hour / 24 : -((-hour + 23) / 24);
+  gint64 year;
+  guint month;
+
+  if (level <= 0)
+    return hour;
+
+  civil_from_days (day, &year, &month);
+  return days_from_civil (year, level == 1 ? month : 1, 1) * 24;
+}
+
+/**
+ * picky_store_span_next:
+ *
+ * Returns: the first hour of the span of @level after the one that holds
+ *   @hour
+ */
+gint64
+picky_store_span_next (int    level,
+                       gint64 hour)
+{
+  gint64 day = hour >= 0 ? hour / 24 : -((-hour + 23) / 24);
+  gint64 year;
+  guint month;
+
+  if (level <= 0)
+    return hour + 1;
+
+  civil_from_days (day, &year, &month);
+  if (level == 2)
+    return days_from_civil (year + 1, 1, 1) * 24;
+  return month == 12 ? days_from_civil (year + 1, 1, 1) * 24 : days_from_civil (year, month + 1, 1) * 24;
+}
+
+/* A histogram is stored as its buckets with a count, in order: a byte for
+ * the bucket, then the count as four bytes, least significant first. */
+#define HIST_ENTRY 5
+
+/**
+ * picky_store_hist_read:
+ * @data: (nullable): a stored histogram
+ * @counts: (array fixed-size=128): where its counts are added
+ * @sign: 1 to add them, -1 to take them away
+ *
+ * Reads what is well-formed of @data: a byte left over or a bucket out of
+ * range is skipped, so that a damaged row cannot write outside @counts.
+ */
+void
+picky_store_hist_read (const void *data,
+                       gsize       length,
+                       gint32     *counts,
+                       int         sign)
+{
+  const guint8 *p = data;
+
+  if (p == NULL)
+    return;
+
+  for (gsize i = 0; i + HIST_ENTRY <= length; i += HIST_ENTRY)
+    {
+      guint bucket = p[i];
+      guint32 n = (guint32) p[i + 1] | (guint32) p[i + 2] << 8 | (guint32) p[i + 3] << 16 |
+                  (guint32) p[i + 4] << 24;
+
+      if (bucket < PICKY_STORE_FINE_BUCKETS)
+        counts[bucket] += sign * (gint32) MIN (n, G_MAXINT32);
+    }
+}
+
+/**
+ * picky_store_hist_write:
+ * @counts: (array fixed-size=128): counts per fine bucket
+ * @length: (out): the bytes returned
+ *
+ * Returns: (transfer full) (nullable): the histogram of the positive
+ *   counts as stored, or %NULL when there are none
+ */
+guint8 *
+picky_store_hist_write (const gint32 *counts,
+                        gsize        *length)
+{
+  guint8 data[PICKY_STORE_FINE_BUCKETS * HIST_ENTRY];
+  gsize n = 0;
+
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    {
+      guint32 value = (guint32) MAX (counts[b], 0);
+
+      if (value == 0)
+        continue;
+      data[n++] = b;
+      data[n++] = value & 0xff;
+      data[n++] = (value >> 8) & 0xff;
+      data[n++] = (value >> 16) & 0xff;
+      data[n++] = (value >> 24) & 0xff;
+    }
+
+  *length = n;
+  return n > 0 ? g_memdup2 (data, n) : NULL;
 }

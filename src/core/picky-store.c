@@ -45,6 +45,7 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_END_WAIT] = picky_store_sql_end_wait,
   [PICKY_STORE_STMT_WAIT_MESSAGES] = picky_store_sql_wait_messages,
   [PICKY_STORE_STMT_ADD_REPLY_HOUR] = picky_store_sql_add_reply_hour,
+  [PICKY_STORE_STMT_ADD_CONTACT_SPAN] = picky_store_sql_add_contact_span,
   [PICKY_STORE_STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
                                  " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
   [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,

@@ -148,12 +148,13 @@ run (sqlite3      *db,
 }
 
 /* One message, or with @n_in and @n_out 0 one response time, into the
- * day and hour rollups, as picky-store-contacts.c counts them. */
+ * day, hour, month and year rollups, as picky-store-contacts.c counts them. */
 static void
 ceiling_add_counts (sqlite3      *db,
                     sqlite3_stmt *contact_day,
                     sqlite3_stmt *daily,
                     sqlite3_stmt *contact_hour,
+                    sqlite3_stmt *contact_span,
                     gint64        contact_id,
                     const char   *app,
                     gint64        timestamp,
@@ -187,6 +188,18 @@ ceiling_add_counts (sqlite3      *db,
   sqlite3_bind_int64 (contact_hour, 6, MAX (response, 0));
   sqlite3_bind_int (contact_hour, 7, response >= 0);
   run (db, contact_hour);
+
+  for (int level = PICKY_STORE_SPAN_MONTH; level <= PICKY_STORE_SPAN_YEAR; level++)
+    {
+      sqlite3_bind_int (contact_span, 1, level);
+      sqlite3_bind_int64 (contact_span, 2, picky_store_span_floor (level, timestamp / 3600));
+      sqlite3_bind_int64 (contact_span, 3, contact_id);
+      sqlite3_bind_int (contact_span, 4, n_in);
+      sqlite3_bind_int (contact_span, 5, n_out);
+      sqlite3_bind_int64 (contact_span, 6, timestamp);
+      sqlite3_bind_int (contact_span, 7, response >= 0 ? (int) picky_store_fine_bucket (response) : -1);
+      run (db, contact_span);
+    }
 }
 
 static void
@@ -214,7 +227,7 @@ run_ceiling (const char  *path,
   sqlite3_stmt *last_wait, *insert_wait, *end_wait, *wait_messages, *reply_hour;
   g_autoptr(GArray) written = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *contact_day, *daily;
-  sqlite3_stmt *contact_hour, *response_hour, *conversation;
+  sqlite3_stmt *contact_hour, *response_hour, *conversation, *contact_span;
   double start;
 
   check (db, sqlite3_open (path, &db));
@@ -238,6 +251,7 @@ run_ceiling (const char  *path,
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_daily, -1, &daily, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_hour, -1, &contact_hour, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_response_hour, -1, &response_hour, NULL));
+  check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_span, -1, &contact_span, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_touch_conversation, -1, &conversation, NULL));
 
   start = now_s ();
@@ -313,7 +327,7 @@ run_ceiling (const char  *path,
                          SQLITE_TRANSIENT);
       run (db, seal);
 
-      ceiling_add_counts (db, contact_day, daily, contact_hour, contact->id, contact_app (row.contact),
+      ceiling_add_counts (db, contact_day, daily, contact_hour, contact_span, contact->id, contact_app (row.contact),
                           row.timestamp, incoming ? 1 : 0, incoming ? 0 : 1, -1);
 
       /* The conversation's latest wait: a customer message starts one
@@ -348,7 +362,7 @@ run_ceiling (const char  *path,
             sqlite3_bind_int64 (end_wait, 2, row.timestamp);
             sqlite3_bind_int (end_wait, 3, 1);
             run (db, end_wait);
-            ceiling_add_counts (db, contact_day, daily, contact_hour, contact->id, contact_app (row.contact),
+            ceiling_add_counts (db, contact_day, daily, contact_hour, contact_span, contact->id, contact_app (row.contact),
                                 started, 0, 0, response);
             ceiling_add_time (db, response_hour, contact->id, started, response);
 
@@ -399,6 +413,7 @@ run_ceiling (const char  *path,
     sqlite3_finalize (daily);
     sqlite3_finalize (contact_hour);
     sqlite3_finalize (response_hour);
+    sqlite3_finalize (contact_span);
     sqlite3_finalize (conversation);
     sqlite3_close (db);
     g_string_free (row.text, TRUE);
