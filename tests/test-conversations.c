@@ -1039,7 +1039,7 @@ test_migrate_progress (Fixture       *fixture,
 
   g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;"
-                                 " DROP TABLE reply_hours; PRAGMA user_version = 8",
+                                 " DROP TABLE reply_hours; DROP TABLE contact_spans; PRAGMA user_version = 8",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 

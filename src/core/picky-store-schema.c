@@ -411,9 +411,10 @@ static const char schema_v11[] =
  * span's first hour (unix hours, as contact_hours.hour); responses holds
  * the first-response times per fine bucket (picky_store_hist_read()).
  * Built from the hourly rollups. */
-/* SQLite instructions per message of the step to version 12, measured:
- * the hourly rollups are about as many as the messages. */
-#define OPS_PER_MESSAGE_V12 40
+/* SQLite instructions per message of the step to version 12: it reads
+ * the hourly rollups, at most one per message and fewer where contacts
+ * write several times an hour. */
+#define OPS_PER_MESSAGE_V12 20
 
 static const char schema_v12[] =
   "CREATE TABLE contact_spans ("
@@ -1351,12 +1352,18 @@ picky_store_schema_migrate_with_progress (sqlite3                    *db,
       bump = g_strdup_printf ("PRAGMA user_version = %d;", step + 1);
       if (progress_func != NULL && migrations[step].ops_per_message > 0)
         {
-          progress.ops = 0;
-          progress.total = (gint64) migrations[step].ops_per_message *
-                           MAX (picky_store_get_pragma_int (db, "SELECT coalesce (max (id), 0) FROM messages",
-                                                            NULL), 0) +
-                           (gint64) migrations[step].ops_per_contact *
-                           MAX (picky_store_get_pragma_int (db, "SELECT count (*) FROM contacts", NULL), 0);
+          /* One estimate for every step still to take, so that the share
+           * told only grows. */
+          if (progress.total == 0)
+            {
+              gint64 messages = MAX (picky_store_get_pragma_int (db, "SELECT coalesce (max (id), 0) FROM messages",
+                                                                 NULL), 0);
+              gint64 contacts = MAX (picky_store_get_pragma_int (db, "SELECT count (*) FROM contacts", NULL), 0);
+
+              for (int later = step; later < PICKY_STORE_SCHEMA_VERSION; later++)
+                progress.total += (gint64) migrations[later].ops_per_message * messages +
+                                  (gint64) migrations[later].ops_per_contact * contacts;
+            }
           sqlite3_progress_handler (db, PROGRESS_OPS, on_progress_cb, &progress);
         }
       ok = picky_store_exec (db, migrations[step].sql, error);
