@@ -391,8 +391,11 @@ test_dialog_add_anyway (Fixture       *fixture,
   secret = lookup_secret (fixture, picky_channel_get_id (channel), "token");
   g_assert_cmpstr (secret, ==, CANARY_TOKEN);
   g_assert_false (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
-  g_assert_nonnull (visible_label_containing (GTK_WIDGET (fixture->dialog),
-                                              _("The channel was added without a passing connection test.")));
+  error = visible_label_containing (GTK_WIDGET (fixture->dialog),
+                                    _("The channel was added without a passing connection test."));
+  g_assert_nonnull (error);
+  g_assert_true (gtk_widget_has_css_class (error, "warning"));
+  g_assert_false (gtk_widget_has_css_class (error, "error"));
 
   gtk_widget_activate (button (fixture, "_Done Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));

@@ -215,11 +215,22 @@ set_busy (PickyAddChannelDialog *self,
 }
 
 static void
+show_message (PickyAddChannelDialog *self,
+              const char            *message,
+              const char            *style)
+{
+  gtk_widget_remove_css_class (GTK_WIDGET (self->error_label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->error_label), "warning");
+  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), style);
+  gtk_label_set_text (self->error_label, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+}
+
+static void
 show_error (PickyAddChannelDialog *self,
             const char            *message)
 {
-  gtk_label_set_text (self->error_label, message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), TRUE);
+  show_message (self, message, "error");
 }
 
 static void
@@ -296,7 +307,8 @@ finish_added (PickyAddChannelDialog *self,
 
   if (self->setup == NULL)
     {
-      show_error (self, warning);
+      /* Added as the admin chose: worth a word, not an alarm. */
+      show_message (self, warning, "warning");
       offer_close (self);
       return;
     }
