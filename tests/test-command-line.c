@@ -15,6 +15,7 @@
 typedef struct {
   char              *home;   /* private XDG dirs of the console under test */
   PickyFakeTelegram *server;
+  const char        *data;   /* when set, the data dir of the next consoles instead */
 } Fixture;
 
 static void
@@ -42,7 +43,8 @@ launcher_new (Fixture *fixture)
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
                                                              G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                                              G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *data = g_build_filename (fixture->home, "data", NULL);
+  g_autofree char *data = fixture->data != NULL ? g_strdup (fixture->data)
+                                                : g_build_filename (fixture->home, "data", NULL);
   g_autofree char *config = g_build_filename (fixture->home, "config", NULL);
 
   g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
@@ -440,20 +442,27 @@ test_headless (Fixture       *fixture,
   g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", id, NULL), ==, 0);
 }
 
-/* Runs --headless until the fake's updates are stored, then stops it. */
-static void
-receive_once (Fixture *fixture)
+/* Starts --headless and waits until the fake's updates are stored. */
+static GSubprocess *
+start_headless (Fixture *fixture)
 {
   g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
-  g_autoptr(GSubprocess) process = NULL;
+  GSubprocess *process = NULL;
   g_autoptr(GError) error = NULL;
   CountWait wait = { fixture->server, picky_fake_telegram_count (fixture->server, "getUpdates") + 2 };
-  gboolean exited = FALSE;
-  gint64 deadline;
 
   process = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("PICKY_CONSOLE"), "--headless", NULL);
   g_assert_no_error (error);
   g_assert_true (wait_for_polls (&wait, 20000));
+
+  return process;
+}
+
+static void
+stop_headless (GSubprocess *process)
+{
+  gboolean exited = FALSE;
+  gint64 deadline;
 
   g_subprocess_send_signal (process, SIGTERM);
   g_subprocess_wait_async (process, NULL, on_exited_cb, &exited);
@@ -462,6 +471,24 @@ receive_once (Fixture *fixture)
     g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
   g_assert_true (exited);
   g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+}
+
+/* Runs --headless until the fake's updates are stored, then stops it. */
+static void
+receive_once (Fixture *fixture)
+{
+  g_autoptr(GSubprocess) process = start_headless (fixture);
+
+  stop_headless (process);
+}
+
+static gboolean
+dir_is_empty (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+
+  g_assert_nonnull (dir);
+  return g_dir_read_name (dir) == NULL;
 }
 
 static char *
@@ -591,6 +618,155 @@ test_conversations (Fixture       *fixture,
   g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", channel_id, NULL), ==, 0);
 }
 
+static void
+set_send_off (Fixture    *fixture,
+              const char *apps)
+{
+  g_autofree char *dir = g_build_filename (fixture->home, "config", "glib-2.0", "settings", NULL);
+  g_autofree char *keyfile = g_build_filename (dir, "keyfile", NULL);
+  g_autofree char *settings = g_strdup_printf ("[io/github/pickyconsole/PickyConsole]\n"
+                                               "push-disabled-apps=%s\n", apps);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (keyfile, settings, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* While --headless runs, the listing and sending commands are its work:
+ * they reach the fake through its channel, show the states it knows, and
+ * never open a database of their own (given an empty data dir, they leave
+ * it empty). A second receiving console is refused. */
+static void
+test_running_console (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *setting = g_strdup_printf ("api_base=%s",
+                                              picky_fake_telegram_get_base_url (fixture->server));
+  g_autofree char *elsewhere = g_build_filename (fixture->home, "elsewhere", NULL);
+  g_autoptr(GSubprocess) console = NULL;
+  g_autoptr(GPtrArray) sent = NULL;
+  g_auto(GStrv) fields = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *channel_id = NULL;
+  g_autofree char *conversation = NULL;
+  g_autofree char *option = NULL;
+  g_autofree char *body = NULL;
+
+  g_assert_cmpint (run_console (fixture, "token=" CANARY "\n", &out, &err,
+                                "--add-channel=telegram", "--name=Night shift",
+                                "--setting", setting, NULL), ==, 0);
+  channel_id = g_strstrip (g_strdup (out));
+
+  picky_fake_telegram_queue_sample (fixture->server, "getUpdates", 200,
+                                    "telegram-getupdates-text.wire.json", NULL);
+  picky_fake_telegram_set_idle_delay (fixture->server, 200);
+  console = start_headless (fixture);
+
+  g_assert_cmpint (g_mkdir_with_parents (elsewhere, 0700), ==, 0);
+  fixture->data = elsewhere;
+
+  /* The state of the channel it runs, not "stopped". */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, channel_id));
+  g_assert_true (g_str_has_suffix (out, "\tonline\t\n"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", "--waiting", NULL), ==, 0);
+  fields = g_strsplit (g_strchomp (out), "\t", -1);
+  g_assert_cmpuint (g_strv_length (fields), ==, 7);
+  g_assert_cmpstr (fields[3], ==, "Priya Sharma");
+  conversation = g_strdup (fields[0]);
+  option = g_strconcat ("--conversation=", conversation, NULL);
+
+  /* Sent once, by the running console, with the text from standard input. */
+  picky_fake_telegram_queue_sample (fixture->server, "sendMessage", 200,
+                                    "telegram-sendmessage-response.wire.json", NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, "Namaste, it ships today\n", &out, &err, "--send", option, NULL), ==, 0);
+  g_assert_true (g_str_has_prefix (out, "sent\t"));
+  g_assert_cmpstr (err, ==, "");
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 1);
+  body = request_text (g_ptr_array_index (sent, 0));
+  g_assert_nonnull (strstr (body, "\"chat_id\":6012345678"));
+  g_assert_nonnull (strstr (body, "\"text\":\"Namaste, it ships today\""));
+
+  /* The reply ended the wait in the running console's database. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", "--waiting", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+
+  /* Refused by the provider: its reason, a failing status. */
+  picky_fake_telegram_queue_sample (fixture->server, "sendMessage", 403,
+                                    "telegram-error-403-blocked.wire.json", NULL);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", option, "--text=Are you there?", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "blocked by the user"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", "--conversation=999999", "--text=Hi", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "999999"));
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 2);
+
+  /* Only one console receives. */
+  fixture->data = NULL;
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--headless", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "running already"));
+
+  g_assert_true (dir_is_empty (elsewhere));
+
+  /* With Send off, nothing goes on the wire and the reason is said. */
+  stop_headless (console);
+  g_clear_object (&console);
+  set_send_off (fixture, "['telegram']");
+  console = start_headless (fixture);
+  fixture->data = elsewhere;
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", option, "--text=Still there?", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Sending to Telegram is switched off in Channels."));
+  g_assert_true (dir_is_empty (elsewhere));
+  stop_headless (console);
+
+  /* Without a running console the command opens the database itself:
+   * the same refusal, and still nothing on the wire. */
+  fixture->data = NULL;
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--send", option, "--text=Still there?", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "Sending to Telegram is switched off in Channels."));
+  g_clear_pointer (&sent, g_ptr_array_unref);
+  sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
+  g_assert_cmpuint (sent->len, ==, 2);
+
+  /* And an empty data dir gets a database of its own: the check above
+   * would have seen one. */
+  fixture->data = elsewhere;
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-conversations", NULL), ==, 0);
+  g_assert_false (dir_is_empty (elsewhere));
+  fixture->data = NULL;
+
+  set_send_off (fixture, "@as []");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", channel_id, NULL), ==, 0);
+}
+
 /* On a display with a locked keyring its unlock prompt is shown there and
  * nobody answers it. Each command gives up when --keyring-timeout says,
  * says why and how to go on, and exits with 1. */
@@ -683,6 +859,8 @@ main (int   argc,
               fixture_set_up, test_conversations, fixture_tear_down);
   g_test_add ("/picky/command-line/headless", Fixture, NULL,
               fixture_set_up, test_headless, fixture_tear_down);
+  g_test_add ("/picky/command-line/running-console", Fixture, NULL,
+              fixture_set_up, test_running_console, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "picky-command.h"
+#include "picky-command-bus.h"
 #include "picky-command-line.h"
 
 /* One provisioning command: what it needs besides the service. */
@@ -52,7 +53,7 @@ on_channels_listed_cb (GObject      *object,
 
       /* Tab-separated for scripts: id, kind, app, name, settings (never a
        * secret), state and the last error (empty when there is none). */
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\n", id, kind, app, name, settings,
+      picky_command_print (&run->command, "%" G_GINT64_FORMAT "\t%s\t%s\t%s\t%s\t%s\t%s\n", id, kind, app, name, settings,
                picky_channel_state_to_string (state), last_error);
     }
 
@@ -331,6 +332,20 @@ picky_command_line_run (GVariantDict *options,
   g_return_val_if_fail (options != NULL, 1);
   g_return_val_if_fail (G_IS_INPUT_STREAM (secrets_in), 1);
 
+  /* The states are what the console that runs knows; asking it also
+   * keeps the database from being opened twice. */
+  if (g_variant_dict_contains (options, "list-channels"))
+    {
+      GVariantDict request;
+      int status;
+
+      g_variant_dict_init (&request, NULL);
+      g_variant_dict_insert (&request, "list-channels", "b", TRUE);
+      status = picky_command_bus_forward (g_variant_dict_end (&request));
+      if (status >= 0)
+        return status;
+    }
+
   if (g_variant_dict_contains (options, "list-channels") ||
       g_variant_dict_contains (options, "add-channel") ||
       g_variant_dict_contains (options, "remove-channel"))
@@ -348,4 +363,43 @@ picky_command_line_run (GVariantDict *options,
     return picky_command_run (&run.command, NULL);
 
   return -1;
+}
+
+static void
+run_free (Run *run)
+{
+  g_variant_dict_unref (run->options);
+  g_free (run);
+}
+
+/**
+ * picky_command_line_serve:
+ * @options: the options another process asked a running console for
+ * @service: the running console's service
+ * @ended: called with the outcome once the command has ended
+ * @user_data: data for @ended
+ *
+ * Runs --list-channels for another process, with the states of the
+ * channels this console runs.
+ *
+ * Returns: whether @options ask for it
+ */
+gboolean
+picky_command_line_serve (GVariantDict          *options,
+                          PickyService          *service,
+                          PickyCommandEndedFunc  ended,
+                          gpointer               user_data)
+{
+  Run *run;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (PICKY_IS_SERVICE (service), FALSE);
+
+  if (!g_variant_dict_contains (options, "list-channels"))
+    return FALSE;
+
+  run = g_new0 (Run, 1);
+  run->options = g_variant_dict_ref (options);
+  picky_command_serve (&run->command, service, provision, (GDestroyNotify) run_free, ended, user_data);
+  return TRUE;
 }

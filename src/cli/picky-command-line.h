@@ -5,6 +5,8 @@
 
 #include <gio/gio.h>
 
+#include "picky-command.h"
+
 G_BEGIN_DECLS
 
 void     picky_command_line_add_options            (GApplication *application);
@@ -12,5 +14,9 @@ gboolean picky_command_line_apply_keyring_timeout  (GVariantDict *options,
                                                     GError      **error);
 int      picky_command_line_run                    (GVariantDict *options,
                                                     GInputStream *secrets_in);
+gboolean picky_command_line_serve                  (GVariantDict          *options,
+                                                    PickyService          *service,
+                                                    PickyCommandEndedFunc  ended,
+                                                    gpointer               user_data);
 
 G_END_DECLS

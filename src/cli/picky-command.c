@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 
 #include "picky-command.h"
+#include "picky-command-bus.h"
 
 /* Receiving is meant to end with a signal; any other command stopped
  * before it is done ends with what a shell reports for a process the
@@ -123,9 +124,23 @@ picky_command_run (PickyCommand     *self,
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(PickyService) service = picky_service_new (NULL);
+  g_autoptr(PickyCommandBus) bus = NULL;
+  g_autoptr(GError) error = NULL;
   guint sigint_id, sigterm_id;
 
   g_return_val_if_fail (self != NULL, 1);
+
+  /* A receiving console is the one the other commands talk to, and the
+   * only one: a second would open the same database twice. */
+  if (started == NULL)
+    {
+      bus = picky_command_bus_claim (service, &error);
+      if (bus == NULL)
+        {
+          picky_command_print_error (error->message);
+          return 1;
+        }
+    }
 
   self->loop = loop;
   self->service = service;
@@ -150,6 +165,122 @@ picky_command_run (PickyCommand     *self,
   return self->status;
 }
 
+static void
+on_served_service_started_cb (GObject      *object,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  PickyCommand *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_service_start_finish (PICKY_SERVICE (object), result, &error))
+    {
+      picky_command_fail (self, error->message);
+      return;
+    }
+
+  self->started (self);
+}
+
+/**
+ * picky_command_serve:
+ * @self: the command, its fields unset, in memory @free_func frees
+ * @service: the service of the console that is running
+ * @started: the command's work
+ * @free_func: frees the command's struct once it has ended
+ * @ended: called with the outcome when the command has ended
+ * @user_data: data for @ended
+ *
+ * Runs a command that another process asked for, on the service of the
+ * console that runs, so that the database is never opened twice. What
+ * the command prints is collected and handed to @ended with the exit
+ * status, as it would have been printed and returned by the process that
+ * asked. A service still starting is waited for.
+ */
+void
+picky_command_serve (PickyCommand          *self,
+                     PickyService          *service,
+                     PickyCommandFunc       started,
+                     GDestroyNotify         free_func,
+                     PickyCommandEndedFunc  ended,
+                     gpointer               user_data)
+{
+  g_return_if_fail (self != NULL && PICKY_IS_SERVICE (service) && started != NULL);
+  g_return_if_fail (free_func != NULL && ended != NULL);
+
+  self->service = g_object_ref (service);
+  self->started = started;
+  self->status = 1;
+  self->out = g_string_new (NULL);
+  self->err = g_string_new (NULL);
+  self->ended = ended;
+  self->ended_data = user_data;
+  self->free_func = free_func;
+
+  if (picky_service_get_ready (service))
+    {
+      started (self);
+      return;
+    }
+
+  /* A start that failed (a locked keyring) is the window's to retry,
+   * where its prompt can be answered. */
+  if (!picky_service_get_starting (service))
+    {
+      const GError *error = picky_service_get_error (service);
+
+      picky_command_fail (self, error != NULL ? error->message : _("The running console has not started yet"));
+      return;
+    }
+
+  picky_service_start_async (service, TRUE, NULL, on_served_service_started_cb, self);
+}
+
+static void
+end (PickyCommand *self,
+     int           status)
+{
+  self->status = status;
+  if (self->ended == NULL)
+    {
+      g_main_loop_quit (self->loop);
+      return;
+    }
+
+  self->ended (status, self->out->str, self->err->str, self->ended_data);
+  g_string_free (self->out, TRUE);
+  g_string_free (self->err, TRUE);
+  g_clear_object (&self->service);
+  self->free_func (self);
+}
+
+/**
+ * picky_command_print:
+ * @self: the command
+ * @format: a printf() format
+ *
+ * Prints to standard output, or to what a served command hands back.
+ */
+void
+picky_command_print (PickyCommand *self,
+                     const char   *format,
+                     ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  g_return_if_fail (self != NULL && format != NULL);
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (self->out != NULL)
+    g_string_append (self->out, text);
+  else
+    g_print ("%s", text);
+}
+
 /**
  * picky_command_done:
  * @self: the command
@@ -159,10 +290,9 @@ picky_command_run (PickyCommand     *self,
 void
 picky_command_done (PickyCommand *self)
 {
-  g_return_if_fail (self != NULL && self->loop != NULL);
+  g_return_if_fail (self != NULL && (self->loop != NULL || self->ended != NULL));
 
-  self->status = 0;
-  g_main_loop_quit (self->loop);
+  end (self, 0);
 }
 
 /**
@@ -176,11 +306,13 @@ void
 picky_command_fail (PickyCommand *self,
                     const char   *message)
 {
-  g_return_if_fail (self != NULL && self->loop != NULL);
+  g_return_if_fail (self != NULL && (self->loop != NULL || self->ended != NULL));
 
-  picky_command_print_error (message);
-  self->status = 1;
-  g_main_loop_quit (self->loop);
+  if (self->err != NULL)
+    g_string_append_printf (self->err, "picky-console: %s\n", message);
+  else
+    picky_command_print_error (message);
+  end (self, 1);
 }
 
 /**

@@ -22,6 +22,20 @@ typedef struct _PickyCommand PickyCommand;
 typedef void (*PickyCommandFunc) (PickyCommand *command);
 
 /**
+ * PickyCommandEndedFunc:
+ * @status: the exit status the command ended with
+ * @out: what it printed for standard output
+ * @err: what it printed for standard error
+ * @user_data: the data given to picky_command_serve()
+ *
+ * Hands over the outcome of a command served for another process.
+ */
+typedef void (*PickyCommandEndedFunc) (int         status,
+                                       const char *out,
+                                       const char *err,
+                                       gpointer    user_data);
+
+/**
  * PickyCommand:
  * @service: the running service, valid from @started until the run ends
  *
@@ -36,10 +50,26 @@ struct _PickyCommand
   GMainLoop        *loop;
   PickyCommandFunc  started;
   int               status;
+  /* Served for another process: what it prints is collected, and the end
+   * is handed to @ended rather than quitting a loop. */
+  GString               *out;
+  GString               *err;
+  PickyCommandEndedFunc  ended;
+  gpointer               ended_data;
+  GDestroyNotify         free_func;
 };
 
 int  picky_command_run         (PickyCommand     *self,
                                 PickyCommandFunc  started);
+void picky_command_serve       (PickyCommand     *self,
+                                PickyService     *service,
+                                PickyCommandFunc  started,
+                                GDestroyNotify    free_func,
+                                PickyCommandEndedFunc ended,
+                                gpointer          user_data);
+void picky_command_print       (PickyCommand     *self,
+                                const char       *format,
+                                ...) G_GNUC_PRINTF (2, 3);
 void picky_command_done        (PickyCommand     *self);
 void picky_command_fail        (PickyCommand     *self,
                                 const char       *message);

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-command.h"
+#include "picky-command-bus.h"
 #include "picky-conversation-command.h"
 #include "picky-outbox.h"
 
@@ -66,7 +67,7 @@ on_conversations_listed_cb (GObject      *object,
 
       /* For scripts: id, app, channel, contact, unread, waiting since
        * (UTC, empty when nobody waits), open or done; never translated. */
-      g_print ("%" G_GINT64_FORMAT "\t%s\t%" G_GINT64_FORMAT "\t%s\t%u\t%s\t%s\n",
+      picky_command_print (&run->command, "%" G_GINT64_FORMAT "\t%s\t%" G_GINT64_FORMAT "\t%s\t%u\t%s\t%s\n",
                picky_conversation_get_id (conversation),
                picky_conversation_get_app (conversation),
                picky_conversation_get_channel_id (conversation),
@@ -127,7 +128,7 @@ on_reply_sent_cb (GObject      *object,
     }
 
   /* For scripts: the outcome and the stored message's id. */
-  g_print ("%s\t%" G_GINT64_FORMAT "\n",
+  picky_command_print (&run->command, "%s\t%" G_GINT64_FORMAT "\n",
            picky_message_get_status (message) == PICKY_MESSAGE_STATUS_QUEUED ? "queued" : "sent",
            picky_message_get_id (message));
   picky_command_done (&run->command);
@@ -245,26 +246,28 @@ picky_conversation_command_add_options (GApplication *application)
   g_application_add_main_option_entries (application, entries);
 }
 
-/**
- * picky_conversation_command_run:
- * @options: the parsed command-line options
- * @text_in: where a reply without --text is read from, normally standard input
- *
- * Lists conversations or sends a reply, without a window and without GTK.
- *
- * Returns: the exit status, or -1 when neither command was given
- */
-int
-picky_conversation_command_run (GVariantDict *options,
-                                GInputStream *text_in)
+static void
+run_free (Run *run)
 {
-  Run run = { 0 };
+  g_clear_object (&run->outbox);
+  g_free (run->text);
+  g_free (run);
+}
+
+/* The command the options ask for, checked: %NULL with *status -1 when
+ * they ask for neither, 2 when they are wrong (said on standard error). A
+ * reply without --text is read from @text_in. */
+static Run *
+run_new (GVariantDict      *options,
+         GInputStream      *text_in,
+         PickyCommandFunc  *started,
+         int               *status)
+{
   g_autoptr(GError) error = NULL;
   const char *text = NULL;
-  int status;
+  Run *run;
 
-  g_return_val_if_fail (options != NULL, 1);
-  g_return_val_if_fail (G_IS_INPUT_STREAM (text_in), 1);
+  *status = 2;
 
   if (g_variant_dict_contains (options, "list-conversations"))
     {
@@ -274,19 +277,21 @@ picky_conversation_command_run (GVariantDict *options,
       if (waiting && unread)
         {
           picky_command_print_error (_("--waiting and --unread cannot be combined"));
-          return 2;
+          return NULL;
         }
-      run.query.filter = waiting ? PICKY_CONVERSATION_FILTER_WAITING
-                       : unread ? PICKY_CONVERSATION_FILTER_UNREAD
-                       : PICKY_CONVERSATION_FILTER_ALL;
-      run.query.limit = PAGE_SIZE;
-      return picky_command_run (&run.command, list_conversations);
+      run = g_new0 (Run, 1);
+      run->query.filter = waiting ? PICKY_CONVERSATION_FILTER_WAITING
+                        : unread ? PICKY_CONVERSATION_FILTER_UNREAD
+                        : PICKY_CONVERSATION_FILTER_ALL;
+      run->query.limit = PAGE_SIZE;
+      *started = list_conversations;
+      return run;
     }
 
   if (g_variant_dict_contains (options, "waiting") || g_variant_dict_contains (options, "unread"))
     {
       picky_command_print_error (_("--waiting and --unread belong to --list-conversations"));
-      return 2;
+      return NULL;
     }
 
   if (!g_variant_dict_contains (options, "send"))
@@ -294,35 +299,132 @@ picky_conversation_command_run (GVariantDict *options,
       if (g_variant_dict_contains (options, "conversation") || g_variant_dict_contains (options, "text"))
         {
           picky_command_print_error (_("--conversation and --text belong to --send"));
-          return 2;
+          return NULL;
         }
-      return -1;
+      *status = -1;
+      return NULL;
     }
 
-  if (!g_variant_dict_lookup (options, "conversation", "x", &run.conversation_id) || run.conversation_id <= 0)
+  run = g_new0 (Run, 1);
+  *started = send_reply;
+  if (!g_variant_dict_lookup (options, "conversation", "x", &run->conversation_id) || run->conversation_id <= 0)
     {
       picky_command_print_error (_("--send needs the conversation to reply to: add --conversation=ID (see --list-conversations)"));
-      return 2;
+      run_free (run);
+      return NULL;
     }
 
   if (g_variant_dict_lookup (options, "text", "&s", &text))
-    run.text = g_strdup (text);
+    run->text = g_strdup (text);
+  else if (text_in != NULL)
+    run->text = read_text (text_in, &error);
   else
-    run.text = read_text (text_in, &error);
-  if (run.text == NULL)
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         _("The reply is empty: give it with --text=TEXT or on standard input"));
+  if (run->text == NULL)
     {
       picky_command_print_error (error->message);
-      return 2;
+      run_free (run);
+      return NULL;
     }
-  if (is_blank (run.text))
+  if (is_blank (run->text))
     {
-      g_free (run.text);
       picky_command_print_error (_("The reply is empty: give it with --text=TEXT or on standard input"));
-      return 2;
+      run_free (run);
+      return NULL;
     }
 
-  status = picky_command_run (&run.command, send_reply);
-  g_clear_object (&run.outbox);
-  g_free (run.text);
+  return run;
+}
+
+/* The command as a console that runs is asked for it, the reply's text
+ * included, since it cannot read this process's standard input. */
+static GVariant *
+run_to_request (Run *run)
+{
+  GVariantDict request;
+
+  g_variant_dict_init (&request, NULL);
+  if (run->text == NULL)
+    {
+      g_variant_dict_insert (&request, "list-conversations", "b", TRUE);
+      if (run->query.filter == PICKY_CONVERSATION_FILTER_WAITING)
+        g_variant_dict_insert (&request, "waiting", "b", TRUE);
+      else if (run->query.filter == PICKY_CONVERSATION_FILTER_UNREAD)
+        g_variant_dict_insert (&request, "unread", "b", TRUE);
+    }
+  else
+    {
+      g_variant_dict_insert (&request, "send", "b", TRUE);
+      g_variant_dict_insert (&request, "conversation", "x", run->conversation_id);
+      g_variant_dict_insert (&request, "text", "s", run->text);
+    }
+
+  return g_variant_dict_end (&request);
+}
+
+/**
+ * picky_conversation_command_run:
+ * @options: the parsed command-line options
+ * @text_in: where a reply without --text is read from, normally standard input
+ *
+ * Lists conversations or sends a reply, without a window and without GTK:
+ * through the console that runs, if one does, else with a service of its
+ * own.
+ *
+ * Returns: the exit status, or -1 when neither command was given
+ */
+int
+picky_conversation_command_run (GVariantDict *options,
+                                GInputStream *text_in)
+{
+  PickyCommandFunc started = NULL;
+  Run *run;
+  int status;
+
+  g_return_val_if_fail (options != NULL, 1);
+  g_return_val_if_fail (G_IS_INPUT_STREAM (text_in), 1);
+
+  run = run_new (options, text_in, &started, &status);
+  if (run == NULL)
+    return status;
+
+  status = picky_command_bus_forward (run_to_request (run));
+  if (status < 0)
+    status = picky_command_run (&run->command, started);
+
+  run_free (run);
   return status;
+}
+
+/**
+ * picky_conversation_command_serve:
+ * @options: the options another process asked a running console for
+ * @service: the running console's service
+ * @ended: called with the outcome once the command has ended
+ * @user_data: data for @ended
+ *
+ * Runs --list-conversations or --send for another process.
+ *
+ * Returns: whether @options ask for one of them
+ */
+gboolean
+picky_conversation_command_serve (GVariantDict          *options,
+                                  PickyService          *service,
+                                  PickyCommandEndedFunc  ended,
+                                  gpointer               user_data)
+{
+  PickyCommandFunc started = NULL;
+  Run *run;
+  int status;
+
+  g_return_val_if_fail (options != NULL, FALSE);
+  g_return_val_if_fail (PICKY_IS_SERVICE (service), FALSE);
+
+  run = run_new (options, NULL, &started, &status);
+  if (run == NULL)
+    return FALSE;
+
+  picky_command_serve (&run->command, service, started, (GDestroyNotify) run_free, ended, user_data);
+  return TRUE;
 }

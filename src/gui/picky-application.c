@@ -11,6 +11,7 @@
 #include "picky-application.h"
 #include "picky-notifier.h"
 #include "picky-command.h"
+#include "picky-command-bus.h"
 #include "picky-command-line.h"
 #include "picky-conversation-command.h"
 #include "picky-preferences-window.h"
@@ -25,6 +26,7 @@ struct _PickyApplication
   /* owned */
   PickyService  *service;
   PickyNotifier *notifier;
+  PickyCommandBus *commands;
   GSettings     *settings;
   gboolean       held;
 };
@@ -234,6 +236,7 @@ picky_application_shutdown (GApplication *app)
 {
   PickyApplication *self = PICKY_APPLICATION (app);
 
+  g_clear_pointer (&self->commands, picky_command_bus_free);
   if (self->service != NULL)
     picky_service_shutdown (self->service);
 
@@ -264,6 +267,17 @@ picky_application_startup (GApplication *app)
   self->service = picky_service_new (NULL);
   self->notifier = picky_notifier_new (GTK_APPLICATION (app), self->service);
   picky_service_start_async (self->service, TRUE, NULL, on_service_started_cb, NULL);
+
+  /* --send, --list-channels and --list-conversations run in this process
+   * while it runs, rather than open the database a second time. */
+  if (g_application_get_dbus_connection (app) != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      self->commands = picky_command_bus_export (g_application_get_dbus_connection (app), self->service, &error);
+      if (self->commands == NULL)
+        g_message ("The console cannot answer commands from other processes: %s", error->message);
+    }
 
   self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect_object (self->settings, "changed::run-in-background",
