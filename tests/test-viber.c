@@ -206,31 +206,21 @@ channel_ready (gpointer data)
   return picky_viber_channel_is_ready (data);
 }
 
-static PickyChannel *
-add_channel (Fixture    *fixture,
-             const char *token)
+static char *
+channel_settings (Fixture *fixture)
 {
-  g_autoptr(GAsyncResult) added = NULL;
-  g_autoptr(GAsyncResult) cleared = NULL;
-  g_autoptr(GAsyncResult) stored = NULL;
-  g_autoptr(GError) error = NULL;
   g_autoslist(GUri) uris = soup_server_get_uris (fixture->api);
-  g_autofree char *settings = g_strdup_printf ("{\"api_base\":\"http://127.0.0.1:%d/pa/\"}",
-                                               g_uri_get_port (uris->data));
+
+  return g_strdup_printf ("{\"api_base\":\"http://127.0.0.1:%d/pa/\"}", g_uri_get_port (uris->data));
+}
+
+/* The running channel of the stored channel @id, as a start makes it. */
+static PickyChannel *
+start_channel (Fixture *fixture,
+               gint64   id)
+{
+  g_autofree char *settings = channel_settings (fixture);
   PickyChannel *channel;
-  gint64 id;
-
-  picky_store_add_channel_async (fixture->store, "viber", "viber", "Acme Viber",
-                                 settings, NULL, picky_test_got_result_cb, &added);
-  id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
-  g_assert_no_error (error);
-
-  /* Ids start at 1 in every fresh database: secrets of an earlier test go. */
-  picky_vault_clear_channel_async (fixture->vault, id, NULL, picky_test_got_result_cb, &cleared);
-  g_assert_true (picky_vault_clear_channel_finish (fixture->vault, picky_test_wait_result (&cleared), &error));
-  picky_vault_store_secret_async (fixture->vault, id, "token", token, NULL, picky_test_got_result_cb, &stored);
-  g_assert_true (picky_vault_store_secret_finish (fixture->vault, picky_test_wait_result (&stored), &error));
-  g_assert_no_error (error);
 
   channel = g_object_new (PICKY_TYPE_VIBER_CHANNEL,
                           "id", id,
@@ -246,6 +236,32 @@ add_channel (Fixture    *fixture,
   g_assert_true (picky_test_wait_until (channel_ready, channel, 10000));
 
   return channel;
+}
+
+static PickyChannel *
+add_channel (Fixture    *fixture,
+             const char *token)
+{
+  g_autoptr(GAsyncResult) added = NULL;
+  g_autoptr(GAsyncResult) cleared = NULL;
+  g_autoptr(GAsyncResult) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *settings = channel_settings (fixture);
+  gint64 id;
+
+  picky_store_add_channel_async (fixture->store, "viber", "viber", "Acme Viber",
+                                 settings, NULL, picky_test_got_result_cb, &added);
+  id = picky_store_add_channel_finish (fixture->store, picky_test_wait_result (&added), &error);
+  g_assert_no_error (error);
+
+  /* Ids start at 1 in every fresh database: secrets of an earlier test go. */
+  picky_vault_clear_channel_async (fixture->vault, id, NULL, picky_test_got_result_cb, &cleared);
+  g_assert_true (picky_vault_clear_channel_finish (fixture->vault, picky_test_wait_result (&cleared), &error));
+  picky_vault_store_secret_async (fixture->vault, id, "token", token, NULL, picky_test_got_result_cb, &stored);
+  g_assert_true (picky_vault_store_secret_finish (fixture->vault, picky_test_wait_result (&stored), &error));
+  g_assert_no_error (error);
+
+  return start_channel (fixture, id);
 }
 
 static void
@@ -270,8 +286,7 @@ on_api_request_cb (SoupServer        *server,
 }
 
 static void
-fixture_set_up (Fixture       *fixture,
-                gconstpointer  data)
+open_store (Fixture *fixture)
 {
   static const guint8 key_bytes[PICKY_CIPHER_KEY_SIZE] = { 5, 5, 5, 5, 5, 5, 5, 5, 3, 3, 3, 3, 3, 3, 3, 3,
                                                            5, 5, 5, 5, 5, 5, 5, 5, 3, 3, 3, 3, 3, 3, 3, 3 };
@@ -279,17 +294,25 @@ fixture_set_up (Fixture       *fixture,
   g_autoptr(PickyCipher) cipher = NULL;
   g_autoptr(GAsyncResult) opened = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = NULL;
+  g_autofree char *path = g_build_filename (fixture->tmpdir, "messages.db", NULL);
+
+  cipher = picky_cipher_new (key, &error);
+  g_assert_no_error (error);
+  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &opened);
+  fixture->store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
 
   fixture->tmpdir = g_dir_make_tmp ("picky-viber-XXXXXX", &error);
   g_assert_no_error (error);
 
-  cipher = picky_cipher_new (key, &error);
-  g_assert_no_error (error);
-  path = g_build_filename (fixture->tmpdir, "messages.db", NULL);
-  picky_store_open_async (path, cipher, NULL, picky_test_got_result_cb, &opened);
-  fixture->store = picky_store_open_finish (picky_test_wait_result (&opened), &error);
-  g_assert_no_error (error);
+  open_store (fixture);
 
   fixture->settings = g_settings_new (APPLICATION_ID);
   fixture->access = picky_access_new (fixture->settings);
@@ -703,6 +726,71 @@ test_send_unsubscribed (Fixture       *fixture,
   g_assert_cmpstr (still_here, ==, OUR_KEY);
 }
 
+/* Stops the channel and closes the store, then opens both again, as
+ * quitting and starting the console does. */
+static void
+restart (Fixture *fixture)
+{
+  gint64 id = picky_channel_get_id (fixture->channel);
+
+  picky_channel_stop (fixture->channel);
+  g_assert_finalize_object (fixture->channel);
+  picky_store_close (fixture->store);
+  g_clear_object (&fixture->store);
+
+  open_store (fixture);
+  fixture->channel = start_channel (fixture, id);
+}
+
+/* Who unsubscribed is stored: after a restart a reply still fails with
+ * the reason, until the user subscribes, opens the conversation or
+ * writes, which is stored too. */
+static void
+test_unsubscribed_restart (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  static const char *const returns[] = {
+    NULL, /* the subscribed sample */
+    "{\"event\":\"conversation_started\",\"timestamp\":1777013003000,\"message_token\":5902763418875200003,"
+    "\"type\":\"open\",\"user\":{\"id\":\"" SAMPLE_SENDER "\"},\"subscribed\":false}",
+    NULL, /* the message sample */
+  };
+  const char *unsubscribed = "{\"event\":\"unsubscribed\",\"timestamp\":1777013002000,"
+                             "\"message_token\":5902763418875200002,\"user_id\":\"" SAMPLE_SENDER "\"}";
+
+  for (guint i = 0; i < G_N_ELEMENTS (returns); i++)
+    {
+      g_autoptr(GError) refused = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *key = NULL;
+      guint n_requests;
+
+      g_assert_cmpuint (post_signed (fixture, unsubscribed), ==, 200);
+      restart (fixture);
+
+      n_requests = fixture->api_requests->len;
+      g_assert_null (send_text (fixture, "Hello again", &refused));
+      g_assert_error (refused, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED);
+      g_assert_nonnull (strstr (refused->message, "unsubscribed"));
+      g_assert_cmpuint (fixture->api_requests->len, ==, n_requests);
+
+      if (i == 0)
+        g_assert_cmpuint (post_sample (fixture, "viber-webhook-subscribed"), ==, 200);
+      else if (i == 1)
+        g_assert_cmpuint (post_signed (fixture, returns[i]), ==, 200);
+      else
+        g_assert_cmpuint (post_sample (fixture, "viber-webhook"), ==, 200);
+      restart (fixture);
+
+      n_requests = fixture->api_requests->len;
+      g_queue_push_tail (&fixture->api_replies, load_text ("viber-send-response.json"));
+      key = send_text (fixture, "Hello again", &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (key, ==, OUR_KEY);
+      g_assert_cmpuint (fixture->api_requests->len, ==, n_requests + 1);
+    }
+}
+
 static gboolean
 has_n_requests (gpointer data)
 {
@@ -814,6 +902,7 @@ main (int   argc,
   ADD ("/picky/viber/send/errors", test_send_errors);
   ADD ("/picky/viber/sample/subscribed", test_sample_subscribed);
   ADD ("/picky/viber/send/unsubscribed", test_send_unsubscribed);
+  ADD ("/picky/viber/send/unsubscribed-restart", test_unsubscribed_restart);
   ADD ("/picky/viber/webhook/set", test_set_webhook);
 
   return g_test_run ();

@@ -263,23 +263,35 @@ picky_viber_channel_parse_event (JsonObject *root,
 
 /* ---- The shared path ---- */
 
+/* Who unsubscribed is kept in the channel's state in the store, one key
+ * per user, so that it outlives a restart; subscribing again removes it. */
+#define UNSUBSCRIBED_PREFIX "unsubscribed:"
+
 /* Whether a reply can reach a user follows their last event: they leave
  * with "unsubscribed" and come back by subscribing, opening the
  * conversation or writing. Kept whatever the read switch says, since it
- * stores nothing of theirs and only spares a refused send. */
-static void
-note_subscription (PickyViberChannel *self,
-                   JsonObject        *root)
+ * stores nothing of theirs and only spares a refused send.
+ *
+ * Returns: (transfer full) (nullable): the state key to write, with
+ *   *@value "1" for unsubscribed and %NULL to remove it; %NULL when the
+ *   event says nothing about it */
+static char *
+note_subscription (PickyViberChannel  *self,
+                   JsonObject         *root,
+                   const char        **value)
 {
   const char *event = picky_json_get_string (root, "event");
   const char *user_id = NULL;
 
+  *value = NULL;
   if (g_strcmp0 (event, "unsubscribed") == 0)
     {
       user_id = picky_json_get_string (root, "user_id");
-      if (user_id != NULL && *user_id != '\0')
-        g_hash_table_add (self->unsubscribed, g_strdup (user_id));
-      return;
+      if (user_id == NULL || *user_id == '\0')
+        return NULL;
+      g_hash_table_add (self->unsubscribed, g_strdup (user_id));
+      *value = "1";
+      return g_strconcat (UNSUBSCRIBED_PREFIX, user_id, NULL);
     }
 
   if (g_strcmp0 (event, "subscribed") == 0 || g_strcmp0 (event, "conversation_started") == 0)
@@ -287,8 +299,53 @@ note_subscription (PickyViberChannel *self,
   else if (g_strcmp0 (event, "message") == 0)
     user_id = picky_json_get_string (picky_json_get_object (root, "sender"), "id");
 
-  if (user_id != NULL)
-    g_hash_table_remove (self->unsubscribed, user_id);
+  if (user_id == NULL || *user_id == '\0')
+    return NULL;
+
+  /* Removed from the store even when not known here: it may have been
+   * recorded before a restart. */
+  g_hash_table_remove (self->unsubscribed, user_id);
+  return g_strconcat (UNSUBSCRIBED_PREFIX, user_id, NULL);
+}
+
+static void
+on_subscription_stored_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(PickyWebhookRequest) request = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* Viber retries anything but a 200, and the write is idempotent. */
+  if (!picky_store_set_channel_state_finish (PICKY_STORE (object), result, &error))
+    {
+      g_message ("Viber subscription change not stored, asking for a retry: %s", error->message);
+      picky_webhook_request_respond (request, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, NULL, 0);
+      return;
+    }
+
+  picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+}
+
+/* Answers an event that stores no message: once the subscription change
+ * it carries, if any, is committed. */
+static void
+acknowledge (PickyViberChannel   *self,
+             PickyWebhookRequest *request,
+             const char          *state_key,
+             const char          *state_value)
+{
+  PickyStore *store = picky_channel_get_store (PICKY_CHANNEL (self));
+
+  if (state_key == NULL || store == NULL)
+    {
+      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      return;
+    }
+
+  picky_store_set_channel_state_async (store, picky_channel_get_id (PICKY_CHANNEL (self)),
+                                       state_key, state_value, NULL,
+                                       on_subscription_stored_cb, g_object_ref (request));
 }
 
 /* Every running Viber channel on one listener is a member of "/viber":
@@ -327,6 +384,8 @@ handle_webhook_cb (PickyWebhookServer  *server,
   PickyViberChannel *signer = NULL;
   g_autoptr(JsonObject) root = NULL;
   g_autoptr(PickyMessage) message = NULL;
+  g_autofree char *state_key = NULL;
+  const char *state_value = NULL;
   Delivery *delivery;
   guint8 given[PICKY_SIGNATURE_SIZE];
 
@@ -373,14 +432,14 @@ handle_webhook_cb (PickyWebhookServer  *server,
   /* subscribed, unsubscribed, conversation_started and the "webhook" test
    * of set_webhook are acknowledged and counted. */
   signer->n_events++;
-  note_subscription (signer, root);
+  state_key = note_subscription (signer, root, &state_value);
 
   if (!picky_channel_can_read (PICKY_CHANNEL (signer)))
     {
       if (g_strcmp0 (picky_json_get_string (root, "event"), "message") == 0)
         picky_access_count_dropped (picky_channel_get_access (PICKY_CHANNEL (signer)),
                                     picky_channel_get_app (PICKY_CHANNEL (signer)), 1);
-      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      acknowledge (signer, request, state_key, state_value);
       return;
     }
 
@@ -388,7 +447,7 @@ handle_webhook_cb (PickyWebhookServer  *server,
                                              picky_channel_get_app (PICKY_CHANNEL (signer)));
   if (message == NULL || picky_channel_get_store (PICKY_CHANNEL (signer)) == NULL)
     {
-      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+      acknowledge (signer, request, state_key, state_value);
       return;
     }
 
@@ -400,8 +459,15 @@ handle_webhook_cb (PickyWebhookServer  *server,
   delivery->request = g_object_ref (request);
   delivery->messages = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (delivery->messages, g_steal_pointer (&message));
-  picky_store_ingest_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
-                            NULL, on_delivery_ingested_cb, delivery);
+  /* A message from someone who had unsubscribed clears it in the same
+   * transaction. */
+  if (state_key != NULL)
+    picky_store_ingest_with_state_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
+                                         picky_channel_get_id (PICKY_CHANNEL (signer)), state_key, state_value,
+                                         NULL, on_delivery_ingested_cb, delivery);
+  else
+    picky_store_ingest_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
+                              NULL, on_delivery_ingested_cb, delivery);
 }
 
 /* ---- Running ---- */
@@ -890,6 +956,53 @@ on_send_token_cb (GObject      *object,
 }
 
 static void
+return_unsubscribed (GTask *task)
+{
+  g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                           _("This customer unsubscribed from the bot on Viber; a reply reaches them only after they write again or subscribe"));
+}
+
+/* Takes over @task. */
+static void
+send_with_token (GTask *task)
+{
+  PickyViberChannel *self = g_task_get_source_object (task);
+
+  if (self->token != NULL)
+    {
+      send_now (task);
+      g_object_unref (task);
+      return;
+    }
+  picky_channel_lookup_secret_async (PICKY_CHANNEL (self), "token", _("No auth token is stored for this Viber bot"),
+                                     g_task_get_cancellable (task), on_send_token_cb, task);
+}
+
+static void
+on_subscription_read_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = picky_store_get_channel_state_finish (PICKY_STORE (object), result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (value != NULL)
+    {
+      return_unsubscribed (task);
+      return;
+    }
+
+  send_with_token (g_steal_pointer (&task));
+}
+
+static void
 picky_viber_channel_send_async (PickyChannel        *channel,
                                 PickyMessage        *message,
                                 GCancellable        *cancellable,
@@ -910,21 +1023,25 @@ picky_viber_channel_send_async (PickyChannel        *channel,
       return;
     }
 
+  g_task_set_task_data (task, build_send_body (self, receiver, text), (GDestroyNotify) g_bytes_unref);
   if (g_hash_table_contains (self->unsubscribed, receiver))
     {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
-                               _("This customer unsubscribed from the bot on Viber; a reply reaches them only after they write again or subscribe"));
+      return_unsubscribed (task);
       return;
     }
 
-  g_task_set_task_data (task, build_send_body (self, receiver, text), (GDestroyNotify) g_bytes_unref);
-  if (self->token != NULL)
+  /* Known here only since this start; the store knows from before. */
+  if (picky_channel_get_store (channel) != NULL)
     {
-      send_now (task);
+      g_autofree char *key = g_strconcat (UNSUBSCRIBED_PREFIX, receiver, NULL);
+
+      picky_store_get_channel_state_async (picky_channel_get_store (channel), picky_channel_get_id (channel),
+                                           key, cancellable, on_subscription_read_cb,
+                                           g_steal_pointer (&task));
       return;
     }
-  picky_channel_lookup_secret_async (channel, "token", _("No auth token is stored for this Viber bot"),
-                                     cancellable, on_send_token_cb, g_steal_pointer (&task));
+
+  send_with_token (g_steal_pointer (&task));
 }
 
 /* ---- Object ---- */

@@ -35,9 +35,15 @@ picky_store_worker_set_state (PickyStoreWorker  *w,
       return FALSE;
     }
 
+  /* No value is no row, so that keys that come and go (one per customer
+   * who unsubscribed from a Viber bot) do not pile up. */
+  if (value == NULL)
+    stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_CLEAR_STATE);
+
   sqlite3_bind_int64 (stmt, 1, channel_id);
   sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, value, -1, SQLITE_STATIC);
+  if (value != NULL)
+    sqlite3_bind_text (stmt, 3, value, -1, SQLITE_STATIC);
 
   return picky_store_worker_run_done (w, stmt, error);
 }
@@ -514,7 +520,8 @@ picky_store_list_channels_finish (PickyStore    *self,
  * picky_store_set_channel_state_async:
  *
  * Completes once the value is durably committed; it shares the group
- * commit of the batches waiting at the same time.
+ * commit of the batches waiting at the same time. A %NULL @value removes
+ * @key.
  */
 void
 picky_store_set_channel_state_async (PickyStore          *self,

@@ -48,6 +48,7 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_ADD_CONTACT_SPAN] = picky_store_sql_add_contact_span,
   [PICKY_STORE_STMT_SET_STATE] = "INSERT INTO channel_state (channel_id, key, value) VALUES (?1, ?2, ?3)"
                                  " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
+  [PICKY_STORE_STMT_CLEAR_STATE] = "DELETE FROM channel_state WHERE channel_id = ?1 AND key = ?2",
   [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,
 };
 
