@@ -612,8 +612,11 @@ test_signal (Fixture       *fixture,
   g_assert_true (picky_conversation_get_done (((GPtrArray *) fixture->emissions->pdata[3])->pdata[0]));
 }
 
+static gboolean list_loaded (gpointer data);
+
 /* Erasing a contact takes their conversations and Done marks; a purge
- * takes conversations left without messages and recounts the rest. */
+ * takes conversations left without messages and recounts the rest. Both
+ * say so through conversations-changed, and an open list follows. */
 static void
 test_privacy (Fixture       *fixture,
               gconstpointer  data)
@@ -625,6 +628,9 @@ test_privacy (Fixture       *fixture,
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   gint64 old = now - 40 * 86400;
   gint64 ann;
+  gint64 ben_conversation;
+  GPtrArray *emitted;
+  g_autoptr(PickyConversationList) model = picky_conversation_list_new (fixture->store);
 
   g_ptr_array_add (batch, make_message (fixture->telegram, "a1", "ann", PICKY_DIRECTION_IN, "old", old));
   g_ptr_array_add (batch, make_message (fixture->telegram, "a2", "ann", PICKY_DIRECTION_IN, "new", now));
@@ -637,11 +643,29 @@ test_privacy (Fixture       *fixture,
   set_done (fixture, picky_conversation_get_id (find_in (all, picky_message_get_contact_id (batch->pdata[2]))),
             TRUE, &error);
   g_assert_no_error (error);
+  ben_conversation = picky_conversation_get_id (find_in (all, picky_message_get_contact_id (batch->pdata[2])));
+  picky_conversation_list_set_filter (model, PICKY_CONVERSATION_FILTER_ALL, NULL, 0);
+  g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 3);
+  g_ptr_array_set_size (fixture->emissions, 0);
 
   picky_store_purge_async (fixture->store, 30, NULL, picky_test_got_result_cb, &result);
   g_assert_cmpint (picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 2);
   g_assert_no_error (error);
   g_clear_object (&result);
+  drain ();
+
+  /* Ben's conversation is announced gone, Ann's with one unread left. */
+  g_assert_cmpuint (fixture->emissions->len, ==, 1);
+  emitted = fixture->emissions->pdata[0];
+  g_assert_cmpuint (emitted->len, ==, 2);
+  g_assert_cmpint (picky_conversation_get_contact_id (emitted->pdata[0]), ==, ann);
+  g_assert_cmpuint (picky_conversation_get_unread (emitted->pdata[0]), ==, 1);
+  g_assert_false (picky_conversation_get_gone (emitted->pdata[0]));
+  g_assert_cmpint (picky_conversation_get_id (emitted->pdata[1]), ==, ben_conversation);
+  g_assert_true (picky_conversation_get_gone (emitted->pdata[1]));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+  g_assert_false (picky_conversation_list_find (model, ben_conversation, NULL));
   g_clear_pointer (&all, g_ptr_array_unref);
   all = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
   g_assert_cmpuint (all->len, ==, 2);
@@ -650,9 +674,16 @@ test_privacy (Fixture       *fixture,
   g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM done_marks"), ==, 0);
 
   set_done (fixture, picky_conversation_get_id (find_in (all, ann)), TRUE, &error);
+  g_ptr_array_set_size (fixture->emissions, 0);
   picky_store_erase_contact_async (fixture->store, ann, NULL, picky_test_got_result_cb, &result);
   g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
   g_assert_no_error (error);
+  drain ();
+  g_assert_cmpuint (fixture->emissions->len, ==, 1);
+  emitted = fixture->emissions->pdata[0];
+  g_assert_cmpuint (emitted->len, ==, 1);
+  g_assert_true (picky_conversation_get_gone (emitted->pdata[0]));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 1);
   g_clear_pointer (&all, g_ptr_array_unref);
   all = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
   g_assert_cmpuint (all->len, ==, 1);
@@ -685,7 +716,8 @@ list_loaded (gpointer data)
 }
 
 /* The model: pages on demand; a new message moves its conversation to the
- * top as one removal and one insertion, keeping the row's object; Done
+ * top as one change over the rows down to its old place, keeping the row's
+ * object; a batch of several moves is one change too; Done
  * leaves the Open list; a conversation read in the Unread list stays. */
 static void
 test_list (Fixture       *fixture,
@@ -731,20 +763,50 @@ test_list (Fixture       *fixture,
   g_assert_cmpstr (picky_conversation_get_provider_id (moved), ==, "c100");
   g_signal_connect (model, "items-changed", G_CALLBACK (on_items_changed_cb), changes);
   ingest_one (fixture, make_message (fixture->telegram, "again", "c100", PICKY_DIRECTION_IN, "still there?", T0 + 1000));
-  g_assert_cmpuint (changes->len, ==, 2);
+  g_assert_cmpuint (changes->len, ==, 1);
   change = &g_array_index (changes, Change, 0);
-  g_assert_cmpuint (change->position, ==, 149);
-  g_assert_cmpuint (change->removed, ==, 1);
-  g_assert_cmpuint (change->added, ==, 0);
-  change = &g_array_index (changes, Change, 1);
   g_assert_cmpuint (change->position, ==, 0);
-  g_assert_cmpuint (change->removed, ==, 0);
-  g_assert_cmpuint (change->added, ==, 1);
+  g_assert_cmpuint (change->removed, ==, 150);
+  g_assert_cmpuint (change->added, ==, 150);
   top = g_list_model_get_item (G_LIST_MODEL (model), 0);
   g_assert_true (top == moved);
   g_assert_cmpstr (picky_conversation_get_last_text (top), ==, "still there?");
   g_assert_cmpuint (picky_conversation_get_unread (top), ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 250);
+
+  /* Three conversations write in one batch: one change, from the top down
+   * to the lowest row that moved; a row between keeps its object, one
+   * place lower for the one that came from below it. */
+  {
+    g_autoptr(GPtrArray) several = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(PickyConversation) kept = g_list_model_get_item (G_LIST_MODEL (model), 120);
+    g_autoptr(PickyConversation) below = NULL;
+    const char *movers[] = { "c240", "c200", "c50" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (movers); i++)
+      {
+        g_autofree char *key = g_strdup_printf ("several%u", i);
+
+        g_ptr_array_add (several, make_message (fixture->telegram, key, movers[i], PICKY_DIRECTION_IN, "news", T0 + 1100 + i));
+      }
+    g_array_set_size (changes, 0);
+    ingest (fixture, several);
+    g_assert_cmpuint (changes->len, ==, 1);
+    change = &g_array_index (changes, Change, 0);
+    /* c50 was at row 199: c100 on top, then c249 down to c101, c99 down. */
+    g_assert_cmpuint (change->position, ==, 0);
+    g_assert_cmpuint (change->removed, ==, 200);
+    g_assert_cmpuint (change->added, ==, 200);
+    g_clear_object (&top);
+    top = g_list_model_get_item (G_LIST_MODEL (model), 0);
+    g_assert_cmpstr (picky_conversation_get_provider_id (top), ==, "c50");
+    g_clear_object (&top);
+    top = g_list_model_get_item (G_LIST_MODEL (model), 3);
+    g_assert_true (top == moved);
+    below = g_list_model_get_item (G_LIST_MODEL (model), 121);
+    g_assert_true (below == kept);
+    g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 250);
+  }
 
   /* A change that keeps the order changes no rows. */
   g_array_set_size (changes, 0);
@@ -763,8 +825,9 @@ test_list (Fixture       *fixture,
   g_array_set_size (changes, 0);
   set_done (fixture, picky_conversation_get_id (top), TRUE, NULL);
   g_assert_cmpuint (changes->len, ==, 1);
-  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).position, ==, 4);
   g_assert_cmpuint (g_array_index (changes, Change, 0).removed, ==, 1);
+  g_assert_cmpuint (g_array_index (changes, Change, 0).added, ==, 0);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 250);
   g_assert_false (picky_conversation_list_find (model, picky_conversation_get_id (top), NULL));
 

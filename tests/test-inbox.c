@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -252,8 +253,37 @@ changed_once (gpointer data)
   return ((Changes *) data)->calls > 0;
 }
 
-/* A new message moves its conversation to the top: one removal where it
- * was and one insertion at the top, and a row on screen shows it. */
+/* Where the row of @conversation is, seen from the list's scroller; FALSE
+ * when no row on screen shows it. */
+static gboolean
+row_offset (Fixture           *fixture,
+            PickyConversation *conversation,
+            double            *y)
+{
+  g_autoptr(GPtrArray) rows = picky_test_gui_find_all (GTK_WIDGET (fixture->page), PICKY_TYPE_CONVERSATION_ROW);
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      GtkWidget *scroller = gtk_widget_get_ancestor (rows->pdata[i], GTK_TYPE_SCROLLED_WINDOW);
+      graphene_rect_t bounds;
+
+      if (picky_conversation_row_get_conversation (rows->pdata[i]) == conversation &&
+          gtk_widget_get_mapped (rows->pdata[i]) &&
+          gtk_widget_compute_bounds (rows->pdata[i], scroller, &bounds))
+        {
+          *y = bounds.origin.y;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
+
+/* A new message moves its conversation to the top in one change over the
+ * rows between, and a row on screen shows it; a batch of several moves and
+ * a newcomer is one change too, and an admin scrolled down keeps the row
+ * they look at where it was, the selection, and a button that says how
+ * many conversations have news. */
 static void
 test_inbox_live_batch (Fixture       *fixture,
                        gconstpointer  data)
@@ -294,11 +324,11 @@ test_inbox_live_batch (Fixture       *fixture,
   picky_test_spin (100);
   g_signal_handler_disconnect (list, handler);
 
-  /* Out of its place, then in at the top. */
-  g_assert_cmpuint (changes.calls, ==, 2);
+  /* From row 9 to the top: the ten rows from the top to its old place. */
+  g_assert_cmpuint (changes.calls, ==, 1);
   g_assert_cmpuint (changes.position, ==, 0);
-  g_assert_cmpuint (changes.removed, ==, 0);
-  g_assert_cmpuint (changes.added, ==, 1);
+  g_assert_cmpuint (changes.removed, ==, 10);
+  g_assert_cmpuint (changes.added, ==, 10);
   first = g_list_model_get_item (G_LIST_MODEL (list), 0);
   g_assert_cmpstr (picky_conversation_get_display_name (first), ==, "c0990");
   g_assert_cmpuint (picky_conversation_get_unread (first), ==, 2);
@@ -312,6 +342,72 @@ test_inbox_live_batch (Fixture       *fixture,
         gtk_widget_get_mapped (rows->pdata[i]))
       newest_shown = TRUE;
   g_assert_true (newest_shown);
+  g_clear_object (&first);
+
+  {
+    g_autoptr(PickyConversation) watched = NULL;
+    g_autoptr(PickyConversation) chosen = NULL;
+    g_autoptr(GPtrArray) views = picky_test_gui_find_all (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW);
+    GtkListView *view = NULL;
+    GtkSelectionModel *selection = NULL;
+    const char *movers[] = { "c0995", "c0949", "c0930", "c0919", "newcomer" };
+    GtkWidget *news;
+    double before = 0;
+    double after = 0;
+    guint position;
+
+    for (guint i = 0; i < views->len; i++)
+      {
+        GtkSelectionModel *model = gtk_list_view_get_model (views->pdata[i]);
+
+        if (GTK_IS_SINGLE_SELECTION (model) &&
+            gtk_single_selection_get_model (GTK_SINGLE_SELECTION (model)) == G_LIST_MODEL (list))
+          {
+            view = views->pdata[i];
+            selection = model;
+          }
+      }
+    g_assert_nonnull (view);
+
+    /* The admin reads row 30 and has row 33 selected. */
+    watched = g_list_model_get_item (G_LIST_MODEL (list), 30);
+    chosen = g_list_model_get_item (G_LIST_MODEL (list), 33);
+    gtk_widget_activate_action (GTK_WIDGET (view), "list.scroll-to-item", "u", 30);
+    gtk_selection_model_select_item (selection, 33, TRUE);
+    picky_test_spin (300);
+    g_assert_true (row_offset (fixture, watched, &before));
+    g_assert_cmpfloat (gtk_adjustment_get_value (gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view))), >, 1.0);
+
+    /* One conversation above the watched row, three below it and one new. */
+    g_ptr_array_set_size (batch, 0);
+    for (guint i = 0; i < G_N_ELEMENTS (movers); i++)
+      {
+        g_autofree char *key = g_strdup_printf ("batch:%u", i);
+
+        g_ptr_array_add (batch, make_message (channel, key, movers[i], "batch news", T0 + 300000 + i));
+      }
+    changes.calls = 0;
+    handler = g_signal_connect (list, "items-changed", G_CALLBACK (on_items_changed_cb), &changes);
+    ingest (fixture, batch);
+    g_assert_true (picky_test_wait_until (changed_once, &changes, 5000));
+    picky_test_spin (300);
+    g_signal_handler_disconnect (list, handler);
+
+    g_assert_cmpuint (changes.calls, ==, 1);
+    g_assert_cmpuint (changes.position, ==, 0);
+    first = g_list_model_get_item (G_LIST_MODEL (list), 0);
+    g_assert_cmpstr (picky_conversation_get_display_name (first), ==, "newcomer");
+    g_assert_true (picky_conversation_list_find (list, picky_conversation_get_id (watched), &position));
+    g_assert_cmpuint (position, ==, 34);
+
+    /* Still where it was on screen, and still the chosen row selected. */
+    g_assert_true (row_offset (fixture, watched, &after));
+    g_assert_cmpfloat (fabs (after - before), <=, 1.0);
+    g_assert_true (gtk_single_selection_get_selected_item (GTK_SINGLE_SELECTION (selection)) == (gpointer) chosen);
+    news = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_BUTTON, "5 conversations with news");
+    g_assert_nonnull (news);
+    g_assert_true (gtk_widget_get_visible (news));
+  }
 }
 
 static guint

@@ -34,6 +34,13 @@ struct _PickyConversationList
 
 static void picky_conversation_list_model_init (GListModelInterface *iface);
 
+enum {
+  SIGNAL_RAISED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE_WITH_CODE (PickyConversationList, picky_conversation_list, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, picky_conversation_list_model_init))
 
@@ -54,26 +61,11 @@ within_loaded (PickyConversationList *self,
   return time > self->cursor_time || (time == self->cursor_time && id > self->cursor_id);
 }
 
-/* The position a conversation with @conversation's key takes among the
- * rows, found by bisection since they stay in order. */
-static guint
-find_insert_position (PickyConversationList *self,
-                      PickyConversation     *conversation)
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b)
 {
-  guint lo = 0;
-  guint hi = self->items->len;
-
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-
-      if (picky_conversation_compare (g_ptr_array_index (self->items, mid), conversation) < 0)
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-
-  return lo;
+  return picky_conversation_compare (*(PickyConversation **) a, *(PickyConversation **) b);
 }
 
 static void
@@ -150,79 +142,120 @@ on_page_loaded_cb (GObject      *object,
     g_list_model_items_changed (G_LIST_MODEL (self), position, 0, added);
 }
 
-/* A changed conversation keeps its row object, filled with what is stored
- * now, so that a view showing it follows ::changed. One that moves leaves
- * its place and takes its new one in two steps, each announced alone: a
- * view keeps what it shows in place when a row above it comes or goes,
- * as it does for the message list. */
-static void
-update_conversation (PickyConversationList *self,
-                     PickyConversation     *conversation)
-{
-  gint64 id = picky_conversation_get_id (conversation);
-  PickyConversation *item = g_hash_table_lookup (self->ids, &id);
-  gboolean matches = picky_conversation_matches (conversation, self->filter,
-                                                 (const char * const *) self->apps, self->channel_id);
-  g_autoptr(PickyConversation) copy = NULL;
-  guint position = 0;
-
-  /* A conversation read in the Unread list stays until the filter changes,
-   * so that the one the admin opened does not vanish under the pointer. */
-  if (item != NULL && !matches && self->filter == PICKY_CONVERSATION_FILTER_UNREAD &&
-      picky_conversation_matches (conversation, PICKY_CONVERSATION_FILTER_ALL,
-                                  (const char * const *) self->apps, self->channel_id))
-    matches = TRUE;
-
-  if (item != NULL)
-    {
-      g_autoptr(PickyConversation) kept = g_object_ref (item);
-      guint next;
-
-      if (!find_position (self, item, &position))
-        g_assert_not_reached ();
-
-      if (matches &&
-          (position == 0 ||
-           picky_conversation_compare (g_ptr_array_index (self->items, position - 1), conversation) < 0) &&
-          (position + 1 == self->items->len ||
-           picky_conversation_compare (conversation, g_ptr_array_index (self->items, position + 1)) < 0))
-        {
-          picky_conversation_fill (item, conversation);
-          return;
-        }
-
-      g_hash_table_remove (self->ids, &id);
-      g_ptr_array_remove_index (self->items, position);
-      g_list_model_items_changed (G_LIST_MODEL (self), position, 1, 0);
-      if (!matches)
-        return;
-
-      picky_conversation_fill (kept, conversation);
-      next = find_insert_position (self, kept);
-      insert_item (self, kept, next);
-      g_list_model_items_changed (G_LIST_MODEL (self), next, 0, 1);
-      return;
-    }
-
-  if (!matches || !within_loaded (self, conversation))
-    return;
-
-  /* A copy of its own: the signal's objects are shared with every other
-   * list, each of which moves its rows by their keys. */
-  copy = picky_conversation_new ();
-  picky_conversation_fill (copy, conversation);
-  position = find_insert_position (self, copy);
-  insert_item (self, copy, position);
-  g_list_model_items_changed (G_LIST_MODEL (self), position, 0, 1);
-}
-
+/* A batch's changes, applied to the rows as one: rows whose key stays keep
+ * their place and are filled with what is stored now (their object is
+ * kept, so a view showing one follows ::changed); rows that move, come or
+ * go make the new order, which is announced as one items-changed over the
+ * span that differs. Thousands of messages a second thus cost a view one
+ * change per commit, not two per conversation; the view keeps the row it
+ * shows and the selection keeps its item, as both follow an item that
+ * leaves and comes back within one change. */
 static void
 on_conversations_changed_cb (PickyConversationList *self,
                              GPtrArray             *conversations)
 {
-  /* Oldest first: the newest ends on top, where each one is put. */
+  g_autoptr(GHashTable) moving = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
+  g_autoptr(GHashTable) gone = g_hash_table_new (NULL, NULL);
+  g_autoptr(GPtrArray) incoming = NULL;
+  g_autoptr(GPtrArray) old = NULL;
+  GPtrArray *rows;
+  GHashTableIter iter;
+  gpointer key;
+  guint lo = 0;
+  guint same_end = 0;
+  guint raised = 0;
+  guint j = 0;
+
+  /* Oldest first, so that of two states of one conversation the newer
+   * one is what stays. */
   for (guint i = conversations->len; i > 0; i--)
-    update_conversation (self, g_ptr_array_index (conversations, i - 1));
+    {
+      PickyConversation *conversation = g_ptr_array_index (conversations, i - 1);
+      gint64 id = picky_conversation_get_id (conversation);
+      PickyConversation *item = g_hash_table_lookup (self->ids, &id);
+      gboolean matches = picky_conversation_matches (conversation, self->filter,
+                                                     (const char * const *) self->apps, self->channel_id);
+      PickyConversation *copy;
+
+      /* A conversation read in the Unread list stays until the filter
+       * changes, so that the one the admin opened does not vanish under
+       * the pointer. */
+      if (item != NULL && !matches && self->filter == PICKY_CONVERSATION_FILTER_UNREAD &&
+          picky_conversation_matches (conversation, PICKY_CONVERSATION_FILTER_ALL,
+                                      (const char * const *) self->apps, self->channel_id))
+        matches = TRUE;
+
+      if (item != NULL)
+        {
+          if (!matches)
+            {
+              g_hash_table_remove (self->ids, &id);
+              g_hash_table_remove (moving, item);
+              g_hash_table_add (gone, item);
+              continue;
+            }
+          if (picky_conversation_compare (item, conversation) != 0 && !g_hash_table_contains (moving, item))
+            g_hash_table_add (moving, g_object_ref (item));
+          picky_conversation_fill (item, conversation);
+          continue;
+        }
+
+      if (!matches || !within_loaded (self, conversation))
+        continue;
+
+      /* A copy of its own: the signal's objects are shared with every
+       * other list, each of which orders its rows by their keys. */
+      copy = picky_conversation_new ();
+      picky_conversation_fill (copy, conversation);
+      g_hash_table_insert (self->ids, g_memdup2 (&id, sizeof id), copy);
+      g_hash_table_add (moving, copy);
+    }
+
+  if (g_hash_table_size (moving) == 0 && g_hash_table_size (gone) == 0)
+    return;
+
+  incoming = g_ptr_array_sized_new (g_hash_table_size (moving));
+  g_hash_table_iter_init (&iter, moving);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (incoming, key);
+  g_ptr_array_sort (incoming, compare_rows);
+
+  /* The rows that stay are still in order: the ones that move are merged
+   * into them in one pass. */
+  old = g_steal_pointer (&self->items);
+  rows = g_ptr_array_new_full (old->len + incoming->len, g_object_unref);
+  for (guint i = 0; i < old->len; i++)
+    {
+      PickyConversation *item = g_ptr_array_index (old, i);
+
+      if (g_hash_table_contains (moving, item) || g_hash_table_contains (gone, item))
+        continue;
+      while (j < incoming->len && picky_conversation_compare (g_ptr_array_index (incoming, j), item) < 0)
+        g_ptr_array_add (rows, g_object_ref (g_ptr_array_index (incoming, j++)));
+      g_ptr_array_add (rows, g_object_ref (item));
+    }
+  while (j < incoming->len)
+    g_ptr_array_add (rows, g_object_ref (g_ptr_array_index (incoming, j++)));
+  self->items = rows;
+
+  /* Only the span between the unchanged head and tail is announced. */
+  while (lo < old->len && lo < rows->len && old->pdata[lo] == rows->pdata[lo])
+    lo++;
+  while (same_end < old->len - lo && same_end < rows->len - lo &&
+         old->pdata[old->len - 1 - same_end] == rows->pdata[rows->len - 1 - same_end])
+    same_end++;
+  if (old->len - lo - same_end == 0 && rows->len - lo - same_end == 0)
+    return;
+
+  /* The rows of this batch now above every row that was there before. */
+  for (guint i = lo; i < rows->len && g_hash_table_contains (moving, rows->pdata[i]); i++)
+    raised++;
+  if (raised == rows->len || old->len == 0)
+    raised = 0;
+
+  g_list_model_items_changed (G_LIST_MODEL (self), lo, old->len - lo - same_end, rows->len - lo - same_end);
+  if (raised > 0 && lo == 0)
+    g_signal_emit (self, signals[SIGNAL_RAISED], 0, raised);
 }
 
 static GType
@@ -295,6 +328,18 @@ picky_conversation_list_class_init (PickyConversationListClass *klass)
 
   object_class->dispose = picky_conversation_list_dispose;
   object_class->finalize = picky_conversation_list_finalize;
+
+  /**
+   * PickyConversationList::raised:
+   * @n_raised: how many conversations of the batch came in or moved
+   *   above every row that was there before
+   *
+   * Emitted right after the items-changed of a batch that put
+   * conversations on top of a list that had rows, so that a view scrolled
+   * away from the top can say there is news.
+   */
+  signals[SIGNAL_RAISED] = g_signal_new ("raised", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 }
 
 static void

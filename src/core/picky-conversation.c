@@ -29,6 +29,7 @@ struct _PickyConversation
   guint unread;
   gint64 waiting_since;
   gboolean done;
+  gboolean gone;
 };
 
 G_DEFINE_FINAL_TYPE (PickyConversation, picky_conversation, G_TYPE_OBJECT)
@@ -146,6 +147,7 @@ picky_conversation_fill (PickyConversation *self,
   self->unread = source->unread;
   self->waiting_since = source->waiting_since;
   self->done = source->done;
+  self->gone = source->gone;
 
   picky_conversation_changed (self);
 }
@@ -166,6 +168,8 @@ picky_conversation_matches (PickyConversation       *self,
 {
   g_return_val_if_fail (PICKY_IS_CONVERSATION (self), FALSE);
 
+  if (self->gone)
+    return FALSE;
   if (apps != NULL && apps[0] != NULL && !g_strv_contains (apps, self->app != NULL ? self->app : ""))
     return FALSE;
   if (channel_id != 0 && self->channel_id != channel_id)
@@ -471,4 +475,22 @@ picky_conversation_set_done (PickyConversation *self,
 {
   g_return_if_fail (PICKY_IS_CONVERSATION (self));
   self->done = done;
+}
+
+/* Whether the conversation is no more: its messages were purged or its
+ * contact erased. Such a conversation carries only its id and matches no
+ * filter, so that a list showing it lets it go. */
+gboolean
+picky_conversation_get_gone (PickyConversation *self)
+{
+  g_return_val_if_fail (PICKY_IS_CONVERSATION (self), FALSE);
+  return self->gone;
+}
+
+void
+picky_conversation_set_gone (PickyConversation *self,
+                             gboolean           gone)
+{
+  g_return_if_fail (PICKY_IS_CONVERSATION (self));
+  self->gone = gone;
 }

@@ -64,5 +64,7 @@ gint64             picky_conversation_get_waiting_since  (PickyConversation *sel
 void               picky_conversation_set_waiting_since  (PickyConversation *self, gint64 unix_seconds);
 gboolean           picky_conversation_get_done           (PickyConversation *self);
 void               picky_conversation_set_done           (PickyConversation *self, gboolean done);
+gboolean           picky_conversation_get_gone           (PickyConversation *self);
+void               picky_conversation_set_gone           (PickyConversation *self, gboolean gone);
 
 G_END_DECLS

@@ -33,6 +33,33 @@ worker_note_touched (PickyStoreWorker *w,
     g_hash_table_add (w->touched, g_memdup2 (&conversation_id, sizeof conversation_id));
 }
 
+/* Notes the conversations a query names (their ids in its first column)
+ * in @ids, for a write that changes or drops them outside of ingest. */
+gboolean
+picky_store_worker_note_conversations (PickyStoreWorker  *w,
+                                       GHashTable        *ids,
+                                       const char        *sql,
+                                       gint64             arg,
+                                       GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_prepare (w, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, arg);
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      if (!g_hash_table_contains (ids, &id))
+        g_hash_table_add (ids, g_memdup2 (&id, sizeof id));
+    }
+  sqlite3_finalize (stmt);
+
+  return rc != 0;
+}
+
 gboolean
 picky_store_worker_touch_conversation (PickyStoreWorker   *w,
                                        PickyStoreContact  *contact,
@@ -193,6 +220,7 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
                                        GHashTable       *ids)
 {
   g_autoptr(GPtrArray) conversations = NULL;
+  g_autoptr(GHashTable) found = picky_store_conversation_ids_new ();
   g_autoptr(GString) sql = NULL;
   sqlite3_stmt *stmt = NULL;
   GHashTableIter iter;
@@ -211,14 +239,35 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
     g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
   g_string_append (sql, ")");
 
-  /* Those gone since (an erasure in between) have nothing left to show. */
   conversations = g_ptr_array_new_with_free_func (g_object_unref);
   rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   while (picky_store_next_row (stmt, &rc))
-    g_ptr_array_add (conversations, conversation_from_row (w, stmt));
+    {
+      PickyConversation *conversation = conversation_from_row (w, stmt);
+      gint64 id = picky_conversation_get_id (conversation);
+
+      g_hash_table_add (found, g_memdup2 (&id, sizeof id));
+      g_ptr_array_add (conversations, conversation);
+    }
   sqlite3_finalize (stmt);
   if (rc != SQLITE_DONE)
     g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
+
+  /* Those gone (purged or erased) are announced as gone, so that a list
+   * showing one lets it go; they sort last, having no activity. */
+  if (rc == SQLITE_DONE)
+    {
+      g_hash_table_iter_init (&iter, ids);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (found, key))
+          {
+            PickyConversation *gone = picky_conversation_new ();
+
+            picky_conversation_set_id (gone, *(gint64 *) key);
+            picky_conversation_set_gone (gone, TRUE);
+            g_ptr_array_add (conversations, gone);
+          }
+    }
 
   /* Newest first, as a list shows them. */
   g_ptr_array_sort (conversations, compare_conversations_cb);

@@ -142,25 +142,34 @@ worker_count (PickyStoreWorker  *w,
  * waiting keeps the time they started to, though that message is gone. */
 static gboolean
 purge_conversations (PickyStoreWorker  *w,
+                     GHashTable        *touched,
                      GError           **error)
 {
   return picky_store_exec (w->db,
                            "CREATE TEMP TABLE purged_conversations AS"
                            "  SELECT id FROM conversations c WHERE NOT EXISTS"
-                           "  (SELECT 1 FROM messages m WHERE m.id = c.last_message_id);"
+                           "  (SELECT 1 FROM messages m WHERE m.id = c.last_message_id)",
+                           error) &&
+         picky_store_worker_note_conversations (w, touched, "SELECT id FROM purged_conversations", 0, error) &&
+         picky_store_exec (w->db,
                            "DELETE FROM done_marks WHERE conversation_id IN purged_conversations;"
                            "DELETE FROM conversations WHERE id IN purged_conversations;"
-                           "DROP TABLE purged_conversations;"
-                           /* Counted along the contact's messages: the planner
-                            * would otherwise walk the whole channel for each
-                            * conversation. */
-                           "UPDATE conversations SET unread ="
-                           "  (SELECT count (*) FROM messages m INDEXED BY messages_contact_time"
-                           "   WHERE m.unread = 1"
-                           "   AND m.contact_id = conversations.contact_id"
-                           "   AND m.channel_id = conversations.channel_id AND m.kind <> 'reaction')"
-                           "  WHERE unread > 0;",
-                           error);
+                           "DROP TABLE purged_conversations;",
+                           error) &&
+         /* Counted along the contact's messages: the planner would
+          * otherwise walk the whole channel for each conversation. Only
+          * the counts that change are written, and announced. */
+         picky_store_worker_note_conversations (w, touched,
+                                                "UPDATE conversations SET unread = recount.n FROM"
+                                                " (SELECT c.id,"
+                                                "  (SELECT count (*) FROM messages m INDEXED BY messages_contact_time"
+                                                "   WHERE m.unread = 1"
+                                                "   AND m.contact_id = c.contact_id"
+                                                "   AND m.channel_id = c.channel_id AND m.kind <> 'reaction') AS n"
+                                                "  FROM conversations c WHERE c.unread > 0) AS recount"
+                                                " WHERE conversations.id = recount.id AND conversations.unread <> recount.n"
+                                                " RETURNING conversations.id",
+                                                0, error);
 }
 
 typedef struct {
@@ -280,6 +289,7 @@ purge_run (PickyStoreWorker *w,
   gint64 cutoff = cutoff_day * PICKY_STORE_DAY;
   gint64 total, count = 0, contacts = -1;
   g_autofree char *detail = NULL;
+  g_autoptr(GHashTable) touched = picky_store_conversation_ids_new ();
   gboolean ok;
 
   ok = picky_store_exec (w->db, "PRAGMA secure_delete = ON", &error) &&
@@ -323,7 +333,7 @@ purge_run (PickyStoreWorker *w,
                                     cutoff_day * 24, &error) >= 0 &&
        picky_store_worker_exec_int (w, "DELETE FROM response_hours WHERE hour < ?1",
                                     cutoff_day * 24, &error) >= 0 &&
-       purge_conversations (w, &error) &&
+       purge_conversations (w, touched, &error) &&
        picky_store_worker_exec_int (w, "DELETE FROM reply_hours WHERE hour < ?1",
                                     cutoff_day * 24, &error) >= 0 &&
        purge_spans (w, cutoff_day * 24, &error) &&
@@ -359,7 +369,11 @@ purge_run (PickyStoreWorker *w,
   if (!ok)
     g_task_return_error (task, error);
   else
-    g_task_return_int (task, count);
+    {
+      /* Open lists drop the conversations that went and recount the rest. */
+      picky_store_worker_emit_conversations (w, task, touched);
+      g_task_return_int (task, count);
+    }
 }
 
 typedef struct {
@@ -371,6 +385,7 @@ erase_contact_run (PickyStoreWorker *w,
                    GTask            *task)
 {
   EraseContactArgs *args = g_task_get_task_data (task);
+  g_autoptr(GHashTable) touched = picky_store_conversation_ids_new ();
   GError *error = NULL;
   gint64 count = -1, outbox = -1;
   gboolean ok;
@@ -397,6 +412,8 @@ erase_contact_run (PickyStoreWorker *w,
                                     "DELETE FROM done_marks WHERE conversation_id IN"
                                     " (SELECT id FROM conversations WHERE contact_id = ?1)",
                                     args->contact_id, &error) >= 0 &&
+       picky_store_worker_note_conversations (w, touched, "SELECT id FROM conversations WHERE contact_id = ?1",
+                                              args->contact_id, &error) &&
        picky_store_worker_exec_int (w, "DELETE FROM conversations WHERE contact_id = ?1",
                                     args->contact_id, &error) >= 0 &&
        (outbox = picky_store_worker_exec_int (w,
@@ -439,7 +456,10 @@ erase_contact_run (PickyStoreWorker *w,
   if (!ok)
     g_task_return_error (task, error);
   else
-    g_task_return_int (task, count);
+    {
+      picky_store_worker_emit_conversations (w, task, touched);
+      g_task_return_int (task, count);
+    }
 }
 
 typedef struct {

@@ -385,6 +385,12 @@ gboolean picky_store_write_file (const char  *path,
 /* In picky-store-conversations.c. */
 /* A conversation id set for PickyStoreWorker.touched. */
 GHashTable *picky_store_conversation_ids_new (void);
+/* Adds the ids the first column of @sql (with ?1 bound to @arg) returns to @ids. */
+gboolean picky_store_worker_note_conversations (PickyStoreWorker  *w,
+                                                GHashTable        *ids,
+                                                const char        *sql,
+                                                gint64             arg,
+                                                GError           **error);
 /* Counts a new @message in its conversation (see schema version 9). */
 gboolean picky_store_worker_touch_conversation (PickyStoreWorker   *w,
                                                 PickyStoreContact  *contact,

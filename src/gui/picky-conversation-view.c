@@ -848,6 +848,9 @@ on_conversations_changed_cb (PickyConversationView *self,
     {
       PickyConversation *changed = conversations->pdata[i];
 
+      /* One that went (erased, purged) has nothing left to show. */
+      if (picky_conversation_get_gone (changed))
+        continue;
       if (picky_conversation_get_id (self->conversation) != 0
           ? picky_conversation_get_id (changed) != picky_conversation_get_id (self->conversation)
           : picky_conversation_get_contact_id (changed) != self->contact_id ||

@@ -188,34 +188,31 @@ follow_top_cb (gpointer data)
 }
 
 static void
-on_conversations_items_changed_cb (PickyInboxPage *self,
-                              guint           position,
-                              guint           removed,
-                              guint           added,
-                              GListModel     *model)
+on_conversations_items_changed_cb (PickyInboxPage *self)
 {
-  /* Only news inserts at the top of a list that had rows: pages append, a
-   * new filter starts from empty, and a conversation that moves up leaves
-   * its place first. */
-  if (position == 0 && removed == 0 && added > 0 && g_list_model_get_n_items (model) > added)
-    {
-      /* The view keeps its rows where they are when new ones come above;
-       * an admin reading further down gets a button instead of a jump. */
-      if (!at_top (self))
-        {
-          self->n_new += added;
-          update_new_button (self);
-        }
-      else if (self->follow_top_id == 0)
-        {
-          /* Not from within the model's signal: the view must not be asked
-           * to move while it is still taking in a change. High priority, so
-           * that the next frame already shows the new top. */
-          self->follow_top_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, follow_top_cb, self, NULL);
-        }
-    }
-
   update_list_stack (self);
+}
+
+/* News put conversations on top of a list that had rows: pages append, a
+ * new filter starts from empty, so only a batch of news comes here. */
+static void
+on_conversations_raised_cb (PickyInboxPage *self,
+                            guint           n_raised)
+{
+  /* The view keeps its rows where they are when new ones come above; an
+   * admin reading further down gets a button instead of a jump. */
+  if (!at_top (self))
+    {
+      self->n_new += n_raised;
+      update_new_button (self);
+    }
+  else if (self->follow_top_id == 0)
+    {
+      /* Not from within the model's signal: the view must not be asked to
+       * move while it is still taking in a change. High priority, so that
+       * the next frame already shows the new top. */
+      self->follow_top_id = g_idle_add_full (G_PRIORITY_HIGH_IDLE, follow_top_cb, self, NULL);
+    }
 }
 
 static void
@@ -914,6 +911,8 @@ start_inbox (PickyInboxPage *self)
    * rows when this one looks at where it is scrolled. */
   g_signal_connect_object (self->conversations, "items-changed",
                            G_CALLBACK (on_conversations_items_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->conversations, "raised",
+                           G_CALLBACK (on_conversations_raised_cb), self, G_CONNECT_SWAPPED);
 
   fill_channels (self);
   on_filters_changed_cb (self);
