@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Benchmark of the Inbox in the real window: first frame, scrolling the conversations, memory, live batches. */
+/* Benchmark of the Inbox in the real window: first frame, scrolling the conversations, memory, live batches, search. */
 
 #include "config.h"
 
@@ -411,6 +411,74 @@ start_live (Bench *bench)
   bench->live_timer = g_timeout_add (LIVE_INTERVAL_MS, inject_live_cb, bench);
 }
 
+/* The searches an admin types with the window open: a contact's name,
+ * their number as people write it, and words of the messages, each timed
+ * from the call to the results in hand on the main thread. */
+static void
+measure_search (Bench *bench)
+{
+  g_autoptr(GArray) names = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) numbers = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) texts = g_array_new (FALSE, FALSE, sizeof (double));
+  guint32 seed = 99;
+  guint found = 0;
+
+  for (guint i = 0; i < 300; i++)
+    {
+      PickyConversationQuery query = { .filter = PICKY_CONVERSATION_FILTER_ALL, .limit = 50 };
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GPtrArray) hits = NULL;
+      g_autofree char *text = NULL;
+      guint contact;
+      GArray *kind;
+      gint64 t0;
+
+      seed = seed * 1103515245 + 12345;
+      contact = (seed >> 8) % INBOX_CONTACTS + 1000;
+      switch (i % 3)
+        {
+        case 0:
+          /* The generated contacts are named by their number. */
+          text = g_strdup_printf ("%u", contact);
+          kind = names;
+          break;
+        case 1:
+          text = g_strdup_printf ("+%u-%u", contact / 100, contact % 100);
+          kind = numbers;
+          break;
+        default:
+          text = g_strdup (words[(seed >> 4) % G_N_ELEMENTS (words)]);
+          kind = texts;
+          break;
+        }
+
+      t0 = g_get_monotonic_time ();
+      if (kind == texts)
+        {
+          picky_store_search_conversation_messages_async (bench->store, text, &query, NULL, bench_got_result_cb, &result);
+          hits = picky_store_search_conversation_messages_finish (bench->store, bench_wait_for (&result), &error);
+        }
+      else
+        {
+          picky_store_search_conversations_async (bench->store, text, &query, NULL, bench_got_result_cb, &result);
+          hits = picky_store_search_conversations_finish (bench->store, bench_wait_for (&result), &error);
+        }
+      if (hits == NULL)
+        g_error ("Search failed: %s", error->message);
+      g_array_append_vals (kind, (double[]) { (g_get_monotonic_time () - t0) / 1000.0 }, 1);
+      found += hits->len > 0;
+    }
+
+  printf ("conversation_search_found: %u/300\n", found);
+  printf ("conversation_search_name_p95_ms: %.2f\n", bench_percentile (names, 0.95));
+  printf ("conversation_search_number_p95_ms: %.2f\n", bench_percentile (numbers, 0.95));
+  printf ("conversation_search_text_p95_ms: %.2f\n", bench_percentile (texts, 0.95));
+  printf ("conversation_search_p95_ms: %.2f\n",
+          MAX (bench_percentile (names, 0.95), MAX (bench_percentile (numbers, 0.95), bench_percentile (texts, 0.95))));
+  fflush (stdout);
+}
+
 static GtkListView *
 find_list_view (GtkWidget  *widget,
                 GListModel *list)
@@ -601,6 +669,8 @@ main (int   argc,
   printf ("live_batches: %u\n", bench.live_sent->len);
   printf ("live_batches_shown: %u\n", bench.live_ms->len);
   printf ("live_batch_to_screen_ms_p95: %.1f\n", bench_percentile (bench.live_ms, 0.95));
+  fflush (stdout);
+  measure_search (&bench);
 
   /* Batches still on their way must not reach a window that is gone. */
   g_signal_handlers_disconnect_by_data (bench.store, &bench);
