@@ -33,6 +33,9 @@ struct _PickyViberChannel
    * until they write or subscribe again, so a reply fails at once with
    * that reason instead of going out to be refused. */
   GHashTable   *unsubscribed;
+  /* Users whose stored unsubscription, if there was one, has been removed
+   * since the channel was made: their next messages need no write. */
+  GHashTable   *reachable;
   gboolean      running;
   gboolean      ready;
   gboolean      listener_failed;
@@ -51,12 +54,16 @@ typedef struct
 {
   PickyWebhookRequest *request;
   GPtrArray           *messages;
+  PickyViberChannel   *channel;
+  char                *reachable;   /* the user whose unsubscription the commit removes */
 } Delivery;
 
 static void
 delivery_free (Delivery *delivery)
 {
   g_clear_object (&delivery->request);
+  g_clear_object (&delivery->channel);
+  g_free (delivery->reachable);
   g_clear_pointer (&delivery->messages, g_ptr_array_unref);
   g_free (delivery);
 }
@@ -290,6 +297,7 @@ note_subscription (PickyViberChannel  *self,
       if (user_id == NULL || *user_id == '\0')
         return NULL;
       g_hash_table_add (self->unsubscribed, g_strdup (user_id));
+      g_hash_table_remove (self->reachable, user_id);
       *value = "1";
       return g_strconcat (UNSUBSCRIBED_PREFIX, user_id, NULL);
     }
@@ -303,9 +311,20 @@ note_subscription (PickyViberChannel  *self,
     return NULL;
 
   /* Removed from the store even when not known here: it may have been
-   * recorded before a restart. */
+   * recorded before a restart; once per user and start is enough. */
   g_hash_table_remove (self->unsubscribed, user_id);
+  if (!g_hash_table_add (self->reachable, g_strdup (user_id)))
+    return NULL;
   return g_strconcat (UNSUBSCRIBED_PREFIX, user_id, NULL);
+}
+
+/* The unsubscription a failed commit did not remove is removed again by
+ * the retry that the 503 asks for. */
+static void
+forget_reachable (Delivery *delivery)
+{
+  if (delivery->reachable != NULL)
+    g_hash_table_remove (delivery->channel->reachable, delivery->reachable);
 }
 
 static void
@@ -313,18 +332,20 @@ on_subscription_stored_cb (GObject      *object,
                            GAsyncResult *result,
                            gpointer      user_data)
 {
-  g_autoptr(PickyWebhookRequest) request = user_data;
+  Delivery *delivery = user_data;
   g_autoptr(GError) error = NULL;
 
   /* Viber retries anything but a 200, and the write is idempotent. */
   if (!picky_store_set_channel_state_finish (PICKY_STORE (object), result, &error))
     {
       g_message ("Viber subscription change not stored, asking for a retry: %s", error->message);
-      picky_webhook_request_respond (request, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, NULL, 0);
-      return;
+      forget_reachable (delivery);
+      picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, NULL, 0);
     }
+  else
+    picky_webhook_request_respond (delivery->request, SOUP_STATUS_OK, NULL, NULL, 0);
 
-  picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
+  delivery_free (delivery);
 }
 
 /* Answers an event that stores no message: once the subscription change
@@ -336,6 +357,7 @@ acknowledge (PickyViberChannel   *self,
              const char          *state_value)
 {
   PickyStore *store = picky_channel_get_store (PICKY_CHANNEL (self));
+  Delivery *delivery;
 
   if (state_key == NULL || store == NULL)
     {
@@ -343,9 +365,14 @@ acknowledge (PickyViberChannel   *self,
       return;
     }
 
+  delivery = g_new0 (Delivery, 1);
+  delivery->request = g_object_ref (request);
+  delivery->channel = g_object_ref (self);
+  if (state_value == NULL)
+    delivery->reachable = g_strdup (state_key + strlen (UNSUBSCRIBED_PREFIX));
   picky_store_set_channel_state_async (store, picky_channel_get_id (PICKY_CHANNEL (self)),
                                        state_key, state_value, NULL,
-                                       on_subscription_stored_cb, g_object_ref (request));
+                                       on_subscription_stored_cb, delivery);
 }
 
 /* Every running Viber channel on one listener is a member of "/viber":
@@ -363,8 +390,10 @@ on_delivery_ingested_cb (GObject      *object,
   picky_store_ingest_finish (PICKY_STORE (object), result, &error);
   if (error != NULL)
     {
-      /* Viber retries anything but a 200, and storing is idempotent. */
+      /* Viber retries anything but a 200, and storing is idempotent; the
+       * retry removes the unsubscription again. */
       g_message ("Viber callback not stored, asking for a retry: %s", error->message);
+      forget_reachable (delivery);
       picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE,
                                      NULL, NULL, 0);
     }
@@ -461,6 +490,11 @@ handle_webhook_cb (PickyWebhookServer  *server,
   g_ptr_array_add (delivery->messages, g_steal_pointer (&message));
   /* A message from someone who had unsubscribed clears it in the same
    * transaction. */
+  if (state_key != NULL)
+    {
+      delivery->channel = g_object_ref (signer);
+      delivery->reachable = g_strdup (state_key + strlen (UNSUBSCRIBED_PREFIX));
+    }
   if (state_key != NULL)
     picky_store_ingest_with_state_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
                                          picky_channel_get_id (PICKY_CHANNEL (signer)), state_key, state_value,
@@ -1109,6 +1143,7 @@ picky_viber_channel_finalize (GObject *object)
   g_free (self->token);
   g_free (self->registered_url);
   g_clear_pointer (&self->unsubscribed, g_hash_table_unref);
+  g_clear_pointer (&self->reachable, g_hash_table_unref);
 
   G_OBJECT_CLASS (picky_viber_channel_parent_class)->finalize (object);
 }
@@ -1144,6 +1179,7 @@ static void
 picky_viber_channel_init (PickyViberChannel *self)
 {
   self->unsubscribed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
