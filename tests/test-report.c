@@ -756,6 +756,8 @@ test_report_business_hours (Fixture       *fixture,
   g_autoptr(GTimeZone) sao_paulo = g_time_zone_new_identifier ("America/Sao_Paulo");
   g_autoptr(PickyBusinessHours) late = picky_business_hours_new (0x3f, 22 * 60, 6 * 60, sao_paulo);
 
+  /* Two contacts a transaction: the recounts below take several. */
+  picky_store_recount_chunk = 2;
   set_business_hours (fixture, night, TRUE);
   set_business_hours (fixture, night, FALSE);
   brute_hours_set (fixture, night, g_date_time_to_unix (spring), g_date_time_to_unix (end));
@@ -778,6 +780,73 @@ test_report_business_hours (Fixture       *fixture,
   set_business_hours (fixture, NULL, TRUE);
   brute_hours_set (fixture, NULL, 0, 0);
   check_random_ranges (fixture, "Europe/Berlin", 2026, 10, 18, 18, 27);
+  picky_store_recount_chunk = 1000;
+}
+
+static void
+on_recounted_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GArray *order = user_data;
+  g_autoptr(GError) error = NULL;
+  int answer = picky_store_set_business_hours_finish (PICKY_STORE (object), result, &error) ? 1 : 0;
+
+  g_assert_no_error (error);
+  g_array_append_val (order, answer);
+}
+
+static void
+on_summarized_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GArray *order = user_data;
+  g_autoptr(GArray) summaries = picky_store_summarize_contacts_finish (PICKY_STORE (object), result, NULL);
+  int answer = 2;
+
+  g_assert_nonnull (summaries);
+  g_array_append_val (order, answer);
+}
+
+/* Switching business hours counts the stored waits a chunk of contacts at
+ * a time: the contacts list asked for meanwhile comes before the recount
+ * ends, and hours switched again while one runs supersede it. */
+static void
+test_report_business_hours_chunks (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) spring = g_date_time_new (tz, 2026, 3, 20, 0, 0, 0);
+  g_autoptr(GDateTime) end = g_date_time_new (tz, 2026, 5, 20, 0, 0, 0);
+  g_autoptr(PickyBusinessHours) office = picky_business_hours_new (0x1f, 9 * 60, 17 * 60 + 30, tz);
+  g_autoptr(GArray) order = g_array_new (FALSE, FALSE, sizeof (int));
+
+  picky_store_recount_chunk = 1;
+  generate (fixture, 1500, g_date_time_to_unix (spring), 900, 51);
+
+  picky_store_set_business_hours_async (fixture->store, office, NULL, on_recounted_cb, order);
+  picky_store_summarize_contacts_async (fixture->store, g_date_time_to_unix (spring), g_date_time_to_unix (end),
+                                        NULL, on_summarized_cb, order);
+  while (order->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_array_index (order, int, 0), ==, 2);
+  g_assert_cmpint (g_array_index (order, int, 1), ==, 1);
+  brute_hours_set (fixture, office, g_date_time_to_unix (spring), g_date_time_to_unix (end));
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 52);
+
+  /* Office hours off and on again before the first recount is done: the
+   * last word counts, the one it superseded says it did not. */
+  g_array_set_size (order, 0);
+  picky_store_set_business_hours_async (fixture->store, NULL, NULL, on_recounted_cb, order);
+  picky_store_set_business_hours_async (fixture->store, office, NULL, on_recounted_cb, order);
+  while (order->len < 2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (g_array_index (order, int, 0), ==, 0);
+  g_assert_cmpint (g_array_index (order, int, 1), ==, 1);
+  check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 53);
+  set_business_hours (fixture, office, FALSE);
+  picky_store_recount_chunk = 1000;
 }
 
 /* The issue's case: a customer wrote in October and was not answered; in
@@ -1421,6 +1490,7 @@ main (int   argc,
   ADD ("/picky/report/brute-force/berlin", test_report_berlin);
   ADD ("/picky/report/brute-force/sao-paulo", test_report_sao_paulo);
   ADD ("/picky/report/brute-force/business-hours", test_report_business_hours);
+  ADD ("/picky/report/business-hours/chunks", test_report_business_hours_chunks);
   ADD ("/picky/report/example", test_report_example);
   ADD ("/picky/report/export/csv-messages", test_report_csv_messages);
   ADD ("/picky/report/export/csv-summary", test_report_csv_summary);

@@ -1297,6 +1297,10 @@ list_contacts_run (PickyStoreWorker *w,
 
 typedef struct {
   PickyBusinessHours *hours;
+  gboolean started;      /* the recount is under way */
+  guint    serial;       /* which recount: a later one supersedes it */
+  gint64   next;         /* the first contact of the next chunk */
+  gint64   last;         /* the highest contact id when it began */
 } SetBusinessHoursArgs;
 
 static void
@@ -1308,68 +1312,123 @@ set_business_hours_args_free (gpointer data)
   g_free (args);
 }
 
+/* Contacts counted again per transaction: whatever the window asks in
+ * between waits for one chunk, not for every wait in the file. Tests make
+ * it small. */
+guint picky_store_recount_chunk = 1000;
+
+static void set_business_hours_run (PickyStoreWorker *w,
+                                    GTask            *task);
+
+/* Writes what the rollups now count in, once every chunk is done: a
+ * recount cut short (the console quit) leaves the old hours stored, and
+ * the next start, finding other hours set, counts everything again. */
+static gboolean
+worker_store_business_hours (PickyStoreWorker  *w,
+                             const char        *text,
+                             GError           **error)
+{
+  sqlite3_stmt *stmt;
+
+  if (text == NULL)
+    return picky_store_exec (w->db, "DELETE FROM meta WHERE key = 'business-hours'", error);
+
+  stmt = picky_store_worker_prepare (w, "INSERT INTO meta (key, value) VALUES ('business-hours', ?1)"
+                                        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, text, -1, SQLITE_TRANSIENT);
+  return picky_store_worker_finish (w, stmt, error) >= 0;
+}
+
 /* Compared as the stored text, so that hours read back in a zone this
- * computer lacks still count as different and are counted again. */
+ * computer lacks still count as different and are counted again; while a
+ * recount runs, against the hours it counts in. The new hours apply to
+ * new messages at once; the stored waits are counted again a chunk of
+ * contacts per transaction, each chunk a job of its own at the end of the
+ * queue, so that the window's reads and the ingest go on in between. */
 static void
 set_business_hours_run (PickyStoreWorker *w,
                         GTask            *task)
 {
   SetBusinessHoursArgs *args = g_task_get_task_data (task);
   g_autofree char *wanted = args->hours != NULL ? picky_business_hours_to_string (args->hours) : NULL;
-  g_autofree char *stored = NULL;
-  sqlite3_stmt *stmt = NULL;
   GError *error = NULL;
-  gboolean changed = FALSE;
-  gboolean ok;
+  gboolean ok = TRUE;
 
-  ok = picky_store_exec (w->db, "BEGIN IMMEDIATE", &error);
-  if (ok)
+  if (!args->started)
     {
-      stmt = picky_store_worker_prepare (w, "SELECT value FROM meta WHERE key = 'business-hours'", &error);
+      g_autofree char *stored = NULL;
+      sqlite3_stmt *stmt = picky_store_worker_prepare (w, "SELECT value FROM meta WHERE key = 'business-hours'",
+                                                       &error);
+      gboolean changed;
+
       ok = stmt != NULL;
       if (ok && sqlite3_step (stmt) == SQLITE_ROW)
         stored = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
       ok = ok && picky_store_worker_finish (w, stmt, &error) >= 0;
+      if (!ok)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+
+      changed = w->recounting ? g_strcmp0 (w->recount_text, wanted) != 0 : g_strcmp0 (stored, wanted) != 0;
+      if (!changed)
+        {
+          g_task_return_boolean (task, FALSE);
+          return;
+        }
+
+      if (!picky_store_schema_set_business_hours (w->db, args->hours, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_clear_pointer (&w->business_hours, picky_business_hours_unref);
+      if (args->hours != NULL)
+        w->business_hours = picky_business_hours_ref (args->hours);
+      w->recounting = TRUE;
+      g_free (w->recount_text);
+      w->recount_text = g_strdup (wanted);
+      args->serial = ++w->recount_serial;
+      args->started = TRUE;
+      args->next = 0;
+      args->last = picky_store_get_pragma_int (w->db, "SELECT coalesce (max (id), 0) FROM contacts", NULL);
     }
 
-  changed = ok && g_strcmp0 (stored, wanted) != 0;
-  if (changed)
+  /* Other hours were set since: that recount starts over and answers. */
+  if (args->serial != w->recount_serial)
     {
-      ok = picky_store_schema_set_business_hours (w->db, args->hours, &error) &&
-           picky_store_exec (w->db, picky_store_sql_rebuild_responses, &error) &&
-           picky_store_exec (w->db, picky_store_sql_rebuild_span_responses, &error);
-      if (ok && wanted != NULL)
-        {
-          stmt = picky_store_worker_prepare (w, "INSERT INTO meta (key, value) VALUES ('business-hours', ?1)"
-                                                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                                             &error);
-          ok = stmt != NULL;
-          if (ok)
-            sqlite3_bind_text (stmt, 1, wanted, -1, SQLITE_STATIC);
-          ok = ok && picky_store_worker_finish (w, stmt, &error) >= 0;
-        }
-      else if (ok)
-        {
-          ok = picky_store_exec (w->db, "DELETE FROM meta WHERE key = 'business-hours'", &error);
-        }
+      g_task_return_boolean (task, FALSE);
+      return;
     }
+
+  ok = picky_store_exec (w->db, "BEGIN IMMEDIATE", &error) &&
+       picky_store_exec_range (w->db, picky_store_sql_recount_contacts, args->next,
+                               args->next + picky_store_recount_chunk, &error);
+  args->next += picky_store_recount_chunk;
+  if (ok && args->next > args->last)
+    ok = worker_store_business_hours (w, wanted, &error);
   ok = ok && picky_store_exec (w->db, "COMMIT", &error);
 
   if (!ok)
     {
       sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
-      picky_store_schema_set_business_hours (w->db, w->business_hours, NULL);
+      w->recounting = FALSE;
       g_task_return_error (task, error);
       return;
     }
 
-  if (changed)
+  if (args->next <= args->last)
     {
-      g_clear_pointer (&w->business_hours, picky_business_hours_unref);
-      if (args->hours != NULL)
-        w->business_hours = picky_business_hours_ref (args->hours);
+      picky_store_worker_requeue (w, task, set_business_hours_run);
+      return;
     }
-  g_task_return_boolean (task, changed);
+
+  w->recounting = FALSE;
+  g_task_return_boolean (task, TRUE);
 }
 
 /* ---- Main thread ---- */

@@ -103,6 +103,17 @@ extern const char picky_store_sql_add_reply_hour[];
 /* Counts every response-time rollup again from the waits. */
 extern const char picky_store_sql_rebuild_responses[];
 extern const char picky_store_sql_add_contact_span[];
+/* Counts every response-time rollup of the contacts with ids in [:lo, :hi)
+ * again from their waits, the overall days included. */
+extern const char picky_store_sql_recount_contacts[];
+/* How many contacts (by id) a business-hours recount takes per transaction. */
+extern guint picky_store_recount_chunk;
+/* Runs every statement of @sql with :lo and :hi bound. */
+gboolean picky_store_exec_range (sqlite3     *db,
+                                 const char  *sql,
+                                 gint64       lo,
+                                 gint64       hi,
+                                 GError     **error);
 /* Counts the first-response times of the month and year spans again from
  * the hourly ones. */
 extern const char picky_store_sql_rebuild_span_responses[];
@@ -208,6 +219,12 @@ typedef struct {
   /* What waits count as the rollups have them (meta 'business-hours'):
    * NULL for every second. */
   PickyBusinessHours *business_hours;
+  /* A recount of the stored waits in other business hours is under way,
+   * towards the hours written as recount_text; recount_serial tells a
+   * superseded one to stop. */
+  gboolean recounting;
+  char *recount_text;
+  guint recount_serial;
 } PickyStoreWorker;
 
 /* A job either runs alone (run) or is one write of a group commit (write,
@@ -288,6 +305,12 @@ GTask *picky_store_task_new (PickyStore          *self,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data);
+/* From the worker: runs @run with @task again after the jobs queued by
+ * now, so that a long operation goes on in steps without holding up the
+ * others; closing the store ends it with an error. */
+void picky_store_worker_requeue (PickyStoreWorker *w,
+                                 GTask            *task,
+                                 PickyStoreJobRun  run);
 /* Queues @task for the worker: alone (@run), or as a write of a group
  * commit (@write, then @done once durable). */
 void picky_store_queue_job (PickyStore         *self,

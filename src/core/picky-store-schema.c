@@ -640,6 +640,81 @@ const char picky_store_sql_rebuild_responses[] =
   "      AND w.answered = 1 AND m.timestamp >= w.started)"
   "  GROUP BY 1, 2, 3;";
 
+/* The sums of the response-time columns of the day rollups, for one
+ * side of the overall days' update in picky_store_sql_recount_contacts. */
+#define DAY_TIMES \
+  "sum (resp_sum) AS s, sum (resp_count) AS n, sum (h0) AS h0, sum (h1) AS h1, sum (h2) AS h2," \
+  " sum (h3) AS h3, sum (h4) AS h4, sum (h5) AS h5, sum (h6) AS h6"
+#define DAILY_TIMES(op) \
+  " resp_sum = daily.resp_sum " op " d.s, resp_count = daily.resp_count " op " d.n," \
+  " h0 = daily.h0 " op " d.h0, h1 = daily.h1 " op " d.h1, h2 = daily.h2 " op " d.h2," \
+  " h3 = daily.h3 " op " d.h3, h4 = daily.h4 " op " d.h4, h5 = daily.h5 " op " d.h5," \
+  " h6 = daily.h6 " op " d.h6"
+#define CHUNK_DAYS \
+  " FROM (SELECT c.app AS app, cd.day AS day, " DAY_TIMES \
+  "       FROM contact_days cd JOIN contacts c ON c.id = cd.contact_id" \
+  "       WHERE cd.contact_id >= :lo AND cd.contact_id < :hi AND cd.resp_count <> 0 GROUP BY 1, 2) AS d" \
+  " WHERE daily.app = d.app AND daily.day = d.day;"
+
+/* picky_store_sql_rebuild_responses and picky_store_sql_rebuild_span_responses
+ * for the contacts with ids in [:lo, :hi), so that switching business
+ * hours can count a store again a few thousand contacts per transaction:
+ * the overall days lose these contacts' old times and gain their new
+ * ones, as they stand in the contacts' days. */
+const char picky_store_sql_recount_contacts[] =
+  "CREATE TEMP TABLE recount_waits AS"
+  "  SELECT w.contact_id, c.app, w.started, picky_wait_seconds (w.started, w.ended) AS secs"
+  "  FROM waits w JOIN contacts c ON c.id = w.contact_id"
+  "  WHERE w.answered = 1 AND w.contact_id >= :lo AND w.contact_id < :hi;"
+  "DELETE FROM response_hours WHERE contact_id >= :lo AND contact_id < :hi;"
+  "INSERT INTO response_hours (contact_id, hour, bucket, n)"
+  "  SELECT contact_id, started / 3600, picky_fine_bucket (secs), count (*)"
+  "  FROM recount_waits GROUP BY 1, 2, 3;"
+  "UPDATE contact_hours SET resp_sum = 0, resp_count = 0"
+  "  WHERE contact_id >= :lo AND contact_id < :hi AND resp_count <> 0;"
+  "UPDATE contact_hours SET resp_sum = r.s, resp_count = r.n"
+  "  FROM (SELECT contact_id, started / 3600 AS hour, sum (secs) AS s, count (*) AS n"
+  "        FROM recount_waits GROUP BY 1, 2) AS r"
+  "  WHERE contact_hours.contact_id = r.contact_id AND contact_hours.hour = r.hour;"
+  "UPDATE daily SET" DAILY_TIMES ("-") CHUNK_DAYS
+  "UPDATE contact_days SET resp_sum = 0, resp_count = 0, h0 = 0, h1 = 0, h2 = 0, h3 = 0, h4 = 0,"
+  "  h5 = 0, h6 = 0 WHERE contact_id >= :lo AND contact_id < :hi AND resp_count <> 0;"
+  "UPDATE contact_days SET resp_sum = r.s, resp_count = r.n, h0 = r.h0, h1 = r.h1, h2 = r.h2,"
+  "  h3 = r.h3, h4 = r.h4, h5 = r.h5, h6 = r.h6"
+  "  FROM (SELECT contact_id, started / 86400 AS day, sum (secs) AS s, count (*) AS n,"
+  "         sum (secs < 60) AS h0, sum (secs >= 60 AND secs < 300) AS h1,"
+  "         sum (secs >= 300 AND secs < 900) AS h2, sum (secs >= 900 AND secs < 3600) AS h3,"
+  "         sum (secs >= 3600 AND secs < 14400) AS h4, sum (secs >= 14400 AND secs < 86400) AS h5,"
+  "         sum (secs >= 86400) AS h6"
+  "        FROM recount_waits GROUP BY 1, 2) AS r"
+  "  WHERE contact_days.contact_id = r.contact_id AND contact_days.day = r.day;"
+  "UPDATE daily SET" DAILY_TIMES ("+") CHUNK_DAYS
+  "DROP TABLE temp.recount_waits;"
+  "DELETE FROM reply_hours WHERE contact_id >= :lo AND contact_id < :hi;"
+  "INSERT INTO reply_hours (contact_id, hour, bucket, n)"
+  "  SELECT contact_id, hour, picky_fine_bucket (secs), count (*) FROM ("
+  "    SELECT m.contact_id AS contact_id, m.timestamp / 3600 AS hour,"
+  "           picky_wait_seconds (m.timestamp, w.ended) AS secs"
+  "    FROM messages m JOIN waits w ON w.id = ("
+  "      SELECT x.id FROM waits x WHERE x.contact_id = m.contact_id AND x.channel_id = m.channel_id"
+  "      AND x.first_id <= m.id ORDER BY x.first_id DESC LIMIT 1)"
+  "    WHERE m.direction = 0 AND m.contact_id >= :lo AND m.contact_id < :hi AND m.kind <> 'reaction'"
+  "      AND w.answered = 1 AND m.timestamp >= w.started)"
+  "  GROUP BY 1, 2, 3;"
+  "UPDATE contact_spans SET responses = NULL"
+  "  WHERE contact_id >= :lo AND contact_id < :hi AND responses IS NOT NULL;"
+  "UPDATE contact_spans SET responses = r.h"
+  "  FROM (SELECT picky_span_start (1, hour) AS start, contact_id, picky_hist (bucket, n) AS h"
+  "        FROM response_hours WHERE contact_id >= :lo AND contact_id < :hi GROUP BY 1, 2) AS r"
+  "  WHERE contact_spans.level = 1 AND contact_spans.start = r.start"
+  "    AND contact_spans.contact_id = r.contact_id;"
+  "UPDATE contact_spans SET responses = r.h"
+  "  FROM (SELECT picky_span_start (2, start) AS start, contact_id, picky_hist (responses) AS h"
+  "        FROM contact_spans WHERE level = 1 AND contact_id >= :lo AND contact_id < :hi"
+  "          AND responses IS NOT NULL GROUP BY 1, 2) AS r"
+  "  WHERE contact_spans.level = 2 AND contact_spans.start = r.start"
+  "    AND contact_spans.contact_id = r.contact_id;";
+
 /* The first-response times of every span counted again from the hourly
  * ones: the months from response_hours, the years from the months. */
 const char picky_store_sql_rebuild_span_responses[] =
@@ -747,6 +822,38 @@ picky_store_exec (sqlite3     *db,
     {
       picky_store_set_sqlite_error (error, db, rc);
       return FALSE;
+    }
+
+  return TRUE;
+}
+
+gboolean
+picky_store_exec_range (sqlite3     *db,
+                        const char  *sql,
+                        gint64       lo,
+                        gint64       hi,
+                        GError     **error)
+{
+  const char *tail = sql;
+
+  while (tail != NULL && *tail != '\0')
+    {
+      sqlite3_stmt *stmt = NULL;
+      int rc = sqlite3_prepare_v2 (db, tail, -1, &stmt, &tail);
+
+      if (rc == SQLITE_OK && stmt != NULL)
+        {
+          picky_store_bind_named_int64 (stmt, ":lo", lo);
+          picky_store_bind_named_int64 (stmt, ":hi", hi);
+          while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+            ;
+        }
+      sqlite3_finalize (stmt);
+      if (rc != SQLITE_OK && rc != SQLITE_DONE)
+        {
+          picky_store_set_sqlite_error (error, db, rc);
+          return FALSE;
+        }
     }
 
   return TRUE;

@@ -364,6 +364,7 @@ worker_free (PickyStoreWorker *w)
   g_clear_pointer (&w->queue, g_async_queue_unref);
   g_clear_object (&w->cipher);
   g_clear_pointer (&w->business_hours, picky_business_hours_unref);
+  g_free (w->recount_text);
   g_free (w->path);
   g_free (w);
 }
@@ -385,6 +386,14 @@ worker_main (gpointer data)
       if (job->stop)
         {
           job_free (job);
+          /* A step a long operation queued after the stop never runs. */
+          while ((job = g_async_queue_try_pop (w->queue)) != NULL)
+            {
+              if (job->task != NULL)
+                g_task_return_new_error (job->task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
+                                         _("The message database is closed"));
+              job_free (job);
+            }
           break;
         }
 
@@ -844,6 +853,18 @@ picky_store_queue_job (PickyStore         *self,
   job->done = done;
   job->task = task;
   g_async_queue_push (self->queue, job);
+}
+
+void
+picky_store_worker_requeue (PickyStoreWorker *w,
+                            GTask            *task,
+                            PickyStoreJobRun  run)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->run = run;
+  job->task = g_object_ref (task);
+  g_async_queue_push (w->queue, job);
 }
 
 static void
