@@ -660,7 +660,9 @@ const char picky_store_sql_rebuild_responses[] =
  * for the contacts with ids in [:lo, :hi), so that switching business
  * hours can count a store again a few thousand contacts per transaction:
  * the overall days lose these contacts' old times and gain their new
- * ones, as they stand in the contacts' days. */
+ * ones, as they stand in the contacts' days. Every statement reaches the
+ * chunk's rows through an index on the contact (the unary + keeps the
+ * years' update off the primary key, which would scan every month). */
 const char picky_store_sql_recount_contacts[] =
   "CREATE TEMP TABLE recount_waits AS"
   "  SELECT w.contact_id, c.app, w.started, picky_wait_seconds (w.started, w.ended) AS secs"
@@ -710,7 +712,7 @@ const char picky_store_sql_recount_contacts[] =
   "    AND contact_spans.contact_id = r.contact_id;"
   "UPDATE contact_spans SET responses = r.h"
   "  FROM (SELECT picky_span_start (2, start) AS start, contact_id, picky_hist (responses) AS h"
-  "        FROM contact_spans WHERE level = 1 AND contact_id >= :lo AND contact_id < :hi"
+  "        FROM contact_spans WHERE +level = 1 AND contact_id >= :lo AND contact_id < :hi"
   "          AND responses IS NOT NULL GROUP BY 1, 2) AS r"
   "  WHERE contact_spans.level = 2 AND contact_spans.start = r.start"
   "    AND contact_spans.contact_id = r.contact_id;";
