@@ -1206,6 +1206,67 @@ test_store_purge (Fixture       *fixture,
   g_assert_false (file_contains (fixture->path, "ancient"));
 }
 
+/* The first-response histograms of the month and year rollups: written
+ * and read back, and a damaged one read as far as it is well-formed. */
+static void
+test_store_hist (void)
+{
+  gint32 counts[PICKY_STORE_FINE_BUCKETS] = { 0 };
+  gint32 back[PICKY_STORE_FINE_BUCKETS] = { 0 };
+  g_autofree guint8 *data = NULL;
+  gsize length = 0;
+  guint8 hostile[] = { 200, 1, 0, 0, 0,        /* a bucket out of range */
+                       3, 0xff, 0xff, 0xff, 0xff, /* a count past G_MAXINT32 */
+                       5, 2, 0, 0, 0,
+                       7, 1, 0 };              /* truncated */
+
+  g_assert_null (picky_store_hist_write (counts, &length));
+  g_assert_cmpuint (length, ==, 0);
+  picky_store_hist_read (NULL, 0, back, 1);
+
+  counts[0] = 1;
+  counts[17] = 70000;
+  counts[PICKY_STORE_FINE_BUCKETS - 1] = 3;
+  counts[40] = -2;   /* taken away past nothing: not written */
+  data = picky_store_hist_write (counts, &length);
+  g_assert_cmpuint (length, ==, 15);
+  picky_store_hist_read (data, length, back, 1);
+  picky_store_hist_read (data, length, back, 1);
+  picky_store_hist_read (data, length, back, -1);
+  for (guint b = 0; b < PICKY_STORE_FINE_BUCKETS; b++)
+    g_assert_cmpint (back[b], ==, MAX (counts[b], 0));
+
+  memset (back, 0, sizeof back);
+  picky_store_hist_read (hostile, sizeof hostile, back, 1);
+  g_assert_cmpint (back[3], ==, G_MAXINT32);
+  g_assert_cmpint (back[5], ==, 2);
+  g_assert_cmpint (back[7], ==, 0);
+  g_assert_cmpint (back[200 % PICKY_STORE_FINE_BUCKETS], ==, 0);
+  picky_store_hist_read (hostile, 4, back, 1);   /* shorter than one entry */
+  g_assert_cmpint (back[0], ==, 0);
+}
+
+/* Month and year spans: their first hours, across year ends and before
+ * 1970. */
+static void
+test_store_spans (void)
+{
+  /* 2024-02-29 12:00 UTC is in February 2024 and the year 2024. */
+  gint64 leap = 1709208000 / 3600;
+
+  g_assert_cmpint (picky_store_span_floor (1, leap), ==, 1706745600 / 3600);
+  g_assert_cmpint (picky_store_span_next (1, leap), ==, 1709251200 / 3600);
+  g_assert_cmpint (picky_store_span_floor (2, leap), ==, 1704067200 / 3600);
+  g_assert_cmpint (picky_store_span_next (2, leap), ==, 1735689600 / 3600);
+  /* December's next month is January. */
+  g_assert_cmpint (picky_store_span_next (1, 1703980800 / 3600), ==, 1704067200 / 3600);
+  /* 1969-12-31 23:00 UTC. */
+  g_assert_cmpint (picky_store_span_floor (1, -1), ==, -31 * 24);
+  g_assert_cmpint (picky_store_span_floor (2, -1), ==, -365 * 24);
+  g_assert_cmpint (picky_store_span_next (2, -1), ==, 0);
+  g_assert_cmpint (picky_store_span_floor (0, 12345), ==, 12345);
+}
+
 static void
 test_store_closed (Fixture       *fixture,
                    gconstpointer  data)
@@ -1965,6 +2026,8 @@ main (int   argc,
   ADD ("/picky/store/page/ties", test_store_page_ties);
   ADD ("/picky/store/erase/no-trace", test_store_erase);
   ADD ("/picky/store/purge", test_store_purge);
+  g_test_add_func ("/picky/store/hist", test_store_hist);
+  g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);
   ADD ("/picky/store/migrate/newer", test_store_migrate_newer);
   ADD ("/picky/store/migrate/sealed", test_store_migrate_sealed);
