@@ -780,7 +780,7 @@ test_report_business_hours (Fixture       *fixture,
   set_business_hours (fixture, NULL, TRUE);
   brute_hours_set (fixture, NULL, 0, 0);
   check_random_ranges (fixture, "Europe/Berlin", 2026, 10, 18, 18, 27);
-  picky_store_recount_chunk = 1000;
+  picky_store_recount_chunk = 100;
 }
 
 static void
@@ -846,7 +846,7 @@ test_report_business_hours_chunks (Fixture       *fixture,
   g_assert_cmpint (g_array_index (order, int, 1), ==, 1);
   check_random_ranges (fixture, "Europe/Berlin", 2026, 3, 20, 18, 53);
   set_business_hours (fixture, office, FALSE);
-  picky_store_recount_chunk = 1000;
+  picky_store_recount_chunk = 100;
 }
 
 /* The issue's case: a customer wrote in October and was not answered; in
