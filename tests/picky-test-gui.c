@@ -6,6 +6,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "picky-accessible.h"
 #include "picky-languages.h"
 #include "picky-test-gui.h"
 
@@ -23,6 +24,8 @@ picky_test_gui_init (int    *argc,
   g_test_init (argc, argv, NULL);
   picky_languages_bind_textdomain ();
   adw_init ();
+  /* As the application does at startup, for widgets made without one. */
+  picky_accessible_init ();
 }
 
 /**
@@ -130,26 +133,23 @@ clear_labelled_by (gpointer data)
 }
 
 /**
- * picky_test_gui_accessible_name:
+ * picky_test_gui_accessible_name_parts:
  *
- * Computes @widget's accessible name as GTK 4.8's AT-SPI bridge gives it to
- * a screen reader: its label property, then the label property of each
- * widget it is labelled by, joined by spaces. (GTK falls back to the type
- * name for a widget with neither; that is no name to a user, so it is left
- * out here and an unnamed control is found by no name.) A button whose
- * label has a mnemonic is named twice, underscore included ("_Add Add"), as
- * GTK 4.8 does; the tests spell such names the way GTK gives them.
+ * What GTK 4.8's AT-SPI bridge puts together into @widget's accessible name:
+ * its label property, then the label property of each widget it is
+ * labelled by, in order. (GTK falls back to the type name for a widget with
+ * neither; that is no name to a user, so it is left out here.)
  *
- * Returns: (transfer full): the name, "" when there is none
+ * Returns: (transfer full): the parts, empty when there is no name
  */
-char *
-picky_test_gui_accessible_name (GtkWidget *widget)
+GStrv
+picky_test_gui_accessible_name_parts (GtkWidget *widget)
 {
-  g_autoptr(GString) name = g_string_new (NULL);
+  g_autoptr(GStrvBuilder) parts = g_strv_builder_new ();
   g_autofree char *own = dup_label_property (widget);
 
   if (own != NULL)
-    g_string_append (name, own);
+    g_strv_builder_add (parts, own);
 
   if (gtk_test_accessible_has_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
     {
@@ -181,14 +181,27 @@ picky_test_gui_accessible_name (GtkWidget *widget)
       g_array_sort (found, compare_position);
 
       for (guint i = 0; i < found->len; i++)
-        {
-          if (name->len > 0)
-            g_string_append_c (name, ' ');
-          g_string_append (name, g_array_index (found, LabelledBy, i).label);
-        }
+        g_strv_builder_add (parts, g_array_index (found, LabelledBy, i).label);
     }
 
-  return g_string_free (g_steal_pointer (&name), FALSE);
+  return g_strv_builder_end (parts);
+}
+
+/**
+ * picky_test_gui_accessible_name:
+ *
+ * Computes @widget's accessible name as GTK 4.8's AT-SPI bridge gives it to
+ * a screen reader: the parts picky_test_gui_accessible_name_parts() finds,
+ * joined by spaces. An unnamed control is found by no name.
+ *
+ * Returns: (transfer full): the name, "" when there is none
+ */
+char *
+picky_test_gui_accessible_name (GtkWidget *widget)
+{
+  g_auto(GStrv) parts = picky_test_gui_accessible_name_parts (widget);
+
+  return g_strjoinv (" ", parts);
 }
 
 /* The last name not found, so that a test waiting for it logs once. */

@@ -17,6 +17,7 @@ void              picky_test_gui_wait_mapped   (GtkWidget    *widget);
 GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
                                                 GType         type);
 char             *picky_test_gui_accessible_name (GtkWidget  *widget);
+GStrv             picky_test_gui_accessible_name_parts (GtkWidget *widget);
 GtkWidget        *picky_test_gui_find_named    (GtkWidget    *root,
                                                 GType         type,
                                                 const char   *name);

@@ -160,7 +160,7 @@ offers_done (gpointer data)
 {
   Fixture *fixture = data;
 
-  return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, "_Done Done") != NULL;
+  return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON, "Done") != NULL;
 }
 
 static gboolean
@@ -169,7 +169,7 @@ offers_add_anyway (gpointer data)
   Fixture *fixture = data;
 
   return picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON,
-                                    "Add _Anyway Add Anyway") != NULL;
+                                    "Add Anyway") != NULL;
 }
 
 static GtkWidget *
@@ -246,21 +246,21 @@ test_dialog_telegram (Fixture       *fixture,
   select_kind (fixture, PICKY_TYPE_TELEGRAM_CHANNEL);
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
                    "https://api.telegram.org");
-  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "Add")));
 
   type_into (fixture, _("Name"), "  Front desk ");
   type_into (fixture, _("Bot Token"), CANARY_TOKEN);
-  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "Add")));
 
   /* A server address that is not a web address cannot be added. */
   type_into (fixture, _("Bot API Server"), "api.telegram.org");
-  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "Add")));
   g_assert_true (gtk_widget_has_css_class (row (fixture, _("Bot API Server")), "error"));
   type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (fixture->server));
-  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "Add")));
 
   picky_fake_telegram_queue (fixture->server, "getMe", 200, body, NULL);
-  gtk_widget_activate (button (fixture, "_Add Add"));
+  gtk_widget_activate (button (fixture, "Add"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   /* The connection was tested, and the token lives in the keyring only. */
@@ -292,11 +292,11 @@ test_dialog_whatsapp (Fixture       *fixture,
   type_into (fixture, _("Name"), "Sales line");
   type_into (fixture, _("Phone Number ID"), "106540352242922");
   type_into (fixture, _("Access Token"), "EAAG-access-CANARY");
-  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "Add")));
   type_into (fixture, _("App Secret"), CANARY_SECRET);
-  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "Add")));
 
-  gtk_widget_activate (button (fixture, "_Add Add"));
+  gtk_widget_activate (button (fixture, "Add"));
   g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
   path = row (fixture, _("Callback Path"));
   picky_test_gui_wait_mapped (path);
@@ -320,11 +320,11 @@ test_dialog_whatsapp (Fixture       *fixture,
   /* The setup has the dialog to itself: the form is gone, nothing is left
    * to cancel, and each value has its Copy button. */
   g_assert_false (gtk_widget_get_mapped (row (fixture, _("Phone Number ID"))));
-  g_assert_false (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+  g_assert_false (gtk_widget_get_visible (button (fixture, "Cancel")));
   copy_and_check (fixture, "Copy Verify Token", verify);
   copy_and_check (fixture, "Copy Callback Path", "/whatsapp");
 
-  gtk_widget_activate (button (fixture, "_Done Done"));
+  gtk_widget_activate (button (fixture, "Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
 
   /* The verify token is no credential of ours: the Edit dialog shows it again. */
@@ -360,7 +360,7 @@ test_dialog_add_anyway (Fixture       *fixture,
   type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (fixture->server));
 
   picky_fake_telegram_queue (fixture->server, "getMe", 401, rejected_body, NULL);
-  gtk_widget_activate (button (fixture, "_Add Add"));
+  gtk_widget_activate (button (fixture, "Add"));
   g_assert_true (picky_test_wait_until (offers_add_anyway, fixture, 20000));
 
   /* Nothing was stored, and the dialog says why. */
@@ -368,21 +368,21 @@ test_dialog_add_anyway (Fixture       *fixture,
   g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 0);
   error = visible_label_containing (GTK_WIDGET (fixture->dialog), _("Telegram rejected the bot token"));
   g_assert_nonnull (error);
-  g_assert_true (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+  g_assert_true (gtk_widget_get_visible (button (fixture, "Cancel")));
 
   /* A changed field is tested again before it may be added anyway. */
   type_into (fixture, _("Name"), "Front desk 2");
   g_assert_null (picky_test_gui_find_named (GTK_WIDGET (fixture->dialog), GTK_TYPE_BUTTON,
-                                            "Add _Anyway Add Anyway"));
+                                            "Add Anyway"));
   picky_fake_telegram_queue (fixture->server, "getMe", 401, rejected_body, NULL);
-  gtk_widget_activate (button (fixture, "_Add Add"));
+  gtk_widget_activate (button (fixture, "Add"));
   g_assert_true (picky_test_wait_until (offers_add_anyway, fixture, 20000));
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 2);
   g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 0);
 
   /* The admin's choice: added without a further test, and only Done is left. */
   picky_fake_telegram_queue (fixture->server, "getMe", 200, me_body, NULL);
-  gtk_widget_activate (button (fixture, "Add _Anyway Add Anyway"));
+  gtk_widget_activate (button (fixture, "Add Anyway"));
   g_assert_true (picky_test_wait_until (offers_done, fixture, 20000));
   g_assert_cmpuint (picky_fake_telegram_count (fixture->server, "getMe"), ==, 2);
   channel = only_channel (fixture);
@@ -390,14 +390,14 @@ test_dialog_add_anyway (Fixture       *fixture,
   g_assert_cmpstr (picky_channel_get_name (channel), ==, "Front desk 2");
   secret = lookup_secret (fixture, picky_channel_get_id (channel), "token");
   g_assert_cmpstr (secret, ==, CANARY_TOKEN);
-  g_assert_false (gtk_widget_get_visible (button (fixture, "_Cancel Cancel")));
+  g_assert_false (gtk_widget_get_visible (button (fixture, "Cancel")));
   error = visible_label_containing (GTK_WIDGET (fixture->dialog),
                                     _("The channel was added without a passing connection test."));
   g_assert_nonnull (error);
   g_assert_true (gtk_widget_has_css_class (error, "warning"));
   g_assert_false (gtk_widget_has_css_class (error, "error"));
 
-  gtk_widget_activate (button (fixture, "_Done Done"));
+  gtk_widget_activate (button (fixture, "Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));
   g_assert_cmpuint (g_list_model_get_n_items (channels), ==, 1);
 }
@@ -477,17 +477,17 @@ test_dialog_kinds (Fixture       *fixture,
 
   /* Its address is checked and its secret is required, as the kind says. */
   type_into (fixture, _("Name"), "Hook");
-  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "Add")));
   type_into (fixture, "Signing Key", "signing-key-CANARY-of-the-test-kind");
-  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "Add")));
   type_into (fixture, "Endpoint", "127.0.0.1:9");
-  g_assert_false (gtk_widget_get_sensitive (button (fixture, "_Add Add")));
+  g_assert_false (gtk_widget_get_sensitive (button (fixture, "Add")));
   g_assert_true (gtk_widget_has_css_class (row (fixture, "Endpoint"), "error"));
   type_into (fixture, "Endpoint", PICKY_TEST_KIND_DEFAULT_ENDPOINT);
 
   /* Added without a connection test, which the kind does not offer; with
    * nothing to do at the provider, the dialog is done. */
-  gtk_widget_activate (button (fixture, "_Add Add"));
+  gtk_widget_activate (button (fixture, "Add"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
   channel = only_channel (fixture);
   g_assert_nonnull (channel);
@@ -555,14 +555,14 @@ test_dialog_edit (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot API Server")))), ==,
                    picky_fake_telegram_get_base_url (fixture->server));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, _("Bot Token")))), ==, "");
-  g_assert_true (gtk_widget_get_sensitive (button (fixture, "_Save Save")));
+  g_assert_true (gtk_widget_get_sensitive (button (fixture, "Save")));
 
   /* Moving it to another server replaces the running channel, token kept. */
   type_into (fixture, _("Name"), "Front desk (new server)");
   type_into (fixture, _("Bot API Server"), picky_fake_telegram_get_base_url (second));
   picky_fake_telegram_set_idle_delay (second, 100);
   picky_fake_telegram_queue (second, "getMe", 200, body, NULL);
-  gtk_widget_activate (button (fixture, "_Save Save"));
+  gtk_widget_activate (button (fixture, "Save"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 20000));
 
   after = only_channel (fixture);

@@ -337,7 +337,7 @@ test_page_trouble (void)
   /* Once the cause is gone, Try Again brings the page to life. */
   g_assert_cmpint (g_unlink (blocked), ==, 0);
   /* GTK 4.8 names a button with a mnemonic twice, underscore included. */
-  retry = find_button (GTK_WIDGET (row), "_Try Again Try Again");
+  retry = find_button (GTK_WIDGET (row), "Try Again");
   g_assert_nonnull (retry);
   gtk_widget_activate (retry);
   g_assert_true (picky_test_wait_until (trouble_hidden, group, 20000));

@@ -644,7 +644,7 @@ test_contacts_overall (Fixture       *fixture,
   {
     GtkToggleButton *table_button = GTK_TOGGLE_BUTTON (picky_test_gui_find_named (GTK_WIDGET (report_view),
                                                                                   GTK_TYPE_TOGGLE_BUTTON,
-                                                                                  "Show as _Table Show as Table"));
+                                                                                  "Show as Table"));
     GtkWidget *table;
     guint total_in = 0;
 

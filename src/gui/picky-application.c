@@ -8,6 +8,7 @@
 #include <gio/gunixinputstream.h>
 #include <unistd.h>
 
+#include "picky-accessible.h"
 #include "picky-application.h"
 #include "picky-notifier.h"
 #include "picky-command.h"
@@ -254,6 +255,7 @@ picky_application_startup (GApplication *app)
   G_APPLICATION_CLASS (picky_application_parent_class)->startup (app);
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
+  picky_accessible_init ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app),
                                    app_actions, G_N_ELEMENTS (app_actions),

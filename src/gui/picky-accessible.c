@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Names for what GTK 4.8 and libadwaita 1.2 leave unnamed or name twice, given as each widget is shown. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <adwaita.h>
+
+#include "picky-accessible.h"
+
+/* GTK 4.8 has no getter for an accessible property; the test API is part of
+ * the library and answers NULL when the value is the one asked about. */
+static gboolean
+label_property_is (GtkWidget  *widget,
+                   const char *value)
+{
+  g_autofree char *other = NULL;
+
+  if (!gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL))
+    return FALSE;
+
+  other = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, value);
+  return other == NULL;
+}
+
+static gboolean
+has_label_property (GtkWidget *widget)
+{
+  return gtk_test_accessible_has_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+static void
+set_name (GtkWidget  *widget,
+          const char *name)
+{
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+}
+
+/* A button with a mnemonic gets its label, underscore and all, as its
+ * accessible label, and is labelled by its child label as well: Orca reads
+ * "_Print… Print…". The child label alone says it right. */
+static void
+fix_mnemonic_button (GtkButton *button)
+{
+  const char *label = gtk_button_get_label (button);
+
+  if (label != NULL && gtk_button_get_use_underline (button) && label_property_is (GTK_WIDGET (button), label))
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL);
+}
+
+/* The peek button of a password row is named after its icon, "GtkImage". */
+static void
+name_peek_button (GtkButton *button)
+{
+  const char *icon = gtk_button_get_icon_name (button);
+
+  set_name (GTK_WIDGET (button), g_strcmp0 (icon, "view-conceal-symbolic") == 0 ? _("Hide Password")
+                                                                                : _("Show Password"));
+}
+
+static void
+fix_button (GtkButton *button)
+{
+  GtkWidget *widget = GTK_WIDGET (button);
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  if (g_object_get_data (G_OBJECT (button), "picky-accessible") == NULL)
+    {
+      g_object_set_data (G_OBJECT (button), "picky-accessible", GINT_TO_POINTER (1));
+      /* GTK sets the label property again whenever the label changes. */
+      g_signal_connect (button, "notify::label", G_CALLBACK (fix_mnemonic_button), NULL);
+      g_signal_connect (button, "notify::use-underline", G_CALLBACK (fix_mnemonic_button), NULL);
+      if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL)
+        g_signal_connect (button, "notify::icon-name", G_CALLBACK (name_peek_button), NULL);
+    }
+
+  fix_mnemonic_button (button);
+
+  if (gtk_widget_get_ancestor (widget, ADW_TYPE_PASSWORD_ENTRY_ROW) != NULL && GTK_IS_IMAGE (gtk_button_get_child (button)))
+    name_peek_button (button);
+  else if (GTK_IS_DROP_DOWN (parent) && !has_label_property (widget))
+    /* The drop-down has the name; the toggle inside it takes the focus. */
+    gtk_accessible_update_relation (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_RELATION_LABELLED_BY, parent, NULL, -1);
+  else if (GTK_IS_IMAGE (gtk_button_get_child (button)) && !has_label_property (widget) &&
+           gtk_widget_get_tooltip_text (widget) != NULL)
+    /* An icon button is labelled by its image, which has no name. */
+    set_name (widget, gtk_widget_get_tooltip_text (widget));
+}
+
+/* "Count _Business Hours Only" as it is read: "Count Business Hours Only". */
+static char *
+strip_mnemonic (const char *text)
+{
+  GString *plain = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '_' && p[1] != '\0')
+        p++;
+      g_string_append_c (plain, *p);
+    }
+
+  return g_string_free (plain, FALSE);
+}
+
+static void
+name_unnamed_switches (GtkWidget  *widget,
+                       GtkWidget  *row,
+                       const char *name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_SWITCH (child) && gtk_widget_get_ancestor (child, ADW_TYPE_EXPANDER_ROW) == row &&
+          !has_label_property (child) &&
+          !gtk_test_accessible_has_relation (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_RELATION_LABELLED_BY))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+      name_unnamed_switches (child, row, name);
+    }
+}
+
+/* An expander row takes the focus without a name, and so does its enable
+ * switch; both are called by the row's title. */
+static void
+name_expander_row (AdwExpanderRow *row)
+{
+  const char *title = adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
+  g_autofree char *name = NULL;
+
+  if (title == NULL || *title == '\0')
+    return;
+
+  name = adw_preferences_row_get_use_underline (ADW_PREFERENCES_ROW (row)) ? strip_mnemonic (title) : g_strdup (title);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  name_unnamed_switches (GTK_WIDGET (row), GTK_WIDGET (row), name);
+}
+
+static void
+collect_labels (GtkWidget *widget,
+                GList    **labels)
+{
+  if (!gtk_widget_get_visible (widget))
+    return;
+
+  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+    {
+      *labels = g_list_append (*labels, widget);
+      return;
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    collect_labels (child, labels);
+}
+
+/* A list's row takes the focus, but only what it holds has a name: the row
+ * is labelled by its child when that has a name of its own, otherwise by
+ * the labels it shows (a column view's cells, in column order). */
+static void
+name_list_row (GtkWidget *row)
+{
+  GtkWidget *child = gtk_widget_get_first_child (row);
+  GList *labels = NULL;
+
+  if (child == NULL)
+    return;
+
+  if (gtk_widget_get_next_sibling (child) == NULL && has_label_property (child))
+    labels = g_list_append (labels, child);
+  else
+    collect_labels (row, &labels);
+
+  if (labels != NULL)
+    {
+      GtkAccessibleRelation relation = GTK_ACCESSIBLE_RELATION_LABELLED_BY;
+      GValue value = G_VALUE_INIT;
+
+      /* A list of references goes by value as a GList, which GTK keeps. */
+      g_value_init (&value, G_TYPE_POINTER);
+      g_value_set_pointer (&value, labels);
+      gtk_accessible_update_relation_value (GTK_ACCESSIBLE (row), 1, &relation, &value);
+    }
+}
+
+/* GTK 4.8's lists take Tab to the next row, so a long list is a long way
+ * through; the arrows move inside it, and Tab leaves it, as from any
+ * other control. Taking the list out of the focus chain for a moment lets
+ * the window move past it from where the focus is. */
+static gboolean
+on_list_key_pressed_cb (GtkEventControllerKey *keys,
+                        guint                  keyval,
+                        guint                  keycode,
+                        GdkModifierType        state,
+                        GtkWidget             *list)
+{
+  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (list));
+  GtkDirectionType direction;
+
+  if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab)
+    direction = (state & GDK_SHIFT_MASK) ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD;
+  else if (keyval == GDK_KEY_ISO_Left_Tab)
+    direction = GTK_DIR_TAB_BACKWARD;
+  else
+    return GDK_EVENT_PROPAGATE;
+
+  if (root == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
+    return GDK_EVENT_PROPAGATE;
+
+  gtk_widget_set_can_focus (list, FALSE);
+  if (!gtk_widget_child_focus (root, direction))
+    gtk_widget_child_focus (root, direction);
+  gtk_widget_set_can_focus (list, TRUE);
+  return GDK_EVENT_STOP;
+}
+
+static void
+fix_hidden_buttons (GtkWidget *widget,
+                    gboolean   deep)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_BUTTON (child) && !gtk_widget_get_mapped (child))
+        fix_mnemonic_button (GTK_BUTTON (child));
+      if (deep && !gtk_widget_get_mapped (child))
+        fix_hidden_buttons (child, TRUE);
+    }
+}
+
+static gboolean
+on_map_hook_cb (GSignalInvocationHint *hint,
+                guint                  n_params,
+                const GValue          *params,
+                gpointer               data)
+{
+  GtkWidget *widget = g_value_get_object (&params[0]);
+  GtkWidget *parent = gtk_widget_get_parent (widget);
+
+  /* A hidden button is still found by its name, by tests and by the
+   * change that shows it: its window's or its parent's showing names it. */
+  if (GTK_IS_NATIVE (widget))
+    fix_hidden_buttons (widget, TRUE);
+  else
+    fix_hidden_buttons (widget, FALSE);
+
+  if (GTK_IS_BUTTON (widget))
+    fix_button (GTK_BUTTON (widget));
+  else if (GTK_IS_FLOW_BOX_CHILD (widget))
+    {
+      /* In a flow box that selects nothing, only the controls in it are
+       * Tab stops: a button there is one stop, not two. */
+      if (parent != NULL && gtk_flow_box_get_selection_mode (GTK_FLOW_BOX (parent)) == GTK_SELECTION_NONE)
+        gtk_widget_set_focusable (widget, FALSE);
+    }
+  else if (ADW_IS_EXPANDER_ROW (widget))
+    {
+      if (g_object_get_data (G_OBJECT (widget), "picky-accessible") == NULL)
+        {
+          g_object_set_data (G_OBJECT (widget), "picky-accessible", GINT_TO_POINTER (1));
+          g_signal_connect (widget, "notify::title", G_CALLBACK (name_expander_row), NULL);
+        }
+      name_expander_row (ADW_EXPANDER_ROW (widget));
+    }
+  else if (GTK_IS_SEARCH_ENTRY (widget) && !has_label_property (widget))
+    {
+      g_autofree char *placeholder = NULL;
+
+      g_object_get (widget, "placeholder-text", &placeholder, NULL);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      placeholder != NULL && *placeholder != '\0' ? placeholder : _("Search"), -1);
+    }
+  else if (parent != NULL && (GTK_IS_LIST_VIEW (parent) || GTK_IS_COLUMN_VIEW (parent)) && gtk_widget_get_focusable (widget))
+    name_list_row (widget);
+  else if (GTK_IS_LIST_VIEW (widget) && g_object_get_data (G_OBJECT (widget), "picky-accessible") == NULL)
+    {
+      GtkEventController *keys = gtk_event_controller_key_new ();
+
+      g_object_set_data (G_OBJECT (widget), "picky-accessible", GINT_TO_POINTER (1));
+      gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
+      g_signal_connect (keys, "key-pressed", G_CALLBACK (on_list_key_pressed_cb), widget);
+      gtk_widget_add_controller (widget, keys);
+    }
+
+  return TRUE;
+}
+
+/**
+ * picky_accessible_init:
+ *
+ * Names, as each widget is shown, what GTK 4.8 and libadwaita 1.2 give
+ * screen readers no name or a doubled one for: buttons with mnemonics,
+ * drop-downs' toggles, icon buttons, password rows' peek buttons, expander
+ * rows, search entries and list rows. A flow box child that holds a button
+ * stops taking the focus itself. Call once, after gtk_init().
+ */
+void
+picky_accessible_init (void)
+{
+  static gsize done;
+
+  if (g_once_init_enter (&done))
+    {
+      /* The signal exists once the class does; it stays for the process. */
+      g_type_class_unref (g_type_class_ref (GTK_TYPE_WIDGET));
+      g_signal_add_emission_hook (g_signal_lookup ("map", GTK_TYPE_WIDGET), 0, on_map_hook_cb, NULL, NULL);
+
+      g_once_init_leave (&done, 1);
+    }
+}

@@ -1,0 +1,490 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Every page and dialog as a screen reader and a keyboard user meet them: names, mnemonics, Tab stops, width. */
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "picky-add-channel-dialog.h"
+#include "picky-disclosure-dialog.h"
+#include "picky-erase-dialog.h"
+#include "picky-pair-dialog.h"
+#include "picky-preferences-window.h"
+#include "picky-test-gui.h"
+#include "picky-window.h"
+
+#define N_CONTACTS 12
+
+typedef struct {
+  PickyApplication *app;
+  PickyWindow      *window;
+  gint64            contact;
+  gint64            message;
+} Fixture;
+
+/* The roles of what holds controls rather than being one: the controls in
+ * them are checked, not they. */
+static gboolean
+is_container_role (GtkAccessibleRole role)
+{
+  switch (role)
+    {
+    case GTK_ACCESSIBLE_ROLE_GENERIC:
+    case GTK_ACCESSIBLE_ROLE_GROUP:
+    case GTK_ACCESSIBLE_ROLE_LIST:
+    case GTK_ACCESSIBLE_ROLE_GRID:
+    case GTK_ACCESSIBLE_ROLE_TREE_GRID:
+    case GTK_ACCESSIBLE_ROLE_WINDOW:
+    case GTK_ACCESSIBLE_ROLE_DIALOG:
+    case GTK_ACCESSIBLE_ROLE_ALERT_DIALOG:
+    case GTK_ACCESSIBLE_ROLE_TAB_PANEL:
+    case GTK_ACCESSIBLE_ROLE_TAB_LIST:
+    case GTK_ACCESSIBLE_ROLE_MENU:
+      return TRUE;
+    default:
+      return FALSE;
+    }
+}
+
+static gboolean
+is_hidden_role (GtkAccessibleRole role)
+{
+  return role == GTK_ACCESSIBLE_ROLE_NONE || role == GTK_ACCESSIBLE_ROLE_PRESENTATION;
+}
+
+/* What a screen reader announces when @widget has the focus: GTK leaves
+ * widgets without a role (the text inside an entry) out of the tree, so
+ * their nearest presented ancestor stands for them. */
+static GtkWidget *
+presented_widget (GtkWidget *widget)
+{
+  /* The text inside an entry or an entry row is the entry, for a user. */
+  if (GTK_IS_TEXT (widget))
+    {
+      for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL; up = gtk_widget_get_parent (up))
+        if (GTK_IS_EDITABLE (up))
+          return up;
+    }
+
+  while (widget != NULL && is_hidden_role (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))))
+    widget = gtk_widget_get_parent (widget);
+
+  return widget;
+}
+
+/* Whether Tab or a click can give @widget the focus: it is shown and
+ * focusable, and nothing above it keeps the focus out (a button's
+ * content never takes it). */
+static gboolean
+can_take_focus (GtkWidget *widget,
+                GtkWidget *root)
+{
+  if (!gtk_widget_get_focusable (widget) || !gtk_widget_get_mapped (widget))
+    return FALSE;
+
+  for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL; up = gtk_widget_get_parent (up))
+    if (!gtk_widget_get_can_focus (up) || GTK_IS_BUTTON (up))
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+has_mnemonic (const char *name)
+{
+  for (const char *p = name; *p != '\0'; p++)
+    if (p[0] == '_' && g_ascii_isalnum (p[1]) && (p == name || !g_ascii_isalnum (p[-1])))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+is_type_name (const char *name)
+{
+  return (g_str_has_prefix (name, "Gtk") || g_str_has_prefix (name, "Adw") || g_str_has_prefix (name, "Picky")) &&
+         strchr (name, ' ') == NULL;
+}
+
+static gboolean
+has_letter (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    if (g_unichar_isalpha (g_utf8_get_char (p)))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Whether @needle stands in @haystack as whole words. */
+static gboolean
+contains_words (const char *haystack,
+                const char *needle)
+{
+  gsize len = strlen (needle);
+
+  for (const char *at = strstr (haystack, needle); at != NULL; at = strstr (at + 1, needle))
+    if ((at == haystack || at[-1] == ' ') && (at[len] == '\0' || at[len] == ' '))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* "Port Port", "Pair a Phone Pair a Phone", or a label that repeats words
+ * of the label it is given with ("Relay WhatsApp from phones WhatsApp").
+ * Numbers and dates may well repeat in a row's cells. */
+static gboolean
+repeats_itself (GStrv parts)
+{
+  guint n = g_strv_length (parts);
+
+  for (guint i = 0; i < n; i++)
+    for (guint j = 0; j < n; j++)
+      {
+        g_autofree char *a = g_utf8_casefold (parts[i], -1);
+        g_autofree char *b = g_utf8_casefold (parts[j], -1);
+
+        if (i != j && has_letter (b) && contains_words (a, b))
+          return TRUE;
+      }
+
+  for (guint i = 0; i < n; i++)
+    {
+      gsize len = strlen (parts[i]);
+
+      /* One label that says the same thing twice. */
+      if (len % 2 == 1 && parts[i][len / 2] == ' ' && strncmp (parts[i], parts[i] + len / 2 + 1, len / 2) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static void
+check_names (GtkWidget *root,
+             const char *where,
+             GString    *problems)
+{
+  g_autoptr(GPtrArray) all = picky_test_gui_find_all (root, GTK_TYPE_WIDGET);
+  g_autoptr(GHashTable) checked = g_hash_table_new (NULL, NULL);
+
+  for (guint i = 0; i < all->len; i++)
+    {
+      GtkWidget *focusable = g_ptr_array_index (all, i);
+      GtkWidget *widget;
+      g_autofree char *name = NULL;
+      g_auto(GStrv) parts = NULL;
+      const char *problem = NULL;
+
+      if (!can_take_focus (focusable, root))
+        continue;
+      widget = presented_widget (focusable);
+      if (widget == NULL || is_container_role (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))) ||
+          !g_hash_table_add (checked, widget))
+        continue;
+
+      name = picky_test_gui_accessible_name (widget);
+      parts = picky_test_gui_accessible_name_parts (widget);
+      if (*name == '\0')
+        problem = "has no name";
+      else if (has_mnemonic (name))
+        problem = "has a mnemonic underscore in its name";
+      else if (is_type_name (name))
+        problem = "is named by its type";
+      else if (repeats_itself (parts))
+        problem = "repeats itself";
+
+      if (problem != NULL)
+        {
+          g_string_append_printf (problems, "%s: %s \"%s\" %s (in", where, G_OBJECT_TYPE_NAME (widget), name, problem);
+          for (GtkWidget *up = gtk_widget_get_parent (widget); up != NULL && up != root; up = gtk_widget_get_parent (up))
+            if (G_OBJECT_TYPE (up) > G_TYPE_FUNDAMENTAL_MAX && !g_str_has_prefix (G_OBJECT_TYPE_NAME (up), "GtkBox"))
+              {
+                g_string_append_printf (problems, " %s", G_OBJECT_TYPE_NAME (up));
+                if (g_str_has_prefix (G_OBJECT_TYPE_NAME (up), "Picky"))
+                  break;
+              }
+          g_string_append (problems, ")\n");
+        }
+    }
+}
+
+/* Two mnemonics on the same key in one window (or one open menu) leave
+ * Alt+key to reach only one of them. */
+static void
+check_mnemonics (GtkWidget  *root,
+                 const char *where,
+                 GString    *problems)
+{
+  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (root, GTK_TYPE_LABEL);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = g_ptr_array_index (labels, i);
+      guint keyval = gtk_label_get_mnemonic_keyval (label);
+      g_autofree char *key = NULL;
+      GtkLabel *other;
+
+      if (keyval == GDK_KEY_VoidSymbol || !gtk_widget_get_mapped (GTK_WIDGET (label)))
+        continue;
+
+      key = g_strdup_printf ("%p:%u", (void *) gtk_widget_get_native (GTK_WIDGET (label)), gdk_keyval_to_lower (keyval));
+      other = g_hash_table_lookup (seen, key);
+      if (other != NULL)
+        g_string_append_printf (problems, "%s: \"%s\" and \"%s\" share Alt+%s\n", where,
+                                gtk_label_get_text (other), gtk_label_get_text (label),
+                                gdk_keyval_name (gdk_keyval_to_lower (keyval)));
+      else
+        g_hash_table_insert (seen, g_steal_pointer (&key), label);
+    }
+}
+
+static void
+check_window (GtkWidget  *root,
+              const char *where,
+              GString    *problems)
+{
+  g_test_message ("checking %s", where);
+  check_names (root, where, problems);
+  check_mnemonics (root, where, problems);
+}
+
+static gboolean
+service_ready (gpointer data)
+{
+  return picky_service_get_ready (data);
+}
+
+static PickyMessage *
+new_message (gint64          channel,
+             guint           contact,
+             guint           n,
+             PickyDirection  direction,
+             const char     *text,
+             gint64          time)
+{
+  static const char *names[] = { "Ana Müller", "Jörg Souza", "Émilie Dubois", "Ravi Kumar", "Zoë Mensah", "Kofi Levi" };
+  PickyMessage *message = picky_message_new ();
+  g_autofree char *name = g_strdup_printf ("%s %u", names[contact % G_N_ELEMENTS (names)], contact);
+  g_autofree char *phone = g_strdup_printf ("+49 170 %03u %04u", contact * 7 % 1000, contact * 37 % 10000);
+  g_autofree char *provider_id = g_strdup_printf ("c%u", contact);
+  g_autofree char *key = g_strdup_printf ("%u-%u", contact, n);
+
+  picky_message_set_channel_id (message, channel);
+  picky_message_set_provider_key (message, key);
+  picky_message_set_contact_provider_id (message, provider_id);
+  picky_message_set_contact_name (message, name);
+  picky_message_set_contact_phone (message, phone);
+  picky_message_set_direction (message, direction);
+  picky_message_set_text (message, text);
+  picky_message_set_timestamp (message, time);
+  picky_message_set_received (message, time);
+  return message;
+}
+
+/* A channel and a few conversations, some waiting, some answered. */
+static void
+fill_store (Fixture *fixture)
+{
+  PickyStore *store = picky_service_get_store (picky_application_get_service (fixture->app));
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 channel;
+
+  picky_store_add_channel_async (store, "telegram", "telegram", "Front Desk", "{}", NULL,
+                                 picky_test_got_result_cb, &result);
+  channel = picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  for (guint c = 0; c < N_CONTACTS; c++)
+    {
+      gint64 t = now - (N_CONTACTS - c) * 3600;
+
+      g_ptr_array_add (batch, new_message (channel, c, 0, PICKY_DIRECTION_IN, "Hello, is my order on its way?", t));
+      if (c % 3 != 0)
+        g_ptr_array_add (batch, new_message (channel, c, 1, PICKY_DIRECTION_OUT, "Yes, it left today.", t + 300));
+    }
+
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  fixture->message = picky_message_get_id (batch->pdata[0]);
+  fixture->contact = picky_message_get_contact_id (batch->pdata[0]);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  static const char *muted[] = { "telegram", NULL };
+
+  /* No notification server in this session: the messages stay quiet. */
+  g_settings_set_strv (settings, "notify-muted-apps", muted);
+  fixture->app = picky_test_gui_application ();
+  g_assert_true (picky_test_wait_until (service_ready, picky_application_get_service (fixture->app), 20000));
+  fill_store (fixture);
+
+  fixture->window = picky_window_new (fixture->app);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1000, 700);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (fixture->window));
+  picky_test_spin (300);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gtk_window_destroy (GTK_WINDOW (fixture->window));
+  g_clear_object (&fixture->app);
+}
+
+static void
+show_page (Fixture    *fixture,
+           const char *name)
+{
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", name);
+  picky_test_spin (300);
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, name);
+}
+
+/* Checks a dialog while it is open, then closes it. */
+static void
+check_dialog (GtkWindow  *dialog,
+              const char *where,
+              GString    *problems)
+{
+  gtk_window_present (dialog);
+  picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
+  picky_test_spin (300);
+  check_window (GTK_WIDGET (dialog), where, problems);
+  gtk_window_destroy (dialog);
+  picky_test_spin (50);
+}
+
+static void
+check_preferences (Fixture *fixture,
+                   GString *problems)
+{
+  PickyPreferencesWindow *preferences = picky_preferences_window_new (GTK_WINDOW (fixture->window));
+  g_autoptr(GPtrArray) pages = NULL;
+
+  picky_preferences_window_set_service (preferences, picky_application_get_service (fixture->app));
+  gtk_window_present (GTK_WINDOW (preferences));
+  picky_test_gui_wait_mapped (GTK_WIDGET (preferences));
+  picky_test_spin (300);
+
+  pages = picky_test_gui_find_all (GTK_WIDGET (preferences), ADW_TYPE_PREFERENCES_PAGE);
+  for (guint i = 0; i < pages->len; i++)
+    {
+      g_autofree char *where = NULL;
+
+      /* A page inside a page (a subpage's) is shown by its own. */
+      if (!ADW_IS_VIEW_STACK (gtk_widget_get_parent (pages->pdata[i])))
+        continue;
+      where = g_strdup_printf ("Preferences, %s", adw_preferences_page_get_title (pages->pdata[i]));
+      adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (preferences), pages->pdata[i]);
+      picky_test_spin (300);
+      check_window (GTK_WIDGET (preferences), where, problems);
+    }
+
+  gtk_window_destroy (GTK_WINDOW (preferences));
+}
+
+/* The menu behind the header's menu button, open. */
+static void
+check_main_menu (Fixture *fixture,
+                 GString *problems)
+{
+  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->window), GTK_TYPE_MENU_BUTTON);
+  GtkMenuButton *button = NULL;
+
+  /* F10 opens it, in any language. */
+  for (guint i = 0; i < buttons->len; i++)
+    if (gtk_menu_button_get_primary (buttons->pdata[i]))
+      button = buttons->pdata[i];
+  g_assert_nonnull (button);
+  gtk_menu_button_popup (button);
+  picky_test_spin (300);
+  check_window (GTK_WIDGET (gtk_menu_button_get_popover (button)), "Main menu", problems);
+  gtk_menu_button_popdown (button);
+}
+
+/* Every page, a conversation and a report open, the main menu, the
+ * preferences and every dialog: none may offer a control a screen reader
+ * cannot name, names a mnemonic's underscore or reads twice. */
+static void
+test_accessibility_names (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  PickyService *service = picky_application_get_service (fixture->app);
+  PickyStore *store = picky_service_get_store (service);
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(GDate) last = g_date_new ();
+  g_autoptr(GDate) first = NULL;
+
+  g_date_set_time_t (last, time (NULL));
+  first = g_date_copy (last);
+  g_date_subtract_days (first, 7);
+
+  show_page (fixture, "inbox");
+  check_window (GTK_WIDGET (fixture->window), "Inbox", problems);
+  picky_window_open_message (fixture->window, fixture->message);
+  picky_test_spin (500);
+  check_window (GTK_WIDGET (fixture->window), "Inbox, a conversation open", problems);
+
+  show_page (fixture, "contacts");
+  check_window (GTK_WIDGET (fixture->window), "Contacts", problems);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-report", "x", fixture->contact);
+  picky_test_spin (1000);
+  check_window (GTK_WIDGET (fixture->window), "Contacts, a report open", problems);
+
+  show_page (fixture, "channels");
+  check_window (GTK_WIDGET (fixture->window), "Channels", problems);
+
+  check_main_menu (fixture, problems);
+  check_preferences (fixture, problems);
+
+  check_dialog (GTK_WINDOW (picky_add_channel_dialog_new (GTK_WINDOW (fixture->window), service)),
+                "Add Channel", problems);
+  check_dialog (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (fixture->window), store, settings)),
+                "Pair a Phone", problems);
+  check_dialog (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
+                                                    "Ana Müller 0")),
+                "Erase Contact", problems);
+  check_dialog (GTK_WINDOW (picky_disclosure_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
+                                                         "Ana Müller 0", tz, first, last)),
+                "Disclose", problems);
+
+  if (problems->len > 0)
+    g_test_message ("%s", problems->str);
+  g_assert_cmpstr (problems->str, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autofree char *data_home = g_dir_make_tmp ("picky-a11y-XXXXXX", NULL);
+  int status;
+
+  /* A store of its own, so that the other window tests still find an
+   * empty one at the default place. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
+  picky_test_gui_init (&argc, &argv);
+
+  g_test_add ("/picky/accessibility/names", Fixture, NULL,
+              fixture_set_up, test_accessibility_names, fixture_tear_down);
+
+  status = g_test_run ();
+  picky_test_remove_tree (data_home);
+  return status;
+}
