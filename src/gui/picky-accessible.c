@@ -182,34 +182,33 @@ name_list_row (GtkWidget *row)
 }
 
 /* GTK 4.8's lists take Tab to the next row, so a long list is a long way
- * through; the arrows move inside it, and Tab leaves it, as from any
- * other control. Taking the list out of the focus chain for a moment lets
- * the window move past it from where the focus is. */
-static gboolean
-on_list_key_pressed_cb (GtkEventControllerKey *keys,
-                        guint                  keyval,
-                        guint                  keycode,
-                        GdkModifierType        state,
-                        GtkWidget             *list)
+ * through; the arrows move inside it, and Tab leaves it, as from any other
+ * control. Taking the list out of the focus chain for a moment lets the
+ * window move past it from where the focus is. */
+static void
+on_window_move_focus_cb (GtkWidget        *window,
+                         GtkDirectionType  direction)
 {
-  GtkWidget *root = GTK_WIDGET (gtk_widget_get_root (list));
-  GtkDirectionType direction;
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (window));
+  GtkWidget *list;
 
-  if (keyval == GDK_KEY_Tab || keyval == GDK_KEY_KP_Tab)
-    direction = (state & GDK_SHIFT_MASK) ? GTK_DIR_TAB_BACKWARD : GTK_DIR_TAB_FORWARD;
-  else if (keyval == GDK_KEY_ISO_Left_Tab)
-    direction = GTK_DIR_TAB_BACKWARD;
-  else
-    return GDK_EVENT_PROPAGATE;
+  if (focus == NULL || (direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD))
+    return;
 
-  if (root == NULL || (state & (GDK_CONTROL_MASK | GDK_ALT_MASK)) != 0)
-    return GDK_EVENT_PROPAGATE;
+  list = gtk_widget_get_ancestor (focus, GTK_TYPE_COLUMN_VIEW);
+  if (list == NULL)
+    list = gtk_widget_get_ancestor (focus, GTK_TYPE_LIST_VIEW);
+  if (list == NULL || gtk_widget_get_ancestor (list, GTK_TYPE_WINDOW) != window)
+    return;
 
   gtk_widget_set_can_focus (list, FALSE);
-  if (!gtk_widget_child_focus (root, direction))
-    gtk_widget_child_focus (root, direction);
+  /* What GtkWindow's own move-focus does, the list left out. */
+  gtk_widget_child_focus (window, direction);
+  if (gtk_widget_get_focus_child (window) == NULL)
+    gtk_root_set_focus (GTK_ROOT (window), NULL);
   gtk_widget_set_can_focus (list, TRUE);
-  return GDK_EVENT_STOP;
+
+  g_signal_stop_emission_by_name (window, "move-focus");
 }
 
 static void
@@ -269,14 +268,11 @@ on_map_hook_cb (GSignalInvocationHint *hint,
     }
   else if (parent != NULL && (GTK_IS_LIST_VIEW (parent) || GTK_IS_COLUMN_VIEW (parent)) && gtk_widget_get_focusable (widget))
     name_list_row (widget);
-  else if (GTK_IS_LIST_VIEW (widget) && g_object_get_data (G_OBJECT (widget), "picky-accessible") == NULL)
+  else if (GTK_IS_WINDOW (widget) && g_object_get_data (G_OBJECT (widget), "picky-accessible") == NULL)
     {
-      GtkEventController *keys = gtk_event_controller_key_new ();
-
+      /* Tab reaches the window as its move-focus key binding. */
       g_object_set_data (G_OBJECT (widget), "picky-accessible", GINT_TO_POINTER (1));
-      gtk_event_controller_set_propagation_phase (keys, GTK_PHASE_CAPTURE);
-      g_signal_connect (keys, "key-pressed", G_CALLBACK (on_list_key_pressed_cb), widget);
-      gtk_widget_add_controller (widget, keys);
+      g_signal_connect (widget, "move-focus", G_CALLBACK (on_window_move_focus_cb), NULL);
     }
 
   return TRUE;
