@@ -53,18 +53,28 @@ service_ready (gpointer data)
   return picky_service_get_ready (data);
 }
 
+/* Added as the Add Channel dialog adds one, secrets in the keyring; the
+ * provider addresses lead nowhere, so each shows the state it is in when
+ * its provider cannot be reached. */
 static gint64
-add_channel (PickyStore *store,
-             const char *kind,
-             const char *app,
-             const char *name)
+add_channel (PickyService *service,
+             const char   *kind,
+             const char   *name,
+             const char   *settings,
+             const char   *secret_key,
+             const char   *secret_key2)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
   gint64 id;
 
-  picky_store_add_channel_async (store, kind, app, name, "{}", NULL, picky_test_got_result_cb, &result);
-  id = picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
+  g_hash_table_insert (secrets, (char *) secret_key, (char *) "screenshot-secret-0123456789");
+  if (secret_key2 != NULL)
+    g_hash_table_insert (secrets, (char *) secret_key2, (char *) "screenshot-secret-9876543210");
+  picky_service_add_channel_async (service, kind, kind, name, settings, secrets, NULL,
+                                   picky_test_got_result_cb, &result);
+  id = picky_service_add_channel_finish (service, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
   return id;
 }
@@ -82,9 +92,15 @@ fill_store (Shots *shots)
   gint64 channels[3];
   GRand *rand = g_rand_new_with_seed (17);
 
-  channels[0] = add_channel (store, "telegram", "telegram", "Shop Support");
-  channels[1] = add_channel (store, "whatsapp", "whatsapp", "WhatsApp +49 30 1234567");
-  channels[2] = add_channel (store, "viber", "viber", "Viber Shop");
+  PickyService *service = picky_application_get_service (shots->app);
+
+  channels[0] = add_channel (service, "telegram", "Shop Support", "{\"api_base\":\"http://127.0.0.1:9\"}",
+                             "token", NULL);
+  channels[1] = add_channel (service, "whatsapp", "WhatsApp +49 30 1234567",
+                             "{\"phone_number_id\":\"104512345678901\",\"graph_base\":\"http://127.0.0.1:9\","
+                             "\"graph_version\":\"v19.0\"}", "access-token", "app-secret");
+  channels[2] = add_channel (service, "viber", "Viber Shop", "{\"api_base\":\"http://127.0.0.1:9\"}",
+                             "token", NULL);
 
   for (guint c = 0; c < 60; c++)
     {
@@ -158,11 +174,17 @@ show_page (Shots      *shots,
   picky_test_spin (300);
 }
 
-/* A dialog at the size it opens with, or the window's when it is wider. */
+/* A dialog at the size it opens with, or the screen's when that is smaller. */
 static void
 take_dialog (GtkWindow  *dialog,
              const char *name)
 {
+  int w = 0, h = 0;
+
+  /* On a phone a dialog has the screen at most. */
+  gtk_window_get_default_size (dialog, &w, &h);
+  gtk_window_set_default_size (dialog, w > 0 ? MIN (w, width) : width < 600 ? width : -1,
+                               h > 0 ? MIN (h, height) : -1);
   gtk_window_present (dialog);
   picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
   take (GTK_WIDGET (dialog), name);
