@@ -444,6 +444,35 @@ assert_rows_describe (Fixture *fixture,
     }
 }
 
+static gboolean
+layout_done (gpointer data)
+{
+  return gtk_widget_get_width (data) > 0;
+}
+
+/* The Kind row shows the whole name of the kind chosen, however long,
+ * where AdwComboRow's own item cut it off after 20 characters. */
+static void
+assert_kind_title_whole (Fixture *fixture,
+                         GType    type)
+{
+  const char *title = picky_channel_class_get_title (type);
+  g_autoptr(GPtrArray) labels = NULL;
+  GtkWidget *shown = NULL;
+
+  select_kind (fixture, type);
+  /* The row's own, not the one in its closed list. */
+  labels = picky_test_gui_find_all (row (fixture, _("Kind")), GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (g_ptr_array_index (labels, i)), title) == 0 &&
+        gtk_widget_get_ancestor (g_ptr_array_index (labels, i), GTK_TYPE_POPOVER) == NULL)
+      shown = g_ptr_array_index (labels, i);
+  g_assert_nonnull (shown);
+  g_assert_true (picky_test_wait_until (layout_done, shown, 5000));
+  picky_test_spin (100);
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (shown))));
+}
+
 /* The dialog asks what each kind describes, a kind only tests know included. */
 static void
 test_dialog_kinds (Fixture       *fixture,
@@ -464,6 +493,13 @@ test_dialog_kinds (Fixture       *fixture,
   assert_rows_describe (fixture, PICKY_TYPE_MESSENGER_CHANNEL);
   select_kind (fixture, PICKY_TYPE_INSTAGRAM_CHANNEL);
   assert_rows_describe (fixture, PICKY_TYPE_INSTAGRAM_CHANNEL);
+
+  /* At phone width too. */
+  gtk_window_set_default_size (GTK_WINDOW (fixture->dialog), 360, 720);
+  gtk_widget_set_size_request (GTK_WIDGET (fixture->dialog), 360, -1);
+  assert_kind_title_whole (fixture, PICKY_TYPE_INSTAGRAM_CHANNEL);
+  assert_kind_title_whole (fixture, PICKY_TYPE_WHATSAPP_CHANNEL);
+  assert_kind_title_whole (fixture, PICKY_TYPE_MESSENGER_CHANNEL);
 
   picky_channel_registry_register_kind (registry, PICKY_TYPE_TEST_KIND_CHANNEL);
   reopen_dialog (fixture, NULL);

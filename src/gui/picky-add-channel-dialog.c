@@ -557,22 +557,55 @@ static void
 on_kind_item_setup_cb (GtkSignalListItemFactory *factory,
                        GtkListItem              *item)
 {
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   gtk_label_set_wrap (GTK_LABEL (label), TRUE);
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
-  gtk_list_item_set_child (item, label);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_item_set_child (item, box);
+}
+
+/* The chosen kind is ticked in the list, as in AdwComboRow's own. The row
+ * shows only the title: its child is a box, so the tick is hidden there. */
+static void
+update_kind_tick (GtkListItem *item,
+                  GParamSpec  *pspec,
+                  AdwComboRow *kind_row)
+{
+  GtkWidget *box = gtk_list_item_get_child (item);
+  GtkWidget *check = gtk_widget_get_last_child (box);
+  gboolean in_popover = gtk_widget_get_ancestor (box, GTK_TYPE_POPOVER) != NULL;
+
+  gtk_widget_set_visible (check, in_popover);
+  gtk_widget_set_opacity (check, gtk_list_item_get_position (item) == adw_combo_row_get_selected (kind_row));
 }
 
 static void
 on_kind_item_bind_cb (GtkSignalListItemFactory *factory,
-                      GtkListItem              *item)
+                      GtkListItem              *item,
+                      PickyAddChannelDialog    *self)
 {
   GtkStringObject *title = gtk_list_item_get_item (item);
+  GtkWidget *box = gtk_list_item_get_child (item);
 
-  gtk_label_set_label (GTK_LABEL (gtk_list_item_get_child (item)), gtk_string_object_get_string (title));
+  gtk_label_set_label (GTK_LABEL (gtk_widget_get_first_child (box)), gtk_string_object_get_string (title));
+  g_signal_connect_object (self->kind_row, "notify::selected", G_CALLBACK (update_kind_tick), item,
+                           G_CONNECT_SWAPPED);
+  update_kind_tick (item, NULL, self->kind_row);
+}
+
+static void
+on_kind_item_unbind_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        PickyAddChannelDialog    *self)
+{
+  g_signal_handlers_disconnect_by_func (self->kind_row, update_kind_tick, item);
 }
 
 static void
@@ -669,7 +702,8 @@ picky_add_channel_dialog_init (PickyAddChannelDialog *self)
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (on_kind_item_setup_cb), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (on_kind_item_bind_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_kind_item_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_kind_item_unbind_cb), self);
   adw_combo_row_set_factory (self->kind_row, factory);
 
   self->cancellable = g_cancellable_new ();

@@ -59,8 +59,9 @@ typedef enum {
   STATE_ERROR,    /* the admin must change something */
 } StateSeverity;
 
-/* The channel's row keeps its state's icon under this key. */
+/* The channel's row keeps its state's icon and its channel under these keys. */
 #define STATE_ICON "picky-state-icon"
+#define CHANNEL "picky-channel"
 
 static char *
 describe_channel (PickyChannel  *channel,
@@ -158,6 +159,14 @@ update_channel_row (AdwActionRow *row,
                                   GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   severity == STATE_ERROR ? _("Error") : _("Warning"),
                                   -1);
+}
+
+static void
+on_clock_tick_cb (PickyClock   *clock,
+                  gint64        now,
+                  AdwActionRow *row)
+{
+  update_channel_row (row, NULL, g_object_get_data (G_OBJECT (row), CHANNEL));
 }
 
 /* Tells the admin why @heading's change failed; a cancelled one needs no word. */
@@ -307,6 +316,9 @@ create_channel_row (gpointer item,
   g_signal_connect_object (channel, "notify::last-error", G_CALLBACK (update_channel_row), row, G_CONNECT_SWAPPED);
   g_signal_connect_object (channel, "notify::last-message-time", G_CALLBACK (update_channel_row), row, G_CONNECT_SWAPPED);
   g_signal_connect_object (channel, "notify::name", G_CALLBACK (update_channel_row), row, G_CONNECT_SWAPPED);
+  /* "Today" becomes "Yesterday" at midnight. */
+  g_object_set_data_full (G_OBJECT (row), CHANNEL, g_object_ref (channel), g_object_unref);
+  g_signal_connect_object (picky_clock_get_default (), "tick", G_CALLBACK (on_clock_tick_cb), row, 0);
 
   return GTK_WIDGET (row);
 }
