@@ -304,3 +304,24 @@ picky_test_gui_assert_copies (GtkWidget  *button,
   gtk_widget_activate (button);
   g_assert_true (picky_test_wait_until (clipboard_holds, &wait, 5000));
 }
+
+/**
+ * picky_test_gui_assert_in_view:
+ * @widget: a widget in a window
+ *
+ * Fails the test unless @widget lies whole inside its window, so that it
+ * is seen without scrolling or resizing.
+ */
+void
+picky_test_gui_assert_in_view (GtkWidget *widget)
+{
+  GtkWidget *window = GTK_WIDGET (gtk_widget_get_root (widget));
+  graphene_rect_t bounds;
+
+  g_assert_true (gtk_widget_get_mapped (widget));
+  g_assert_true (gtk_widget_compute_bounds (widget, window, &bounds));
+  g_assert_cmpfloat (bounds.origin.x, >=, 0);
+  g_assert_cmpfloat (bounds.origin.y, >=, 0);
+  g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (window));
+  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (window));
+}

@@ -25,5 +25,6 @@ GtkWidget        *picky_test_gui_find_only     (GtkWidget    *root,
                                                 GType         type);
 void              picky_test_gui_assert_copies (GtkWidget    *button,
                                                 const char   *expected);
+void              picky_test_gui_assert_in_view (GtkWidget   *widget);
 
 G_END_DECLS

@@ -273,6 +273,12 @@ test_dialog_telegram (Fixture       *fixture,
   g_assert_cmpstr (secret, ==, CANARY_TOKEN);
 }
 
+static gboolean
+is_phone_size (gpointer data)
+{
+  return gtk_widget_get_width (data) <= 360 && gtk_widget_get_height (data) >= 700;
+}
+
 static void
 test_dialog_whatsapp (Fixture       *fixture,
                       gconstpointer  data)
@@ -323,6 +329,14 @@ test_dialog_whatsapp (Fixture       *fixture,
   g_assert_false (gtk_widget_get_visible (button (fixture, "Cancel")));
   copy_and_check (fixture, "Copy Verify Token", verify);
   copy_and_check (fixture, "Copy Callback Path", "/whatsapp");
+
+  /* All of it in view, at phone size too. */
+  picky_test_gui_assert_in_view (button (fixture, "Copy Verify Token"));
+  picky_test_gui_assert_in_view (button (fixture, "Done"));
+  gtk_window_set_default_size (GTK_WINDOW (fixture->dialog), 360, 720);
+  g_assert_true (picky_test_wait_until (is_phone_size, fixture->dialog, 5000));
+  picky_test_gui_assert_in_view (verify_row);
+  picky_test_gui_assert_in_view (button (fixture, "Copy Verify Token"));
 
   gtk_widget_activate (button (fixture, "Done"));
   g_assert_true (picky_test_wait_until (dialog_closed, fixture, 5000));

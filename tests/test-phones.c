@@ -321,18 +321,6 @@ is_allocated (gpointer data)
   return gtk_widget_get_height (data) > 0;
 }
 
-/* @widget lies whole inside the dialog, unscrolled. */
-static void
-assert_fully_visible (GtkWidget *dialog,
-                      GtkWidget *widget)
-{
-  graphene_rect_t bounds;
-
-  g_assert_true (gtk_widget_compute_bounds (widget, dialog, &bounds));
-  g_assert_cmpfloat (bounds.origin.y, >=, 0);
-  g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (dialog));
-}
-
 /* The dialog opens with the QR code and the code in view, counts the code's
  * life down, copies the code and the address, and offers a new code once it
  * expired. */
@@ -366,9 +354,9 @@ test_phones_pair_countdown (Fixture       *fixture,
   g_assert_cmpint (gtk_widget_get_width (picture), >=,
                    gdk_paintable_get_intrinsic_width (gtk_picture_get_paintable (GTK_PICTURE (picture))));
   g_assert_cmpfloat (gtk_widget_get_opacity (picture), ==, 1);
-  assert_fully_visible (GTK_WIDGET (dialog), picture);
+  picky_test_gui_assert_in_view (picture);
   copy_code = picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_BUTTON, "Copy Pairing Code");
-  assert_fully_visible (GTK_WIDGET (dialog), copy_code);
+  picky_test_gui_assert_in_view (copy_code);
 
   picky_test_gui_assert_copies (copy_code, picky_pair_dialog_get_code (dialog));
   picky_test_gui_assert_copies (picky_test_gui_find_named (GTK_WIDGET (dialog), GTK_TYPE_BUTTON,
