@@ -391,7 +391,11 @@ create_switch (PickyChannelsPage  *self,
   const char *name = picky_app_info_get_display_name (app);
   g_autofree char *label = NULL;
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
-  GtkWidget *caption = gtk_label_new (push ? _("Send") : _("Read"));
+  /* Translators: the captions of a channel's two access switches: whether the
+   * console may send on it and read from it (the permission, not a message
+   * that "has been read") */
+  GtkWidget *caption = gtk_label_new (push ? C_("access switch", "Send")
+                                           : C_("access switch", "Read"));
   GtkWidget *widget = gtk_switch_new ();
 
   /* Translators: the accessible name of a switch, e.g. "Read WhatsApp messages" */

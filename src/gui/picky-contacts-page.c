@@ -839,6 +839,8 @@ picky_contacts_page_init (PickyContactsPage *self)
   self->probe_high = new_probe (2);
 
   add_column (self, COLUMN_CONTACT, _("Contact"), NULL);
+  /* Translators: column headers, the numbers of messages a contact sent to
+   * the business (In) and received from it (Out); not "on" and "off" */
   add_column (self, COLUMN_IN, _("In"), "88888");
   add_column (self, COLUMN_OUT, _("Out"), "88888");
   add_column (self, COLUMN_FIRST_SEEN, _("First Seen"), "2088-08-28 28:88");
