@@ -58,6 +58,53 @@ test_languages_preference (void)
   g_unsetenv ("LANGUAGE");
 }
 
+/* Shows the console in @code from here on: gettext keeps the strings it
+ * already looked up until the locale is set again, so set it again. */
+static void
+use_language (const char *code)
+{
+  g_autofree char *messages = g_strdup (setlocale (LC_MESSAGES, NULL));
+
+  g_setenv ("LANGUAGE", code, TRUE);
+  setlocale (LC_MESSAGES, messages);
+  picky_languages_bind_textdomain ();
+}
+
+static void
+test_languages_catalogues (void)
+{
+  const struct {
+    const char *code;
+    const char *name;
+    const char *inbox;
+    const char *read_switch;
+    const char *read_status;
+    const char *in_column;
+  } languages[] = {
+    { "de", "Deutsch", "Posteingang", "Lesen", "Gelesen", "Eingang" },
+    { "es", "Español", "Bandeja de entrada", "Leer", "Leído", "Recibidos" },
+    { "fr", "Français", "Boîte de réception", "Lecture", "Lu", "Reçus" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
+    {
+      g_autofree char *name = picky_languages_get_native_name (languages[i].code);
+
+      g_assert_true (picky_languages_is_shipped (languages[i].code));
+      g_assert_cmpstr (name, ==, languages[i].name);
+
+      use_language (languages[i].code);
+      g_assert_cmpstr (_("Inbox"), ==, languages[i].inbox);
+      /* The access switch is the permission to read, a message's status
+       * that it has been read: two words in most languages. */
+      g_assert_cmpstr (C_("access switch", "Read"), ==, languages[i].read_switch);
+      g_assert_cmpstr (_("Read"), ==, languages[i].read_status);
+      g_assert_cmpstr (_("In"), ==, languages[i].in_column);
+    }
+
+  g_unsetenv ("LANGUAGE");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -68,6 +115,7 @@ main (int   argc,
   g_test_add_func ("/picky/languages/shipped", test_languages_shipped);
   g_test_add_func ("/picky/languages/native-name", test_languages_native_name);
   g_test_add_func ("/picky/languages/preference", test_languages_preference);
+  g_test_add_func ("/picky/languages/catalogues", test_languages_catalogues);
 
   return g_test_run ();
 }
