@@ -28,12 +28,13 @@ meson compile -C _build
 meson compile -C _build-asan
 
 # Under the sanitizers, leaks are checked (`--setup asan`, the slow unwinder)
-# in the core and channels suites; the widget tests and the two heaviest core
-# tests would take minutes more that way, so they run under `--setup asanfast`:
+# in the core and channels suites; the widget tests and the heaviest core
+# tests (the randomized conversation and report checks, the live list) would
+# take minutes more that way, so they run under `--setup asanfast`:
 # memory errors and undefined behaviour, leaks unchecked. store-kill does not
 # run under them: it SIGKILLs writers after 50-300 ms, before an instrumented
 # one has started writing, so it cannot show what it is there to show.
-asan_slow=(report store-inbox store-kill)
+asan_slow=(conversations report store-inbox store-kill)
 # The names of the tests in suites $@ (meson takes either suites or names).
 suite_tests() {
   meson test -C _build-asan --list $(printf -- '--suite %s ' "$@") 2>/dev/null |
@@ -43,7 +44,7 @@ if [ $# -eq 0 ]; then
   asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs \
               $(suite_tests core channels | grep -vxF "$(printf '%s\n' "${asan_slow[@]}")" | tr '\n' ' ');
             meson test -C _build-asan --setup asanfast --print-errorlogs \
-              $(suite_tests gui | tr '\n' ' ') report store-inbox"
+              $(suite_tests gui | tr '\n' ' ') conversations report store-inbox"
 else
   asan_cmd="meson test -C _build-asan --setup asan --print-errorlogs $(printf '%q ' "$@")"
 fi

@@ -242,3 +242,107 @@ picky_test_lock_keyring (void)
   g_variant_get (property, "(v)", &locked);
   g_assert_true (g_variant_get_boolean (locked));
 }
+
+/**
+ * picky_test_console_launcher:
+ *
+ * A launcher for the console under test (`PICKY_CONSOLE`) with no display:
+ * standard input, output and error are pipes, and neither X11 nor Wayland
+ * is reachable, as on a server or in a cron job.
+ *
+ * Returns: (transfer full): the launcher, for the caller's environment
+ */
+GSubprocessLauncher *
+picky_test_console_launcher (void)
+{
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                             G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+
+  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
+  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
+  return launcher;
+}
+
+/**
+ * picky_test_run_console:
+ * @launcher: (transfer full): from picky_test_console_launcher()
+ * @input: (nullable): what the console reads on standard input
+ * @out: (out) (optional): its standard output
+ * @err: (out) (optional): its standard error
+ * @first: the first argument, then more, then %NULL
+ *
+ * Runs the console to its end. A console that hangs is ended after a
+ * minute; one that is ended by a signal (a crash, a sanitizer's abort,
+ * the minute) fails the test with what it wrote to standard error, which
+ * is where the sanitizers say what they found.
+ *
+ * Returns: the console's exit status
+ */
+int
+picky_test_run_console (GSubprocessLauncher *launcher,
+                        const char          *input,
+                        char               **out,
+                        char               **err,
+                        const char          *first,
+                        ...)
+{
+  g_autoptr(GSubprocessLauncher) owned = launcher;
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *own_out = NULL;
+  g_autofree char *own_err = NULL;
+  va_list args;
+  int status;
+
+  /* "timeout" re-raises the signal that ended the console, so a crash
+   * still shows as one. */
+  g_ptr_array_add (argv, (char *) "timeout");
+  g_ptr_array_add (argv, (char *) "60");
+  g_ptr_array_add (argv, (char *) g_getenv ("PICKY_CONSOLE"));
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_launcher_spawnv (owned, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &own_out, &own_err, &error);
+  g_assert_no_error (error);
+
+  status = picky_test_exit_status (process, own_err);
+  if (out != NULL)
+    *out = g_steal_pointer (&own_out);
+  if (err != NULL)
+    *err = g_steal_pointer (&own_err);
+
+  return status;
+}
+
+/**
+ * picky_test_exit_status:
+ * @process: a process that has ended
+ * @err: (nullable): what it wrote to standard error, if the test read it
+ *
+ * The exit status of @process. One that a signal ended (a crash, a
+ * sanitizer's abort, a timeout) fails the test, saying which signal and
+ * what @err holds, which is where the sanitizers say what they found.
+ *
+ * Returns: the exit status
+ */
+int
+picky_test_exit_status (GSubprocess *process,
+                        const char  *err)
+{
+  if (!g_subprocess_get_if_exited (process))
+    {
+      g_test_message ("the process was ended by signal %d; its standard error:\n%s",
+                      g_subprocess_get_if_signaled (process) ? g_subprocess_get_term_sig (process) : -1,
+                      err != NULL ? err : "(not read)");
+      g_assert_true (g_subprocess_get_if_exited (process));
+    }
+
+  return g_subprocess_get_exit_status (process);
+}

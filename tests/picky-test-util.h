@@ -22,5 +22,14 @@ void          picky_test_remove_tree   (const char    *path);
 char         *picky_test_keyring_missing (void);
 char         *picky_test_keyring_owner (void);
 void          picky_test_lock_keyring  (void);
+GSubprocessLauncher *picky_test_console_launcher (void);
+int           picky_test_run_console   (GSubprocessLauncher  *launcher,
+                                        const char           *input,
+                                        char                **out,
+                                        char                **err,
+                                        const char           *first,
+                                        ...) G_GNUC_NULL_TERMINATED;
+int           picky_test_exit_status   (GSubprocess          *process,
+                                        const char           *err);
 
 G_END_DECLS

@@ -40,52 +40,19 @@ fixture_tear_down (Fixture       *fixture,
 static GSubprocessLauncher *
 launcher_new (Fixture *fixture)
 {
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                                             G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                                             G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  GSubprocessLauncher *launcher = picky_test_console_launcher ();
   g_autofree char *data = fixture->data != NULL ? g_strdup (fixture->data)
                                                 : g_build_filename (fixture->home, "data", NULL);
   g_autofree char *config = g_build_filename (fixture->home, "config", NULL);
 
-  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
   return launcher;
 }
 
-static int
-run_console (Fixture     *fixture,
-             const char  *input,
-             char       **out,
-             char       **err,
-             ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = launcher_new (fixture);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  const char *arg;
-  va_list args;
-
-  /* A console that hangs fails the test instead of stalling the suite. */
-  g_ptr_array_add (argv, (gpointer) "timeout");
-  g_ptr_array_add (argv, (gpointer) "60");
-  g_ptr_array_add (argv, (gpointer) g_getenv ("PICKY_CONSOLE"));
-  va_start (args, err);
-  while ((arg = va_arg (args, const char *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, input, NULL, out, err, &error);
-  g_assert_no_error (error);
-
-  return g_subprocess_get_exit_status (process);
-}
+#define run_console(fixture, input, out, err, ...) \
+  picky_test_run_console (launcher_new (fixture), input, out, err, __VA_ARGS__)
 
 /* The id of the database the console under test made, which its secrets
  * carry: earlier tests' databases have a channel of the same number. */
@@ -291,16 +258,14 @@ test_no_schema (Fixture       *fixture,
       g_assert_no_error (error);
       g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
       g_assert_no_error (error);
-      g_assert_true (g_subprocess_get_if_exited (process));
-
       if (i == 0)
         {
-          g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+          g_assert_cmpint (picky_test_exit_status (process, err), ==, 0);
           g_assert_nonnull (strstr (out, "--add-channel=KIND"));
           continue;
         }
 
-      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+      g_assert_cmpint (picky_test_exit_status (process, err), ==, 1);
       g_assert_nonnull (strstr (err, "The settings schema io.github.pickyconsole.PickyConsole is not installed"));
       g_assert_nonnull (strstr (err, "meson devenv -C "));
       g_assert_nonnull (strstr (err, "GSETTINGS_SCHEMA_DIR="));
@@ -352,7 +317,7 @@ test_headless_port_taken (Fixture       *fixture,
   g_assert_null (g_subprocess_get_identifier (process) == NULL ? "exited" : NULL);
   g_subprocess_send_signal (process, SIGTERM);
   g_assert_true (g_subprocess_wait (process, NULL, &error));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpint (picky_test_exit_status (process, NULL), ==, 0);
 }
 
 typedef struct {
@@ -434,8 +399,7 @@ test_headless (Fixture       *fixture,
     g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
 
   g_assert_true (exited);
-  g_assert_true (g_subprocess_get_if_exited (process));
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpint (picky_test_exit_status (process, NULL), ==, 0);
 
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
@@ -470,7 +434,7 @@ stop_headless (GSubprocess *process)
   while (!exited && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE), g_usleep (10 * 1000);
   g_assert_true (exited);
-  g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 0);
+  g_assert_cmpint (picky_test_exit_status (process, NULL), ==, 0);
 }
 
 /* Runs --headless until the fake's updates are stored, then stops it. */
@@ -823,8 +787,7 @@ test_locked_keyring (Fixture       *fixture,
                        "answering the keyring’s prompt on its display, then start Picky Console again. "
                        "--keyring-timeout=SECONDS waits longer for the prompt.\n");
       g_assert_cmpstr (out, ==, "");
-      g_assert_true (g_subprocess_get_if_exited (process));
-      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, 1);
+      g_assert_cmpint (picky_test_exit_status (process, err), ==, 1);
       g_assert_cmpint (g_get_monotonic_time () - start, <, 20 * G_TIME_SPAN_SECOND);
     }
 

@@ -96,38 +96,18 @@ fixture_tear_down (Fixture       *fixture,
   g_free (fixture->out_dir);
 }
 
-/* Runs the console with no display at all, in the Berlin time zone. */
-static int
-run_console (char       **err,
-             const char  *first,
-             ...)
+/* The console with no display at all, in the Berlin time zone. */
+static GSubprocessLauncher *
+launcher_new (void)
 {
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-                                                                       G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) process = NULL;
-  g_autoptr(GError) error = NULL;
-  va_list args;
+  GSubprocessLauncher *launcher = picky_test_console_launcher ();
 
-  g_subprocess_launcher_unsetenv (launcher, "DISPLAY");
-  g_subprocess_launcher_unsetenv (launcher, "WAYLAND_DISPLAY");
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data_home, TRUE);
   g_subprocess_launcher_setenv (launcher, "TZ", "Europe/Berlin", TRUE);
-
-  g_ptr_array_add (argv, (char *) g_getenv ("PICKY_CONSOLE"));
-  va_start (args, first);
-  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, err, &error);
-  g_assert_no_error (error);
-
-  return g_subprocess_get_exit_status (process);
+  return launcher;
 }
+
+#define run_console(err, ...) picky_test_run_console (launcher_new (), NULL, NULL, err, __VA_ARGS__)
 
 static char *
 run_tool (const char *tool,
