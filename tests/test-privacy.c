@@ -400,6 +400,114 @@ progress_cb (gint64   done,
   progress->total = total;
 }
 
+/* The row ids of each search index table's blocks, joined: the same
+ * string later means the table was not rewritten. */
+static GPtrArray *
+index_blocks (const char *path)
+{
+  GPtrArray *blocks = g_ptr_array_new_with_free_func (g_free);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT group_concat (id) FROM messages_fts_%u_data", k);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      g_ptr_array_add (blocks, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+
+  return blocks;
+}
+
+/* Erasing a contact merges only the search index table that held their
+ * words; a search still finds every other contact's messages, newest
+ * first across the tables and page by page, and each table agrees with
+ * the messages it indexes. */
+static void
+test_erase_one_index_table (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(GPtrArray) before = NULL;
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 victim = 0, last_id = G_MAXINT64;
+  guint victim_shard, found = 0;
+  sqlite3 *db = NULL;
+
+  /* 40 contacts across the tables, in batches, so that each table has
+   * several segments to merge. */
+  for (guint b = 0; b < 5; b++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+
+      for (guint c = 0; c < 40; c++)
+        {
+          g_autofree char *key = g_strdup_printf ("b%u-c%u", b, c);
+          g_autofree char *contact = g_strdup_printf ("customer-%u", c);
+          g_autofree char *text = g_strdup_printf (c == 7 ? "gemeinsam zanzibarian %u" : "gemeinsam frage %u", b);
+
+          g_ptr_array_add (batch, make_message (fixture, key, contact, PICKY_DIRECTION_IN, text,
+                                                now - DAY + b * 40 + c));
+        }
+      ingest (fixture, batch);
+      victim = picky_message_get_contact_id (batch->pdata[7]);
+    }
+  victim_shard = picky_store_fts_shard (victim);
+
+  before = index_blocks (fixture->path);
+  picky_store_erase_contact_async (fixture->store, victim, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  after = index_blocks (fixture->path);
+
+  g_assert_false (file_contains (fixture->path, "zanzibarian"));
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    if (k == victim_shard)
+      g_assert_cmpstr (before->pdata[k], !=, after->pdata[k]);
+    else
+      g_assert_cmpstr (before->pdata[k], ==, after->pdata[k]);
+
+  /* Pages of 7 over 195 hits from every table. */
+  for (;;)
+    {
+      PickyPageQuery query = { .direction = -1, .limit = 7, .before_id = last_id == G_MAXINT64 ? 0 : last_id };
+      g_autoptr(GPtrArray) hits = NULL;
+
+      picky_store_search_async (fixture->store, "gemeinsam", &query, NULL, picky_test_got_result_cb, &result);
+      hits = picky_store_search_finish (fixture->store, picky_test_wait_result (&result), &error);
+      g_assert_no_error (error);
+      g_clear_object (&result);
+      if (hits->len == 0)
+        break;
+      for (guint i = 0; i < hits->len; i++)
+        {
+          g_assert_cmpint (picky_message_get_id (hits->pdata[i]), <, last_id);
+          g_assert_cmpint (picky_message_get_contact_id (hits->pdata[i]), !=, victim);
+          last_id = picky_message_get_id (hits->pdata[i]);
+          found++;
+        }
+    }
+  g_assert_cmpuint (found, ==, 195);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autofree char *check = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u)"
+                                                " VALUES ('integrity-check')", k, k);
+
+      g_assert_cmpint (sqlite3_exec (db, check, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  sqlite3_close (db);
+}
+
 static void
 test_purge_progress (Fixture       *fixture,
                      gconstpointer  data)
@@ -662,6 +770,7 @@ main (int   argc,
   ADD ("/picky/privacy/audit/chain", test_audit_chain);
   ADD ("/picky/privacy/audit/migrate", test_audit_migrate);
   ADD ("/picky/privacy/erase/no-trace", test_erase_no_trace);
+  ADD ("/picky/privacy/erase/one-index-table", test_erase_one_index_table);
   ADD ("/picky/privacy/purge/progress", test_purge_progress);
   ADD ("/picky/privacy/export-contact", test_export_contact);
   ADD ("/picky/privacy/disclose/fields", test_disclose_fields);

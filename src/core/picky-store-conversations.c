@@ -589,6 +589,7 @@ search_messages_run (PickyStoreWorker *w,
   g_autoptr(GPtrArray) hits = g_ptr_array_new_with_free_func ((GDestroyNotify) picky_conversation_hit_free);
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   g_autofree char *match = picky_store_build_match (args->text);
+  g_autoptr(GString) arm = NULL;
   g_autoptr(GString) sql = NULL;
   g_autoptr(GError) error = NULL;
   PickyConversationQuery filters = args->query;
@@ -601,16 +602,19 @@ search_messages_run (PickyStoreWorker *w,
       return;
     }
 
-  /* Paging by arrival: before_id is the last hit's message id. */
+  /* Paging by arrival: before_id is the last hit's message id. Every
+   * index table's hits, merged by the index's row id (the 17th column). */
   filters.before_time = 0;
-  sql = g_string_new ("SELECT " PICKY_STORE_MESSAGE_COLUMNS ", c.id FROM messages_fts f"
+  arm = g_string_new ("SELECT " PICKY_STORE_MESSAGE_COLUMNS ", c.id, f.rowid FROM messages_fts f"
                       " JOIN messages m ON m.id = f.rowid"
                       " JOIN conversations c ON c.channel_id = m.channel_id AND c.contact_id = m.contact_id"
                       " WHERE messages_fts MATCH :match");
-  append_filters (w, sql, &filters);
+  append_filters (w, arm, &filters);
   if (filters.before_id != 0)
-    g_string_append (sql, " AND f.rowid < :before_id");
-  g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+    g_string_append (arm, " AND f.rowid < :before_id");
+  sql = g_string_new (NULL);
+  picky_store_fts_append_union (sql, arm->str, -1);
+  g_string_append (sql, " ORDER BY 17 DESC LIMIT :limit");
 
   rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   if (rc == SQLITE_OK)

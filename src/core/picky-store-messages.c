@@ -480,15 +480,51 @@ picky_store_build_match (const char *text)
   return g_string_free (match, match->len == 0);
 }
 
+guint
+picky_store_fts_shard (gint64 contact_id)
+{
+  return (guint) (MAX (contact_id, 0) % PICKY_STORE_FTS_SHARDS);
+}
+
+void
+picky_store_fts_append_union (GString    *sql,
+                              const char *arm,
+                              int         shard)
+{
+  gboolean first = TRUE;
+
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autoptr(GString) one = NULL;
+      g_autofree char *table = NULL;
+
+      if (shard >= 0 && k != (guint) shard)
+        continue;
+
+      one = g_string_new (arm);
+      table = g_strdup_printf ("messages_fts_%u", k);
+      g_string_replace (one, "messages_fts", table, 0);
+      if (!first)
+        g_string_append (sql, " UNION ALL ");
+      g_string_append (sql, one->str);
+      first = FALSE;
+    }
+}
+
 /* Newest first by arrival (row id): FTS5 walks its doclists in rowid order
  * and stops at the page, where ordering by timestamp would have to rank
- * every match first. A page continues below before_id. */
+ * every match first. Each index table's hits come in that order, and
+ * SQLite merges them as they come, so a page reads about as many rows of
+ * each as it shows. The order is by the index's own row id (the 16th
+ * column): by m.id, each table's hits would be sorted first. A page
+ * continues below before_id; a contact's messages are in one table. */
 static void
 search_run (PickyStoreWorker *w,
             GTask            *task)
 {
   PageArgs *args = g_task_get_task_data (task);
   g_autofree char *match = picky_store_build_match (args->text);
+  g_autoptr(GString) arm = NULL;
   g_autoptr(GString) sql = NULL;
 
   if (match == NULL)
@@ -498,13 +534,16 @@ search_run (PickyStoreWorker *w,
       return;
     }
 
-  sql = g_string_new ("SELECT " PICKY_STORE_MESSAGE_COLUMNS " FROM messages_fts f"
+  arm = g_string_new ("SELECT " PICKY_STORE_MESSAGE_COLUMNS ", f.rowid FROM messages_fts f"
                       " JOIN messages m ON m.id = f.rowid"
                       " WHERE messages_fts MATCH :match");
-  append_filters (sql, &args->query);
+  append_filters (arm, &args->query);
   if (args->query.before_id != 0)
-    g_string_append (sql, " AND f.rowid < :before_id");
-  g_string_append (sql, " ORDER BY f.rowid DESC LIMIT :limit");
+    g_string_append (arm, " AND f.rowid < :before_id");
+  sql = g_string_new (NULL);
+  picky_store_fts_append_union (sql, arm->str,
+                                args->query.contact_id != 0 ? (int) picky_store_fts_shard (args->query.contact_id) : -1);
+  g_string_append (sql, " ORDER BY 16 DESC LIMIT :limit");
 
   run_message_query (w, task, sql->str, &args->query, match);
 }

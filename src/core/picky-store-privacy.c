@@ -20,16 +20,28 @@
 
 /* ---- Worker thread ---- */
 
-/* After a deletion of personal data: merge the search index into one new
- * segment, so that no old segment still lists the words, and copy the log
- * into the file and truncate it, so that no older page image survives.
- * secure_delete has zeroed every freed page and cell on the way. */
+/* After a deletion of personal data: merge the search index table that
+ * held the words (every one when @shard is -1) into one new segment, so
+ * that no old segment still lists them, and copy the log into the file
+ * and truncate it, so that no older page image survives. secure_delete
+ * has zeroed every freed page and cell on the way. */
 static gboolean
 worker_scrub (PickyStoreWorker  *w,
+              int                shard,
               GError           **error)
 {
-  return picky_store_exec (w->db, "INSERT INTO messages_fts (messages_fts) VALUES ('optimize')", error) &&
-         picky_store_exec (w->db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autofree char *sql = NULL;
+
+      if (shard >= 0 && k != (guint) shard)
+        continue;
+      sql = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u) VALUES ('optimize')", k, k);
+      if (!picky_store_exec (w->db, sql, error))
+        return FALSE;
+    }
+
+  return picky_store_exec (w->db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
 }
 
 static void
@@ -363,7 +375,7 @@ purge_run (PickyStoreWorker *w,
   else
     {
       picky_store_worker_forget_contacts (w);
-      ok = worker_scrub (w, &error);
+      ok = worker_scrub (w, -1, &error);
     }
 
   if (!ok)
@@ -450,7 +462,7 @@ erase_contact_run (PickyStoreWorker *w,
   else
     {
       picky_store_worker_forget_contacts (w);
-      ok = worker_scrub (w, &error);
+      ok = worker_scrub (w, (int) picky_store_fts_shard (args->contact_id), &error);
     }
 
   if (!ok)

@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 12
+#define PICKY_STORE_SCHEMA_VERSION 13
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -374,6 +374,19 @@ PickyMessage *picky_store_worker_load_message (PickyStoreWorker  *w,
 /* The words of @text as an FTS5 query that reads no input as syntax, or
  * NULL when there are none. */
 char *picky_store_build_match (const char *text);
+/* The full-text index is split by contact into this many FTS5 tables,
+ * messages_fts_0 and on (schema version 13), so that erasing a contact
+ * merges one of them, not the whole index. */
+#define PICKY_STORE_FTS_SHARDS 16
+/* The index table that holds the words of @contact_id's messages (those
+ * without a contact are in the first). */
+guint picky_store_fts_shard (gint64 contact_id);
+/* Appends @arm, a SELECT that names the index messages_fts, once for each
+ * index table (only @shard's when it is not -1), joined by UNION ALL: the
+ * caller's ORDER BY on the index's row id merges their hits. */
+void  picky_store_fts_append_union (GString    *sql,
+                                    const char *arm,
+                                    int         shard);
 /* Seals @value under message @id into @index of @stmt, or binds NULL. */
 void picky_store_worker_bind_sealed (PickyStoreWorker *w,
                                      sqlite3_stmt     *stmt,
