@@ -163,10 +163,26 @@ test_erase (Fixture       *fixture,
 
   g_assert_true (file_contains (fixture->db, "flabbergasting"));
 
-  /* Without --yes nothing happens, and it says why. */
-  g_assert_cmpint (run_console (NULL, &err, id, NULL), ==, 2);
+  /* Without --yes it says what would go, fails and changes nothing: not
+   * the messages, the file's words or the audit log. */
+  g_assert_cmpint (run_console (&out, &err, id, NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "30 messages from them"));
+  g_assert_nonnull (strstr (out, "0 replies to them"));
+  g_assert_nonnull (strstr (out, "The details of 0 photos, videos or files"));
+  g_assert_nonnull (strstr (out, "0 replies not yet sent"));
+  g_assert_nonnull (strstr (out, "Their name, number"));
+  g_assert_nonnull (strstr (err, "Nothing was erased"));
   g_assert_nonnull (strstr (err, "--yes"));
   g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM messages"), ==, 60);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM contacts"), ==, 2);
+  g_assert_cmpint (count_rows (fixture, "SELECT count (*) FROM audit_log WHERE action = 'erase-contact'"), ==, 0);
+  g_assert_true (file_contains (fixture->db, "flabbergasting"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* An unknown contact is refused the same way, with or without --yes. */
+  g_assert_cmpint (run_console (NULL, &err, "--erase-contact=4242", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "4242"));
   g_clear_pointer (&err, g_free);
 
   g_assert_cmpint (run_console (NULL, &err, "--erase-contact=0", "--yes", NULL), ==, 2);

@@ -13,6 +13,7 @@
 
 typedef enum {
   ACTION_ERASE,
+  ACTION_ERASE_PREVIEW,
   ACTION_PURGE,
   ACTION_DISCLOSE,
   ACTION_EXPORT_CONTACT,
@@ -41,6 +42,47 @@ on_erased_cb (GObject      *object,
   if (picky_store_erase_contact_finish (PICKY_STORE (object), result, &error))
     g_print (_("Contact %lld erased\n"), (long long) run->contact_id);
   picky_command_finish (&run->command, error);
+}
+
+/* Without --yes: what erasing would remove, every kind counted (a script
+ * reads the same lines for every contact), and a failure, so that nothing
+ * run after it takes the contact for erased. */
+static void
+on_erase_summarized_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  Run *run = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyErasureSummary) summary = picky_store_summarize_erasure_finish (PICKY_STORE (object), result,
+                                                                                &error);
+  g_autofree char *message = NULL;
+
+  if (summary == NULL)
+    {
+      picky_command_finish (&run->command, error);
+      return;
+    }
+
+  g_print (_("Erasing contact %lld would remove:\n"), (long long) run->contact_id);
+  g_print ("  ");
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%'u message from them", "%'u messages from them", summary->n_in),
+           (guint) summary->n_in);
+  g_print ("\n  ");
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%'u reply to them", "%'u replies to them", summary->n_out),
+           (guint) summary->n_out);
+  g_print ("\n  %s\n  ", _("Their name, number and ids on the messaging app"));
+  g_print (g_dngettext (GETTEXT_PACKAGE, "The details of %'u photo, video or file",
+                        "The details of %'u photos, videos or files", summary->n_media),
+           (guint) summary->n_media);
+  g_print ("\n  ");
+  g_print (g_dngettext (GETTEXT_PACKAGE, "%'u reply not yet sent, which will not be sent",
+                        "%'u replies not yet sent, which will not be sent", summary->n_outbox),
+           (guint) summary->n_outbox);
+  g_print ("\n  %s\n", _("Their share of every report and of the search index"));
+
+  message = g_strdup_printf (_("Nothing was erased; add --yes to erase contact %lld"), (long long) run->contact_id);
+  picky_command_fail (&run->command, message);
 }
 
 static void
@@ -186,6 +228,9 @@ start (PickyCommand *command)
     case ACTION_ERASE:
       picky_store_erase_contact_async (store, run->contact_id, NULL, on_erased_cb, run);
       break;
+    case ACTION_ERASE_PREVIEW:
+      picky_store_summarize_erasure_async (store, run->contact_id, NULL, on_erase_summarized_cb, run);
+      break;
     case ACTION_PURGE:
       picky_store_purge_with_progress_async (store, run->days, purge_progress_cb, NULL, NULL, NULL,
                                              on_purged_cb, run);
@@ -318,8 +363,10 @@ run_from_options (GVariantDict  *options,
       run->contact_id = id;
       if (id <= 0)
         return bad_value (error, _("--erase-contact needs the number of a contact"));
-      return need_yes (options, _("Erasing a contact removes their messages, replies and details for good; "
-                                  "add --yes to do it"), error);
+      /* Without --yes it only says what would go. */
+      if (!g_variant_dict_contains (options, "yes"))
+        run->action = ACTION_ERASE_PREVIEW;
+      return TRUE;
     }
 
   if (g_variant_dict_contains (options, "purge"))
