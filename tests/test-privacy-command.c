@@ -388,6 +388,62 @@ test_audit_verify (Fixture       *fixture,
   g_assert_nonnull (strstr (err, "--audit-log"));
 }
 
+/* The data key's creation and every export are in the audit log, with
+ * their scope and never their content, and the chain stays intact. */
+static void
+test_audit_exports (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *contact = g_strdup_printf ("%" G_GINT64_FORMAT, fixture->other);
+  g_autofree char *export_id = g_strdup_printf ("--export-contact=%" G_GINT64_FORMAT, fixture->other);
+  g_autofree char *report = g_build_filename (fixture->out_dir, "report.pdf", NULL);
+  g_autofree char *summary = g_build_filename (fixture->out_dir, "summary.csv", NULL);
+  g_autofree char *json = g_build_filename (fixture->out_dir, "contact.json", NULL);
+  g_autofree char *json_option = g_strconcat ("--output=", json, NULL);
+  g_autofree char *object = g_strdup_printf ("\tcontact %" G_GINT64_FORMAT "\t", fixture->other);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint reports = 0, contacts = 0, keys = 0;
+
+  g_assert_cmpint (run_console (NULL, NULL, "--export-report", "--contact", contact, "--from", "2026-03-01",
+                                "--to", "2026-03-31", "--format", "pdf", "--output", report, NULL), ==, 0);
+  g_assert_cmpint (run_console (NULL, NULL, "--export-report", "--from", "2026-03-01", "--to", "2026-03-31",
+                                "--format", "csv", "--output", summary, NULL), ==, 0);
+  g_assert_cmpint (run_console (NULL, NULL, export_id, json_option, NULL), ==, 0);
+
+  g_assert_cmpint (run_console (&out, &err, "--audit-log", NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (strstr (lines[i], "\tdata-key-create\t") != NULL)
+        keys++;
+      if (strstr (lines[i], "\texport-report\t") != NULL)
+        {
+          g_assert_nonnull (strstr (lines[i], reports == 0 ? object : "\tall contacts\t"));
+          g_assert_nonnull (strstr (lines[i], reports == 0 ? "format pdf" : "format summary-csv"));
+          g_assert_nonnull (strstr (lines[i], "2026-03-"));
+          reports++;
+        }
+      if (strstr (lines[i], "\texport-contact\t") != NULL)
+        {
+          g_assert_nonnull (strstr (lines[i], object));
+          contacts++;
+        }
+    }
+  g_assert_cmpuint (keys, ==, 1);
+  g_assert_cmpuint (reports, ==, 2);
+  g_assert_cmpuint (contacts, ==, 1);
+  /* No name, number or text of the contact. */
+  g_assert_null (strstr (out, "Bleibt"));
+  g_assert_null (strstr (out, "1111111"));
+  g_assert_null (strstr (out, "plain words"));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (run_console (&out, NULL, "--audit-log", "--verify", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "intact"));
+}
+
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
 int
@@ -406,6 +462,7 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
 
   ADD ("/picky/privacy-command/erase", test_erase);
+  ADD ("/picky/privacy-command/audit-exports", test_audit_exports);
   ADD ("/picky/privacy-command/purge", test_purge);
   ADD ("/picky/privacy-command/disclose", test_disclose);
   ADD ("/picky/privacy-command/export-contact", test_export_contact);

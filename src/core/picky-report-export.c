@@ -605,11 +605,78 @@ export_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static const char *
+format_name (PickyReportFormat format)
+{
+  switch (format)
+    {
+    case PICKY_REPORT_FORMAT_CSV_SUMMARY:
+      return "summary-csv";
+    case PICKY_REPORT_FORMAT_CSV_MESSAGES:
+      return "messages-csv";
+    case PICKY_REPORT_FORMAT_PDF:
+    default:
+      return "pdf";
+    }
+}
+
+static void
+on_export_audited_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!picky_store_audit_finish (PICKY_STORE (object), result, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* On the caller's context once the file has its name: the export is
+ * recorded with its scope (whose report, which period, which format),
+ * never what it holds, before the caller hears it is done. */
+static void
+on_export_written_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ExportData *export = g_task_get_task_data (G_TASK (result));
+  gint64 contact_id = picky_report_get_contact_id (export->report);
+  g_autofree char *object_text = NULL;
+  g_autofree char *detail = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (export->store == NULL)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  object_text = contact_id > 0 ? g_strdup_printf ("contact %" G_GINT64_FORMAT, contact_id)
+                               : g_strdup ("all contacts");
+  from = picky_store_audit_format_time (picky_report_get_from (export->report));
+  to = picky_store_audit_format_time (picky_report_get_to (export->report));
+  detail = g_strdup_printf ("format %s; from %s; until %s", format_name (export->format), from, to);
+  picky_store_audit_async (export->store, "export-report", object_text, detail, NULL, on_export_audited_cb,
+                           g_steal_pointer (&task));
+}
+
 /**
  * picky_report_export_async:
  * @report: a loaded report
- * @store: (nullable): where messages are read from; needed for
- *   %PICKY_REPORT_FORMAT_CSV_MESSAGES only
+ * @store: (nullable): where messages are read from (needed for
+ *   %PICKY_REPORT_FORMAT_CSV_MESSAGES only) and the export is recorded
+ *   in the audit trail; without one nothing is recorded
  * @path: the file to write; replaced only when the export succeeds
  * @progress: (nullable) (scope notified): told the share done, on the
  *   caller's main context
@@ -630,6 +697,7 @@ picky_report_export_async (PickyReport          *report,
                            gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) written = NULL;
   ExportData *export;
 
   g_return_if_fail (PICKY_IS_REPORT (report));
@@ -640,6 +708,7 @@ picky_report_export_async (PickyReport          *report,
 
   task = g_task_new (report, cancellable, callback, user_data);
   g_task_set_source_tag (task, picky_report_export_async);
+  written = g_task_new (report, cancellable, on_export_written_cb, g_steal_pointer (&task));
 
   export = g_new0 (ExportData, 1);
   export->report = g_object_ref (report);
@@ -651,9 +720,9 @@ picky_report_export_async (PickyReport          *report,
   export->progress_data = progress_data;
   export->progress_destroy = progress_destroy;
   export->last_fraction = -1.0;
-  g_task_set_task_data (task, export, export_data_free);
+  g_task_set_task_data (written, export, export_data_free);
 
-  g_task_run_in_thread (task, export_thread);
+  g_task_run_in_thread (written, export_thread);
 }
 
 gboolean

@@ -23,6 +23,8 @@ struct _PickyVault
   guint  unlock_timeout_ms;
   /* The database whose secrets these are; set once. */
   char  *database_id;
+  /* Whether this vault made the data key rather than finding one. */
+  gboolean created_data_key;
 };
 
 G_DEFINE_FINAL_TYPE (PickyVault, picky_vault, G_TYPE_OBJECT)
@@ -809,6 +811,7 @@ on_key_lookup_cb (GObject      *object,
     }
 
   data->key = picky_cipher_generate_key ();
+  self->created_data_key = TRUE;
   store_data_key (self, task);
 }
 
@@ -818,6 +821,22 @@ start_next_key_task (PickyVault *self)
   g_autoptr(GHashTable) attributes = data_key_attributes (self->database_id);
 
   lookup_value_async (self, &data_key_schema, attributes, on_key_lookup_cb, NULL);
+}
+
+/**
+ * picky_vault_created_data_key:
+ * @self: a vault
+ *
+ * Returns: whether this vault created the data key in the keyring (rather
+ *   than finding one), so that the creation can be recorded once the
+ *   store is open
+ */
+gboolean
+picky_vault_created_data_key (PickyVault *self)
+{
+  g_return_val_if_fail (PICKY_IS_VAULT (self), FALSE);
+
+  return self->created_data_key;
 }
 
 /* Channel secrets */

@@ -53,6 +53,7 @@ void        picky_vault_get_data_key_async  (PickyVault          *self,
 GBytes     *picky_vault_get_data_key_finish (PickyVault          *self,
                                              GAsyncResult        *result,
                                              GError             **error);
+gboolean    picky_vault_created_data_key    (PickyVault          *self);
 
 /* Channel secrets, by channel id and kind ("token", "app-secret", …), of
  * the vault's database. The keyring item carries only those and the

@@ -244,6 +244,12 @@ on_store_opened_cb (GObject      *object,
       return;
     }
 
+  /* The key went into the keyring before there was a store to record
+   * it in; never the key itself. */
+  if (picky_vault_created_data_key (self->vault))
+    picky_store_audit_async (self->store, "data-key-create", "data key", "stored in the system keyring",
+                             NULL, on_audited_cb, NULL);
+
   /* Queued before anything that reads a report, which then counts waits
    * as the settings say. */
   apply_business_hours (self);
