@@ -7,7 +7,9 @@ build=(meson ninja-build pkgconf gcc libc6-dev gettext libxml2-utils
        libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev libsecret-1-dev
        libsqlite3-dev libsodium-dev libqrencode-dev libglib2.0-bin libcairo2-dev libpango1.0-dev
        desktop-file-utils appstream)
-run=(gnome-keyring dbus-daemon at-spi2-core fonts-dejavu-core adwaita-icon-theme
+# fonts-noto-core: the Devanagari of the Hindi translation, which DejaVu
+# lacks (it would show as boxes in the window and in PDF reports).
+run=(gnome-keyring dbus-daemon at-spi2-core fonts-dejavu-core fonts-noto-core adwaita-icon-theme
      hicolor-icon-theme librsvg2-common)
 tests=(xvfb xauth dbus-daemon at-spi2-core gnome-keyring libsecret-tools x11-utils
        fonts-dejavu-core sqlite3 procps poppler-utils python3 tzdata)

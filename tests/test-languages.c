@@ -84,6 +84,7 @@ test_languages_catalogues (void)
     { "de", "Deutsch", "Posteingang", "Lesen", "Gelesen", "Eingang" },
     { "es", "Español", "Bandeja de entrada", "Leer", "Leído", "Recibidos" },
     { "fr", "Français", "Boîte de réception", "Lecture", "Lu", "Reçus" },
+    { "hi", "हिन्दी", "इनबॉक्स", "पढ़ना", "पढ़ा गया", "प्राप्त" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (languages); i++)
