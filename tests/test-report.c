@@ -1377,9 +1377,13 @@ check_contacts_list (Fixture     *fixture,
       g_assert_cmpint (summary->response_p90, ==, picky_store_fine_percentile (hours->responses, 0.9));
     }
 
-  /* Nobody with messages in the range is missing. */
+  /* Nobody with messages in the range is missing, and every contact
+   * still stored is listed, with or without messages in the range. */
   for (guint c = 0; c < N_CONTACTS; c++)
-    g_assert_true (listed[c] || n_in[c] + n_out[c] == 0);
+    {
+      g_assert_true (listed[c] || n_in[c] + n_out[c] == 0);
+      g_assert_true (listed[c] || fixture->contact_ids[c] == 0);
+    }
 }
 
 /* Drops the sent messages that @keep says no to. */
@@ -1455,6 +1459,18 @@ test_report_contacts_rollup (Fixture       *fixture,
             picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error);
             g_assert_no_error (error);
             forget_sent (fixture, sent_since, (today - days) * 86400);
+            /* A contact with no message left goes with them; one erased
+             * and written again by old messages that arrived late can go
+             * so entirely. */
+            for (guint c = 0; c < N_CONTACTS; c++)
+              {
+                gboolean left = FALSE;
+
+                for (guint i = 0; i < fixture->sent->len && !left; i++)
+                  left = g_array_index (fixture->sent, Sent, i).contact == c;
+                if (!left)
+                  fixture->contact_ids[c] = 0;
+              }
           }
           break;
         default:
