@@ -320,6 +320,42 @@ fill_store (Fixture *fixture)
   fixture->contact = picky_message_get_contact_id (batch->pdata[0]);
 }
 
+/* A WhatsApp channel added as the Add Channel dialog adds one, its verify
+ * token generated, so that its Edit dialog shows the setup again. Added
+ * once; the tests share the store. */
+static PickyChannel *
+whatsapp_channel (Fixture *fixture)
+{
+  static gint64 id;
+  PickyService *service = picky_application_get_service (fixture->app);
+  PickyChannelRegistry *registry = picky_service_get_registry (service);
+
+  if (id == 0)
+    {
+      g_autoptr(GAsyncResult) result = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GHashTable) secrets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_autoptr(JsonObject) settings = json_object_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *json = NULL;
+
+      json_object_set_string_member (settings, "phone_number_id", "104512345678901");
+      json_object_set_string_member (settings, "graph_base", "http://127.0.0.1:9");
+      g_hash_table_insert (secrets, g_strdup ("access-token"), g_strdup ("access-token-0123456789"));
+      g_hash_table_insert (secrets, g_strdup ("app-secret"), g_strdup ("app-secret-0123456789"));
+      picky_channel_class_prepare_settings (picky_channel_registry_get_kind_type (registry, "whatsapp"),
+                                            settings, secrets);
+      root = json_node_init_object (json_node_alloc (), settings);
+      json = json_to_string (root, FALSE);
+      picky_service_add_channel_async (service, "whatsapp", "whatsapp", "WhatsApp +49 30 1234567", json, secrets,
+                                       NULL, picky_test_got_result_cb, &result);
+      id = picky_service_add_channel_finish (service, picky_test_wait_result (&result), &error);
+      g_assert_no_error (error);
+    }
+
+  return picky_channel_registry_lookup (registry, id);
+}
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -471,6 +507,9 @@ test_accessibility_names (Fixture       *fixture,
 
   check_dialog (GTK_WINDOW (picky_add_channel_dialog_new (GTK_WINDOW (fixture->window), service)),
                 "Add Channel", problems);
+  check_dialog (GTK_WINDOW (picky_add_channel_dialog_new_for_channel (GTK_WINDOW (fixture->window), service,
+                                                                      whatsapp_channel (fixture))),
+                "Edit Channel", problems);
   check_dialog (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (fixture->window), store, settings)),
                 "Pair a Phone", problems);
   check_dialog (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
@@ -583,6 +622,111 @@ test_accessibility_narrow (Fixture       *fixture,
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
 }
 
+/* What keeps @root wide: the deepest widgets whose minimum width comes
+ * close to @limit, for the message of a failing test. */
+static void
+describe_wide (GtkWidget *root,
+               int        limit,
+               GString   *out)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL; child = gtk_widget_get_next_sibling (child))
+    {
+      int minimum = 0;
+
+      gtk_widget_measure (child, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+      if (gtk_widget_get_visible (child) && minimum >= limit - 60)
+        {
+          g_string_append_printf (out, "  %s %s: %d\n", G_OBJECT_TYPE_NAME (child),
+                                  GTK_IS_LABEL (child) ? gtk_label_get_text (GTK_LABEL (child)) : "", minimum);
+          describe_wide (child, limit, out);
+        }
+    }
+}
+
+/* A dialog fits a phone's 360 pixels, the window's frame included, in
+ * every language: nothing in it may ask for more. */
+static void
+check_dialog_width (GtkWindow  *dialog,
+                    const char *where,
+                    GString    *problems)
+{
+  GtkWidget *content;
+  g_autoptr(GPtrArray) labels = NULL;
+  int minimum = 0;
+
+  gtk_window_set_default_size (dialog, 360, 720);
+  gtk_window_present (dialog);
+  picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
+  picky_test_spin (300);
+
+  /* A phone shows the content without the desktop's window frame, as
+   * libadwaita's own dialogs count their 360 pixels. */
+  content = ADW_IS_WINDOW (dialog) ? adw_window_get_content (ADW_WINDOW (dialog)) : GTK_WIDGET (dialog);
+  gtk_widget_measure (content, GTK_ORIENTATION_HORIZONTAL, -1, &minimum, NULL, NULL, NULL);
+  g_test_message ("%s: at least %d pixels wide", where, minimum);
+  if (minimum > 360)
+    {
+      g_string_append_printf (problems, "%s is at least %d pixels wide:\n", where, minimum);
+      describe_wide (content, 360, problems);
+    }
+
+  /* Nothing in it cut short at that width: a title, a button, a value. */
+  labels = picky_test_gui_find_all (GTK_WIDGET (dialog), GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      GtkLabel *label = g_ptr_array_index (labels, i);
+
+      if (gtk_widget_get_mapped (GTK_WIDGET (label)) && pango_layout_is_ellipsized (gtk_label_get_layout (label)))
+        g_string_append_printf (problems, "%s: \"%s\" is cut short at 360 pixels\n", where, gtk_label_get_text (label));
+    }
+
+  gtk_window_destroy (dialog);
+  picky_test_spin (50);
+}
+
+static void
+test_accessibility_narrow_dialogs (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  PickyService *service = picky_application_get_service (fixture->app);
+  PickyStore *store = picky_service_get_store (service);
+  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
+  g_autoptr(GDate) last = g_date_new ();
+  g_autoptr(GDate) first = NULL;
+  PickyChannel *channel = whatsapp_channel (fixture);
+
+  g_date_set_time_t (last, time (NULL));
+  first = g_date_copy (last);
+  g_date_subtract_days (first, 30);
+  g_assert_nonnull (channel);
+
+  check_dialog_width (GTK_WINDOW (picky_add_channel_dialog_new (GTK_WINDOW (fixture->window), service)),
+                      "Add Channel", problems);
+  check_dialog_width (GTK_WINDOW (picky_add_channel_dialog_new_for_channel (GTK_WINDOW (fixture->window), service,
+                                                                            channel)),
+                      "Edit Channel", problems);
+  check_dialog_width (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (fixture->window), store, settings)),
+                      "Pair a Phone", problems);
+  check_dialog_width (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
+                                                          "Ana Müller 0")),
+                      "Erase Contact", problems);
+  check_dialog_width (GTK_WINDOW (picky_disclosure_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
+                                                               "Ana Müller 0", tz, first, last)),
+                      "Disclose", problems);
+  {
+    PickyPreferencesWindow *preferences = picky_preferences_window_new (GTK_WINDOW (fixture->window));
+
+    picky_preferences_window_set_service (preferences, service);
+    check_dialog_width (GTK_WINDOW (preferences), "Preferences", problems);
+  }
+
+  if (problems->len > 0)
+    g_test_message ("%s", problems->str);
+  g_assert_cmpstr (problems->str, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -601,6 +745,8 @@ main (int   argc,
               fixture_set_up, test_accessibility_inbox_tab_order, fixture_tear_down);
   g_test_add ("/picky/accessibility/narrow", Fixture, NULL,
               fixture_set_up, test_accessibility_narrow, fixture_tear_down);
+  g_test_add ("/picky/accessibility/narrow-dialogs", Fixture, NULL,
+              fixture_set_up, test_accessibility_narrow_dialogs, fixture_tear_down);
 
   status = g_test_run ();
   picky_test_remove_tree (data_home);

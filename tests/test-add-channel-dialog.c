@@ -351,6 +351,11 @@ test_dialog_whatsapp (Fixture       *fixture,
   picky_test_gui_wait_mapped (verify_row);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (verify_row)), ==, verify);
   copy_and_check (fixture, "Copy Verify Token", verify);
+  /* On a phone too, without scrolling past the form. */
+  gtk_window_set_default_size (GTK_WINDOW (fixture->dialog), 360, 720);
+  g_assert_true (picky_test_wait_until (is_phone_size, fixture->dialog, 5000));
+  picky_test_gui_assert_in_view (verify_row);
+  picky_test_gui_assert_in_view (button (fixture, "Copy Verify Token"));
 }
 
 /* A failed test adds nothing; Add Anyway adds the channel as it is. */

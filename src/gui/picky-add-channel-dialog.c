@@ -628,6 +628,9 @@ on_stored_setup_cb (GObject      *object,
   g_clear_pointer (&self->setup, picky_channel_setup_free);
   self->setup = setup;
   fill_setup_group (self, self->setup_group);
+  /* It is what an admin opens the dialog again for: on top, where a phone
+   * shows it without scrolling, the form below. */
+  gtk_box_reorder_child_after (self->groups_box, GTK_WIDGET (self->setup_group), NULL);
 }
 
 static void
