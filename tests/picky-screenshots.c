@@ -45,6 +45,7 @@ typedef struct {
   gint64            contact;
   char             *contact_label;
   gint64            message;
+  gint64            whatsapp;
 } Shots;
 
 static gboolean
@@ -66,13 +67,20 @@ add_channel (PickyService *service,
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GHashTable) secrets = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) secrets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonNode) root = json_from_string (settings, NULL);
+  g_autofree char *prepared = NULL;
   gint64 id;
 
-  g_hash_table_insert (secrets, (char *) secret_key, (char *) "screenshot-secret-0123456789");
+  g_hash_table_insert (secrets, g_strdup (secret_key), g_strdup ("screenshot-secret-0123456789"));
   if (secret_key2 != NULL)
-    g_hash_table_insert (secrets, (char *) secret_key2, (char *) "screenshot-secret-9876543210");
-  picky_service_add_channel_async (service, kind, kind, name, settings, secrets, NULL,
+    g_hash_table_insert (secrets, g_strdup (secret_key2), g_strdup ("screenshot-secret-9876543210"));
+  /* What the kind generates, as the dialog has it made (WhatsApp's verify
+   * token, which the Edit dialog shows again). */
+  picky_channel_class_prepare_settings (picky_channel_registry_get_kind_type (picky_service_get_registry (service), kind),
+                                        json_node_get_object (root), secrets);
+  prepared = json_to_string (root, FALSE);
+  picky_service_add_channel_async (service, kind, kind, name, prepared, secrets, NULL,
                                    picky_test_got_result_cb, &result);
   id = picky_service_add_channel_finish (service, picky_test_wait_result (&result), &error);
   g_assert_no_error (error);
@@ -99,6 +107,7 @@ fill_store (Shots *shots)
   channels[1] = add_channel (service, "whatsapp", "WhatsApp +49 30 1234567",
                              "{\"phone_number_id\":\"104512345678901\",\"graph_base\":\"http://127.0.0.1:9\","
                              "\"graph_version\":\"v19.0\"}", "access-token", "app-secret");
+  shots->whatsapp = channels[1];
   channels[2] = add_channel (service, "viber", "Viber Shop", "{\"api_base\":\"http://127.0.0.1:9\"}",
                              "token", NULL);
 
@@ -305,6 +314,8 @@ main (int   argc,
     GtkWindow *overlay = GTK_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
 
     gtk_window_set_transient_for (overlay, GTK_WINDOW (shots.window));
+    /* Its Preferences and Quit show the application's accelerators. */
+    gtk_window_set_application (overlay, GTK_APPLICATION (shots.app));
     take_dialog (overlay, "shortcuts");
   }
 
@@ -314,6 +325,12 @@ main (int   argc,
   take_dialog (GTK_WINDOW (picky_add_channel_dialog_new (GTK_WINDOW (shots.window),
                                                          picky_application_get_service (shots.app))),
                "add-channel");
+  /* Editing a WhatsApp channel shows its verify token again. */
+  take_dialog (GTK_WINDOW (picky_add_channel_dialog_new_for_channel (
+                 GTK_WINDOW (shots.window), picky_application_get_service (shots.app),
+                 picky_channel_registry_lookup (picky_service_get_registry (picky_application_get_service (shots.app)),
+                                                shots.whatsapp))),
+               "edit-channel");
   take_dialog (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (shots.window),
                                                   picky_service_get_store (picky_application_get_service (shots.app)),
                                                   settings)),
