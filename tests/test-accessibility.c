@@ -13,6 +13,7 @@
 #include "picky-erase-dialog.h"
 #include "picky-pair-dialog.h"
 #include "picky-preferences-window.h"
+#include "picky-report-view.h"
 #include "picky-test-gui.h"
 #include "picky-window.h"
 
@@ -406,23 +407,30 @@ show_page (Fixture    *fixture,
   g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, name);
 }
 
+/* One check of a window, a dialog or an open menu, as it is shown. */
+typedef void (*CheckFunc) (GtkWidget  *root,
+                           const char *where,
+                           GString    *problems);
+
 /* Checks a dialog while it is open, then closes it. */
 static void
 check_dialog (GtkWindow  *dialog,
               const char *where,
+              CheckFunc   check,
               GString    *problems)
 {
   gtk_window_present (dialog);
   picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
   picky_test_spin (300);
-  check_window (GTK_WIDGET (dialog), where, problems);
+  check (GTK_WIDGET (dialog), where, problems);
   gtk_window_destroy (dialog);
   picky_test_spin (50);
 }
 
 static void
-check_preferences (Fixture *fixture,
-                   GString *problems)
+check_preferences (Fixture   *fixture,
+                   CheckFunc  check,
+                   GString   *problems)
 {
   PickyPreferencesWindow *preferences = picky_preferences_window_new (GTK_WINDOW (fixture->window));
   g_autoptr(GPtrArray) pages = NULL;
@@ -443,7 +451,7 @@ check_preferences (Fixture *fixture,
       where = g_strdup_printf ("Preferences, %s", adw_preferences_page_get_title (pages->pdata[i]));
       adw_preferences_window_set_visible_page (ADW_PREFERENCES_WINDOW (preferences), pages->pdata[i]);
       picky_test_spin (300);
-      check_window (GTK_WIDGET (preferences), where, problems);
+      check (GTK_WIDGET (preferences), where, problems);
     }
 
   gtk_window_destroy (GTK_WINDOW (preferences));
@@ -451,8 +459,9 @@ check_preferences (Fixture *fixture,
 
 /* The menu behind the header's menu button, open. */
 static void
-check_main_menu (Fixture *fixture,
-                 GString *problems)
+check_main_menu (Fixture   *fixture,
+                 CheckFunc  check,
+                 GString   *problems)
 {
   g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->window), GTK_TYPE_MENU_BUTTON);
   GtkMenuButton *button = NULL;
@@ -464,20 +473,19 @@ check_main_menu (Fixture *fixture,
   g_assert_nonnull (button);
   gtk_menu_button_popup (button);
   picky_test_spin (300);
-  check_window (GTK_WIDGET (gtk_menu_button_get_popover (button)), "Main menu", problems);
+  check (GTK_WIDGET (gtk_menu_button_get_popover (button)), "Main menu", problems);
   gtk_menu_button_popdown (button);
 }
 
 /* Every page, a conversation and a report open, the main menu, the
- * preferences and every dialog: none may offer a control a screen reader
- * cannot name, names a mnemonic's underscore or reads twice. */
+ * preferences and every dialog, each checked by @check. */
 static void
-test_accessibility_names (Fixture       *fixture,
-                          gconstpointer  data)
+check_everything (Fixture   *fixture,
+                  CheckFunc  check,
+                  GString   *problems)
 {
   PickyService *service = picky_application_get_service (fixture->app);
   PickyStore *store = picky_service_get_store (service);
-  g_autoptr(GString) problems = g_string_new (NULL);
   g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
   g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
   g_autoptr(GDate) last = g_date_new ();
@@ -488,36 +496,195 @@ test_accessibility_names (Fixture       *fixture,
   g_date_subtract_days (first, 7);
 
   show_page (fixture, "inbox");
-  check_window (GTK_WIDGET (fixture->window), "Inbox", problems);
+  check (GTK_WIDGET (fixture->window), "Inbox", problems);
   picky_window_open_message (fixture->window, fixture->message);
   picky_test_spin (500);
-  check_window (GTK_WIDGET (fixture->window), "Inbox, a conversation open", problems);
+  check (GTK_WIDGET (fixture->window), "Inbox, a conversation open", problems);
 
   show_page (fixture, "contacts");
-  check_window (GTK_WIDGET (fixture->window), "Contacts", problems);
+  check (GTK_WIDGET (fixture->window), "Contacts", problems);
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-report", "x", fixture->contact);
   picky_test_spin (1000);
-  check_window (GTK_WIDGET (fixture->window), "Contacts, a report open", problems);
+  check (GTK_WIDGET (fixture->window), "Contacts, a report open", problems);
 
   show_page (fixture, "channels");
-  check_window (GTK_WIDGET (fixture->window), "Channels", problems);
+  check (GTK_WIDGET (fixture->window), "Channels", problems);
 
-  check_main_menu (fixture, problems);
-  check_preferences (fixture, problems);
+  check_main_menu (fixture, check, problems);
+  check_preferences (fixture, check, problems);
 
   check_dialog (GTK_WINDOW (picky_add_channel_dialog_new (GTK_WINDOW (fixture->window), service)),
-                "Add Channel", problems);
+                "Add Channel", check, problems);
   check_dialog (GTK_WINDOW (picky_add_channel_dialog_new_for_channel (GTK_WINDOW (fixture->window), service,
                                                                       whatsapp_channel (fixture))),
-                "Edit Channel", problems);
+                "Edit Channel", check, problems);
   check_dialog (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (fixture->window), store, settings)),
-                "Pair a Phone", problems);
+                "Pair a Phone", check, problems);
   check_dialog (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
                                                     "Ana Müller 0")),
-                "Erase Contact", problems);
+                "Erase Contact", check, problems);
   check_dialog (GTK_WINDOW (picky_disclosure_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
                                                          "Ana Müller 0", tz, first, last)),
-                "Disclose", problems);
+                "Disclose", check, problems);
+}
+
+/* None may offer a control a screen reader cannot name, names a
+ * mnemonic's underscore or reads twice, and no two share a mnemonic. */
+static void
+test_accessibility_names (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+
+  check_everything (fixture, check_window, problems);
+  if (problems->len > 0)
+    g_test_message ("%s", problems->str);
+  g_assert_cmpstr (problems->str, ==, "");
+}
+
+static GtkWidget *
+list_of (GtkWidget *widget)
+{
+  GtkWidget *list = gtk_widget_get_ancestor (widget, GTK_TYPE_COLUMN_VIEW);
+
+  return list != NULL ? list : gtk_widget_get_ancestor (widget, GTK_TYPE_LIST_VIEW);
+}
+
+static gboolean
+in_header (GtkWidget *widget)
+{
+  return gtk_widget_get_ancestor (widget, ADW_TYPE_HEADER_BAR) != NULL ||
+         gtk_widget_get_ancestor (widget, GTK_TYPE_HEADER_BAR) != NULL;
+}
+
+static const char *
+str_or_empty (const char *text)
+{
+  return text != NULL ? text : "";
+}
+
+static gboolean
+has_focusable_child (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    if ((gtk_widget_get_focusable (child) && gtk_widget_get_visible (child)) || has_focusable_child (child))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Tab once round @root, as a keyboard user does: the header first, every
+ * list one stop (the arrows move inside it), a list before what it opened,
+ * and nothing that is only a slot for a control (a flow box's child). */
+static void
+check_tab_stops (GtkWidget  *root,
+                 const char *where,
+                 GString    *problems)
+{
+  g_autoptr(GString) order = g_string_new (NULL);
+  g_autoptr(GPtrArray) stops = g_ptr_array_new ();
+  g_autoptr(GHashTable) lists_left = g_hash_table_new (NULL, NULL);
+  GtkWidget *first = NULL;
+  GtkWidget *previous_list = NULL;
+  gboolean left_header = FALSE;
+  guint detail_at = G_MAXUINT;
+  guint list_at = G_MAXUINT;
+
+  /* An open menu goes by the arrows. */
+  if (!GTK_IS_WINDOW (root))
+    return;
+
+  gtk_root_set_focus (GTK_ROOT (root), NULL);
+  for (guint press = 0; press < 200; press++)
+    {
+      GtkWidget *focus;
+      GtkWidget *list;
+      g_autofree char *name = NULL;
+
+      g_signal_emit_by_name (root, "move-focus", GTK_DIR_TAB_FORWARD);
+      picky_test_spin (5);
+      focus = gtk_root_get_focus (GTK_ROOT (root));
+      if (focus == NULL)
+        continue;
+      if (focus == first)
+        break;
+      if (first == NULL)
+        first = focus;
+      g_ptr_array_add (stops, focus);
+
+      name = picky_test_gui_accessible_name (presented_widget (focus));
+      g_string_append_printf (order, "%s%s", order->len > 0 ? " → " : "", *name != '\0' ? name : G_OBJECT_TYPE_NAME (focus));
+
+      if (*name == '\0')
+        {
+          g_string_append_printf (problems, "%s: Tab stops at an unnamed %s (in", where, G_OBJECT_TYPE_NAME (focus));
+          for (GtkWidget *up = gtk_widget_get_parent (focus); up != NULL && up != root; up = gtk_widget_get_parent (up))
+            if (g_str_has_prefix (G_OBJECT_TYPE_NAME (up), "Picky") || gtk_widget_get_name (up)[0] != '\0')
+              {
+                g_string_append_printf (problems, " %s", G_OBJECT_TYPE_NAME (up));
+                break;
+              }
+          g_string_append (problems, ")\n");
+        }
+      else if (stops->len > 1 && focus == stops->pdata[stops->len - 2])
+        {
+          g_string_append_printf (problems, "%s: Tab does not move on from \"%s\"\n", where, name);
+          break;
+        }
+      else if (GTK_IS_LABEL (focus) && stops->len > 1 && ADW_IS_ACTION_ROW (stops->pdata[stops->len - 2]) &&
+               gtk_widget_is_ancestor (focus, stops->pdata[stops->len - 2]))
+        g_string_append_printf (problems, "%s: the row \"%s\" and its text \"%s\" are two Tab stops\n", where,
+                                picky_test_gui_accessible_name (stops->pdata[stops->len - 2]), name);
+      else if (ADW_IS_ACTION_ROW (focus) && !gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (focus)) &&
+               has_focusable_child (focus) && *str_or_empty (adw_action_row_get_subtitle (ADW_ACTION_ROW (focus))) == '\0' &&
+               !gtk_test_accessible_has_property (GTK_ACCESSIBLE (focus), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION))
+        g_string_append_printf (problems, "%s: the row \"%s\" neither acts nor tells anything, but is a Tab stop before its controls\n",
+                                where, name);
+
+      if (GTK_IS_FLOW_BOX_CHILD (focus))
+        g_string_append_printf (problems, "%s: a flow box's slot is a Tab stop of its own (before \"%s\")\n", where,
+                                gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (focus)) != NULL
+                                ? G_OBJECT_TYPE_NAME (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (focus))) : "");
+
+      if (in_header (focus))
+        {
+          if (left_header && gtk_widget_get_ancestor (focus, ADW_TYPE_VIEW_SWITCHER_BAR) == NULL)
+            g_string_append_printf (problems, "%s: \"%s\" in the header comes after the page\n", where, name);
+        }
+      else if (gtk_widget_get_ancestor (focus, ADW_TYPE_VIEW_SWITCHER_BAR) == NULL)
+        left_header = TRUE;
+
+      list = list_of (focus);
+      if (list != NULL && list == previous_list)
+        g_string_append_printf (problems, "%s: Tab walks from row to row in \"%s\"\n", where,
+                                picky_test_gui_accessible_name (list));
+      else if (list != NULL && g_hash_table_contains (lists_left, list))
+        g_string_append_printf (problems, "%s: \"%s\" is two Tab stops\n", where, picky_test_gui_accessible_name (list));
+      if (previous_list != NULL && list != previous_list)
+        g_hash_table_add (lists_left, previous_list);
+      previous_list = list;
+
+      if (list != NULL && list_at == G_MAXUINT)
+        list_at = stops->len;
+      if (detail_at == G_MAXUINT && (gtk_widget_get_ancestor (focus, PICKY_TYPE_CONVERSATION_VIEW) != NULL ||
+                                     gtk_widget_get_ancestor (focus, PICKY_TYPE_REPORT_VIEW) != NULL))
+        detail_at = stops->len;
+    }
+
+  g_test_message ("%s: %u Tab stops: %s", where, stops->len, order->str);
+  if (detail_at < list_at && list_at != G_MAXUINT)
+    g_string_append_printf (problems, "%s: what the list opened comes before the list\n", where);
+}
+
+/* A keyboard user reaches everything with Tab in the order it is read,
+ * and a list of hundreds of rows costs one press. */
+static void
+test_accessibility_tab_stops (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+
+  check_everything (fixture, check_tab_stops, problems);
 
   if (problems->len > 0)
     g_test_message ("%s", problems->str);
@@ -598,6 +765,43 @@ test_accessibility_inbox_tab_order (Fixture       *fixture,
   g_assert_false (is_inside (focus, list));
 }
 
+/* The Contacts page as the Inbox: the header, the search and the range
+ * filters, then the list as one stop (a report takes the list's place). */
+static void
+test_accessibility_contacts_tab_order (Fixture       *fixture,
+                                       gconstpointer  data)
+{
+  GtkWidget *header = picky_test_gui_find_only (GTK_WIDGET (fixture->window), ADW_TYPE_HEADER_BAR);
+  GtkWidget *list;
+  GtkWidget *focus;
+  guint presses = 0;
+
+  show_page (fixture, "contacts");
+  picky_test_spin (500);
+  list = picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_COLUMN_VIEW, _("Contacts"));
+  g_assert_nonnull (list);
+
+  gtk_root_set_focus (GTK_ROOT (fixture->window), NULL);
+  focus = press_tab (fixture, GTK_DIR_TAB_FORWARD);
+  g_assert_true (is_inside (focus, header));
+  while (!is_inside (focus, list))
+    {
+      g_assert_cmpuint (++presses, <=, 30);
+      focus = press_tab (fixture, GTK_DIR_TAB_FORWARD);
+    }
+  g_test_message ("%u Tab presses from the header to the contacts", presses);
+  /* The switcher and menu, the search, the range, Show All, All Contacts Report. */
+  g_assert_cmpuint (presses, <=, 8);
+
+  /* One press leaves the list from any row, and Shift+Tab comes back. */
+  g_assert_true (gtk_widget_child_focus (list, GTK_DIR_DOWN));
+  g_assert_true (is_inside (gtk_root_get_focus (GTK_ROOT (fixture->window)), list));
+  focus = press_tab (fixture, GTK_DIR_TAB_FORWARD);
+  g_assert_false (is_inside (focus, list));
+  focus = press_tab (fixture, GTK_DIR_TAB_BACKWARD);
+  g_assert_true (is_inside (focus, list));
+}
+
 /* The README promises a phone-sized window: nothing in the header or on
  * any page may keep the window wider than 360 pixels. */
 static void
@@ -670,6 +874,12 @@ check_dialog_width (GtkWindow  *dialog,
       describe_wide (content, 360, problems);
     }
 
+  /* Nothing below its bottom edge that no scrolling reaches. */
+  gtk_widget_measure (content, GTK_ORIENTATION_VERTICAL, gtk_widget_get_width (content), &minimum, NULL, NULL, NULL);
+  if (minimum > gtk_widget_get_height (content))
+    g_string_append_printf (problems, "%s needs %d pixels of height at 360 pixels wide but has %d\n", where, minimum,
+                            gtk_widget_get_height (content));
+
   /* Nothing in it cut short at that width: a title, a button, a value. */
   labels = picky_test_gui_find_all (GTK_WIDGET (dialog), GTK_TYPE_LABEL);
   for (guint i = 0; i < labels->len; i++)
@@ -741,8 +951,12 @@ main (int   argc,
 
   g_test_add ("/picky/accessibility/names", Fixture, NULL,
               fixture_set_up, test_accessibility_names, fixture_tear_down);
+  g_test_add ("/picky/accessibility/tab-stops", Fixture, NULL,
+              fixture_set_up, test_accessibility_tab_stops, fixture_tear_down);
   g_test_add ("/picky/accessibility/inbox-tab-order", Fixture, NULL,
               fixture_set_up, test_accessibility_inbox_tab_order, fixture_tear_down);
+  g_test_add ("/picky/accessibility/contacts-tab-order", Fixture, NULL,
+              fixture_set_up, test_accessibility_contacts_tab_order, fixture_tear_down);
   g_test_add ("/picky/accessibility/narrow", Fixture, NULL,
               fixture_set_up, test_accessibility_narrow, fixture_tear_down);
   g_test_add ("/picky/accessibility/narrow-dialogs", Fixture, NULL,

@@ -345,10 +345,16 @@ update_app_row (PickyChannelsPage *self,
       g_autofree char *sentence = picky_access_format_dropped (app_id, dropped);
 
       adw_action_row_set_subtitle (row, sentence);
+      /* The row is no Tab stop: the Read switch, which the count is
+       * about, says it. */
+      gtk_accessible_update_property (g_object_get_data (G_OBJECT (row), READ_SWITCH),
+                                      GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, sentence, -1);
     }
   else
     {
       adw_action_row_set_subtitle (row, NULL);
+      gtk_accessible_reset_property (g_object_get_data (G_OBJECT (row), READ_SWITCH),
+                                     GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
     }
 }
 
@@ -435,6 +441,10 @@ fill_apps (PickyChannelsPage *self)
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), picky_app_info_get_display_name (apps[i]));
       adw_action_row_set_icon_name (ADW_ACTION_ROW (row), picky_app_info_get_icon_name (apps[i]));
+      /* The row does nothing itself; its switches, which name the app,
+       * are the Tab stops. */
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_widget_set_focusable (row, FALSE);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), read);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), push);
       g_object_set_data (G_OBJECT (row), READ_SWITCH, gtk_widget_get_last_child (read));

@@ -116,6 +116,10 @@ update_countdown (PickyPairDialog *self)
   gtk_widget_set_visible (GTK_WIDGET (self->new_code_button), self->ready && !usable);
   gtk_widget_set_sensitive (GTK_WIDGET (self->copy_code_button), usable);
   gtk_label_set_text (self->code_label, usable ? self->code : "");
+  /* The row is the Tab stop and reads the code with its title. */
+  gtk_accessible_update_property (GTK_ACCESSIBLE (gtk_widget_get_ancestor (GTK_WIDGET (self->code_label),
+                                                                           ADW_TYPE_ACTION_ROW)),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, usable ? self->code : "", -1);
   update_qr (self);
 }
 
