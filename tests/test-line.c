@@ -733,6 +733,96 @@ test_send_unfollowed (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, 0);
 }
 
+/* A message of FOLLOWER's, keyed by @id. */
+#define FOLLOWER_WRITES "{\"destination\":\"U523cf6941fa1c257c6f561c5cb347611\",\"events\":[{\"type\":\"message\"," \
+                           "\"message\":{\"type\":\"text\",\"id\":\"%s\",\"text\":\"I am back\"}," \
+                           "\"webhookEventId\":\"01KMSG%s\",\"deliveryContext\":{\"isRedelivery\":false}," \
+                           "\"timestamp\":1777014300000,\"source\":{\"type\":\"user\",\"userId\":\"" FOLLOWER "\"}," \
+                           "\"mode\":\"active\"}]}"
+
+/* The console started again: a new channel object over the same store,
+ * knowing nothing but what the store and keyring hold. */
+static void
+restart_channel (Fixture *fixture)
+{
+  gint64 id = picky_channel_get_id (fixture->channel);
+  g_autofree char *settings = g_strdup (picky_channel_get_settings (fixture->channel));
+
+  picky_channel_stop (fixture->channel);
+  g_assert_finalize_object (fixture->channel);
+  fixture->channel = g_object_new (PICKY_TYPE_LINE_CHANNEL,
+                                   "id", id,
+                                   "app", "line",
+                                   "name", "Acme LINE",
+                                   "settings", settings,
+                                   "store", fixture->store,
+                                   "vault", fixture->vault,
+                                   "access", fixture->access,
+                                   "webhook-server", fixture->server,
+                                   NULL);
+  picky_channel_start (fixture->channel);
+  g_assert_true (picky_test_wait_until (channel_ready, fixture->channel, 10000));
+}
+
+static void
+assert_send_refused (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  guint n_requests = fixture->api_requests->len;
+
+  g_assert_null (send_text (fixture, FOLLOWER, "Hello", &error));
+  g_assert_error (error, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED);
+  g_assert_nonnull (strstr (error->message, "blocked the LINE account"));
+  g_assert_cmpuint (fixture->api_requests->len, ==, n_requests);
+}
+
+static void
+assert_send_pushed (Fixture *fixture)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *key = NULL;
+  guint n_requests = fixture->api_requests->len;
+
+  queue_reply (fixture, 200, load_text ("line-push-response.json"));
+  key = send_text (fixture, FOLLOWER, "Welcome back", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (key, ==, "584712300093718529");
+  g_assert_cmpuint (fixture->api_requests->len, ==, n_requests + 1);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (fixture->api_requests, n_requests), "POST /v2/bot/message/push|"));
+}
+
+static void
+test_unfollow_survives_restart (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *unfollow = g_strdup_printf (FOLLOWING, "unfollow", "1");
+  g_autofree char *follow = g_strdup_printf (FOLLOWING, "follow", "2");
+  g_autofree char *unfollow_again = g_strdup_printf (FOLLOWING, "unfollow", "3");
+  g_autofree char *writes = g_strdup_printf (FOLLOWER_WRITES, "600000000000000001", "4");
+
+  /* Answered only once stored: a restart right after the 200 keeps it. */
+  g_assert_cmpuint (post_signed (fixture, unfollow), ==, 200);
+  restart_channel (fixture);
+  assert_send_refused (fixture);
+  restart_channel (fixture);
+  assert_send_refused (fixture);
+
+  /* Following again clears it, for good. */
+  g_assert_cmpuint (post_signed (fixture, follow), ==, 200);
+  assert_send_pushed (fixture);
+  restart_channel (fixture);
+  assert_send_pushed (fixture);
+
+  /* So does a message of theirs after another unfollow. */
+  g_assert_cmpuint (post_signed (fixture, unfollow_again), ==, 200);
+  restart_channel (fixture);
+  assert_send_refused (fixture);
+  g_assert_cmpuint (post_signed (fixture, writes), ==, 200);
+  g_assert_cmpint (count_messages (fixture), ==, 1);
+  restart_channel (fixture);
+  assert_send_pushed (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -754,6 +844,7 @@ main (int   argc,
   ADD ("/picky/line/send/stale-token", test_send_stale_token);
   ADD ("/picky/line/send/errors", test_send_errors);
   ADD ("/picky/line/send/unfollowed", test_send_unfollowed);
+  ADD ("/picky/line/send/unfollow-survives-restart", test_unfollow_survives_restart);
 
   return g_test_run ();
 }

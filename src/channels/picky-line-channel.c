@@ -29,6 +29,9 @@ struct _PickyLineChannel
   char         *access_token;
   GHashTable   *reply_tokens;   /* chat key → ReplyToken */
   GHashTable   *unfollowed;     /* user ids that blocked the account */
+  /* Users whose stored unfollow, if there was one, has been removed since
+   * the channel was made: their next events need no write. */
+  GHashTable   *reachable;
   gboolean      running;
   gboolean      ready;
   gboolean      listener_failed;
@@ -45,11 +48,16 @@ typedef struct
   gint64  received;   /* monotonic µs */
 } ReplyToken;
 
-/* One webhook POST while its messages are being committed. */
+/* One webhook POST while its messages and follow changes are being
+ * committed: answered when the last of its writes is done. */
 typedef struct
 {
   PickyWebhookRequest *request;
   GPtrArray           *messages;
+  PickyLineChannel    *channel;
+  GPtrArray           *reachable;   /* users whose unfollow the writes remove */
+  guint                pending;
+  gboolean             failed;
 } Delivery;
 
 typedef struct
@@ -72,7 +80,9 @@ static void
 delivery_free (Delivery *delivery)
 {
   g_clear_object (&delivery->request);
+  g_clear_object (&delivery->channel);
   g_clear_pointer (&delivery->messages, g_ptr_array_unref);
+  g_clear_pointer (&delivery->reachable, g_ptr_array_unref);
   g_free (delivery);
 }
 
@@ -286,6 +296,47 @@ picky_line_channel_parse_event (JsonObject *event,
  * channel's webhooks are signed with its own secret, which says whose
  * they are. */
 
+/* Who unfollowed is kept in the channel's state in the store, one key per
+ * user, so that it outlives a restart; following again or writing
+ * removes it. */
+#define UNFOLLOWED_PREFIX "unfollowed:"
+
+/* One write of a follow change: the state key and "1" for unfollowed or
+ * NULL to remove it. */
+typedef struct
+{
+  char       *key;
+  const char *value;
+} StateChange;
+
+static void
+state_change_free (StateChange *change)
+{
+  g_free (change->key);
+  g_free (change);
+}
+
+/* Answers once every write of @delivery is done; a write that failed
+ * asks LINE to redeliver, and the redelivery removes the unfollows
+ * again. */
+static void
+delivery_finish_one (Delivery *delivery)
+{
+  if (--delivery->pending > 0)
+    return;
+
+  if (delivery->failed)
+    {
+      for (guint i = 0; delivery->reachable != NULL && i < delivery->reachable->len; i++)
+        g_hash_table_remove (delivery->channel->reachable, g_ptr_array_index (delivery->reachable, i));
+      picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE, NULL, NULL, 0);
+    }
+  else
+    picky_webhook_request_respond (delivery->request, SOUP_STATUS_OK, NULL, NULL, 0);
+
+  delivery_free (delivery);
+}
+
 static void
 on_delivery_ingested_cb (GObject      *object,
                          GAsyncResult *result,
@@ -300,17 +351,75 @@ on_delivery_ingested_cb (GObject      *object,
       /* LINE redelivers what got no 200 (when the admin turned it on), and
        * storing is idempotent. */
       g_message ("LINE webhook not stored, asking for a retry: %s", error->message);
-      picky_webhook_request_respond (delivery->request, SOUP_STATUS_SERVICE_UNAVAILABLE,
-                                     NULL, NULL, 0);
+      delivery->failed = TRUE;
     }
-  else
-    picky_webhook_request_respond (delivery->request, SOUP_STATUS_OK, NULL, NULL, 0);
 
-  delivery_free (delivery);
+  delivery_finish_one (delivery);
 }
 
-/* Follow and unfollow change whom a push can reach; a replyable event
- * leaves a token for the next answer to that chat. */
+static void
+on_follow_stored_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Delivery *delivery = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!picky_store_set_channel_state_finish (PICKY_STORE (object), result, &error))
+    {
+      g_message ("LINE follow change not stored, asking for a retry: %s", error->message);
+      delivery->failed = TRUE;
+    }
+
+  delivery_finish_one (delivery);
+}
+
+/* Whether a push can reach a user follows their last event: they leave
+ * with "unfollow" and come back by following or writing again. Kept
+ * whatever the read switch says, since it stores nothing of theirs and
+ * only spares a refused send. Adds the write it needs, if any, to
+ * @changes. */
+static void
+note_follow (PickyLineChannel *self,
+             JsonObject       *event,
+             GPtrArray        *changes)
+{
+  const char *type = picky_json_get_string (event, "type");
+  const char *source_type = picky_json_get_string (picky_json_get_object (event, "source"), "type");
+  const char *user = picky_json_get_string (picky_json_get_object (event, "source"), "userId");
+  StateChange *change;
+
+  /* Only a one-to-one chat is keyed by the user: that is whom a push to a
+   * blocked account fails for. */
+  if (user == NULL || *user == '\0' || (source_type != NULL && g_strcmp0 (source_type, "user") != 0))
+    return;
+
+  if (g_strcmp0 (type, "unfollow") == 0)
+    {
+      g_hash_table_add (self->unfollowed, g_strdup (user));
+      g_hash_table_remove (self->reachable, user);
+      change = g_new0 (StateChange, 1);
+      change->key = g_strconcat (UNFOLLOWED_PREFIX, user, NULL);
+      change->value = "1";
+      g_ptr_array_add (changes, change);
+      return;
+    }
+
+  if (g_strcmp0 (type, "follow") != 0 && g_strcmp0 (type, "message") != 0 && g_strcmp0 (type, "postback") != 0)
+    return;
+
+  /* Removed from the store even when not known here: it may have been
+   * recorded before a restart; once per user and start is enough. */
+  g_hash_table_remove (self->unfollowed, user);
+  if (!g_hash_table_add (self->reachable, g_strdup (user)))
+    return;
+  change = g_new0 (StateChange, 1);
+  change->key = g_strconcat (UNFOLLOWED_PREFIX, user, NULL);
+  g_ptr_array_add (changes, change);
+}
+
+/* Unfollow forgets the chat's reply token; a replyable event leaves a
+ * token for the next answer to that chat. */
 static void
 note_event (PickyLineChannel *self,
             JsonObject       *event)
@@ -326,12 +435,9 @@ note_event (PickyLineChannel *self,
 
   if (g_strcmp0 (type, "unfollow") == 0)
     {
-      g_hash_table_add (self->unfollowed, g_strdup (chat));
       g_hash_table_remove (self->reply_tokens, chat);
       return;
     }
-  if (g_strcmp0 (type, "follow") == 0)
-    g_hash_table_remove (self->unfollowed, chat);
 
   /* A redelivered event's token has likely expired already. */
   if (token == NULL || *token == '\0' ||
@@ -354,6 +460,8 @@ handle_webhook_cb (PickyWebhookServer  *server,
   PickyLineChannel *signer = NULL;
   g_autoptr(JsonObject) root = NULL;
   g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) state_change_free);
+  PickyStore *store;
   JsonArray *events;
   Delivery *delivery;
   guint8 given[PICKY_SIGNATURE_SIZE];
@@ -412,6 +520,7 @@ handle_webhook_cb (PickyWebhookServer  *server,
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
       signer->n_events++;
+      note_follow (signer, json_node_get_object (node), changes);
       message = picky_line_channel_parse_event (json_node_get_object (node),
                                                 picky_channel_get_id (PICKY_CHANNEL (signer)),
                                                 picky_channel_get_app (PICKY_CHANNEL (signer)));
@@ -431,28 +540,39 @@ handle_webhook_cb (PickyWebhookServer  *server,
       g_ptr_array_add (batch, message);
     }
 
-  if (!picky_channel_can_read (PICKY_CHANNEL (signer)))
-    {
-      /* Acknowledged so LINE stops redelivering, yet counted. */
-      if (n_messages > 0)
-        picky_access_count_dropped (picky_channel_get_access (PICKY_CHANNEL (signer)),
-                                    picky_channel_get_app (PICKY_CHANNEL (signer)), n_messages);
-      picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
-      return;
-    }
+  /* Acknowledged so LINE stops redelivering, yet counted. */
+  if (!picky_channel_can_read (PICKY_CHANNEL (signer)) && n_messages > 0)
+    picky_access_count_dropped (picky_channel_get_access (PICKY_CHANNEL (signer)),
+                                picky_channel_get_app (PICKY_CHANNEL (signer)), n_messages);
 
-  if (batch->len == 0 || picky_channel_get_store (PICKY_CHANNEL (signer)) == NULL)
+  store = picky_channel_get_store (PICKY_CHANNEL (signer));
+  if ((batch->len == 0 && changes->len == 0) || store == NULL)
     {
       picky_webhook_request_respond (request, SOUP_STATUS_OK, NULL, NULL, 0);
       return;
     }
 
-  /* Answered only once committed: a 200 promises the messages are safe. */
+  /* Answered only once committed: a 200 promises the messages and follow
+   * changes are safe. The store runs the writes in the order given. */
   delivery = g_new0 (Delivery, 1);
   delivery->request = g_object_ref (request);
-  delivery->messages = g_steal_pointer (&batch);
-  picky_store_ingest_async (picky_channel_get_store (PICKY_CHANNEL (signer)), delivery->messages,
-                            NULL, on_delivery_ingested_cb, delivery);
+  delivery->channel = g_object_ref (signer);
+  delivery->reachable = g_ptr_array_new_with_free_func (g_free);
+  delivery->pending = changes->len + (batch->len > 0 ? 1 : 0);
+  for (guint i = 0; i < changes->len; i++)
+    {
+      StateChange *change = g_ptr_array_index (changes, i);
+
+      if (change->value == NULL)
+        g_ptr_array_add (delivery->reachable, g_strdup (change->key + strlen (UNFOLLOWED_PREFIX)));
+      picky_store_set_channel_state_async (store, picky_channel_get_id (PICKY_CHANNEL (signer)),
+                                           change->key, change->value, NULL, on_follow_stored_cb, delivery);
+    }
+  if (batch->len > 0)
+    {
+      delivery->messages = g_steal_pointer (&batch);
+      picky_store_ingest_async (store, delivery->messages, NULL, on_delivery_ingested_cb, delivery);
+    }
 }
 
 /* ---- Running ---- */
@@ -802,6 +922,58 @@ on_send_token_cb (GObject      *object,
 }
 
 static void
+return_unfollowed (GTask *task)
+{
+  g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                           _("This customer has blocked the LINE account; LINE delivers nothing until they add it again"));
+}
+
+/* Takes over @task, whose recipient may be written to. */
+static void
+send_prepared (GTask *task)
+{
+  PickyLineChannel *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+
+  /* A reply costs nothing against the monthly quota, a push does. */
+  data->reply_token = take_reply_token (self, data->to);
+
+  if (self->access_token != NULL)
+    {
+      send_now (task);
+      g_object_unref (task);
+      return;
+    }
+  picky_channel_lookup_secret_async (PICKY_CHANNEL (self), "access-token",
+                                     _("No channel access token is stored for this LINE channel"),
+                                     g_task_get_cancellable (task), on_send_token_cb, task);
+}
+
+static void
+on_follow_read_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *value = picky_store_get_channel_state_finish (PICKY_STORE (object), result, &error);
+
+  if (error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (value != NULL)
+    {
+      return_unfollowed (task);
+      return;
+    }
+
+  send_prepared (g_steal_pointer (&task));
+}
+
+static void
 picky_line_channel_send_async (PickyChannel        *channel,
                                PickyMessage        *message,
                                GCancellable        *cancellable,
@@ -824,26 +996,27 @@ picky_line_channel_send_async (PickyChannel        *channel,
     }
   if (g_hash_table_contains (self->unfollowed, to))
     {
-      g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
-                               _("This customer has blocked the LINE account; LINE delivers nothing until they add it again"));
+      return_unfollowed (task);
       return;
     }
 
   data = g_new0 (SendData, 1);
   data->to = g_strdup (to);
   data->text = g_strdup (text);
-  /* A reply costs nothing against the monthly quota, a push does. */
-  data->reply_token = take_reply_token (self, to);
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
-  if (self->access_token != NULL)
+  /* Known here only since this start; the store knows from before, unless
+   * they followed or wrote since. */
+  if (picky_channel_get_store (channel) != NULL && !g_hash_table_contains (self->reachable, to))
     {
-      send_now (task);
+      g_autofree char *key = g_strconcat (UNFOLLOWED_PREFIX, to, NULL);
+
+      picky_store_get_channel_state_async (picky_channel_get_store (channel), picky_channel_get_id (channel),
+                                           key, cancellable, on_follow_read_cb, g_steal_pointer (&task));
       return;
     }
-  picky_channel_lookup_secret_async (channel, "access-token",
-                                     _("No channel access token is stored for this LINE channel"),
-                                     cancellable, on_send_token_cb, g_steal_pointer (&task));
+
+  send_prepared (g_steal_pointer (&task));
 }
 
 /* ---- Object ---- */
@@ -897,6 +1070,7 @@ picky_line_channel_finalize (GObject *object)
   g_free (self->access_token);
   g_hash_table_unref (self->reply_tokens);
   g_hash_table_unref (self->unfollowed);
+  g_hash_table_unref (self->reachable);
 
   G_OBJECT_CLASS (picky_line_channel_parent_class)->finalize (object);
 }
@@ -936,6 +1110,7 @@ picky_line_channel_init (PickyLineChannel *self)
 {
   self->reply_tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) reply_token_free);
   self->unfollowed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->reachable = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /**
