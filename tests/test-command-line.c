@@ -597,7 +597,8 @@ set_send_off (Fixture    *fixture,
   g_assert_no_error (error);
 }
 
-/* While --headless runs, the listing and sending commands are its work:
+/* While --headless runs, the listing, sending and provisioning commands
+ * are its work:
  * they reach the fake through its channel, show the states it knows, and
  * never open a database of their own (given an empty data dir, they leave
  * it empty). A second receiving console is refused. */
@@ -617,6 +618,9 @@ test_running_console (Fixture       *fixture,
   g_autofree char *conversation = NULL;
   g_autofree char *option = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *added_id = NULL;
+  g_autofree char *added_row = NULL;
+  g_autofree char *secret = NULL;
 
   g_assert_cmpint (run_console (fixture, "token=" CANARY "\n", &out, &err,
                                 "--add-channel=telegram", "--name=Night shift",
@@ -682,6 +686,47 @@ test_running_console (Fixture       *fixture,
   g_clear_pointer (&sent, g_ptr_array_unref);
   sent = picky_fake_telegram_dup_requests (fixture->server, "sendMessage");
   g_assert_cmpuint (sent->len, ==, 2);
+
+  /* Channels are added and removed by the running console too: the new
+   * one runs there at once, its token in the keyring, and no database is
+   * opened here. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, "token=" CANARY "\n", &out, &err,
+                                "--add-channel=telegram", "--name=Day shift",
+                                "--setting", setting, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  added_id = g_strstrip (g_strdup (out));
+  g_assert_cmpint (g_ascii_strtoll (added_id, NULL, 10), >, g_ascii_strtoll (channel_id, NULL, 10));
+  secret = secret_tool_lookup (fixture, added_id);
+  g_assert_cmpstr (secret, ==, CANARY);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
+  added_row = g_strconcat (added_id, "\ttelegram\ttelegram\tDay shift\t", NULL);
+  g_assert_nonnull (strstr (out, added_row));
+  g_assert_null (strstr (out, "\tstopped\t"));
+
+  /* Without its secret on standard input: refused, nothing added. */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--add-channel=telegram", "--name=Nobody", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "No secret was given"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--remove-channel", added_id, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&secret, g_free);
+  secret = secret_tool_lookup (fixture, added_id);
+  g_assert_cmpstr (secret, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_console (fixture, NULL, &out, &err, "--list-channels", NULL), ==, 0);
+  g_assert_null (strstr (out, "Day shift"));
+  g_assert_null (strstr (out, "Nobody"));
+  g_assert_true (g_str_has_prefix (out, channel_id));
+  g_assert_true (dir_is_empty (elsewhere));
 
   /* Only one console receives. */
   fixture->data = NULL;

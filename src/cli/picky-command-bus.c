@@ -91,8 +91,8 @@ static const GDBusInterfaceVTable vtable = { on_method_call_cb, NULL, NULL, { 0 
  * @service: its service, which the commands asked for use
  * @error: return location for why the object could not be exported
  *
- * Answers --list-channels, --list-conversations and --send of other
- * processes on @connection, so that they use this console's database and
+ * Answers --list-channels, --add-channel, --remove-channel,
+ * --list-conversations and --send of other processes on @connection, so that they use this console's database and
  * channels instead of opening them a second time.
  *
  * Returns: (transfer full) (nullable): the export, undone by

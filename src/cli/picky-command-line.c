@@ -16,6 +16,7 @@ typedef struct {
   PickyCommand  command;
   GVariantDict *options;
   GInputStream *secrets_in;
+  GHashTable   *secrets;   /* read before asking a running console, if any */
 } Run;
 
 static void
@@ -75,7 +76,7 @@ on_channel_added_cb (GObject      *object,
       return;
     }
 
-  g_print ("%" G_GINT64_FORMAT "\n", id);
+  picky_command_print (&run->command, "%" G_GINT64_FORMAT "\n", id);
   picky_command_done (&run->command);
 }
 
@@ -213,6 +214,17 @@ add_channel (Run *run)
         }
       secrets = g_hash_table_new (g_str_hash, g_str_equal);
     }
+  else if (run->secrets != NULL)
+    {
+      secrets = g_hash_table_ref (run->secrets);
+    }
+  else if (run->secrets_in == NULL)
+    {
+      /* Asked over the bus without them: the asking process's input is
+       * out of reach here. */
+      picky_command_fail (&run->command, _("No secret was given on standard input: write KIND=VALUE lines, for example token=…"));
+      return;
+    }
   else
     {
       secrets = read_secrets (run->secrets_in, &error);
@@ -313,6 +325,63 @@ picky_command_line_apply_keyring_timeout (GVariantDict  *options,
   return TRUE;
 }
 
+/* Hands --add-channel or --remove-channel to the console that runs, if
+ * any, so that the database is never opened twice and the new channel
+ * starts there at once. Secrets are read here, from this process's
+ * standard input, and kept in @run for the case that no console runs.
+ *
+ * Returns: the command's exit status, or -1 when no console runs */
+static int
+forward_provisioning (Run *run)
+{
+  GVariantDict request;
+  const char *text = NULL;
+  g_autofree const char **settings = NULL;
+  gint64 id;
+
+  g_variant_dict_init (&request, NULL);
+  if (g_variant_dict_lookup (run->options, "remove-channel", "x", &id))
+    {
+      g_variant_dict_insert (&request, "remove-channel", "x", id);
+      return picky_command_bus_forward (g_variant_dict_end (&request));
+    }
+
+  g_variant_dict_lookup (run->options, "add-channel", "&s", &text);
+  g_variant_dict_insert (&request, "add-channel", "s", text);
+  if (g_variant_dict_lookup (run->options, "name", "&s", &text))
+    g_variant_dict_insert (&request, "name", "s", text);
+  if (g_variant_dict_lookup (run->options, "app", "&s", &text))
+    g_variant_dict_insert (&request, "app", "s", text);
+  if (g_variant_dict_lookup (run->options, "setting", "^a&s", &settings))
+    g_variant_dict_insert (&request, "setting", "^as", settings);
+
+  /* A relay channel has no secret of its own. */
+  g_variant_dict_lookup (run->options, "add-channel", "&s", &text);
+  if (g_strcmp0 (text, "relay") != 0)
+    {
+      g_autoptr(GError) error = NULL;
+      GVariantBuilder secrets;
+      GHashTableIter iter;
+      gpointer key, value;
+
+      run->secrets = read_secrets (run->secrets_in, &error);
+      if (run->secrets == NULL)
+        {
+          g_variant_dict_clear (&request);
+          picky_command_print_error (error->message);
+          return 1;
+        }
+
+      g_variant_builder_init (&secrets, G_VARIANT_TYPE ("a{ss}"));
+      g_hash_table_iter_init (&iter, run->secrets);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        g_variant_builder_add (&secrets, "{ss}", key, value);
+      g_variant_dict_insert_value (&request, "secrets", g_variant_builder_end (&secrets));
+    }
+
+  return picky_command_bus_forward (g_variant_dict_end (&request));
+}
+
 /**
  * picky_command_line_run:
  * @options: the parsed command-line options
@@ -346,10 +415,28 @@ picky_command_line_run (GVariantDict *options,
         return status;
     }
 
+  if (!g_variant_dict_contains (options, "list-channels") &&
+      (g_variant_dict_contains (options, "add-channel") ||
+       g_variant_dict_contains (options, "remove-channel")))
+    {
+      int status = forward_provisioning (&run);
+
+      if (status >= 0)
+        {
+          g_clear_pointer (&run.secrets, g_hash_table_unref);
+          return status;
+        }
+    }
+
   if (g_variant_dict_contains (options, "list-channels") ||
       g_variant_dict_contains (options, "add-channel") ||
       g_variant_dict_contains (options, "remove-channel"))
-    return picky_command_run (&run.command, provision);
+    {
+      int status = picky_command_run (&run.command, provision);
+
+      g_clear_pointer (&run.secrets, g_hash_table_unref);
+      return status;
+    }
 
   if (g_variant_dict_contains (options, "name") ||
       g_variant_dict_contains (options, "setting") ||
@@ -369,6 +456,7 @@ static void
 run_free (Run *run)
 {
   g_variant_dict_unref (run->options);
+  g_clear_pointer (&run->secrets, g_hash_table_unref);
   g_free (run);
 }
 
@@ -380,7 +468,8 @@ run_free (Run *run)
  * @user_data: data for @ended
  *
  * Runs --list-channels for another process, with the states of the
- * channels this console runs.
+ * channels this console runs, and --add-channel and --remove-channel
+ * with the secrets that process read from its standard input.
  *
  * Returns: whether @options ask for it
  */
@@ -390,16 +479,30 @@ picky_command_line_serve (GVariantDict          *options,
                           PickyCommandEndedFunc  ended,
                           gpointer               user_data)
 {
+  g_autoptr(GVariant) secrets = NULL;
   Run *run;
 
   g_return_val_if_fail (options != NULL, FALSE);
   g_return_val_if_fail (PICKY_IS_SERVICE (service), FALSE);
 
-  if (!g_variant_dict_contains (options, "list-channels"))
+  if (!g_variant_dict_contains (options, "list-channels") &&
+      !g_variant_dict_contains (options, "add-channel") &&
+      !g_variant_dict_contains (options, "remove-channel"))
     return FALSE;
 
   run = g_new0 (Run, 1);
   run->options = g_variant_dict_ref (options);
+  secrets = g_variant_dict_lookup_value (options, "secrets", G_VARIANT_TYPE ("a{ss}"));
+  if (secrets != NULL)
+    {
+      GVariantIter iter;
+      const char *key, *value;
+
+      run->secrets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      g_variant_iter_init (&iter, secrets);
+      while (g_variant_iter_next (&iter, "{&s&s}", &key, &value))
+        g_hash_table_replace (run->secrets, g_strdup (key), g_strdup (value));
+    }
   picky_command_serve (&run->command, service, provision, (GDestroyNotify) run_free, ended, user_data);
   return TRUE;
 }
