@@ -41,8 +41,9 @@ make_message (gint64          channel,
   picky_message_set_text (message, text);
   picky_message_set_timestamp (message, timestamp);
   picky_message_set_received (message, timestamp);
+  /* Ours as the provider reports a reply sent from the phone: gone out. */
   if (direction == PICKY_DIRECTION_OUT)
-    picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+    picky_message_set_status (message, PICKY_MESSAGE_STATUS_SENT);
   return message;
 }
 
@@ -183,6 +184,24 @@ mark_contact_read (Fixture *fixture,
   g_assert_no_error (error);
   drain ();
   return count;
+}
+
+static void
+update_outgoing (Fixture            *fixture,
+                 gint64              id,
+                 PickyMessageStatus  status)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyMessage) stored = NULL;
+
+  picky_store_update_outgoing_async (fixture->store, id, status, NULL,
+                                     status == PICKY_MESSAGE_STATUS_FAILED ? "The provider refused it" : NULL,
+                                     NULL, picky_test_got_result_cb, &result);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (picky_message_get_status (stored), ==, status);
+  drain ();
 }
 
 /* One integer read straight from the file, as another program would. */
@@ -350,6 +369,93 @@ test_grouping (Fixture       *fixture,
   g_assert_cmpint (picky_conversation_get_waiting_since (ann), ==, T0 + 40);
   g_assert_false (picky_conversation_get_last_is_ours (ann));
   g_assert_cmpuint (picky_conversation_get_unread (ann), ==, 5);
+}
+
+/* The last state conversations-changed told of conversation @id, or NULL. */
+static PickyConversation *
+last_emitted (Fixture *fixture,
+              gint64   id)
+{
+  for (guint i = fixture->emissions->len; i > 0; i--)
+    {
+      GPtrArray *emission = fixture->emissions->pdata[i - 1];
+
+      for (guint j = 0; j < emission->len; j++)
+        if (picky_conversation_get_id (emission->pdata[j]) == id)
+          return emission->pdata[j];
+    }
+
+  return NULL;
+}
+
+/* A reply that is queued or failed has not reached the customer: they are
+ * still waiting, in the list and in the waits reports count, until the
+ * reply goes out; then the wait ends at the time it went out. A delivery
+ * report that comes after the customer wrote again ends nothing. */
+static void
+test_failed_reply (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(PickyMessage) reply = make_message (fixture->telegram, "r1", "ann", PICKY_DIRECTION_OUT, "On its way",
+                                                T0 + 10);
+  g_autoptr(PickyConversation) conversation = NULL;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id, reply_id, before, after;
+
+  ingest_one (fixture, make_message (fixture->telegram, "a1", "ann", PICKY_DIRECTION_IN, "Where is it?", T0));
+  picky_message_set_status (reply, PICKY_MESSAGE_STATUS_QUEUED);
+  ingest_one (fixture, g_object_ref (reply));
+  reply_id = picky_message_get_id (reply);
+  g_assert_cmpint (reply_id, >, 0);
+
+  waiting = list_filter (fixture, PICKY_CONVERSATION_FILTER_WAITING);
+  g_assert_cmpuint (waiting->len, ==, 1);
+  id = picky_conversation_get_id (waiting->pdata[0]);
+  g_assert_true (picky_conversation_get_last_is_ours (waiting->pdata[0]));
+  g_assert_cmpint (picky_conversation_get_waiting_since (waiting->pdata[0]), ==, T0);
+  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM waits WHERE ended IS NULL"), ==, 1);
+
+  /* It fails: still waiting since the customer's message. */
+  update_outgoing (fixture, reply_id, PICKY_MESSAGE_STATUS_FAILED);
+  conversation = get_conversation (fixture, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (picky_conversation_get_waiting_since (conversation), ==, T0);
+  g_clear_object (&conversation);
+  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM waits WHERE ended IS NULL"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM waits WHERE answered = 1"), ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT coalesce (sum (n), 0) FROM response_hours"), ==, 0);
+
+  /* Retried, queued again: still waiting. */
+  update_outgoing (fixture, reply_id, PICKY_MESSAGE_STATUS_QUEUED);
+  conversation = get_conversation (fixture, id, &error);
+  g_assert_cmpint (picky_conversation_get_waiting_since (conversation), ==, T0);
+  g_clear_object (&conversation);
+
+  /* Sent: the wait ends now, and the list is told. */
+  before = g_get_real_time () / G_USEC_PER_SEC;
+  update_outgoing (fixture, reply_id, PICKY_MESSAGE_STATUS_SENT);
+  after = g_get_real_time () / G_USEC_PER_SEC;
+  conversation = get_conversation (fixture, id, &error);
+  g_assert_cmpint (picky_conversation_get_waiting_since (conversation), ==, 0);
+  g_clear_object (&conversation);
+  g_assert_nonnull (last_emitted (fixture, id));
+  g_assert_cmpint (picky_conversation_get_waiting_since (last_emitted (fixture, id)), ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM waits WHERE ended IS NULL"), ==, 0);
+  g_assert_cmpint (query_int (fixture, "SELECT answered FROM waits"), ==, 1);
+  g_assert_cmpint (query_int (fixture, "SELECT ended FROM waits"), >=, before);
+  g_assert_cmpint (query_int (fixture, "SELECT ended FROM waits"), <=, after);
+  g_assert_cmpint (query_int (fixture, "SELECT sum (n) FROM response_hours"), ==, 1);
+  g_clear_pointer (&waiting, g_ptr_array_unref);
+  waiting = list_filter (fixture, PICKY_CONVERSATION_FILTER_WAITING);
+  g_assert_cmpuint (waiting->len, ==, 0);
+
+  /* The customer writes again; the old reply's delivery answers nothing. */
+  ingest_one (fixture, make_message (fixture->telegram, "a2", "ann", PICKY_DIRECTION_IN, "Thanks, and?", T0 + 20));
+  update_outgoing (fixture, reply_id, PICKY_MESSAGE_STATUS_DELIVERED);
+  conversation = get_conversation (fixture, id, &error);
+  g_assert_cmpint (picky_conversation_get_waiting_since (conversation), ==, T0 + 20);
+  g_assert_cmpint (query_int (fixture, "SELECT count (*) FROM waits WHERE ended IS NULL"), ==, 1);
 }
 
 /* Done ends the wait and is kept as a mark; the customer's next message
@@ -1190,12 +1296,14 @@ test_search_many (Fixture       *fixture,
 #define N_CUSTOMERS 6
 
 /* What the test did besides ingesting, in order with the messages: a Done
- * mark or a reopening, after the message @after_id was stored. */
+ * mark or a reopening, or (@sent) a queued reply going out, after the
+ * message @after_id was stored. */
 typedef struct {
   gint64   channel_id;
   gint64   contact_id;
   gint64   after_id;
   gboolean done;
+  gboolean sent;
 } Mark;
 
 /* A conversation as a brute-force grouping of the messages sees it. */
@@ -1243,8 +1351,9 @@ expected_for (GArray *expected,
 /* Every message, by id, read from the file, with the marks in between:
  * the rules of schema version 9 applied one event at a time. */
 static GArray *
-brute_force (Fixture *fixture,
-             GArray  *marks)
+brute_force (Fixture    *fixture,
+             GArray     *marks,
+             GHashTable *queued)
 {
   GArray *expected = g_array_new (FALSE, TRUE, sizeof (Expected));
   g_autoptr(GArray) rows = g_array_new (FALSE, TRUE, sizeof (Row));
@@ -1280,6 +1389,12 @@ brute_force (Fixture *fixture,
           Mark *mark = &g_array_index (marks, Mark, m);
           Expected *e = expected_for (expected, mark->channel_id, mark->contact_id);
 
+          /* A reply that goes out ends the wait, and leaves Done as it is. */
+          if (mark->sent)
+            {
+              e->waiting_since = 0;
+              continue;
+            }
           if (mark->done && !e->done)
             {
               e->marks++;
@@ -1305,7 +1420,9 @@ brute_force (Fixture *fixture,
           e->unread += row->unread;
           if (row->direction == PICKY_DIRECTION_OUT)
             {
-              e->waiting_since = 0;
+              /* A reply stored as queued answers nothing until it is sent. */
+              if (!g_hash_table_contains (queued, &row->id))
+                e->waiting_since = 0;
             }
           else
             {
@@ -1330,11 +1447,12 @@ max_message_id (Fixture *fixture)
 static char *
 compare (Fixture               *fixture,
          GArray                *marks,
+         GHashTable            *queued,
          GHashTable            *mirror,
          PickyConversationList *all_model,
          PickyConversationList *open_model)
 {
-  g_autoptr(GArray) expected = brute_force (fixture, marks);
+  g_autoptr(GArray) expected = brute_force (fixture, marks, queued);
   g_autoptr(GPtrArray) all = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
   g_autoptr(GPtrArray) open = list_filter (fixture, PICKY_CONVERSATION_FILTER_OPEN);
   guint n_expected = 0;
@@ -1426,8 +1544,9 @@ on_mirror_cb (PickyStore *store,
 }
 
 /* After random ingests (out of order, redelivered, reactions, edits),
- * replies, reads by contact and by conversation, Mark as Unread, Done and
- * reopen, the table is what grouping the messages gives, step by step.
+ * replies (some queued, then failed, retried or sent), reads by contact and
+ * by conversation, Mark as Unread, Done and reopen, the table is what
+ * grouping the messages gives, step by step.
  * PICKY_TEST_SEED repeats a run. */
 static void
 test_random (Fixture       *fixture,
@@ -1439,6 +1558,9 @@ test_random (Fixture       *fixture,
   g_autoptr(GArray) marks = g_array_new (FALSE, TRUE, sizeof (Mark));
   g_autoptr(GHashTable) mirror = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_object_unref);
   g_autoptr(GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
+  /* The replies stored as queued, and those of them not sent yet. */
+  g_autoptr(GHashTable) queued = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_autoptr(GArray) pending = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(PickyConversationList) all_model = picky_conversation_list_new (fixture->store);
   g_autoptr(PickyConversationList) open_model = picky_conversation_list_new (fixture->store);
   guint n_keys = 0;
@@ -1497,6 +1619,9 @@ test_random (Fixture       *fixture,
                   /* The edit of a message never seen is stored as new. */
                   picky_message_set_op (message, PICKY_MESSAGE_OP_EDIT);
                 }
+              if (kind < 85 && picky_message_get_direction (message) == PICKY_DIRECTION_OUT &&
+                  g_rand_boolean (rand))
+                picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
               g_ptr_array_add (batch, message);
               if (kind < 85 && picky_message_get_direction (message) == PICKY_DIRECTION_IN)
                 {
@@ -1506,6 +1631,41 @@ test_random (Fixture       *fixture,
               g_free (key);
             }
           ingest (fixture, batch);
+          for (guint i = 0; i < batch->len; i++)
+            {
+              PickyMessage *message = batch->pdata[i];
+              gint64 id = picky_message_get_id (message);
+
+              if (picky_message_get_is_new (message) &&
+                  picky_message_get_status (message) == PICKY_MESSAGE_STATUS_QUEUED)
+                {
+                  g_hash_table_add (queued, g_memdup2 (&id, sizeof id));
+                  g_array_append_val (pending, id);
+                }
+            }
+        }
+      else if (op < 66 && pending->len > 0)
+        {
+          /* A queued reply fails, is retried, or goes out. */
+          guint index = g_rand_int_range (rand, 0, pending->len);
+          gint64 id = g_array_index (pending, gint64, index);
+          guint outcome = g_rand_int_range (rand, 0, 3);
+          g_autofree char *channel_sql = g_strdup_printf ("SELECT channel_id FROM messages WHERE id = %"
+                                                          G_GINT64_FORMAT, id);
+          g_autofree char *contact_sql = g_strdup_printf ("SELECT contact_id FROM messages WHERE id = %"
+                                                          G_GINT64_FORMAT, id);
+
+          update_outgoing (fixture, id, outcome == 0 ? PICKY_MESSAGE_STATUS_SENT
+                                        : outcome == 1 ? PICKY_MESSAGE_STATUS_FAILED
+                                        : PICKY_MESSAGE_STATUS_QUEUED);
+          if (outcome == 0)
+            {
+              Mark mark = { query_int (fixture, channel_sql), query_int (fixture, contact_sql),
+                            max_message_id (fixture), FALSE, TRUE };
+
+              g_array_append_val (marks, mark);
+              g_array_remove_index_fast (pending, index);
+            }
         }
       else
         {
@@ -1521,7 +1681,7 @@ test_random (Fixture       *fixture,
           if (op < 70)
             {
               Mark mark = { picky_conversation_get_channel_id (c), picky_conversation_get_contact_id (c),
-                            max_message_id (fixture), g_rand_int_range (rand, 0, 4) != 0 };
+                            max_message_id (fixture), g_rand_int_range (rand, 0, 4) != 0, FALSE };
 
               g_assert_true (set_done (fixture, id, mark.done, NULL));
               g_array_append_val (marks, mark);
@@ -1534,7 +1694,7 @@ test_random (Fixture       *fixture,
             mark_contact_read (fixture, picky_conversation_get_contact_id (c));
         }
 
-      mismatch = compare (fixture, marks, mirror, all_model, open_model);
+      mismatch = compare (fixture, marks, queued, mirror, all_model, open_model);
       if (mismatch != NULL)
         {
           g_test_fail_printf ("seed %u, step %u: %s (set PICKY_TEST_SEED=%u to repeat)", seed, step, mismatch, seed);
@@ -1554,6 +1714,7 @@ main (int   argc,
 
   ADD ("/picky/conversations/grouping", test_grouping);
   ADD ("/picky/conversations/done", test_done);
+  ADD ("/picky/conversations/failed-reply", test_failed_reply);
   ADD ("/picky/conversations/unread", test_unread);
   ADD ("/picky/conversations/filters", test_filters);
   ADD ("/picky/conversations/signal", test_signal);

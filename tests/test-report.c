@@ -919,6 +919,99 @@ test_report_example (Fixture       *fixture,
   g_assert_cmpint (picky_report_get_oldest_wait (october), >, 20 * 86400);
 }
 
+/* Records how the send of reply @id went. */
+static void
+update_outgoing (Fixture            *fixture,
+                 gint64              id,
+                 PickyMessageStatus  status)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyMessage) stored = NULL;
+
+  picky_store_update_outgoing_async (fixture->store, id, status, NULL,
+                                     status == PICKY_MESSAGE_STATUS_FAILED ? "No connection" : NULL,
+                                     NULL, picky_test_got_result_cb, &result);
+  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+}
+
+/* A customer wrote two hours ago; our reply, written an hour later, failed
+ * and was retried: until it went out the customer counts as waiting and no
+ * first response is counted; once sent, the wait ended then, two hours
+ * after it began (not at the hour the reply was written). */
+static void
+test_report_failed_reply (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GTimeZone) tz = g_time_zone_new_utc ();
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PickyReport) report = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) before = g_date_time_add_days (now, -2);
+  g_autoptr(GDateTime) after = g_date_time_add_days (now, 1);
+  gint64 start = fixture->now - 7200;
+  gint64 contact_id, reply_id, sent_at;
+  GDate first, last;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      PickyMessage *message = picky_message_new ();
+
+      picky_message_set_channel_id (message, fixture->channels[0]);
+      picky_message_set_provider_key (message, i == 0 ? "question" : "answer");
+      picky_message_set_contact_provider_id (message, "ana");
+      picky_message_set_contact_name (message, contact_names[0]);
+      picky_message_set_direction (message, i == 0 ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT);
+      picky_message_set_text (message, i == 0 ? "Where is my parcel?" : "It left today");
+      picky_message_set_timestamp (message, start + i * 3600);
+      picky_message_set_received (message, start + i * 3600);
+      if (i == 1)
+        picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+      g_ptr_array_add (batch, message);
+    }
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 2);
+  g_assert_no_error (error);
+  contact_id = picky_message_get_contact_id (batch->pdata[0]);
+  reply_id = picky_message_get_id (batch->pdata[1]);
+  g_date_clear (&first, 1);
+  g_date_clear (&last, 1);
+  g_date_set_dmy (&first, g_date_time_get_day_of_month (before), g_date_time_get_month (before),
+                  g_date_time_get_year (before));
+  g_date_set_dmy (&last, g_date_time_get_day_of_month (after), g_date_time_get_month (after),
+                  g_date_time_get_year (after));
+
+  for (guint step = 0; step < 3; step++)
+    {
+      update_outgoing (fixture, reply_id, step == 1 ? PICKY_MESSAGE_STATUS_QUEUED : PICKY_MESSAGE_STATUS_FAILED);
+      g_clear_object (&report);
+      report = load_report (fixture, contact_id, tz, &first, &last);
+      g_assert_cmpuint (picky_report_get_total_out (report), ==, 1);
+      g_assert_cmpuint (picky_report_get_awaiting (report), ==, 1);
+      g_assert_cmpint (picky_report_get_oldest_wait (report), >=, 7200);
+      g_assert_cmpuint (picky_report_get_response_count (report), ==, 0);
+      g_assert_cmpuint (picky_report_get_reply_count (report), ==, 0);
+    }
+
+  update_outgoing (fixture, reply_id, PICKY_MESSAGE_STATUS_SENT);
+  /* A report counts a wait that ends in the second it looks at as still
+   * open then; look once that second is over. */
+  sent_at = g_get_real_time () / G_USEC_PER_SEC;
+  while (g_get_real_time () / G_USEC_PER_SEC <= sent_at)
+    g_usleep (G_USEC_PER_SEC / 20);
+  g_clear_object (&report);
+  report = load_report (fixture, contact_id, tz, &first, &last);
+  g_assert_cmpuint (picky_report_get_awaiting (report), ==, 0);
+  g_assert_cmpuint (picky_report_get_response_count (report), ==, 1);
+  assert_within_10_percent (picky_report_get_response_median (report), 7200);
+  g_assert_cmpuint (picky_report_get_reply_count (report), ==, 1);
+  assert_within_10_percent (picky_report_get_reply_median (report), 7200);
+}
+
 static void
 test_report_dates (void)
 {
@@ -1508,6 +1601,7 @@ main (int   argc,
   ADD ("/picky/report/brute-force/business-hours", test_report_business_hours);
   ADD ("/picky/report/business-hours/chunks", test_report_business_hours_chunks);
   ADD ("/picky/report/example", test_report_example);
+  ADD ("/picky/report/failed-reply", test_report_failed_reply);
   ADD ("/picky/report/export/csv-messages", test_report_csv_messages);
   ADD ("/picky/report/export/csv-summary", test_report_csv_summary);
   ADD ("/picky/report/export/pdf", test_report_pdf);

@@ -145,8 +145,9 @@ make_message (gint64          channel,
   picky_message_set_text (message, text);
   picky_message_set_timestamp (message, timestamp);
   picky_message_set_received (message, timestamp + 1);
+  /* Ours as the provider reports a reply sent from elsewhere: gone out. */
   if (direction == PICKY_DIRECTION_OUT)
-    picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+    picky_message_set_status (message, PICKY_MESSAGE_STATUS_SENT);
 
   return message;
 }
@@ -452,8 +453,14 @@ static void
 test_store_ingest_status (Fixture       *fixture,
                           gconstpointer  data)
 {
-  ingest_one (fixture, make_message (fixture->channel, "out-1", "u1", PICKY_DIRECTION_OUT, "Thanks!", T0));
-  ingest_one (fixture, make_message (fixture->channel, "out-2", "u1", PICKY_DIRECTION_OUT, "Bye", T0 + 1));
+  for (guint i = 0; i < 2; i++)
+    {
+      PickyMessage *message = make_message (fixture->channel, i == 0 ? "out-1" : "out-2", "u1", PICKY_DIRECTION_OUT,
+                                            i == 0 ? "Thanks!" : "Bye", T0 + i);
+
+      picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+      ingest_one (fixture, message);
+    }
   g_assert_cmpint (stored_status (fixture, "out-1"), ==, PICKY_MESSAGE_STATUS_QUEUED);
 
   ingest_status (fixture, "out-1", PICKY_MESSAGE_STATUS_SENT, NULL);

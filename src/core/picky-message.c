@@ -280,6 +280,20 @@ picky_message_status_can_move (PickyMessageStatus from,
   return to > from;
 }
 
+/**
+ * picky_message_status_is_pending:
+ *
+ * A reply of ours that is queued, or failed and waits for a retry, has not
+ * reached the customer: it answers nothing yet.
+ *
+ * Returns: whether @status is that of a reply that has not gone out
+ */
+gboolean
+picky_message_status_is_pending (PickyMessageStatus status)
+{
+  return status == PICKY_MESSAGE_STATUS_QUEUED || status == PICKY_MESSAGE_STATUS_FAILED;
+}
+
 gint64
 picky_message_get_id (PickyMessage *self)
 {

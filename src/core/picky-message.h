@@ -59,6 +59,7 @@ gboolean           picky_message_kind_from_string    (const char        *str,
 const char        *picky_message_status_to_string    (PickyMessageStatus status);
 gboolean           picky_message_status_from_string  (const char        *str,
                                                       PickyMessageStatus *status);
+gboolean           picky_message_status_is_pending   (PickyMessageStatus status);
 gboolean           picky_message_status_can_move     (PickyMessageStatus from,
                                                       PickyMessageStatus to);
 

@@ -467,10 +467,32 @@ picky_store_worker_add_rollups (PickyStoreWorker   *w,
       return picky_store_worker_run_done (w, stmt, error);
     }
 
-  if (!incoming && open)
+  /* A reply that has not gone out (queued, or failed) answers nothing
+   * yet: picky_store_worker_reply_sent() ends the wait once it is sent. */
+  if (!incoming && open && !picky_message_status_is_pending (picky_message_get_status (message)))
     return worker_answer_wait (w, app, contact, channel_id, wait_id, first_id, started, timestamp, error);
 
   return TRUE;
+}
+
+gboolean
+picky_store_worker_answer_wait (PickyStoreWorker   *w,
+                                const char         *app,
+                                PickyStoreContact  *contact,
+                                gint64              channel_id,
+                                gint64              time,
+                                GError            **error)
+{
+  gint64 wait_id = 0, first_id = 0, started = 0;
+  gboolean open = FALSE;
+
+  if (!worker_find_wait (w, contact->id, channel_id, &wait_id, &first_id, &started, &open, error))
+    return FALSE;
+  if (!open)
+    return TRUE;
+
+  return worker_answer_wait (w, app, contact, channel_id, wait_id, first_id, started, MAX (time, started),
+                             error);
 }
 
 gboolean

@@ -80,10 +80,76 @@ picky_store_worker_touch_conversation (PickyStoreWorker   *w,
   sqlite3_bind_int64 (stmt, 3, picky_message_get_timestamp (message));
   sqlite3_bind_int64 (stmt, 4, picky_message_get_id (message));
   sqlite3_bind_int (stmt, 5, picky_message_get_direction (message));
+  sqlite3_bind_int (stmt, 6, !picky_message_status_is_pending (picky_message_get_status (message)));
   rc = picky_store_worker_step (w, stmt, error);
   if (rc == SQLITE_ROW)
     worker_note_touched (w, sqlite3_column_int64 (stmt, 0));
   sqlite3_reset (stmt);
+
+  return rc != 0;
+}
+
+gboolean
+picky_store_worker_reply_sent (PickyStoreWorker    *w,
+                               gint64               message_id,
+                               PickyMessageStatus   from,
+                               PickyMessageStatus   to,
+                               GError             **error)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 channel_id = 0, contact_id = 0;
+  PickyStoreChannel *channel;
+  PickyStoreContact *contact;
+  sqlite3_stmt *stmt;
+  gboolean reaction = FALSE;
+  int rc;
+
+  /* Only the move out of the outbox answers: a delivery report for a reply
+   * sent long ago must not end a wait that began after it. */
+  if (!picky_message_status_is_pending (from) || picky_message_status_is_pending (to) ||
+      to == PICKY_MESSAGE_STATUS_NONE)
+    return TRUE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "SELECT channel_id, contact_id, kind = 'reaction' FROM messages"
+                                     " WHERE id = ?1 AND direction = 1 AND contact_id IS NOT NULL",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, message_id);
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      channel_id = sqlite3_column_int64 (stmt, 0);
+      contact_id = sqlite3_column_int64 (stmt, 1);
+      reaction = sqlite3_column_int (stmt, 2) != 0;
+    }
+  sqlite3_finalize (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  channel = g_hash_table_lookup (w->channels, &channel_id);
+  contact = picky_store_worker_get_contact (w, contact_id);
+  if (rc != SQLITE_ROW || reaction || channel == NULL || contact == NULL)
+    return TRUE;
+
+  /* The customer waited until the reply went out, so that is when their
+   * wait ends, however long ago it was written or first failed. */
+  if (!picky_store_worker_answer_wait (w, channel->app, contact, channel_id, now, error))
+    return FALSE;
+
+  stmt = picky_store_worker_prepare (w,
+                                     "UPDATE conversations SET waiting_since = NULL"
+                                     " WHERE channel_id = ?1 AND contact_id = ?2 AND waiting_since IS NOT NULL"
+                                     " RETURNING id",
+                                     error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, channel_id);
+  sqlite3_bind_int64 (stmt, 2, contact_id);
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    worker_note_touched (w, sqlite3_column_int64 (stmt, 0));
+  sqlite3_finalize (stmt);
 
   return rc != 0;
 }

@@ -206,7 +206,8 @@ worker_move_status (PickyStoreWorker  *w,
   if (to == PICKY_MESSAGE_STATUS_FAILED)
     sqlite3_bind_text (stmt, 3, picky_message_get_error (message), -1, SQLITE_STATIC);
 
-  return picky_store_worker_run_done (w, stmt, error);
+  return picky_store_worker_run_done (w, stmt, error) &&
+         picky_store_worker_reply_sent (w, id, from, to, error);
 }
 
 static gboolean

@@ -36,27 +36,29 @@ worker_set_outgoing (PickyStoreWorker    *w,
                      GError             **error)
 {
   g_autofree char *key_hash = NULL;
+  PickyMessageStatus from = PICKY_MESSAGE_STATUS_NONE;
+  gint64 channel_id = 0;
   sqlite3_stmt *stmt;
+  int rc;
 
   /* The key is found by its hash within the channel, so the channel is
-   * read first. */
-  if (key != NULL)
+   * read first; the status before, to know whether the reply goes out now. */
+  stmt = picky_store_worker_prepare (w, "SELECT channel_id, status FROM messages WHERE id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = picky_store_worker_step (w, stmt, error);
+  if (rc == SQLITE_ROW)
     {
-      gint64 channel_id = 0;
-      int rc;
-
-      stmt = picky_store_worker_prepare (w, "SELECT channel_id FROM messages WHERE id = ?1", error);
-      if (stmt == NULL)
-        return FALSE;
-      sqlite3_bind_int64 (stmt, 1, id);
-      rc = picky_store_worker_step (w, stmt, error);
-      if (rc == SQLITE_ROW)
-        channel_id = sqlite3_column_int64 (stmt, 0);
-      sqlite3_finalize (stmt);
-      if (rc == 0)
-        return FALSE;
-      key_hash = picky_store_message_hash (w->cipher, channel_id, key);
+      channel_id = sqlite3_column_int64 (stmt, 0);
+      if (!picky_message_status_from_string ((const char *) sqlite3_column_text (stmt, 1), &from))
+        from = PICKY_MESSAGE_STATUS_NONE;
     }
+  sqlite3_finalize (stmt);
+  if (rc == 0)
+    return FALSE;
+  if (key != NULL)
+    key_hash = picky_store_message_hash (w->cipher, channel_id, key);
 
   stmt = picky_store_worker_prepare (w,
                                      "UPDATE messages SET status = ?2, error = ?3,"
@@ -72,7 +74,8 @@ worker_set_outgoing (PickyStoreWorker    *w,
   sqlite3_bind_text (stmt, 4, key_hash, -1, SQLITE_STATIC);
   picky_store_worker_bind_sealed (w, stmt, 5, key, "provider_key", id);
 
-  return picky_store_worker_finish (w, stmt, error) >= 0;
+  return picky_store_worker_finish (w, stmt, error) >= 0 &&
+         picky_store_worker_reply_sent (w, id, from, status, error);
 }
 
 typedef struct {
@@ -80,6 +83,8 @@ typedef struct {
   PickyMessageStatus status;
   char *provider_key;
   char *error_text;
+  PickyMessage *message;         /* what the write returns once committed */
+  GHashTable *touched;           /* the conversation whose wait a sent reply ended */
 } UpdateOutgoingArgs;
 
 static void
@@ -89,34 +94,49 @@ update_outgoing_args_free (gpointer data)
 
   g_free (args->provider_key);
   g_free (args->error_text);
+  g_clear_object (&args->message);
+  g_clear_pointer (&args->touched, g_hash_table_unref);
   g_free (args);
 }
 
-static void
-update_outgoing_run (PickyStoreWorker *w,
-                     GTask            *task)
+/* A write, since a reply that goes out ends the customer's wait in the
+ * same transaction as its status. */
+static gboolean
+update_outgoing_write (PickyStoreWorker  *w,
+                       GTask             *task,
+                       GError           **error)
 {
   UpdateOutgoingArgs *args = g_task_get_task_data (task);
-  GError *error = NULL;
-  PickyMessage *message;
+  gboolean ok;
 
-  if (!worker_set_outgoing (w, args->message_id, args->status, args->error_text, args->provider_key,
-                            &error) ||
-      (message = picky_store_worker_load_message (w, args->message_id, &error)) == NULL)
+  w->touched = args->touched;
+  ok = worker_set_outgoing (w, args->message_id, args->status, args->error_text, args->provider_key, error);
+  w->touched = NULL;
+  if (!ok)
+    return FALSE;
+
+  args->message = picky_store_worker_load_message (w, args->message_id, error);
+  if (args->message == NULL)
+    return FALSE;
+  if (picky_message_get_direction (args->message) != PICKY_DIRECTION_OUT)
     {
-      g_task_return_error (task, error);
-      return;
-    }
-  if (picky_message_get_direction (message) != PICKY_DIRECTION_OUT)
-    {
-      g_object_unref (message);
-      g_task_return_new_error (task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
-                               _("Message %lld is not an outgoing one"), (long long) args->message_id);
-      return;
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND,
+                   _("Message %lld is not an outgoing one"), (long long) args->message_id);
+      return FALSE;
     }
 
-  worker_emit_changed (w, task, message);
-  g_task_return_pointer (task, message, g_object_unref);
+  return TRUE;
+}
+
+static void
+update_outgoing_done (PickyStoreWorker *w,
+                      GTask            *task)
+{
+  UpdateOutgoingArgs *args = g_task_get_task_data (task);
+
+  worker_emit_changed (w, task, args->message);
+  picky_store_worker_emit_conversations (w, task, args->touched);
+  g_task_return_pointer (task, g_steal_pointer (&args->message), g_object_unref);
 }
 
 typedef struct {
@@ -207,6 +227,7 @@ typedef struct {
   char *error_text;
   gboolean moved;                /* the acknowledgement changed the message */
   PickyMessage *message;         /* what the write returns once committed */
+  GHashTable *touched;           /* the conversation whose wait a sent reply ended */
 } AckRelayReplyArgs;
 
 static void
@@ -216,6 +237,7 @@ ack_relay_reply_args_free (gpointer data)
 
   g_free (args->error_text);
   g_clear_object (&args->message);
+  g_clear_pointer (&args->touched, g_hash_table_unref);
   g_free (args);
 }
 
@@ -257,13 +279,18 @@ ack_relay_reply_write (PickyStoreWorker  *w,
    * after a lost answer must not move the reply again. */
   if (state == 0)
     {
-      if (picky_store_worker_exec_int (w,
-                                       args->sent
-                                       ? "UPDATE relay_outbox SET state = 1 WHERE message_id = ?1"
-                                       : "UPDATE relay_outbox SET state = 2 WHERE message_id = ?1",
-                                       args->message_id, error) < 0 ||
-          !worker_set_outgoing (w, args->message_id, status, args->sent ? NULL : args->error_text,
-                                NULL, error))
+      gboolean ok;
+
+      w->touched = args->touched;
+      ok = picky_store_worker_exec_int (w,
+                                        args->sent
+                                        ? "UPDATE relay_outbox SET state = 1 WHERE message_id = ?1"
+                                        : "UPDATE relay_outbox SET state = 2 WHERE message_id = ?1",
+                                        args->message_id, error) >= 0 &&
+           worker_set_outgoing (w, args->message_id, status, args->sent ? NULL : args->error_text,
+                                NULL, error);
+      w->touched = NULL;
+      if (!ok)
         return FALSE;
       args->moved = TRUE;
     }
@@ -280,6 +307,7 @@ ack_relay_reply_done (PickyStoreWorker *w,
 
   if (args->moved)
     worker_emit_changed (w, task, args->message);
+  picky_store_worker_emit_conversations (w, task, args->touched);
 
   g_task_return_pointer (task, g_steal_pointer (&args->message), g_object_unref);
 }
@@ -317,12 +345,13 @@ picky_store_update_outgoing_async (PickyStore          *self,
   args->status = status;
   args->provider_key = g_strdup (provider_key);
   args->error_text = g_strdup (error_text);
+  args->touched = picky_store_conversation_ids_new ();
   task = picky_store_task_new (self, picky_store_update_outgoing_async, args, update_outgoing_args_free,
                                cancellable, callback, user_data);
   /* The result must reach the sender even if it stopped waiting: the row
    * has changed either way. */
   g_task_set_check_cancellable (task, FALSE);
-  picky_store_queue_job (self, task, update_outgoing_run, NULL, NULL);
+  picky_store_queue_job (self, task, NULL, update_outgoing_write, update_outgoing_done);
 }
 
 /**
@@ -426,6 +455,7 @@ picky_store_ack_relay_reply_async (PickyStore          *self,
   args->message_id = message_id;
   args->sent = sent;
   args->error_text = g_strdup (error_text);
+  args->touched = picky_store_conversation_ids_new ();
   task = picky_store_task_new (self, picky_store_ack_relay_reply_async, args,
                                ack_relay_reply_args_free, cancellable, callback, user_data);
   picky_store_queue_job (self, task, NULL, ack_relay_reply_write, ack_relay_reply_done);

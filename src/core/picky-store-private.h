@@ -356,6 +356,14 @@ gboolean picky_store_worker_end_wait (PickyStoreWorker  *w,
                                       gint64             channel_id,
                                       gint64             time,
                                       GError           **error);
+/* Our reply, sent at @time, answers the open wait of @contact on
+ * @channel_id, if any. */
+gboolean picky_store_worker_answer_wait (PickyStoreWorker   *w,
+                                         const char         *app,
+                                         PickyStoreContact  *contact,
+                                         gint64              channel_id,
+                                         gint64              time,
+                                         GError            **error);
 /* Counts a new @message in the rollups that reports read. */
 gboolean picky_store_worker_add_rollups (PickyStoreWorker   *w,
                                          const char         *app,
@@ -443,6 +451,14 @@ gboolean picky_store_worker_clear_unread (PickyStoreWorker  *w,
                                           gint64             contact_id,
                                           gint64             channel_id,
                                           GError           **error);
+/* The reply @message_id, whose status was @from, has gone out (its status
+ * is now @to): when it had been waiting to be sent, it ends the customer's
+ * wait now, in the waits and the conversation. */
+gboolean picky_store_worker_reply_sent (PickyStoreWorker    *w,
+                                        gint64               message_id,
+                                        PickyMessageStatus   from,
+                                        PickyMessageStatus   to,
+                                        GError             **error);
 /* Hands the conversations @ids, as stored now, to conversations-changed;
  * nothing when there are none. */
 void picky_store_worker_emit_conversations (PickyStoreWorker *w,

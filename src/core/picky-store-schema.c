@@ -264,7 +264,8 @@ static const char schema_v8[] =
  * move a conversation nor count as unread or as a customer waiting.
  * waiting_since is the time of the customer's first message after our last
  * reply or Done mark, by arrival; a new customer message reopens a Done
- * conversation. done_marks keeps each Done with its time, so that reports
+ * conversation. A reply that has not gone out (queued, or failed) ends no
+ * wait. done_marks keeps each Done with its time, so that reports
  * can start a customer's wait after it. The backfill is set-based: two
  * passes over the messages, then one look-up per conversation. */
 static const char schema_v9[] =
@@ -301,7 +302,7 @@ static const char schema_v9[] =
   "  PRIMARY KEY (channel_id, contact_id));"
   "INSERT INTO backfill_conversations"
   "  SELECT channel_id, contact_id, max (timestamp), sum (unread),"
-  "         max (CASE WHEN direction = 1 THEN id END)"
+  "         max (CASE WHEN direction = 1 AND coalesce (status, '') NOT IN ('queued', 'failed') THEN id END)"
   "  FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'"
   "  GROUP BY channel_id, contact_id;"
   "CREATE TEMP TABLE backfill_waiting AS"
@@ -374,10 +375,12 @@ static const char schema_v11[] =
   /* Done marks (version 9) end a wait too: each is put after the last
    * message of its conversation written by then. n_end counts the events
    * that end a wait (our replies, done marks) up to each one, so a customer
-   * message's wait ends at the event whose count is one more. */
+   * message's wait ends at the event whose count is one more. A reply that
+ * has not gone out is no such event. */
   "CREATE TEMP TABLE backfill_events AS"
   "  SELECT contact_id, channel_id, id AS pos, 0 AS late, direction AS kind, timestamp"
   "  FROM messages WHERE contact_id IS NOT NULL AND kind <> 'reaction'"
+  "    AND NOT (direction = 1 AND coalesce (status, '') IN ('queued', 'failed'))"
   "  UNION ALL"
   "  SELECT c.contact_id, c.channel_id,"
   "         coalesce ((SELECT max (m.id) FROM messages m WHERE m.contact_id = c.contact_id"
@@ -599,9 +602,11 @@ const char picky_store_sql_add_response_hour[] =
   " ON CONFLICT (contact_id, hour, bucket) DO UPDATE SET n = n + 1";
 
 /* A new message counted in its conversation: ?1 channel, ?2 contact,
- * ?3 timestamp, ?4 message id, ?5 direction. The newest by (timestamp, id)
- * is the last message; ours ends a wait, the customer's starts one if none
- * runs, counts as unread and reopens a Done conversation. */
+ * ?3 timestamp, ?4 message id, ?5 direction, ?6 1 when ours has gone out.
+ * The newest by (timestamp, id) is the last message; ours ends a wait once
+ * sent (a queued or failed one leaves it to picky_store_worker_reply_sent()),
+ * the customer's starts one if none runs, counts as unread and reopens a
+ * Done conversation. */
 const char picky_store_sql_touch_conversation[] =
   "INSERT INTO conversations (channel_id, contact_id, last_time, last_message_id, last_out,"
   "  unread, waiting_since)"
@@ -611,7 +616,8 @@ const char picky_store_sql_touch_conversation[] =
   "  last_message_id = CASE WHEN (?3, ?4) > (last_time, last_message_id) THEN ?4 ELSE last_message_id END,"
   "  last_time = max (last_time, ?3),"
   "  unread = unread + (?5 = 0),"
-  "  waiting_since = CASE WHEN ?5 = 1 THEN NULL ELSE coalesce (waiting_since, ?3) END,"
+  "  waiting_since = CASE WHEN ?5 = 0 THEN coalesce (waiting_since, ?3)"
+  "                       WHEN ?6 = 1 THEN NULL ELSE waiting_since END,"
   "  done = CASE WHEN ?5 = 0 THEN 0 ELSE done END"
   " RETURNING id";
 

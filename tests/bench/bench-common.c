@@ -389,6 +389,7 @@ run_ceiling (const char  *path,
       sqlite3_bind_int64 (conversation, 3, row.timestamp);
       sqlite3_bind_int64 (conversation, 4, row_id);
       sqlite3_bind_int (conversation, 5, row.direction);
+      sqlite3_bind_int (conversation, 6, 1);
       run (db, conversation);
 
       if (i % 1000 == 999 || i == n_messages - 1)
@@ -489,8 +490,9 @@ feed (Feeder *feeder)
           picky_message_set_text (message, row.text->str);
           picky_message_set_timestamp (message, row.timestamp);
           picky_message_set_received (message, row.timestamp);
+          /* A year of history: our replies in it went out. */
           if (row.direction == PICKY_DIRECTION_OUT)
-            picky_message_set_status (message, PICKY_MESSAGE_STATUS_QUEUED);
+            picky_message_set_status (message, PICKY_MESSAGE_STATUS_SENT);
           g_ptr_array_add (batch, message);
         }
 
