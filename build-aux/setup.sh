@@ -12,7 +12,7 @@ build=(meson ninja-build pkgconf gcc libc6-dev gettext libxml2-utils
 run=(gnome-keyring dbus-daemon at-spi2-core fonts-dejavu-core fonts-noto-core adwaita-icon-theme
      hicolor-icon-theme librsvg2-common)
 tests=(xvfb xauth dbus-daemon at-spi2-core gnome-keyring libsecret-tools x11-utils
-       fonts-dejavu-core sqlite3 procps poppler-utils python3 tzdata)
+       fonts-dejavu-core sqlite3 procps poppler-utils python3 tzdata xdotool)
 
 wanted=("${build[@]}" "${run[@]}")
 if [ "${1:-}" = "--tests" ]; then

@@ -6,6 +6,8 @@
 #include <math.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <gdk/x11/gdkx.h>
 
 #include "fakes/picky-fake-telegram.h"
 #include "picky-clock.h"
@@ -1705,6 +1707,188 @@ test_inbox_search (Fixture       *fixture,
   g_assert_false (picky_message_bubble_get_highlighted (find_bubble (fixture, "and more")));
 }
 
+typedef struct {
+  GtkWidget  *entry;
+  const char *text;
+} EntryWait;
+
+static gboolean
+entry_holds (gpointer data)
+{
+  EntryWait *wait = data;
+
+  return g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (wait->entry)), wait->text) == 0;
+}
+
+static gboolean
+focus_within (gpointer data)
+{
+  GtkWidget *widget = data;
+  GtkWidget *focus = gtk_root_get_focus (gtk_widget_get_root (widget));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/* Typing while the conversation list has the focus starts a search with
+ * what was typed: real key presses, through the X server as a keyboard
+ * makes them (XTest, by xdotool), into the focused window. */
+static void
+test_inbox_search_by_typing (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "whatsapp");
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *xdotool = g_find_program_in_path ("xdotool");
+  g_autofree char *xid = NULL;
+  g_autofree char *name = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *list_view;
+  GtkWidget *entry;
+  GtkListBox *people;
+  EntryWait typed;
+  RowsWait wait;
+  int status = -1;
+
+  if (!GDK_IS_X11_DISPLAY (gdk_display_get_default ()) || xdotool == NULL)
+    {
+      g_test_skip ("Needs an X display and xdotool (build-aux/setup.sh --tests)");
+      return;
+    }
+
+  g_ptr_array_add (batch, make_named (channel, "a0", "4915112345678", "Anna Schmidt", "+49 151 12345678",
+                                      "Guten Tag", T0));
+  g_ptr_array_add (batch, make_named (channel, "b0", "34600111222", "Rosa Martínez", "+34 600 111 222",
+                                      "Hola", T0 + 10));
+  ingest (fixture, batch);
+  open_window (fixture);
+  wait_list (fixture);
+
+  entry = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_SEARCH_ENTRY,
+                                     "Search people and messages");
+  list_view = picky_test_gui_find_named (GTK_WIDGET (fixture->page), GTK_TYPE_LIST_VIEW, "Conversations");
+  g_assert_nonnull (entry);
+  g_assert_nonnull (list_view);
+  g_assert_false (gtk_widget_get_mapped (entry));
+  g_assert_true (gtk_widget_grab_focus (list_view));
+  g_assert_true (picky_test_wait_until (focus_within, list_view, 2000));
+
+  xid = g_strdup_printf ("%lu", (unsigned long) gdk_x11_surface_get_xid (
+                                  gtk_native_get_surface (GTK_NATIVE (fixture->window))));
+  {
+    const char *argv[] = { "timeout", "20", xdotool, "windowfocus", "--sync", xid,
+                           "type", "--delay", "40", "rosa", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, &error));
+  }
+
+  /* The search bar opened with the letters in its entry, and found her. */
+  typed = (EntryWait) { entry, "rosa" };
+  g_assert_true (picky_test_wait_until (entry_holds, &typed, 5000));
+  /* The search bar slides in. */
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) gtk_widget_get_mapped, entry, 2000));
+  people = find_results (fixture, "People found");
+  wait = (RowsWait) { people, 1 };
+  g_assert_true (picky_test_wait_until (rows_are, &wait, 5000));
+  name = first_result_name (people);
+  g_assert_nonnull (strstr (name, "Rosa Martínez"));
+  g_assert_true (focus_within (entry));
+}
+
+/* Another console that holds the file while it brings it up to date: it
+ * takes the write lock the moment this console starts opening it. */
+typedef struct {
+  sqlite3 *db;
+} Holder;
+
+static void
+on_open_progress_cb (PickyService *service,
+                     GParamSpec   *pspec,
+                     Holder       *holder)
+{
+  g_autofree char *path = picky_store_default_path ();
+
+  if (holder->db != NULL || picky_service_get_open_progress (service) != 0)
+    return;
+  g_assert_cmpint (sqlite3_open (path, &holder->db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (holder->db, "BEGIN IMMEDIATE", NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+static GtkWidget *
+find_preparing (Fixture *fixture)
+{
+  return picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_PROGRESS_BAR,
+                                    "Preparing Your Messages…");
+}
+
+static gboolean
+preparing_shown (gpointer data)
+{
+  GtkWidget *bar = find_preparing (data);
+
+  return bar != NULL && gtk_widget_get_mapped (bar);
+}
+
+static gboolean
+preparing_gone (gpointer data)
+{
+  Fixture *fixture = data;
+  GtkWidget *bar = find_preparing (fixture);
+
+  return picky_service_get_ready (fixture->service) && (bar == NULL || !gtk_widget_get_mapped (bar));
+}
+
+/* A database of an earlier version is brought up to date when the console
+ * opens it; when that takes longer than a moment (here: another console
+ * holds the file meanwhile) the window says it is preparing the messages,
+ * with a progress bar, and then shows the Inbox with the conversations. */
+static void
+test_inbox_preparing (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  gint64 channel = add_channel (fixture, "telegram");
+  g_autofree char *path = picky_store_default_path ();
+  PickyConversationList *list;
+  Holder holder = { NULL };
+  sqlite3 *db = NULL;
+
+  fill (fixture, channel, "Rosa Martínez", "Wo bleibt mein Paket?", 3, 1770000000);
+  fill (fixture, channel, "Anna Schmidt", "Danke!", 2, 1770000500);
+  g_clear_object (&fixture->app);
+  fixture->service = NULL;
+  fixture->store = NULL;
+  picky_test_spin (100);
+
+  /* Back to version 8, before conversations and waits. */
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;"
+                                 " DROP TABLE reply_hours; DROP TABLE contact_spans; PRAGMA user_version = 8",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  fixture->app = picky_test_gui_application ();
+  fixture->service = picky_application_get_service (fixture->app);
+  g_signal_connect (fixture->service, "notify::open-progress", G_CALLBACK (on_open_progress_cb), &holder);
+  open_window (fixture);
+  g_assert_true (picky_test_wait_until (preparing_shown, fixture, 4000));
+  g_assert_nonnull (holder.db);
+  g_assert_false (picky_service_get_ready (fixture->service));
+
+  /* The other console is done: the update runs, and the Inbox lists the
+   * conversations it built. */
+  g_assert_cmpint (sqlite3_exec (holder.db, "COMMIT", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (holder.db);
+  g_assert_true (picky_test_wait_until (preparing_gone, fixture, 20000));
+  g_signal_handlers_disconnect_by_data (fixture->service, &holder);
+  fixture->store = picky_service_get_store (fixture->service);
+  list = wait_list (fixture);
+  g_assert_true (picky_test_wait_until (list_settled, list, 10000));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 2);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (fixture->page)));
+}
+
 typedef void (*TestFunc) (Fixture *fixture, gconstpointer data);
 
 /* Each case in a process of its own with its own data folder, so that each
@@ -1754,10 +1938,12 @@ main (int   argc,
   ADD ("/picky/inbox/conversation/failed-reply", test_inbox_conversation_failed_reply);
   ADD ("/picky/inbox/times/refresh", test_inbox_times_refresh);
   ADD ("/picky/inbox/search/from-anywhere", test_inbox_search_from_anywhere);
+  ADD ("/picky/inbox/search/by-typing", test_inbox_search_by_typing);
   ADD ("/picky/inbox/chips-and-empty", test_inbox_chips_and_empty);
   ADD ("/picky/inbox/composer/send", test_inbox_composer_send);
   ADD ("/picky/inbox/composer/push-off", test_inbox_composer_push_off);
   ADD ("/picky/inbox/notify/inactive-and-muted", test_inbox_notify);
+  ADD ("/picky/inbox/preparing", test_inbox_preparing);
 
   return g_test_run ();
 }

@@ -22,12 +22,20 @@ struct _PickyWindow
   PickyInboxPage  *inbox_page;
   GtkRevealer     *purge_revealer;
   GtkProgressBar  *purge_bar;
+  AdwStatusPage   *preparing_page;
+  GtkProgressBar  *preparing_bar;
 
   /* owned */
   GSettings       *settings;
   PickyService    *service;
   PickyRetention  *retention;       /* whose purges the window shows */
+  guint            preparing_id;    /* shows the preparing page, or pulses its bar */
 };
+
+/* How long opening the database may take before the window says it is
+ * preparing the messages: an open that is over by then shows nothing. */
+#define PREPARING_DELAY_MS 600
+#define PREPARING_PULSE_MS 150
 
 G_DEFINE_FINAL_TYPE (PickyWindow, picky_window, ADW_TYPE_APPLICATION_WINDOW)
 
@@ -131,6 +139,52 @@ on_purge_finished_cb (PickyRetention *retention,
     adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (text));
 }
 
+static void
+set_preparing_visible (PickyWindow *self,
+                       gboolean     visible)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->preparing_page), visible);
+  gtk_widget_set_visible (GTK_WIDGET (self->stack), !visible);
+}
+
+/* Until the update of an earlier version's file tells how far it has
+ * come, the bar moves to say that something is happening. */
+static gboolean
+on_preparing_tick_cb (gpointer data)
+{
+  PickyWindow *self = data;
+  double progress = picky_service_get_open_progress (self->service);
+
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->preparing_page)))
+    {
+      set_preparing_visible (self, TRUE);
+      self->preparing_id = g_timeout_add (PREPARING_PULSE_MS, on_preparing_tick_cb, self);
+      return G_SOURCE_REMOVE;
+    }
+
+  if (progress <= 0)
+    gtk_progress_bar_pulse (self->preparing_bar);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_open_progress_cb (PickyWindow *self)
+{
+  double progress = self->service != NULL ? picky_service_get_open_progress (self->service) : -1;
+
+  if (progress < 0)
+    {
+      g_clear_handle_id (&self->preparing_id, g_source_remove);
+      set_preparing_visible (self, FALSE);
+      return;
+    }
+
+  if (progress > 0)
+    gtk_progress_bar_set_fraction (self->preparing_bar, progress);
+  if (self->preparing_id == 0)
+    self->preparing_id = g_timeout_add (PREPARING_DELAY_MS, on_preparing_tick_cb, self);
+}
+
 /* The service makes its retention once the database is open. */
 static void
 on_service_ready_cb (PickyWindow *self)
@@ -154,6 +208,7 @@ picky_window_dispose (GObject *object)
 
   if (self->retention != NULL)
     g_signal_handlers_disconnect_by_data (self->retention, self);
+  g_clear_handle_id (&self->preparing_id, g_source_remove);
   g_clear_object (&self->retention);
   g_clear_object (&self->service);
 
@@ -194,6 +249,8 @@ picky_window_class_init (PickyWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_revealer);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_bar);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, preparing_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, preparing_bar);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", picky_window_show_page);
   gtk_widget_class_install_action (widget_class, "win.search", NULL, picky_window_search);
@@ -245,6 +302,9 @@ picky_window_new (PickyApplication *application)
       g_signal_connect_object (self->service, "notify::ready", G_CALLBACK (on_service_ready_cb), self,
                                G_CONNECT_SWAPPED);
       on_service_ready_cb (self);
+      g_signal_connect_object (self->service, "notify::open-progress", G_CALLBACK (on_open_progress_cb), self,
+                               G_CONNECT_SWAPPED);
+      on_open_progress_cb (self);
     }
   return self;
 }

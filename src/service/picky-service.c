@@ -25,6 +25,7 @@ struct _PickyService
   GPtrArray            *joined_starts;
   gboolean              start_channels;
   gboolean              starting;
+  double                open_progress;
   guint                 listener_retry_id;
   guint                 listener_retry_ms;
 };
@@ -39,6 +40,7 @@ enum {
   PROP_READY,
   PROP_ERROR_MESSAGE,
   PROP_STARTING,
+  PROP_OPEN_PROGRESS,
   N_PROPS
 };
 
@@ -64,6 +66,24 @@ set_starting (PickyService *self,
 
   self->starting = starting;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STARTING]);
+}
+
+static void
+set_open_progress (PickyService *self,
+                   double        fraction)
+{
+  if (self->open_progress == fraction)
+    return;
+
+  self->open_progress = fraction;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OPEN_PROGRESS]);
+}
+
+static void
+on_open_progress_cb (double   fraction,
+                     gpointer user_data)
+{
+  set_open_progress (user_data, fraction);
 }
 
 static void
@@ -238,6 +258,7 @@ on_store_opened_cb (GObject      *object,
   GError *error = NULL;
 
   self->store = picky_store_open_finish (result, &error);
+  set_open_progress (self, -1);
   if (self->store == NULL)
     {
       finish_start (task, error);
@@ -287,8 +308,11 @@ on_data_key_cb (GObject      *object,
       return;
     }
 
-  picky_store_open_async (self->db_path, cipher, cancellable,
-                          on_store_opened_cb, g_steal_pointer (&task));
+  /* The task holds the service, so it outlives the progress reports,
+   * which end before the open's callback. */
+  set_open_progress (self, 0);
+  picky_store_open_with_progress_async (self->db_path, cipher, on_open_progress_cb, self, cancellable,
+                                        on_store_opened_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -375,6 +399,10 @@ picky_service_get_property (GObject    *object,
       g_value_set_boolean (value, self->starting);
       break;
 
+    case PROP_OPEN_PROGRESS:
+      g_value_set_double (value, self->open_progress);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -403,6 +431,13 @@ picky_service_class_init (PickyServiceClass *klass)
     g_param_spec_boolean ("starting", NULL, NULL,
                           FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /* While the database is opened: 0 until an update of an earlier
+   * version's file tells how far it has come, then that share; -1 when no
+   * open is under way. A window shows it when opening takes a while. */
+  properties[PROP_OPEN_PROGRESS] =
+    g_param_spec_double ("open-progress", NULL, NULL,
+                         -1, 1, -1,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -415,6 +450,7 @@ picky_service_init (PickyService *self)
   self->vault = picky_vault_new (NULL);
   self->webhook_server = picky_webhook_server_new ();
   self->listener_retry_ms = LISTENER_RETRY_MS;
+  self->open_progress = -1;
   self->settings = g_settings_new (APPLICATION_ID);
   g_signal_connect_object (self->settings, "changed::webhook-address",
                            G_CALLBACK (on_webhook_setting_changed_cb), self, G_CONNECT_SWAPPED);
@@ -465,6 +501,21 @@ picky_service_get_starting (PickyService *self)
   g_return_val_if_fail (PICKY_IS_SERVICE (self), FALSE);
 
   return self->starting;
+}
+
+/**
+ * picky_service_get_open_progress:
+ *
+ * Returns: how far opening the database has come: -1 when it is not being
+ *   opened, 0 while it is and nothing more is known, else the share done
+ *   of bringing an earlier version's file up to date
+ */
+double
+picky_service_get_open_progress (PickyService *self)
+{
+  g_return_val_if_fail (PICKY_IS_SERVICE (self), -1);
+
+  return self->open_progress;
 }
 
 /**

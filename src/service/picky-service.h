@@ -20,6 +20,7 @@ G_DECLARE_FINAL_TYPE (PickyService, picky_service, PICKY, SERVICE, GObject)
 PickyService         *picky_service_new                    (const char           *db_path);
 gboolean              picky_service_get_ready              (PickyService         *self);
 gboolean              picky_service_get_starting           (PickyService         *self);
+double                picky_service_get_open_progress      (PickyService         *self);
 const GError         *picky_service_get_error              (PickyService         *self);
 PickyStore           *picky_service_get_store              (PickyService         *self);
 PickyVault           *picky_service_get_vault              (PickyService         *self);
