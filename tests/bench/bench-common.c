@@ -32,6 +32,7 @@ rng_below (Rng   *rng,
 
 guint64 n_messages = 5000000;
 gboolean bench_all_incoming = FALSE;
+gboolean bench_even_contacts = FALSE;
 
 void
 make_row (guint64   index,
@@ -47,6 +48,9 @@ make_row (guint64   index,
   row->timestamp = START + (gint64) ((double) index / n_messages * N_DAYS * 86400);
   /* Some contacts write far more than others. */
   row->contact = (guint) ((double) rng_below (&rng, N_CONTACTS) * rng_below (&rng, 1000) / 1000.0);
+  /* Every contact writes, so that each has a conversation. */
+  if (bench_even_contacts)
+    row->contact = rng_below (&rng, N_CONTACTS);
   row->direction = rng_below (&rng, 100) < 55 ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT;
   /* Webhooks bring incoming messages only; the ceiling must insert the same. */
   if (bench_all_incoming)

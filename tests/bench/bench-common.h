@@ -51,6 +51,9 @@ typedef struct {
 extern guint64  n_messages;
 /* Every row incoming, as webhooks bring them. */
 extern gboolean bench_all_incoming;
+/* Contacts drawn evenly, not some far more than others: at a million rows
+ * every one of N_CONTACTS writes. */
+extern gboolean bench_even_contacts;
 
 guint64      rng_next         (Rng         *rng);
 guint        rng_below        (Rng         *rng,

@@ -15,15 +15,12 @@
 #include "picky-conversation-list.h"
 #include "picky-window.h"
 
-#define GENERATE_BATCH 5000
-/* Contacts drawn at random for a million messages: every one of them
- * writes, so the list has as many conversations. */
+/* Contacts the live messages are drawn from, at random. */
 #define INBOX_CONTACTS 60000
 #define LIVE_TOTAL 10000
 #define LIVE_BATCH 100
 /* 1,000 messages a second: a batch of 100 every 100 ms. */
 #define LIVE_INTERVAL_MS 100
-#define YEAR (365 * 86400)
 
 static const char *words[] = {
   "hello", "order", "delivery", "tomorrow", "price", "thanks", "please", "invoice", "where",
@@ -143,49 +140,45 @@ make_message (Bench   *bench,
   return message;
 }
 
-static void
-ingest_sync (Bench     *bench,
-             GPtrArray *batch)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-
-  picky_store_ingest_async (bench->store, batch, NULL, bench_got_result_cb, &result);
-  picky_store_ingest_finish (bench->store, bench_wait_for (&result), &error);
-  if (error != NULL)
-    g_error ("Ingest failed: %s", error->message);
-}
-
-/* Fills the store up to the asked number of messages over the last year,
- * through the store's own ingest, and leaves one channel for the live part. */
+/* Fills the store up to the asked number of messages, as bench-store
+ * does: the rows of bench-common (every one of its 50,000 contacts
+ * writing, each on one of two channels, so as many conversations) through
+ * the store's ingest with many batches in flight, which the worker commits
+ * as groups. Leaves the first channel for the live part. */
 static void
 prepare_store (Bench *bench)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) channels = NULL;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  guint32 seed = 42;
 
   picky_store_list_channels_async (bench->store, NULL, bench_got_result_cb, &result);
   channels = picky_store_list_channels_finish (bench->store, bench_wait_for (&result), &error);
   g_clear_object (&result);
-  if (channels != NULL && channels->len > 0)
-    g_variant_get (channels->pdata[0], "(xssss)", &bench->channel, NULL, NULL, NULL, NULL);
-  else
+  if (channels == NULL || channels->len == 0)
     {
-      picky_store_add_channel_async (bench->store, "telegram", "bench", "Bench", "{}", NULL, bench_got_result_cb, &result);
-      bench->channel = picky_store_add_channel_finish (bench->store, bench_wait_for (&result), &error);
+      /* The channels bench-common's rows belong to, in its order. */
+      for (guint i = 0; i < 2; i++)
+        {
+          picky_store_add_channel_async (bench->store, i == 0 ? "telegram" : "whatsapp", "bench", "Bench", "{}",
+                                         NULL, bench_got_result_cb, &result);
+          picky_store_add_channel_finish (bench->store, bench_wait_for (&result), &error);
+          if (error != NULL)
+            g_error ("%s", error->message);
+          g_clear_object (&result);
+        }
+      picky_store_list_channels_async (bench->store, NULL, bench_got_result_cb, &result);
+      g_clear_pointer (&channels, g_ptr_array_unref);
+      channels = picky_store_list_channels_finish (bench->store, bench_wait_for (&result), &error);
       g_clear_object (&result);
     }
+  g_variant_get (channels->pdata[0], "(xssss)", &bench->channel, NULL, NULL, NULL, NULL);
 
-  for (guint64 i = bench->n_existing; i < bench->n_messages;)
+  if ((guint64) bench->n_existing < bench->n_messages)
     {
-      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
-
-      for (guint k = 0; k < GENERATE_BATCH && i < bench->n_messages; k++, i++)
-        g_ptr_array_add (batch, make_message (bench, i, now - YEAR + (gint64) (i * (double) YEAR / bench->n_messages), &seed));
-      ingest_sync (bench, batch);
+      n_messages = bench->n_messages;
+      bench_even_contacts = TRUE;
+      bench_fill_store (bench->store);
     }
 }
 
@@ -435,20 +428,22 @@ measure_search (Bench *bench)
       gint64 t0;
 
       seed = seed * 1103515245 + 12345;
-      contact = (seed >> 8) % INBOX_CONTACTS + 1000;
+      contact = (seed >> 8) % N_CONTACTS;
+      /* The generated contacts as bench-store searches them: by name, by
+       * number as people type it, and messages by a word. */
       switch (i % 3)
         {
         case 0:
-          /* The generated contacts are named by their number. */
-          text = g_strdup_printf ("%u", contact);
+          text = g_strdup_printf ("contact NUMBER %u", contact);
           kind = names;
           break;
         case 1:
-          text = g_strdup_printf ("+%u-%u", contact / 100, contact % 100);
+          text = i % 2 ? g_strdup_printf ("+91 98 %04u %04u", contact / 10000, contact % 10000)
+                       : g_strdup_printf ("098 %04u-%04u", contact / 10000, contact % 10000);
           kind = numbers;
           break;
         default:
-          text = g_strdup (words[(seed >> 4) % G_N_ELEMENTS (words)]);
+          text = g_strdup (latin_words[(seed >> 4) % G_N_ELEMENTS (latin_words)]);
           kind = texts;
           break;
         }
@@ -542,11 +537,13 @@ main (int   argc,
   gint64 messages = 1000000;
   int frames = 0;
   double step = 12;
+  gboolean generate_only = FALSE;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages in the store (default 1000000)", "N" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store_path, "A database file to create or reuse", "PATH" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &frames, "Scroll frames at most; 0, the default, scrolls to the oldest message", "N" },
     { "step", 0, 0, G_OPTION_ARG_DOUBLE, &step, "Scrolled per frame, in heights of the list (default 12, a fling)", "PAGES" },
+    { "generate-only", 0, 0, G_OPTION_ARG_NONE, &generate_only, "Only fill the --store file and end, so that a later run measures a store an earlier process made (its data key stays in the session's keyring)", NULL },
     { NULL }
   };
 
@@ -562,6 +559,11 @@ main (int   argc,
   if (!g_option_context_parse (context, &argc, &argv, &error))
     {
       g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (generate_only && store_path == NULL)
+    {
+      g_printerr ("--generate-only needs --store\n");
       return 2;
     }
   bench.n_messages = messages;
@@ -599,7 +601,9 @@ main (int   argc,
     const char *muted[] = { "telegram", NULL };
 
     /* Notifications are not part of what is measured. */
-    g_settings_set_strv (settings, "notify-muted-apps", muted);
+    const char *all_muted[] = { "telegram", "whatsapp", NULL };
+
+    g_settings_set_strv (settings, "notify-muted-apps", generate_only ? all_muted : muted);
   }
   bench.app = picky_application_new ();
   g_application_set_application_id (G_APPLICATION (bench.app), "io.github.pickyconsole.PickyConsole.Bench");
@@ -622,9 +626,20 @@ main (int   argc,
       printf ("generated_s: %.1f\n", (g_get_monotonic_time () - before) / 1e6);
     bench.start_us += g_get_monotonic_time () - before;
   }
+  if (generate_only)
+    {
+      picky_service_shutdown (bench.service);
+      g_object_unref (bench.app);
+      g_unlink (db_path);
+      g_rmdir (db_dir);
+      g_rmdir (data_dir);
+      printf ("generated_messages: %" G_GUINT64_FORMAT "\n", bench.n_messages);
+      return 0;
+    }
+
   /* A reused file also holds the live messages of the runs before. */
   printf ("messages: %" G_GUINT64_FORMAT "\n", MAX (bench.n_messages, (guint64) bench.n_existing));
-  printf ("contacts_drawn_from: %d\n", INBOX_CONTACTS);
+  printf ("contacts_drawn_from: %d\n", N_CONTACTS);
   fflush (stdout);
   /* Live messages of every run are new to a reused store. */
   bench.run = g_get_real_time ();
