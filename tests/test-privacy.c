@@ -497,6 +497,23 @@ test_erase_one_index_table (Fixture       *fixture,
     }
   g_assert_cmpuint (found, ==, 195);
 
+  /* The erasure turned the index's triggers off for its own deletion
+   * only: a message stored afterwards is found, in its contact's table. */
+  {
+    g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr(GPtrArray) hits = NULL;
+    PickyPageQuery query = { .direction = -1, .limit = 10 };
+
+    g_ptr_array_add (batch, make_message (fixture, "after", "customer-3", PICKY_DIRECTION_IN, "quetzalcoatlus",
+                                          now - DAY + 500));
+    ingest (fixture, batch);
+    picky_store_search_async (fixture->store, "quetzalcoatlus", &query, NULL, picky_test_got_result_cb, &result);
+    hits = picky_store_search_finish (fixture->store, picky_test_wait_result (&result), &error);
+    g_assert_no_error (error);
+    g_clear_object (&result);
+    g_assert_cmpuint (hits->len, ==, 1);
+  }
+
   g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
   for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
     {
