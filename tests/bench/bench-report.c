@@ -78,8 +78,8 @@ measure_report_view (PickyStore  *store,
 
 /* Sets @hours and waits for every stored wait to be counted again, asking
  * the store for one contact's days all along as a window would: returns
- * the seconds it took, and in @wait_ms the longest any of those asks
- * waited behind the recount. */
+ * the seconds it took (-1 when they were set already), and in @wait_ms
+ * the longest any of those asks waited behind the recount. */
 static double
 set_hours_timed (PickyStore         *store,
                  PickyBusinessHours *hours,
@@ -106,7 +106,11 @@ set_hours_timed (PickyStore         *store,
         ;
     }
   if (!picky_store_set_business_hours_finish (store, result, &error))
-    g_error ("Business hours not set: %s", error != NULL ? error->message : "unchanged");
+    {
+      if (error != NULL)
+        g_error ("Business hours not set: %s", error->message);
+      return -1;
+    }
 
   return now_s () - start;
 }
@@ -244,16 +248,20 @@ main (int   argc,
   printf ("busiest_contact_messages: %u\n", most);
 
   /* A kept store has the hours it was generated with (none): it is
-   * measured so first, then switched on over every stored wait, and
-   * measured again below. */
+   * measured so first, then switched on over every stored wait (the
+   * recount timed), and measured again below. */
   if (kept_path != NULL)
     {
       double seconds, wait_ms;
 
       measure_report_view (store, busiest, most, tz, &first, &last, "off");
+      /* A store this ran on before has them on already. */
       seconds = set_hours_timed (store, hours, &wait_ms);
-      printf ("business_hours_on_s: %.1f\n", seconds);
-      printf ("business_hours_on_wait_ms_max: %.1f\n", wait_ms);
+      if (seconds >= 0)
+        {
+          printf ("business_hours_recount_s: %.1f\n", seconds);
+          printf ("business_hours_recount_wait_ms_max: %.1f\n", wait_ms);
+        }
       fflush (stdout);
     }
   measure_report_view (store, busiest, most, tz, &first, &last, "on");
@@ -290,14 +298,16 @@ main (int   argc,
     }
 
   /* Business hours off again: every stored wait counted anew, while the
-   * store goes on answering. */
-  {
-    double wait_ms;
-    double seconds = set_hours_timed (store, NULL, &wait_ms);
+   * store goes on answering. A kept store was counted so above, switching
+   * them on, and is left with them on. */
+  if (kept_path == NULL)
+    {
+      double wait_ms;
+      double seconds = set_hours_timed (store, NULL, &wait_ms);
 
-    printf ("business_hours_recount_s: %.1f\n", seconds);
-    printf ("business_hours_recount_wait_ms_max: %.1f\n", wait_ms);
-  }
+      printf ("business_hours_recount_s: %.1f\n", seconds);
+      printf ("business_hours_recount_wait_ms_max: %.1f\n", wait_ms);
+    }
 
   picky_store_close (store);
   while (g_main_context_iteration (NULL, FALSE))
