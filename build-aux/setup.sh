@@ -11,8 +11,11 @@ build=(meson ninja-build pkgconf gcc libc6-dev gettext libxml2-utils
 # lacks (it would show as boxes in the window and in PDF reports).
 run=(gnome-keyring dbus-daemon at-spi2-core fonts-dejavu-core fonts-noto-core adwaita-icon-theme
      hicolor-icon-theme librsvg2-common)
+# Noto covers Arabic, Devanagari and colour emoji, so that screenshots and
+# the PDF tests show (and embed) real glyphs instead of boxes.
 tests=(xvfb xauth dbus-daemon at-spi2-core gnome-keyring libsecret-tools x11-utils
-       fonts-dejavu-core sqlite3 procps poppler-utils python3 tzdata xdotool)
+       fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji sqlite3 procps poppler-utils
+       python3 tzdata imagemagick xdotool)
 
 wanted=("${build[@]}" "${run[@]}")
 if [ "${1:-}" = "--tests" ]; then

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Tests of the one date and time formatter, in English and in German. */
+/* Tests of the one date and time formatter, in English, German and Arabic. */
 
 #include "config.h"
 
@@ -131,6 +131,27 @@ test_format_german (Fixture       *fixture,
   g_assert_cmpstr (absolute, ==, "04.12.2026, 14:05");
 }
 
+/* Arabic is written right to left: each date and time is isolated, so that
+ * "27/11/2026، 17:45" does not come out as "17:45 27/11/2026", while the
+ * Arabic words around them are left as they are. */
+static void
+test_format_arabic (Fixture       *fixture,
+                    gconstpointer  data)
+{
+#define ISO(x) "\u2068" x "\u2069"
+  static const Case cases[] = {
+    { "2026-12-04T14:05:10", "اليوم", "اليوم، " ISO ("14:05"), "الآن" },
+    { "2026-11-27T17:45:00", ISO ("27/11/2026"), ISO ("27/11/2026") "، " ISO ("17:45"), ISO ("27/11/2026") },
+  };
+  g_autofree char *absolute = picky_time_format_absolute (at (fixture, "2026-12-04T14:05:30"), fixture->zone);
+  g_autofree char *clock = picky_time_format_clock (at (fixture, "2026-07-01T09:07:59"), fixture->zone);
+
+  check_cases (fixture, cases, G_N_ELEMENTS (cases));
+  g_assert_cmpstr (clock, ==, ISO ("09:07"));
+  g_assert_cmpstr (absolute, ==, ISO ("04/12/2026") "، " ISO ("14:05"));
+#undef ISO
+}
+
 /* A timestamp GLib cannot place gives an empty text, not a crash. */
 static void
 test_format_out_of_range (Fixture       *fixture,
@@ -157,6 +178,8 @@ main (int   argc,
               fixture_set_up, test_format_english, fixture_tear_down);
   g_test_add ("/picky/time-format/german", Fixture, "de",
               fixture_set_up, test_format_german, fixture_tear_down);
+  g_test_add ("/picky/time-format/arabic", Fixture, "ar",
+              fixture_set_up, test_format_arabic, fixture_tear_down);
   g_test_add ("/picky/time-format/out-of-range", Fixture, NULL,
               fixture_set_up, test_format_out_of_range, fixture_tear_down);
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-bidi.h"
 #include "picky-json.h"
 #include "picky-pacer.h"
 #include "picky-channel-private.h"
@@ -743,8 +744,9 @@ on_get_updates_cb (GObject      *object,
 
   if (reply == NULL)
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot reach the Telegram server: %s"),
-                                                 error->message);
+      /* GIO's own words, often English and with an address in them. */
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot reach the Telegram server: %s"), why);
 
       back_off (self, reason, 0);
       return;

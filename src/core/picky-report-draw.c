@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <pango/pangocairo.h>
 
+#include "picky-bidi.h"
 #include "picky-report-draw.h"
 
 #define MARGIN 48.0
@@ -67,9 +68,11 @@ picky_report_style_init_paper (PickyReportStyle *style)
   style->foreground[3] = 1.0;
   style->grid[0] = style->grid[1] = style->grid[2] = 0.0;
   style->grid[3] = 0.12;
-  /* Translators: "default:RTL" for a language written right to left, as
-   * GTK itself asks; anything else keeps the report left to right. */
-  style->rtl = g_str_equal (_("default:LTR"), "default:RTL");
+  /* Right to left, a time axis runs right to left as well (the first day,
+   * midnight and Monday at the right): a reader of Arabic takes in a chart
+   * the way they read a line. The window's charts set the same from the
+   * widget's direction, so the PDF and the window agree. */
+  style->rtl = picky_bidi_ui_is_rtl ();
 }
 
 /**

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-bidi.h"
 #include "picky-time-format.h"
 
 /* The local time zone, looked up again once a minute. GLib reads the
@@ -55,13 +56,17 @@ days_between (GDateTime *then,
   return g_date_days_between (&a, &b);
 }
 
-/* The clock time, never with seconds. */
+/* The clock time, never with seconds. Isolated, as dates are: in a language
+ * written right to left, "2026-12-04, 05:05" would otherwise come out as
+ * "05:05 2026-12-04" and "5:05 PM" as "PM 5:05". */
 static char *
 format_clock (GDateTime *time)
 {
   /* Translators: a time of day as strftime() writes it, without seconds;
    * "%H:%M" or "%l:%M %p" */
-  return g_date_time_format (time, C_("time", "%H:%M"));
+  g_autofree char *clock = g_date_time_format (time, C_("time", "%H:%M"));
+
+  return picky_bidi_isolate (clock);
 }
 
 /* A date as the language writes it. */
@@ -72,7 +77,9 @@ format_date (GDateTime *time)
    * short date, which a translation may replace with its usual form, so
    * that dates match the window's language */
   /* xgettext:no-c-format */
-  return g_date_time_format (time, C_("date", "%x"));
+  g_autofree char *date = g_date_time_format (time, C_("date", "%x"));
+
+  return picky_bidi_isolate (date);
 }
 
 /* In the language of the window, which may differ from the locale's (the

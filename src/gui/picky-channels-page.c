@@ -7,6 +7,7 @@
 
 #include "picky-add-channel-dialog.h"
 #include "picky-app-catalog.h"
+#include "picky-bidi.h"
 #include "picky-channels-page.h"
 #include "picky-clock.h"
 #include "picky-pair-dialog.h"
@@ -87,7 +88,9 @@ describe_channel (PickyChannel  *channel,
       if (sender != NULL && picky_channel_get_last_message_time (channel) == 0)
         {
           /* Translators: %s is who sends the channel's webhooks, e.g. "Meta", "Viber" or "LINE" */
-          waiting = g_strdup_printf (_("Waiting for the first message from %s"), sender);
+          g_autofree char *who = picky_bidi_isolate (sender);
+
+          waiting = g_strdup_printf (_("Waiting for the first message from %s"), who);
           state = waiting;
         }
       else
@@ -112,8 +115,14 @@ describe_channel (PickyChannel  *channel,
     }
 
   if (error != NULL && error[0] != '\0')
-    /* Translators: a channel's state, then why, e.g. "Waiting to reconnect — The server did not answer" */
-    return g_strdup_printf (_("%s — %s"), state, error);
+    {
+      /* The error is often the provider's own English (or a number): it
+       * keeps its order inside an Arabic sentence. */
+      g_autofree char *why = picky_bidi_isolate (error);
+
+      /* Translators: a channel's state, then why, e.g. "Waiting to reconnect — The server did not answer" */
+      return g_strdup_printf (_("%s — %s"), state, why);
+    }
 
   return g_strdup (state);
 }

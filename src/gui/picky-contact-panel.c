@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-bidi.h"
 #include "picky-clock.h"
 #include "picky-contact-panel.h"
 #include "picky-time-format.h"
@@ -104,9 +105,11 @@ show_conversation (PickyContactPanel *self)
   PickyConversation *conversation = self->conversation;
   const PickyAppInfo *app = picky_app_catalog_lookup (picky_conversation_get_app (conversation));
   const char *number = picky_conversation_get_number (conversation);
+  /* Right to left, "+49 170 123" would read "123 170 49+". */
+  g_autofree char *isolated = picky_bidi_isolate (number);
 
   gtk_label_set_label (self->name_label, picky_conversation_get_display_name (conversation));
-  gtk_label_set_label (self->number_label, number != NULL && *number != '\0' ? number : _("Not known"));
+  gtk_label_set_label (self->number_label, number != NULL && *number != '\0' ? isolated : _("Not known"));
   gtk_image_set_from_icon_name (self->app_icon, app != NULL ? picky_app_info_get_icon_name (app) : NULL);
   gtk_label_set_label (self->app_label, app != NULL ? picky_app_info_get_display_name (app)
                                                     : picky_conversation_get_app (conversation));

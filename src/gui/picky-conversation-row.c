@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-bidi.h"
 #include "picky-clock.h"
 #include "picky-conversation-row.h"
 #include "picky-inbox-row.h"
@@ -53,7 +54,11 @@ picky_conversation_describe_last (PickyConversation *conversation)
     {
       const char *end = strchr (text, '\n');
 
-      line = end != NULL ? g_strndup (text, end - text) : g_strdup (text);
+      g_autofree char *first = end != NULL ? g_strndup (text, end - text) : g_strdup (text);
+
+      /* Set into "You: %s", an English reply must not take the colon or
+       * its own full stop to the other end in an Arabic window. */
+      line = picky_bidi_isolate (first);
     }
 
   if (kind == PICKY_MESSAGE_KIND_TEXT)

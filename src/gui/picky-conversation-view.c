@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "picky-app-catalog.h"
+#include "picky-bidi.h"
 #include "picky-conversation-view.h"
 #include "picky-message-bubble.h"
 #include "picky-reaction-index.h"
@@ -127,8 +128,12 @@ explain_composer (PickyConversationView *self)
       const char *error = picky_channel_get_last_error (self->channel);
 
       if (error != NULL && *error != '\0')
-        /* Translators: %s is the channel's own words for what is wrong */
-        return g_strdup_printf (_("The channel is offline, so replies cannot be sent: %s"), error);
+        {
+          g_autofree char *why = picky_bidi_isolate (error);
+
+          /* Translators: %s is the channel's own words for what is wrong */
+          return g_strdup_printf (_("The channel is offline, so replies cannot be sent: %s"), why);
+        }
       return g_strdup (_("The channel is offline, so replies cannot be sent"));
     }
 

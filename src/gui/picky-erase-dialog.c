@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-bidi.h"
 #include "picky-erase-dialog.h"
 
 struct _PickyEraseDialog
@@ -40,13 +41,19 @@ describe_erasure (PickyEraseDialog          *self,
 {
   g_autofree char *who = NULL;
   g_autofree char *body = NULL;
+  g_autofree char *name = picky_bidi_isolate (self->label);
   GtkWidget *list = gtk_list_box_new ();
 
   if (summary->phone != NULL && summary->phone[0] != '\0' && g_strcmp0 (summary->phone, self->label) != 0)
-    /* Translators: a contact's name and number, e.g. "Ana Müller (+49 170 1234567)" */
-    who = g_strdup_printf (_("%s (%s)"), self->label, summary->phone);
+    {
+      /* A "+49 170 …" number set right to left would read "… 170 49+". */
+      g_autofree char *phone = picky_bidi_isolate (summary->phone);
+
+      /* Translators: a contact's name and number, e.g. "Ana Müller (+49 170 1234567)" */
+      who = g_strdup_printf (_("%s (%s)"), name, phone);
+    }
   else
-    who = g_strdup (self->label);
+    who = g_steal_pointer (&name);
 
   /* Translators: the body of the erase confirmation; %s is the contact */
   body = g_strdup_printf (_("Everything Picky Console holds about %s is removed for good. "
@@ -195,6 +202,7 @@ picky_erase_dialog_new (GtkWindow  *parent,
                         const char *label)
 {
   PickyEraseDialog *self;
+  g_autofree char *name = NULL;
   g_autofree char *heading = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
@@ -202,8 +210,9 @@ picky_erase_dialog_new (GtkWindow  *parent,
   g_return_val_if_fail (contact_id > 0, NULL);
   g_return_val_if_fail (label != NULL, NULL);
 
+  name = picky_bidi_isolate (label);
   /* Translators: the heading of the erase confirmation, e.g. "Erase Ana Müller?" */
-  heading = g_strdup_printf (_("Erase %s?"), label);
+  heading = g_strdup_printf (_("Erase %s?"), name);
   self = g_object_new (PICKY_TYPE_ERASE_DIALOG,
                        "transient-for", parent,
                        "modal", TRUE,
