@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "picky-languages.h"
 #include "picky-report.h"
 #include "picky-report-export.h"
 #include "picky-store-private.h"
@@ -1292,6 +1293,158 @@ test_report_pdf (Fixture       *fixture,
   g_assert_nonnull (strstr (text, picky_report_get_top (overall, PICKY_REPORT_TOP_VOLUME, 0)->name));
 }
 
+/* Ingests @n messages of one contact, every other one ours, an hour apart
+ * from @start on. */
+static gint64
+ingest_contact (Fixture    *fixture,
+                const char *name,
+                const char *text,
+                guint       n,
+                gint64      start)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < n; i++)
+    {
+      PickyMessage *message = picky_message_new ();
+      g_autofree char *key = g_strdup_printf ("%s-%u", name, i);
+
+      picky_message_set_channel_id (message, fixture->channels[0]);
+      picky_message_set_provider_key (message, key);
+      picky_message_set_contact_provider_id (message, name);
+      picky_message_set_contact_name (message, name);
+      picky_message_set_direction (message, i % 2 == 0 ? PICKY_DIRECTION_IN : PICKY_DIRECTION_OUT);
+      picky_message_set_text (message, text);
+      picky_message_set_timestamp (message, start + i * 3600);
+      picky_message_set_received (message, start + i * 3600);
+      g_ptr_array_add (batch, message);
+    }
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result), &error), ==, n);
+  g_assert_no_error (error);
+
+  return picky_message_get_contact_id (batch->pdata[0]);
+}
+
+/* Every font of @path is embedded; returns pdffonts' listing. */
+static char *
+assert_fonts_embedded (const char *path)
+{
+  char *fonts = run_tool ("pdffonts", path, NULL);
+  g_auto(GStrv) lines = g_strsplit (fonts, "\n", -1);
+  guint n_fonts = 0;
+
+  g_test_message ("%s", fonts);
+  /* name type encoding emb sub uni object ID; the first two lines are the header */
+  for (guint i = 2; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) columns = NULL;
+      const char *words[16];
+      guint n = 0;
+
+      if (lines[i][0] == '\0')
+        continue;
+      columns = g_strsplit_set (lines[i], " ", -1);
+      for (guint c = 0; columns[c] != NULL && n < G_N_ELEMENTS (words); c++)
+        if (columns[c][0] != '\0')
+          words[n++] = columns[c];
+      g_assert_cmpuint (n, >=, 7);
+      /* emb sub uni ID gen: "emb" is the fifth word from the end */
+      g_assert_cmpstr (words[n - 5], ==, "yes");
+      n_fonts++;
+    }
+  g_assert_cmpuint (n_fonts, >, 0);
+
+  return fonts;
+}
+
+/* @text without white space and the directional marks pdftotext puts
+ * around runs of text written right to left, nor those of isolates: it
+ * spaces out the letters of an Arabic word where their glyphs join. */
+static char *
+squeeze (const char *text)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_isspace (c) || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e) ||
+          (c >= 0x2066 && c <= 0x2069))
+        continue;
+      g_string_append_unichar (out, c);
+    }
+
+  return g_string_free (out, FALSE);
+}
+
+/* Reports in Arabic and about contacts named in Arabic and Hindi: the PDF
+ * embeds fonts with the glyphs of both scripts, and their text comes back
+ * through pdftotext, in the order it is read. */
+static void
+test_report_pdf_scripts (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  static const char arabic_name[] = "محمد العلي";
+  static const char hindi_name[] = "प्रिया शर्मा";
+  g_autoptr(GTimeZone) tz = g_time_zone_new_identifier ("Europe/Berlin");
+  g_autoptr(GDateTime) start = g_date_time_new (tz, 2026, 3, 25, 9, 0, 0);
+  g_autofree char *path = g_build_filename (fixture->dir, "report-ar.pdf", NULL);
+  g_autofree char *hindi_path = g_build_filename (fixture->dir, "report-hi.pdf", NULL);
+  g_autoptr(PickyReport) overall = NULL;
+  g_autoptr(PickyReport) hindi = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fonts = NULL;
+  g_autofree char *hindi_fonts = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *name = NULL;
+  g_autofree char *hindi_text = NULL;
+  gint64 hindi_id;
+  GDate first, last;
+
+  ingest_contact (fixture, arabic_name, "مرحبا، هل طلبي في الطريق؟", 12, g_date_time_to_unix (start));
+  hindi_id = ingest_contact (fixture, hindi_name, "नमस्ते, मेरा ऑर्डर कहाँ है?", 8, g_date_time_to_unix (start) + 1800);
+  picky_report_parse_date ("2026-03-25", &first, NULL);
+  picky_report_parse_date ("2026-04-05", &last, NULL);
+
+  /* The overall report in Arabic, its top contacts in both scripts. */
+  g_setenv ("LANGUAGE", "ar", TRUE);
+  picky_languages_bind_textdomain ();
+  overall = load_report (fixture, 0, tz, &first, &last);
+  g_assert_true (export (overall, NULL, PICKY_REPORT_FORMAT_PDF, path, NULL, &error));
+  g_assert_no_error (error);
+  /* A report in English about the contact named in Hindi. */
+  g_unsetenv ("LANGUAGE");
+  picky_languages_bind_textdomain ();
+  hindi = load_report (fixture, hindi_id, tz, &first, &last);
+  g_assert_true (export (hindi, NULL, PICKY_REPORT_FORMAT_PDF, hindi_path, NULL, &error));
+  g_assert_no_error (error);
+
+  /* DejaVu has Arabic letters; only Noto has Devanagari. */
+  fonts = assert_fonts_embedded (path);
+  g_assert_nonnull (strstr (fonts, "Devanagari"));
+  hindi_fonts = assert_fonts_embedded (hindi_path);
+  g_assert_nonnull (strstr (hindi_fonts, "Devanagari"));
+
+  raw = run_tool ("pdftotext", path, "-");
+  g_test_message ("%s", raw);
+  text = squeeze (raw);
+  name = squeeze (arabic_name);
+  g_assert_nonnull (strstr (text, name));
+  g_free (name);
+  name = squeeze (hindi_name);
+  g_assert_nonnull (strstr (text, name));
+  /* "Page 2 of 2" as the Arabic catalogue says it, in the order it is read. */
+  g_assert_nonnull (strstr (text, "الصفحة2من2"));
+  hindi_text = run_tool ("pdftotext", hindi_path, "-");
+  g_assert_nonnull (strstr (hindi_text, hindi_name));
+  g_assert_nonnull (strstr (hindi_text, "Messages in"));
+}
+
 static void
 cancel_on_progress_cb (double   fraction,
                        gpointer user_data)
@@ -1605,6 +1758,7 @@ main (int   argc,
   ADD ("/picky/report/export/csv-messages", test_report_csv_messages);
   ADD ("/picky/report/export/csv-summary", test_report_csv_summary);
   ADD ("/picky/report/export/pdf", test_report_pdf);
+  ADD ("/picky/report/export/pdf-scripts", test_report_pdf_scripts);
   ADD ("/picky/report/export/cancel", test_report_cancel);
   ADD ("/picky/report/erase", test_report_erase);
   ADD ("/picky/report/contacts-rollup/random", test_report_contacts_rollup);

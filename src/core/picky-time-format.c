@@ -161,8 +161,11 @@ picky_time_format_short (gint64     timestamp,
     return g_strdup ("");
 
   if (ago < 60)
+    /* Translators: when a message came, in a list: less than a minute ago */
     return g_strdup (C_("time", "Now"));
   if (ago < 3600)
+    /* Translators: when a message came, in a list: "%d min" ago, as short
+     * as a list's corner needs */
     return g_strdup_printf (ngettext ("%d min", "%d min", ago / 60), (int) (ago / 60));
   if (days_between (then, today) == 0)
     return format_clock (then);

@@ -124,6 +124,8 @@ show_conversation (PickyConversationRow *self,
     gtk_widget_remove_css_class (GTK_WIDGET (self->name_label), "unread");
 
   if (picky_conversation_get_done (conversation))
+    /* Translators: a conversation's state in the Inbox: marked Done, it
+     * needs nothing more (not a button) */
     state = g_strdup (_("Done"));
   else if (waiting > 0)
     state = picky_inbox_format_waiting (waiting, now);

@@ -96,12 +96,17 @@ describe_status (PickyMessage *message)
   switch (picky_message_get_status (message))
     {
     case PICKY_MESSAGE_STATUS_QUEUED:
+      /* Translators: a reply's delivery status under its bubble: waiting
+       * to be sent */
       return g_strdup (_("Queued"));
     case PICKY_MESSAGE_STATUS_SENT:
+      /* Translators: a reply's delivery status: the provider took it */
       return g_strdup (_("Sent"));
     case PICKY_MESSAGE_STATUS_DELIVERED:
       return g_strdup (_("Delivered"));
     case PICKY_MESSAGE_STATUS_READ:
+      /* Translators: a reply's delivery status: the customer has read it
+       * (past participle, not the verb) */
       return g_strdup (_("Read"));
     case PICKY_MESSAGE_STATUS_FAILED:
       if (picky_message_get_error (message) != NULL)
@@ -429,6 +434,8 @@ show_message (PickyMessageBubble *self)
       gtk_widget_add_css_class (self->meta_label, "dim-label");
     }
 
+  /* Translators: who wrote a message, read out by a screen reader before
+   * its text: "You" is the business, "Customer" the person it talks to */
   accessible = g_string_new (outgoing ? _("You") : _("Customer"));
   g_string_append_printf (accessible, ": %s", text != NULL ? text : "");
   if (media != NULL)
