@@ -183,6 +183,28 @@ test_command_pdf (Fixture       *fixture,
   g_assert_nonnull (strstr (text, "time zone Europe/Berlin"));
 }
 
+/* A Hindi report's Devanagari comes back out of the PDF: its fonts are
+ * embedded with the text they draw, not boxes or unmapped glyphs. */
+static void
+test_command_pdf_hindi (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  GSubprocessLauncher *launcher = launcher_new ();
+  g_autofree char *path = g_build_filename (fixture->out_dir, "hindi.pdf", NULL);
+  g_autofree char *err = NULL;
+  g_autofree char *text = NULL;
+
+  g_subprocess_launcher_setenv (launcher, "LANGUAGE", "hi", TRUE);
+  g_assert_cmpint (picky_test_run_console (launcher, NULL, NULL, &err, "--export-report",
+                                           "--from", "2026-03-01", "--to", "2026-03-31",
+                                           "--format", "pdf", "--output", path, NULL), ==, 0);
+  text = run_tool ("pdftotext", path, "-");
+  g_assert_nonnull (strstr (text, "सभी संपर्क"));
+  g_assert_nonnull (strstr (text, "समय क्षेत्र Europe/Berlin"));
+  g_assert_nonnull (strstr (text, "Zoë Ödegaard"));
+  g_assert_null (strstr (text, "All Contacts"));
+}
+
 static void
 test_command_bad_arguments (Fixture       *fixture,
                             gconstpointer  data)
@@ -240,6 +262,7 @@ main (int   argc,
 
   ADD ("/picky/report-command/csv", test_command_csv);
   ADD ("/picky/report-command/pdf", test_command_pdf);
+  ADD ("/picky/report-command/pdf-hindi", test_command_pdf_hindi);
   ADD ("/picky/report-command/bad-arguments", test_command_bad_arguments);
 
   status = g_test_run ();
