@@ -48,12 +48,6 @@ typedef struct {
   gint64            whatsapp;
 } Shots;
 
-static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
 /* Added as the Add Channel dialog adds one, secrets in the keyring; the
  * provider addresses lead nowhere, so each shows the state it is in when
  * its provider cannot be reached. */
@@ -284,7 +278,7 @@ main (int   argc,
   g_settings_set_int (settings, "window-height", height);
 
   shots.app = picky_test_gui_application ();
-  g_assert_true (picky_test_wait_until (service_ready, picky_application_get_service (shots.app), 30000));
+  picky_test_gui_wait_service_ready (picky_application_get_service (shots.app));
   fill_store (&shots);
 
   shots.window = picky_window_new (shots.app);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "picky-accessible.h"
+#include "picky-service.h"
 #include "picky-languages.h"
 #include "picky-test-gui.h"
 
@@ -324,4 +325,23 @@ picky_test_gui_assert_in_view (GtkWidget *widget)
   g_assert_cmpfloat (bounds.origin.y, >=, 0);
   g_assert_cmpfloat (bounds.origin.x + bounds.size.width, <=, gtk_widget_get_width (window));
   g_assert_cmpfloat (bounds.origin.y + bounds.size.height, <=, gtk_widget_get_height (window));
+}
+
+static gboolean
+service_ready (gpointer data)
+{
+  return picky_service_get_ready (data);
+}
+
+/**
+ * picky_test_gui_wait_service_ready:
+ * @service: the console's service
+ *
+ * Waits until @service has opened its store and started its channels;
+ * fails the test after 30 s, longer than that takes on a busy machine.
+ */
+void
+picky_test_gui_wait_service_ready (PickyService *service)
+{
+  g_assert_true (picky_test_wait_until (service_ready, service, 30000));
 }

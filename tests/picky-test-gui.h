@@ -14,6 +14,7 @@ void              picky_test_gui_init          (int          *argc,
                                                 char       ***argv);
 PickyApplication *picky_test_gui_application   (void);
 void              picky_test_gui_wait_mapped   (GtkWidget    *widget);
+void              picky_test_gui_wait_service_ready (PickyService *service);
 GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
                                                 GType         type);
 char             *picky_test_gui_accessible_name (GtkWidget  *widget);

@@ -346,3 +346,30 @@ picky_test_exit_status (GSubprocess *process,
 
   return g_subprocess_get_exit_status (process);
 }
+
+/**
+ * picky_test_update_outgoing:
+ * @error_text: (nullable): the provider's reason, for a failed send
+ *
+ * Records how the send of our reply @id went, as a channel does.
+ *
+ * Returns: (transfer full): the reply as stored, with @status
+ */
+PickyMessage *
+picky_test_update_outgoing (PickyStore         *store,
+                            gint64              id,
+                            PickyMessageStatus  status,
+                            const char         *error_text)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyMessage *stored;
+
+  picky_store_update_outgoing_async (store, id, status, NULL, error_text, NULL,
+                                     picky_test_got_result_cb, &result);
+  stored = picky_store_update_outgoing_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (stored);
+  g_assert_cmpint (picky_message_get_status (stored), ==, status);
+  return stored;
+}

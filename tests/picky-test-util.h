@@ -6,6 +6,7 @@
 #include <gio/gio.h>
 
 #include "picky-cipher.h"
+#include "picky-store.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,10 @@ int           picky_test_run_console   (GSubprocessLauncher  *launcher,
                                         char                **err,
                                         const char           *first,
                                         ...) G_GNUC_NULL_TERMINATED;
+PickyMessage *picky_test_update_outgoing (PickyStore          *store,
+                                        gint64               id,
+                                        PickyMessageStatus   status,
+                                        const char          *error_text);
 int           picky_test_exit_status   (GSubprocess          *process,
                                         const char           *err);
 

@@ -255,12 +255,6 @@ check_window (GtkWidget  *root,
   check_mnemonics (root, where, problems);
 }
 
-static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
 static PickyMessage *
 new_message (gint64          channel,
              guint           contact,
@@ -367,7 +361,7 @@ fixture_set_up (Fixture       *fixture,
   /* No notification server in this session: the messages stay quiet. */
   g_settings_set_strv (settings, "notify-muted-apps", muted);
   fixture->app = picky_test_gui_application ();
-  g_assert_true (picky_test_wait_until (service_ready, picky_application_get_service (fixture->app), 20000));
+  picky_test_gui_wait_service_ready (picky_application_get_service (fixture->app));
   /* The tests share one store, filled once. */
   {
     static gint64 contact;

@@ -191,16 +191,10 @@ update_outgoing (Fixture            *fixture,
                  gint64              id,
                  PickyMessageStatus  status)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PickyMessage) stored = NULL;
+  g_autoptr(PickyMessage) stored =
+    picky_test_update_outgoing (fixture->store, id, status,
+                                status == PICKY_MESSAGE_STATUS_FAILED ? "The provider refused it" : NULL);
 
-  picky_store_update_outgoing_async (fixture->store, id, status, NULL,
-                                     status == PICKY_MESSAGE_STATUS_FAILED ? "The provider refused it" : NULL,
-                                     NULL, picky_test_got_result_cb, &result);
-  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (picky_message_get_status (stored), ==, status);
   drain ();
 }
 

@@ -89,12 +89,6 @@ typedef struct {
   PickyInboxPage   *page;
 } Fixture;
 
-static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
 static gint64
 add_channel (Fixture    *fixture,
              const char *app)
@@ -175,7 +169,7 @@ fixture_set_up (Fixture       *fixture,
   start_notification_server (&fixture->server);
   fixture->app = picky_test_gui_application ();
   fixture->service = picky_application_get_service (fixture->app);
-  g_assert_true (picky_test_wait_until (service_ready, fixture->service, 20000));
+  picky_test_gui_wait_service_ready (fixture->service);
   fixture->store = picky_service_get_store (fixture->service);
 }
 

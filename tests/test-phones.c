@@ -26,12 +26,6 @@ typedef struct {
 } Lookup;
 
 static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
-static gboolean
 result_arrived (gpointer data)
 {
   return ((Fixture *) data)->result != NULL;
@@ -152,7 +146,7 @@ fixture_set_up (Fixture       *fixture,
   db = g_build_filename (fixture->dir, "console.db", NULL);
   fixture->service = picky_service_new (db);
   picky_service_start_async (fixture->service, FALSE, NULL, NULL, NULL);
-  g_assert_true (picky_test_wait_until (service_ready, fixture->service, 20000));
+  picky_test_gui_wait_service_ready (fixture->service);
 
   fixture->window = GTK_WINDOW (gtk_window_new ());
   gtk_window_set_default_size (fixture->window, 800, 1200);

@@ -22,12 +22,6 @@ typedef struct {
   const char       *where;
 } Walk;
 
-static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
 static void
 fill_store (Walk *walk)
 {
@@ -180,7 +174,7 @@ test_pseudo_walk (gconstpointer data)
   g_settings_set_int (settings, "window-height", width < 600 ? 720 : 800);
   walk.cut = g_ptr_array_new_with_free_func (g_free);
   walk.app = picky_test_gui_application ();
-  g_assert_true (picky_test_wait_until (service_ready, picky_application_get_service (walk.app), 30000));
+  picky_test_gui_wait_service_ready (picky_application_get_service (walk.app));
   /* The store stays on disk from one width to the next. */
   if (!filled)
     {

@@ -926,16 +926,9 @@ update_outgoing (Fixture            *fixture,
                  gint64              id,
                  PickyMessageStatus  status)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PickyMessage) stored = NULL;
-
-  picky_store_update_outgoing_async (fixture->store, id, status, NULL,
-                                     status == PICKY_MESSAGE_STATUS_FAILED ? "No connection" : NULL,
-                                     NULL, picky_test_got_result_cb, &result);
-  stored = picky_store_update_outgoing_finish (fixture->store, picky_test_wait_result (&result), &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (stored);
+  g_autoptr(PickyMessage) stored =
+    picky_test_update_outgoing (fixture->store, id, status,
+                                status == PICKY_MESSAGE_STATUS_FAILED ? "No connection" : NULL);
 }
 
 /* A customer wrote two hours ago; our reply, written an hour later, failed

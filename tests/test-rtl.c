@@ -21,12 +21,6 @@ typedef struct {
   gint64            contact;
 } Fixture;
 
-static gboolean
-service_ready (gpointer data)
-{
-  return picky_service_get_ready (data);
-}
-
 /* One customer who wrote first ten days ago (so that First Seen is a
  * date, not a weekday) and three days ago, in Arabic, and our reply in
  * English, as a mixed team writes. */
@@ -95,7 +89,7 @@ fixture_set_up (Fixture       *fixture,
   g_settings_set_int (settings, "window-width", 1280);
   g_settings_set_int (settings, "window-height", 800);
   fixture->app = picky_test_gui_application ();
-  g_assert_true (picky_test_wait_until (service_ready, picky_application_get_service (fixture->app), 30000));
+  picky_test_gui_wait_service_ready (picky_application_get_service (fixture->app));
   fill_store (fixture);
   fixture->window = picky_window_new (fixture->app);
   gtk_window_present (GTK_WINDOW (fixture->window));
