@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "picky-contact-item.h"
+#include "picky-languages.h"
 #include "picky-contacts-page.h"
 #include "picky-report-draw.h"
 #include "picky-report-view.h"
@@ -18,6 +19,7 @@
 enum {
   WITH_OLD_CONTACT = 1 << 0,   /* one more contact, who wrote only 100 days ago */
   NARROW = 1 << 1,             /* a window 360 pixels wide */
+  GERMAN = 1 << 2,             /* the window in German */
 };
 
 typedef struct {
@@ -161,6 +163,13 @@ fixture_set_up (Fixture       *fixture,
   g_autofree char *db = NULL;
   guint flags = GPOINTER_TO_UINT (data);
 
+  if (flags & GERMAN)
+    {
+      /* Before any widget is built, as `LANGUAGE=de picky-console` starts. */
+      g_setenv ("LANGUAGE", "de", TRUE);
+      picky_languages_bind_textdomain ();
+    }
+
   /* Each test starts from the default order. */
   {
     g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
@@ -198,6 +207,11 @@ fixture_tear_down (Fixture       *fixture,
   g_clear_object (&fixture->service);
   picky_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
+  if (GPOINTER_TO_UINT (data) & GERMAN)
+    {
+      g_unsetenv ("LANGUAGE");
+      picky_languages_bind_textdomain ();
+    }
 }
 
 static gint64
@@ -708,6 +722,98 @@ test_contacts_narrow (Fixture       *fixture,
                    picky_contact_item_get_id (item));
 }
 
+/* The label under @root whose text is @text, or %NULL. */
+static GtkWidget *
+find_label_text (GtkWidget  *root,
+                 const char *text)
+{
+  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (root, GTK_TYPE_LABEL);
+
+  for (guint i = 0; i < labels->len; i++)
+    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
+      return labels->pdata[i];
+  return NULL;
+}
+
+/* A report's range, its busiest day and the days of Show as Table read as
+ * the window's language writes dates, English (the C locale's) and German,
+ * not in ISO 8601. The expected texts are spelt out here, not asked of the
+ * formatter. */
+static void
+test_contacts_report_dates (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  static const char *const german_weekdays[] = {
+    "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag",
+  };
+  gboolean german = GPOINTER_TO_UINT (data) & GERMAN;
+  const char *date_format = german ? "%d.%m.%Y" : "%m/%d/%y";
+  GtkColumnView *view = GTK_COLUMN_VIEW (picky_test_gui_find_named (GTK_WIDGET (fixture->window),
+                                                                    GTK_TYPE_COLUMN_VIEW, "Kontakte"));
+  PickyReportView *report_view = PICKY_REPORT_VIEW (picky_test_gui_find_only (GTK_WIDGET (fixture->window),
+                                                                              PICKY_TYPE_REPORT_VIEW));
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) toggles = NULL;
+  g_autofree char *range = NULL;
+  g_autofree char *busiest = NULL;
+  g_autofree char *first_day = NULL;
+  GtkToggleButton *table_button = NULL;
+  GtkWidget *busiest_row = NULL;
+  GtkWidget *table;
+  PickyReport *report;
+  GDate first, last, day;
+  char first_text[32], last_text[32], day_text[32];
+  guint count = 0;
+  int index;
+
+  if (!german)
+    view = GTK_COLUMN_VIEW (picky_test_gui_find_named (GTK_WIDGET (fixture->window), GTK_TYPE_COLUMN_VIEW,
+                                                       "Contacts"));
+  g_assert_nonnull (view);
+  g_signal_emit_by_name (view, "activate", 5);
+  g_assert_true (picky_test_wait_until (report_shown, report_view, 10000));
+  report = picky_report_view_get_report (report_view);
+
+  picky_report_get_dates (report, &first, &last);
+  g_date_strftime (first_text, sizeof first_text, date_format, &first);
+  g_date_strftime (last_text, sizeof last_text, date_format, &last);
+  range = g_strdup_printf ("%s – %s", first_text, last_text);
+  g_assert_nonnull (find_label_text (GTK_WIDGET (report_view), range));
+
+  index = picky_report_get_busiest_day (report, &count);
+  g_assert_cmpint (index, >=, 0);
+  g_assert_cmpuint (count, >, 1);
+  day = first;
+  g_date_add_days (&day, index);
+  g_date_strftime (day_text, sizeof day_text, date_format, &day);
+  busiest = g_strdup_printf (german ? "%s (%u Nachrichten)" : "%s (%u messages)", day_text, count);
+  rows = picky_test_gui_find_all (GTK_WIDGET (report_view), ADW_TYPE_ACTION_ROW);
+  for (guint i = 0; i < rows->len; i++)
+    if (g_str_equal (adw_preferences_row_get_title (rows->pdata[i]), german ? "Meistbeschäftigter Tag" : "Busiest day"))
+      busiest_row = rows->pdata[i];
+  g_assert_nonnull (busiest_row);
+  g_assert_nonnull (find_label_text (busiest_row, busiest));
+
+  /* Show as Table: each day with its weekday. */
+  toggles = picky_test_gui_find_all (GTK_WIDGET (report_view), GTK_TYPE_TOGGLE_BUTTON);
+  for (guint i = 0; i < toggles->len; i++)
+    if (g_strcmp0 (gtk_button_get_label (toggles->pdata[i]), german ? "Als _Tabelle zeigen" : "Show as _Table") == 0)
+      table_button = toggles->pdata[i];
+  g_assert_nonnull (table_button);
+  gtk_toggle_button_set_active (table_button, TRUE);
+  picky_test_spin (50);
+  table = picky_test_gui_find_named (GTK_WIDGET (report_view), GTK_TYPE_GRID,
+                                     german ? "Eingegangene und gesendete Nachrichten pro Tag"
+                                            : "Messages in and out per day");
+  g_date_strftime (first_text, sizeof first_text, german ? "%d.%m.%Y" : "%A, %m/%d/%y", &first);
+  if (german)
+    first_day = g_strdup_printf ("%s, %s", german_weekdays[g_date_get_weekday (&first) - 1], first_text);
+  else
+    first_day = g_strdup (first_text);
+  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (gtk_grid_get_child_at (GTK_GRID (table), 0, 1))), ==, first_day);
+  gtk_toggle_button_set_active (table_button, FALSE);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 #define ADD_WITH(path, flags, func) \
@@ -727,6 +833,8 @@ main (int   argc,
   ADD ("/picky/contacts-page/sort-remembered", test_contacts_sort_remembered);
   ADD_WITH ("/picky/contacts-page/narrow", NARROW, test_contacts_narrow);
   ADD ("/picky/contacts-page/overall", test_contacts_overall);
+  ADD ("/picky/contacts-page/report-dates/english", test_contacts_report_dates);
+  ADD_WITH ("/picky/contacts-page/report-dates/german", GERMAN, test_contacts_report_dates);
 
   return g_test_run ();
 }

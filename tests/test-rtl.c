@@ -4,10 +4,14 @@
 #include "config.h"
 
 #include <string.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "picky-contacts-page.h"
 #include "picky-erase-dialog.h"
+#include "picky-report-view.h"
 #include "picky-test-gui.h"
+#include "picky-webhook-server.h"
 #include "picky-window.h"
 
 #define FSI "\xe2\x81\xa8"
@@ -284,6 +288,106 @@ test_rtl_phone_in_sentence (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
+static gboolean
+report_shown (gpointer data)
+{
+  PickyReportView *view = data;
+
+  return gtk_widget_get_mapped (GTK_WIDGET (view)) && picky_report_view_get_report (view) != NULL;
+}
+
+/* Whether @text is one isolate holding digits, for a date. */
+static gboolean
+is_isolated_date (const char *text)
+{
+  return g_str_has_prefix (text, FSI) && g_str_has_suffix (text, PDI) && strchr (text, '/') != NULL &&
+         g_utf8_strlen (text, -1) > 2;
+}
+
+/* A report's range and busiest day are dates set into Arabic text: each
+ * date isolated, so that "04/11/2026 – 04/12/2026" keeps its ends in place. */
+static void
+test_rtl_report_dates (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  GtkWidget *page;
+  PickyReportView *view;
+  g_autoptr(GPtrArray) labels = NULL;
+  g_auto(GStrv) ends = NULL;
+  const char *range = NULL;
+  const char *busiest = NULL;
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", "contacts");
+  page = picky_test_gui_find_only (GTK_WIDGET (fixture->window), PICKY_TYPE_CONTACTS_PAGE);
+  view = PICKY_REPORT_VIEW (picky_test_gui_find_only (page, PICKY_TYPE_REPORT_VIEW));
+  g_assert_true (gtk_widget_activate_action (page, "contacts.show-contact", "x", fixture->contact));
+  g_assert_true (picky_test_wait_until (report_shown, view, 10000));
+
+  labels = picky_test_gui_find_all (GTK_WIDGET (view), GTK_TYPE_LABEL);
+  for (guint i = 0; i < labels->len; i++)
+    {
+      const char *text = gtk_label_get_text (labels->pdata[i]);
+
+      if (strstr (text, " – ") != NULL && g_str_has_prefix (text, FSI))
+        range = text;
+      /* "%s (%u messages)" in Arabic: the date first. */
+      else if (g_str_has_prefix (text, FSI) && strchr (text, '(') != NULL)
+        busiest = text;
+    }
+  g_test_message ("%s | %s", range, busiest);
+
+  g_assert_nonnull (range);
+  ends = g_strsplit (range, " – ", 2);
+  g_assert_true (is_isolated_date (ends[0]));
+  g_assert_true (is_isolated_date (ends[1]));
+  g_assert_nonnull (busiest);
+  g_assert_nonnull (strstr (busiest, PDI " ("));
+}
+
+/* The Channels page's confirmation and a channel error set a name, an
+ * address and GIO's English into Arabic sentences, each isolated. */
+static void
+test_rtl_channel_texts (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(PickyWebhookServer) server = picky_webhook_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) buttons = NULL;
+  GtkWidget *remove = NULL;
+  GtkWindow *dialog = NULL;
+  GListModel *toplevels;
+
+  g_assert_false (picky_webhook_server_start (server, "no-such-address", 0, &error));
+  g_assert_nonnull (error);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, FSI "no-such-address" PDI));
+
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", "channels");
+  picky_test_spin (200);
+  buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->window), GTK_TYPE_BUTTON);
+  for (guint i = 0; i < buttons->len; i++)
+    if (g_strcmp0 (gtk_widget_get_tooltip_text (buttons->pdata[i]), _("Remove Channel")) == 0 &&
+        gtk_widget_get_mapped (buttons->pdata[i]))
+      remove = buttons->pdata[i];
+  g_assert_nonnull (remove);
+  g_signal_emit_by_name (remove, "clicked");
+  picky_test_spin (300);
+
+  toplevels = gtk_window_get_toplevels ();
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        dialog = window;
+    }
+  g_assert_nonnull (dialog);
+  g_test_message ("%s", adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)));
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), FSI "Desk" PDI));
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  picky_test_spin (100);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -302,6 +406,10 @@ main (int   argc,
   g_test_add ("/picky/rtl/date-time-cell", Fixture, NULL, fixture_set_up, test_rtl_date_time_cell,
               fixture_tear_down);
   g_test_add ("/picky/rtl/phone-in-sentence", Fixture, NULL, fixture_set_up, test_rtl_phone_in_sentence,
+              fixture_tear_down);
+
+  g_test_add ("/picky/rtl/report-dates", Fixture, NULL, fixture_set_up, test_rtl_report_dates, fixture_tear_down);
+  g_test_add ("/picky/rtl/channel-texts", Fixture, NULL, fixture_set_up, test_rtl_channel_texts,
               fixture_tear_down);
 
   status = g_test_run ();

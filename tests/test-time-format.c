@@ -152,6 +152,58 @@ test_format_arabic (Fixture       *fixture,
 #undef ISO
 }
 
+static void
+set_day (GDate *date,
+         int    day,
+         int    month,
+         int    year)
+{
+  g_date_clear (date, 1);
+  g_date_set_dmy (date, day, month, year);
+}
+
+/* A report's calendar days: the date alone for a range's ends and its
+ * busiest day, the weekday and the date for a day read by itself; never
+ * "Today", for a report is read on other days too. */
+static void
+test_format_dates (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *language = data;
+  GDate today, leap;
+  g_autofree char *date = NULL;
+  g_autofree char *full = NULL;
+  g_autofree char *leap_date = NULL;
+  g_autofree char *leap_full = NULL;
+
+  set_day (&today, 4, G_DATE_DECEMBER, 2026);
+  set_day (&leap, 29, G_DATE_FEBRUARY, 2028);
+  date = picky_time_format_date (&today);
+  full = picky_time_format_full_date (&today);
+  leap_date = picky_time_format_date (&leap);
+  leap_full = picky_time_format_full_date (&leap);
+
+  if (language == NULL)
+    {
+      g_assert_cmpstr (date, ==, "12/04/26");
+      g_assert_cmpstr (full, ==, "Friday, 12/04/26");
+      g_assert_cmpstr (leap_full, ==, "Tuesday, 02/29/28");
+    }
+  else if (g_str_equal (language, "de"))
+    {
+      g_assert_cmpstr (date, ==, "04.12.2026");
+      g_assert_cmpstr (full, ==, "Freitag, 04.12.2026");
+      g_assert_cmpstr (leap_date, ==, "29.02.2028");
+      g_assert_cmpstr (leap_full, ==, "Dienstag, 29.02.2028");
+    }
+  else
+    {
+      /* Right to left: the date isolated, the weekday and the comma Arabic. */
+      g_assert_cmpstr (date, ==, "\u2068" "04/12/2026" "\u2069");
+      g_assert_cmpstr (full, ==, "الجمعة، " "\u2068" "04/12/2026" "\u2069");
+    }
+}
+
 /* A timestamp GLib cannot place gives an empty text, not a crash. */
 static void
 test_format_out_of_range (Fixture       *fixture,
@@ -180,6 +232,12 @@ main (int   argc,
               fixture_set_up, test_format_german, fixture_tear_down);
   g_test_add ("/picky/time-format/arabic", Fixture, "ar",
               fixture_set_up, test_format_arabic, fixture_tear_down);
+  g_test_add ("/picky/time-format/dates/english", Fixture, NULL,
+              fixture_set_up, test_format_dates, fixture_tear_down);
+  g_test_add ("/picky/time-format/dates/german", Fixture, "de",
+              fixture_set_up, test_format_dates, fixture_tear_down);
+  g_test_add ("/picky/time-format/dates/arabic", Fixture, "ar",
+              fixture_set_up, test_format_dates, fixture_tear_down);
   g_test_add ("/picky/time-format/out-of-range", Fixture, NULL,
               fixture_set_up, test_format_out_of_range, fixture_tear_down);
 

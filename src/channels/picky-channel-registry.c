@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <glib/gi18n.h>
 
+#include "picky-bidi.h"
 #include "picky-channel-private.h"
 #include "picky-channel-registry.h"
 #include "picky-instagram-channel.h"
@@ -402,9 +403,10 @@ picky_channel_registry_create_channel (PickyChannelRegistry  *self,
 
   if (!g_hash_table_lookup_extended (self->kinds, kind, NULL, &type))
     {
+      g_autofree char *shown = picky_bidi_isolate (kind);
+
       g_set_error (error, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
-                   _("This version of Picky Console does not know channels of the kind “%s”"),
-                   kind);
+                   _("This version of Picky Console does not know channels of the kind “%s”"), shown);
       return NULL;
     }
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-bidi.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-line-channel.h"
@@ -630,8 +631,8 @@ on_secret_looked_up_cb (GObject      *object,
     return;
   if (error != NULL)
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot read the LINE channel secret from the keyring: %s"),
-                                                 error->message);
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the LINE channel secret from the keyring: %s"), why);
 
       picky_channel_set_last_error (PICKY_CHANNEL (self), reason);
       picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
@@ -747,8 +748,8 @@ build_send_body (SendData *data)
 
 /* The first detail names the field at fault; the message alone is vague. */
 static char *
-dup_error_details (JsonObject *root,
-                   guint       status)
+dup_error_text (JsonObject *root,
+                guint       status)
 {
   const char *message = picky_json_get_string (root, "message");
   JsonArray *details = picky_json_get_array (root, "details");
@@ -771,6 +772,16 @@ dup_error_details (JsonObject *root,
   return g_strdup (message);
 }
 
+/* Isolated: LINE's English goes into a sentence of the window's language. */
+static char *
+dup_error_details (JsonObject *root,
+                   guint       status)
+{
+  g_autofree char *details = dup_error_text (root, status);
+
+  return picky_bidi_isolate (details);
+}
+
 static void
 on_send_reply_cb (GObject      *object,
                   GAsyncResult *result,
@@ -789,8 +800,10 @@ on_send_reply_cb (GObject      *object,
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {
+      g_autofree char *why = picky_bidi_isolate (error->message);
+
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
-                               _("Cannot reach the LINE Messaging API: %s"), error->message);
+                               _("Cannot reach the LINE Messaging API: %s"), why);
       return;
     }
 

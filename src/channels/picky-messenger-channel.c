@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-bidi.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-messenger-channel.h"
@@ -691,8 +692,8 @@ on_secret_looked_up_cb (GObject      *object,
     }
   if (error != NULL)
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot read the channel’s secrets from the keyring: %s"),
-                                                 error->message);
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the channel’s secrets from the keyring: %s"), why);
 
       picky_channel_set_last_error (PICKY_CHANNEL (load->self), reason);
       picky_channel_set_state (PICKY_CHANNEL (load->self), PICKY_CHANNEL_STATE_AUTH_FAILED);
@@ -822,13 +823,16 @@ return_send_error (GTask      *task,
                    JsonObject *root)
 {
   PickyMessengerChannel *self = g_task_get_source_object (task);
-  const char *product = PICKY_MESSENGER_CHANNEL_GET_CLASS (self)->product;
-  const char *details = NULL;
+  /* The product's name and the provider's words, often English, set into
+   * sentences of the window's language: isolated, so that neither takes the
+   * punctuation around it along in a language written right to left. */
+  g_autofree char *product = picky_bidi_isolate (PICKY_MESSENGER_CHANNEL_GET_CLASS (self)->product);
+  g_autofree char *details = NULL;
+  const char *said = NULL;
   gint64 subcode = -1;
-  gint64 code = picky_meta_parse_graph_error (root, &subcode, &details);
+  gint64 code = picky_meta_parse_graph_error (root, &subcode, &said);
 
-  if (details == NULL)
-    details = soup_status_get_phrase (status);
+  details = picky_bidi_isolate (said != NULL ? said : soup_status_get_phrase (status));
 
   if (code == 190)
     {
@@ -887,8 +891,10 @@ on_send_reply_cb (GObject      *object,
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {
+      g_autofree char *why = picky_bidi_isolate (error->message);
+
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
-                               _("Cannot reach the Graph API: %s"), error->message);
+                               _("Cannot reach the Graph API: %s"), why);
       return;
     }
 

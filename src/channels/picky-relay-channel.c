@@ -9,6 +9,7 @@
 #include <libsoup/soup.h>
 #include <sodium.h>
 
+#include "picky-bidi.h"
 #include "picky-app-catalog.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
@@ -784,10 +785,15 @@ on_acked_cb (GObject      *object,
       /* The table owns the key, not the task: removing frees only the key. */
       g_hash_table_remove (channel->sending, &id);
       if (status == PICKY_MESSAGE_STATUS_FAILED)
-        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
-                                 _("The phone could not send the reply: %s"),
-                                 picky_message_get_error (message) != NULL ? picky_message_get_error (message)
-                                                                           : _("no reason given"));
+        {
+          /* The phone's own words, in whatever language it runs in. */
+          g_autofree char *why = picky_bidi_isolate (picky_message_get_error (message) != NULL
+                                                     ? picky_message_get_error (message)
+                                                     : _("no reason given"));
+
+          g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_REJECTED,
+                                   _("The phone could not send the reply: %s"), why);
+        }
       else
         g_task_return_pointer (task, g_strdup (picky_message_get_provider_key (message)), g_free);
       g_object_unref (task);

@@ -394,9 +394,10 @@ send_call (GTask *task)
   if (uri == NULL)
     {
       g_autofree char *safe = redact_with_token (error->message, self->token);
+      g_autofree char *why = picky_bidi_isolate (safe);
 
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
-                               _("The Telegram API address is not valid: %s"), safe);
+                               _("The Telegram API address is not valid: %s"), why);
       return;
     }
 
@@ -573,8 +574,8 @@ on_offset_saved_cb (GObject      *object,
     {
       if (is_current (self, batch->cancellable))
         {
-          g_autofree char *reason = g_strdup_printf (_("Cannot save the Telegram position: %s"),
-                                                     error->message);
+          g_autofree char *why = picky_bidi_isolate (error->message);
+          g_autofree char *reason = g_strdup_printf (_("Cannot save the Telegram position: %s"), why);
 
           back_off (self, reason, 0);
         }
@@ -625,8 +626,8 @@ on_ingested_cb (GObject      *object,
       /* The offset stays put, so Telegram delivers the batch again. */
       if (is_current (self, batch->cancellable))
         {
-          g_autofree char *reason = g_strdup_printf (_("Cannot save incoming Telegram messages: %s"),
-                                                     error->message);
+          g_autofree char *why = picky_bidi_isolate (error->message);
+          g_autofree char *reason = g_strdup_printf (_("Cannot save incoming Telegram messages: %s"), why);
 
           back_off (self, reason, 0);
         }
@@ -786,7 +787,11 @@ on_get_updates_cb (GObject      *object,
         g_autofree char *reason = NULL;
 
         if (safe != NULL)
-          reason = g_strdup_printf (_("The Telegram server answered %u: %s"), reply->status, safe);
+          {
+            g_autofree char *why = picky_bidi_isolate (safe);
+
+            reason = g_strdup_printf (_("The Telegram server answered %u: %s"), reply->status, why);
+          }
         else
           reason = g_strdup_printf (_("The Telegram server answered %u"), reply->status);
         back_off (self, reason, 0);
@@ -847,8 +852,8 @@ on_offset_read_cb (GObject      *object,
 
   if (error != NULL && !g_error_matches (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND))
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot read the Telegram position: %s"),
-                                                 error->message);
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the Telegram position: %s"), why);
 
       back_off (self, reason, 0);
       return;
@@ -877,8 +882,8 @@ on_run_token_cb (GObject      *object,
         fail_auth (self, error->message);
       else
         {
-          g_autofree char *reason = g_strdup_printf (_("Cannot read the bot token from the keyring: %s"),
-                                                     error->message);
+          g_autofree char *why = picky_bidi_isolate (error->message);
+          g_autofree char *reason = g_strdup_printf (_("Cannot read the bot token from the keyring: %s"), why);
 
           back_off (self, reason, 0);
         }
@@ -983,6 +988,7 @@ on_send_reply_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(ApiReply) reply = NULL;
   g_autoptr(GBytes) body = NULL;
+  g_autofree char *raw = NULL;
   g_autofree char *safe = NULL;
 
   reply = call_api_finish (self, result, &error);
@@ -1028,9 +1034,11 @@ on_send_reply_cb (GObject      *object,
       return;
     }
 
-  safe = redact_with_token (reply->description, self->token);
-  if (safe == NULL)
-    safe = g_strdup_printf ("%u", reply->status);
+  raw = redact_with_token (reply->description, self->token);
+  if (raw == NULL)
+    raw = g_strdup_printf ("%u", reply->status);
+  /* Telegram's English, isolated in a sentence of the window's language. */
+  safe = picky_bidi_isolate (raw);
 
   switch (reply->status)
     {
@@ -1198,14 +1206,14 @@ on_get_me_cb (GObject      *object,
   if (reply->result == NULL || !JSON_NODE_HOLDS_OBJECT (reply->result))
     {
       g_autofree char *safe = redact_with_token (reply->description, self->token);
+      g_autofree char *why = picky_bidi_isolate (safe);
 
       if (reply->status == SOUP_STATUS_UNAUTHORIZED || reply->status == SOUP_STATUS_NOT_FOUND)
         g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAUTHORIZED,
                                  _("Telegram rejected the bot token"));
       else
         g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_FAILED,
-                                 _("The Telegram server answered %u: %s"), reply->status,
-                                 safe != NULL ? safe : "");
+                                 _("The Telegram server answered %u: %s"), reply->status, why);
       return;
     }
 
@@ -1255,7 +1263,8 @@ picky_telegram_channel_test_connection_finish (PickyChannel  *channel,
                                                GError       **error)
 {
   g_autoptr(JsonNode) node = NULL;
-  const char *first_name;
+  g_autofree char *first_name = NULL;
+  g_autofree char *handle = NULL;
   const char *username;
   JsonObject *me;
 
@@ -1266,14 +1275,16 @@ picky_telegram_channel_test_connection_finish (PickyChannel  *channel,
     return NULL;
 
   me = json_node_get_object (node);
-  first_name = json_object_get_string_member_with_default (me, "first_name", "");
+  /* The bot's name may be in any script: isolated in the sentence. */
+  first_name = picky_bidi_isolate (json_object_get_string_member_with_default (me, "first_name", ""));
   username = json_object_get_string_member_with_default (me, "username", NULL);
   if (username == NULL || username[0] == '\0')
     /* Translators: %s is the name of the Telegram bot the token belongs to */
     return g_strdup_printf (_("Connected to %s"), first_name);
 
+  handle = picky_bidi_isolate (username);
   /* Translators: the bot's name and its @username, e.g. "Connected to Acme Support (@acme_support_bot)" */
-  return g_strdup_printf (_("Connected to %s (@%s)"), first_name, username);
+  return g_strdup_printf (_("Connected to %s (@%s)"), first_name, handle);
 }
 
 static void

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-bidi.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-signature.h"
@@ -559,8 +560,8 @@ on_token_looked_up_cb (GObject      *object,
     return;
   if (error != NULL)
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot read the Viber auth token from the keyring: %s"),
-                                                 error->message);
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the Viber auth token from the keyring: %s"), why);
 
       picky_channel_set_last_error (PICKY_CHANNEL (self), reason);
       picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
@@ -661,7 +662,8 @@ static void
 fail_registration (PickyViberChannel *self,
                    const char        *reason)
 {
-  g_autofree char *text = g_strdup_printf (_("Viber was not told where to send this bot’s messages: %s"), reason);
+  g_autofree char *why = picky_bidi_isolate (reason);
+  g_autofree char *text = g_strdup_printf (_("Viber was not told where to send this bot’s messages: %s"), why);
 
   self->register_failed = TRUE;
   picky_channel_set_last_error (PICKY_CHANNEL (self), text);
@@ -848,9 +850,11 @@ build_send_body (PickyViberChannel *self,
 static void
 return_send_error (GTask      *task,
                    gint64      code,
-                   const char *details)
+                   const char *said)
 {
   PickyViberChannel *self = g_task_get_source_object (task);
+  /* Viber's English, isolated in a sentence of the window's language. */
+  g_autofree char *details = picky_bidi_isolate (said);
   g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, code);
 
   switch (code)
@@ -912,8 +916,10 @@ on_send_reply_cb (GObject      *object,
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &error);
   if (bytes == NULL)
     {
+      g_autofree char *why = picky_bidi_isolate (error->message);
+
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
-                               _("Cannot reach the Viber API: %s"), error->message);
+                               _("Cannot reach the Viber API: %s"), why);
       return;
     }
 
@@ -922,11 +928,11 @@ on_send_reply_cb (GObject      *object,
   if (status == NULL || !JSON_NODE_HOLDS_VALUE (status) || json_node_get_value_type (status) != G_TYPE_INT64)
     {
       guint http = soup_message_get_status (message);
+      g_autofree char *phrase = picky_bidi_isolate (soup_status_get_phrase (http));
 
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR,
                                http >= 500 ? PICKY_CHANNEL_ERROR_UNAVAILABLE : PICKY_CHANNEL_ERROR_FAILED,
-                               _("The Viber API gave an answer without a status: %s"),
-                               soup_status_get_phrase (http));
+                               _("The Viber API gave an answer without a status: %s"), phrase);
       return;
     }
 

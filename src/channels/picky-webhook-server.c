@@ -7,6 +7,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
+#include "picky-bidi.h"
 #include "picky-http-connection.h"
 #include "picky-webhook-server.h"
 
@@ -464,8 +465,10 @@ listen_on (PickyWebhookServer  *self,
   socket_address = g_inet_socket_address_new_from_string (address, port);
   if (socket_address == NULL)
     {
+      g_autofree char *shown = picky_bidi_isolate (address);
+
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                   _("“%s” is not an IP address the webhook listener can use"), address);
+                   _("“%s” is not an IP address the webhook listener can use"), shown);
       return FALSE;
     }
 
@@ -481,9 +484,13 @@ listen_on (PickyWebhookServer  *self,
       !g_socket_listen (self->socket, &local_error) ||
       (local = g_socket_get_local_address (self->socket, &local_error)) == NULL)
     {
+      /* An address like 127.0.0.1 and GIO's English would run into the
+       * words around them in a language written right to left. */
+      g_autofree char *shown = picky_bidi_isolate (address);
+      g_autofree char *why = picky_bidi_isolate (local_error->message);
+
       g_set_error (error, G_IO_ERROR, local_error->code,
-                   _("The webhook listener cannot use %s port %u: %s"),
-                   address, port, local_error->message);
+                   _("The webhook listener cannot use %s port %u: %s"), shown, port, why);
       close_listener (self);
       return FALSE;
     }
@@ -676,9 +683,17 @@ picky_webhook_server_start (PickyWebhookServer  *self,
     }
 
   if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE))
-    reason = g_strdup_printf (_("Listener unavailable: %s port %u is in use"), address, port);
+    {
+      g_autofree char *shown = picky_bidi_isolate (address);
+
+      reason = g_strdup_printf (_("Listener unavailable: %s port %u is in use"), shown, port);
+    }
   else
-    reason = g_strdup_printf (_("Listener unavailable: %s"), local_error->message);
+    {
+      g_autofree char *why = picky_bidi_isolate (local_error->message);
+
+      reason = g_strdup_printf (_("Listener unavailable: %s"), why);
+    }
   set_bind_error (self, reason);
   g_propagate_error (error, g_steal_pointer (&local_error));
 

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <libsoup/soup.h>
 
+#include "picky-bidi.h"
 #include "picky-channel-private.h"
 #include "picky-json.h"
 #include "picky-meta-webhook.h"
@@ -684,8 +685,8 @@ on_secret_looked_up_cb (GObject      *object,
     }
   if (error != NULL)
     {
-      g_autofree char *reason = g_strdup_printf (_("Cannot read the WhatsApp secrets from the keyring: %s"),
-                                                 error->message);
+      g_autofree char *why = picky_bidi_isolate (error->message);
+      g_autofree char *reason = g_strdup_printf (_("Cannot read the WhatsApp secrets from the keyring: %s"), why);
 
       picky_channel_set_last_error (PICKY_CHANNEL (self), reason);
       picky_channel_set_state (PICKY_CHANNEL (self), PICKY_CHANNEL_STATE_AUTH_FAILED);
@@ -920,7 +921,8 @@ on_send_reply_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) root = NULL;
-  const char *details = NULL;
+  g_autofree char *details = NULL;
+  const char *said = NULL;
   guint status;
   gint64 code;
 
@@ -929,8 +931,12 @@ on_send_reply_cb (GObject      *object,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
           !retry_later (task, -1, error->message))
-        g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
-                                 _("Cannot reach the WhatsApp Graph API: %s"), error->message);
+        {
+          g_autofree char *why = picky_bidi_isolate (error->message);
+
+          g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_UNAVAILABLE,
+                                   _("Cannot reach the WhatsApp Graph API: %s"), why);
+        }
       return;
     }
 
@@ -955,9 +961,9 @@ on_send_reply_cb (GObject      *object,
     }
 
   /* Decisions rest on the Graph error code, not on HTTP status or wording. */
-  code = picky_meta_parse_graph_error (root, NULL, &details);
-  if (details == NULL)
-    details = soup_status_get_phrase (status);
+  code = picky_meta_parse_graph_error (root, NULL, &said);
+  /* Meta's English, isolated in a sentence of the window's language. */
+  details = picky_bidi_isolate (said != NULL ? said : soup_status_get_phrase (status));
 
   if (code == 190 || code == 0)
     {

@@ -10,6 +10,7 @@
 
 #include "picky-bidi.h"
 #include "picky-report-draw.h"
+#include "picky-time-format.h"
 
 #define MARGIN 48.0
 #define LABEL_FONT "Sans 8"
@@ -290,18 +291,14 @@ picky_report_format_axis_date (const GDate         *date,
  * picky_report_format_day:
  *
  * Returns: (transfer full): @date in full with its weekday, for tooltips,
- *   tables and descriptions
+ *   tables and descriptions, as the window writes dates everywhere
  */
 char *
 picky_report_format_day (const GDate *date)
 {
   g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
 
-  /* Translators: a day in full: weekday, month, day, year, e.g. "Fri, Dec 4, 2026" */
-  return g_strdup_printf (C_("full day", "%1$s, %2$s %3$u, %4$u"),
-                          picky_report_weekday_name (g_date_get_weekday (date) - 1),
-                          month_name (g_date_get_month (date)), (guint) g_date_get_day (date),
-                          (guint) g_date_get_year (date));
+  return picky_time_format_full_date (date);
 }
 
 static double

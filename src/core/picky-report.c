@@ -676,17 +676,20 @@ picky_report_dup_title (PickyReport *self)
 /**
  * picky_report_dup_range_text:
  *
- * Returns: (transfer full): the range of days, e.g. "2026-03-01 – 2026-03-31"
+ * Returns: (transfer full): the range of days, e.g. "03/01/26 – 03/31/26"
  */
 char *
 picky_report_dup_range_text (PickyReport *self)
 {
-  char first[32], last[32];
+  g_autofree char *first = NULL;
+  g_autofree char *last = NULL;
 
   g_return_val_if_fail (PICKY_IS_REPORT (self), NULL);
 
-  g_date_strftime (first, sizeof first, "%Y-%m-%d", &self->first);
-  g_date_strftime (last, sizeof last, "%Y-%m-%d", &self->last);
+  /* In the window's language, isolated, as every date it shows; only the
+   * CSV keeps ISO 8601, for scripts. */
+  first = picky_time_format_date (&self->first);
+  last = picky_time_format_date (&self->last);
   /* Translators: a report's range of days, first – last */
   return g_strdup_printf (_("%s – %s"), first, last);
 }
@@ -1136,12 +1139,12 @@ picky_report_foreach_summary_row (PickyReport        *self,
   day = picky_report_get_busiest_day (self, &count);
   if (day >= 0)
     {
+      g_autofree char *text = NULL;
       GDate date;
-      char text[32];
 
       picky_report_get_dates (self, &date, NULL);
       g_date_add_days (&date, day);
-      g_date_strftime (text, sizeof text, "%Y-%m-%d", &date);
+      text = picky_time_format_date (&date);
       /* Translators: the busiest day of a report and its number of messages */
       busiest = g_strdup_printf (ngettext ("%s (%u message)", "%s (%u messages)", count), text, count);
     }

@@ -237,3 +237,58 @@ picky_time_format_absolute (gint64     timestamp,
   clock = format_clock (then);
   return g_strdup_printf (C_("day and time", "%s, %s"), date, clock);
 }
+
+/* A calendar day (a report's day, which has no time) as a time at noon, so
+ * that the date is the same whichever zone would format it. */
+static GDateTime *
+at_noon (const GDate *date)
+{
+  return g_date_time_new_utc (g_date_get_year (date), g_date_get_month (date), g_date_get_day (date), 12, 0, 0);
+}
+
+/**
+ * picky_time_format_date:
+ * @date: a valid calendar day
+ *
+ * For a day that is named on its own or as one end of a range, such as a
+ * report's first and last day: the date alone, in the language's form, with
+ * no "Today" (a report is read on other days too) and no weekday.
+ *
+ * Returns: (transfer full): @date as the language writes it, isolated
+ */
+char *
+picky_time_format_date (const GDate *date)
+{
+  g_autoptr(GDateTime) noon = NULL;
+
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+
+  noon = at_noon (date);
+  return noon != NULL ? format_date (noon) : g_strdup ("");
+}
+
+/**
+ * picky_time_format_full_date:
+ * @date: a valid calendar day
+ *
+ * For a day read by itself, where its weekday tells as much as its date:
+ * a chart's tooltip, a row of its table.
+ *
+ * Returns: (transfer full): the weekday and the date of @date, e.g.
+ *   "Friday, 12/04/26", "Freitag, 04.12.2026"
+ */
+char *
+picky_time_format_full_date (const GDate *date)
+{
+  g_autoptr(GDateTime) noon = NULL;
+  g_autofree char *day = NULL;
+
+  g_return_val_if_fail (date != NULL && g_date_valid (date), NULL);
+
+  noon = at_noon (date);
+  if (noon == NULL)
+    return g_strdup ("");
+  day = format_date (noon);
+  /* Translators: a weekday, then a date: "Friday, 12/04/26" */
+  return g_strdup_printf (C_("weekday and date", "%s, %s"), weekday_name (noon), day);
+}

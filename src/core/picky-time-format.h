@@ -20,5 +20,7 @@ char *picky_time_format_clock     (gint64     timestamp,
                                    GTimeZone *zone);
 char *picky_time_format_absolute  (gint64     timestamp,
                                    GTimeZone *zone);
+char *picky_time_format_date      (const GDate *date);
+char *picky_time_format_full_date (const GDate *date);
 
 G_END_DECLS

@@ -249,7 +249,10 @@ on_remove_button_clicked_cb (GtkButton    *button,
 {
   PickyChannelsPage *self = PICKY_CHANNELS_PAGE (gtk_widget_get_ancestor (GTK_WIDGET (button),
                                                                            PICKY_TYPE_CHANNELS_PAGE));
-  g_autofree char *heading = g_strdup_printf (_("Remove “%s”?"), picky_channel_get_name (channel));
+  /* The channel's name may be in either direction, and "?" would otherwise
+   * join the name's end rather than the sentence's. */
+  g_autofree char *name = picky_bidi_isolate (picky_channel_get_name (channel));
+  g_autofree char *heading = g_strdup_printf (_("Remove “%s”?"), name);
   AdwMessageDialog *dialog;
 
   dialog = new_confirmation (self, heading,

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "picky-bidi.h"
 #include "picky-cipher.h"
 #include "picky-service.h"
 
@@ -926,9 +927,10 @@ picky_service_add_channel_async (PickyService        *self,
 
   if (!picky_channel_registry_has_kind (self->registry, kind))
     {
+      g_autofree char *shown = picky_bidi_isolate (kind);
+
       g_task_return_new_error (task, PICKY_CHANNEL_ERROR, PICKY_CHANNEL_ERROR_NOT_SUPPORTED,
-                               _("This version of Picky Console does not know channels of the kind “%s”"),
-                               kind);
+                               _("This version of Picky Console does not know channels of the kind “%s”"), shown);
       return;
     }
 
