@@ -1086,6 +1086,55 @@ test_store_page_ties (Fixture       *fixture,
   }
 }
 
+/* Live traffic commits one webhook at a time. The log's pages must still
+ * reach the database file while the store stays open and writing (they are
+ * copied on a connection of their own), and the log must stay bounded. */
+static void
+test_store_checkpoint (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GStatBuf st;
+  goffset db_before;
+
+  g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+  db_before = st.st_size;
+
+  for (guint i = 0; i < 1500; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("c%u", i);
+      g_autofree char *contact = g_strdup_printf ("user-%u", i % 500);
+      g_autofree char *text = g_strdup_printf ("message number %u of a long afternoon", i);
+
+      g_assert_cmpuint (ingest_one (fixture, make_message (fixture->channel, key, contact, PICKY_DIRECTION_IN,
+                                                            text, T0 + i)), ==, 1);
+    }
+
+  /* Copying runs beside the writes: wait for it a little, as a user would
+   * not notice. */
+  for (guint tries = 0; tries < 200; tries++)
+    {
+      g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
+      if (st.st_size > db_before + 512 * 1024)
+        break;
+      g_usleep (50 * G_TIME_SPAN_MILLISECOND);
+    }
+  g_assert_cmpint (st.st_size, >, db_before + 512 * 1024);
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  g_assert_cmpint (st.st_size, <, 80 * 1024 * 1024);
+
+  /* Closing copies the rest: another program reads every message. */
+  fixture_reopen (fixture);
+  g_assert_cmpint (sqlite3_open_v2 (fixture->path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count (*) FROM messages", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1500);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 static void
 test_store_erase (Fixture       *fixture,
                   gconstpointer  data)
@@ -2033,6 +2082,7 @@ main (int   argc,
   ADD ("/picky/store/page/ties", test_store_page_ties);
   ADD ("/picky/store/erase/no-trace", test_store_erase);
   ADD ("/picky/store/purge", test_store_purge);
+  ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);

@@ -10,6 +10,7 @@
 #include "picky-business-hours.h"
 #include "picky-cipher.h"
 #include "picky-store.h"
+#include "picky-store-checkpoint.h"
 
 G_BEGIN_DECLS
 
@@ -198,6 +199,8 @@ typedef struct {
   GAsyncQueue *queue;
   char *path;
   sqlite3 *db;
+  /* Takes the checkpoints of db's commits off this thread. */
+  PickyStoreCheckpointer *checkpointer;
   PickyCipher *cipher;
   GMainContext *context;
   sqlite3_stmt *stmts[PICKY_STORE_N_STMTS];

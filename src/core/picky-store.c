@@ -355,6 +355,7 @@ worker_free (PickyStoreWorker *w)
 {
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   if (w->db != NULL)
     sqlite3_close (w->db);
   g_clear_pointer (&w->contacts_by_id, g_hash_table_unref);
@@ -658,6 +659,10 @@ open_run (PickyStoreWorker *w,
   if (!picky_store_worker_load_channels (w, &error) || !worker_check_key (w, &error))
     goto failed;
 
+  w->checkpointer = picky_store_checkpointer_new (w->db, w->path, &error);
+  if (w->checkpointer == NULL)
+    goto failed;
+
   self->database_id = picky_store_schema_read_id (w->db, &error);
   if (self->database_id == NULL)
     goto failed;
@@ -668,6 +673,7 @@ open_run (PickyStoreWorker *w,
 failed:
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   g_clear_pointer (&w->db, sqlite3_close);
   g_task_return_error (task, g_steal_pointer (&error));
 }

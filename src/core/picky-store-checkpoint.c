@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Copies the store's write-ahead log into the database on a thread and connection of its own. */
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "picky-store-checkpoint.h"
+#include "picky-store-private.h"
+
+/* SQLite's own automatic checkpoint runs inside the COMMIT that crossed
+ * its threshold, on the writer's thread: copying a thousand pages into the
+ * database and syncing it then holds up every write behind that one (live
+ * webhooks answer only after their commit). Here the writer only asks, and
+ * a passive checkpoint on a second connection does the copying while the
+ * writer goes on appending to the log. */
+
+/* Log frames (pages) after which a checkpoint is asked for: SQLite's own
+ * default. */
+#define WANT_FRAMES 1000
+/* Should the checkpoints fall behind (a reader holding an old snapshot, a
+ * slow disk), the writer checkpoints itself, as SQLite would, so that the
+ * log stays bounded: 64 MB of 4 KiB pages. */
+#define FORCE_FRAMES (16 * WANT_FRAMES)
+
+struct _PickyStoreCheckpointer
+{
+  sqlite3 *writer;
+  sqlite3 *db;
+  GThread *thread;
+  GMutex lock;
+  GCond cond;
+  gboolean wanted;
+  gboolean stop;
+};
+
+static gpointer
+checkpointer_main (gpointer data)
+{
+  PickyStoreCheckpointer *self = data;
+
+  g_mutex_lock (&self->lock);
+  for (;;)
+    {
+      int rc;
+
+      while (!self->wanted && !self->stop)
+        g_cond_wait (&self->cond, &self->lock);
+      if (self->stop)
+        break;
+      self->wanted = FALSE;
+      g_mutex_unlock (&self->lock);
+
+      /* PASSIVE never waits for the writer or readers: what it cannot copy
+       * yet, the next round does. */
+      rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        g_warning ("The message log could not be copied into the database: %s", sqlite3_errmsg (self->db));
+
+      g_mutex_lock (&self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+
+  return NULL;
+}
+
+/* Called by SQLite on the writer's thread after each commit, with the
+ * frames now in the log. */
+static int
+on_wal_commit_cb (void       *data,
+                  sqlite3    *db,
+                  const char *name,
+                  int         n_frames)
+{
+  PickyStoreCheckpointer *self = data;
+
+  if (n_frames >= FORCE_FRAMES)
+    {
+      sqlite3_wal_checkpoint_v2 (db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      return SQLITE_OK;
+    }
+
+  if (n_frames >= WANT_FRAMES)
+    {
+      g_mutex_lock (&self->lock);
+      self->wanted = TRUE;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->lock);
+    }
+
+  return SQLITE_OK;
+}
+
+/**
+ * picky_store_checkpointer_new:
+ * @writer: the store's connection, in WAL mode
+ * @path: its file
+ *
+ * Opens a second connection to @path and takes the checkpoints of
+ * @writer's commits over from SQLite's automatic ones.
+ *
+ * Returns: (transfer full) (nullable): the checkpointer, or %NULL with
+ *   @error set; @writer is then left as it was
+ */
+PickyStoreCheckpointer *
+picky_store_checkpointer_new (sqlite3     *writer,
+                              const char  *path,
+                              GError     **error)
+{
+  g_autoptr(GError) thread_error = NULL;
+  PickyStoreCheckpointer *self;
+  int rc;
+
+  g_return_val_if_fail (writer != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_new0 (PickyStoreCheckpointer, 1);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->writer = writer;
+
+  rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, self->db, rc);
+      picky_store_checkpointer_free (self);
+      return NULL;
+    }
+
+  self->thread = g_thread_try_new ("picky-checkpoint", checkpointer_main, self, &thread_error);
+  if (self->thread == NULL)
+    {
+      g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED,
+                   _("The message database could not start: %s"), thread_error->message);
+      picky_store_checkpointer_free (self);
+      return NULL;
+    }
+
+  /* A checkpoint the writer asks for itself (an erasure's TRUNCATE) waits
+   * for one under way here instead of failing as busy. */
+  sqlite3_busy_timeout (writer, 30000);
+  sqlite3_wal_hook (writer, on_wal_commit_cb, self);
+
+  return self;
+}
+
+/**
+ * picky_store_checkpointer_free:
+ *
+ * Gives the writer back SQLite's automatic checkpoints, lets a checkpoint
+ * under way finish and closes the second connection.
+ */
+void
+picky_store_checkpointer_free (PickyStoreCheckpointer *self)
+{
+  if (self == NULL)
+    return;
+
+  if (self->thread != NULL)
+    {
+      sqlite3_wal_autocheckpoint (self->writer, WANT_FRAMES);
+      g_mutex_lock (&self->lock);
+      self->stop = TRUE;
+      g_cond_signal (&self->cond);
+      g_mutex_unlock (&self->lock);
+      g_thread_join (self->thread);
+    }
+  if (self->db != NULL)
+    sqlite3_close (self->db);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}

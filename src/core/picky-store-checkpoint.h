@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Copies the store's write-ahead log into the database on a thread and connection of its own. */
+
+#pragma once
+
+#include <glib.h>
+#include <sqlite3.h>
+
+G_BEGIN_DECLS
+
+typedef struct _PickyStoreCheckpointer PickyStoreCheckpointer;
+
+PickyStoreCheckpointer *picky_store_checkpointer_new  (sqlite3                 *writer,
+                                                        const char              *path,
+                                                        GError                 **error);
+void                    picky_store_checkpointer_free (PickyStoreCheckpointer  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyStoreCheckpointer, picky_store_checkpointer_free)
+
+G_END_DECLS
