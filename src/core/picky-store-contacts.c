@@ -1220,12 +1220,16 @@ summarize_contacts_run (PickyStoreWorker *w,
                                  args->from, args->to, index, TRUE);
 
   /* The waits open at the end of the range, or now: the few not yet ended
-   * and those ended since, through the index on their end. */
+   * and those ended since, through the index on their end. Written as two
+   * searches of that index: with the OR and the GROUP BY together, SQLite
+   * walks every wait ever in contact order instead (13 s at a million). */
   at = MIN (args->to, g_get_real_time () / G_USEC_PER_SEC);
   if (rc == SQLITE_DONE && args->full)
     rc = sqlite3_prepare_v2 (w->db,
-                             "SELECT contact_id, count (*), min (started) FROM waits"
-                             " WHERE started < :at AND (ended IS NULL OR ended >= :at)"
+                             "SELECT contact_id, count (*), min (started) FROM ("
+                             "  SELECT contact_id, started FROM waits WHERE ended IS NULL AND started < :at"
+                             "  UNION ALL"
+                             "  SELECT contact_id, started FROM waits WHERE ended >= :at AND started < :at)"
                              " GROUP BY contact_id",
                              -1, &stmt, NULL);
   if (rc == SQLITE_OK)
