@@ -17,6 +17,10 @@
   " FROM conversations c LEFT JOIN messages m ON m.id = c.last_message_id"
 #define CONVERSATION_JOIN " LEFT JOIN messages m ON m.id = c.last_message_id"
 
+/* One conversation by id: what a live webhook's write touched. */
+const char picky_store_sql_read_conversation[] =
+  "SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE c.id = ?1";
+
 /* ---- Worker thread ---- */
 
 GHashTable *
@@ -298,15 +302,27 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
     return;
 
   /* One statement for the batch, the ids written into it: a live burst
-   * touches hundreds of conversations a second. */
-  sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE c.id IN (");
-  g_hash_table_iter_init (&iter, ids);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
-  g_string_append (sql, ")");
+   * touches hundreds of conversations a second. A single webhook's one
+   * conversation, the commonest case, has a statement prepared once. */
+  if (g_hash_table_size (ids) == 1)
+    {
+      g_hash_table_iter_init (&iter, ids);
+      g_hash_table_iter_next (&iter, &key, NULL);
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_READ_CONVERSATION);
+      sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
+      rc = SQLITE_OK;
+    }
+  else
+    {
+      sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE c.id IN (");
+      g_hash_table_iter_init (&iter, ids);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
+      g_string_append (sql, ")");
+      rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
+    }
 
   conversations = g_ptr_array_new_with_free_func (g_object_unref);
-  rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
   while (picky_store_next_row (stmt, &rc))
     {
       PickyConversation *conversation = conversation_from_row (w, stmt);
@@ -315,7 +331,10 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
       g_hash_table_add (found, g_memdup2 (&id, sizeof id));
       g_ptr_array_add (conversations, conversation);
     }
-  sqlite3_finalize (stmt);
+  if (sql != NULL)
+    sqlite3_finalize (stmt);
+  else
+    sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
 

@@ -96,6 +96,7 @@ extern const char picky_store_sql_add_daily[];
 extern const char picky_store_sql_add_contact_hour[];
 extern const char picky_store_sql_add_response_hour[];
 extern const char picky_store_sql_touch_conversation[];
+extern const char picky_store_sql_read_conversation[];
 extern const char picky_store_sql_last_wait[];
 extern const char picky_store_sql_insert_wait[];
 extern const char picky_store_sql_end_wait[];
@@ -166,6 +167,7 @@ typedef enum {
   PICKY_STORE_STMT_SET_STATE,
   PICKY_STORE_STMT_CLEAR_STATE,
   PICKY_STORE_STMT_TOUCH_CONVERSATION,
+  PICKY_STORE_STMT_READ_CONVERSATION,
   PICKY_STORE_N_STMTS
 } PickyStoreStmt;
 

@@ -50,6 +50,7 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
                                  " ON CONFLICT (channel_id, key) DO UPDATE SET value = excluded.value",
   [PICKY_STORE_STMT_CLEAR_STATE] = "DELETE FROM channel_state WHERE channel_id = ?1 AND key = ?2",
   [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,
+  [PICKY_STORE_STMT_READ_CONVERSATION] = picky_store_sql_read_conversation,
 };
 
 typedef struct _Job Job;
