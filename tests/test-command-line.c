@@ -299,8 +299,12 @@ test_headless_port_taken (Fixture       *fixture,
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (keyfile, settings, -1, &error));
 
-  /* "timeout" ends a console that never says it, so the read below ends. */
-  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "30",
+  /* "timeout" ends a console that never says it, so the read below ends.
+   * In the foreground: otherwise it passes the SIGTERM below to its whole
+   * process group as well, and the console, already stopping, gets it a
+   * second time after its handler is gone (and dies of it on a busy
+   * machine). */
+  process = g_subprocess_launcher_spawn (launcher, &error, "timeout", "--foreground", "30",
                                          g_getenv ("PICKY_CONSOLE"), "--headless", NULL);
   g_assert_no_error (error);
   err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
