@@ -931,6 +931,69 @@ test_accessibility_narrow_dialogs (Fixture       *fixture,
   g_assert_cmpstr (problems->str, ==, "");
 }
 
+/* What a screen reader reads of a page that was never shown: the buttons
+ * of the Contacts and Channels pages and of the report, the range's
+ * drop-down and the report's flow boxes, right from the window's first
+ * showing, not from their page's. */
+static void
+test_accessibility_never_shown (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GPtrArray) buttons = picky_test_gui_find_all (GTK_WIDGET (fixture->window), GTK_TYPE_BUTTON);
+  g_autoptr(GPtrArray) cells = picky_test_gui_find_all (GTK_WIDGET (fixture->window), GTK_TYPE_FLOW_BOX_CHILD);
+  g_autoptr(GString) problems = g_string_new (NULL);
+  guint unshown = 0;
+
+  g_assert_cmpstr (picky_window_get_visible_page (fixture->window), ==, "inbox");
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      GtkWidget *button = g_ptr_array_index (buttons, i);
+      g_autofree char *name = NULL;
+      g_auto(GStrv) parts = NULL;
+
+      if (gtk_widget_get_mapped (button))
+        continue;
+
+      /* A drop-down's toggle, the report's range: named by its drop-down. */
+      if (GTK_IS_DROP_DOWN (gtk_widget_get_parent (button)))
+        {
+          name = picky_test_gui_accessible_name (button);
+          if (*name == '\0' || is_type_name (name))
+            g_string_append_printf (problems, "a drop-down's toggle has no name\n");
+          continue;
+        }
+      if (gtk_button_get_label (GTK_BUTTON (button)) == NULL)
+        continue;
+
+      unshown++;
+      name = picky_test_gui_accessible_name (button);
+      parts = picky_test_gui_accessible_name_parts (button);
+      if (has_mnemonic (name))
+        g_string_append_printf (problems, "\"%s\" has a mnemonic underscore in its name\n", name);
+      else if (repeats_itself (parts))
+        g_string_append_printf (problems, "\"%s\" repeats itself\n", name);
+    }
+
+  /* The report's buttons sit in flow boxes: one Tab stop each, not two. */
+  for (guint i = 0; i < cells->len; i++)
+    {
+      GtkWidget *cell = g_ptr_array_index (cells, i);
+      GtkFlowBox *box = GTK_FLOW_BOX (gtk_widget_get_parent (cell));
+
+      if (!gtk_widget_get_mapped (cell) && gtk_flow_box_get_selection_mode (box) == GTK_SELECTION_NONE &&
+          gtk_widget_get_focusable (cell))
+        g_string_append_printf (problems, "a flow box cell around %s takes a Tab stop of its own\n",
+                                G_OBJECT_TYPE_NAME (gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (cell))));
+    }
+
+  g_test_message ("%u buttons with labels never shown", unshown);
+  /* "_All Contacts Report", "_Print…", "Show as _Table" and more. */
+  g_assert_cmpuint (unshown, >=, 5);
+  if (problems->len > 0)
+    g_test_message ("%s", problems->str);
+  g_assert_cmpstr (problems->str, ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -943,6 +1006,8 @@ main (int   argc,
   g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   picky_test_gui_init (&argc, &argv);
 
+  g_test_add ("/picky/accessibility/never-shown", Fixture, NULL,
+              fixture_set_up, test_accessibility_never_shown, fixture_tear_down);
   g_test_add ("/picky/accessibility/names", Fixture, NULL,
               fixture_set_up, test_accessibility_names, fixture_tear_down);
   g_test_add ("/picky/accessibility/tab-stops", Fixture, NULL,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Names for what GTK 4.8 and libadwaita 1.2 leave unnamed or name twice, given as each widget is shown. */
+/* Names for what GTK 4.8 and libadwaita 1.2 leave unnamed or name twice, given as a window is shown, hidden pages too. */
 
 #include "config.h"
 
@@ -212,33 +212,9 @@ on_window_move_focus_cb (GtkWidget        *window,
 }
 
 static void
-fix_hidden_buttons (GtkWidget *widget,
-                    gboolean   deep)
+mend (GtkWidget *widget)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_BUTTON (child) && !gtk_widget_get_mapped (child))
-        fix_mnemonic_button (GTK_BUTTON (child));
-      if (deep && !gtk_widget_get_mapped (child))
-        fix_hidden_buttons (child, TRUE);
-    }
-}
-
-static gboolean
-on_map_hook_cb (GSignalInvocationHint *hint,
-                guint                  n_params,
-                const GValue          *params,
-                gpointer               data)
-{
-  GtkWidget *widget = g_value_get_object (&params[0]);
   GtkWidget *parent = gtk_widget_get_parent (widget);
-
-  /* A hidden button is still found by its name, by tests and by the
-   * change that shows it: its window's or its parent's showing names it. */
-  if (GTK_IS_NATIVE (widget))
-    fix_hidden_buttons (widget, TRUE);
-  else
-    fix_hidden_buttons (widget, FALSE);
 
   if (GTK_IS_BUTTON (widget))
     fix_button (GTK_BUTTON (widget));
@@ -274,6 +250,32 @@ on_map_hook_cb (GSignalInvocationHint *hint,
       g_object_set_data (G_OBJECT (widget), "picky-accessible", GINT_TO_POINTER (1));
       g_signal_connect (widget, "move-focus", G_CALLBACK (on_window_move_focus_cb), NULL);
     }
+}
+
+/* Everything under @widget, shown or not. */
+static void
+mend_tree (GtkWidget *widget)
+{
+  mend (widget);
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+    mend_tree (child);
+}
+
+/* The hook runs after a widget's own map, which has mapped what it shows.
+ * A window or a popover mends all it holds: a screen reader reads the
+ * pages of a stack that were never shown too, and by their names. */
+static gboolean
+on_map_hook_cb (GSignalInvocationHint *hint,
+                guint                  n_params,
+                const GValue          *params,
+                gpointer               data)
+{
+  GtkWidget *widget = g_value_get_object (&params[0]);
+
+  if (GTK_IS_NATIVE (widget))
+    mend_tree (widget);
+  else
+    mend (widget);
 
   return TRUE;
 }
@@ -281,11 +283,13 @@ on_map_hook_cb (GSignalInvocationHint *hint,
 /**
  * picky_accessible_init:
  *
- * Names, as each widget is shown, what GTK 4.8 and libadwaita 1.2 give
- * screen readers no name or a doubled one for: buttons with mnemonics,
- * drop-downs' toggles, icon buttons, password rows' peek buttons, expander
- * rows, search entries and list rows. A flow box child that holds a button
- * stops taking the focus itself. Call once, after gtk_init().
+ * Names what GTK 4.8 and libadwaita 1.2 give screen readers no name or a
+ * doubled one for, in a window or popover as it is shown, all it holds,
+ * shown or not, and then each widget as it is shown: buttons with
+ * mnemonics, drop-downs' toggles, icon buttons, password rows' peek
+ * buttons, expander rows, search entries and list rows. A flow box child
+ * that holds a button stops taking the focus itself. Call once, after
+ * gtk_init().
  */
 void
 picky_accessible_init (void)
