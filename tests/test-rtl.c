@@ -316,6 +316,8 @@ test_rtl_report_dates (Fixture       *fixture,
   g_auto(GStrv) ends = NULL;
   const char *range = NULL;
   const char *busiest = NULL;
+  GtkLabel *range_label = NULL;
+  GtkLabel *busiest_label = NULL;
 
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-page", "s", "contacts");
   page = picky_test_gui_find_only (GTK_WIDGET (fixture->window), PICKY_TYPE_CONTACTS_PAGE);
@@ -329,10 +331,16 @@ test_rtl_report_dates (Fixture       *fixture,
       const char *text = gtk_label_get_text (labels->pdata[i]);
 
       if (strstr (text, " – ") != NULL && g_str_has_prefix (text, FSI))
-        range = text;
+        {
+          range = text;
+          range_label = labels->pdata[i];
+        }
       /* "%s (%u messages)" in Arabic: the date first. */
       else if (g_str_has_prefix (text, FSI) && strchr (text, '(') != NULL)
-        busiest = text;
+        {
+          busiest = text;
+          busiest_label = labels->pdata[i];
+        }
     }
   g_test_message ("%s | %s", range, busiest);
 
@@ -342,6 +350,10 @@ test_rtl_report_dates (Fixture       *fixture,
   g_assert_true (is_isolated_date (ends[1]));
   g_assert_nonnull (busiest);
   g_assert_nonnull (strstr (busiest, PDI " ("));
+  /* Read from the right: the busiest day's date before its count, the
+   * range's first day before its last. */
+  g_assert_cmpint (x_of (busiest_label, busiest, "/"), >, x_of (busiest_label, busiest, "("));
+  g_assert_cmpint (x_of (range_label, range, ends[0]), >, x_of (range_label, range, ends[1]));
 }
 
 /* The Channels page's confirmation and a channel error set a name, an
