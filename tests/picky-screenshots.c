@@ -329,9 +329,11 @@ main (int   argc,
                                                   picky_service_get_store (picky_application_get_service (shots.app)),
                                                   settings)),
                "pair-phone");
-  take_dialog (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (shots.window),
-                                                   picky_service_get_store (picky_application_get_service (shots.app)),
-                                                   shots.contact, shots.contact_label)),
+  /* Shown, as in the console, once it says what goes: before that it is
+   * a heading over an empty body. */
+  take_dialog (picky_test_gui_erase_dialog_ready (GTK_WINDOW (shots.window),
+                                                  picky_service_get_store (picky_application_get_service (shots.app)),
+                                                  shots.contact, shots.contact_label),
                "erase-contact");
   take_dialog (GTK_WINDOW (picky_disclosure_dialog_new (GTK_WINDOW (shots.window),
                                                         picky_service_get_store (picky_application_get_service (shots.app)),

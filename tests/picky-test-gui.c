@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "picky-accessible.h"
+#include "picky-erase-dialog.h"
 #include "picky-service.h"
 #include "picky-languages.h"
 #include "picky-test-gui.h"
@@ -344,4 +345,144 @@ void
 picky_test_gui_wait_service_ready (PickyService *service)
 {
   g_assert_true (picky_test_wait_until (service_ready, service, 30000));
+}
+
+/* Where a label's whole text matters: on a button, in a column's header,
+ * as a settings row's title. */
+static const char *
+cut_kind_of (GtkWidget *label)
+{
+  for (GtkWidget *w = gtk_widget_get_parent (label); w != NULL; w = gtk_widget_get_parent (w))
+    {
+      if (GTK_IS_BUTTON (w) || GTK_IS_MENU_BUTTON (w))
+        return "button";
+      if (strstr (G_OBJECT_TYPE_NAME (w), "ColumnViewTitle") != NULL)
+        return "column header";
+      if (ADW_IS_PREFERENCES_ROW (w))
+        return gtk_widget_has_css_class (label, "title") ? "row title" : NULL;
+      if (GTK_IS_LIST_BOX_ROW (w) || GTK_IS_WINDOW (w))
+        return NULL;
+    }
+  return NULL;
+}
+
+/**
+ * picky_test_gui_find_cut_labels:
+ * @root: a shown window or part of one
+ * @where: what to call @root in the text added
+ * @cut: (element-type utf8): where to add a line for each label cut off
+ *
+ * Finds the labels under @root whose whole text matters (on a button, in a
+ * column's header, as a settings row's title) that are ellipsized or
+ * narrower than their text, as they are laid out now.
+ */
+void
+picky_test_gui_find_cut_labels (GtkWidget  *root,
+                                const char *where,
+                                GPtrArray  *cut)
+{
+  /* Unmapped is not shown; nor is what has no size: AdwMessageDialog lays
+   * its responses out in a row and in a column, and gives the one it does
+   * not show none. */
+  if (!gtk_widget_get_mapped (root) || gtk_widget_get_width (root) == 0)
+    return;
+
+  if (GTK_IS_LABEL (root) && gtk_label_get_text (GTK_LABEL (root))[0] != '\0')
+    {
+      const char *kind = cut_kind_of (root);
+      gboolean ellipsized = pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root)));
+      int natural = 0;
+
+      gtk_widget_measure (root, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
+      /* Cut off: ellipsized, or narrower than its text by more than a
+       * letter's part. libadwaita 1.2's button content gives its label two
+       * pixels under the natural width it asks for, with nothing lost. */
+      if (kind != NULL &&
+          (ellipsized || (!gtk_label_get_wrap (GTK_LABEL (root)) && gtk_widget_get_width (root) + 4 < natural)))
+        g_ptr_array_add (cut, g_strdup_printf ("%s: %s “%s” (%d of %d px%s)", where, kind,
+                                               gtk_label_get_text (GTK_LABEL (root)),
+                                               gtk_widget_get_width (root), natural,
+                                               ellipsized ? ", ellipsized" : ""));
+    }
+
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    picky_test_gui_find_cut_labels (child, where, cut);
+}
+
+static void
+find_overflowing (GtkWidget  *widget,
+                  GtkWidget  *window,
+                  const char *where,
+                  GPtrArray  *out)
+{
+  graphene_rect_t bounds;
+
+  if (!gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) == 0)
+    return;
+  /* What scrolls sideways may be wider than the window on purpose. */
+  if (GTK_IS_SCROLLED_WINDOW (widget))
+    {
+      GtkPolicyType horizontal;
+
+      gtk_scrolled_window_get_policy (GTK_SCROLLED_WINDOW (widget), &horizontal, NULL);
+      if (horizontal != GTK_POLICY_NEVER)
+        return;
+    }
+
+  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0' &&
+      gtk_widget_compute_bounds (widget, window, &bounds) &&
+      (bounds.origin.x < -1 || bounds.origin.x + bounds.size.width > gtk_widget_get_width (window) + 1))
+    g_ptr_array_add (out, g_strdup_printf ("%s: “%s” runs from %.0f to %.0f px in a window %d px wide", where,
+                                           gtk_label_get_text (GTK_LABEL (widget)), bounds.origin.x,
+                                           bounds.origin.x + bounds.size.width, gtk_widget_get_width (window)));
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_overflowing (child, window, where, out);
+}
+
+/**
+ * picky_test_gui_find_overflowing_labels:
+ * @root: a shown window
+ * @where: what to call @root in the text added
+ * @out: (element-type utf8): where to add a line for each label found
+ *
+ * Finds the labels laid out past the left or right edge of @root, outside
+ * what scrolls sideways: text the window cuts off, whatever the label
+ * itself was told (a wrapped label measured wider than its row is one).
+ */
+void
+picky_test_gui_find_overflowing_labels (GtkWidget  *root,
+                                        const char *where,
+                                        GPtrArray  *out)
+{
+  find_overflowing (root, root, where, out);
+}
+
+static gboolean
+erase_dialog_ready (gpointer data)
+{
+  return picky_erase_dialog_get_ready (data);
+}
+
+/**
+ * picky_test_gui_erase_dialog_ready:
+ *
+ * An erase dialog as the console shows it: it presents itself once the
+ * store has counted what would go, and is sized for that text then.
+ *
+ * Returns: (transfer none): the dialog, shown and ready
+ */
+GtkWindow *
+picky_test_gui_erase_dialog_ready (GtkWindow  *parent,
+                                   PickyStore *store,
+                                   gint64      contact,
+                                   const char *label)
+{
+  PickyEraseDialog *dialog = picky_erase_dialog_new (parent, store, contact, label);
+
+  g_assert_true (picky_test_wait_until (erase_dialog_ready, dialog, 10000));
+  picky_test_gui_wait_mapped (GTK_WIDGET (dialog));
+  return GTK_WINDOW (dialog);
 }

@@ -27,5 +27,15 @@ GtkWidget        *picky_test_gui_find_only     (GtkWidget    *root,
 void              picky_test_gui_assert_copies (GtkWidget    *button,
                                                 const char   *expected);
 void              picky_test_gui_assert_in_view (GtkWidget   *widget);
+void              picky_test_gui_find_cut_labels (GtkWidget  *root,
+                                                const char   *where,
+                                                GPtrArray    *cut);
+void              picky_test_gui_find_overflowing_labels (GtkWidget *root,
+                                                const char   *where,
+                                                GPtrArray    *out);
+GtkWindow        *picky_test_gui_erase_dialog_ready (GtkWindow *parent,
+                                                PickyStore   *store,
+                                                gint64        contact,
+                                                const char   *label);
 
 G_END_DECLS

@@ -818,6 +818,25 @@ test_accessibility_narrow (Fixture       *fixture,
   picky_test_spin (500);
   /* The window's frame around the widgets is part of the 360 pixels. */
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
+
+  /* At that width every page shows its buttons whole and no text past the
+   * window's edge. */
+  {
+    g_autoptr(GPtrArray) cut = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < 3; i++)
+      {
+        static const char *pages[] = { "inbox", "contacts", "channels" };
+
+        show_page (fixture, pages[i]);
+        picky_test_spin (300);
+        picky_test_gui_find_cut_labels (GTK_WIDGET (fixture->window), pages[i], cut);
+        picky_test_gui_find_overflowing_labels (GTK_WIDGET (fixture->window), pages[i], cut);
+      }
+    for (guint i = 0; i < cut->len; i++)
+      g_test_message ("%s", (char *) cut->pdata[i]);
+    g_assert_cmpuint (cut->len, ==, 0);
+  }
 }
 
 /* What keeps @root wide: the deepest widgets whose minimum width comes
@@ -850,6 +869,7 @@ check_dialog_width (GtkWindow  *dialog,
 {
   GtkWidget *content;
   g_autoptr(GPtrArray) labels = NULL;
+  g_autoptr(GPtrArray) cut = g_ptr_array_new_with_free_func (g_free);
   int minimum = 0;
 
   gtk_window_set_default_size (dialog, 360, 720);
@@ -883,6 +903,14 @@ check_dialog_width (GtkWindow  *dialog,
       if (gtk_widget_get_mapped (GTK_WIDGET (label)) && pango_layout_is_ellipsized (gtk_label_get_layout (label)))
         g_string_append_printf (problems, "%s: \"%s\" is cut short at 360 pixels\n", where, gtk_label_get_text (label));
     }
+  /* Nor a button's label, a column's header or a row's title narrower
+   * than its text (a label need not be ellipsized to lose letters), nor
+   * text laid out past the window's edge. */
+  picky_test_gui_find_cut_labels (GTK_WIDGET (dialog), where, cut);
+  picky_test_gui_find_overflowing_labels (GTK_WIDGET (dialog), where, cut);
+  for (guint i = 0; i < cut->len; i++)
+    if (strstr (cut->pdata[i], "ellipsized") == NULL)
+      g_string_append_printf (problems, "%s at 360 pixels\n", (char *) cut->pdata[i]);
 
   gtk_window_destroy (dialog);
   picky_test_spin (50);
@@ -913,8 +941,8 @@ test_accessibility_narrow_dialogs (Fixture       *fixture,
                       "Edit Channel", problems);
   check_dialog_width (GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (fixture->window), store, settings)),
                       "Pair a Phone", problems);
-  check_dialog_width (GTK_WINDOW (picky_erase_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
-                                                          "Ana Müller 0")),
+  check_dialog_width (picky_test_gui_erase_dialog_ready (GTK_WINDOW (fixture->window), store, fixture->contact,
+                                                         "Ana Müller 0"),
                       "Erase Contact", problems);
   check_dialog_width (GTK_WINDOW (picky_disclosure_dialog_new (GTK_WINDOW (fixture->window), store, fixture->contact,
                                                                "Ana Müller 0", tz, first, last)),

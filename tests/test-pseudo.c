@@ -8,7 +8,6 @@
 
 #include "picky-add-channel-dialog.h"
 #include "picky-disclosure-dialog.h"
-#include "picky-erase-dialog.h"
 #include "picky-pair-dialog.h"
 #include "picky-test-gui.h"
 #include "picky-window.h"
@@ -19,7 +18,6 @@ typedef struct {
   gint64            message;
   gint64            contact;
   GPtrArray        *cut;       /* what was found cut off, as text */
-  const char       *where;
 } Walk;
 
 static void
@@ -61,73 +59,13 @@ fill_store (Walk *walk)
   walk->contact = picky_message_get_contact_id (batch->pdata[0]);
 }
 
-static gboolean
-erase_ready (gpointer data)
-{
-  return picky_erase_dialog_get_ready (data);
-}
-
-/* Where a label's whole text matters: on a button, in a column's header,
- * as a settings row's title. */
-static const char *
-kind_of (GtkWidget *label)
-{
-  for (GtkWidget *w = gtk_widget_get_parent (label); w != NULL; w = gtk_widget_get_parent (w))
-    {
-      if (GTK_IS_BUTTON (w) || GTK_IS_MENU_BUTTON (w))
-        return "button";
-      if (strstr (G_OBJECT_TYPE_NAME (w), "ColumnViewTitle") != NULL)
-        return "column header";
-      if (ADW_IS_PREFERENCES_ROW (w))
-        return gtk_widget_has_css_class (label, "title") ? "row title" : NULL;
-      if (GTK_IS_LIST_BOX_ROW (w) || GTK_IS_WINDOW (w))
-        return NULL;
-    }
-  return NULL;
-}
-
-static void
-check_labels (Walk      *walk,
-              GtkWidget *root)
-{
-  /* Unmapped is not shown; nor is what has no size: AdwMessageDialog lays
-   * its responses out in a row and in a column, and gives the one it does
-   * not show none. */
-  if (!gtk_widget_get_mapped (root) || gtk_widget_get_width (root) == 0)
-    return;
-
-  if (GTK_IS_LABEL (root) && gtk_label_get_text (GTK_LABEL (root))[0] != '\0')
-    {
-      const char *kind = kind_of (root);
-      int natural = 0;
-
-      gtk_widget_measure (root, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &natural, NULL, NULL);
-      /* Cut off: ellipsized, or narrower than its text by more than a
-       * letter's part. libadwaita 1.2's button content gives its label two
-       * pixels under the natural width it asks for, with nothing lost. */
-      if (kind != NULL &&
-          (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root))) ||
-           (!gtk_label_get_wrap (GTK_LABEL (root)) && gtk_widget_get_width (root) + 4 < natural)))
-        g_ptr_array_add (walk->cut, g_strdup_printf ("%s: %s “%s” (%d of %d px%s)", walk->where, kind,
-                                                     gtk_label_get_text (GTK_LABEL (root)),
-                                                     gtk_widget_get_width (root), natural,
-                                                     pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (root)))
-                                                     ? ", ellipsized" : ""));
-    }
-
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    check_labels (walk, child);
-}
-
 static void
 check (Walk       *walk,
        GtkWidget  *root,
        const char *where)
 {
   picky_test_spin (400);
-  walk->where = where;
-  check_labels (walk, root);
+  picky_test_gui_find_cut_labels (root, where, walk->cut);
 }
 
 static void
@@ -253,14 +191,8 @@ test_pseudo_walk (gconstpointer data)
                 width, "Add Channel");
   check_dialog (&walk, GTK_WINDOW (picky_pair_dialog_new (GTK_WINDOW (walk.window), store, settings)),
                 width, "Pair a Phone");
-  {
-    PickyEraseDialog *erase = picky_erase_dialog_new (GTK_WINDOW (walk.window), store, contact, "Ana Müller");
-
-    /* Its buttons are laid out once it has counted what would go. */
-    gtk_window_present (GTK_WINDOW (erase));
-    g_assert_true (picky_test_wait_until (erase_ready, erase, 10000));
-    check_dialog (&walk, GTK_WINDOW (erase), width, "Erase");
-  }
+  check_dialog (&walk, picky_test_gui_erase_dialog_ready (GTK_WINDOW (walk.window), store, contact, "Ana Müller"),
+                width, "Erase");
 
   {
     g_autoptr(GTimeZone) tz = g_time_zone_new_utc ();

@@ -152,3 +152,43 @@ picky_languages_bind_textdomain (void)
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 }
+
+/**
+ * picky_languages_get_script_font:
+ *
+ * The font family to put before the interface font for the language the
+ * console shows, where that language's script needs one.
+ *
+ * The interface font has Latin letters and punctuation only; a Devanagari
+ * or Arabic word comes from a fallback font whose ascent and descent
+ * differ from it.
+ * A line with a comma or a Latin name on it is then taller than one
+ * without, so a wrapped label's height does not fall steadily as it gets
+ * wider, and GtkLabel's search for the narrowest width that fits a height
+ * lands wider than the row it is in: a description cut at the right edge,
+ * a button pushed out of the window. A Devanagari font first gives the
+ * text and its punctuation one font, and one line height.
+ *
+ * Returns: (nullable): a font family, or %NULL where the interface font serves
+ */
+const char *
+picky_languages_get_script_font (void)
+{
+  static const struct {
+    const char *code;
+    const char *family;
+  } fonts[] = {
+    /* Its ascent and descent take in the Latin font's: lines with a
+     * Latin name on them are no taller (the Sans one's lines are half as
+     * tall again as the text's). */
+    { "ar", "Noto Naskh Arabic" },
+    { "hi", "Noto Sans Devanagari" },
+  };
+  const char *first = g_get_language_names ()[0];
+  size_t length = strcspn (first, "_.@");
+
+  for (guint i = 0; i < G_N_ELEMENTS (fonts); i++)
+    if (strlen (fonts[i].code) == length && strncmp (first, fonts[i].code, length) == 0)
+      return fonts[i].family;
+  return NULL;
+}

@@ -10,6 +10,7 @@
 
 #include "picky-accessible.h"
 #include "picky-application.h"
+#include "picky-languages.h"
 #include "picky-notifier.h"
 #include "picky-command.h"
 #include "picky-command-bus.h"
@@ -244,6 +245,31 @@ picky_application_shutdown (GApplication *app)
   G_APPLICATION_CLASS (picky_application_parent_class)->shutdown (app);
 }
 
+/* A script's own font before the interface font (see
+ * picky_languages_get_script_font()); Latin text still comes from the
+ * interface font. Windows pass the family on to everything in them. */
+static void
+use_script_font (void)
+{
+  const char *family = picky_languages_get_script_font ();
+  g_autofree char *interface_font = NULL;
+  g_autoptr(PangoFontDescription) description = NULL;
+  g_autoptr(GtkCssProvider) provider = NULL;
+  g_autofree char *css = NULL;
+
+  if (family == NULL)
+    return;
+  g_object_get (gtk_settings_get_default (), "gtk-font-name", &interface_font, NULL);
+  description = pango_font_description_from_string (interface_font != NULL ? interface_font : "Sans");
+  css = g_strdup_printf ("window, tooltip { font-family: \"%s\", \"%s\"; }", family,
+                         pango_font_description_get_family (description) != NULL
+                         ? pango_font_description_get_family (description) : "Sans");
+  provider = gtk_css_provider_new ();
+  gtk_css_provider_load_from_data (provider, css, -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+}
+
 static void
 picky_application_startup (GApplication *app)
 {
@@ -256,6 +282,7 @@ picky_application_startup (GApplication *app)
 
   gtk_window_set_default_icon_name (APPLICATION_ID);
   picky_accessible_init ();
+  use_script_font ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (app),
                                    app_actions, G_N_ELEMENTS (app_actions),

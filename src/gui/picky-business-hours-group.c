@@ -99,7 +99,9 @@ on_settings_changed_cb (PickyBusinessHoursGroup *self,
 static void
 fill_days (PickyBusinessHoursGroup *self)
 {
-  /* Translators: short weekday names on the day buttons of business hours */
+  /* Translators: short weekday names on the day buttons of business hours;
+   * seven of them share a row 300 pixels wide, so keep each to a few letters
+   * (the full name is the button's tooltip), e.g. a single letter in Arabic */
   const char *short_names[7] = {
     NC_("weekday", "Mon"), NC_("weekday", "Tue"), NC_("weekday", "Wed"), NC_("weekday", "Thu"),
     NC_("weekday", "Fri"), NC_("weekday", "Sat"), NC_("weekday", "Sun"),
@@ -113,6 +115,9 @@ fill_days (PickyBusinessHoursGroup *self)
     {
       GtkWidget *button = gtk_toggle_button_new_with_label (g_dpgettext2 (NULL, "weekday", short_names[d]));
 
+      /* The short name is what fits seven to a phone's row; the full one
+       * is what a pointer and a screen reader get. */
+      gtk_widget_set_tooltip_text (button, g_dpgettext2 (NULL, "weekday", names[d]));
       gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       g_dpgettext2 (NULL, "weekday", names[d]), -1);
       gtk_widget_add_css_class (button, "flat");
