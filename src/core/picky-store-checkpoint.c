@@ -119,7 +119,11 @@ picky_store_checkpointer_new (sqlite3     *writer,
   g_cond_init (&self->cond);
   self->writer = writer;
 
+  /* A connection knows the file is in WAL mode only once it has read it:
+   * before that, a checkpoint on it does nothing at all. */
   rc = sqlite3_open_v2 (path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_exec (self->db, "SELECT count (*) FROM sqlite_schema", NULL, NULL, NULL);
   if (rc != SQLITE_OK)
     {
       picky_store_set_sqlite_error (error, self->db, rc);
