@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <libsecret/secret.h>
 
 #include "bench-common.h"
 #include "picky-application.h"
@@ -206,6 +207,49 @@ count_existing (const char *path)
   return count;
 }
 
+/* The data key of a store an earlier process generated, kept in
+ * "@path.key" beside it, is put into this session's keyring under the
+ * database's id, as the console stored it there, so that a store can be
+ * measured in a later session than the one that made it. */
+static void
+restore_data_key (const char *path)
+{
+  static const SecretSchema data_key_schema = {
+    "io.github.pickyconsole.PickyConsole.DataKey", SECRET_SCHEMA_NONE,
+    {
+      { "database", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+  g_autofree char *key_path = g_strconcat (path, ".key", NULL);
+  g_autofree char *key = NULL;
+  g_autofree char *encoded = NULL;
+  g_autofree char *database_id = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize length = 0;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  if (!g_file_get_contents (key_path, &key, &length, NULL))
+    return;
+
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+      sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'database-id'", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    database_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  if (database_id == NULL)
+    g_error ("%s has no database id", path);
+
+  encoded = g_base64_encode ((const guchar *) key, length);
+  if (!secret_password_store_sync (&data_key_schema, SECRET_COLLECTION_DEFAULT, "bench-inbox data key",
+                                   encoded, NULL, &error,
+                                   "database", database_id, "kind", "data-key", NULL))
+    g_error ("Cannot put the data key into the keyring: %s", error->message);
+}
+
 static void start_live (Bench *bench);
 
 static void
@@ -238,6 +282,7 @@ finish_scrolling (Bench *bench)
                                           bench->stuck_frames > 120);
   printf ("frame_p95_ms: %.2f\n", bench_percentile (bench->frame_ms, 0.95));
   printf ("frame_max_ms: %.2f\n", bench_percentile (bench->frame_ms, 1.0));
+  printf ("rss_mb_scrolled: %.1f\n", rss_mb ());
   fflush (stdout);
 
   gtk_adjustment_set_value (bench->adjustment, 0);
@@ -544,7 +589,7 @@ main (int   argc,
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store_path, "A database file to create or reuse", "PATH" },
     { "frames", 0, 0, G_OPTION_ARG_INT, &frames, "Scroll frames at most; 0, the default, scrolls to the oldest message", "N" },
     { "step", 0, 0, G_OPTION_ARG_DOUBLE, &step, "Scrolled per frame, in heights of the list (default 12, a fling)", "PAGES" },
-    { "generate-only", 0, 0, G_OPTION_ARG_NONE, &generate_only, "Only fill the --store file and end, so that a later run measures a store an earlier process made (its data key stays in the session's keyring)", NULL },
+    { "generate-only", 0, 0, G_OPTION_ARG_NONE, &generate_only, "Only fill the --store file and end, so that a later run measures a store an earlier process made (its data key is kept in PATH.key beside it)", NULL },
     { NULL }
   };
 
@@ -589,6 +634,8 @@ main (int   argc,
 
       /* Counting is the benchmark's own work, not start-up. */
       bench.n_existing = count_existing (absolute);
+      if (!generate_only)
+        restore_data_key (absolute);
       bench.start_us += g_get_monotonic_time () - before;
       /* A missing file is created through the link by the store itself. */
       if (symlink (absolute, db_path) != 0)
@@ -632,6 +679,13 @@ main (int   argc,
       key = picky_vault_get_data_key_finish (vault, bench_wait_for (&result), &error);
       if (key == NULL || (cipher = picky_cipher_new (key, &error)) == NULL)
         g_error ("No data key: %s", error->message);
+      {
+        g_autofree char *key_path = g_strconcat (store_path, ".key", NULL);
+
+        if (!g_file_set_contents_full (key_path, g_bytes_get_data (key, NULL), g_bytes_get_size (key),
+                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
+          g_error ("Cannot keep the key: %s", error->message);
+      }
       picky_service_shutdown (bench.service);
       if (bench.n_existing == 0)
         {
@@ -701,6 +755,14 @@ main (int   argc,
   g_clear_handle_id (&bench.live_timer, g_source_remove);
 
   printf ("rss_mb_end: %.1f\n", rss_mb ());
+  {
+    sqlite3_int64 used = 0;
+    sqlite3_int64 peak = 0;
+
+    /* What of it is SQLite's: the page cache, mostly. */
+    sqlite3_status64 (SQLITE_STATUS_MEMORY_USED, &used, &peak, FALSE);
+    printf ("sqlite_mb_end: %.1f\n", used / (1024.0 * 1024.0));
+  }
   printf ("gl_driver_loaded: %d\n", gl_driver_loaded ());
   printf ("live_batches: %u\n", bench.live_sent->len);
   printf ("live_batches_shown: %u\n", bench.live_ms->len);
