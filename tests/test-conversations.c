@@ -841,20 +841,34 @@ test_list (Fixture       *fixture,
     }
   ingest (fixture, batch);
 
+  /* The first page is a screenful, so that a view has few rows to make
+   * before its first frame. */
   picky_conversation_list_set_filter (model, PICKY_CONVERSATION_FILTER_OPEN, NULL, 0);
   g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 40);
   g_assert_false (picky_conversation_list_get_complete (model));
 
-  /* A view near the end reads on. */
+  /* A view near the end reads on, once the main loop has nothing more
+   * urgent: the rows a view binds for its first frame do not bring in the
+   * next page before that frame. */
   g_clear_object (&first);
-  first = g_list_model_get_item (G_LIST_MODEL (model), 90);
+  first = g_list_model_get_item (G_LIST_MODEL (model), 30);
+  g_assert_true (picky_conversation_list_get_loading (model));
+  g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 40);
   g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 200);
-  g_clear_object (&first);
-  first = g_list_model_get_item (G_LIST_MODEL (model), 190);
-  g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 250);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 90);
+  /* Later pages are smaller and read at once. */
+  while (g_list_model_get_n_items (G_LIST_MODEL (model)) < 250)
+    {
+      guint before = g_list_model_get_n_items (G_LIST_MODEL (model));
+
+      g_clear_object (&first);
+      first = g_list_model_get_item (G_LIST_MODEL (model), before - 1);
+      g_assert_true (picky_conversation_list_get_loading (model));
+      g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
+      g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, MIN (before + 50, 250));
+    }
   g_assert_true (picky_conversation_list_get_complete (model));
   g_clear_object (&first);
 
@@ -934,7 +948,7 @@ test_list (Fixture       *fixture,
   /* In the Unread list a conversation read stays until the filter changes. */
   picky_conversation_list_set_filter (model, PICKY_CONVERSATION_FILTER_UNREAD, NULL, 0);
   g_assert_true (picky_test_wait_until (list_loaded, model, 5000));
-  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 100);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 40);
   g_clear_object (&first);
   first = g_list_model_get_item (G_LIST_MODEL (model), 0);
   g_assert_cmpstr (picky_conversation_get_provider_id (first), ==, "newcomer");
@@ -942,6 +956,9 @@ test_list (Fixture       *fixture,
   g_assert_true (picky_conversation_list_find (model, picky_conversation_get_id (first), &position));
   g_assert_cmpuint (position, ==, 0);
   g_assert_cmpuint (picky_conversation_get_unread (first), ==, 0);
+
+  /* The page the view's prefetch asked for may still come after the test. */
+  g_signal_handlers_disconnect_by_data (model, changes);
 }
 
 /* Version 8's fixture gets its conversation table built from the messages. */

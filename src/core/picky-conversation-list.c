@@ -6,8 +6,14 @@
 #include "picky-conversation-list.h"
 
 /* Rows per store page, and how close to the end of what is loaded a view
- * may look before the next page is asked for. */
-#define PAGE_SIZE 100
+ * may look before the next page is asked for. GTK 4.8's list view makes,
+ * binds and measures a row widget for every item up to 200 around what it
+ * shows as soon as the items come: the first page of a filter is only a
+ * screenful, so that few rows are made before the first frame, and later
+ * pages are small, so that one arriving while the list is flung costs a
+ * frame few rows. */
+#define FIRST_PAGE_SIZE 40
+#define PAGE_SIZE 50
 #define PREFETCH 40
 
 /* Unlike PickyMessageList, loaded rows stay in memory: a support team has
@@ -29,6 +35,8 @@ struct _PickyConversationList
   gint64                   cursor_time;
   gint64                   cursor_id;
   gboolean                 loading;
+  guint                    prefetch_id;    /* a page asked for by a view, not yet queued */
+  guint                    page_limit;     /* rows asked for by the page on its way */
   gboolean                 complete;
 };
 
@@ -87,6 +95,29 @@ find_position (PickyConversationList *self,
   return g_ptr_array_find (self->items, item, position);
 }
 
+/* The size of the page to ask for next: a screenful for a filter's first. */
+static guint
+query_limit (PickyConversationList *self)
+{
+  return self->items->len == 0 && self->cursor_time == 0 && self->cursor_id == 0 ? FIRST_PAGE_SIZE : PAGE_SIZE;
+}
+
+static void queue_page (PickyConversationList *self);
+
+/* A view's prefetch while only the first page is loaded, queued once the
+ * main loop has nothing more urgent: the rows a view binds before its first
+ * frame ask for the next page, which would otherwise come back, and be
+ * made into rows, before that frame is drawn. */
+static gboolean
+prefetch_cb (gpointer data)
+{
+  PickyConversationList *self = data;
+
+  self->prefetch_id = 0;
+  queue_page (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_page_loaded_cb (GObject      *object,
                    GAsyncResult *result,
@@ -114,7 +145,7 @@ on_page_loaded_cb (GObject      *object,
       return;
     }
 
-  if (page->len < PAGE_SIZE)
+  if (page->len < self->page_limit)
     self->complete = TRUE;
   if (page->len > 0)
     {
@@ -281,8 +312,18 @@ picky_conversation_list_get_item (GListModel *model,
 
   /* A view asks for the rows it is about to show: the next page is read
    * before it reaches the end of what is loaded. */
-  if (position + PREFETCH >= self->items->len)
-    picky_conversation_list_load_more (self);
+  if (position + PREFETCH >= self->items->len && !self->loading && !self->complete)
+    {
+      if (self->items->len > FIRST_PAGE_SIZE)
+        {
+          queue_page (self);
+        }
+      else
+        {
+          self->loading = TRUE;
+          self->prefetch_id = g_idle_add_full (G_PRIORITY_LOW, prefetch_cb, self, NULL);
+        }
+    }
 
   return g_object_ref (g_ptr_array_index (self->items, position));
 }
@@ -300,6 +341,7 @@ picky_conversation_list_dispose (GObject *object)
 {
   PickyConversationList *self = PICKY_CONVERSATION_LIST (object);
 
+  g_clear_handle_id (&self->prefetch_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   if (self->store != NULL)
@@ -390,6 +432,7 @@ picky_conversation_list_set_filter (PickyConversationList   *self,
 
   g_return_if_fail (PICKY_IS_CONVERSATION_LIST (self));
 
+  g_clear_handle_id (&self->prefetch_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
@@ -430,19 +473,31 @@ picky_conversation_list_get_filter (PickyConversationList *self)
 void
 picky_conversation_list_load_more (PickyConversationList *self)
 {
-  PickyConversationQuery query = { 0, };
-
   g_return_if_fail (PICKY_IS_CONVERSATION_LIST (self));
 
+  /* A view's prefetch waiting for its turn goes now. */
+  if (self->prefetch_id != 0)
+    {
+      g_clear_handle_id (&self->prefetch_id, g_source_remove);
+      self->loading = FALSE;
+    }
   if (self->loading || self->complete)
     return;
+
+  queue_page (self);
+}
+
+static void
+queue_page (PickyConversationList *self)
+{
+  PickyConversationQuery query = { 0, };
 
   query.filter = self->filter;
   query.apps = (const char * const *) self->apps;
   query.channel_id = self->channel_id;
   query.before_time = self->cursor_time;
   query.before_id = self->cursor_id;
-  query.limit = PAGE_SIZE;
+  query.limit = self->page_limit = query_limit (self);
 
   self->loading = TRUE;
   picky_store_list_conversations_async (self->store, &query, self->cancellable, on_page_loaded_cb,

@@ -961,7 +961,7 @@ picky_store_schema_configure (sqlite3  *db,
                            "PRAGMA synchronous = FULL;"
                            "PRAGMA foreign_keys = ON;"
                            "PRAGMA temp_store = MEMORY;"
-                           "PRAGMA cache_size = -32768;",
+                           "PRAGMA cache_size = -16384;",
                            error);
 }
 
