@@ -175,25 +175,6 @@ fill_cell (PickyListRow *row,
   gtk_label_set_text (GTK_LABEL (child), text);
 }
 
-static void
-bind_cell_cb (GtkSignalListItemFactory *factory,
-              GtkListItem              *list_item,
-              gpointer                  user_data)
-{
-  PickyListRow *row = gtk_list_item_get_item (list_item);
-
-  fill_cell (row, NULL, list_item);
-  g_signal_connect (row, "notify::item", G_CALLBACK (fill_cell), list_item);
-}
-
-static void
-unbind_cell_cb (GtkSignalListItemFactory *factory,
-                GtkListItem              *list_item,
-                gpointer                  user_data)
-{
-  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), fill_cell, list_item);
-}
-
 /* At narrow widths: the name and the last message's time on one line,
  * the numbers on a second. */
 static void
@@ -254,23 +235,31 @@ fill_narrow_row (PickyListRow *list_row,
   gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (row)), numbers);
 }
 
+/* Fills a cell or narrow row from its PickyListRow's contact; also
+ * connected to notify::item, for when another contact comes to the row. */
+typedef void (*FillFunc) (PickyListRow *row,
+                          GParamSpec   *pspec,
+                          GtkListItem  *list_item);
+
+/* Bound once, a row object stays while contacts move through it: what is
+ * shown follows its item. @fill is the FillFunc, as the handler's data. */
 static void
-bind_narrow_row_cb (GtkSignalListItemFactory *factory,
-                    GtkListItem              *list_item,
-                    gpointer                  user_data)
+bind_following_cb (GtkSignalListItemFactory *factory,
+                   GtkListItem              *list_item,
+                   gpointer                  fill)
 {
   PickyListRow *row = gtk_list_item_get_item (list_item);
 
-  fill_narrow_row (row, NULL, list_item);
-  g_signal_connect (row, "notify::item", G_CALLBACK (fill_narrow_row), list_item);
+  ((FillFunc) fill) (row, NULL, list_item);
+  g_signal_connect (row, "notify::item", G_CALLBACK (fill), list_item);
 }
 
 static void
-unbind_narrow_row_cb (GtkSignalListItemFactory *factory,
-                      GtkListItem              *list_item,
-                      gpointer                  user_data)
+unbind_following_cb (GtkSignalListItemFactory *factory,
+                     GtkListItem              *list_item,
+                     gpointer                  fill)
 {
-  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), fill_narrow_row, list_item);
+  g_signal_handlers_disconnect_by_func (gtk_list_item_get_item (list_item), fill, list_item);
 }
 
 /* ---- Sorting and searching ---- */
@@ -579,8 +568,8 @@ add_column (PickyContactsPage *self,
   GtkColumnViewColumn *view_column;
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell_cb), GUINT_TO_POINTER (column));
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell_cb), GUINT_TO_POINTER (column));
-  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_cell_cb), GUINT_TO_POINTER (column));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_following_cb), fill_cell);
+  g_signal_connect (factory, "unbind", G_CALLBACK (unbind_following_cb), fill_cell);
   view_column = gtk_column_view_column_new (title, factory);
   gtk_column_view_column_set_sorter (view_column, sorter);
   if (widest == NULL)
@@ -1007,8 +996,8 @@ picky_contacts_page_init (PickyContactsPage *self)
 
   narrow_factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (narrow_factory, "setup", G_CALLBACK (setup_narrow_row_cb), NULL);
-  g_signal_connect (narrow_factory, "bind", G_CALLBACK (bind_narrow_row_cb), NULL);
-  g_signal_connect (narrow_factory, "unbind", G_CALLBACK (unbind_narrow_row_cb), NULL);
+  g_signal_connect (narrow_factory, "bind", G_CALLBACK (bind_following_cb), fill_narrow_row);
+  g_signal_connect (narrow_factory, "unbind", G_CALLBACK (unbind_following_cb), fill_narrow_row);
   gtk_list_view_set_factory (self->narrow_view, narrow_factory);
   g_signal_connect_object (self->report_view, "contact-erased", G_CALLBACK (on_report_view_contact_erased_cb),
                            self, G_CONNECT_SWAPPED);
