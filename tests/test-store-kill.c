@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,8 +234,19 @@ test_store_kill_mid_ingest (void)
                                 NULL, NULL, &pid, NULL, &out_fd, NULL, &error);
       g_assert_no_error (error);
 
-      /* Somewhere between opening and the middle of the stream. */
-      g_usleep (g_rand_int_range (rand, 50, 300) * 1000);
+      /* Somewhere between opening and the middle of the stream. Every
+       * other round waits until the writer has promised a batch first: a
+       * delay counted from the start alone may end, on a busy machine,
+       * before the child has opened the store at all. */
+      if (round % 2 == 0)
+        {
+          struct pollfd promise = { out_fd, POLLIN, 0 };
+
+          g_assert_cmpint (poll (&promise, 1, 60000), ==, 1);
+          g_usleep (g_rand_int_range (rand, 0, 250) * 1000);
+        }
+      else
+        g_usleep (g_rand_int_range (rand, 50, 300) * 1000);
       g_assert_cmpint (kill (pid, SIGKILL), ==, 0);
       g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
       g_assert_true (WIFSIGNALED (status));
