@@ -675,30 +675,82 @@ typedef struct {
   gint64 to;
 } ReportHoursArgs;
 
+static int
+compare_hour_app (gconstpointer a,
+                  gconstpointer b)
+{
+  return strcmp (((const PickyReportHour *) a)->app, ((const PickyReportHour *) b)->app);
+}
+
+/* The hours of one app summed into @hours, with @row's hour of one of its
+ * contacts. */
+static void
+add_to_app_hour (GArray                *hours,
+                 const PickyReportHour *row)
+{
+  PickyReportHour *sum = NULL;
+
+  for (guint i = 0; i < hours->len && sum == NULL; i++)
+    if (strcmp (g_array_index (hours, PickyReportHour, i).app, row->app) == 0)
+      sum = &g_array_index (hours, PickyReportHour, i);
+  if (sum == NULL)
+    {
+      g_array_append_val (hours, *row);
+      return;
+    }
+  sum->n_in += row->n_in;
+  sum->n_out += row->n_out;
+  sum->first_timestamp = MIN (sum->first_timestamp, row->first_timestamp);
+  sum->last_timestamp = MAX (sum->last_timestamp, row->last_timestamp);
+  sum->response_sum += row->response_sum;
+  sum->response_count += row->response_count;
+}
+
+/* The hours of @app_hours, one per app, after those of @hours in the apps'
+ * order, as GROUP BY hour, app would list them. */
+static void
+flush_app_hours (GArray *hours,
+                 GArray *app_hours)
+{
+  for (guint i = 0; i < app_hours->len; i++)
+    g_array_index (app_hours, PickyReportHour, i).app = g_intern_string (g_array_index (app_hours, PickyReportHour, i).app);
+  g_array_sort (app_hours, compare_hour_app);
+  g_array_append_vals (hours, app_hours->data, app_hours->len);
+  g_array_set_size (app_hours, 0);
+}
+
 static void
 report_hours_run (PickyStoreWorker *w,
                   GTask            *task)
 {
   ReportHoursArgs *args = g_task_get_task_data (task);
   g_autoptr(PickyReportHours) hours = g_new0 (PickyReportHours, 1);
+  g_autoptr(GArray) app_hours = g_array_new (FALSE, FALSE, sizeof (PickyReportHour));
+  g_autoptr(GError) error = NULL;
   sqlite3_stmt *stmt = NULL;
   int rc;
 
   hours->hours = g_array_new (FALSE, TRUE, sizeof (PickyReportHour));
 
-  /* One contact reads its own rows by the primary key; all contacts read
-   * the covering index by time, summed per hour and app. */
+  /* One contact reads its own rows by the primary key. All contacts read
+   * the covering index by time and are summed per hour and app here, each
+   * contact's app taken from the worker's cache of contacts, read whole
+   * once: joining every row to its contact took three seconds for a month
+   * at 4.5 M messages (400,000 contact-hours, each a lookup in the
+   * contacts' table). */
+  if (args->contact_id == 0 && !picky_store_worker_cache_all_contacts (w, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   rc = sqlite3_prepare_v2 (w->db,
                            args->contact_id != 0
-                           ? "SELECT h.hour, c.app, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
-                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
-                             " WHERE h.contact_id = :contact AND h.hour BETWEEN :from AND :to"
-                             " ORDER BY h.hour"
-                           : "SELECT h.hour, c.app, sum (n_in), sum (n_out), min (first_ts), max (last_ts),"
-                             " sum (resp_sum), sum (resp_count)"
-                             " FROM contact_hours h JOIN contacts c ON c.id = h.contact_id"
-                             " WHERE h.hour BETWEEN :from AND :to"
-                             " GROUP BY h.hour, c.app ORDER BY h.hour",
+                           ? "SELECT hour, contact_id, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
+                             " FROM contact_hours"
+                             " WHERE contact_id = :contact AND hour BETWEEN :from AND :to ORDER BY hour"
+                           : "SELECT hour, contact_id, n_in, n_out, first_ts, last_ts, resp_sum, resp_count"
+                             " FROM contact_hours INDEXED BY contact_hours_time"
+                             " WHERE hour BETWEEN :from AND :to ORDER BY hour",
                            -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
@@ -709,18 +761,24 @@ report_hours_run (PickyStoreWorker *w,
   while (picky_store_next_row (stmt, &rc))
     {
       PickyReportHour hour = { 0 };
+      PickyStoreContact *contact = picky_store_worker_get_contact (w, sqlite3_column_int64 (stmt, 1));
 
       hour.hour = sqlite3_column_int64 (stmt, 0);
       hour.contact_id = args->contact_id;
-      hour.app = g_intern_string ((const char *) sqlite3_column_text (stmt, 1));
       hour.n_in = sqlite3_column_int64 (stmt, 2);
       hour.n_out = sqlite3_column_int64 (stmt, 3);
       hour.first_timestamp = sqlite3_column_int64 (stmt, 4);
       hour.last_timestamp = sqlite3_column_int64 (stmt, 5);
       hour.response_sum = sqlite3_column_int64 (stmt, 6);
       hour.response_count = sqlite3_column_int64 (stmt, 7);
-      g_array_append_val (hours->hours, hour);
+      if (contact == NULL)
+        continue;
+      hour.app = contact->app;             /* interned when flushed */
+      if (app_hours->len > 0 && g_array_index (app_hours, PickyReportHour, 0).hour != hour.hour)
+        flush_app_hours (hours->hours, app_hours);
+      add_to_app_hour (app_hours, &hour);
     }
+  flush_app_hours (hours->hours, app_hours);
   sqlite3_finalize (stmt);
   stmt = NULL;
 
