@@ -11,6 +11,7 @@
 #include "picky-service.h"
 #include "picky-languages.h"
 #include "picky-test-gui.h"
+#include "picky-text-cell.h"
 
 /**
  * picky_test_gui_init:
@@ -204,6 +205,22 @@ picky_test_gui_accessible_name (GtkWidget *widget)
   g_auto(GStrv) parts = picky_test_gui_accessible_name_parts (widget);
 
   return g_strjoinv (" ", parts);
+}
+
+/**
+ * picky_test_gui_text_of:
+ *
+ * Returns: (nullable): the text @widget shows, for a label or a list row's
+ *   text cell; %NULL for other widgets
+ */
+const char *
+picky_test_gui_text_of (GtkWidget *widget)
+{
+  if (GTK_IS_LABEL (widget))
+    return gtk_label_get_text (GTK_LABEL (widget));
+  if (PICKY_IS_TEXT_CELL (widget))
+    return picky_text_cell_get_text (PICKY_TEXT_CELL (widget));
+  return NULL;
 }
 
 /* The last name not found, so that a test waiting for it logs once. */
@@ -430,11 +447,11 @@ find_overflowing (GtkWidget  *widget,
         return;
     }
 
-  if (GTK_IS_LABEL (widget) && gtk_label_get_text (GTK_LABEL (widget))[0] != '\0' &&
+  if (picky_test_gui_text_of (widget) != NULL && picky_test_gui_text_of (widget)[0] != '\0' &&
       gtk_widget_compute_bounds (widget, window, &bounds) &&
       (bounds.origin.x < -1 || bounds.origin.x + bounds.size.width > gtk_widget_get_width (window) + 1))
     g_ptr_array_add (out, g_strdup_printf ("%s: “%s” runs from %.0f to %.0f px in a window %d px wide", where,
-                                           gtk_label_get_text (GTK_LABEL (widget)), bounds.origin.x,
+                                           picky_test_gui_text_of (widget), bounds.origin.x,
                                            bounds.origin.x + bounds.size.width, gtk_widget_get_width (window)));
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;

@@ -18,6 +18,7 @@ void              picky_test_gui_wait_service_ready (PickyService *service);
 GPtrArray        *picky_test_gui_find_all      (GtkWidget    *root,
                                                 GType         type);
 char             *picky_test_gui_accessible_name (GtkWidget  *widget);
+const char       *picky_test_gui_text_of       (GtkWidget    *widget);
 GStrv             picky_test_gui_accessible_name_parts (GtkWidget *widget);
 GtkWidget        *picky_test_gui_find_named    (GtkWidget    *root,
                                                 GType         type,

@@ -385,16 +385,16 @@ count_changes_cb (GListModel *model,
   (*changes)++;
 }
 
-/* The label of the column view showing @text. */
+/* The cell of the column view showing @text. */
 static GtkWidget *
 find_cell (GtkColumnView *view,
            const char    *text)
 {
-  g_autoptr(GPtrArray) labels = picky_test_gui_find_all (GTK_WIDGET (view), GTK_TYPE_LABEL);
+  g_autoptr(GPtrArray) widgets = picky_test_gui_find_all (GTK_WIDGET (view), GTK_TYPE_WIDGET);
 
-  for (guint i = 0; i < labels->len; i++)
-    if (g_strcmp0 (gtk_label_get_text (labels->pdata[i]), text) == 0)
-      return labels->pdata[i];
+  for (guint i = 0; i < widgets->len; i++)
+    if (g_strcmp0 (picky_test_gui_text_of (widgets->pdata[i]), text) == 0)
+      return widgets->pdata[i];
   return NULL;
 }
 
@@ -434,7 +434,7 @@ assert_first_cell_shows_top (GtkWidget  *cell,
   g_autoptr(PickyContactItem) top = shown_contact (rows, 0);
 
   g_assert_nonnull (cell);
-  g_assert_cmpstr (gtk_label_get_text (GTK_LABEL (cell)), ==, picky_contact_item_get_label (top));
+  g_assert_cmpstr (picky_test_gui_text_of (cell), ==, picky_contact_item_get_label (top));
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "picky-range-selector.h"
 #include "picky-report-draw.h"
 #include "picky-report-view.h"
+#include "picky-text-cell.h"
 #include "picky-time-format.h"
 
 /* New messages refresh the numbers after this quiet spell, not per batch. */
@@ -121,32 +122,36 @@ format_cell (PickyContactItem *item,
 /* Which column a cell is in, on its list item. */
 static GQuark column_quark;
 
+/* Text cells, not labels: a search refills some two hundred rows, and a
+ * cell with a new text is only drawn again, where a label would have its
+ * row measured and its text shaped two or three times (see
+ * picky-text-cell.c). The columns have their widths whatever the text. */
 static void
 setup_cell_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                gpointer                  user_data)
 {
   Column column = GPOINTER_TO_UINT (user_data);
-  GtkWidget *label = gtk_label_new (NULL);
+  GtkWidget *cell = picky_text_cell_new ();
 
   g_object_set_qdata (G_OBJECT (list_item), column_quark, user_data);
+  picky_text_cell_set_width_chars (PICKY_TEXT_CELL (cell), 0);
 
   if (column == COLUMN_CONTACT)
     {
       GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
       GtkWidget *icon = gtk_image_new ();
 
-      gtk_label_set_xalign (GTK_LABEL (label), 0);
-      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_widget_set_hexpand (cell, TRUE);
       gtk_box_append (GTK_BOX (box), icon);
-      gtk_box_append (GTK_BOX (box), label);
+      gtk_box_append (GTK_BOX (box), cell);
       gtk_list_item_set_child (list_item, box);
       return;
     }
 
-  gtk_label_set_xalign (GTK_LABEL (label), column_is_number (column) ? 1.0 : 0.0);
-  gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+  picky_text_cell_set_xalign (PICKY_TEXT_CELL (cell), column_is_number (column) ? 1.0 : 0.0);
+  gtk_widget_add_css_class (cell, "numeric");
+  gtk_list_item_set_child (list_item, cell);
 }
 
 /* Also when another contact comes to the cell's row. */
@@ -168,11 +173,11 @@ fill_cell (PickyListRow *row,
       gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
                                                                   : "picky-contacts-symbolic");
       gtk_widget_set_tooltip_text (icon, app != NULL ? picky_app_info_get_display_name (app) : NULL);
-      gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (child)), text);
+      picky_text_cell_set_text (PICKY_TEXT_CELL (gtk_widget_get_last_child (child)), text);
       return;
     }
 
-  gtk_label_set_text (GTK_LABEL (child), text);
+  picky_text_cell_set_text (PICKY_TEXT_CELL (child), text);
 }
 
 /* At narrow widths: the name and the last message's time on one line,
@@ -185,17 +190,17 @@ setup_narrow_row_cb (GtkSignalListItemFactory *factory,
   GtkWidget *row = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *top = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
   GtkWidget *icon = gtk_image_new ();
-  GtkWidget *name = gtk_label_new (NULL);
-  GtkWidget *when = gtk_label_new (NULL);
-  GtkWidget *numbers = gtk_label_new (NULL);
+  GtkWidget *name = picky_text_cell_new ();
+  GtkWidget *when = picky_text_cell_new ();
+  GtkWidget *numbers = picky_text_cell_new ();
 
-  gtk_label_set_xalign (GTK_LABEL (name), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (name), PANGO_ELLIPSIZE_END);
+  /* The name and the numbers take the row's width, whatever their text;
+   * the time is as wide as it is. */
+  picky_text_cell_set_width_chars (PICKY_TEXT_CELL (name), 0);
   gtk_widget_set_hexpand (name, TRUE);
   gtk_widget_add_css_class (when, "dim-label");
   gtk_widget_add_css_class (when, "numeric");
-  gtk_label_set_xalign (GTK_LABEL (numbers), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (numbers), PANGO_ELLIPSIZE_END);
+  picky_text_cell_set_width_chars (PICKY_TEXT_CELL (numbers), 0);
   gtk_widget_add_css_class (numbers, "dim-label");
   gtk_widget_add_css_class (numbers, "caption");
   gtk_box_append (GTK_BOX (top), icon);
@@ -227,12 +232,12 @@ fill_narrow_row (PickyListRow *list_row,
 
   gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
                                                               : "picky-contacts-symbolic");
-  gtk_label_set_text (GTK_LABEL (name), picky_contact_item_get_label (item));
-  gtk_label_set_text (GTK_LABEL (when), last);
+  picky_text_cell_set_text (PICKY_TEXT_CELL (name), picky_contact_item_get_label (item));
+  picky_text_cell_set_text (PICKY_TEXT_CELL (when), last);
   /* Translators: the second line of a contact at narrow widths: messages in, out, median response */
   numbers = g_strdup_printf (_("In %u · Out %u · Median response %s"), picky_contact_item_get_n_in (item),
                              picky_contact_item_get_n_out (item), median);
-  gtk_label_set_text (GTK_LABEL (gtk_widget_get_last_child (row)), numbers);
+  picky_text_cell_set_text (PICKY_TEXT_CELL (gtk_widget_get_last_child (row)), numbers);
 }
 
 /* Fills a cell or narrow row from its PickyListRow's contact; also
