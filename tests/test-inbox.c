@@ -19,6 +19,7 @@
 #include "picky-inbox-row.h"
 #include "picky-message-bubble.h"
 #include "picky-test-gui.h"
+#include "picky-text-cell.h"
 #include "picky-window.h"
 
 #define T0 1770000000
@@ -1419,7 +1420,7 @@ test_inbox_grouping (Fixture       *fixture,
   g_assert_cmpstr (picky_conversation_row_get_preview (rosa), ==, "Question 5");
   g_assert_nonnull (strstr (name, "5 unread"));
   g_assert_nonnull (strstr (name, "Waiting 1 h"));
-  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (rosa), GTK_TYPE_LABEL, "5")));
+  g_assert_true (gtk_widget_get_mapped (picky_test_gui_find_named (GTK_WIDGET (rosa), PICKY_TYPE_TEXT_CELL, "5")));
 
   reply = make_named (channel, "local:1", "34600111222", "Rosa Martínez", NULL, "We are on it", T0 + 1800);
   picky_message_set_direction (reply, PICKY_DIRECTION_OUT);

@@ -11,6 +11,7 @@
 #include "picky-clock.h"
 #include "picky-conversation-row.h"
 #include "picky-inbox-row.h"
+#include "picky-text-cell.h"
 #include "picky-time-format.h"
 
 struct _PickyConversationRow
@@ -19,11 +20,11 @@ struct _PickyConversationRow
 
   /* template widgets */
   GtkImage          *app_icon;
-  GtkLabel          *name_label;
-  GtkLabel          *time_label;
-  GtkLabel          *preview_label;
-  GtkLabel          *unread_badge;
-  GtkLabel          *state_label;
+  PickyTextCell     *name_label;
+  PickyTextCell     *time_label;
+  PickyTextCell     *preview_label;
+  PickyTextCell     *unread_badge;
+  PickyTextCell     *state_label;
 
   /* owned */
   PickyConversation *conversation;
@@ -111,12 +112,12 @@ show_conversation (PickyConversationRow *self,
 
   gtk_image_set_from_icon_name (self->app_icon, app != NULL ? picky_app_info_get_icon_name (app)
                                                             : "mail-unread-symbolic");
-  gtk_label_set_label (self->name_label, name != NULL ? name : "");
-  gtk_label_set_label (self->time_label, when);
-  gtk_label_set_label (self->preview_label, self->preview);
+  picky_text_cell_set_text (self->name_label, name != NULL ? name : "");
+  picky_text_cell_set_text (self->time_label, when);
+  picky_text_cell_set_text (self->preview_label, self->preview);
 
   count = unread > 99 ? g_strdup ("99+") : g_strdup_printf ("%u", unread);
-  gtk_label_set_label (self->unread_badge, count);
+  picky_text_cell_set_text (self->unread_badge, count);
   gtk_widget_set_visible (GTK_WIDGET (self->unread_badge), unread > 0);
   if (unread > 0)
     gtk_widget_add_css_class (GTK_WIDGET (self->name_label), "unread");
@@ -129,7 +130,7 @@ show_conversation (PickyConversationRow *self,
     state = g_strdup (_("Done"));
   else if (waiting > 0)
     state = picky_inbox_format_waiting (waiting, now);
-  gtk_label_set_label (self->state_label, state != NULL ? state : "");
+  picky_text_cell_set_text (self->state_label, state != NULL ? state : "");
   gtk_widget_set_visible (GTK_WIDGET (self->state_label), state != NULL);
   if (waiting > 0 && !picky_conversation_get_done (conversation))
     gtk_widget_add_css_class (GTK_WIDGET (self->state_label), "waiting");
@@ -185,6 +186,11 @@ picky_conversation_row_class_init (PickyConversationRowClass *klass)
 
   object_class->dispose = picky_conversation_row_dispose;
   object_class->finalize = picky_conversation_row_finalize;
+
+  /* Text cells, not labels: scrolling binds every visible row to another
+   * conversation each frame, and a new text in a cell only redraws it (see
+   * picky-text-cell.c). */
+  g_type_ensure (PICKY_TYPE_TEXT_CELL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "inboxrow");
