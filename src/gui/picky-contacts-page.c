@@ -122,6 +122,44 @@ format_cell (PickyContactItem *item,
 /* Which column a cell is in, on its list item. */
 static GQuark column_quark;
 
+/* The app's icon, set only when it changes: GtkImage queues a resize for
+ * any icon set, the same included. */
+static void
+show_app_icon (GtkWidget        *icon,
+               PickyContactItem *item)
+{
+  const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (item));
+  const char *name = app != NULL ? picky_app_info_get_icon_name (app) : "picky-contacts-symbolic";
+
+  if (g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (icon)), name) != 0)
+    gtk_image_set_from_icon_name (GTK_IMAGE (icon), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                  app != NULL ? picky_app_info_get_display_name (app) : NULL, -1);
+}
+
+/* The app's name as the icon's tooltip, asked for when it is shown:
+ * setting a tooltip's text asks the X server where the pointer is, a
+ * round trip per cell filled. */
+static gboolean
+on_app_icon_query_tooltip_cb (GtkWidget   *icon,
+                              int          x,
+                              int          y,
+                              gboolean     keyboard_tooltip,
+                              GtkTooltip  *tooltip,
+                              GtkListItem *list_item)
+{
+  PickyListRow *row = gtk_list_item_get_item (list_item);
+  const PickyAppInfo *app;
+
+  if (row == NULL)
+    return FALSE;
+  app = picky_app_catalog_lookup (picky_contact_item_get_app (picky_list_row_get_item (row)));
+  if (app == NULL)
+    return FALSE;
+  gtk_tooltip_set_text (tooltip, picky_app_info_get_display_name (app));
+  return TRUE;
+}
+
 /* Text cells, not labels: a search refills some two hundred rows, and a
  * cell with a new text is only drawn again, where a label would have its
  * row measured and its text shaped two or three times (see
@@ -143,6 +181,8 @@ setup_cell_cb (GtkSignalListItemFactory *factory,
       GtkWidget *icon = gtk_image_new ();
 
       gtk_widget_set_hexpand (cell, TRUE);
+      gtk_widget_set_has_tooltip (icon, TRUE);
+      g_signal_connect (icon, "query-tooltip", G_CALLBACK (on_app_icon_query_tooltip_cb), list_item);
       gtk_box_append (GTK_BOX (box), icon);
       gtk_box_append (GTK_BOX (box), cell);
       gtk_list_item_set_child (list_item, box);
@@ -167,12 +207,7 @@ fill_cell (PickyListRow *row,
 
   if (column == COLUMN_CONTACT)
     {
-      const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (item));
-      GtkWidget *icon = gtk_widget_get_first_child (child);
-
-      gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
-                                                                  : "picky-contacts-symbolic");
-      gtk_widget_set_tooltip_text (icon, app != NULL ? picky_app_info_get_display_name (app) : NULL);
+      show_app_icon (gtk_widget_get_first_child (child), item);
       picky_text_cell_set_text (PICKY_TEXT_CELL (gtk_widget_get_last_child (child)), text);
       return;
     }
@@ -225,13 +260,11 @@ fill_narrow_row (PickyListRow *list_row,
   GtkWidget *icon = gtk_widget_get_first_child (top);
   GtkWidget *name = gtk_widget_get_next_sibling (icon);
   GtkWidget *when = gtk_widget_get_next_sibling (name);
-  const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (item));
   g_autofree char *last = format_cell (item, COLUMN_LAST_SEEN);
   g_autofree char *median = format_cell (item, COLUMN_MEDIAN_RESPONSE);
   g_autofree char *numbers = NULL;
 
-  gtk_image_set_from_icon_name (GTK_IMAGE (icon), app != NULL ? picky_app_info_get_icon_name (app)
-                                                              : "picky-contacts-symbolic");
+  show_app_icon (icon, item);
   picky_text_cell_set_text (PICKY_TEXT_CELL (name), picky_contact_item_get_label (item));
   picky_text_cell_set_text (PICKY_TEXT_CELL (when), last);
   /* Translators: the second line of a contact at narrow widths: messages in, out, median response */

@@ -123,19 +123,36 @@ get_text_width (PickyTextCell *self)
   return self->text_width;
 }
 
+/* A font's average character width, by font and language: Pango shapes
+ * a sample text to find it, too much for each of a list's new cells. */
+static GHashTable *char_widths;
+
 static int
 get_char_width (PickyTextCell *self)
 {
   if (self->char_width < 0)
     {
       PangoContext *context = pango_layout_get_context (ensure_layout (self));
-      PangoFontMetrics *metrics = pango_context_get_metrics (context, pango_context_get_font_description (context),
-                                                             pango_context_get_language (context));
+      const PangoFontDescription *font = pango_context_get_font_description (context);
+      g_autofree char *font_name = pango_font_description_to_string (font);
+      g_autofree char *key = g_strconcat (font_name, "\n", pango_language_to_string (pango_context_get_language (context)),
+                                          NULL);
+      gpointer width;
 
-      /* As GtkLabel counts its width-chars. */
-      self->char_width = PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
-                                                 pango_font_metrics_get_approximate_digit_width (metrics)));
-      pango_font_metrics_unref (metrics);
+      if (char_widths == NULL)
+        char_widths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (g_hash_table_lookup_extended (char_widths, key, NULL, &width))
+        self->char_width = GPOINTER_TO_INT (width);
+      else
+        {
+          PangoFontMetrics *metrics = pango_context_get_metrics (context, font, pango_context_get_language (context));
+
+          /* As GtkLabel counts its width-chars. */
+          self->char_width = PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
+                                                     pango_font_metrics_get_approximate_digit_width (metrics)));
+          pango_font_metrics_unref (metrics);
+          g_hash_table_insert (char_widths, g_steal_pointer (&key), GINT_TO_POINTER (self->char_width));
+        }
     }
   return self->char_width;
 }
@@ -162,8 +179,8 @@ picky_text_cell_measure (GtkWidget      *widget,
   else
     {
       /* Room for an ellipsis at least; the text never widens the cell. */
-      *natural = self->width_chars * get_char_width (self);
-      *minimum = MIN (*natural, get_char_width (self));
+      *natural = self->width_chars > 0 ? self->width_chars * get_char_width (self) : 0;
+      *minimum = *natural > 0 ? MIN (*natural, get_char_width (self)) : 0;
     }
 }
 
