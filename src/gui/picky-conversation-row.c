@@ -99,6 +99,7 @@ show_conversation (PickyConversationRow *self,
   PickyConversation *conversation = self->conversation;
   const PickyAppInfo *app = picky_app_catalog_lookup (picky_conversation_get_app (conversation));
   const char *app_name = app != NULL ? picky_app_info_get_display_name (app) : picky_conversation_get_app (conversation);
+  const char *icon_name = app != NULL ? picky_app_info_get_icon_name (app) : "mail-unread-symbolic";
   const char *name = picky_conversation_get_display_name (conversation);
   guint unread = picky_conversation_get_unread (conversation);
   gint64 waiting = picky_conversation_get_waiting_since (conversation);
@@ -110,8 +111,9 @@ show_conversation (PickyConversationRow *self,
   g_free (self->preview);
   self->preview = picky_conversation_describe_last (conversation);
 
-  gtk_image_set_from_icon_name (self->app_icon, app != NULL ? picky_app_info_get_icon_name (app)
-                                                            : "mail-unread-symbolic");
+  /* GtkImage queues a resize for any icon set, the same included. */
+  if (g_strcmp0 (gtk_image_get_icon_name (self->app_icon), icon_name) != 0)
+    gtk_image_set_from_icon_name (self->app_icon, icon_name);
   picky_text_cell_set_text (self->name_label, name != NULL ? name : "");
   picky_text_cell_set_text (self->time_label, when);
   picky_text_cell_set_text (self->preview_label, self->preview);
