@@ -292,6 +292,22 @@ main (int   argc,
   take (GTK_WIDGET (shots.window), "inbox-conversation");
   show_page (&shots, "contacts");
   take (GTK_WIDGET (shots.window), "contacts");
+  /* A selected row, in both styles: the rows' texts take its colours. */
+  {
+    GtkWidget *view = picky_test_gui_find_named (GTK_WIDGET (shots.window), GTK_TYPE_COLUMN_VIEW, "Contacts");
+
+    if (view != NULL && gtk_widget_get_mapped (view))
+      {
+        gtk_single_selection_set_selected (GTK_SINGLE_SELECTION (gtk_column_view_get_model (GTK_COLUMN_VIEW (view))), 1);
+        take (GTK_WIDGET (shots.window), "contacts-selected");
+      }
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_FORCE_DARK);
+    take (GTK_WIDGET (shots.window), "contacts-dark");
+    show_page (&shots, "inbox");
+    take (GTK_WIDGET (shots.window), "inbox-dark");
+    adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+    show_page (&shots, "contacts");
+  }
   gtk_widget_activate_action (GTK_WIDGET (shots.window), "win.show-report", "x", shots.contact);
   picky_test_spin (1500);
   take (GTK_WIDGET (shots.window), "contacts-report");
