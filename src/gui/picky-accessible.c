@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "picky-accessible.h"
+#include "picky-text-cell.h"
 
 /* GTK 4.8 has no getter for an accessible property; the test API is part of
  * the library and answers NULL when the value is the one asked about. */
@@ -142,7 +143,8 @@ collect_labels (GtkWidget *widget,
   if (!gtk_widget_get_visible (widget))
     return;
 
-  if (GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0')
+  if ((GTK_IS_LABEL (widget) && *gtk_label_get_text (GTK_LABEL (widget)) != '\0') ||
+      (PICKY_IS_TEXT_CELL (widget) && *picky_text_cell_get_text (PICKY_TEXT_CELL (widget)) != '\0'))
     {
       *labels = g_list_append (*labels, widget);
       return;
