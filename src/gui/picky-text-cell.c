@@ -16,8 +16,22 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "picky-text-cell.h"
+
+/* What is known of the texts of one style (font, language, attributes,
+ * direction), shared by every cell in it: a list's cells show the same
+ * times and counts over and over, and a width found once need not be
+ * shaped again, nor Pango's sample text for the average character. */
+typedef struct {
+  int         char_width;     /* < 0 while unknown */
+  GHashTable *widths;         /* short text → its width in pixels */
+} TextStyle;
+
+/* Short texts only, and not too many of them. */
+#define MAX_REMEMBERED_LENGTH 48
+#define MAX_REMEMBERED_TEXTS  4096
 
 struct _PickyTextCell
 {
@@ -27,12 +41,14 @@ struct _PickyTextCell
   char        *text;
   PangoLayout *layout;        /* NULL until needed, or after the style changed */
 
+  /* borrowed */
+  TextStyle   *style;         /* what the cell's style knows of texts; set with layout */
+
   float        xalign;
   int          width_chars;   /* < 0: as wide as the text */
   int          text_width;    /* of the whole text in pixels; < 0 while unknown */
   int          line_height;   /* of a line in the style's font */
   int          line_baseline;
-  int          char_width;    /* < 0 while unknown */
   gboolean     wide_layout;   /* the layout has the cell's width and ellipsizes */
 };
 
@@ -47,6 +63,34 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+/* By a key naming the style; never freed: a window has a handful. */
+static GHashTable *text_styles;
+
+static TextStyle *
+lookup_text_style (PangoLayout *layout)
+{
+  PangoContext *context = pango_layout_get_context (layout);
+  PangoAttrList *attributes = pango_layout_get_attributes (layout);
+  g_autofree char *font = pango_font_description_to_string (pango_context_get_font_description (context));
+  g_autofree char *attrs = attributes != NULL ? pango_attr_list_to_string (attributes) : NULL;
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s\n%d", font,
+                                          pango_language_to_string (pango_context_get_language (context)),
+                                          attrs != NULL ? attrs : "", pango_context_get_base_dir (context));
+  TextStyle *style;
+
+  if (text_styles == NULL)
+    text_styles = g_hash_table_new (g_str_hash, g_str_equal);
+  style = g_hash_table_lookup (text_styles, key);
+  if (style == NULL)
+    {
+      style = g_new0 (TextStyle, 1);
+      style->char_width = -1;
+      style->widths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_hash_table_insert (text_styles, g_steal_pointer (&key), style);
+    }
+  return style;
+}
 
 static gboolean
 same_attributes (PangoAttrList *a,
@@ -89,9 +133,9 @@ update_style (PickyTextCell *self)
   pango_layout_set_ellipsize (fresh, PANGO_ELLIPSIZE_END);
   pango_layout_set_single_paragraph_mode (fresh, TRUE);
   g_set_object (&self->layout, fresh);
+  self->style = lookup_text_style (fresh);
   self->wide_layout = FALSE;
   self->text_width = -1;
-  self->char_width = -1;
   gtk_widget_queue_resize (GTK_WIDGET (self));
 }
 
@@ -110,7 +154,15 @@ get_text_width (PickyTextCell *self)
   if (self->text_width < 0)
     {
       PangoLayout *layout = ensure_layout (self);
+      gboolean short_text = strlen (self->text) <= MAX_REMEMBERED_LENGTH;
+      gpointer width;
       PangoRectangle logical;
+
+      if (short_text && g_hash_table_lookup_extended (self->style->widths, self->text, NULL, &width))
+        {
+          self->text_width = GPOINTER_TO_INT (width);
+          return self->text_width;
+        }
 
       if (self->wide_layout)
         {
@@ -119,42 +171,35 @@ get_text_width (PickyTextCell *self)
         }
       pango_layout_get_pixel_extents (layout, NULL, &logical);
       self->text_width = logical.width;
+      if (short_text)
+        {
+          if (g_hash_table_size (self->style->widths) >= MAX_REMEMBERED_TEXTS)
+            g_hash_table_remove_all (self->style->widths);
+          g_hash_table_insert (self->style->widths, g_strdup (self->text), GINT_TO_POINTER (self->text_width));
+        }
     }
   return self->text_width;
 }
 
-/* A font's average character width, by font and language: Pango shapes
- * a sample text to find it, too much for each of a list's new cells. */
-static GHashTable *char_widths;
-
 static int
 get_char_width (PickyTextCell *self)
 {
-  if (self->char_width < 0)
+  TextStyle *style;
+
+  ensure_layout (self);
+  style = self->style;
+  if (style->char_width < 0)
     {
-      PangoContext *context = pango_layout_get_context (ensure_layout (self));
-      const PangoFontDescription *font = pango_context_get_font_description (context);
-      g_autofree char *font_name = pango_font_description_to_string (font);
-      g_autofree char *key = g_strconcat (font_name, "\n", pango_language_to_string (pango_context_get_language (context)),
-                                          NULL);
-      gpointer width;
+      PangoContext *context = pango_layout_get_context (self->layout);
+      PangoFontMetrics *metrics = pango_context_get_metrics (context, pango_context_get_font_description (context),
+                                                             pango_context_get_language (context));
 
-      if (char_widths == NULL)
-        char_widths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      if (g_hash_table_lookup_extended (char_widths, key, NULL, &width))
-        self->char_width = GPOINTER_TO_INT (width);
-      else
-        {
-          PangoFontMetrics *metrics = pango_context_get_metrics (context, font, pango_context_get_language (context));
-
-          /* As GtkLabel counts its width-chars. */
-          self->char_width = PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
-                                                     pango_font_metrics_get_approximate_digit_width (metrics)));
-          pango_font_metrics_unref (metrics);
-          g_hash_table_insert (char_widths, g_steal_pointer (&key), GINT_TO_POINTER (self->char_width));
-        }
+      /* As GtkLabel counts its width-chars. */
+      style->char_width = PANGO_PIXELS_CEIL (MAX (pango_font_metrics_get_approximate_char_width (metrics),
+                                                  pango_font_metrics_get_approximate_digit_width (metrics)));
+      pango_font_metrics_unref (metrics);
     }
-  return self->char_width;
+  return style->char_width;
 }
 
 static void
@@ -258,6 +303,8 @@ picky_text_cell_system_setting_changed (GtkWidget        *widget,
   GTK_WIDGET_CLASS (picky_text_cell_parent_class)->system_setting_changed (widget, setting);
 
   g_clear_object (&self->layout);
+  self->style = NULL;
+  self->text_width = -1;
   gtk_widget_queue_resize (widget);
 }
 
@@ -375,7 +422,6 @@ picky_text_cell_init (PickyTextCell *self)
   self->text = g_strdup ("");
   self->width_chars = -1;
   self->text_width = -1;
-  self->char_width = -1;
 }
 
 /**
