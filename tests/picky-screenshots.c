@@ -294,7 +294,7 @@ main (int   argc,
   take (GTK_WIDGET (shots.window), "contacts");
   /* A selected row, in both styles: the rows' texts take its colours. */
   {
-    GtkWidget *view = picky_test_gui_find_named (GTK_WIDGET (shots.window), GTK_TYPE_COLUMN_VIEW, "Contacts");
+    GtkWidget *view = picky_test_gui_find_named (GTK_WIDGET (shots.window), GTK_TYPE_COLUMN_VIEW, _("Contacts"));
 
     if (view != NULL && gtk_widget_get_mapped (view))
       {
