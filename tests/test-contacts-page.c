@@ -6,6 +6,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "picky-app-catalog.h"
 #include "picky-contact-item.h"
 #include "picky-languages.h"
 #include "picky-contacts-page.h"
@@ -432,9 +433,20 @@ assert_first_cell_shows_top (GtkWidget  *cell,
                              GListModel *rows)
 {
   g_autoptr(PickyContactItem) top = shown_contact (rows, 0);
+  const PickyAppInfo *app = picky_app_catalog_lookup (picky_contact_item_get_app (top));
+  GtkWidget *icon;
+  g_autofree char *wrong = NULL;
 
   g_assert_nonnull (cell);
   g_assert_cmpstr (picky_test_gui_text_of (cell), ==, picky_contact_item_get_label (top));
+  /* The app's icon beside the name goes with it, and says which app it is. */
+  g_assert_nonnull (app);
+  icon = gtk_widget_get_first_child (gtk_widget_get_parent (cell));
+  g_assert_true (GTK_IS_IMAGE (icon));
+  g_assert_cmpstr (gtk_image_get_icon_name (GTK_IMAGE (icon)), ==, picky_app_info_get_icon_name (app));
+  wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                              picky_app_info_get_display_name (app));
+  g_assert_null (wrong);
 }
 
 static void
