@@ -1102,15 +1102,15 @@ test_store_checkpoint (Fixture       *fixture,
   g_assert_cmpint (g_stat (fixture->path, &st), ==, 0);
   db_before = st.st_size;
 
-  /* Long texts, so that a few hundred commits pass the thousand log
-   * pages after which a checkpoint is asked for several times. */
+  /* Long texts, so that a few hundred commits pass the ten thousand log
+   * pages after which a checkpoint is asked for. */
   for (guint i = 0; i < 300; i++)
     {
       g_autofree char *key = g_strdup_printf ("c%u", i);
       g_autofree char *contact = g_strdup_printf ("user-%u", i % 100);
       g_autoptr(GString) text = g_string_new (NULL);
 
-      for (guint w = 0; text->len < 6000; w++)
+      for (guint w = 0; text->len < 60000; w++)
         g_string_append_printf (text, "word%u-%u ", i, w);
       g_assert_cmpuint (ingest_one (fixture, make_message (fixture->channel, key, contact, PICKY_DIRECTION_IN,
                                                             text->str, T0 + i)), ==, 1);
