@@ -559,6 +559,33 @@ is_finished (gpointer data)
   return ((Bench *) data)->finished;
 }
 
+/* The window, as the application's activate makes it, and its Inbox page. */
+static void
+open_window (Bench *bench)
+{
+  bench->window = picky_window_new (bench->app);
+  gtk_window_set_default_size (GTK_WINDOW (bench->window), 1000, 800);
+  gtk_window_present (GTK_WINDOW (bench->window));
+  {
+    GtkWidget *stack = GTK_WIDGET (bench->window);
+    GPtrArray *todo = g_ptr_array_new ();
+
+    /* The page is deep in the window; walk down to it. */
+    bench->page = NULL;
+    g_ptr_array_add (todo, stack);
+    while (todo->len > 0 && bench->page == NULL)
+      {
+        GtkWidget *widget = g_ptr_array_steal_index (todo, 0);
+
+        if (PICKY_IS_INBOX_PAGE (widget))
+          bench->page = PICKY_INBOX_PAGE (widget);
+        for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
+          g_ptr_array_add (todo, child);
+      }
+    g_ptr_array_unref (todo);
+  }
+}
+
 static gboolean
 view_mapped (gpointer data)
 {
@@ -584,6 +611,7 @@ main (int   argc,
   int frames = 0;
   double step = 12;
   gboolean generate_only = FALSE;
+  gboolean reused;
   GOptionEntry entries[] = {
     { "messages", 0, 0, G_OPTION_ARG_INT64, &messages, "Messages in the store (default 1000000)", "N" },
     { "store", 0, 0, G_OPTION_ARG_FILENAME, &store_path, "A database file to create or reuse", "PATH" },
@@ -659,6 +687,12 @@ main (int   argc,
   if (!g_application_register (G_APPLICATION (bench.app), NULL, &error))
     g_error ("%s", error->message);
   bench.service = picky_application_get_service (bench.app);
+  /* A console started on a full store makes its window while the service
+   * opens the store, as startup() starts the service and activate() makes
+   * the window: so does the benchmark when it has nothing to add. */
+  reused = store_path != NULL && !generate_only && (guint64) bench.n_existing >= bench.n_messages;
+  if (reused)
+    open_window (&bench);
   wait_until (service_ready, bench.service);
   if (!picky_service_get_ready (bench.service))
     g_error ("The console could not start: %s", picky_service_get_error (bench.service)->message);
@@ -710,7 +744,8 @@ main (int   argc,
      * holds its messages, as it would for a console started on them. */
     if (g_get_monotonic_time () - before > 1000000)
       printf ("generated_s: %.1f\n", (g_get_monotonic_time () - before) / 1e6);
-    bench.start_us += g_get_monotonic_time () - before;
+    if (!reused)
+      bench.start_us += g_get_monotonic_time () - before;
   }
   /* A reused file also holds the live messages of the runs before. */
   printf ("messages: %" G_GUINT64_FORMAT "\n", MAX (bench.n_messages, (guint64) bench.n_existing));
@@ -719,27 +754,8 @@ main (int   argc,
   /* Live messages of every run are new to a reused store. */
   bench.run = g_get_real_time ();
 
-  bench.window = picky_window_new (bench.app);
-  gtk_window_set_default_size (GTK_WINDOW (bench.window), 1000, 800);
-  gtk_window_present (GTK_WINDOW (bench.window));
-  {
-    GtkWidget *stack = GTK_WIDGET (bench.window);
-    GPtrArray *todo = g_ptr_array_new ();
-
-    /* The page is deep in the window; walk down to it. */
-    bench.page = NULL;
-    g_ptr_array_add (todo, stack);
-    while (todo->len > 0 && bench.page == NULL)
-      {
-        GtkWidget *widget = g_ptr_array_steal_index (todo, 0);
-
-        if (PICKY_IS_INBOX_PAGE (widget))
-          bench.page = PICKY_INBOX_PAGE (widget);
-        for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL; child = gtk_widget_get_next_sibling (child))
-          g_ptr_array_add (todo, child);
-      }
-    g_ptr_array_unref (todo);
-  }
+  if (!reused)
+    open_window (&bench);
 
   wait_until (list_known, &bench);
   wait_until (view_mapped, &bench);
