@@ -301,6 +301,38 @@ test_text_cell_as_wide_as_text (Fixture       *fixture,
   g_assert_cmpint (natural, ==, expected);
 }
 
+/* Cells remember the widths of the texts their style has shown; another
+ * cell of that style measures the same, and one in a bigger font is not
+ * given the smaller font's width. */
+static void
+test_text_cell_remembered_widths (Fixture       *fixture,
+                                  gconstpointer  data)
+{
+  g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+  GtkWidget *other = picky_text_cell_new ();
+  int first, second, big;
+
+  picky_text_cell_set_text (PICKY_TEXT_CELL (fixture->cell), "Wednesday");
+  show (fixture);
+  gtk_widget_measure (fixture->cell, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &first, NULL, NULL);
+
+  gtk_box_append (GTK_BOX (gtk_widget_get_parent (GTK_WIDGET (fixture->counter))), other);
+  picky_text_cell_set_text (PICKY_TEXT_CELL (other), "Wednesday");
+  next_frame (fixture);
+  gtk_widget_measure (other, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &second, NULL, NULL);
+  g_assert_cmpint (first, >, 0);
+  g_assert_cmpint (second, ==, first);
+
+  gtk_css_provider_load_from_data (provider, "label.big { font-size: 30px; }", -1);
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  gtk_widget_add_css_class (other, "big");
+  next_frame (fixture);
+  gtk_widget_measure (other, GTK_ORIENTATION_HORIZONTAL, -1, NULL, &big, NULL, NULL);
+  gtk_style_context_remove_provider_for_display (gdk_display_get_default (), GTK_STYLE_PROVIDER (provider));
+  g_assert_cmpint (big, >, first * 3 / 2);
+}
+
 /* The height is the font's line, whatever the text; a bigger font makes
  * the cell higher. */
 static void
@@ -339,6 +371,8 @@ main (int   argc,
   g_test_add ("/picky/text-cell/no-resize", Fixture, NULL, fixture_set_up, test_text_cell_no_resize,
               fixture_tear_down);
   g_test_add ("/picky/text-cell/as-wide-as-text", Fixture, NULL, fixture_set_up, test_text_cell_as_wide_as_text,
+              fixture_tear_down);
+  g_test_add ("/picky/text-cell/remembered-widths", Fixture, NULL, fixture_set_up, test_text_cell_remembered_widths,
               fixture_tear_down);
   g_test_add ("/picky/text-cell/height", Fixture, NULL, fixture_set_up, test_text_cell_height, fixture_tear_down);
 

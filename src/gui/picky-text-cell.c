@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One line of text in a list row that a new text redraws and never resizes.
+/* One line of text in a list row that a new text redraws rather than resizes.
  *
  * GTK 4.8's list and column views keep about 200 rows bound, and a GtkLabel
  * whose text changes queues a resize: the next frame measures and shapes
@@ -74,9 +74,13 @@ lookup_text_style (PangoLayout *layout)
   PangoAttrList *attributes = pango_layout_get_attributes (layout);
   g_autofree char *font = pango_font_description_to_string (pango_context_get_font_description (context));
   g_autofree char *attrs = attributes != NULL ? pango_attr_list_to_string (attributes) : NULL;
-  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s\n%d", font,
+  const cairo_font_options_t *options = pango_cairo_context_get_font_options (context);
+  /* The screen's resolution and the fonts' hinting change widths too. */
+  g_autofree char *key = g_strdup_printf ("%s\n%s\n%s\n%d\n%g\n%lu", font,
                                           pango_language_to_string (pango_context_get_language (context)),
-                                          attrs != NULL ? attrs : "", pango_context_get_base_dir (context));
+                                          attrs != NULL ? attrs : "", pango_context_get_base_dir (context),
+                                          pango_cairo_context_get_resolution (context),
+                                          options != NULL ? cairo_font_options_hash (options) : 0);
   TextStyle *style;
 
   if (text_styles == NULL)
@@ -92,23 +96,17 @@ lookup_text_style (PangoLayout *layout)
   return style;
 }
 
-static gboolean
-same_attributes (PangoAttrList *a,
-                 PangoAttrList *b)
-{
-  if (a == NULL || b == NULL)
-    return a == b;
-  return pango_attr_list_equal (a, b);
-}
-
-/* A layout made afresh carries the style's font, direction and text
- * attributes (letter spacing, tabular figures); the cell's own is kept
- * when it has them all, so that a change that only recolours (a row
- * hovered or selected, the window in the background) shapes nothing. */
+/* GTK keeps a widget's Pango context up to date with its style's font,
+ * direction and resolution, and a layout made from it carries the style's
+ * text attributes (letter spacing, tabular figures). The cell keeps its
+ * layout while its style names the same text style, so that a change that
+ * only recolours (a row hovered or selected, the window in the background)
+ * shapes nothing. */
 static void
 update_style (PickyTextCell *self)
 {
   g_autoptr(PangoLayout) fresh = gtk_widget_create_pango_layout (GTK_WIDGET (self), NULL);
+  TextStyle *style = lookup_text_style (fresh);
   PangoRectangle logical;
   int old_height = self->line_height;
 
@@ -117,23 +115,27 @@ update_style (PickyTextCell *self)
   self->line_height = logical.height;
   self->line_baseline = PANGO_PIXELS (pango_layout_get_baseline (fresh));
 
-  if (self->layout != NULL &&
-      pango_font_description_equal (pango_context_get_font_description (pango_layout_get_context (fresh)),
-                                    pango_context_get_font_description (pango_layout_get_context (self->layout))) &&
-      pango_context_get_base_dir (pango_layout_get_context (fresh)) ==
-      pango_context_get_base_dir (pango_layout_get_context (self->layout)) &&
-      same_attributes (pango_layout_get_attributes (fresh), pango_layout_get_attributes (self->layout)))
+  if (self->layout != NULL && style == self->style)
     {
       if (old_height != self->line_height)
         gtk_widget_queue_resize (GTK_WIDGET (self));
       return;
     }
 
-  pango_layout_set_text (fresh, self->text, -1);
-  pango_layout_set_ellipsize (fresh, PANGO_ELLIPSIZE_END);
-  pango_layout_set_single_paragraph_mode (fresh, TRUE);
-  g_set_object (&self->layout, fresh);
-  self->style = lookup_text_style (fresh);
+  if (self->layout == NULL)
+    {
+      self->layout = g_object_ref (fresh);
+      pango_layout_set_text (self->layout, self->text, -1);
+      pango_layout_set_ellipsize (self->layout, PANGO_ELLIPSIZE_END);
+      pango_layout_set_single_paragraph_mode (self->layout, TRUE);
+    }
+  else
+    {
+      pango_layout_set_attributes (self->layout, pango_layout_get_attributes (fresh));
+      pango_layout_set_width (self->layout, -1);
+      pango_layout_context_changed (self->layout);
+    }
+  self->style = style;
   self->wide_layout = FALSE;
   self->text_width = -1;
   gtk_widget_queue_resize (GTK_WIDGET (self));

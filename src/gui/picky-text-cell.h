@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One line of text in a list row that a new text redraws and never resizes. */
+/* One line of text in a list row that a new text redraws rather than resizes. */
 
 #pragma once
 
