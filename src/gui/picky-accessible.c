@@ -244,7 +244,10 @@ mend (GtkWidget *widget)
       gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       placeholder != NULL && *placeholder != '\0' ? placeholder : _("Search"), -1);
     }
-  else if (parent != NULL && (GTK_IS_LIST_VIEW (parent) || GTK_IS_COLUMN_VIEW (parent)) && gtk_widget_get_focusable (widget))
+  else if (parent != NULL && (GTK_IS_LIST_VIEW (parent) || GTK_IS_COLUMN_VIEW (parent)) &&
+           gtk_widget_get_focusable (widget) && !GTK_IS_LIST_VIEW (widget))
+    /* Not the list a column view keeps its rows in: labelled by every
+     * row's text, it had one very long name. */
     name_list_row (widget);
   else if (GTK_IS_WINDOW (widget) && g_object_get_data (G_OBJECT (widget), "picky-accessible") == NULL)
     {
