@@ -675,6 +675,74 @@ test_store_channels (Fixture       *fixture,
   g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
 }
 
+static gint64
+channel_last_in (PickyStore *store,
+                 gint64      channel)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 last;
+
+  picky_store_get_channel_last_message_async (store, channel, NULL, picky_test_got_result_cb, &result);
+  last = picky_store_get_channel_last_message_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  return last;
+}
+
+static GStrv
+message_apps (PickyStore *store)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GStrv apps;
+
+  picky_store_list_message_apps_async (store, NULL, picky_test_got_result_cb, &result);
+  apps = picky_store_list_message_apps_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  return apps;
+}
+
+/* A channel's newest customer message by its own time (not a reply, not a
+ * late older one), also after a restart; the apps with messages, also
+ * through a removed channel, and none for a channel without any. */
+static void
+test_store_channel_last_in (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  gint64 whatsapp = add_channel (fixture->store, "whatsapp", "Sales");
+  gint64 viber = add_channel (fixture->store, "viber", "Quiet");
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) apps = NULL;
+
+  g_assert_cmpint (channel_last_in (fixture->store, fixture->channel), ==, 0);
+  apps = message_apps (fixture->store);
+  g_assert_cmpuint (g_strv_length (apps), ==, 0);
+  g_clear_pointer (&apps, g_strfreev);
+
+  ingest_one (fixture, make_message (fixture->channel, "t1", "u1", PICKY_DIRECTION_IN, "hi", T0 + 100));
+  ingest_one (fixture, make_message (fixture->channel, "t2", "u1", PICKY_DIRECTION_OUT, "hello", T0 + 200));
+  ingest_one (fixture, make_message (fixture->channel, "t3", "u2", PICKY_DIRECTION_IN, "late", T0 + 50));
+  ingest_one (fixture, make_message (whatsapp, "w1", "u3", PICKY_DIRECTION_IN, "ola", T0 + 300));
+  g_assert_cmpint (channel_last_in (fixture->store, fixture->channel), ==, T0 + 100);
+  g_assert_cmpint (channel_last_in (fixture->store, whatsapp), ==, T0 + 300);
+  g_assert_cmpint (channel_last_in (fixture->store, viber), ==, 0);
+
+  picky_store_remove_channel_async (fixture->store, whatsapp, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_remove_channel_finish (fixture->store, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  fixture_reopen (fixture);
+
+  g_assert_cmpint (channel_last_in (fixture->store, fixture->channel), ==, T0 + 100);
+  apps = message_apps (fixture->store);
+  g_assert_cmpuint (g_strv_length (apps), ==, 2);
+  g_assert_cmpstr (apps[0], ==, "telegram");
+  g_assert_cmpstr (apps[1], ==, "whatsapp");
+}
+
 static void
 test_store_encryption (Fixture       *fixture,
                        gconstpointer  data)
@@ -1417,6 +1485,8 @@ test_store_migrate (Fixture       *fixture,
       g_assert_no_error (error);
       g_clear_object (&result);
       g_assert_cmpuint (hits->len, ==, 1);
+      /* The channel's newest customer message, however the version kept it. */
+      g_assert_cmpint (channel_last_in (store, 1), ==, 1700002000);
 
       picky_store_report_contact_async (store, 1, 0, G_MAXINT32, NULL, picky_test_got_result_cb, &result);
       days = picky_store_report_contact_finish (store, picky_test_wait_result (&result), &error);
@@ -2074,6 +2144,7 @@ main (int   argc,
   ADD ("/picky/store/ingest/edit", test_store_ingest_edit);
   ADD ("/picky/store/ingest/group-commit", test_store_ingest_group);
   ADD ("/picky/store/channels", test_store_channels);
+  ADD ("/picky/store/channels/last-in", test_store_channel_last_in);
   ADD ("/picky/store/encryption/no-plaintext", test_store_encryption);
   ADD ("/picky/store/encryption/wrong-key", test_store_encryption_wrong_key);
   ADD ("/picky/store/encryption/provider-id", test_store_encryption_provider_id);

@@ -334,9 +334,37 @@ get_state_run (PickyStoreWorker *w,
     g_task_return_pointer (task, value, g_free);
 }
 
+/* Channels are few and the key index starts with the channel: one
+ * look-up per channel, removed ones included, whose messages stay. */
+static void
+message_apps_run (PickyStoreWorker *w,
+                  GTask            *task)
+{
+  g_autoptr(GStrvBuilder) apps = g_strv_builder_new ();
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (w->db,
+                           "SELECT DISTINCT app FROM channels c"
+                           " WHERE EXISTS (SELECT 1 FROM messages m WHERE m.channel_id = c.id)"
+                           " ORDER BY app",
+                           -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_strv_builder_add (apps, (const char *) sqlite3_column_text (stmt, 0));
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    picky_store_return_sqlite_error (w, task, rc);
+  else
+    g_task_return_pointer (task, g_strv_builder_end (apps), (GDestroyNotify) g_strfreev);
+}
+
 /* The newest incoming message by its own time, as a channel notes it on
- * arrival, so that a restart shows the same. Walks the channel's time index
- * from its end and stops at the first message from a customer. */
+ * arrival, so that a restart shows the same: kept on the channel's row as
+ * messages are stored (see worker_insert_message()). */
 static void
 last_message_run (PickyStoreWorker *w,
                   GTask            *task)
@@ -346,10 +374,7 @@ last_message_run (PickyStoreWorker *w,
   gint64 value = 0;
   int rc;
 
-  rc = sqlite3_prepare_v2 (w->db,
-                           "SELECT timestamp FROM messages WHERE channel_id = ?1 AND direction = 0"
-                           " ORDER BY timestamp DESC, id DESC LIMIT 1",
-                           -1, &stmt, NULL);
+  rc = sqlite3_prepare_v2 (w->db, "SELECT last_in FROM channels WHERE id = ?1", -1, &stmt, NULL);
   if (rc == SQLITE_OK)
     {
       sqlite3_bind_int64 (stmt, 1, *channel_id);
@@ -633,4 +658,42 @@ picky_store_get_channel_last_message_finish (PickyStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), -1);
 
   return g_task_propagate_int (G_TASK (result), error);
+}
+
+/**
+ * picky_store_list_message_apps_async:
+ * @self: a store
+ *
+ * Looks up which apps have messages stored, also through channels that
+ * have been removed.
+ */
+void
+picky_store_list_message_apps_async (PickyStore          *self,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (PICKY_IS_STORE (self));
+
+  task = picky_store_task_new (self, picky_store_list_message_apps_async, NULL, NULL,
+                               cancellable, callback, user_data);
+  picky_store_queue_job (self, task, message_apps_run, NULL, NULL);
+}
+
+/**
+ * picky_store_list_message_apps_finish:
+ *
+ * Returns: (transfer full): the apps' ids, sorted, or %NULL with @error set
+ */
+GStrv
+picky_store_list_message_apps_finish (PickyStore    *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (PICKY_IS_STORE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

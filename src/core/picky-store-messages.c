@@ -145,6 +145,17 @@ worker_insert_message (PickyStoreWorker   *w,
   if (!picky_store_worker_run_done (w, stmt, error))
     return FALSE;
 
+  /* The channel's newest customer message, which proves that its
+   * provider reaches us (the Channels page shows it). */
+  if (picky_message_get_direction (message) == PICKY_DIRECTION_IN)
+    {
+      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_NOTE_LAST_IN);
+      sqlite3_bind_int64 (stmt, 1, picky_message_get_channel_id (message));
+      sqlite3_bind_int64 (stmt, 2, picky_message_get_timestamp (message));
+      if (!picky_store_worker_run_done (w, stmt, error))
+        return FALSE;
+    }
+
   return picky_store_worker_add_rollups (w, app, contact, message, error) &&
          picky_store_worker_touch_conversation (w, contact, message, error);
 }
@@ -630,8 +641,10 @@ mark_read_args_free (gpointer data)
   g_free (args);
 }
 
-/* Only the unread rows are visited, through their partial index; the
- * contact's conversations are read in the same transaction. */
+/* The contact's messages are visited through their index by contact
+ * (the few unread ones of a store are scattered over an index by time,
+ * which erasing a contact then has to visit); its conversations are read
+ * in the same transaction. */
 static gboolean
 mark_read_write (PickyStoreWorker  *w,
                  GTask             *task,

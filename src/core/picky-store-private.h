@@ -15,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 13
+#define PICKY_STORE_SCHEMA_VERSION 14
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -168,6 +168,7 @@ typedef enum {
   PICKY_STORE_STMT_CLEAR_STATE,
   PICKY_STORE_STMT_TOUCH_CONVERSATION,
   PICKY_STORE_STMT_READ_CONVERSATION,
+  PICKY_STORE_STMT_NOTE_LAST_IN,
   PICKY_STORE_N_STMTS
 } PickyStoreStmt;
 

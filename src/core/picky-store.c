@@ -60,6 +60,8 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_CLEAR_STATE] = "DELETE FROM channel_state WHERE channel_id = ?1 AND key = ?2",
   [PICKY_STORE_STMT_TOUCH_CONVERSATION] = picky_store_sql_touch_conversation,
   [PICKY_STORE_STMT_READ_CONVERSATION] = picky_store_sql_read_conversation,
+  [PICKY_STORE_STMT_NOTE_LAST_IN] = "UPDATE channels SET last_in = ?2"
+                                    " WHERE id = ?1 AND coalesce (last_in, 0) < ?2",
 };
 
 typedef struct _Job Job;

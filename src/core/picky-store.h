@@ -261,6 +261,13 @@ void        picky_store_get_channel_last_message_async (PickyStore *self,
 gint64      picky_store_get_channel_last_message_finish (PickyStore *self,
                                               GAsyncResult        *result,
                                               GError             **error);
+void        picky_store_list_message_apps_async (PickyStore    *self,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+GStrv       picky_store_list_message_apps_finish (PickyStore   *self,
+                                              GAsyncResult        *result,
+                                              GError             **error);
 
 /* Reports over the rollups: one PickyReportDay per day with messages in
  * [@from, @to) (unix seconds, rounded to whole UTC days), oldest first. */

@@ -389,35 +389,22 @@ on_app_probed_cb (GObject      *object,
                   gpointer      user_data)
 {
   g_autoptr(PickyInboxPage) self = user_data;
-  g_autoptr(GPtrArray) page = NULL;
+  g_auto(GStrv) apps = NULL;
   g_autoptr(GError) error = NULL;
 
-  page = picky_store_list_messages_finish (PICKY_STORE (object), result, &error);
-  if (page != NULL && page->len > 0)
-    add_present_app (self, picky_message_get_app (page->pdata[0]));
-  else if (page == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_debug ("Looking for an app's messages: %s", error->message);
+  apps = picky_store_list_message_apps_finish (PICKY_STORE (object), result, &error);
+  for (guint i = 0; apps != NULL && apps[i] != NULL; i++)
+    add_present_app (self, apps[i]);
+  if (apps == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_debug ("Looking for the apps with messages: %s", error->message);
 }
 
 /* Apps whose channel is gone still have their messages. */
 static void
 probe_apps (PickyInboxPage *self)
 {
-  const PickyAppInfo * const *apps = picky_app_catalog_list ();
-
-  for (guint i = 0; apps[i] != NULL; i++)
-    {
-      const char *one[] = { picky_app_info_get_id (apps[i]), NULL };
-      PickyPageQuery query = { 0, };
-
-      if (g_hash_table_contains (self->present_apps, one[0]))
-        continue;
-      query.apps = one;
-      query.direction = -1;
-      query.limit = 1;
-      picky_store_list_messages_async (picky_service_get_store (self->service), &query, self->cancellable,
+  picky_store_list_message_apps_async (picky_service_get_store (self->service), self->cancellable,
                                        on_app_probed_cb, g_object_ref (self));
-    }
 }
 
 static void
