@@ -10,6 +10,16 @@
 
 G_BEGIN_DECLS
 
+/* Turns a store of the current version back into one of version 8, before
+ * conversations and waits, so that a test can watch those be built. */
+#define PICKY_TEST_SQL_BACK_TO_V8 \
+  "DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;" \
+  " DROP TABLE reply_hours; DROP TABLE contact_spans;" \
+  " ALTER TABLE channels DROP COLUMN last_in;" \
+  " CREATE INDEX messages_channel_time ON messages (channel_id, timestamp, id);" \
+  " CREATE INDEX messages_unread ON messages (timestamp, id) WHERE unread = 1;" \
+  " PRAGMA user_version = 8"
+
 gboolean      picky_test_wait_until    (gboolean     (*condition) (gpointer data),
                                         gpointer       data,
                                         guint          timeout_ms);

@@ -1858,8 +1858,7 @@ test_inbox_preparing (Fixture       *fixture,
 
   /* Back to version 8, before conversations and waits. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;"
-                                 " DROP TABLE reply_hours; DROP TABLE contact_spans; PRAGMA user_version = 8",
+  g_assert_cmpint (sqlite3_exec (db, PICKY_TEST_SQL_BACK_TO_V8,
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   sqlite3_close (db);
 
