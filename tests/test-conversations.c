@@ -736,6 +736,10 @@ test_privacy (Fixture       *fixture,
   g_ptr_array_add (batch, make_message (fixture->telegram, "a2", "ann", PICKY_DIRECTION_IN, "new", now));
   g_ptr_array_add (batch, make_message (fixture->telegram, "b1", "ben", PICKY_DIRECTION_IN, "old only", old));
   g_ptr_array_add (batch, make_message (fixture->telegram, "c1", "cat", PICKY_DIRECTION_IN, "hi", now));
+  /* An old reaction of Ann's goes too, but was never counted as unread. */
+  g_ptr_array_add (batch, make_message (fixture->telegram, "a0", "ann", PICKY_DIRECTION_IN, "👍", old));
+  picky_message_set_kind (batch->pdata[4], PICKY_MESSAGE_KIND_REACTION);
+  picky_message_set_related_key (batch->pdata[4], "a1");
   ingest (fixture, batch);
   ann = picky_message_get_contact_id (batch->pdata[0]);
   all = list_filter (fixture, PICKY_CONVERSATION_FILTER_ALL);
@@ -750,7 +754,7 @@ test_privacy (Fixture       *fixture,
   g_ptr_array_set_size (fixture->emissions, 0);
 
   picky_store_purge_async (fixture->store, 30, NULL, picky_test_got_result_cb, &result);
-  g_assert_cmpint (picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 2);
+  g_assert_cmpint (picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 3);
   g_assert_no_error (error);
   g_clear_object (&result);
   drain ();

@@ -188,8 +188,9 @@ worker_count (PickyStoreWorker  *w,
 
 /* After a purge: a conversation whose last message went has lost every
  * message but reactions (the last one is the newest), so it goes with its
- * Done marks; the others count the unread messages left. A customer still
- * waiting keeps the time they started to, though that message is gone. */
+ * Done marks; the others' unread counts followed each batch. A customer
+ * still waiting keeps the time they started to, though that message is
+ * gone. */
 static gboolean
 purge_conversations (PickyStoreWorker  *w,
                      GHashTable        *touched,
@@ -205,21 +206,7 @@ purge_conversations (PickyStoreWorker  *w,
                            "DELETE FROM done_marks WHERE conversation_id IN purged_conversations;"
                            "DELETE FROM conversations WHERE id IN purged_conversations;"
                            "DROP TABLE purged_conversations;",
-                           error) &&
-         /* Counted along the contact's messages: the planner would
-          * otherwise walk the whole channel for each conversation. Only
-          * the counts that change are written, and announced. */
-         picky_store_worker_note_conversations (w, touched,
-                                                "UPDATE conversations SET unread = recount.n FROM"
-                                                " (SELECT c.id,"
-                                                "  (SELECT count (*) FROM messages m INDEXED BY messages_contact_time"
-                                                "   WHERE m.unread = 1"
-                                                "   AND m.contact_id = c.contact_id"
-                                                "   AND m.channel_id = c.channel_id AND m.kind <> 'reaction') AS n"
-                                                "  FROM conversations c WHERE c.unread > 0) AS recount"
-                                                " WHERE conversations.id = recount.id AND conversations.unread <> recount.n"
-                                                " RETURNING conversations.id",
-                                                0, error);
+                           error);
 }
 
 typedef struct {
@@ -347,23 +334,36 @@ purge_run (PickyStoreWorker *w,
   if (ok)
     report_progress (task, 0, total);
 
+  ok = ok && picky_store_exec (w->db, "CREATE TEMP TABLE IF NOT EXISTS purge_batch (id INTEGER PRIMARY KEY)", &error);
   while (ok)
     {
       gint64 removed = -1;
 
+      /* A conversation loses the unread messages that go from its count
+       * here, batch by batch: counting what is left afterwards would
+       * read every message of every conversation with any unread. The
+       * batch leads the join (CROSS JOIN): the planner, knowing nothing
+       * of the temporary table, would walk all the messages instead. */
       ok = !g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error) &&
            picky_store_exec (w->db, "BEGIN IMMEDIATE", &error) &&
            picky_store_worker_exec_int (w,
-                                        "DELETE FROM relay_outbox WHERE message_id IN"
-                                        " (SELECT id FROM messages WHERE timestamp < ?1"
-                                        "  ORDER BY timestamp LIMIT " G_STRINGIFY (PURGE_BATCH) ")",
+                                        "INSERT INTO purge_batch SELECT id FROM messages WHERE timestamp < ?1"
+                                        " ORDER BY timestamp LIMIT " G_STRINGIFY (PURGE_BATCH),
                                         cutoff, &error) >= 0 &&
-           (removed = picky_store_worker_exec_int (w,
-                                                   "DELETE FROM messages WHERE id IN"
-                                                   " (SELECT id FROM messages WHERE timestamp < ?1"
-                                                   "  ORDER BY timestamp LIMIT " G_STRINGIFY (PURGE_BATCH) ")",
-                                                   cutoff, &error)) >= 0 &&
-           picky_store_exec (w->db, "COMMIT", &error);
+           picky_store_exec (w->db, "DELETE FROM relay_outbox WHERE message_id IN purge_batch", &error) &&
+           picky_store_worker_note_conversations (w, touched,
+                                                  "UPDATE conversations SET unread = conversations.unread - gone.n"
+                                                  " FROM (SELECT m.contact_id, m.channel_id, count (*) AS n"
+                                                  "  FROM purge_batch b CROSS JOIN messages m ON m.id = b.id"
+                                                  "  WHERE m.unread = 1 AND m.kind <> 'reaction'"
+                                                  "  GROUP BY m.contact_id, m.channel_id) AS gone"
+                                                  " WHERE conversations.contact_id = gone.contact_id"
+                                                  " AND conversations.channel_id = gone.channel_id"
+                                                  " RETURNING conversations.id",
+                                                  0, &error) &&
+           (removed = picky_store_worker_exec_int (w, "DELETE FROM messages WHERE id IN purge_batch",
+                                                   0, &error)) >= 0 &&
+           picky_store_exec (w->db, "DELETE FROM purge_batch; COMMIT", &error);
       if (!ok)
         {
           rollback (w);
@@ -374,6 +374,7 @@ purge_run (PickyStoreWorker *w,
       if (removed < PURGE_BATCH)
         break;
     }
+  sqlite3_exec (w->db, "DROP TABLE IF EXISTS temp.purge_batch", NULL, NULL, NULL);
 
   ok = ok &&
        picky_store_exec (w->db, "BEGIN IMMEDIATE", &error) &&
