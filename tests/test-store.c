@@ -1333,6 +1333,104 @@ test_store_purge (Fixture       *fixture,
   g_assert_false (file_contains (fixture->path, "ancient"));
 }
 
+static char *query_text (const char *path,
+                         const char *sql);
+
+/* The segments of search index table @k, as ids: they change when it is merged. */
+static char *
+index_segments (Fixture *fixture,
+                guint    k)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT group_concat (id) FROM messages_fts_%u_data", k);
+
+  return query_text (fixture->path, sql);
+}
+
+static void
+purge (Fixture *fixture,
+       guint    days,
+       gint64   expected)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  picky_store_purge_async (fixture->store, days, NULL, picky_test_got_result_cb, &result);
+  g_assert_cmpint (picky_store_purge_finish (fixture->store, picky_test_wait_result (&result), &error), ==, expected);
+  g_assert_no_error (error);
+}
+
+/* A purge merges only the index tables it deleted words from (merging
+ * rewrites a whole table), none when nothing went, and also those an
+ * earlier purge noted and did not get to merge. */
+static void
+test_store_purge_merge (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autofree char *first = NULL, *second = NULL, *third = NULL;
+  g_autofree char *before = NULL, *after = NULL;
+  gint64 u1, u2, u3;
+
+  /* Three contacts, three tables, each written in three transactions. */
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *old = g_strdup_printf ("old%u", i);
+      g_autofree char *two = g_strdup_printf ("two%u", i);
+      g_autofree char *three = g_strdup_printf ("three%u", i);
+
+      ingest_one (fixture, make_message (fixture->channel, old, "u1", PICKY_DIRECTION_IN, "ancient", now - 90 * DAY));
+      ingest_one (fixture, make_message (fixture->channel, two, "u2", PICKY_DIRECTION_IN, "fresh", now));
+      ingest_one (fixture, make_message (fixture->channel, three, "u3", PICKY_DIRECTION_IN, "fresh", now));
+    }
+  g_free (before);
+  before = query_text (fixture->path, "SELECT min (id) FROM contacts");
+  u1 = g_ascii_strtoll (before, NULL, 10);
+  u2 = u1 + 1;
+  u3 = u1 + 2;
+  g_assert_cmpuint (picky_store_fts_shard (u2), !=, picky_store_fts_shard (u1));
+  first = index_segments (fixture, picky_store_fts_shard (u1));
+  second = index_segments (fixture, picky_store_fts_shard (u2));
+  third = index_segments (fixture, picky_store_fts_shard (u3));
+
+  /* Nothing that old: no table is rewritten. */
+  purge (fixture, 365, 0);
+  after = index_segments (fixture, picky_store_fts_shard (u1));
+  g_assert_cmpstr (after, ==, first);
+  g_clear_pointer (&after, g_free);
+
+  /* u1's words go: their table is merged, the others are not. */
+  purge (fixture, 30, 3);
+  after = index_segments (fixture, picky_store_fts_shard (u1));
+  g_assert_cmpstr (after, !=, first);
+  g_clear_pointer (&after, g_free);
+  after = index_segments (fixture, picky_store_fts_shard (u2));
+  g_assert_cmpstr (after, ==, second);
+  g_clear_pointer (&after, g_free);
+
+  /* A purge cut off after its deletions left u3's table noted. */
+  {
+    g_autofree char *note = g_strdup_printf ("INSERT INTO meta (key, value) VALUES ('unmerged-index', %u)",
+                                             1u << picky_store_fts_shard (u3));
+    sqlite3 *db = NULL;
+
+    g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_exec (db, note, NULL, NULL, NULL), ==, SQLITE_OK);
+    sqlite3_close (db);
+  }
+  purge (fixture, 365, 0);
+  after = index_segments (fixture, picky_store_fts_shard (u3));
+  g_assert_cmpstr (after, !=, third);
+  g_clear_pointer (&after, g_free);
+  after = index_segments (fixture, picky_store_fts_shard (u2));
+  g_assert_cmpstr (after, ==, second);
+  g_free (before);
+  before = query_text (fixture->path, "SELECT count (*) FROM meta WHERE key = 'unmerged-index'");
+  g_assert_cmpstr (before, ==, "0");
+
+  picky_store_close (fixture->store);
+  g_assert_false (file_contains (fixture->path, "ancient"));
+}
+
 /* The first-response histograms of the month and year rollups: written
  * and read back, and a damaged one read as far as it is well-formed. */
 static void
@@ -2156,6 +2254,7 @@ main (int   argc,
   ADD ("/picky/store/page/ties", test_store_page_ties);
   ADD ("/picky/store/erase/no-trace", test_store_erase);
   ADD ("/picky/store/purge", test_store_purge);
+  ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);

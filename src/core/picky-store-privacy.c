@@ -20,20 +20,21 @@
 
 /* ---- Worker thread ---- */
 
-/* Merges the search index table that held a deleted message's words
- * (every one when @shard is -1) into one new segment, so that no old
+/* Merges the search index tables that held deleted messages' words (bit k
+ * of @shards for messages_fts_k) each into one new segment, so that no old
  * segment still lists them; secure_delete zeroes the old segments' pages
- * as they are freed. */
+ * as they are freed. A table without deletions is left alone: merging
+ * rewrites all of it. */
 static gboolean
 worker_merge_index (PickyStoreWorker  *w,
-                    int                shard,
+                    guint32            shards,
                     GError           **error)
 {
   for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
     {
       g_autofree char *sql = NULL;
 
-      if (shard >= 0 && k != (guint) shard)
+      if ((shards & (1u << k)) == 0)
         continue;
       sql = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u) VALUES ('optimize')", k, k);
       if (!picky_store_exec (w->db, sql, error))
@@ -41,6 +42,52 @@ worker_merge_index (PickyStoreWorker  *w,
     }
 
   return TRUE;
+}
+
+/* The index tables a purge has deleted from and not yet merged are noted
+ * in the file with each batch, so that a purge which fails or is cut off
+ * after a batch leaves them for the next one to merge. */
+static guint32
+worker_unmerged_shards (PickyStoreWorker *w)
+{
+  sqlite3_stmt *stmt = NULL;
+  guint32 shards = 0;
+
+  if (sqlite3_prepare_v2 (w->db, "SELECT value FROM meta WHERE key = 'unmerged-index'", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    shards = (guint32) g_ascii_strtoull ((const char *) sqlite3_column_text (stmt, 0), NULL, 10);
+  sqlite3_finalize (stmt);
+
+  return shards;
+}
+
+/* Adds to @shards the index tables that hold the words of the messages of
+ * the purge's current batch, and notes them (see worker_unmerged_shards()). */
+static gboolean
+worker_note_batch_shards (PickyStoreWorker  *w,
+                          guint32           *shards,
+                          GError           **error)
+{
+  sqlite3_stmt *stmt = picky_store_worker_prepare (w,
+                                                   "SELECT DISTINCT coalesce (m.contact_id, 0) % "
+                                                   G_STRINGIFY (PICKY_STORE_FTS_SHARDS)
+                                                   " FROM purge_batch b CROSS JOIN messages m ON m.id = b.id"
+                                                   " WHERE m.text IS NOT NULL",
+                                                   error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
+    *shards |= 1u << (sqlite3_column_int (stmt, 0) % PICKY_STORE_FTS_SHARDS);
+  sqlite3_finalize (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  return picky_store_worker_exec_int (w,
+                                      "INSERT INTO meta (key, value) VALUES ('unmerged-index', ?1)"
+                                      " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                                      *shards, error) >= 0;
 }
 
 /* After a deletion of personal data has been committed: copy the log into
@@ -325,6 +372,7 @@ purge_run (PickyStoreWorker *w,
   gint64 cutoff_day = picky_store_floor_day (g_get_real_time () / G_USEC_PER_SEC) - args->days;
   gint64 cutoff = cutoff_day * PICKY_STORE_DAY;
   gint64 total, count = 0, contacts = -1;
+  guint32 shards = worker_unmerged_shards (w);
   g_autofree char *detail = NULL;
   g_autoptr(GHashTable) touched = picky_store_conversation_ids_new ();
   gboolean ok;
@@ -351,6 +399,7 @@ purge_run (PickyStoreWorker *w,
                                         " ORDER BY timestamp LIMIT " G_STRINGIFY (PURGE_BATCH),
                                         cutoff, &error) >= 0 &&
            picky_store_exec (w->db, "DELETE FROM relay_outbox WHERE message_id IN purge_batch", &error) &&
+           worker_note_batch_shards (w, &shards, &error) &&
            picky_store_worker_note_conversations (w, touched,
                                                   "UPDATE conversations SET unread = conversations.unread - gone.n"
                                                   " FROM (SELECT m.contact_id, m.channel_id, count (*) AS n"
@@ -414,8 +463,9 @@ purge_run (PickyStoreWorker *w,
   else
     {
       picky_store_worker_forget_contacts (w);
-      ok = worker_merge_index (w, -1, &error) &&
-           worker_checkpoint_all (w, &error);
+      ok = worker_merge_index (w, shards, &error) &&
+           picky_store_exec (w->db, "DELETE FROM meta WHERE key = 'unmerged-index'", &error) &&
+           ((count == 0 && shards == 0) || worker_checkpoint_all (w, &error));
     }
 
   if (!ok)
@@ -502,7 +552,7 @@ erase_contact_run (PickyStoreWorker *w,
        * own made a second round of log writes and syncs (a tenth of the
        * erasure at millions of messages), and no erasure is ever
        * committed whose words a crash could leave in the index. */
-      ok = worker_merge_index (w, (int) picky_store_fts_shard (args->contact_id), &error) &&
+      ok = worker_merge_index (w, 1u << picky_store_fts_shard (args->contact_id), &error) &&
            picky_store_worker_audit (w, "erase-contact", object, detail, &error) &&
            picky_store_exec (w->db, "COMMIT", &error);
     }
