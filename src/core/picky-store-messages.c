@@ -641,10 +641,9 @@ mark_read_args_free (gpointer data)
   g_free (args);
 }
 
-/* The contact's messages are visited through their index by contact
- * (the few unread ones of a store are scattered over an index by time,
- * which erasing a contact then has to visit); its conversations are read
- * in the same transaction. */
+/* The unread messages are found along the contact's index (there is no
+ * index of unread messages, see schema version 14); the contact's
+ * conversations are read in the same transaction. */
 static gboolean
 mark_read_write (PickyStoreWorker  *w,
                  GTask             *task,

@@ -466,7 +466,8 @@ static const char schema_v13[] =
 /* Version 14: fewer indexes on the messages, each a page to write for
  * every message stored and a scattered page to clear for every message
  * erased (a contact's messages lie all over an index ordered by time:
- * erasing one with 10,000 messages wrote 46,829 pages of a 5 M store).
+ * erasing one with 10,000 messages wrote 46,829 pages of a store of
+ * 4.5 million).
  * The Inbox lists conversations, so the message lists by channel and of
  * unread messages across all contacts had no reader left: the channel's
  * newest customer message is kept on the channel itself, "mark read"
