@@ -1536,6 +1536,89 @@ is_database_id (const char *id)
   return TRUE;
 }
 
+static gint64
+vfs_count (sqlite3    *db,
+           const char *sql)
+{
+  sqlite3_stmt *stmt = NULL;
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  return value;
+}
+
+/* The store's file layer gathers the log's appends: whatever it holds back,
+ * a commit is in the file when it returns, as a connection through the
+ * system's own layer sees — with the log synced at every commit or not,
+ * for commits larger than what it gathers at once, frames rewritten within
+ * a transaction, and a checkpoint that empties the log. */
+static void
+test_store_vfs (Fixture       *fixture,
+                gconstpointer  data)
+{
+  const char *modes[] = { "FULL", "NORMAL" };
+
+  g_assert_true (picky_store_vfs_register ());
+  g_assert_cmpstr (sqlite3_vfs_find (NULL)->zName, ==, "picky");
+
+  for (guint m = 0; m < G_N_ELEMENTS (modes); m++)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/vfs-%s.db", fixture->dir, modes[m]);
+      g_autofree char *pragmas = g_strdup_printf ("PRAGMA journal_mode = WAL; PRAGMA synchronous = %s;"
+                                                  " PRAGMA wal_autocheckpoint = 0;", modes[m]);
+      sqlite3 *ours = NULL;
+      sqlite3 *plain = NULL;
+
+      g_test_message ("synchronous = %s", modes[m]);
+      g_assert_cmpint (sqlite3_open (path, &ours), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (ours, pragmas, NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (ours, "CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)", NULL, NULL, NULL),
+                       ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_open_v2 (path, &plain, SQLITE_OPEN_READONLY, "unix"), ==, SQLITE_OK);
+
+      /* One commit of about 6 MB: three times what is gathered at once. */
+      g_assert_cmpint (sqlite3_exec (ours,
+                                     "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1500)"
+                                     " INSERT INTO t (body) SELECT randomblob (4000) FROM n",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM t"), ==, 1500);
+
+      /* Small commits, each seen at once. */
+      for (guint i = 0; i < 20; i++)
+        {
+          g_assert_cmpint (sqlite3_exec (ours, "INSERT INTO t (body) VALUES (zeroblob (100))", NULL, NULL, NULL),
+                           ==, SQLITE_OK);
+          g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM t"), ==, 1501 + i);
+        }
+
+      /* The same pages written again in one transaction. */
+      g_assert_cmpint (sqlite3_exec (ours,
+                                     "BEGIN;"
+                                     " UPDATE t SET body = zeroblob (50) WHERE id % 3 = 0;"
+                                     " UPDATE t SET body = randomblob (60) WHERE id % 3 = 0;"
+                                     " DELETE FROM t WHERE id % 5 = 0;"
+                                     "COMMIT",
+                                     NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM t WHERE length (body) = 60"),
+                       ==, vfs_count (ours, "SELECT count (*) FROM t WHERE id % 3 = 0"));
+      g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM t"), ==, vfs_count (ours, "SELECT count (*) FROM t"));
+
+      g_assert_cmpint (sqlite3_exec (ours, "PRAGMA wal_checkpoint (TRUNCATE)", NULL, NULL, NULL), ==, SQLITE_OK);
+      g_assert_cmpint (sqlite3_exec (ours, "INSERT INTO t (body) VALUES (zeroblob (7))", NULL, NULL, NULL),
+                       ==, SQLITE_OK);
+      g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM t WHERE length (body) = 7"), ==, 1);
+      g_assert_cmpint (vfs_count (plain, "SELECT count (*) FROM pragma_integrity_check WHERE integrity_check = 'ok'"),
+                       ==, 1);
+
+      sqlite3_close (plain);
+      sqlite3_close (ours);
+    }
+}
+
 /* Every earlier schema version, from its fixture, opens as the current one
  * with its data intact and searchable. */
 static void
@@ -2256,6 +2339,7 @@ main (int   argc,
   ADD ("/picky/store/purge", test_store_purge);
   ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
+  ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);

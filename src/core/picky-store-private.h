@@ -27,6 +27,7 @@ G_BEGIN_DECLS
 
 /* Connection settings every connection to the file uses: WAL, full fsync
  * at commit, a wait for other processes before giving up. */
+gboolean picky_store_vfs_register (void);
 gboolean picky_store_schema_configure (sqlite3  *db,
                                        GError  **error);
 /* Brings the schema from any earlier version to the current one, in one

@@ -666,6 +666,7 @@ open_run (PickyStoreWorker *w,
       return;
     }
 
+  picky_store_vfs_register ();
   rc = sqlite3_open_v2 (w->path, &w->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
@@ -799,6 +800,7 @@ identify_thread (GTask        *task,
   if (!prepare_file (path, &error))
     goto out;
 
+  picky_store_vfs_register ();
   rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
   if (rc != SQLITE_OK)
     {

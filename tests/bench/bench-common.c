@@ -234,6 +234,7 @@ run_ceiling (const char  *path,
   sqlite3_stmt *contact_hour, *response_hour, *conversation, *contact_span;
   double start;
 
+  picky_store_vfs_register ();
   check (db, sqlite3_open (path, &db));
   if (!picky_store_schema_configure (db, &error) || !picky_store_schema_migrate (db, cipher, &error))
     g_error ("%s", error->message);
