@@ -3,7 +3,9 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1619,6 +1621,100 @@ test_store_vfs (Fixture       *fixture,
     }
 }
 
+/* A sync that waits until the test opens it, and fails when told to. */
+static GMutex sync_lock;
+static GCond sync_cond;
+static gboolean sync_open;
+static int sync_fail;
+static guint sync_calls;
+
+static int
+held_sync (int fd)
+{
+  g_mutex_lock (&sync_lock);
+  sync_calls++;
+  while (!sync_open)
+    g_cond_wait (&sync_cond, &sync_lock);
+  g_mutex_unlock (&sync_lock);
+
+  if (sync_fail != 0)
+    {
+      errno = sync_fail;
+      return -1;
+    }
+  return fdatasync (fd);
+}
+
+static void
+set_sync_open (gboolean open)
+{
+  g_mutex_lock (&sync_lock);
+  sync_open = open;
+  g_cond_broadcast (&sync_cond);
+  g_mutex_unlock (&sync_lock);
+}
+
+static gint64
+committed_messages (Fixture *fixture)
+{
+  g_autofree char *count = query_text (fixture->path, "SELECT count (*) FROM messages");
+
+  return g_ascii_strtoll (count, NULL, 10);
+}
+
+/* A write is answered only once a sync of the log has begun after its
+ * commit and ended: while the disk has not confirmed it, the messages are
+ * in the file (another connection reads them) but the ingest has no
+ * answer, and groups committed meanwhile are answered by one sync; a sync
+ * that fails fails the writes it covered. */
+static void
+test_store_durable_answer (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) second = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) third = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result1 = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyStoreSyncFunc saved = picky_store_sync_file;
+
+  sync_open = FALSE;
+  sync_fail = 0;
+  sync_calls = 0;
+  picky_store_sync_file = held_sync;
+
+  g_ptr_array_add (first, make_message (fixture->channel, "d1", "u1", PICKY_DIRECTION_IN, "one", T0));
+  picky_store_ingest_async (fixture->store, first, NULL, picky_test_got_result_cb, &result1);
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) committed_messages, fixture, 5000));
+  picky_test_spin (200);
+  g_assert_null (result1);
+
+  /* The next group commits while the first waits for the disk. */
+  g_ptr_array_add (second, make_message (fixture->channel, "d2", "u2", PICKY_DIRECTION_IN, "two", T0 + 1));
+  picky_store_ingest_async (fixture->store, second, NULL, picky_test_got_result_cb, &result2);
+  picky_test_spin (200);
+  g_assert_cmpint (committed_messages (fixture), ==, 2);
+  g_assert_null (result1);
+  g_assert_null (result2);
+
+  set_sync_open (TRUE);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result1), &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result2), &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (sync_calls, <=, 2);
+
+  /* The disk refuses: the write is not confirmed to its sender. */
+  sync_fail = EIO;
+  g_ptr_array_add (third, make_message (fixture->channel, "d3", "u3", PICKY_DIRECTION_IN, "three", T0 + 2));
+  g_assert_cmpuint (ingest (fixture, third, &error), ==, 0);
+  g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_IO);
+
+  sync_fail = 0;
+  picky_store_sync_file = saved;
+}
+
 /* Every earlier schema version, from its fixture, opens as the current one
  * with its data intact and searchable. */
 static void
@@ -2340,6 +2436,7 @@ main (int   argc,
   ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
   ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
+  ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);

@@ -11,6 +11,7 @@
 #include "picky-cipher.h"
 #include "picky-store.h"
 #include "picky-store-checkpoint.h"
+#include "picky-store-syncer.h"
 
 G_BEGIN_DECLS
 
@@ -205,6 +206,9 @@ typedef struct {
   sqlite3 *db;
   /* Takes the checkpoints of db's commits off this thread. */
   PickyStoreCheckpointer *checkpointer;
+  /* Makes the commits of write groups durable off this thread, or NULL:
+   * then each commit syncs (see worker_run_group()). */
+  PickyStoreSyncer *syncer;
   PickyCipher *cipher;
   GMainContext *context;
   sqlite3_stmt *stmts[PICKY_STORE_N_STMTS];

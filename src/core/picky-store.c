@@ -73,6 +73,10 @@ struct _Job {
   GTask *task;
   GError *error;
   gboolean stop;
+  /* Write jobs whose commit a sync has made durable (or failed to: then
+   * sync_errno), for the worker to finish. */
+  GPtrArray *synced;
+  int sync_errno;
 };
 
 struct _PickyStore
@@ -303,15 +307,21 @@ picky_store_boolean_done (PickyStoreWorker *w,
   g_task_return_boolean (task, TRUE);
 }
 
+static void job_free (Job *job);
+
 static void
 worker_run_group (PickyStoreWorker *w,
                   GPtrArray        *jobs)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) durable = NULL;
 
+  /* With a syncer, the commit does not wait for the disk: its jobs are
+   * finished once the syncer has synced the log (worker_finish_synced()). */
   if (w->db == NULL)
     set_closed_error (&error);
-  else if (picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
+  else if ((w->syncer == NULL || picky_store_exec (w->db, "PRAGMA synchronous = NORMAL", &error)) &&
+           picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
     {
       for (guint i = 0; i < jobs->len; i++)
         {
@@ -338,6 +348,8 @@ worker_run_group (PickyStoreWorker *w,
           picky_store_worker_forget_contacts (w);
         }
     }
+  if (w->syncer != NULL && w->db != NULL)
+    sqlite3_exec (w->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
 
   for (guint i = 0; i < jobs->len; i++)
     {
@@ -347,8 +359,53 @@ worker_run_group (PickyStoreWorker *w,
         g_task_return_error (job->task, g_steal_pointer (&job->error));
       else if (error != NULL)
         g_task_return_error (job->task, g_error_copy (error));
+      else if (w->syncer != NULL)
+        {
+          if (durable == NULL)
+            durable = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
+          g_ptr_array_add (durable, g_steal_pointer (&jobs->pdata[i]));
+        }
       else
         job->done (w, job->task);
+    }
+  if (durable != NULL)
+    picky_store_syncer_add (w->syncer, g_steal_pointer (&durable));
+}
+
+/* On the syncer's thread: the jobs go back to the worker, ahead of
+ * whatever waits, to be answered. */
+static void
+on_synced (GPtrArray *items,
+           int        sync_errno,
+           gpointer   user_data)
+{
+  GAsyncQueue *queue = user_data;
+  Job *job = g_new0 (Job, 1);
+
+  job->synced = items;
+  job->sync_errno = sync_errno;
+  g_async_queue_push_front (queue, job);
+}
+
+static void
+worker_finish_synced (PickyStoreWorker *w,
+                      Job              *synced)
+{
+  for (guint i = 0; i < synced->synced->len; i++)
+    {
+      Job *job = g_ptr_array_index (synced->synced, i);
+
+      if (synced->sync_errno != 0)
+        {
+          GError *error = NULL;
+
+          picky_store_set_sqlite_error (&error, NULL, synced->sync_errno == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_FSYNC);
+          g_task_return_error (job->task, error);
+        }
+      else
+        {
+          job->done (w, job->task);
+        }
     }
 }
 
@@ -357,6 +414,9 @@ worker_run_group (PickyStoreWorker *w,
 static void
 job_free (Job *job)
 {
+  if (job == NULL)
+    return;
+  g_clear_pointer (&job->synced, g_ptr_array_unref);
   g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_free (job);
@@ -367,6 +427,7 @@ worker_free (PickyStoreWorker *w)
 {
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->syncer, picky_store_syncer_free);
   g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   if (w->db != NULL)
     sqlite3_close (w->db);
@@ -419,10 +480,14 @@ worker_main (gpointer data)
       if (job->stop)
         {
           job_free (job);
-          /* A step a long operation queued after the stop never runs. */
+          /* Writes already committed are answered once synced; a step a
+           * long operation queued after the stop never runs. */
+          g_clear_pointer (&w->syncer, picky_store_syncer_free);
           while ((job = g_async_queue_try_pop (w->queue)) != NULL)
             {
-              if (job->task != NULL)
+              if (job->synced != NULL)
+                worker_finish_synced (w, job);
+              else if (job->task != NULL)
                 g_task_return_new_error (job->task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
                                          _("The message database is closed"));
               job_free (job);
@@ -430,7 +495,12 @@ worker_main (gpointer data)
           break;
         }
 
-      if (job->write != NULL)
+      if (job->synced != NULL)
+        {
+          worker_finish_synced (w, job);
+          job_free (job);
+        }
+      else if (job->write != NULL)
         {
           g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
 
@@ -443,7 +513,7 @@ worker_main (gpointer data)
                 break;
               g_ptr_array_add (group, g_steal_pointer (&next));
             }
-          if (next == NULL && last_group_len > 1)
+          if (next == NULL && last_group_len > 1 && w->syncer == NULL)
             worker_linger (w, group, &next);
           last_group_len = group->len;
           worker_run_group (w, group);
@@ -698,6 +768,11 @@ open_run (PickyStoreWorker *w,
   w->checkpointer = picky_store_checkpointer_new (w->db, w->path, &error);
   if (w->checkpointer == NULL)
     goto failed;
+  {
+    g_autofree char *wal = g_strconcat (w->path, "-wal", NULL);
+
+    w->syncer = picky_store_syncer_new (wal, on_synced, w->queue);
+  }
 
   self->database_id = picky_store_schema_read_id (w->db, &error);
   if (self->database_id == NULL)
@@ -709,6 +784,7 @@ open_run (PickyStoreWorker *w,
 failed:
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->syncer, picky_store_syncer_free);
   g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   g_clear_pointer (&w->db, sqlite3_close);
   g_task_return_error (task, g_steal_pointer (&error));
