@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "picky-contacts-page.h"
 #include "picky-preferences-window.h"
 #include "picky-test-gui.h"
 #include "picky-window.h"
@@ -383,6 +384,70 @@ test_window_background (void)
   g_assert_false (without.alive_after_close);
 }
 
+static gboolean
+contacts_listed (gpointer data)
+{
+  return g_list_model_get_n_items (picky_contacts_page_get_model (data)) == 1;
+}
+
+/* Contacts and Channels are filled when first shown, not at start-up,
+ * where the Inbox's first page is what the admin waits for; then they
+ * work as ever. */
+static void
+test_window_pages_when_shown (void)
+{
+  g_autoptr(PickyApplication) app = picky_test_gui_application ();
+  PickyService *service = picky_application_get_service (app);
+  PickyStore *store;
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyMessage *message = picky_message_new ();
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  const char *muted[] = { "telegram", NULL };
+  PickyContactsPage *contacts;
+  PickyWindow *window;
+  gint64 channel;
+
+  /* No notification server in a headless session. */
+  g_settings_set_strv (settings, "notify-muted-apps", muted);
+  picky_test_gui_wait_service_ready (service);
+  store = picky_service_get_store (service);
+  picky_store_add_channel_async (store, "telegram", "bot", "Support", "{}", NULL, picky_test_got_result_cb, &result);
+  channel = picky_store_add_channel_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  picky_message_set_channel_id (message, channel);
+  picky_message_set_provider_key (message, "m1");
+  picky_message_set_contact_provider_id (message, "c1");
+  picky_message_set_contact_name (message, "Ada");
+  picky_message_set_direction (message, PICKY_DIRECTION_IN);
+  picky_message_set_text (message, "hello");
+  picky_message_set_timestamp (message, g_get_real_time () / G_USEC_PER_SEC - 60);
+  picky_message_set_received (message, picky_message_get_timestamp (message));
+  g_ptr_array_add (batch, message);
+  picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
+  picky_store_ingest_finish (store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+
+  window = picky_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  picky_test_gui_wait_mapped (GTK_WIDGET (window));
+  picky_test_spin (500);
+  contacts = PICKY_CONTACTS_PAGE (picky_test_gui_find_only (GTK_WIDGET (window), PICKY_TYPE_CONTACTS_PAGE));
+  g_assert_false (picky_contacts_page_get_loading (contacts));
+  g_assert_cmpuint (g_list_model_get_n_items (picky_contacts_page_get_model (contacts)), ==, 0);
+  g_assert_null (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SWITCH, "Read WhatsApp messages"));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "contacts");
+  g_assert_true (picky_test_wait_until (contacts_listed, contacts, 5000));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "channels");
+  picky_test_spin (50);
+  g_assert_nonnull (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SWITCH, "Read WhatsApp messages"));
+
+  gtk_window_destroy (GTK_WINDOW (window));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -399,6 +464,7 @@ main (int   argc,
               fixture_set_up, test_window_menu_windows, fixture_tear_down);
   g_test_add ("/picky/window/german", Fixture, NULL,
               fixture_set_up, test_window_german, fixture_tear_down);
+  g_test_add_func ("/picky/window/pages-when-shown", test_window_pages_when_shown);
   g_test_add_func ("/picky/window/state-persists", test_window_state_persists);
   g_test_add_func ("/picky/window/background", test_window_background);
 

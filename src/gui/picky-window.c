@@ -30,6 +30,9 @@ struct _PickyWindow
   PickyService    *service;
   PickyRetention  *retention;       /* whose purges the window shows */
   guint            preparing_id;    /* shows the preparing page, or pulses its bar */
+  /* Each given the service when first shown (on_page_shown_cb()). */
+  gboolean         channels_started;
+  gboolean         contacts_started;
 };
 
 /* How long opening the database may take before the window says it is
@@ -279,6 +282,26 @@ picky_window_init (PickyWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
+/* Contacts and Channels start reading the store and listing channels when
+ * first shown: at start-up the Inbox's first page is what the admin waits
+ * for, and the contacts' summaries would be read before it. */
+static void
+on_page_shown_cb (PickyWindow *self)
+{
+  const char *page = adw_view_stack_get_visible_child_name (self->stack);
+
+  if (!self->contacts_started && g_strcmp0 (page, "contacts") == 0)
+    {
+      self->contacts_started = TRUE;
+      picky_contacts_page_set_service (self->contacts_page, self->service);
+    }
+  else if (!self->channels_started && g_strcmp0 (page, "channels") == 0)
+    {
+      self->channels_started = TRUE;
+      picky_channels_page_set_service (self->channels_page, self->service);
+    }
+}
+
 /**
  * picky_window_new:
  * @application: the application the window belongs to
@@ -293,12 +316,13 @@ picky_window_new (PickyApplication *application)
   g_return_val_if_fail (PICKY_IS_APPLICATION (application), NULL);
 
   self = g_object_new (PICKY_TYPE_WINDOW, "application", application, NULL);
-  picky_channels_page_set_service (self->channels_page, picky_application_get_service (application));
-  picky_contacts_page_set_service (self->contacts_page, picky_application_get_service (application));
   picky_inbox_page_set_service (self->inbox_page, picky_application_get_service (application));
   g_set_object (&self->service, picky_application_get_service (application));
   if (self->service != NULL)
     {
+      g_signal_connect_object (self->stack, "notify::visible-child-name", G_CALLBACK (on_page_shown_cb), self,
+                               G_CONNECT_SWAPPED);
+      on_page_shown_cb (self);
       g_signal_connect_object (self->service, "notify::ready", G_CALLBACK (on_service_ready_cb), self,
                                G_CONNECT_SWAPPED);
       on_service_ready_cb (self);
