@@ -390,7 +390,7 @@ contacts_listed (gpointer data)
   return g_list_model_get_n_items (picky_contacts_page_get_model (data)) == 1;
 }
 
-/* Contacts and Channels are filled when first shown, not at start-up,
+/* Contacts and Channels are made when first shown, not at start-up,
  * where the Inbox's first page is what the admin waits for; then they
  * work as ever. */
 static void
@@ -434,12 +434,15 @@ test_window_pages_when_shown (void)
   gtk_window_present (GTK_WINDOW (window));
   picky_test_gui_wait_mapped (GTK_WIDGET (window));
   picky_test_spin (500);
-  contacts = PICKY_CONTACTS_PAGE (picky_test_gui_find_only (GTK_WIDGET (window), PICKY_TYPE_CONTACTS_PAGE));
-  g_assert_false (picky_contacts_page_get_loading (contacts));
-  g_assert_cmpuint (g_list_model_get_n_items (picky_contacts_page_get_model (contacts)), ==, 0);
+  {
+    g_autoptr(GPtrArray) none = picky_test_gui_find_all (GTK_WIDGET (window), PICKY_TYPE_CONTACTS_PAGE);
+
+    g_assert_cmpuint (none->len, ==, 0);
+  }
   g_assert_null (picky_test_gui_find_named (GTK_WIDGET (window), GTK_TYPE_SWITCH, "Read WhatsApp messages"));
 
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "contacts");
+  contacts = PICKY_CONTACTS_PAGE (picky_test_gui_find_only (GTK_WIDGET (window), PICKY_TYPE_CONTACTS_PAGE));
   g_assert_true (picky_test_wait_until (contacts_listed, contacts, 5000));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.show-page", "s", "channels");
   picky_test_spin (50);

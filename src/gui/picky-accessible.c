@@ -286,6 +286,21 @@ on_map_hook_cb (GSignalInvocationHint *hint,
 }
 
 /**
+ * picky_accessible_mend_tree:
+ * @widget: a widget added to a window already shown
+ *
+ * Names all @widget holds, shown or not, as a window's first showing does
+ * for what it holds then: for a page made when first shown.
+ */
+void
+picky_accessible_mend_tree (GtkWidget *widget)
+{
+  g_return_if_fail (GTK_IS_WIDGET (widget));
+
+  mend_tree (widget);
+}
+
+/**
  * picky_accessible_init:
  *
  * Names what GTK 4.8 and libadwaita 1.2 give screen readers no name or a

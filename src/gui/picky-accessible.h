@@ -7,6 +7,7 @@
 
 G_BEGIN_DECLS
 
-void picky_accessible_init (void);
+void picky_accessible_init      (void);
+void picky_accessible_mend_tree (GtkWidget *widget);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 #include "picky-inbox-page.h"
 #include "picky-window.h"
 
+#include "picky-accessible.h"
+
 struct _PickyWindow
 {
   AdwApplicationWindow parent_instance;
@@ -17,8 +19,8 @@ struct _PickyWindow
   /* template widgets */
   AdwToastOverlay *toast_overlay;
   AdwViewStack    *stack;
-  PickyChannelsPage *channels_page;
-  PickyContactsPage *contacts_page;
+  AdwBin          *channels_bin;
+  AdwBin          *contacts_bin;
   PickyInboxPage  *inbox_page;
   GtkRevealer     *purge_revealer;
   GtkProgressBar  *purge_bar;
@@ -30,9 +32,9 @@ struct _PickyWindow
   PickyService    *service;
   PickyRetention  *retention;       /* whose purges the window shows */
   guint            preparing_id;    /* shows the preparing page, or pulses its bar */
-  /* Each given the service when first shown (on_page_shown_cb()). */
-  gboolean         channels_started;
-  gboolean         contacts_started;
+  /* Each made when first shown (on_page_shown_cb()), or NULL; borrowed. */
+  PickyChannelsPage *channels_page;
+  PickyContactsPage *contacts_page;
 };
 
 /* How long opening the database may take before the window says it is
@@ -239,16 +241,14 @@ picky_window_class_init (PickyWindowClass *klass)
   object_class->finalize = picky_window_finalize;
   window_class->close_request = picky_window_close_request;
 
-  g_type_ensure (PICKY_TYPE_CHANNELS_PAGE);
-  g_type_ensure (PICKY_TYPE_CONTACTS_PAGE);
   g_type_ensure (PICKY_TYPE_INBOX_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/github/pickyconsole/PickyConsole/picky-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_page);
-  gtk_widget_class_bind_template_child (widget_class, PickyWindow, contacts_page);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, channels_bin);
+  gtk_widget_class_bind_template_child (widget_class, PickyWindow, contacts_bin);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, inbox_page);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_revealer);
   gtk_widget_class_bind_template_child (widget_class, PickyWindow, purge_bar);
@@ -282,22 +282,26 @@ picky_window_init (PickyWindow *self)
     gtk_window_maximize (GTK_WINDOW (self));
 }
 
-/* Contacts and Channels start reading the store and listing channels when
- * first shown: at start-up the Inbox's first page is what the admin waits
- * for, and the contacts' summaries would be read before it. */
+/* Contacts and Channels are made when first shown: at start-up the Inbox's
+ * first page is what the admin waits for, and building the other two pages
+ * (their widgets, a row for every channel and app) came before it. */
 static void
 on_page_shown_cb (PickyWindow *self)
 {
   const char *page = adw_view_stack_get_visible_child_name (self->stack);
 
-  if (!self->contacts_started && g_strcmp0 (page, "contacts") == 0)
+  if (self->contacts_page == NULL && g_strcmp0 (page, "contacts") == 0)
     {
-      self->contacts_started = TRUE;
+      self->contacts_page = g_object_new (PICKY_TYPE_CONTACTS_PAGE, NULL);
+      adw_bin_set_child (self->contacts_bin, GTK_WIDGET (self->contacts_page));
+      picky_accessible_mend_tree (GTK_WIDGET (self->contacts_page));
       picky_contacts_page_set_service (self->contacts_page, self->service);
     }
-  else if (!self->channels_started && g_strcmp0 (page, "channels") == 0)
+  else if (self->channels_page == NULL && g_strcmp0 (page, "channels") == 0)
     {
-      self->channels_started = TRUE;
+      self->channels_page = g_object_new (PICKY_TYPE_CHANNELS_PAGE, NULL);
+      adw_bin_set_child (self->channels_bin, GTK_WIDGET (self->channels_page));
+      picky_accessible_mend_tree (GTK_WIDGET (self->channels_page));
       picky_channels_page_set_service (self->channels_page, self->service);
     }
 }
