@@ -3,6 +3,10 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <glib/gi18n.h>
 
 #include "picky-store-checkpoint.h"
@@ -29,6 +33,10 @@
 /* What SQLite's automatic checkpoints are given back when the checkpointer
  * stops: its default. */
 #define AUTO_FRAMES 1000
+/* The checkpointer's niceness: copying can wait, and on two cores it took
+ * its time from the writer and the listener while webhooks came in. The
+ * writer checkpoints itself should it fall far behind (FORCE_FRAMES). */
+#define CHECKPOINT_NICE 10
 
 struct _PickyStoreCheckpointer
 {
@@ -46,6 +54,9 @@ checkpointer_main (gpointer data)
 {
   PickyStoreCheckpointer *self = data;
 
+  /* Linux gives each thread a niceness of its own. */
+  if (setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), CHECKPOINT_NICE) != 0)
+    g_debug ("The checkpointer keeps its priority: %s", g_strerror (errno));
   g_mutex_lock (&self->lock);
   for (;;)
     {

@@ -23,18 +23,50 @@ const char picky_store_sql_read_conversation[] =
 
 /* ---- Worker thread ---- */
 
+static void
+conversation_unref0 (gpointer conversation)
+{
+  if (conversation != NULL)
+    g_object_unref (conversation);
+}
+
+/* The values are NULL until the ids are read back: then each id's
+ * conversation as it was committed. */
 GHashTable *
 picky_store_conversation_ids_new (void)
 {
-  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, conversation_unref0);
+}
+
+static void
+ids_add (GHashTable *ids,
+         gint64      id)
+{
+  if (!g_hash_table_contains (ids, &id))
+    g_hash_table_insert (ids, g_memdup2 (&id, sizeof id), NULL);
+}
+
+/* Notes that the write under way changed @conversation_id, in its own
+ * set @ids. */
+static void
+worker_note_in (PickyStoreWorker *w,
+                GHashTable       *ids,
+                gint64            conversation_id)
+{
+  ids_add (ids, conversation_id);
+  /* Each write has a set of its own: its group reads them all back at once. */
+  if (w->group_touched != NULL &&
+      (w->group_touched->len == 0 ||
+       g_ptr_array_index (w->group_touched, w->group_touched->len - 1) != ids))
+    g_ptr_array_add (w->group_touched, g_hash_table_ref (ids));
 }
 
 static void
 worker_note_touched (PickyStoreWorker *w,
                      gint64            conversation_id)
 {
-  if (w->touched != NULL && !g_hash_table_contains (w->touched, &conversation_id))
-    g_hash_table_add (w->touched, g_memdup2 (&conversation_id, sizeof conversation_id));
+  if (w->touched != NULL)
+    worker_note_in (w, w->touched, conversation_id);
 }
 
 /* Notes the conversations a query names (their ids in its first column)
@@ -54,10 +86,7 @@ picky_store_worker_note_conversations (PickyStoreWorker  *w,
   sqlite3_bind_int64 (stmt, 1, arg);
   while ((rc = picky_store_worker_step (w, stmt, error)) == SQLITE_ROW)
     {
-      gint64 id = sqlite3_column_int64 (stmt, 0);
-
-      if (!g_hash_table_contains (ids, &id))
-        g_hash_table_add (ids, g_memdup2 (&id, sizeof id));
+      ids_add (ids, sqlite3_column_int64 (stmt, 0));
     }
   sqlite3_finalize (stmt);
 
@@ -284,22 +313,19 @@ compare_conversations_cb (gconstpointer a,
   return picky_conversation_compare (*(PickyConversation **) a, *(PickyConversation **) b);
 }
 
-void
-picky_store_worker_emit_conversations (PickyStoreWorker *w,
-                                       GTask            *task,
-                                       GHashTable       *ids)
+/* The conversations @ids as stored now, by id; one that is gone (purged
+ * or erased) as a gone conversation. NULL when they cannot be read. */
+static GHashTable *
+worker_read_conversations (PickyStoreWorker *w,
+                           GHashTable       *ids)
 {
-  g_autoptr(GPtrArray) conversations = NULL;
-  g_autoptr(GHashTable) found = picky_store_conversation_ids_new ();
+  g_autoptr(GHashTable) read = picky_store_conversation_ids_new ();
   g_autoptr(GString) sql = NULL;
   sqlite3_stmt *stmt = NULL;
   GHashTableIter iter;
   gpointer key;
   guint n = 0;
   int rc;
-
-  if (ids == NULL || g_hash_table_size (ids) == 0)
-    return;
 
   /* One statement for the batch, the ids written into it: a live burst
    * touches hundreds of conversations a second. A single webhook's one
@@ -322,42 +348,124 @@ picky_store_worker_emit_conversations (PickyStoreWorker *w,
       rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
     }
 
-  conversations = g_ptr_array_new_with_free_func (g_object_unref);
   while (picky_store_next_row (stmt, &rc))
     {
       PickyConversation *conversation = conversation_from_row (w, stmt);
       gint64 id = picky_conversation_get_id (conversation);
 
-      g_hash_table_add (found, g_memdup2 (&id, sizeof id));
-      g_ptr_array_add (conversations, conversation);
+      g_hash_table_insert (read, g_memdup2 (&id, sizeof id), conversation);
     }
   if (sql != NULL)
     sqlite3_finalize (stmt);
   else
     sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
-
-  /* Those gone (purged or erased) are announced as gone, so that a list
-   * showing one lets it go; they sort last, having no activity. */
-  if (rc == SQLITE_DONE)
     {
-      g_hash_table_iter_init (&iter, ids);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        if (!g_hash_table_contains (found, key))
-          {
-            PickyConversation *gone = picky_conversation_new ();
-
-            picky_conversation_set_id (gone, *(gint64 *) key);
-            picky_conversation_set_gone (gone, TRUE);
-            g_ptr_array_add (conversations, gone);
-          }
+      g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
+      return NULL;
     }
+
+  /* Those gone are announced as gone, so that a list showing one lets it
+   * go; they sort last, having no activity. */
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (read, key))
+      {
+        PickyConversation *gone = picky_conversation_new ();
+
+        picky_conversation_set_id (gone, *(gint64 *) key);
+        picky_conversation_set_gone (gone, TRUE);
+        g_hash_table_insert (read, g_memdup2 (key, sizeof (gint64)), gone);
+      }
+
+  return g_steal_pointer (&read);
+}
+
+/* Fills the values of @ids from @read. */
+static void
+ids_fill (GHashTable *ids,
+          GHashTable *read)
+{
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_hash_table_iter_replace (&iter, g_object_ref (g_hash_table_lookup (read, key)));
+}
+
+/* Reads back, before a group's commit, every conversation its writes
+ * touched, into each write's set (PickyStoreWorker.group_touched): one
+ * statement for the group instead of one per write, and their done
+ * functions need no database, so they can run wherever the commit becomes
+ * durable. */
+gboolean
+picky_store_worker_read_back_conversations (PickyStoreWorker  *w,
+                                            GPtrArray         *sets,
+                                            GError           **error)
+{
+  g_autoptr(GHashTable) all = picky_store_conversation_ids_new ();
+  g_autoptr(GHashTable) read = NULL;
+  GHashTableIter iter;
+  gpointer key;
+
+  for (guint i = 0; i < sets->len; i++)
+    {
+      g_hash_table_iter_init (&iter, g_ptr_array_index (sets, i));
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        ids_add (all, *(gint64 *) key);
+    }
+  if (g_hash_table_size (all) == 0)
+    return TRUE;
+
+  read = worker_read_conversations (w, all);
+  if (read == NULL)
+    {
+      picky_store_set_sqlite_error (error, w->db, sqlite3_errcode (w->db));
+      return FALSE;
+    }
+  for (guint i = 0; i < sets->len; i++)
+    ids_fill (g_ptr_array_index (sets, i), read);
+
+  return TRUE;
+}
+
+void
+picky_store_worker_emit_conversations (PickyStoreWorker *w,
+                                       GTask            *task,
+                                       GHashTable       *ids)
+{
+  g_autoptr(GPtrArray) conversations = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (ids == NULL || g_hash_table_size (ids) == 0)
+    return;
+
+  /* Not read back with a group (a long operation's own commit): read now,
+   * on the worker. */
+  g_hash_table_iter_init (&iter, ids);
+  g_hash_table_iter_next (&iter, NULL, &value);
+  if (value == NULL)
+    {
+      g_autoptr(GHashTable) read = NULL;
+
+      g_return_if_fail (g_thread_self () == w->thread);
+      read = worker_read_conversations (w, ids);
+
+      if (read == NULL)
+        return;
+      ids_fill (ids, read);
+    }
+
+  conversations = g_ptr_array_new_with_free_func (g_object_unref);
+  g_hash_table_iter_init (&iter, ids);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (conversations, g_object_ref (value));
 
   /* Newest first, as a list shows them. */
   g_ptr_array_sort (conversations, compare_conversations_cb);
-  if (conversations->len > 0)
-    picky_store_worker_emit (w, task, PICKY_STORE_SIGNAL_CONVERSATIONS_CHANGED, conversations);
+  picky_store_worker_emit (w, task, PICKY_STORE_SIGNAL_CONVERSATIONS_CHANGED, conversations);
 }
 
 typedef struct {
@@ -830,7 +938,7 @@ set_done_write (PickyStoreWorker  *w,
   if (args->count == 0)
     return TRUE;
 
-  g_hash_table_add (args->touched, g_memdup2 (&args->conversation_id, sizeof (gint64)));
+  worker_note_in (w, args->touched, args->conversation_id);
   if (!args->done)
     return TRUE;
 
@@ -872,7 +980,7 @@ mark_unread_write (PickyStoreWorker  *w,
   if (args->count <= 0)
     return args->count == 0;
 
-  g_hash_table_add (args->touched, g_memdup2 (&args->conversation_id, sizeof (gint64)));
+  worker_note_in (w, args->touched, args->conversation_id);
   return picky_store_worker_exec_int (w, "UPDATE conversations SET unread = unread + 1 WHERE id = ?1",
                                       args->conversation_id, error) >= 0;
 }

@@ -171,6 +171,9 @@ typedef enum {
   PICKY_STORE_STMT_TOUCH_CONVERSATION,
   PICKY_STORE_STMT_READ_CONVERSATION,
   PICKY_STORE_STMT_NOTE_LAST_IN,
+  PICKY_STORE_STMT_SAVEPOINT_JOB,
+  PICKY_STORE_STMT_RELEASE_JOB,
+  PICKY_STORE_STMT_ROLLBACK_JOB,
   PICKY_STORE_N_STMTS
 } PickyStoreStmt;
 
@@ -202,6 +205,8 @@ typedef struct {
  * store is dropped on the worker thread itself. */
 typedef struct {
   GAsyncQueue *queue;
+  /* The worker's own thread, the only one that may use db. */
+  GThread *thread;
   char *path;
   sqlite3 *db;
   /* Takes the checkpoints of db's commits off this thread. */
@@ -221,6 +226,9 @@ typedef struct {
   /* The ids of the conversations the write in progress changed, in its
    * job's arguments, or NULL: its done hands them to conversations-changed. */
   GHashTable *touched;
+  /* While a group of writes runs: the touched sets of its writes, to be
+   * read back before its commit. */
+  GPtrArray *group_touched;
   /* Every contact is in the cache (contacts_by_id), as search needs. */
   gboolean contacts_complete;
   /* Told on the caller's context how far a long migration has come. */
@@ -470,8 +478,13 @@ gboolean picky_store_worker_reply_sent (PickyStoreWorker    *w,
                                         PickyMessageStatus   from,
                                         PickyMessageStatus   to,
                                         GError             **error);
-/* Hands the conversations @ids, as stored now, to conversations-changed;
- * nothing when there are none. */
+/* Reads the conversations of every set in @sets back into it, before a
+ * group's commit. */
+gboolean picky_store_worker_read_back_conversations (PickyStoreWorker  *w,
+                                                     GPtrArray         *sets,
+                                                     GError           **error);
+/* Hands the conversations @ids to conversations-changed, as read back with
+ * their group or else as stored now; nothing when there are none. */
 void picky_store_worker_emit_conversations (PickyStoreWorker *w,
                                             GTask            *task,
                                             GHashTable       *ids);

@@ -62,6 +62,11 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_READ_CONVERSATION] = picky_store_sql_read_conversation,
   [PICKY_STORE_STMT_NOTE_LAST_IN] = "UPDATE channels SET last_in = ?2"
                                     " WHERE id = ?1 AND coalesce (last_in, 0) < ?2",
+  /* A write group's savepoint around each job: prepared once, as a group
+   * runs one for every webhook it answers. */
+  [PICKY_STORE_STMT_SAVEPOINT_JOB] = "SAVEPOINT job",
+  [PICKY_STORE_STMT_RELEASE_JOB] = "RELEASE job",
+  [PICKY_STORE_STMT_ROLLBACK_JOB] = "ROLLBACK TO job",
 };
 
 typedef struct _Job Job;
@@ -73,10 +78,6 @@ struct _Job {
   GTask *task;
   GError *error;
   gboolean stop;
-  /* Write jobs whose commit a sync has made durable (or failed to: then
-   * sync_errno), for the worker to finish. */
-  GPtrArray *synced;
-  int sync_errno;
 };
 
 struct _PickyStore
@@ -317,12 +318,13 @@ worker_run_group (PickyStoreWorker *w,
   g_autoptr(GPtrArray) durable = NULL;
 
   /* With a syncer, the commit does not wait for the disk: its jobs are
-   * finished once the syncer has synced the log (worker_finish_synced()). */
+   * finished once the syncer has synced the log (on_synced()). */
   if (w->db == NULL)
     set_closed_error (&error);
   else if ((w->syncer == NULL || picky_store_exec (w->db, "PRAGMA synchronous = NORMAL", &error)) &&
            picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
     {
+      w->group_touched = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
       for (guint i = 0; i < jobs->len; i++)
         {
           Job *job = g_ptr_array_index (jobs, i);
@@ -332,16 +334,20 @@ worker_run_group (PickyStoreWorker *w,
 
           /* A savepoint per job: a bad batch fails alone, the others in the
            * group still commit. */
-          if (!picky_store_exec (w->db, "SAVEPOINT job", &error))
+          if (!picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_SAVEPOINT_JOB),
+                                            &error))
             break;
           if (!job->write (w, job->task, &job->error))
             {
-              sqlite3_exec (w->db, "ROLLBACK TO job", NULL, NULL, NULL);
+              picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_ROLLBACK_JOB), NULL);
               picky_store_worker_forget_contacts (w);
             }
-          sqlite3_exec (w->db, "RELEASE job", NULL, NULL, NULL);
+          picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_RELEASE_JOB), NULL);
         }
 
+      if (error == NULL)
+        picky_store_worker_read_back_conversations (w, w->group_touched, &error);
+      g_clear_pointer (&w->group_touched, g_ptr_array_unref);
       if (error != NULL || !picky_store_exec (w->db, "COMMIT", &error))
         {
           sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
@@ -372,34 +378,27 @@ worker_run_group (PickyStoreWorker *w,
     picky_store_syncer_add (w->syncer, g_steal_pointer (&durable));
 }
 
-/* On the syncer's thread: the jobs go back to the worker, ahead of
- * whatever waits, to be answered. */
+/* On the syncer's thread: the jobs' commit is durable (or, with
+ * @sync_errno, may not be), so they are answered from here at once rather
+ * than after whatever group the worker is writing meanwhile. Their done
+ * functions read no database: what they hand on was read back with their
+ * group. */
 static void
-on_synced (GPtrArray *items,
+on_synced (GPtrArray *jobs,
            int        sync_errno,
            gpointer   user_data)
 {
-  GAsyncQueue *queue = user_data;
-  Job *job = g_new0 (Job, 1);
+  PickyStoreWorker *w = user_data;
 
-  job->synced = items;
-  job->sync_errno = sync_errno;
-  g_async_queue_push_front (queue, job);
-}
-
-static void
-worker_finish_synced (PickyStoreWorker *w,
-                      Job              *synced)
-{
-  for (guint i = 0; i < synced->synced->len; i++)
+  for (guint i = 0; i < jobs->len; i++)
     {
-      Job *job = g_ptr_array_index (synced->synced, i);
+      Job *job = g_ptr_array_index (jobs, i);
 
-      if (synced->sync_errno != 0)
+      if (sync_errno != 0)
         {
           GError *error = NULL;
 
-          picky_store_set_sqlite_error (&error, NULL, synced->sync_errno == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_FSYNC);
+          picky_store_set_sqlite_error (&error, NULL, sync_errno == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_FSYNC);
           g_task_return_error (job->task, error);
         }
       else
@@ -407,6 +406,7 @@ worker_finish_synced (PickyStoreWorker *w,
           job->done (w, job->task);
         }
     }
+  g_ptr_array_unref (jobs);
 }
 
 /* ---- Worker thread: the loop ---- */
@@ -416,7 +416,6 @@ job_free (Job *job)
 {
   if (job == NULL)
     return;
-  g_clear_pointer (&job->synced, g_ptr_array_unref);
   g_clear_error (&job->error);
   g_clear_object (&job->task);
   g_free (job);
@@ -472,6 +471,8 @@ worker_main (gpointer data)
   Job *next = NULL;
   guint last_group_len = 0;
 
+  w->thread = g_thread_self ();
+
   for (;;)
     {
       Job *job = next != NULL ? next : g_async_queue_pop (w->queue);
@@ -485,9 +486,7 @@ worker_main (gpointer data)
           g_clear_pointer (&w->syncer, picky_store_syncer_free);
           while ((job = g_async_queue_try_pop (w->queue)) != NULL)
             {
-              if (job->synced != NULL)
-                worker_finish_synced (w, job);
-              else if (job->task != NULL)
+              if (job->task != NULL)
                 g_task_return_new_error (job->task, PICKY_STORE_ERROR, PICKY_STORE_ERROR_CLOSED,
                                          _("The message database is closed"));
               job_free (job);
@@ -495,12 +494,7 @@ worker_main (gpointer data)
           break;
         }
 
-      if (job->synced != NULL)
-        {
-          worker_finish_synced (w, job);
-          job_free (job);
-        }
-      else if (job->write != NULL)
+      if (job->write != NULL)
         {
           g_autoptr(GPtrArray) group = g_ptr_array_new_with_free_func ((GDestroyNotify) job_free);
 
@@ -771,7 +765,7 @@ open_run (PickyStoreWorker *w,
   {
     g_autofree char *wal = g_strconcat (w->path, "-wal", NULL);
 
-    w->syncer = picky_store_syncer_new (wal, on_synced, w->queue);
+    w->syncer = picky_store_syncer_new (wal, on_synced, w);
   }
 
   self->database_id = picky_store_schema_read_id (w->db, &error);
