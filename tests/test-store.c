@@ -1715,6 +1715,51 @@ test_store_durable_answer (Fixture       *fixture,
   picky_store_sync_file = saved;
 }
 
+/* A synced write is answered at once, not after the group the worker is
+ * writing meanwhile: with a long batch being written, the first answer
+ * comes while that batch is still uncommitted. */
+static void
+test_store_answer_while_writing (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autoptr(GPtrArray) first = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) long_batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result1 = NULL;
+  g_autoptr(GAsyncResult) result2 = NULL;
+  g_autoptr(GError) error = NULL;
+  PickyStoreSyncFunc saved = picky_store_sync_file;
+
+  sync_open = FALSE;
+  sync_fail = 0;
+  sync_calls = 0;
+  picky_store_sync_file = held_sync;
+
+  g_ptr_array_add (first, make_message (fixture->channel, "a1", "u1", PICKY_DIRECTION_IN, "first", T0));
+  picky_store_ingest_async (fixture->store, first, NULL, picky_test_got_result_cb, &result1);
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) committed_messages, fixture, 5000));
+
+  /* Seconds of writing, from many senders. */
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("b%u", i);
+      g_autofree char *sender = g_strdup_printf ("s%u", i % 500);
+
+      g_ptr_array_add (long_batch, make_message (fixture->channel, key, sender, PICKY_DIRECTION_IN, "more", T0 + 1 + i));
+    }
+  picky_store_ingest_async (fixture->store, long_batch, NULL, picky_test_got_result_cb, &result2);
+  picky_test_spin (50);
+  set_sync_open (TRUE);
+
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result1), &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_null (result2);
+  g_assert_cmpint (committed_messages (fixture), ==, 1);
+
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&result2), &error), ==, 20000);
+  g_assert_no_error (error);
+  picky_store_sync_file = saved;
+}
+
 /* Every earlier schema version, from its fixture, opens as the current one
  * with its data intact and searchable. */
 static void
@@ -2437,6 +2482,7 @@ main (int   argc,
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
   ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
   ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
+  ADD ("/picky/store/sync/answer-while-writing", test_store_answer_while_writing);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);
