@@ -149,7 +149,7 @@ picky_store_checkpointer_new (sqlite3     *writer,
       return NULL;
     }
 
-  self->thread = g_thread_try_new ("picky-checkpoint", checkpointer_main, self, &thread_error);
+  self->thread = g_thread_try_new ("picky-checkpt", checkpointer_main, self, &thread_error);
   if (self->thread == NULL)
     {
       g_set_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED,

@@ -424,6 +424,45 @@ count_rows (const char *path)
   return count;
 }
 
+/* The CPU time the console's threads have spent, in microseconds per
+ * message: where a message's cost goes, which the machine's load moves
+ * less than the rate. Threads are told apart by name (see g_thread_new()
+ * in the store and here). */
+static void
+print_thread_cpu (guint64 messages)
+{
+  static const char *const names[] = { "picky-store", "picky-checkpt", "picky-sync", "listener" };
+  static const char *const labels[] = { "store_worker", "checkpointer", "syncer", "listener" };
+  double ticks[G_N_ELEMENTS (names)] = { 0 };
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *tid;
+
+  if (dir == NULL)
+    return;
+  while ((tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc/self/task", tid, "stat", NULL);
+      g_autofree char *stat = NULL;
+      const char *open_paren, *close_paren;
+      unsigned long user = 0, system = 0;
+
+      if (!g_file_get_contents (path, &stat, NULL, NULL) ||
+          (open_paren = strchr (stat, '(')) == NULL || (close_paren = strrchr (stat, ')')) == NULL)
+        continue;
+      /* Fields 14 and 15 of proc(5), after the name in parentheses. */
+      if (sscanf (close_paren + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &user, &system) != 2)
+        continue;
+      for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+        if ((gsize) (close_paren - open_paren - 1) == strlen (names[i]) &&
+            strncmp (open_paren + 1, names[i], strlen (names[i])) == 0)
+          ticks[i] += user + system;
+    }
+  g_dir_close (dir);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    printf ("cpu_us_per_msg_%s: %.0f\n", labels[i], ticks[i] * 1e6 / sysconf (_SC_CLK_TCK) / messages);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -506,6 +545,7 @@ main (int   argc,
       g_array_unref (clients[c].latencies);
     }
   elapsed = now_s () - start;
+  print_thread_cpu (n_messages);
 
   /* A first round settles the allocator and the store's caches, so the
    * growth over the measured round is what connections leave behind. */
