@@ -320,63 +320,39 @@ worker_read_conversations (PickyStoreWorker *w,
                            GHashTable       *ids)
 {
   g_autoptr(GHashTable) read = picky_store_conversation_ids_new ();
-  g_autoptr(GString) sql = NULL;
-  sqlite3_stmt *stmt = NULL;
   GHashTableIter iter;
   gpointer key;
-  guint n = 0;
-  int rc;
 
-  /* One statement for the batch, the ids written into it: a live burst
-   * touches hundreds of conversations a second. A single webhook's one
-   * conversation, the commonest case, has a statement prepared once. */
-  if (g_hash_table_size (ids) == 1)
-    {
-      g_hash_table_iter_init (&iter, ids);
-      g_hash_table_iter_next (&iter, &key, NULL);
-      stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_READ_CONVERSATION);
-      sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
-      rc = SQLITE_OK;
-    }
-  else
-    {
-      sql = g_string_new ("SELECT " CONVERSATION_COLUMNS CONVERSATION_FROM " WHERE c.id IN (");
-      g_hash_table_iter_init (&iter, ids);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_string_append_printf (sql, "%s%" G_GINT64_FORMAT, n++ > 0 ? ", " : "", *(gint64 *) key);
-      g_string_append (sql, ")");
-      rc = sqlite3_prepare_v2 (w->db, sql->str, -1, &stmt, NULL);
-    }
-
-  while (picky_store_next_row (stmt, &rc))
-    {
-      PickyConversation *conversation = conversation_from_row (w, stmt);
-      gint64 id = picky_conversation_get_id (conversation);
-
-      g_hash_table_insert (read, g_memdup2 (&id, sizeof id), conversation);
-    }
-  if (sql != NULL)
-    sqlite3_finalize (stmt);
-  else
-    sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
-      return NULL;
-    }
-
-  /* Those gone are announced as gone, so that a list showing one lets it
-   * go; they sort last, having no activity. */
+  /* One prepared statement, run for each: a statement written for the
+   * set would be parsed again for every group of writes. */
   g_hash_table_iter_init (&iter, ids);
   while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!g_hash_table_contains (read, key))
-      {
-        PickyConversation *gone = picky_conversation_new ();
+    {
+      sqlite3_stmt *stmt = picky_store_worker_stmt (w, PICKY_STORE_STMT_READ_CONVERSATION);
+      PickyConversation *conversation;
+      int rc;
 
-        picky_conversation_set_id (gone, *(gint64 *) key);
-        picky_conversation_set_gone (gone, TRUE);
-        g_hash_table_insert (read, g_memdup2 (key, sizeof (gint64)), gone);
-      }
+      sqlite3_bind_int64 (stmt, 1, *(gint64 *) key);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        conversation = conversation_from_row (w, stmt);
+      else if (rc == SQLITE_DONE)
+        {
+          /* Gone (purged or erased): announced as gone, so that a list
+           * showing it lets it go; it sorts last, having no activity. */
+          conversation = picky_conversation_new ();
+          picky_conversation_set_id (conversation, *(gint64 *) key);
+          picky_conversation_set_gone (conversation, TRUE);
+        }
+      else
+        {
+          g_warning ("The changed conversations could not be read: %s", sqlite3_errstr (rc));
+          sqlite3_reset (stmt);
+          return NULL;
+        }
+      sqlite3_reset (stmt);
+      g_hash_table_insert (read, g_memdup2 (key, sizeof (gint64)), conversation);
+    }
 
   return g_steal_pointer (&read);
 }

@@ -62,8 +62,12 @@ static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_READ_CONVERSATION] = picky_store_sql_read_conversation,
   [PICKY_STORE_STMT_NOTE_LAST_IN] = "UPDATE channels SET last_in = ?2"
                                     " WHERE id = ?1 AND coalesce (last_in, 0) < ?2",
-  /* A write group's savepoint around each job: prepared once, as a group
-   * runs one for every webhook it answers. */
+  /* A write group's statements, prepared once: a group runs a savepoint
+   * for every webhook it answers, and groups follow each other. */
+  [PICKY_STORE_STMT_BEGIN_GROUP] = "BEGIN IMMEDIATE",
+  [PICKY_STORE_STMT_COMMIT_GROUP] = "COMMIT",
+  [PICKY_STORE_STMT_SYNC_NORMAL] = "PRAGMA synchronous = NORMAL",
+  [PICKY_STORE_STMT_SYNC_FULL] = "PRAGMA synchronous = FULL",
   [PICKY_STORE_STMT_SAVEPOINT_JOB] = "SAVEPOINT job",
   [PICKY_STORE_STMT_RELEASE_JOB] = "RELEASE job",
   [PICKY_STORE_STMT_ROLLBACK_JOB] = "ROLLBACK TO job",
@@ -310,6 +314,14 @@ picky_store_boolean_done (PickyStoreWorker *w,
 
 static void job_free (Job *job);
 
+static gboolean
+worker_run_stmt (PickyStoreWorker  *w,
+                 PickyStoreStmt     id,
+                 GError           **error)
+{
+  return picky_store_worker_run_done (w, picky_store_worker_stmt (w, id), error);
+}
+
 static void
 worker_run_group (PickyStoreWorker *w,
                   GPtrArray        *jobs)
@@ -321,8 +333,8 @@ worker_run_group (PickyStoreWorker *w,
    * finished once the syncer has synced the log (on_synced()). */
   if (w->db == NULL)
     set_closed_error (&error);
-  else if ((w->syncer == NULL || picky_store_exec (w->db, "PRAGMA synchronous = NORMAL", &error)) &&
-           picky_store_exec (w->db, "BEGIN IMMEDIATE", &error))
+  else if ((w->syncer == NULL || worker_run_stmt (w, PICKY_STORE_STMT_SYNC_NORMAL, &error)) &&
+           worker_run_stmt (w, PICKY_STORE_STMT_BEGIN_GROUP, &error))
     {
       w->group_touched = g_ptr_array_new_with_free_func ((GDestroyNotify) g_hash_table_unref);
       for (guint i = 0; i < jobs->len; i++)
@@ -334,28 +346,27 @@ worker_run_group (PickyStoreWorker *w,
 
           /* A savepoint per job: a bad batch fails alone, the others in the
            * group still commit. */
-          if (!picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_SAVEPOINT_JOB),
-                                            &error))
+          if (!worker_run_stmt (w, PICKY_STORE_STMT_SAVEPOINT_JOB, &error))
             break;
           if (!job->write (w, job->task, &job->error))
             {
-              picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_ROLLBACK_JOB), NULL);
+              worker_run_stmt (w, PICKY_STORE_STMT_ROLLBACK_JOB, NULL);
               picky_store_worker_forget_contacts (w);
             }
-          picky_store_worker_run_done (w, picky_store_worker_stmt (w, PICKY_STORE_STMT_RELEASE_JOB), NULL);
+          worker_run_stmt (w, PICKY_STORE_STMT_RELEASE_JOB, NULL);
         }
 
       if (error == NULL)
         picky_store_worker_read_back_conversations (w, w->group_touched, &error);
       g_clear_pointer (&w->group_touched, g_ptr_array_unref);
-      if (error != NULL || !picky_store_exec (w->db, "COMMIT", &error))
+      if (error != NULL || !worker_run_stmt (w, PICKY_STORE_STMT_COMMIT_GROUP, &error))
         {
           sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
           picky_store_worker_forget_contacts (w);
         }
     }
   if (w->syncer != NULL && w->db != NULL)
-    sqlite3_exec (w->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+    worker_run_stmt (w, PICKY_STORE_STMT_SYNC_FULL, NULL);
 
   for (guint i = 0; i < jobs->len; i++)
     {
