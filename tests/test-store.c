@@ -1208,6 +1208,39 @@ test_store_checkpoint (Fixture       *fixture,
   sqlite3_close (db);
 }
 
+/* Under steady webhooks the log is seldom started over, so it stays longer
+ * than the thousand pages after which a checkpoint is asked for; one is
+ * still asked for only after a thousand new pages, not after every commit
+ * (each of which then copied the pages every commit rewrites again). */
+static void
+test_store_checkpoint_new_pages (Fixture       *fixture,
+                                 gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  gint taken = g_atomic_int_get (&picky_store_checkpoints_taken);
+  GStatBuf st;
+  guint n_frames;
+
+  for (guint i = 0; i < 400; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("n%u", i);
+      g_autofree char *contact = g_strdup_printf ("new-%u", i);
+
+      g_assert_cmpuint (ingest_one (fixture, make_message (fixture->channel, key, contact, PICKY_DIRECTION_IN,
+                                                            "hello again", T0 + i)), ==, 1);
+    }
+  /* The last request may still be under way. */
+  picky_test_spin (300);
+
+  g_assert_cmpint (g_stat (wal, &st), ==, 0);
+  n_frames = st.st_size / (4096 + 24);
+  g_test_message ("%d checkpoints for 400 commits, a log of %u pages",
+                  g_atomic_int_get (&picky_store_checkpoints_taken) - taken, n_frames);
+  g_assert_cmpuint (n_frames, >, 2000);
+  g_assert_cmpint (g_atomic_int_get (&picky_store_checkpoints_taken) - taken, >=, 1);
+  g_assert_cmpint (g_atomic_int_get (&picky_store_checkpoints_taken) - taken, <=, 40);
+}
+
 static void
 test_store_erase (Fixture       *fixture,
                   gconstpointer  data)
@@ -2480,6 +2513,7 @@ main (int   argc,
   ADD ("/picky/store/purge", test_store_purge);
   ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
+  ADD ("/picky/store/checkpoint/new-pages", test_store_checkpoint_new_pages);
   ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
   ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
   ADD ("/picky/store/sync/answer-while-writing", test_store_answer_while_writing);

@@ -38,6 +38,8 @@
  * writer checkpoints itself should it fall far behind (FORCE_FRAMES). */
 #define CHECKPOINT_NICE 10
 
+gint picky_store_checkpoints_taken;
+
 struct _PickyStoreCheckpointer
 {
   sqlite3 *writer;
@@ -47,6 +49,9 @@ struct _PickyStoreCheckpointer
   GCond cond;
   gboolean wanted;
   gboolean stop;
+  /* The log's frames the last checkpoint had copied, all of them up to
+   * this one (SQLite's nBackfill); 0 once the log has started over. */
+  gint copied;
 };
 
 static gpointer
@@ -60,6 +65,7 @@ checkpointer_main (gpointer data)
   g_mutex_lock (&self->lock);
   for (;;)
     {
+      int copied = 0;
       int rc;
 
       while (!self->wanted && !self->stop)
@@ -71,7 +77,9 @@ checkpointer_main (gpointer data)
 
       /* PASSIVE never waits for the writer or readers: what it cannot copy
        * yet, the next round does. */
-      rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+      rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, &copied);
+      g_atomic_int_set (&self->copied, MAX (copied, 0));
+      g_atomic_int_inc (&picky_store_checkpoints_taken);
       if (rc != SQLITE_OK && rc != SQLITE_BUSY)
         g_warning ("The message log could not be copied into the database: %s", sqlite3_errmsg (self->db));
 
@@ -91,6 +99,7 @@ on_wal_commit_cb (void       *data,
                   int         n_frames)
 {
   PickyStoreCheckpointer *self = data;
+  int copied;
 
   if (n_frames >= FORCE_FRAMES)
     {
@@ -98,7 +107,16 @@ on_wal_commit_cb (void       *data,
       return SQLITE_OK;
     }
 
-  if (n_frames >= WANT_FRAMES)
+  /* Under steady traffic the log is seldom started over (that needs a
+   * checkpoint that has caught up with the writer), so it stays longer
+   * than WANT_FRAMES: what counts is what was added since the last
+   * checkpoint. Asked after every commit instead, checkpoints ran back to
+   * back over a few commits each and copied the pages every commit
+   * rewrites (conversations, indexes, rollups) again each time. */
+  copied = g_atomic_int_get (&self->copied);
+  if (n_frames < copied)
+    copied = 0;
+  if (n_frames - copied >= WANT_FRAMES)
     {
       g_mutex_lock (&self->lock);
       self->wanted = TRUE;

@@ -10,6 +10,10 @@ G_BEGIN_DECLS
 
 typedef struct _PickyStoreCheckpointer PickyStoreCheckpointer;
 
+/* How many checkpoints the checkpointers of this process have taken: for
+ * the tests, which count how often the log is copied. */
+extern gint picky_store_checkpoints_taken;
+
 PickyStoreCheckpointer *picky_store_checkpointer_new  (sqlite3                 *writer,
                                                         const char              *path,
                                                         GError                 **error);
