@@ -1793,6 +1793,100 @@ test_store_answer_while_writing (Fixture       *fixture,
   picky_store_sync_file = saved;
 }
 
+static void
+on_conversations_changed_cb (PickyStore *store,
+                             GPtrArray  *conversations,
+                             GPtrArray  *seen)
+{
+  for (guint i = 0; i < conversations->len; i++)
+    g_ptr_array_add (seen, g_object_ref (conversations->pdata[i]));
+}
+
+/* A group of ingests runs without a savepoint for each; when one fails
+ * half-way, the group is written again with one, and the failed batch's
+ * first message, contact and conversation are gone while the others are
+ * stored and announced. */
+static void
+test_store_ingest_group_rerun (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autoptr(GPtrArray) long_batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_object_unref);
+  GPtrArray *batches[3];
+  GAsyncResult *results[3] = { NULL };
+  g_autoptr(GAsyncResult) long_result = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contacts = NULL;
+  g_autofree char *conversations = NULL;
+  gulong handler;
+
+  handler = g_signal_connect (fixture->store, "conversations-changed", G_CALLBACK (on_conversations_changed_cb), seen);
+
+  /* The worker is busy with this while the three queue up behind it. */
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("long-%u", i);
+
+      g_ptr_array_add (long_batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
+    }
+  picky_store_ingest_async (fixture->store, long_batch, NULL, picky_test_got_result_cb, &long_result);
+
+  for (guint b = 0; b < 3; b++)
+    {
+      g_autofree char *key = g_strdup_printf ("r%u", b);
+      g_autofree char *contact = g_strdup_printf ("rerun-%u", b);
+
+      batches[b] = g_ptr_array_new_with_free_func (g_object_unref);
+      g_ptr_array_add (batches[b], make_message (fixture->channel, key, contact, PICKY_DIRECTION_IN, "hello", T0 + 5000));
+    }
+  /* The middle batch's second message has no key: it fails after its
+   * first message, contact and conversation were written. */
+  g_ptr_array_add (batches[1], make_message (fixture->channel, "r1-bad", "rerun-1", PICKY_DIRECTION_IN, "bad", T0 + 5001));
+  picky_message_set_provider_key (batches[1]->pdata[1], NULL);
+  for (guint b = 0; b < 3; b++)
+    picky_store_ingest_async (fixture->store, batches[b], NULL, picky_test_got_result_cb, &results[b]);
+
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&long_result), &error), ==, 3000);
+  g_assert_no_error (error);
+  for (guint b = 0; b < 3; b++)
+    {
+      guint n_new = picky_store_ingest_finish (fixture->store, picky_test_wait_result (&results[b]), &error);
+
+      if (b == 1)
+        {
+          g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_FAILED);
+          g_clear_error (&error);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_cmpuint (n_new, ==, 1);
+        }
+      g_object_unref (results[b]);
+      g_ptr_array_unref (batches[b]);
+    }
+
+  g_assert_cmpint (count_messages (fixture), ==, 3002);
+  contacts = query_text (fixture->path, "SELECT count (*) FROM contacts");
+  g_assert_cmpstr (contacts, ==, "3");
+  conversations = query_text (fixture->path, "SELECT count (*) FROM conversations");
+  g_assert_cmpstr (conversations, ==, "3");
+
+  /* Announced: the three stored conversations, none gone, none twice. */
+  while (g_main_context_iteration (NULL, FALSE));
+  g_assert_cmpuint (seen->len, ==, 3);
+  for (guint i = 0; i < seen->len; i++)
+    g_assert_false (picky_conversation_get_gone (seen->pdata[i]));
+  g_signal_handler_disconnect (fixture->store, handler);
+
+  /* The failed contact's next message creates it afresh. */
+  g_assert_cmpuint (ingest_one (fixture, make_message (fixture->channel, "r1-again", "rerun-1", PICKY_DIRECTION_IN,
+                                                       "hello again", T0 + 5002)), ==, 1);
+  g_free (contacts);
+  contacts = query_text (fixture->path, "SELECT count (*) FROM contacts");
+  g_assert_cmpstr (contacts, ==, "4");
+}
+
 /* Every earlier schema version, from its fixture, opens as the current one
  * with its data intact and searchable. */
 static void
@@ -2517,6 +2611,7 @@ main (int   argc,
   ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
   ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
   ADD ("/picky/store/sync/answer-while-writing", test_store_answer_while_writing);
+  ADD ("/picky/store/ingest/group-rerun", test_store_ingest_group_rerun);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);

@@ -701,7 +701,9 @@ ingest_common (PickyStore          *self,
    * meanwhile: it tells which messages are stored. */
   g_task_set_check_cancellable (task, FALSE);
 
-  picky_store_queue_job (self, task, NULL, ingest_write, ingest_done);
+  /* An ingest's changes are all in the database, the batch's messages
+   * and the touched conversations, which a second run sets again. */
+  picky_store_queue_rerunnable_write (self, task, ingest_write, ingest_done);
 }
 
 /**

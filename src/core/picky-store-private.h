@@ -341,6 +341,10 @@ void picky_store_queue_job (PickyStore         *self,
                             PickyStoreJobRun    run,
                             PickyStoreJobWrite  write,
                             PickyStoreJobDone   done);
+void picky_store_queue_rerunnable_write (PickyStore         *self,
+                                         GTask              *task,
+                                         PickyStoreJobWrite  write,
+                                         PickyStoreJobDone   done);
 
 /* In picky-store-channels.c. */
 void picky_store_channel_free (gpointer data);
