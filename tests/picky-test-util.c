@@ -24,6 +24,23 @@ picky_test_got_result_cb (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/**
+ * picky_test_collect_cb:
+ * @objects: (element-type GObject): what a signal such as the store's
+ *   messages-changed or conversations-changed hands on
+ * @seen: where they are kept, each referenced
+ *
+ * A signal handler that collects what each emission carries.
+ */
+void
+picky_test_collect_cb (GObject   *emitter,
+                       GPtrArray *objects,
+                       GPtrArray *seen)
+{
+  for (guint i = 0; i < objects->len; i++)
+    g_ptr_array_add (seen, g_object_ref (objects->pdata[i]));
+}
+
 static gboolean
 on_tick_cb (gpointer data)
 {

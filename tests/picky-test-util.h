@@ -28,6 +28,9 @@ void          picky_test_got_result_cb (GObject       *source,
                                         GAsyncResult  *result,
                                         gpointer       user_data);
 GAsyncResult *picky_test_wait_result   (GAsyncResult **slot);
+void          picky_test_collect_cb    (GObject       *emitter,
+                                        GPtrArray     *objects,
+                                        GPtrArray     *seen);
 PickyCipher  *picky_test_cipher        (void);
 void          picky_test_remove_tree   (const char    *path);
 char         *picky_test_keyring_missing (void);

@@ -159,15 +159,6 @@ test_unread (Fixture       *fixture,
   g_assert_cmpint (picky_store_mark_read_finish (fixture->store, picky_test_wait_result (&result), &error), ==, 0);
 }
 
-static void
-on_changed_cb (PickyStore *store,
-               GPtrArray  *messages,
-               GPtrArray  *seen)
-{
-  for (guint i = 0; i < messages->len; i++)
-    g_ptr_array_add (seen, g_object_ref (messages->pdata[i]));
-}
-
 /* A reply's row moves queued → failed → queued → sent, keeps its id, and
  * takes the provider's key so the provider's later reports find it. */
 static void
@@ -184,7 +175,7 @@ test_outgoing (Fixture       *fixture,
   PickyMessage *status;
   gint64 id;
 
-  g_signal_connect (fixture->store, "messages-changed", G_CALLBACK (on_changed_cb), seen);
+  g_signal_connect (fixture->store, "messages-changed", G_CALLBACK (picky_test_collect_cb), seen);
   g_ptr_array_add (batch, make_message (fixture->channel, "local:1", "ann", PICKY_DIRECTION_OUT, "On its way", T0));
   ingest (fixture, batch);
   id = picky_message_get_id (batch->pdata[0]);

@@ -1695,6 +1695,33 @@ committed_messages (Fixture *fixture)
   return g_ascii_strtoll (count, NULL, 10);
 }
 
+/* Holds every sync from now on until set_sync_open(); returns the sync to
+ * put back. */
+static PickyStoreSyncFunc
+hold_syncs (void)
+{
+  PickyStoreSyncFunc saved = picky_store_sync_file;
+
+  sync_open = FALSE;
+  sync_fail = 0;
+  sync_calls = 0;
+  picky_store_sync_file = held_sync;
+  return saved;
+}
+
+/* Ingests @batch, one message keyed @key, and returns once it is committed
+ * (its answer waits for the held sync). */
+static void
+ingest_committed (Fixture       *fixture,
+                  GPtrArray     *batch,
+                  const char    *key,
+                  GAsyncResult **result)
+{
+  g_ptr_array_add (batch, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN, key, T0));
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, result);
+  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) committed_messages, fixture, 5000));
+}
+
 /* A write is answered only once a sync of the log has begun after its
  * commit and ended: while the disk has not confirmed it, the messages are
  * in the file (another connection reads them) but the ingest has no
@@ -1710,16 +1737,9 @@ test_store_durable_answer (Fixture       *fixture,
   g_autoptr(GAsyncResult) result1 = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;
   g_autoptr(GError) error = NULL;
-  PickyStoreSyncFunc saved = picky_store_sync_file;
+  PickyStoreSyncFunc saved = hold_syncs ();
 
-  sync_open = FALSE;
-  sync_fail = 0;
-  sync_calls = 0;
-  picky_store_sync_file = held_sync;
-
-  g_ptr_array_add (first, make_message (fixture->channel, "d1", "u1", PICKY_DIRECTION_IN, "one", T0));
-  picky_store_ingest_async (fixture->store, first, NULL, picky_test_got_result_cb, &result1);
-  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) committed_messages, fixture, 5000));
+  ingest_committed (fixture, first, "d1", &result1);
   picky_test_spin (200);
   g_assert_null (result1);
 
@@ -1760,16 +1780,9 @@ test_store_answer_while_writing (Fixture       *fixture,
   g_autoptr(GAsyncResult) result1 = NULL;
   g_autoptr(GAsyncResult) result2 = NULL;
   g_autoptr(GError) error = NULL;
-  PickyStoreSyncFunc saved = picky_store_sync_file;
+  PickyStoreSyncFunc saved = hold_syncs ();
 
-  sync_open = FALSE;
-  sync_fail = 0;
-  sync_calls = 0;
-  picky_store_sync_file = held_sync;
-
-  g_ptr_array_add (first, make_message (fixture->channel, "a1", "u1", PICKY_DIRECTION_IN, "first", T0));
-  picky_store_ingest_async (fixture->store, first, NULL, picky_test_got_result_cb, &result1);
-  g_assert_true (picky_test_wait_until ((gboolean (*) (gpointer)) committed_messages, fixture, 5000));
+  ingest_committed (fixture, first, "a1", &result1);
 
   /* Seconds of writing, from many senders. */
   for (guint i = 0; i < 20000; i++)
@@ -1793,15 +1806,6 @@ test_store_answer_while_writing (Fixture       *fixture,
   picky_store_sync_file = saved;
 }
 
-static void
-on_conversations_changed_cb (PickyStore *store,
-                             GPtrArray  *conversations,
-                             GPtrArray  *seen)
-{
-  for (guint i = 0; i < conversations->len; i++)
-    g_ptr_array_add (seen, g_object_ref (conversations->pdata[i]));
-}
-
 /* A group of ingests runs without a savepoint for each; when one fails
  * half-way, the group is written again with one, and the failed batch's
  * first message, contact and conversation are gone while the others are
@@ -1820,7 +1824,7 @@ test_store_ingest_group_rerun (Fixture       *fixture,
   g_autofree char *conversations = NULL;
   gulong handler;
 
-  handler = g_signal_connect (fixture->store, "conversations-changed", G_CALLBACK (on_conversations_changed_cb), seen);
+  handler = g_signal_connect (fixture->store, "conversations-changed", G_CALLBACK (picky_test_collect_cb), seen);
 
   /* The worker is busy with this while the three queue up behind it. */
   for (guint i = 0; i < 3000; i++)
