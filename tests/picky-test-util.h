@@ -13,7 +13,16 @@ G_BEGIN_DECLS
 /* Turns a store of the current version back into one of version 8, before
  * conversations and waits, so that a test can watch those be built. */
 #define PICKY_TEST_SQL_BACK_TO_V8 \
-  "DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;" \
+  "DROP TRIGGER messages_fts_insert; DROP TRIGGER messages_fts_delete;" \
+  " DROP TRIGGER messages_fts_update_old; DROP TRIGGER messages_fts_update_new;" \
+  " DROP TRIGGER messages_unindexed_delete; DROP TABLE messages_unindexed;" \
+  " DROP VIEW messages_text_0; DROP VIEW messages_text_1; DROP VIEW messages_text_2;" \
+  " DROP VIEW messages_text_3; DROP VIEW messages_text_4; DROP VIEW messages_text_5;" \
+  " DROP VIEW messages_text_6; DROP VIEW messages_text_7; DROP VIEW messages_text_8;" \
+  " DROP VIEW messages_text_9; DROP VIEW messages_text_10; DROP VIEW messages_text_11;" \
+  " DROP VIEW messages_text_12; DROP VIEW messages_text_13; DROP VIEW messages_text_14;" \
+  " DROP VIEW messages_text_15;" \
+  " DROP TABLE done_marks; DROP TABLE conversations; DROP TABLE waits;" \
   " DROP TABLE reply_hours; DROP TABLE contact_spans;" \
   " ALTER TABLE channels DROP COLUMN last_in;" \
   " CREATE INDEX messages_channel_time ON messages (channel_id, timestamp, id);" \

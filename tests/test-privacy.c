@@ -458,6 +458,16 @@ test_erase_one_index_table (Fixture       *fixture,
         }
       ingest (fixture, batch);
       victim = picky_message_get_contact_id (batch->pdata[7]);
+      /* A search indexes the batch: a segment in each table it reached. */
+      {
+        PickyPageQuery query = { .direction = -1, .limit = 1 };
+        g_autoptr(GPtrArray) hits = NULL;
+
+        picky_store_search_async (fixture->store, "gemeinsam", &query, NULL, picky_test_got_result_cb, &result);
+        hits = picky_store_search_finish (fixture->store, picky_test_wait_result (&result), &error);
+        g_assert_no_error (error);
+        g_clear_object (&result);
+      }
     }
   victim_shard = picky_store_fts_shard (victim);
 

@@ -1208,6 +1208,124 @@ test_store_checkpoint (Fixture       *fixture,
   sqlite3_close (db);
 }
 
+static char *query_text (const char *path,
+                         const char *sql);
+
+/* The count of messages stored but not yet in the search index. */
+static gint64
+count_unindexed (Fixture *fixture)
+{
+  g_autofree char *count = query_text (fixture->path, "SELECT count (*) FROM messages_unindexed");
+
+  return g_ascii_strtoll (count, NULL, 10);
+}
+
+/* New messages are indexed for search in batches: until then they are
+ * listed as unindexed, and a search indexes them before it looks; a batch
+ * of 500 is indexed as soon as it is stored, a few once nothing else has
+ * come for a while. */
+static void
+test_store_index_deferred (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  gint64 saved = picky_store_index_idle_us;
+  gint64 deadline;
+
+  picky_store_index_idle_us = (gint64) G_USEC_PER_SEC * 3600;
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("d%u", i);
+
+      ingest_one (fixture, make_message (fixture->channel, key, "u1", PICKY_DIRECTION_IN, "deferred words", T0 + i));
+    }
+  g_assert_cmpint (count_unindexed (fixture), ==, 3);
+  {
+    g_autoptr(GPtrArray) hits = search (fixture, "deferred", NULL);
+
+    g_assert_cmpuint (hits->len, ==, 3);
+  }
+  g_assert_cmpint (count_unindexed (fixture), ==, 0);
+
+  for (guint i = 0; i < 500; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("b%u", i);
+      g_autofree char *contact = g_strdup_printf ("u%u", i % 40);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, contact, PICKY_DIRECTION_IN, "batched", T0 + i));
+    }
+  g_assert_cmpuint (ingest (fixture, batch, &error), ==, 500);
+  g_assert_no_error (error);
+  /* A job after the batch runs once the worker is done with it. */
+  g_assert_cmpint (count_messages (fixture), ==, 503);
+  g_assert_cmpint (count_unindexed (fixture), ==, 0);
+
+  picky_store_index_idle_us = 10 * 1000;
+  ingest_one (fixture, make_message (fixture->channel, "idle", "u1", PICKY_DIRECTION_IN, "quiet", T0 + 600));
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  while (count_unindexed (fixture) > 0 && g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  g_assert_cmpint (count_unindexed (fixture), ==, 0);
+  picky_store_index_idle_us = saved;
+}
+
+/* A message edited or erased before it was indexed leaves the index as it
+ * should be: its old words not found, its new ones found, an erased
+ * contact's not at all, and every index table consistent with its
+ * messages. */
+static void
+test_store_index_unindexed_changes (Fixture       *fixture,
+                                    gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 saved = picky_store_index_idle_us;
+  PickyMessage *edit;
+  sqlite3 *db = NULL;
+  gint64 erased;
+
+  picky_store_index_idle_us = (gint64) G_USEC_PER_SEC * 3600;
+  g_ptr_array_add (batch, make_message (fixture->channel, "a1", "u1", PICKY_DIRECTION_IN, "alpha words", T0));
+  g_ptr_array_add (batch, make_message (fixture->channel, "b1", "u2", PICKY_DIRECTION_IN, "bravo words", T0 + 1));
+  g_ptr_array_add (batch, make_message (fixture->channel, "b2", "u2", PICKY_DIRECTION_IN, "bravo again", T0 + 2));
+  g_assert_cmpuint (ingest (fixture, batch, &error), ==, 3);
+  g_assert_no_error (error);
+  erased = picky_message_get_contact_id (batch->pdata[1]);
+
+  edit = make_message (fixture->channel, "a1", "u1", PICKY_DIRECTION_IN, "charlie words", T0);
+  picky_message_set_op (edit, PICKY_MESSAGE_OP_EDIT);
+  ingest_one (fixture, edit);
+  g_assert_cmpint (count_unindexed (fixture), ==, 3);
+
+  picky_store_erase_contact_async (fixture->store, erased, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+
+  {
+    g_autoptr(GPtrArray) old_hits = search (fixture, "alpha", NULL);
+    g_autoptr(GPtrArray) new_hits = search (fixture, "charlie", NULL);
+    g_autoptr(GPtrArray) erased_hits = search (fixture, "bravo", NULL);
+
+    g_assert_cmpuint (old_hits->len, ==, 0);
+    g_assert_cmpuint (new_hits->len, ==, 1);
+    g_assert_cmpuint (erased_hits->len, ==, 0);
+  }
+  g_assert_cmpint (count_unindexed (fixture), ==, 0);
+
+  g_assert_cmpint (sqlite3_open (fixture->path, &db), ==, SQLITE_OK);
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autofree char *check = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u)"
+                                                " VALUES ('integrity-check')", k, k);
+
+      g_assert_cmpint (sqlite3_exec (db, check, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
+  sqlite3_close (db);
+  picky_store_index_idle_us = saved;
+}
+
 /* Under steady webhooks the log is seldom started over, so it stays longer
  * than the thousand pages after which a checkpoint is asked for; one is
  * still asked for only after a thousand new pages, not after every commit
@@ -1368,9 +1486,6 @@ test_store_purge (Fixture       *fixture,
   g_assert_false (file_contains (fixture->path, "ancient"));
 }
 
-static char *query_text (const char *path,
-                         const char *sql);
-
 /* The segments of search index table @k, as ids: they change when it is merged. */
 static char *
 index_segments (Fixture *fixture,
@@ -1406,7 +1521,8 @@ test_store_purge_merge (Fixture       *fixture,
   g_autofree char *before = NULL, *after = NULL;
   gint64 u1, u2, u3;
 
-  /* Three contacts, three tables, each written in three transactions. */
+  /* Three contacts, three tables, each indexed in three transactions (a
+   * search indexes what was stored before it). */
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *old = g_strdup_printf ("old%u", i);
@@ -1416,6 +1532,7 @@ test_store_purge_merge (Fixture       *fixture,
       ingest_one (fixture, make_message (fixture->channel, old, "u1", PICKY_DIRECTION_IN, "ancient", now - 90 * DAY));
       ingest_one (fixture, make_message (fixture->channel, two, "u2", PICKY_DIRECTION_IN, "fresh", now));
       ingest_one (fixture, make_message (fixture->channel, three, "u3", PICKY_DIRECTION_IN, "fresh", now));
+      g_ptr_array_unref (search (fixture, "fresh", NULL));
     }
   g_free (before);
   before = query_text (fixture->path, "SELECT min (id) FROM contacts");
@@ -2006,6 +2123,12 @@ test_store_migrate (Fixture       *fixture,
       picky_store_ingest_async (store, batch, NULL, picky_test_got_result_cb, &result);
       g_assert_cmpuint (picky_store_ingest_finish (store, picky_test_wait_result (&result), &error), ==, 1);
       g_assert_no_error (error);
+      g_clear_object (&result);
+      g_clear_pointer (&hits, g_ptr_array_unref);
+      picky_store_search_async (store, "new", &query, NULL, picky_test_got_result_cb, &result);
+      hits = picky_store_search_finish (store, picky_test_wait_result (&result), &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (hits->len, ==, 1);
       picky_store_close (store);
 
       /* The contact's plaintext provider id is gone from the file and its log;
@@ -2612,6 +2735,8 @@ main (int   argc,
   ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);
   ADD ("/picky/store/checkpoint/new-pages", test_store_checkpoint_new_pages);
+  ADD ("/picky/store/index/deferred", test_store_index_deferred);
+  ADD ("/picky/store/index/unindexed-changes", test_store_index_unindexed_changes);
   ADD ("/picky/store/vfs/commits-visible", test_store_vfs);
   ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
   ADD ("/picky/store/sync/answer-while-writing", test_store_answer_while_writing);

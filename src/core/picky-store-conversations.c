@@ -770,6 +770,11 @@ search_messages_run (PickyStoreWorker *w,
       g_task_return_pointer (task, g_steal_pointer (&hits), hits_free);
       return;
     }
+  if (!picky_store_worker_index_messages (w, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
 
   /* Paging by arrival: before_id is the last hit's message id. Every
    * index table's hits, merged by the index's row id (the 17th column). */

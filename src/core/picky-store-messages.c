@@ -133,6 +133,8 @@ worker_insert_message (PickyStoreWorker   *w,
   id = sqlite3_last_insert_rowid (w->db);
   picky_message_set_id (message, id);
   picky_message_set_is_new (message, TRUE);
+  if (picky_message_get_text (message) != NULL)
+    w->unindexed++;
   picky_message_set_unread (message, picky_message_get_direction (message) == PICKY_DIRECTION_IN);
 
   /* The key, media and related key are sealed under the row id, which the
@@ -498,6 +500,48 @@ picky_store_fts_shard (gint64 contact_id)
   return (guint) (MAX (contact_id, 0) % PICKY_STORE_FTS_SHARDS);
 }
 
+sqlite3_stmt *
+picky_store_fts_prepare_insert (sqlite3 *db,
+                                guint    shard,
+                                int     *rc)
+{
+  g_autofree char *sql = g_strdup_printf ("INSERT INTO messages_fts_%u (rowid, text) VALUES (?1, ?2)", shard);
+  sqlite3_stmt *stmt = NULL;
+
+  *rc = sqlite3_prepare_v3 (db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  return stmt;
+}
+
+gint64
+picky_store_fts_index_rows (sqlite3       *db,
+                            sqlite3_stmt  *read,
+                            sqlite3_stmt **insert,
+                            GError       **error)
+{
+  gint64 count = 0;
+  int rc;
+
+  while ((rc = sqlite3_step (read)) == SQLITE_ROW)
+    {
+      sqlite3_stmt *write = insert[picky_store_fts_shard (sqlite3_column_int64 (read, 1))];
+
+      sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
+      sqlite3_bind_value (write, 2, sqlite3_column_value (read, 2));
+      rc = sqlite3_step (write);
+      sqlite3_reset (write);
+      if (rc != SQLITE_DONE)
+        break;
+      count++;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return -1;
+    }
+
+  return count;
+}
+
 void
 picky_store_fts_append_union (GString    *sql,
                               const char *arm,
@@ -538,11 +582,17 @@ search_run (PickyStoreWorker *w,
   g_autofree char *match = picky_store_build_match (args->text);
   g_autoptr(GString) arm = NULL;
   g_autoptr(GString) sql = NULL;
+  GError *error = NULL;
 
   if (match == NULL)
     {
       g_task_return_pointer (task, g_ptr_array_new_with_free_func (g_object_unref),
                              (GDestroyNotify) g_ptr_array_unref);
+      return;
+    }
+  if (!picky_store_worker_index_messages (w, &error))
+    {
+      g_task_return_error (task, error);
       return;
     }
 

@@ -106,7 +106,9 @@ worker_checkpoint_all (PickyStoreWorker  *w,
  * writes of the erasure: so their words leave the contact's index table in
  * one statement, with the text the trigger would have given it, and the
  * rows go in one pass with the triggers off for that statement (the
- * caller turns the foreign keys off around its transaction). */
+ * caller turns the foreign keys off around its transaction). Messages not
+ * indexed yet have no words there to take out: they only leave the list
+ * of those to index. */
 static gint64
 worker_delete_contact_messages (PickyStoreWorker  *w,
                                 gint64             contact_id,
@@ -115,11 +117,15 @@ worker_delete_contact_messages (PickyStoreWorker  *w,
   guint shard = picky_store_fts_shard (contact_id);
   g_autofree char *unindex = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u, rowid, text)"
                                               " SELECT 'delete', id, text FROM messages"
-                                              " WHERE contact_id = ?1 AND text IS NOT NULL",
+                                              " WHERE contact_id = ?1 AND text IS NOT NULL"
+                                              " AND id NOT IN (SELECT id FROM messages_unindexed)",
                                               shard, shard);
   gint64 count;
 
-  if (picky_store_worker_exec_int (w, unindex, contact_id, error) < 0)
+  if (picky_store_worker_exec_int (w, unindex, contact_id, error) < 0 ||
+      picky_store_worker_exec_int (w, "DELETE FROM messages_unindexed"
+                                      " WHERE id IN (SELECT id FROM messages WHERE contact_id = ?1)",
+                                   contact_id, error) < 0)
     return -1;
 
   sqlite3_db_config (w->db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);

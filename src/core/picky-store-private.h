@@ -11,12 +11,13 @@
 #include "picky-cipher.h"
 #include "picky-store.h"
 #include "picky-store-checkpoint.h"
+#include "picky-store-indexer.h"
 #include "picky-store-syncer.h"
 
 G_BEGIN_DECLS
 
 /* The version a freshly created or migrated database has (PRAGMA user_version). */
-#define PICKY_STORE_SCHEMA_VERSION 14
+#define PICKY_STORE_SCHEMA_VERSION 15
 
 /* The lookup-hash purpose of contacts' provider ids. */
 #define PICKY_STORE_CONTACT_PURPOSE "contact-provider-id"
@@ -215,6 +216,10 @@ typedef struct {
   sqlite3 *db;
   /* Takes the checkpoints of db's commits off this thread. */
   PickyStoreCheckpointer *checkpointer;
+  /* Indexes new messages for search in batches; unindexed counts those
+   * stored since it last ran (a hint: what is listed in the file counts). */
+  PickyStoreIndexer *indexer;
+  guint unindexed;
   /* Makes the commits of write groups durable off this thread, or NULL:
    * then each commit syncs (see worker_run_group()). */
   PickyStoreSyncer *syncer;
@@ -264,6 +269,10 @@ typedef enum {
 } PickyStoreSignal;
 
 /* In picky-store.c: the worker and its helpers. */
+/* Indexes the messages not yet in the full-text index, in a transaction
+ * of its own; whatever reads the index calls this first. */
+gboolean picky_store_worker_index_messages (PickyStoreWorker  *w,
+                                            GError           **error);
 /* A prepared statement of the worker, reset and unbound. */
 sqlite3_stmt *picky_store_worker_stmt (PickyStoreWorker *w,
                                        PickyStoreStmt    id);
@@ -416,6 +425,18 @@ char *picky_store_build_match (const char *text);
 /* The index table that holds the words of @contact_id's messages (those
  * without a contact are in the first). */
 guint picky_store_fts_shard (gint64 contact_id);
+/* Prepares the statement that adds a message (?1 id, ?2 text) to index
+ * table @shard; NULL with @rc set when it cannot. */
+sqlite3_stmt *picky_store_fts_prepare_insert (sqlite3 *db,
+                                              guint    shard,
+                                              int     *rc);
+/* Adds each row of @read (id, contact, text) to its contact's table of
+ * @insert (from picky_store_fts_prepare_insert()); returns how many, or
+ * -1 with @error set. */
+gint64 picky_store_fts_index_rows (sqlite3       *db,
+                                   sqlite3_stmt  *read,
+                                   sqlite3_stmt **insert,
+                                   GError       **error);
 /* Appends @arm, a SELECT that names the index messages_fts, once for each
  * index table (only @shard's when it is not -1), joined by UNION ALL: the
  * caller's ORDER BY on the index's row id merges their hits. */

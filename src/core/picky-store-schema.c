@@ -481,6 +481,12 @@ static const char schema_v14[] =
   "DROP INDEX messages_channel_time;"
   "DROP INDEX messages_unread;";
 
+/* Version 15: new messages are indexed for search in batches instead of
+ * by the trigger of their insert (see picky-store-indexer.c); the
+ * messages not yet indexed are listed here. */
+static const char schema_v15[] =
+  "CREATE TABLE messages_unindexed (id INTEGER PRIMARY KEY);";
+
 typedef gboolean (*ConvertFunc) (sqlite3      *db,
                                  PickyCipher  *cipher,
                                  GError      **error);
@@ -501,6 +507,9 @@ static gboolean convert_v12 (sqlite3      *db,
                              PickyCipher  *cipher,
                              GError      **error);
 static gboolean convert_v13 (sqlite3      *db,
+                             PickyCipher  *cipher,
+                             GError      **error);
+static gboolean convert_v15 (sqlite3      *db,
                              PickyCipher  *cipher,
                              GError      **error);
 
@@ -527,6 +536,7 @@ static const struct {
   { schema_v12, convert_v12, OPS_PER_MESSAGE_V12, 0 },
   { schema_v13, convert_v13, OPS_PER_MESSAGE_V13, 0 },
   { schema_v14, NULL, 0, 0 },
+  { schema_v15, convert_v15, 0, 0 },
 };
 
 /* SQLite instructions between two progress reports. */
@@ -1248,12 +1258,32 @@ convert_v12 (sqlite3      *db,
   return picky_store_exec (db, picky_store_sql_rebuild_span_responses, error);
 }
 
-/* The index tables of version 13 and the triggers that keep them: one
- * trigger per change, whose statements each write one table if the
- * message's contact is its; a trigger per table would run sixteen
- * programs per message. */
-static char *
-fts_shards_sql (void)
+/* The views the index tables read their messages from: each table's
+ * content is a view of its own messages, so that its 'rebuild' and
+ * 'integrity-check' read those and no others; from version 15 on, of
+ * those that are indexed (see picky-store-indexer.c). */
+static void
+append_fts_views (GString  *sql,
+                  gboolean  deferred)
+{
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    g_string_append_printf (sql,
+                            "DROP VIEW IF EXISTS messages_text_%u;"
+                            "CREATE VIEW messages_text_%u AS SELECT id, text FROM messages"
+                            "  WHERE coalesce (contact_id, 0) %% %d = %u%s;",
+                            k, k, PICKY_STORE_FTS_SHARDS, k,
+                            deferred ? " AND id NOT IN (SELECT id FROM messages_unindexed)" : "");
+}
+
+/* The triggers that keep the index tables: one trigger per change, whose
+ * statements each write one table if the message's contact is its; a
+ * trigger per table would run sixteen programs per message. From version
+ * 15 on (@deferred) a new message is only listed in messages_unindexed,
+ * and a listed one is left out of the index's changes: the indexer reads
+ * its text as it is when it runs. */
+static void
+append_fts_triggers (GString  *sql,
+                     gboolean  deferred)
 {
   static const struct {
     const char *name;
@@ -1268,26 +1298,20 @@ fts_shards_sql (void)
     { "update_old", "AFTER UPDATE OF text, contact_id", "old", TRUE },
     { "update_new", "AFTER UPDATE OF text, contact_id", "new", FALSE },
   };
-  GString *sql = g_string_new (NULL);
 
-  /* Each table's content is a view of its own messages, so that its
-   * 'rebuild' and 'integrity-check' read those and no others. */
-  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
-    g_string_append_printf (sql,
-                            "DROP TABLE IF EXISTS messages_fts_%u;"
-                            "DROP VIEW IF EXISTS messages_text_%u;"
-                            "CREATE VIEW messages_text_%u AS SELECT id, text FROM messages"
-                            "  WHERE coalesce (contact_id, 0) %% %d = %u;"
-                            "CREATE VIRTUAL TABLE messages_fts_%u USING fts5 ("
-                            "  text, content = 'messages_text_%u', content_rowid = 'id',"
-                            "  tokenize = \"unicode61 remove_diacritics 2 categories 'L* M* N* Co So'\");",
-                            k, k, k, PICKY_STORE_FTS_SHARDS, k, k, k);
   for (guint t = 0; t < G_N_ELEMENTS (triggers); t++)
     {
       const char *row = triggers[t].row;
 
-      g_string_append_printf (sql, "CREATE TRIGGER messages_fts_%s %s ON messages WHEN %s.text IS NOT NULL BEGIN",
-                              triggers[t].name, triggers[t].when, row);
+      g_string_append_printf (sql,
+                              "DROP TRIGGER IF EXISTS messages_fts_%s;"
+                              "CREATE TRIGGER messages_fts_%s %s ON messages WHEN %s.text IS NOT NULL BEGIN",
+                              triggers[t].name, triggers[t].name, triggers[t].when, row);
+      if (deferred && t == 0)
+        {
+          g_string_append (sql, " INSERT OR IGNORE INTO messages_unindexed (id) VALUES (new.id); END;");
+          continue;
+        }
       for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
         {
           if (triggers[t].remove)
@@ -1297,13 +1321,57 @@ fts_shards_sql (void)
           else
             g_string_append_printf (sql, " INSERT INTO messages_fts_%u (rowid, text) SELECT %s.id, %s.text",
                                     k, row, row);
-          g_string_append_printf (sql, " WHERE coalesce (%s.contact_id, 0) %% %d = %u;",
+          g_string_append_printf (sql, " WHERE coalesce (%s.contact_id, 0) %% %d = %u",
                                   row, PICKY_STORE_FTS_SHARDS, k);
+          if (deferred)
+            g_string_append_printf (sql, " AND %s.id NOT IN (SELECT id FROM messages_unindexed)", row);
+          g_string_append (sql, ";");
         }
+      /* A deleted message leaves the list after its words were looked
+       * at (SQLite does not promise in which order two triggers run). */
+      if (deferred && t == 1)
+        g_string_append (sql, " DELETE FROM messages_unindexed WHERE id = old.id;");
       g_string_append (sql, " END;");
     }
 
+  /* A message whose text was taken away may still be listed: a later
+   * message given its row id must be listed anew. */
+  if (deferred)
+    g_string_append (sql,
+                     "CREATE TRIGGER messages_unindexed_delete AFTER DELETE ON messages"
+                     " WHEN old.text IS NULL BEGIN DELETE FROM messages_unindexed WHERE id = old.id; END;");
+}
+
+/* The index tables of version 13, their views and triggers. */
+static char *
+fts_shards_sql (void)
+{
+  GString *sql = g_string_new (NULL);
+
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    g_string_append_printf (sql,
+                            "DROP TABLE IF EXISTS messages_fts_%u;"
+                            "CREATE VIRTUAL TABLE messages_fts_%u USING fts5 ("
+                            "  text, content = 'messages_text_%u', content_rowid = 'id',"
+                            "  tokenize = \"unicode61 remove_diacritics 2 categories 'L* M* N* Co So'\");",
+                            k, k, k);
+  append_fts_views (sql, FALSE);
+  append_fts_triggers (sql, FALSE);
+
   return g_string_free (sql, FALSE);
+}
+
+/* Version 15's views and triggers, with messages_unindexed made. */
+static gboolean
+convert_v15 (sqlite3      *db,
+             PickyCipher  *cipher,
+             GError      **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  append_fts_views (sql, TRUE);
+  append_fts_triggers (sql, TRUE);
+  return picky_store_exec (db, sql->str, error);
 }
 
 /* One pass over the messages in row id order, each into its table. */
@@ -1322,30 +1390,14 @@ convert_v13 (sqlite3      *db,
   rc = ok ? sqlite3_prepare_v2 (db, "SELECT id, contact_id, text FROM messages WHERE text IS NOT NULL",
                                 -1, &read, NULL) : SQLITE_OK;
   for (guint k = 0; ok && rc == SQLITE_OK && k < PICKY_STORE_FTS_SHARDS; k++)
-    {
-      g_autofree char *sql = g_strdup_printf ("INSERT INTO messages_fts_%u (rowid, text) VALUES (?1, ?2)", k);
-
-      rc = sqlite3_prepare_v2 (db, sql, -1, &insert[k], NULL);
-    }
+    insert[k] = picky_store_fts_prepare_insert (db, k, &rc);
   if (ok && rc != SQLITE_OK)
     {
       picky_store_set_sqlite_error (error, db, rc);
       ok = FALSE;
     }
-
-  while (ok && (rc = sqlite3_step (read)) == SQLITE_ROW)
-    {
-      sqlite3_stmt *write = insert[picky_store_fts_shard (sqlite3_column_int64 (read, 1))];
-
-      sqlite3_bind_int64 (write, 1, sqlite3_column_int64 (read, 0));
-      sqlite3_bind_value (write, 2, sqlite3_column_value (read, 2));
-      ok = step_done (db, write, error);
-    }
-  if (ok && rc != SQLITE_DONE)
-    {
-      picky_store_set_sqlite_error (error, db, rc);
-      ok = FALSE;
-    }
+  if (ok)
+    ok = picky_store_fts_index_rows (db, read, insert, error) >= 0;
 
   sqlite3_finalize (read);
   for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)

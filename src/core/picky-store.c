@@ -30,6 +30,13 @@
  * fsync; a lone write after a quiet spell does not wait at all. */
 #define LINGER_GAP_US 500
 #define LINGER_MAX_US 4000
+/* New messages are indexed for search in batches (picky-store-indexer.c):
+ * once this many are stored, each batch's index work delays the next
+ * group by some milliseconds; */
+#define INDEX_BATCH 500
+/* or once no job has come for this long, so that the index is complete
+ * soon after a burst without waiting for a search. */
+gint64 picky_store_index_idle_us = 200 * 1000;
 
 static const char *stmt_sql[PICKY_STORE_N_STMTS] = {
   [PICKY_STORE_STMT_INSERT_MESSAGE] = picky_store_sql_insert_message,
@@ -488,6 +495,7 @@ worker_free (PickyStoreWorker *w)
 {
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->indexer, picky_store_indexer_free);
   g_clear_pointer (&w->syncer, picky_store_syncer_free);
   g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   if (w->db != NULL)
@@ -526,6 +534,50 @@ worker_linger (PickyStoreWorker *w,
     }
 }
 
+gboolean
+picky_store_worker_index_messages (PickyStoreWorker  *w,
+                                   GError           **error)
+{
+  gboolean ok;
+
+  if (!picky_store_indexer_pending (w->indexer))
+    {
+      w->unindexed = 0;
+      return TRUE;
+    }
+
+  /* Nothing waits for this commit to be on disk: should it be lost, the
+   * messages are still listed, and the next group's sync covers it. */
+  if (w->syncer != NULL && !worker_run_stmt (w, PICKY_STORE_STMT_SYNC_NORMAL, error))
+    return FALSE;
+  ok = worker_run_stmt (w, PICKY_STORE_STMT_BEGIN_GROUP, error);
+  if (ok)
+    {
+      ok = picky_store_indexer_run (w->indexer, error) >= 0 &&
+           worker_run_stmt (w, PICKY_STORE_STMT_COMMIT_GROUP, error);
+      if (!ok)
+        sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  if (w->syncer != NULL)
+    worker_run_stmt (w, PICKY_STORE_STMT_SYNC_FULL, NULL);
+  if (ok)
+    w->unindexed = 0;
+
+  return ok;
+}
+
+/* Indexes in the background; a failure is tried again with the next
+ * messages or search. */
+static void
+worker_index_now (PickyStoreWorker *w)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (w->db != NULL && w->indexer != NULL && !picky_store_worker_index_messages (w, &error))
+    g_warning ("New messages could not be indexed for search: %s", error->message);
+  w->unindexed = 0;
+}
+
 static gpointer
 worker_main (gpointer data)
 {
@@ -537,9 +589,19 @@ worker_main (gpointer data)
 
   for (;;)
     {
-      Job *job = next != NULL ? next : g_async_queue_pop (w->queue);
+      Job *job = g_steal_pointer (&next);
 
-      next = NULL;
+      /* New messages are indexed for search once INDEX_BATCH of them are
+       * stored, or when nothing has come for picky_store_index_idle_us. */
+      if (job == NULL && w->unindexed > 0 &&
+          (job = g_async_queue_timeout_pop (w->queue, picky_store_index_idle_us)) == NULL)
+        {
+          worker_index_now (w);
+          continue;
+        }
+      if (job == NULL)
+        job = g_async_queue_pop (w->queue);
+
       if (job->stop)
         {
           job_free (job);
@@ -573,6 +635,8 @@ worker_main (gpointer data)
             worker_linger (w, group, &next);
           last_group_len = group->len;
           worker_run_group (w, group);
+          if (w->unindexed >= INDEX_BATCH)
+            worker_index_now (w);
         }
       else
         {
@@ -821,6 +885,13 @@ open_run (PickyStoreWorker *w,
   if (!picky_store_worker_load_channels (w, &error) || !worker_check_key (w, &error))
     goto failed;
 
+  w->indexer = picky_store_indexer_new (w->db, &error);
+  if (w->indexer == NULL)
+    goto failed;
+  /* Messages a previous run stored and did not index are indexed once
+   * nothing else waits. */
+  w->unindexed = picky_store_indexer_pending (w->indexer) ? 1 : 0;
+
   w->checkpointer = picky_store_checkpointer_new (w->db, w->path, &error);
   if (w->checkpointer == NULL)
     goto failed;
@@ -840,6 +911,7 @@ open_run (PickyStoreWorker *w,
 failed:
   for (guint i = 0; i < PICKY_STORE_N_STMTS; i++)
     g_clear_pointer (&w->stmts[i], sqlite3_finalize);
+  g_clear_pointer (&w->indexer, picky_store_indexer_free);
   g_clear_pointer (&w->syncer, picky_store_syncer_free);
   g_clear_pointer (&w->checkpointer, picky_store_checkpointer_free);
   g_clear_pointer (&w->db, sqlite3_close);

@@ -232,6 +232,7 @@ run_ceiling (const char  *path,
   g_autoptr(GArray) written = g_array_new (FALSE, FALSE, sizeof (gint64));
   sqlite3_stmt *contact_day, *daily;
   sqlite3_stmt *contact_hour, *response_hour, *conversation, *contact_span;
+  PickyStoreIndexer *indexer;
   double start;
 
   picky_store_vfs_register ();
@@ -258,6 +259,9 @@ run_ceiling (const char  *path,
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_response_hour, -1, &response_hour, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_add_contact_span, -1, &contact_span, NULL));
   check (db, sqlite3_prepare_v2 (db, picky_store_sql_touch_conversation, -1, &conversation, NULL));
+  indexer = picky_store_indexer_new (db, &error);
+  if (indexer == NULL)
+    g_error ("%s", error->message);
 
   start = now_s ();
   for (guint64 i = 0; i < n_messages; i++)
@@ -397,8 +401,14 @@ run_ceiling (const char  *path,
       sqlite3_bind_int (conversation, 6, 1);
       run (db, conversation);
 
+      /* Each transaction's messages are indexed for search as the store
+       * indexes a batch of them. */
       if (i % 1000 == 999 || i == n_messages - 1)
-        check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
+        {
+          if (picky_store_indexer_run (indexer, &error) < 0)
+            g_error ("%s", error->message);
+          check (db, sqlite3_exec (db, "COMMIT", NULL, NULL, NULL));
+        }
     }
 
   {
@@ -421,6 +431,7 @@ run_ceiling (const char  *path,
     sqlite3_finalize (response_hour);
     sqlite3_finalize (contact_span);
     sqlite3_finalize (conversation);
+    picky_store_indexer_free (indexer);
     sqlite3_close (db);
     g_string_free (row.text, TRUE);
     g_free (contacts);
