@@ -31,9 +31,11 @@
 #define LINGER_GAP_US 500
 #define LINGER_MAX_US 4000
 /* New messages are indexed for search in batches (picky-store-indexer.c):
- * once this many are stored, each batch's index work delays the next
- * group by some milliseconds; */
+ * once this many are stored and no job waits (a batch's index work takes
+ * milliseconds, which a waiting webhook would wait too), or once
+ * INDEX_BATCH_MAX are stored whatever waits; */
 #define INDEX_BATCH 500
+#define INDEX_BATCH_MAX 2000
 /* or once no job has come for this long, so that the index is complete
  * soon after a burst without waiting for a search. */
 gint64 picky_store_index_idle_us = 200 * 1000;
@@ -534,9 +536,15 @@ worker_linger (PickyStoreWorker *w,
     }
 }
 
-gboolean
-picky_store_worker_index_messages (PickyStoreWorker  *w,
-                                   GError           **error)
+/* With @wait_for_disk the commit syncs: while nothing waits, so that the
+ * next group's sync, which a webhook's answer waits for, does not also
+ * write the index's pages. Otherwise nothing waits for this commit to be on
+ * disk: should it be lost, the messages are still listed, and the next
+ * group's sync covers it. */
+static gboolean
+worker_index (PickyStoreWorker  *w,
+              gboolean           wait_for_disk,
+              GError           **error)
 {
   gboolean ok;
 
@@ -546,9 +554,7 @@ picky_store_worker_index_messages (PickyStoreWorker  *w,
       return TRUE;
     }
 
-  /* Nothing waits for this commit to be on disk: should it be lost, the
-   * messages are still listed, and the next group's sync covers it. */
-  if (w->syncer != NULL && !worker_run_stmt (w, PICKY_STORE_STMT_SYNC_NORMAL, error))
+  if (!wait_for_disk && w->syncer != NULL && !worker_run_stmt (w, PICKY_STORE_STMT_SYNC_NORMAL, error))
     return FALSE;
   ok = worker_run_stmt (w, PICKY_STORE_STMT_BEGIN_GROUP, error);
   if (ok)
@@ -558,7 +564,7 @@ picky_store_worker_index_messages (PickyStoreWorker  *w,
       if (!ok)
         sqlite3_exec (w->db, "ROLLBACK", NULL, NULL, NULL);
     }
-  if (w->syncer != NULL)
+  if (!wait_for_disk && w->syncer != NULL)
     worker_run_stmt (w, PICKY_STORE_STMT_SYNC_FULL, NULL);
   if (ok)
     w->unindexed = 0;
@@ -566,14 +572,22 @@ picky_store_worker_index_messages (PickyStoreWorker  *w,
   return ok;
 }
 
+gboolean
+picky_store_worker_index_messages (PickyStoreWorker  *w,
+                                   GError           **error)
+{
+  return worker_index (w, FALSE, error);
+}
+
 /* Indexes in the background; a failure is tried again with the next
  * messages or search. */
 static void
-worker_index_now (PickyStoreWorker *w)
+worker_index_now (PickyStoreWorker *w,
+                  gboolean          wait_for_disk)
 {
   g_autoptr(GError) error = NULL;
 
-  if (w->db != NULL && w->indexer != NULL && !picky_store_worker_index_messages (w, &error))
+  if (w->db != NULL && w->indexer != NULL && !worker_index (w, wait_for_disk, &error))
     g_warning ("New messages could not be indexed for search: %s", error->message);
   w->unindexed = 0;
 }
@@ -596,7 +610,7 @@ worker_main (gpointer data)
       if (job == NULL && w->unindexed > 0 &&
           (job = g_async_queue_timeout_pop (w->queue, picky_store_index_idle_us)) == NULL)
         {
-          worker_index_now (w);
+          worker_index_now (w, TRUE);
           continue;
         }
       if (job == NULL)
@@ -636,7 +650,12 @@ worker_main (gpointer data)
           last_group_len = group->len;
           worker_run_group (w, group);
           if (w->unindexed >= INDEX_BATCH)
-            worker_index_now (w);
+            {
+              gboolean idle = next == NULL && g_async_queue_length (w->queue) <= 0;
+
+              if (idle || w->unindexed >= INDEX_BATCH_MAX)
+                worker_index_now (w, idle);
+            }
         }
       else
         {
