@@ -1326,6 +1326,178 @@ test_store_index_unindexed_changes (Fixture       *fixture,
   picky_store_index_idle_us = saved;
 }
 
+/* A file layer over the system's that, once armed, holds the first
+ * connection to take the checkpoint lock of a log (the second of its
+ * shared-memory locks) until released: another console's checkpoint under
+ * way, for as long as the test wants. */
+static sqlite3_vfs *held_real_vfs;
+static sqlite3_vfs held_vfs;
+static sqlite3_io_methods held_methods;
+static GMutex held_lock;
+static GCond held_cond;
+static gboolean held_armed, held_inside, held_release;
+
+typedef struct {
+  sqlite3_file base;
+  sqlite3_file *real;
+} HeldFile;
+
+static int
+held_shm_lock (sqlite3_file *file,
+               int           offset,
+               int           n,
+               int           flags)
+{
+  HeldFile *self = (HeldFile *) file;
+  int rc = self->real->pMethods->xShmLock (self->real, offset, n, flags);
+
+  if (rc == SQLITE_OK && offset == 1 && (flags & SQLITE_SHM_LOCK) && (flags & SQLITE_SHM_EXCLUSIVE))
+    {
+      g_mutex_lock (&held_lock);
+      if (held_armed)
+        {
+          held_armed = FALSE;
+          held_inside = TRUE;
+          g_cond_broadcast (&held_cond);
+          while (!held_release)
+            g_cond_wait (&held_cond, &held_lock);
+        }
+      g_mutex_unlock (&held_lock);
+    }
+
+  return rc;
+}
+
+#define HELD_PASS(name, ...) self->real->pMethods->name (self->real, ## __VA_ARGS__)
+
+static int held_close (sqlite3_file *f) { HeldFile *self = (HeldFile *) f; int rc = HELD_PASS (xClose); g_free (self->real); return rc; }
+static int held_read (sqlite3_file *f, void *b, int n, sqlite3_int64 o) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xRead, b, n, o); }
+static int held_write (sqlite3_file *f, const void *b, int n, sqlite3_int64 o) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xWrite, b, n, o); }
+static int held_truncate (sqlite3_file *f, sqlite3_int64 n) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xTruncate, n); }
+static int held_file_sync (sqlite3_file *f, int flags) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xSync, flags); }
+static int held_size (sqlite3_file *f, sqlite3_int64 *n) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xFileSize, n); }
+static int held_flock (sqlite3_file *f, int l) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xLock, l); }
+static int held_funlock (sqlite3_file *f, int l) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xUnlock, l); }
+static int held_reserved (sqlite3_file *f, int *r) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xCheckReservedLock, r); }
+static int held_control (sqlite3_file *f, int op, void *a) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xFileControl, op, a); }
+static int held_sector (sqlite3_file *f) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xSectorSize); }
+static int held_device (sqlite3_file *f) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xDeviceCharacteristics); }
+static int held_shm_map (sqlite3_file *f, int r, int sz, int e, void volatile **p) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xShmMap, r, sz, e, p); }
+static void held_shm_barrier (sqlite3_file *f) { HeldFile *self = (HeldFile *) f; HELD_PASS (xShmBarrier); }
+static int held_shm_unmap (sqlite3_file *f, int d) { HeldFile *self = (HeldFile *) f; return HELD_PASS (xShmUnmap, d); }
+
+static int
+held_open (sqlite3_vfs  *vfs,
+           const char   *name,
+           sqlite3_file *file,
+           int           flags,
+           int          *out_flags)
+{
+  HeldFile *self = (HeldFile *) file;
+  int rc;
+
+  self->real = g_malloc0 (held_real_vfs->szOsFile);
+  rc = held_real_vfs->xOpen (held_real_vfs, name, self->real, flags, out_flags);
+  if (rc != SQLITE_OK || self->real->pMethods == NULL)
+    {
+      g_free (self->real);
+      self->base.pMethods = NULL;
+      return rc;
+    }
+  held_methods = (sqlite3_io_methods) {
+    .iVersion = 2, .xClose = held_close, .xRead = held_read, .xWrite = held_write,
+    .xTruncate = held_truncate, .xSync = held_file_sync, .xFileSize = held_size, .xLock = held_flock,
+    .xUnlock = held_funlock, .xCheckReservedLock = held_reserved, .xFileControl = held_control,
+    .xSectorSize = held_sector, .xDeviceCharacteristics = held_device, .xShmMap = held_shm_map,
+    .xShmLock = held_shm_lock, .xShmBarrier = held_shm_barrier, .xShmUnmap = held_shm_unmap,
+  };
+  self->base.pMethods = &held_methods;
+
+  return rc;
+}
+
+static gpointer
+held_checkpoint_thread (gpointer data)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (data, &db, SQLITE_OPEN_READWRITE, "picky-test-held"), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "SELECT count (*) FROM sqlite_schema", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  sqlite3_close (db);
+
+  return NULL;
+}
+
+static guint held_timeout;
+
+static gboolean
+release_held_cb (gpointer data)
+{
+  held_timeout = 0;
+  g_mutex_lock (&held_lock);
+  held_release = TRUE;
+  g_cond_broadcast (&held_cond);
+  g_mutex_unlock (&held_lock);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* An erasure while another checkpoint of the log is under way (the
+ * checkpointer's, after a burst) still leaves none of the contact's words
+ * in the file or its log: SQLite answers its own checkpoint as busy at
+ * once, and the erasure asks again until that one is done. */
+static void
+test_store_erase_busy_log (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+  gint64 victim;
+
+  held_real_vfs = sqlite3_vfs_find (NULL);
+  held_vfs = *held_real_vfs;
+  held_vfs.zName = "picky-test-held";
+  held_vfs.szOsFile = sizeof (HeldFile);
+  held_vfs.xOpen = held_open;
+  g_assert_cmpint (sqlite3_vfs_register (&held_vfs, 0), ==, SQLITE_OK);
+
+  for (guint i = 0; i < 50; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("busy-%u", i);
+      g_autofree char *text = g_strdup_printf ("quokkaesque question %u", i);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, "erasee", PICKY_DIRECTION_IN, text, T0 + i));
+    }
+  g_assert_cmpuint (ingest (fixture, batch, &error), ==, 50);
+  g_assert_no_error (error);
+  victim = picky_message_get_contact_id (batch->pdata[0]);
+  g_ptr_array_unref (search (fixture, "quokkaesque", NULL));
+
+  held_armed = TRUE;
+  held_inside = FALSE;
+  held_release = FALSE;
+  thread = g_thread_new ("held-checkpoint", held_checkpoint_thread, fixture->path);
+  g_mutex_lock (&held_lock);
+  while (!held_inside)
+    g_cond_wait (&held_cond, &held_lock);
+  g_mutex_unlock (&held_lock);
+
+  held_timeout = g_timeout_add (300, release_held_cb, NULL);
+  picky_store_erase_contact_async (fixture->store, victim, NULL, picky_test_got_result_cb, &result);
+  g_assert_true (picky_store_erase_contact_finish (fixture->store, picky_test_wait_result (&result), &error));
+  g_assert_no_error (error);
+  /* An erasure that did not wait is back before the release. */
+  g_clear_handle_id (&held_timeout, g_source_remove);
+  release_held_cb (NULL);
+  g_thread_join (thread);
+  sqlite3_vfs_unregister (&held_vfs);
+
+  g_assert_false (file_contains (fixture->path, "quokkaesque"));
+}
+
 /* Under steady webhooks the log is seldom started over, so it stays longer
  * than the thousand pages after which a checkpoint is asked for; one is
  * still asked for only after a thousand new pages, not after every commit
@@ -2731,6 +2903,7 @@ main (int   argc,
   ADD ("/picky/store/search/scripts", test_store_search_scripts);
   ADD ("/picky/store/page/ties", test_store_page_ties);
   ADD ("/picky/store/erase/no-trace", test_store_erase);
+  ADD ("/picky/store/erase/busy-log", test_store_erase_busy_log);
   ADD ("/picky/store/purge", test_store_purge);
   ADD ("/picky/store/purge/merge", test_store_purge_merge);
   ADD ("/picky/store/checkpoint/while-writing", test_store_checkpoint);

@@ -38,6 +38,9 @@
  * writer checkpoints itself should it fall far behind (FORCE_FRAMES). */
 #define CHECKPOINT_NICE 10
 
+/* How long a truncating checkpoint waits for the checkpointer's. */
+#define TRUNCATE_WAIT_US (30 * G_USEC_PER_SEC)
+
 gint picky_store_checkpoints_taken;
 
 struct _PickyStoreCheckpointer
@@ -177,7 +180,8 @@ picky_store_checkpointer_new (sqlite3     *writer,
     }
 
   /* A checkpoint the writer asks for itself (an erasure's TRUNCATE) waits
-   * for one under way here instead of failing as busy. */
+   * for readers instead of failing as busy; for a checkpoint under way
+   * here, see picky_store_checkpoint_truncate(). */
   sqlite3_busy_timeout (writer, 30000);
   sqlite3_wal_hook (writer, on_wal_commit_cb, self);
 
@@ -210,4 +214,36 @@ picky_store_checkpointer_free (PickyStoreCheckpointer *self)
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);
   g_free (self);
+}
+
+/**
+ * picky_store_checkpoint_truncate:
+ * @db: the store's connection, with no transaction open
+ *
+ * Copies the whole log into the database and truncates it, so that no
+ * older page image survives in either (after an erasure). SQLite answers
+ * such a checkpoint at once as busy while another connection's is under
+ * way (the checkpointer's, which every few thousand new pages start)
+ * without calling the busy handler; the PRAGMA then still succeeds, with
+ * the log left as it was. So this asks again until it is done.
+ *
+ * Returns: %TRUE once the log is empty, or %FALSE with @error set
+ */
+gboolean
+picky_store_checkpoint_truncate (sqlite3  *db,
+                                 GError  **error)
+{
+  gint64 deadline = g_get_monotonic_time () + TRUNCATE_WAIT_US;
+  int rc;
+
+  while ((rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL)) == SQLITE_BUSY &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  if (rc != SQLITE_OK)
+    {
+      picky_store_set_sqlite_error (error, db, rc);
+      return FALSE;
+    }
+
+  return TRUE;
 }

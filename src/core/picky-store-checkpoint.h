@@ -19,6 +19,9 @@ PickyStoreCheckpointer *picky_store_checkpointer_new  (sqlite3                 *
                                                         GError                 **error);
 void                    picky_store_checkpointer_free (PickyStoreCheckpointer  *self);
 
+gboolean                picky_store_checkpoint_truncate (sqlite3               *db,
+                                                         GError               **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PickyStoreCheckpointer, picky_store_checkpointer_free)
 
 G_END_DECLS

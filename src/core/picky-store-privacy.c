@@ -96,7 +96,7 @@ static gboolean
 worker_checkpoint_all (PickyStoreWorker  *w,
                        GError           **error)
 {
-  return picky_store_exec (w->db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+  return picky_store_checkpoint_truncate (w->db, error);
 }
 
 /* Deletes @contact_id's messages and takes their words out of the search
