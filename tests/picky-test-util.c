@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 
 #include "picky-test-util.h"
+#include "picky-store-private.h"
 
 /* Longer than any single operation of the tests takes on a busy machine. */
 #define RESULT_TIMEOUT_S 30
@@ -389,4 +390,18 @@ picky_test_update_outgoing (PickyStore         *store,
   g_assert_nonnull (stored);
   g_assert_cmpint (picky_message_get_status (stored), ==, status);
   return stored;
+}
+
+/* Each of the search index's tables agrees with the messages it indexes
+ * (FTS5's integrity check, on @db, a connection of the test's own). */
+void
+picky_test_assert_index_consistent (sqlite3 *db)
+{
+  for (guint k = 0; k < PICKY_STORE_FTS_SHARDS; k++)
+    {
+      g_autofree char *check = g_strdup_printf ("INSERT INTO messages_fts_%u (messages_fts_%u)"
+                                                " VALUES ('integrity-check')", k, k);
+
+      g_assert_cmpint (sqlite3_exec (db, check, NULL, NULL, NULL), ==, SQLITE_OK);
+    }
 }

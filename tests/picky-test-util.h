@@ -4,6 +4,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <sqlite3.h>
 
 #include "picky-cipher.h"
 #include "picky-store.h"
@@ -41,6 +42,7 @@ void          picky_test_collect_cb    (GObject       *emitter,
                                         GPtrArray     *objects,
                                         GPtrArray     *seen);
 PickyCipher  *picky_test_cipher        (void);
+void          picky_test_assert_index_consistent (sqlite3 *db);
 void          picky_test_remove_tree   (const char    *path);
 char         *picky_test_keyring_missing (void);
 char         *picky_test_keyring_owner (void);
