@@ -10,10 +10,6 @@ G_BEGIN_DECLS
 
 typedef struct _PickyStoreIndexer PickyStoreIndexer;
 
-/* How long the store's worker waits for more work before it indexes the
- * messages stored meanwhile, in microseconds; the tests set it. */
-extern gint64 picky_store_index_idle_us;
-
 PickyStoreIndexer *picky_store_indexer_new     (sqlite3            *db,
                                                 GError            **error);
 gboolean           picky_store_indexer_pending (PickyStoreIndexer  *self);

@@ -269,6 +269,9 @@ typedef enum {
 } PickyStoreSignal;
 
 /* In picky-store.c: the worker and its helpers. */
+/* How long the worker waits for more work before it indexes the messages
+ * stored meanwhile, in microseconds; the tests set it. */
+extern gint64 picky_store_index_idle_us;
 /* Indexes the messages not yet in the full-text index, in a transaction
  * of its own; whatever reads the index calls this first. */
 gboolean picky_store_worker_index_messages (PickyStoreWorker  *w,
