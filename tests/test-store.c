@@ -2089,6 +2089,85 @@ test_store_answer_while_writing (Fixture       *fixture,
   picky_store_sync_file = saved;
 }
 
+/* Reads the channel state @key of the fixture's channel. */
+static char *
+state_of (Fixture    *fixture,
+          const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, key, NULL, picky_test_got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return value;
+}
+
+/* Channel state writes join a group of ingests as they do (a LINE user's
+ * first message since the start comes with one): one for a channel that
+ * does not exist fails alone, the state and messages around it are
+ * stored. */
+static void
+test_store_state_in_group (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GPtrArray) long_batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GAsyncResult) long_result = NULL;
+  g_autoptr(GAsyncResult) batch_result = NULL;
+  GAsyncResult *results[3] = { NULL };
+  static const char *const keys[] = { "before", "nowhere", "after" };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  /* The worker is busy with this while the others queue up behind it. */
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("long-%u", i);
+
+      g_ptr_array_add (long_batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
+    }
+  picky_store_ingest_async (fixture->store, long_batch, NULL, picky_test_got_result_cb, &long_result);
+
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, keys[0], "1", NULL,
+                                       picky_test_got_result_cb, &results[0]);
+  picky_store_set_channel_state_async (fixture->store, 999, keys[1], "1", NULL, picky_test_got_result_cb, &results[1]);
+  g_ptr_array_add (batch, make_message (fixture->channel, "in-group", "grouped", PICKY_DIRECTION_IN, "hi", T0 + 5000));
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &batch_result);
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, keys[2], "2", NULL,
+                                       picky_test_got_result_cb, &results[2]);
+
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&long_result), &error), ==, 3000);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+    {
+      gboolean stored = picky_store_set_channel_state_finish (fixture->store, picky_test_wait_result (&results[i]), &error);
+
+      if (i == 1)
+        {
+          g_assert_error (error, PICKY_STORE_ERROR, PICKY_STORE_ERROR_NOT_FOUND);
+          g_assert_false (stored);
+          g_clear_error (&error);
+        }
+      else
+        {
+          g_assert_no_error (error);
+          g_assert_true (stored);
+        }
+      g_object_unref (results[i]);
+    }
+  g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&batch_result), &error), ==, 1);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (count_messages (fixture), ==, 3001);
+  before = state_of (fixture, "before");
+  after = state_of (fixture, "after");
+  g_assert_cmpstr (before, ==, "1");
+  g_assert_cmpstr (after, ==, "2");
+}
+
 /* A group of ingests runs without a savepoint for each; when one fails
  * half-way, the group is written again with one, and the failed batch's
  * first message, contact and conversation are gone while the others are
@@ -2908,6 +2987,7 @@ main (int   argc,
   ADD ("/picky/store/sync/durable-answer", test_store_durable_answer);
   ADD ("/picky/store/sync/answer-while-writing", test_store_answer_while_writing);
   ADD ("/picky/store/ingest/group-rerun", test_store_ingest_group_rerun);
+  ADD ("/picky/store/ingest/state-in-group", test_store_state_in_group);
   g_test_add_func ("/picky/store/hist", test_store_hist);
   g_test_add_func ("/picky/store/spans", test_store_spans);
   ADD ("/picky/store/migrate/fixtures", test_store_migrate);

@@ -568,7 +568,10 @@ picky_store_set_channel_state_async (PickyStore          *self,
   args->value = g_strdup (value);
   task = picky_store_task_new (self, picky_store_set_channel_state_async, args,
                                set_channel_state_args_free, cancellable, callback, user_data);
-  picky_store_queue_job (self, task, NULL, state_write, picky_store_boolean_done);
+  /* It changes nothing but the database, so that a group of webhooks
+   * carrying such changes (a LINE user's first message since the start,
+   * a Viber unsubscription) still runs without a savepoint for each. */
+  picky_store_queue_rerunnable_write (self, task, state_write, picky_store_boolean_done);
 }
 
 gboolean
