@@ -181,9 +181,15 @@ check_names (GtkWidget *root,
       g_auto(GStrv) parts = NULL;
       const char *problem = NULL;
 
-      if (!can_take_focus (focusable, root))
+      /* A menu button takes no focus itself (its inner button does), but a
+       * screen reader presents it around that button, by its own name or
+       * else by its type's. */
+      if (GTK_IS_MENU_BUTTON (focusable) && gtk_widget_get_mapped (focusable))
+        widget = focusable;
+      else if (!can_take_focus (focusable, root))
         continue;
-      widget = presented_widget (focusable);
+      else
+        widget = presented_widget (focusable);
       if (widget == NULL || is_container_role (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget))) ||
           !g_hash_table_add (checked, widget))
         continue;
