@@ -2089,6 +2089,22 @@ test_store_answer_while_writing (Fixture       *fixture,
   picky_store_sync_file = saved;
 }
 
+/* Queues 3,000 messages from one sender into @batch, for the worker to be
+ * busy with while the writes queued next wait behind them. */
+static void
+queue_busy_batch (Fixture       *fixture,
+                  GPtrArray     *batch,
+                  GAsyncResult **result)
+{
+  for (guint i = 0; i < 3000; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("long-%u", i);
+
+      g_ptr_array_add (batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
+    }
+  picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, result);
+}
+
 /* Reads the channel state @key of the fixture's channel. */
 static char *
 state_of (Fixture    *fixture,
@@ -2123,13 +2139,7 @@ test_store_state_in_group (Fixture       *fixture,
   g_autofree char *after = NULL;
 
   /* The worker is busy with this while the others queue up behind it. */
-  for (guint i = 0; i < 3000; i++)
-    {
-      g_autofree char *key = g_strdup_printf ("long-%u", i);
-
-      g_ptr_array_add (long_batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
-    }
-  picky_store_ingest_async (fixture->store, long_batch, NULL, picky_test_got_result_cb, &long_result);
+  queue_busy_batch (fixture, long_batch, &long_result);
 
   picky_store_set_channel_state_async (fixture->store, fixture->channel, keys[0], "1", NULL,
                                        picky_test_got_result_cb, &results[0]);
@@ -2189,13 +2199,7 @@ test_store_ingest_group_rerun (Fixture       *fixture,
   handler = g_signal_connect (fixture->store, "conversations-changed", G_CALLBACK (picky_test_collect_cb), seen);
 
   /* The worker is busy with this while the three queue up behind it. */
-  for (guint i = 0; i < 3000; i++)
-    {
-      g_autofree char *key = g_strdup_printf ("long-%u", i);
-
-      g_ptr_array_add (long_batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
-    }
-  picky_store_ingest_async (fixture->store, long_batch, NULL, picky_test_got_result_cb, &long_result);
+  queue_busy_batch (fixture, long_batch, &long_result);
 
   for (guint b = 0; b < 3; b++)
     {
