@@ -1701,9 +1701,10 @@ picky_store_schema_migrate_with_progress (sqlite3                    *db,
     }
 
   /* Copy the log into the file and truncate it, so no page image with the
-   * plaintext survives in either. */
+   * plaintext survives in either (waiting out another console's
+   * checkpoint, as an erasure does). */
   if (ok && converted)
-    ok = picky_store_exec (db, "PRAGMA wal_checkpoint (TRUNCATE)", error);
+    ok = picky_store_checkpoint_truncate (db, error);
 
   sqlite3_exec (db, restore, NULL, NULL, NULL);
 
