@@ -586,6 +586,21 @@ test_store_ingest_group (Fixture       *fixture,
   g_assert_cmpint (count_messages (fixture), ==, total_new);
 }
 
+/* Reads the channel state @key of the fixture's channel. */
+static char *
+state_of (Fixture    *fixture,
+          const char *key)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  char *value;
+
+  picky_store_get_channel_state_async (fixture->store, fixture->channel, key, NULL, picky_test_got_result_cb, &result);
+  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
+  g_assert_no_error (error);
+  return value;
+}
+
 static void
 test_store_channels (Fixture       *fixture,
                      gconstpointer  data)
@@ -641,18 +656,12 @@ test_store_channels (Fixture       *fixture,
   g_clear_object (&result);
 
   fixture_reopen (fixture);
-  picky_store_get_channel_state_async (fixture->store, fixture->channel, "offset", NULL, picky_test_got_result_cb, &result);
-  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
-  g_assert_no_error (error);
+  value = state_of (fixture, "offset");
   g_assert_cmpstr (value, ==, "101");
-  g_clear_object (&result);
   g_clear_pointer (&value, g_free);
 
-  picky_store_get_channel_state_async (fixture->store, fixture->channel, "missing", NULL, picky_test_got_result_cb, &result);
-  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
-  g_assert_no_error (error);
+  value = state_of (fixture, "missing");
   g_assert_null (value);
-  g_clear_object (&result);
 
   /* Removed: gone from the list, refuses messages, keeps its history. */
   picky_store_remove_channel_async (fixture->store, fixture->channel, NULL, picky_test_got_result_cb, &result);
@@ -2103,21 +2112,6 @@ queue_busy_batch (Fixture       *fixture,
       g_ptr_array_add (batch, make_message (fixture->channel, key, "busy", PICKY_DIRECTION_IN, "busy", T0 + i));
     }
   picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, result);
-}
-
-/* Reads the channel state @key of the fixture's channel. */
-static char *
-state_of (Fixture    *fixture,
-          const char *key)
-{
-  g_autoptr(GAsyncResult) result = NULL;
-  g_autoptr(GError) error = NULL;
-  char *value;
-
-  picky_store_get_channel_state_async (fixture->store, fixture->channel, key, NULL, picky_test_got_result_cb, &result);
-  value = picky_store_get_channel_state_finish (fixture->store, picky_test_wait_result (&result), &error);
-  g_assert_no_error (error);
-  return value;
 }
 
 /* Channel state writes join a group of ingests as they do (a LINE user's
