@@ -2127,7 +2127,6 @@ test_store_state_in_group (Fixture       *fixture,
   g_autoptr(GAsyncResult) long_result = NULL;
   g_autoptr(GAsyncResult) batch_result = NULL;
   GAsyncResult *results[3] = { NULL };
-  static const char *const keys[] = { "before", "nowhere", "after" };
   g_autoptr(GError) error = NULL;
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
@@ -2135,12 +2134,12 @@ test_store_state_in_group (Fixture       *fixture,
   /* The worker is busy with this while the others queue up behind it. */
   queue_busy_batch (fixture, long_batch, &long_result);
 
-  picky_store_set_channel_state_async (fixture->store, fixture->channel, keys[0], "1", NULL,
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, "before", "1", NULL,
                                        picky_test_got_result_cb, &results[0]);
-  picky_store_set_channel_state_async (fixture->store, 999, keys[1], "1", NULL, picky_test_got_result_cb, &results[1]);
+  picky_store_set_channel_state_async (fixture->store, 999, "nowhere", "1", NULL, picky_test_got_result_cb, &results[1]);
   g_ptr_array_add (batch, make_message (fixture->channel, "in-group", "grouped", PICKY_DIRECTION_IN, "hi", T0 + 5000));
   picky_store_ingest_async (fixture->store, batch, NULL, picky_test_got_result_cb, &batch_result);
-  picky_store_set_channel_state_async (fixture->store, fixture->channel, keys[2], "2", NULL,
+  picky_store_set_channel_state_async (fixture->store, fixture->channel, "after", "2", NULL,
                                        picky_test_got_result_cb, &results[2]);
 
   g_assert_cmpuint (picky_store_ingest_finish (fixture->store, picky_test_wait_result (&long_result), &error), ==, 3000);
